@@ -1,0 +1,16 @@
+"""optviz: watch optimizers move over 2-D loss surfaces.
+
+The core is NumPy only: the optimizers (torch.optim's update rules as pure functions), the
+stepping engine, the experiment record and its link format, and the figure builders.
+
+>>> import optviz
+>>> t = optviz.run("adam", "rosenbrock", start=(-1.5, 2.0), steps=300, lr=0.05)
+>>> t.points.shape
+(301, 2)
+"""
+
+from optviz.engine import MAX_STEPS, Trajectory, run
+from optviz.hyperparameters import Hyperparameter
+from optviz.optimizers import OPTIMIZERS, Optimizer, register
+
+__all__ = ["MAX_STEPS", "OPTIMIZERS", "Hyperparameter", "Optimizer", "Trajectory", "register", "run"]

@@ -1,0 +1,822 @@
+r"""The optimizers: torch.optim's update rules as pure functions over NumPy state.
+
+Each optimizer is one :class:`Optimizer` record in :data:`OPTIMIZERS`: its hyperparameters
+(torch.optim's names, defaults and checks), ``init(params, hp) -> state``,
+``update(params, grad, state, hp) -> (params, state)``, its update rule in LaTeX and a
+plain-language summary. Registering one record is all a new optimizer needs.
+
+Conventions
+-----------
+* ``params`` and ``grad`` have shape ``(2, B)``: row 0 holds x and row 1 holds y of B
+  trajectories stepped together (coordinate-major, so each row is contiguous). Every rule is
+  elementwise, so trajectories never interact and a batch equals a loop over single runs.
+* Because every rule is elementwise, the same functions also run on plain Python floats, one
+  coordinate at a time: the engine's fast path for small batches, where NumPy's per-call
+  overhead would dominate. The helpers ``_sqrt``, ``_maximum``, ``_zeros_like`` and ``_copy``
+  keep the two paths bit-for-bit identical (the tests check this).
+* A numeric hyperparameter is a float, or an array of shape ``(B,)`` (one value per
+  trajectory, broadcast along the rows); boolean hyperparameters are plain bools.
+* The arithmetic follows torch 2.13's ``_single_tensor_*`` functions operation by operation
+  (same eps placement, same initial buffers, same order of multiply and divide), so a
+  trajectory matches torch.optim fed the same gradients to floating-point accuracy (most
+  cases bit for bit; torch's compiled kernels may fuse a multiply and an add).
+* The update rule shown to users is built by ``rule(hp)`` for the settings in use, next to
+  the code it describes, and the tests check each rule against hand-computed steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from optviz.hyperparameters import (
+    Hyperparameter,
+    betas,
+    eps,
+    flag,
+    learning_rate,
+    number,
+    weight_decay,
+)
+
+HP = Mapping[str, Any]
+InitFn = Callable[[np.ndarray, HP], Any]
+UpdateFn = Callable[[np.ndarray, np.ndarray, Any, HP], tuple[np.ndarray, Any]]
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer: its hyperparameters, its pure update rule and how to explain it."""
+
+    name: str  # torch.optim's class name in lower case
+    title: str  # torch.optim's class name
+    hyperparameters: tuple[Hyperparameter, ...]
+    init: InitFn
+    update: UpdateFn
+    rule: Callable[[HP], str]  # LaTeX of the update for the given settings
+    summary: str  # plain language: what it fixes, where it shines, where it fails
+    reference: str
+    constraints: Callable[[HP], None] | None = None  # cross-parameter checks
+
+    def hyperparameter(self, name: str) -> Hyperparameter:
+        for hp in self.hyperparameters:
+            if hp.name == name:
+                return hp
+        msg = f"{self.name} has no hyperparameter {name!r}"
+        raise KeyError(msg)
+
+    def defaults(self) -> dict[str, Any]:
+        """torch.optim's defaults for this optimizer."""
+        return {hp.name: hp.default for hp in self.hyperparameters}
+
+    def resolve(self, given: Mapping[str, object]) -> dict[str, Any]:
+        """Validate ``given`` and fill in the defaults.
+
+        Unknown names raise TypeError (as an unexpected keyword argument would); invalid
+        values raise ValueError in torch's words.
+        """
+        known = {hp.name for hp in self.hyperparameters}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            msg = (
+                f"{self.name} got an unexpected hyperparameter {unknown[0]!r}; "
+                f"its hyperparameters are: {', '.join(hp.name for hp in self.hyperparameters)}"
+            )
+            raise TypeError(msg)
+        values = {hp.name: hp.check(given[hp.name]) if hp.name in given else hp.default for hp in self.hyperparameters}
+        if self.constraints is not None:
+            self.constraints(values)
+        return values
+
+
+def _nonzero(value: object) -> bool:
+    """True when a hyperparameter is non-zero for at least one trajectory."""
+    if isinstance(value, float):  # the common case, kept cheap: it runs every step
+        return value != 0.0
+    return bool(np.any(np.asarray(value) != 0))
+
+
+def _sqrt(value: Any) -> Any:
+    """Square root of a float or an array; NaN for negative input, as NumPy gives."""
+    if isinstance(value, float):
+        return math.sqrt(value) if value >= 0.0 else math.nan
+    return np.sqrt(value)
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    """Elementwise maximum that propagates NaN, for floats and arrays alike."""
+    if isinstance(a, float) and isinstance(b, float):
+        if a != a:  # noqa: PLR0124  (NaN test)
+            return a
+        if b != b:  # noqa: PLR0124
+            return b
+        return max(a, b)
+    return np.maximum(a, b)
+
+
+def _zeros_like(params: Any) -> Any:
+    return 0.0 if isinstance(params, float) else np.zeros_like(params)
+
+
+def _copy(value: Any) -> Any:
+    return value if isinstance(value, float) else value.copy()
+
+
+def _ema(average: Any, value: Any, weight: Any) -> Any:
+    """torch's ``average.lerp_(value, weight)``: a running average moved by ``weight``.
+
+    torch switches formula at ``weight = 0.5`` for accuracy; so does this, so that betas of
+    0.5 and below give torch's bits too.
+    """
+    if isinstance(weight, float):
+        if abs(weight) < 0.5:
+            return average + weight * (value - average)
+        return value - (value - average) * (1 - weight)
+    small = np.abs(weight) < 0.5
+    return np.where(small, average + weight * (value - average), value - (value - average) * (1 - weight))
+
+
+def _per_row(flag_rows: object, if_true: np.ndarray, if_false: np.ndarray) -> np.ndarray:
+    """Pick per trajectory where a hyperparameter is an array, as torch's branch would."""
+    return np.where(flag_rows, if_true, if_false)
+
+
+def _coupled_decay(grad: np.ndarray, params: np.ndarray, hp: HP) -> np.ndarray:
+    """L2 weight decay folded into the gradient: g <- g + lambda * theta."""
+    return grad + hp["weight_decay"] * params if _nonzero(hp["weight_decay"]) else grad
+
+
+def _decay_lines(hp: HP, decoupled: bool = False) -> list[str]:
+    if not _nonzero(hp["weight_decay"]):
+        return []
+    if decoupled:
+        return [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma\lambda)"]
+    return [r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}"]
+
+
+def _aligned(lines: list[str]) -> str:
+    body = " \\\\\n".join([r"g_t &= \nabla f(\theta_{t-1})", *lines])
+    return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
+
+
+# --------------------------------------------------------------------------------------------
+# SGD, with momentum and Nesterov momentum
+
+
+class SGDState(NamedTuple):
+    step: int  # steps taken
+    momentum_buffer: np.ndarray | None  # (2, B) b_t; None before the first step or without momentum
+
+
+def _sgd_init(params: np.ndarray, hp: HP) -> SGDState:
+    return SGDState(step=0, momentum_buffer=None)
+
+
+def _sgd_update(params: np.ndarray, grad: np.ndarray, state: SGDState, hp: HP) -> tuple[np.ndarray, SGDState]:
+    lr, momentum = hp["lr"], hp["momentum"]
+    grad = _coupled_decay(grad, params, hp)
+    buf = state.momentum_buffer
+    direction = grad
+    if _nonzero(momentum):
+        # torch starts the buffer at the first gradient, so dampening does not apply at t = 1.
+        buf = _copy(grad) if buf is None else momentum * buf + (1 - hp["dampening"]) * grad
+        direction = grad + momentum * buf if hp["nesterov"] else buf
+        if isinstance(momentum, np.ndarray):  # trajectories with momentum 0 take torch's plain branch
+            direction = _per_row(momentum != 0, direction, grad)
+    return params - lr * direction, SGDState(state.step + 1, buf)
+
+
+def _sgd_rule(hp: HP) -> str:
+    lines = _decay_lines(hp)
+    if not _nonzero(hp["momentum"]):
+        return _aligned([*lines, r"\theta_t &= \theta_{t-1} - \gamma\, g_t"])
+    lines.append(r"b_t &= \begin{cases} g_t & t = 1 \\ \mu\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases}")
+    step = r"(g_t + \mu\, b_t)" if hp["nesterov"] else r"b_t"
+    return _aligned([*lines, rf"\theta_t &= \theta_{{t-1}} - \gamma\, {step}"])
+
+
+def _sgd_constraints(hp: HP) -> None:
+    if hp["nesterov"] and (np.any(np.asarray(hp["momentum"]) <= 0) or _nonzero(hp["dampening"])):
+        msg = "Nesterov momentum requires a momentum and zero dampening"
+        raise ValueError(msg)
+
+
+SGD = Optimizer(
+    name="sgd",
+    title="SGD",
+    hyperparameters=(
+        learning_rate(1e-3),
+        number("momentum", 0.0, "Fraction of the previous step carried into the next.", symbol=r"\mu", ui=(0.0, 0.999)),
+        number(
+            "dampening",
+            0.0,
+            "Scales down the new gradient added to the momentum buffer.",
+            symbol=r"\tau",
+            ui=(0.0, 1.0),
+        ),
+        weight_decay(),
+        flag("nesterov", False, "Look ahead along the momentum before stepping (Sutskever's form)."),
+    ),
+    init=_sgd_init,
+    update=_sgd_update,
+    rule=_sgd_rule,
+    summary=(
+        "Steps straight down the gradient, scaled by the learning rate. It is the baseline "
+        "every other method improves on: fine on round bowls, but in a narrow valley the "
+        "learning rate must stay small enough for the steep walls, so progress along the "
+        "flat floor is slow. Momentum accumulates past gradients into a velocity that builds "
+        "up speed along consistent directions and cancels the zig-zag across the valley; "
+        "too much of it overshoots and oscillates around the minimum. Nesterov momentum "
+        "corrects the step with the gradient at the look-ahead point, which damps that "
+        "overshoot."
+    ),
+    reference="Polyak (1964) for momentum; Sutskever et al. (2013) for this Nesterov form.",
+    constraints=_sgd_constraints,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Adagrad
+
+
+class AdagradState(NamedTuple):
+    step: int
+    state_sum: np.ndarray  # (2, B) sum of squared gradients, from initial_accumulator_value
+
+
+def _adagrad_init(params: np.ndarray, hp: HP) -> AdagradState:
+    return AdagradState(0, _zeros_like(params) + hp["initial_accumulator_value"])
+
+
+def _adagrad_update(
+    params: np.ndarray, grad: np.ndarray, state: AdagradState, hp: HP
+) -> tuple[np.ndarray, AdagradState]:
+    step = state.step + 1
+    grad = _coupled_decay(grad, params, hp)
+    clr = hp["lr"] / (1 + (step - 1) * hp["lr_decay"])
+    state_sum = state.state_sum + grad * grad
+    std = _sqrt(state_sum) + hp["eps"]
+    return params - clr * grad / std, AdagradState(step, state_sum)
+
+
+def _adagrad_rule(hp: HP) -> str:
+    return _aligned(
+        [
+            *_decay_lines(hp),
+            r"\tilde\gamma &= \gamma / \left(1 + (t - 1)\,\eta\right)",
+            r"s_t &= s_{t-1} + g_t^2, \quad s_0 = \tau_0",
+            r"\theta_t &= \theta_{t-1} - \tilde\gamma\, \frac{g_t}{\sqrt{s_t} + \epsilon}",
+        ]
+    )
+
+
+ADAGRAD = Optimizer(
+    name="adagrad",
+    title="Adagrad",
+    hyperparameters=(
+        learning_rate(1e-2),
+        number(
+            "lr_decay",
+            0.0,
+            "Learning-rate decay: the rate is divided by 1 + (t - 1) * lr_decay.",
+            symbol=r"\eta",
+            ui=(0.0, 1.0),
+        ),
+        weight_decay(),
+        number(
+            "initial_accumulator_value",
+            0.0,
+            "Starting value of the sum of squared gradients.",
+            symbol=r"\tau_0",
+            ui=(0.0, 10.0),
+        ),
+        eps(1e-10),
+    ),
+    init=_adagrad_init,
+    update=_adagrad_update,
+    rule=_adagrad_rule,
+    summary=(
+        "Gives each coordinate its own learning rate, divided by the root of the sum of all "
+        "its squared gradients so far. Steep coordinates are slowed down and flat ones sped "
+        "up, which fixes ill-conditioning aligned with the axes and suits sparse features. "
+        "Because the sum only grows, the steps shrink forever: Adagrad often stalls long "
+        "before the minimum on long, curved valleys."
+    ),
+    reference="Duchi, Hazan and Singer (2011).",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# RMSprop
+
+
+class RMSpropState(NamedTuple):
+    step: int
+    square_avg: np.ndarray  # (2, B) running mean of squared gradients
+    grad_avg: np.ndarray | None  # (2, B) running mean of gradients, when centered
+    momentum_buffer: np.ndarray | None  # (2, B), when momentum > 0
+
+
+def _rmsprop_init(params: np.ndarray, hp: HP) -> RMSpropState:
+    zeros = _zeros_like(params)
+    return RMSpropState(
+        step=0,
+        square_avg=zeros,
+        grad_avg=zeros if hp["centered"] else None,
+        momentum_buffer=zeros if _nonzero(hp["momentum"]) else None,
+    )
+
+
+def _rmsprop_update(
+    params: np.ndarray, grad: np.ndarray, state: RMSpropState, hp: HP
+) -> tuple[np.ndarray, RMSpropState]:
+    lr, alpha, momentum = hp["lr"], hp["alpha"], hp["momentum"]
+    grad = _coupled_decay(grad, params, hp)
+    square_avg = alpha * state.square_avg + (1 - alpha) * grad * grad
+    grad_avg = state.grad_avg
+    if hp["centered"]:
+        grad_avg = _ema(grad_avg, grad, 1 - alpha)
+        avg = _sqrt(square_avg - grad_avg * grad_avg)
+    else:
+        avg = _sqrt(square_avg)
+    avg = avg + hp["eps"]
+    buf = state.momentum_buffer
+    if _nonzero(momentum):
+        buf = momentum * buf + grad / avg
+        new_params = params - lr * buf
+        if isinstance(momentum, np.ndarray):
+            new_params = _per_row(momentum > 0, new_params, params - lr * grad / avg)
+    else:
+        new_params = params - lr * grad / avg
+    return new_params, RMSpropState(state.step + 1, square_avg, grad_avg, buf)
+
+
+def _rmsprop_rule(hp: HP) -> str:
+    lines = [*_decay_lines(hp), r"v_t &= \alpha\, v_{t-1} + (1 - \alpha)\, g_t^2"]
+    if hp["centered"]:
+        lines += [
+            r"\bar g_t &= \alpha\, \bar g_{t-1} + (1 - \alpha)\, g_t",
+            r"d_t &= \sqrt{v_t - \bar g_t^2} + \epsilon",
+        ]
+    else:
+        lines.append(r"d_t &= \sqrt{v_t} + \epsilon")
+    if _nonzero(hp["momentum"]):
+        lines += [r"b_t &= \mu\, b_{t-1} + g_t / d_t", r"\theta_t &= \theta_{t-1} - \gamma\, b_t"]
+    else:
+        lines.append(r"\theta_t &= \theta_{t-1} - \gamma\, g_t / d_t")
+    return _aligned(lines)
+
+
+RMSPROP = Optimizer(
+    name="rmsprop",
+    title="RMSprop",
+    hyperparameters=(
+        learning_rate(1e-2),
+        number("alpha", 0.99, "Decay of the running mean of squared gradients.", symbol=r"\alpha", ui=(0.5, 0.9999)),
+        eps(1e-8),
+        weight_decay(),
+        number("momentum", 0.0, "Momentum applied to the rescaled step.", symbol=r"\mu", ui=(0.0, 0.999)),
+        flag("centered", False, "Divide by an estimate of the gradient's variance instead of its raw second moment."),
+    ),
+    init=_rmsprop_init,
+    update=_rmsprop_update,
+    rule=_rmsprop_rule,
+    summary=(
+        "Adagrad with a memory: each coordinate is divided by the root of a running mean of "
+        "its squared gradients, so old gradients are forgotten and the steps do not shrink "
+        "to nothing. Each coordinate then moves at roughly the learning rate per step whatever "
+        "the gradient's size, which crosses plateaus quickly and escapes saddles, but the "
+        "normalised steps keep rattling around a minimum instead of settling, and it only "
+        "rescales along the axes."
+    ),
+    reference="Hinton, Srivastava and Swersky, Neural Networks for Machine Learning, lecture 6e (2012).",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Adadelta
+
+
+class AdadeltaState(NamedTuple):
+    step: int
+    square_avg: np.ndarray  # (2, B) running mean of squared gradients
+    acc_delta: np.ndarray  # (2, B) running mean of squared updates
+
+
+def _adadelta_init(params: np.ndarray, hp: HP) -> AdadeltaState:
+    return AdadeltaState(0, _zeros_like(params), _zeros_like(params))
+
+
+def _adadelta_update(
+    params: np.ndarray, grad: np.ndarray, state: AdadeltaState, hp: HP
+) -> tuple[np.ndarray, AdadeltaState]:
+    rho, eps_ = hp["rho"], hp["eps"]
+    grad = _coupled_decay(grad, params, hp)
+    square_avg = rho * state.square_avg + (1 - rho) * grad * grad
+    std = _sqrt(square_avg + eps_)
+    delta = _sqrt(state.acc_delta + eps_) / std * grad
+    acc_delta = rho * state.acc_delta + (1 - rho) * delta * delta
+    return params - hp["lr"] * delta, AdadeltaState(state.step + 1, square_avg, acc_delta)
+
+
+def _adadelta_rule(hp: HP) -> str:
+    return _aligned(
+        [
+            *_decay_lines(hp),
+            r"v_t &= \rho\, v_{t-1} + (1 - \rho)\, g_t^2",
+            r"\Delta_t &= \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t",
+            r"u_t &= \rho\, u_{t-1} + (1 - \rho)\, \Delta_t^2",
+            r"\theta_t &= \theta_{t-1} - \gamma\, \Delta_t",
+        ]
+    )
+
+
+ADADELTA = Optimizer(
+    name="adadelta",
+    title="Adadelta",
+    hyperparameters=(
+        learning_rate(1.0),
+        number("rho", 0.9, "Decay of both running means.", symbol=r"\rho", high=1.0, ui=(0.5, 0.9999)),
+        eps(1e-6),
+        weight_decay(),
+    ),
+    init=_adadelta_init,
+    update=_adadelta_update,
+    rule=_adadelta_rule,
+    summary=(
+        "Replaces the learning rate by a ratio of running means: the root of the recent "
+        "squared updates over the root of the recent squared gradients, so steps have the "
+        "units of the parameters. It needs no tuning of the step size, but it starts with "
+        "tiny steps of about the root of eps and warms up slowly, and on 2-D toys it often "
+        "looks sluggish."
+    ),
+    reference="Zeiler (2012).",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Adam and AdamW
+
+
+class AdamState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray  # (2, B) first moment m_t
+    exp_avg_sq: np.ndarray  # (2, B) second moment v_t
+    max_exp_avg_sq: np.ndarray | None  # (2, B) running max of v_t, with amsgrad
+
+
+def _adam_init(params: np.ndarray, hp: HP) -> AdamState:
+    zeros = _zeros_like(params)
+    return AdamState(0, zeros, zeros, zeros if hp["amsgrad"] else None)
+
+
+def _adam_step(
+    params: np.ndarray, grad: np.ndarray, state: AdamState, hp: HP, decoupled: bool
+) -> tuple[np.ndarray, AdamState]:
+    lr, (beta1, beta2) = hp["lr"], hp["betas"]
+    step = state.step + 1
+    if _nonzero(hp["weight_decay"]):
+        if decoupled:
+            params = params * (1 - lr * hp["weight_decay"])
+        else:
+            grad = grad + hp["weight_decay"] * params
+    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = _sqrt(1 - beta2**step)
+    step_size = lr / bias_correction1
+    max_exp_avg_sq = state.max_exp_avg_sq
+    if hp["amsgrad"]:
+        max_exp_avg_sq = _maximum(max_exp_avg_sq, exp_avg_sq)
+        denom = _sqrt(max_exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
+    else:
+        denom = _sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
+    return params - step_size * exp_avg / denom, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
+
+
+def _adam_update(params: np.ndarray, grad: np.ndarray, state: AdamState, hp: HP) -> tuple[np.ndarray, AdamState]:
+    return _adam_step(params, grad, state, hp, decoupled=hp["decoupled_weight_decay"])
+
+
+def _adamw_update(params: np.ndarray, grad: np.ndarray, state: AdamState, hp: HP) -> tuple[np.ndarray, AdamState]:
+    return _adam_step(params, grad, state, hp, decoupled=True)
+
+
+def _moment_lines() -> list[str]:
+    return [
+        r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
+        r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2",
+    ]
+
+
+def _adam_rule_for(decoupled: bool) -> Callable[[HP], str]:
+    def rule(hp: HP) -> str:
+        lines = [*_decay_lines(hp, decoupled=decoupled or hp.get("decoupled_weight_decay", False)), *_moment_lines()]
+        v = r"v_t"
+        if hp["amsgrad"]:
+            lines.append(r"v^{\max}_t &= \max\left(v^{\max}_{t-1}, v_t\right)")
+            v = r"v^{\max}_t"
+        lines.append(
+            rf"\theta_t &= \theta_{{t-1}} - \frac{{\gamma}}{{1 - \beta_1^t}}\,"
+            rf"\frac{{m_t}}{{\sqrt{{{v}}} / \sqrt{{1 - \beta_2^t}} + \epsilon}}"
+        )
+        return _aligned(lines)
+
+    return rule
+
+
+_ADAM_SUMMARY = (
+    "Momentum and RMSprop combined: a running mean of gradients (the direction) divided by "
+    "the root of a running mean of squared gradients (the scale), both corrected for "
+    "starting at zero. Each coordinate moves about the learning rate per step, so Adam is "
+    "robust to badly scaled gradients and is the default choice in deep learning. On these "
+    "toys it can overshoot narrow valleys, circle around minima, and, like all "
+    "per-coordinate methods, it does not undo a rotated valley."
+)
+
+ADAM = Optimizer(
+    name="adam",
+    title="Adam",
+    hyperparameters=(
+        learning_rate(1e-3),
+        betas(),
+        eps(1e-8),
+        weight_decay(),
+        flag("amsgrad", False, "Divide by the largest second moment seen so far (AMSGrad)."),
+        flag(
+            "decoupled_weight_decay",
+            False,
+            "Shrink the parameters directly instead of adding decay to the gradient (AdamW).",
+        ),
+    ),
+    init=_adam_init,
+    update=_adam_update,
+    rule=_adam_rule_for(decoupled=False),
+    summary=_ADAM_SUMMARY,
+    reference="Kingma and Ba (2015); AMSGrad: Reddi, Kale and Kumar (2018).",
+)
+
+ADAMW = Optimizer(
+    name="adamw",
+    title="AdamW",
+    hyperparameters=(
+        learning_rate(1e-3),
+        betas(),
+        eps(1e-8),
+        weight_decay(1e-2),
+        flag("amsgrad", False, "Divide by the largest second moment seen so far (AMSGrad)."),
+    ),
+    init=_adam_init,
+    update=_adamw_update,
+    rule=_adam_rule_for(decoupled=True),
+    summary=(
+        "Adam with decoupled weight decay: the parameters are shrunk towards the origin "
+        "directly, by lr * weight_decay each step, instead of adding the decay to the gradient "
+        "where Adam's rescaling would weaken it. With weight_decay 0 it is exactly Adam; on "
+        "these surfaces the decay visibly pulls the end point towards the origin."
+    ),
+    reference="Loshchilov and Hutter (2019).",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# NAdam
+
+
+class NAdamState(NamedTuple):
+    step: int
+    mu_product: Any  # float, or (B, 1) with per-trajectory betas: product of mu_1 .. mu_t
+    exp_avg: np.ndarray  # (2, B)
+    exp_avg_sq: np.ndarray  # (2, B)
+
+
+def _nadam_init(params: np.ndarray, hp: HP) -> NAdamState:
+    return NAdamState(0, 1.0, _zeros_like(params), _zeros_like(params))
+
+
+def _nadam_update(params: np.ndarray, grad: np.ndarray, state: NAdamState, hp: HP) -> tuple[np.ndarray, NAdamState]:
+    lr, (beta1, beta2), psi = hp["lr"], hp["betas"], hp["momentum_decay"]
+    step = state.step + 1
+    bias_correction2 = 1 - beta2**step
+    if _nonzero(hp["weight_decay"]):
+        if hp["decoupled_weight_decay"]:
+            params = params * (1 - lr * hp["weight_decay"])
+        else:
+            grad = grad + hp["weight_decay"] * params
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+    mu_product = state.mu_product * mu
+    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
+    denom = _sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
+    mu_product_next = mu_product * mu_next
+    params = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom
+    params = params + (-lr * mu_next / (1.0 - mu_product_next)) * exp_avg / denom
+    return params, NAdamState(step, mu_product, exp_avg, exp_avg_sq)
+
+
+def _nadam_rule(hp: HP) -> str:
+    return _aligned(
+        [
+            *_decay_lines(hp, decoupled=hp["decoupled_weight_decay"]),
+            r"\mu_t &= \beta_1 \left(1 - \tfrac12\, 0.96^{t \psi}\right)",
+            *_moment_lines(),
+            r"d_t &= \sqrt{v_t / (1 - \beta_2^t)} + \epsilon",
+            (
+                r"\theta_t &= \theta_{t-1} - \gamma\, \frac{1 - \mu_t}{1 - \prod_{i=1}^{t} \mu_i}\, \frac{g_t}{d_t}"
+                r" - \gamma\, \frac{\mu_{t+1}}{1 - \prod_{i=1}^{t+1} \mu_i}\, \frac{m_t}{d_t}"
+            ),
+        ]
+    )
+
+
+NADAM = Optimizer(
+    name="nadam",
+    title="NAdam",
+    hyperparameters=(
+        learning_rate(2e-3),
+        betas(),
+        eps(1e-8),
+        weight_decay(),
+        number("momentum_decay", 4e-3, "Warm-up of the momentum schedule mu_t.", symbol=r"\psi", ui=(0.0, 0.1)),
+        flag(
+            "decoupled_weight_decay", False, "Shrink the parameters directly instead of adding decay to the gradient."
+        ),
+    ),
+    init=_nadam_init,
+    update=_nadam_update,
+    rule=_nadam_rule,
+    summary=(
+        "Adam with Nesterov momentum: the step mixes the current gradient with the "
+        "momentum of the next step, so it reacts to a change of slope one step earlier than "
+        "Adam and overshoots a little less. torch also warms the momentum up over the first "
+        "few hundred steps (the mu_t schedule), so early steps behave more like RMSprop."
+    ),
+    reference="Dozat (2016); torch.optim's momentum schedule.",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# RAdam
+
+
+class RAdamState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray  # (2, B)
+    exp_avg_sq: np.ndarray  # (2, B)
+
+
+def _radam_init(params: np.ndarray, hp: HP) -> RAdamState:
+    return RAdamState(0, _zeros_like(params), _zeros_like(params))
+
+
+def _radam_update(params: np.ndarray, grad: np.ndarray, state: RAdamState, hp: HP) -> tuple[np.ndarray, RAdamState]:
+    lr, (beta1, beta2), eps_ = hp["lr"], hp["betas"], hp["eps"]
+    step = state.step + 1
+    if _nonzero(hp["weight_decay"]):
+        if hp["decoupled_weight_decay"]:
+            params = params * (1 - lr * hp["weight_decay"])
+        else:
+            grad = grad + hp["weight_decay"] * params
+    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    bias_corrected_exp_avg = exp_avg / bias_correction1
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
+    plain = bias_corrected_exp_avg * lr
+
+    def rectified() -> np.ndarray:
+        rect = _sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        adaptive_lr = _sqrt(bias_correction2) / (_sqrt(exp_avg_sq) + eps_)
+        return bias_corrected_exp_avg * lr * adaptive_lr * rect
+
+    if isinstance(rho_t, np.ndarray):
+        update = _per_row(rho_t > 5.0, rectified(), plain)
+    else:
+        update = rectified() if rho_t > 5.0 else plain
+    return params - update, RAdamState(step, exp_avg, exp_avg_sq)
+
+
+def _radam_rule(hp: HP) -> str:
+    return _aligned(
+        [
+            *_decay_lines(hp, decoupled=hp["decoupled_weight_decay"]),
+            *_moment_lines(),
+            (
+                r"\rho_\infty &= \tfrac{2}{1 - \beta_2} - 1, \quad "
+                r"\rho_t = \rho_\infty - \tfrac{2 t \beta_2^t}{1 - \beta_2^t}"
+            ),
+            r"r_t &= \sqrt{\tfrac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}{(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}}",
+            (
+                r"\theta_t &= \theta_{t-1} - \gamma\, \frac{m_t}{1 - \beta_1^t} \cdot "
+                r"\begin{cases} r_t \sqrt{1 - \beta_2^t} / (\sqrt{v_t} + \epsilon) & \rho_t > 5 \\ 1 & \text{otherwise} \end{cases}"
+            ),
+        ]
+    )
+
+
+RADAM = Optimizer(
+    name="radam",
+    title="RAdam",
+    hyperparameters=(
+        learning_rate(1e-3),
+        betas(),
+        eps(1e-8),
+        weight_decay(),
+        flag(
+            "decoupled_weight_decay", False, "Shrink the parameters directly instead of adding decay to the gradient."
+        ),
+    ),
+    init=_radam_init,
+    update=_radam_update,
+    rule=_radam_rule,
+    summary=(
+        "Rectified Adam: while the second-moment estimate rests on too few steps to be "
+        "trusted (the first five or so with the default betas), it takes plain momentum "
+        "steps, then switches the adaptive scaling on gradually. This replaces a hand-tuned "
+        "learning-rate warm-up; watch for the change of pace after the first few steps."
+    ),
+    reference="Liu et al. (2020).",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Adamax
+
+
+class AdamaxState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray  # (2, B) first moment
+    exp_inf: np.ndarray  # (2, B) exponentially weighted infinity norm
+
+
+def _adamax_init(params: np.ndarray, hp: HP) -> AdamaxState:
+    return AdamaxState(0, _zeros_like(params), _zeros_like(params))
+
+
+def _adamax_update(params: np.ndarray, grad: np.ndarray, state: AdamaxState, hp: HP) -> tuple[np.ndarray, AdamaxState]:
+    beta1, beta2 = hp["betas"]
+    step = state.step + 1
+    grad = _coupled_decay(grad, params, hp)
+    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_inf = _maximum(beta2 * state.exp_inf, abs(grad) + hp["eps"])
+    clr = hp["lr"] / (1 - beta1**step)
+    return params - clr * exp_avg / exp_inf, AdamaxState(step, exp_avg, exp_inf)
+
+
+def _adamax_rule(hp: HP) -> str:
+    return _aligned(
+        [
+            *_decay_lines(hp),
+            r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
+            r"u_t &= \max\left(\beta_2 u_{t-1},\, |g_t| + \epsilon\right)",
+            r"\theta_t &= \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t}\, \frac{m_t}{u_t}",
+        ]
+    )
+
+
+ADAMAX = Optimizer(
+    name="adamax",
+    title="Adamax",
+    hyperparameters=(learning_rate(2e-3), betas(), eps(1e-8), weight_decay()),
+    init=_adamax_init,
+    update=_adamax_update,
+    rule=_adamax_rule,
+    summary=(
+        "Adam with the root mean square replaced by a decaying maximum of the gradient's "
+        "size. A single large gradient sets the scale for a long time, which makes the "
+        "steps steadier than Adam's after a spike, and slower to recover from it."
+    ),
+    reference="Kingma and Ba (2015), section 7.1.",
+)
+
+
+OPTIMIZERS: dict[str, Optimizer] = {}
+
+
+def register(optimizer: Optimizer) -> Optimizer:
+    """Add ``optimizer`` to :data:`OPTIMIZERS`; the only step a new optimizer needs."""
+    if optimizer.name in OPTIMIZERS:
+        msg = f"optimizer {optimizer.name!r} is already registered"
+        raise ValueError(msg)
+    OPTIMIZERS[optimizer.name] = optimizer
+    return optimizer
+
+
+for _optimizer in (SGD, ADAGRAD, RMSPROP, ADADELTA, ADAM, ADAMW, NADAM, RADAM, ADAMAX):
+    register(_optimizer)
+
+
+def get(name: str) -> Optimizer:
+    """The optimizer called ``name``; unknown names raise KeyError listing the valid ones."""
+    try:
+        return OPTIMIZERS[name]
+    except (KeyError, TypeError):
+        msg = f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        raise KeyError(msg) from None

@@ -1,0 +1,14 @@
+"""Two-dimensional loss surfaces with analytic gradients, registered by name.
+
+>>> import surfaces
+>>> s = surfaces.get("rosenbrock")
+>>> float(s.value([1.0, 1.0]))
+0.0
+>>> s.grad([[1.0, 1.0], [0.0, 0.0]]).tolist()
+[[0.0, 0.0], [-2.0, 0.0]]
+"""
+
+from surfaces import catalog as _catalog  # noqa: F401  (registers the surfaces)
+from surfaces.base import Domain, Entry, Param, Point, Surface, entry, get, names, register
+
+__all__ = ["Domain", "Entry", "Param", "Point", "Surface", "entry", "get", "names", "register"]

@@ -1,0 +1,177 @@
+"""The Surface record, its parameters, and the registry that builds surfaces by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
+
+import numpy as np
+
+# A scalar field and its gradient, written on the two coordinate arrays so that the
+# same code serves a (B,) batch of points and a (ny, nx) plotting grid.
+ValueFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+GradFn = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class Point(NamedTuple):
+    """A critical point of a surface and the surface's value there."""
+
+    x: float
+    y: float
+    value: float
+
+
+@dataclass(frozen=True)
+class Param:
+    """A surface parameter: its default and the closed range it may take."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    help: str
+    symbol: str  # LaTeX, as the parameter appears in the formula
+    log: bool = False  # offer it on a log scale in the UI
+
+    def check(self, value: object) -> float:
+        """Return ``value`` as a float, or raise ValueError naming the parameter and range."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            msg = f"Invalid {self.name} value: {value!r} (expected a number in [{self.low:g}, {self.high:g}])"
+            raise ValueError(msg)
+        number = float(value)
+        if not self.low <= number <= self.high:  # written so that NaN fails too
+            msg = f"Invalid {self.name} value: {number:g} (expected a number in [{self.low:g}, {self.high:g}])"
+            raise ValueError(msg)
+        return number
+
+
+Domain = tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss surface with its analytic gradient and its landmarks.
+
+    ``value`` and ``grad`` take points as an array of shape ``(..., 2)`` (x in ``[..., 0]``,
+    y in ``[..., 1]``) and broadcast over the leading axes, in float64.
+    """
+
+    name: str
+    title: str
+    description: str  # one paragraph: what the surface teaches
+    formula: str  # LaTeX for f(x, y), with the parameters as symbols
+    value_fn: ValueFn = field(repr=False, compare=False)
+    grad_fn: GradFn = field(repr=False, compare=False)
+    domain: Domain  # ((x_min, x_max), (y_min, y_max)) for plotting
+    minima: tuple[Point, ...]
+    saddles: tuple[Point, ...]
+    default_start: tuple[float, float]
+    param_values: tuple[tuple[str, float], ...] = ()
+    param_specs: tuple[Param, ...] = ()
+    log_scale: bool = False  # the values span orders of magnitude: plot log-spaced levels
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The parameter values this surface was built with."""
+        return dict(self.param_values)
+
+    def value(self, xy: np.ndarray) -> np.ndarray:
+        """f at points ``xy`` of shape ``(..., 2)``; returns shape ``(...)``."""
+        xy = _as_points(xy)
+        return self.value_fn(xy[..., 0], xy[..., 1])
+
+    def grad(self, xy: np.ndarray) -> np.ndarray:
+        """The analytic gradient at points ``xy`` of shape ``(..., 2)``; same shape back."""
+        xy = _as_points(xy)
+        gx, gy = self.grad_fn(xy[..., 0], xy[..., 1])
+        out = np.empty((*np.broadcast_shapes(np.shape(gx), np.shape(gy)), 2))
+        out[..., 0] = gx
+        out[..., 1] = gy
+        return out
+
+    def nearest_minimum(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of the nearest listed minimum and the distance to it, for points ``(..., 2)``."""
+        xy = _as_points(xy)
+        centres = np.array([(m.x, m.y) for m in self.minima])  # (M, 2)
+        distances = np.linalg.norm(xy[..., None, :] - centres, axis=-1)  # (..., M)
+        index = np.argmin(distances, axis=-1)
+        return index, np.take_along_axis(distances, index[..., None], axis=-1)[..., 0]
+
+    def contains(self, x: float, y: float) -> bool:
+        """Whether (x, y) lies inside the plotting domain."""
+        (x0, x1), (y0, y1) = self.domain
+        return x0 <= x <= x1 and y0 <= y <= y1
+
+
+def _as_points(xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim == 0 or xy.shape[-1] != 2:
+        msg = f"points must have shape (..., 2), got {xy.shape}"
+        raise ValueError(msg)
+    return xy
+
+
+Builder = Callable[..., Surface]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the registry keeps for one surface: its parameters and how to build it."""
+
+    name: str
+    title: str
+    param_specs: tuple[Param, ...]
+    build: Builder
+
+
+_REGISTRY: dict[str, Entry] = {}
+
+
+def register(name: str, title: str, params: tuple[Param, ...] = ()) -> Callable[[Builder], Builder]:
+    """Register ``build(**params) -> Surface`` under ``name``; the only step a new surface needs."""
+
+    def decorator(build: Builder) -> Builder:
+        if name in _REGISTRY:
+            msg = f"surface {name!r} is already registered"
+            raise ValueError(msg)
+        _REGISTRY[name] = Entry(name, title, params, build)
+        return build
+
+    return decorator
+
+
+def names() -> list[str]:
+    """Every registered surface name, in registration order."""
+    return list(_REGISTRY)
+
+
+def entry(name: str) -> Entry:
+    """The registry entry for ``name``; unknown names raise KeyError listing the valid ones."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        msg = f"unknown surface {name!r}; choose one of: {', '.join(_REGISTRY)}"
+        raise KeyError(msg) from None
+
+
+def get(name: str, **params: float) -> Surface:
+    """Build the surface ``name`` with ``params`` (defaults for the rest).
+
+    Raises KeyError for an unknown name and ValueError for an unknown parameter or a value
+    outside its range.
+    """
+    spec = entry(name)
+    by_name = {p.name: p for p in spec.param_specs}
+    unknown = sorted(set(params) - set(by_name))
+    if unknown:
+        valid = ", ".join(by_name) or "none"
+        msg = f"surface {name!r} has no parameter {unknown[0]!r} (its parameters: {valid})"
+        raise ValueError(msg)
+    values = {p.name: p.check(params[p.name]) if p.name in params else p.default for p in spec.param_specs}
+    surface = spec.build(**values)
+    return _with_params(surface, spec.param_specs, values)
+
+
+def _with_params(surface: Surface, specs: tuple[Param, ...], values: dict[str, float]) -> Surface:
+    return replace(surface, param_values=tuple(values.items()), param_specs=specs)

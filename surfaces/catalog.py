@@ -1,0 +1,432 @@
+"""The registered surfaces. Each builder returns a Surface; registering it is all a new one needs.
+
+Minima and saddle points are the published ones, refined to full float64 precision with
+Newton's method on the analytic gradient (the tests check every one of them).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from surfaces.base import Param, Point, Surface, register
+
+# --------------------------------------------------------------------------------------------
+# valley: an ill-conditioned quadratic bowl
+
+
+@register(
+    "valley",
+    "Ill-conditioned valley",
+    params=(
+        Param(
+            "kappa",
+            10.0,
+            1.0,
+            1000.0,
+            "Condition number: ratio of the steepest to the flattest curvature.",
+            r"\kappa",
+            log=True,
+        ),
+        Param("angle", 0.0, -90.0, 90.0, "Rotation of the valley in degrees; 0 aligns it with the axes.", r"\theta"),
+    ),
+)
+def valley(kappa: float, angle: float) -> Surface:
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        u, v = c * x + s * y, -s * x + c * y
+        return 0.5 * (u * u + kappa * v * v)
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u, v = c * x + s * y, -s * x + c * y
+        gu, gv = u, kappa * v
+        return c * gu - s * gv, s * gu + c * gv
+
+    return Surface(
+        name="valley",
+        title="Ill-conditioned valley",
+        description=(
+            "A quadratic bowl that is kappa times steeper across the valley than along it. "
+            "Plain gradient descent must keep its learning rate below 2/kappa to stay stable "
+            "across the valley, so it crawls along the floor; momentum builds up speed along "
+            "the floor and damps the zig-zag. Rotate the valley away from the axes to see that "
+            "per-coordinate methods (Adagrad, RMSprop, Adam) only undo ill-conditioning that is "
+            "aligned with the axes."
+        ),
+        formula=(
+            r"f(x, y) = \tfrac12\left(u^2 + \kappa v^2\right),\quad "
+            r"u = x\cos\theta + y\sin\theta,\; v = -x\sin\theta + y\cos\theta"
+        ),
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-3.0, 3.0), (-3.0, 3.0)),
+        minima=(Point(0.0, 0.0, 0.0),),
+        saddles=(),
+        default_start=(-2.5, 1.0),
+        log_scale=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# saddle: a strict saddle between two minima
+
+
+@register("saddle", "Saddle point")
+def saddle() -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x * x + 0.25 * y**4 - 0.5 * y * y
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return 2.0 * x, y**3 - y
+
+    return Surface(
+        name="saddle",
+        title="Saddle point",
+        description=(
+            "f(x, y) = x² + y⁴/4 − y²/2 has a strict saddle at the origin, curving up along x "
+            "and down along y, between two minima at (0, ±1) where f = −1/4. A run that starts "
+            "near the line y = 0 is drawn towards the saddle, where the gradient vanishes; plain "
+            "gradient descent escapes only as fast as the tiny y-component grows, while methods "
+            "that rescale the gradient (RMSprop, Adam) or carry momentum get away much sooner. "
+            "A start exactly on y = 0 never leaves it."
+        ),
+        formula=r"f(x, y) = x^2 + \tfrac14 y^4 - \tfrac12 y^2",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-2.0, 2.0), (-2.0, 2.0)),
+        minima=(Point(0.0, -1.0, -0.25), Point(0.0, 1.0, -0.25)),
+        saddles=(Point(0.0, 0.0, 0.0),),
+        default_start=(-1.8, 0.02),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# rosenbrock: the banana valley
+
+
+@register(
+    "rosenbrock",
+    "Rosenbrock",
+    params=(
+        Param("a", 1.0, -1.5, 1.5, "Position of the minimum, at (a, a²).", "a"),
+        Param("b", 100.0, 1.0, 1000.0, "Steepness of the valley walls.", "b", log=True),
+    ),
+)
+def rosenbrock(a: float, b: float) -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        r = y - x * x
+        return (a - x) ** 2 + b * r * r
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r = y - x * x
+        return -2.0 * (a - x) - 4.0 * b * x * r, 2.0 * b * r
+
+    return Surface(
+        name="rosenbrock",
+        title="Rosenbrock",
+        description=(
+            "The classic banana-shaped valley. Finding the valley is easy; following its curved, "
+            "nearly flat floor to the minimum at (a, a²) is hard, because the walls are b times "
+            "steeper than the floor and the direction of the floor keeps turning. Methods without "
+            "momentum crawl along the floor, momentum overshoots the bends, and too large a "
+            "learning rate bounces off the walls and diverges."
+        ),
+        formula=r"f(x, y) = (a - x)^2 + b\,(y - x^2)^2",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-2.0, 2.0), (-1.0, 3.0)),
+        minima=(Point(a, a * a, 0.0),),
+        saddles=(),
+        default_start=(-1.5, 2.0),
+        log_scale=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# himmelblau: four minima of equal depth
+
+
+@register("himmelblau", "Himmelblau")
+def himmelblau() -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        p, q = x * x + y - 11.0, x + y * y - 7.0
+        return p * p + q * q
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p, q = x * x + y - 11.0, x + y * y - 7.0
+        return 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
+
+    return Surface(
+        name="himmelblau",
+        title="Himmelblau",
+        description=(
+            "Four minima of equal depth (f = 0) around a central hump, separated by four saddle "
+            "points. Which minimum a run ends in depends on where it starts and on how the "
+            "optimizer moves: from the same start, different optimizers can settle in "
+            "different basins."
+        ),
+        formula=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        minima=(
+            Point(3.0, 2.0, 0.0),
+            Point(-2.805118086952745, 3.131312518250573, 0.0),
+            Point(-3.779310253377747, -3.2831859912861696, 0.0),
+            Point(3.5844283403304917, -1.8481265269644034, 0.0),
+        ),
+        saddles=(
+            Point(0.08667750455539634, 2.884254701174776, 67.71915008752613),
+            Point(-3.0730257507643897, -0.08135304428796751, 104.01516291755811),
+            Point(3.385154183607021, 0.07385187983774928, 13.311926270405587),
+            Point(-0.12796134673068005, -1.9537149802445766, 178.33723920192745),
+        ),
+        default_start=(-0.3, -0.8),
+        log_scale=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# beale: sharp ridges and a flat plateau
+
+
+@register("beale", "Beale")
+def beale() -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        t1 = 1.5 - x + x * y
+        t2 = 2.25 - x + x * y * y
+        t3 = 2.625 - x + x * y**3
+        return t1 * t1 + t2 * t2 + t3 * t3
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y2, y3 = y * y, y**3
+        t1 = 1.5 - x + x * y
+        t2 = 2.25 - x + x * y2
+        t3 = 2.625 - x + x * y3
+        gx = 2.0 * (t1 * (y - 1.0) + t2 * (y2 - 1.0) + t3 * (y3 - 1.0))
+        gy = 2.0 * x * (t1 + 2.0 * y * t2 + 3.0 * y2 * t3)
+        return gx, gy
+
+    return Surface(
+        name="beale",
+        title="Beale",
+        description=(
+            "A flat central plateau bounded by walls that rise by five orders of magnitude "
+            "towards the corners, with the minimum at (3, 0.5) at the end of a narrow curved "
+            "valley. Gradients differ in size by many orders between regions, which is where "
+            "methods that normalise the step (RMSprop, Adam, Adadelta) behave very differently "
+            "from plain gradient descent."
+        ),
+        formula=(r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-4.5, 4.5), (-4.5, 4.5)),
+        minima=(Point(3.0, 0.5, 0.0),),
+        saddles=(),
+        default_start=(1.0, 1.5),
+        log_scale=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# rastrigin: a regular lattice of local minima
+
+
+@register("rastrigin", "Rastrigin")
+def rastrigin() -> Surface:
+    two_pi = 2.0 * math.pi
+
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return 20.0 + x * x - 10.0 * np.cos(two_pi * x) + y * y - 10.0 * np.cos(two_pi * y)
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return 2.0 * x + 10.0 * two_pi * np.sin(two_pi * x), 2.0 * y + 10.0 * two_pi * np.sin(two_pi * y)
+
+    return Surface(
+        name="rastrigin",
+        title="Rastrigin",
+        description=(
+            "A bowl covered with a regular lattice of about a hundred local minima, one near "
+            "every point with integer coordinates; only the one at the origin is global. "
+            "Local methods stop in the nearest dimple unless their steps are large enough, or "
+            "their momentum strong enough, to hop over the ridges."
+        ),
+        formula=r"f(x, y) = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-5.12, 5.12), (-5.12, 5.12)),
+        minima=(Point(0.0, 0.0, 0.0),),
+        saddles=(),
+        default_start=(-4.2, 3.8),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# booth: a rotated quadratic
+
+
+@register("booth", "Booth")
+def booth() -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        p, q = x + 2.0 * y - 7.0, 2.0 * x + y - 5.0
+        return p * p + q * q
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p, q = x + 2.0 * y - 7.0, 2.0 * x + y - 5.0
+        return 2.0 * p + 4.0 * q, 4.0 * p + 2.0 * q
+
+    return Surface(
+        name="booth",
+        title="Booth",
+        description=(
+            "A quadratic bowl whose valley runs diagonally (curvatures 2 and 18, condition "
+            "number 9) with its minimum at (1, 3). The valley is not aligned with the axes, so "
+            "per-coordinate rescaling (Adagrad, RMSprop, Adam) cannot straighten it out, while "
+            "momentum still helps."
+        ),
+        formula=r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-10.0, 10.0), (-10.0, 10.0)),
+        minima=(Point(1.0, 3.0, 0.0),),
+        saddles=(),
+        default_start=(-8.0, -6.0),
+        log_scale=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# six-hump camel: two global and four local minima
+
+
+@register("six_hump_camel", "Six-hump camel")
+def six_hump_camel() -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x2, y2 = x * x, y * y
+        return (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x2 = x * x
+        return 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y, x - 8.0 * y + 16.0 * y**3
+
+    return Surface(
+        name="six_hump_camel",
+        title="Six-hump camel",
+        description=(
+            "Two global minima (f ≈ −1.0316) and four shallower local minima. Small changes of "
+            "start or learning rate send a run into a different basin, which makes it a good "
+            "surface to compare where optimizers end up, not only how fast."
+        ),
+        formula=r"f(x, y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + (4y^2 - 4)\,y^2",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-2.2, 2.2), (-1.2, 1.2)),
+        minima=(
+            Point(0.08984201310031807, -0.7126564030207396, -1.0316284534898774),
+            Point(-0.08984201310031807, 0.7126564030207396, -1.0316284534898774),
+            Point(-1.703606714969981, 0.7960835686726251, -0.21546382438371703),
+            Point(1.703606714969981, -0.7960835686726251, -0.21546382438371703),
+            Point(-1.607104752920197, -0.5686514548841314, 2.1042503103112584),
+            Point(1.607104752920197, 0.5686514548841314, 2.1042503103112584),
+        ),
+        saddles=(),
+        default_start=(-1.9, 1.0),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# styblinski_tang: a separable function with four minima
+
+
+@register("styblinski_tang", "Styblinski-Tang")
+def styblinski_tang() -> Surface:
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return 0.5 * (x**4 - 16.0 * x * x + 5.0 * x + y**4 - 16.0 * y * y + 5.0 * y)
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return 2.0 * x**3 - 16.0 * x + 2.5, 2.0 * y**3 - 16.0 * y + 2.5
+
+    lo, hi, top = -2.903534027771177, 2.746802770990837, 0.1567312567803401
+    g_lo, g_hi, g_top = (0.5 * (t**4 - 16.0 * t * t + 5.0 * t) for t in (lo, hi, top))
+    return Surface(
+        name="styblinski_tang",
+        title="Styblinski-Tang",
+        description=(
+            "A separable function: each coordinate has its own double well, a deeper one at "
+            "−2.90 and a shallower one at 2.75, giving four minima of which only (−2.90, −2.90) "
+            "is global (f ≈ −78.33). Runs that start on the wrong side of a ridge settle in a "
+            "local minimum unless momentum carries them across."
+        ),
+        formula=r"f(x, y) = \tfrac12\left(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y\right)",
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        minima=(
+            Point(lo, lo, g_lo + g_lo),
+            Point(lo, hi, g_lo + g_hi),
+            Point(hi, lo, g_hi + g_lo),
+            Point(hi, hi, g_hi + g_hi),
+        ),
+        saddles=(
+            Point(top, lo, g_top + g_lo),
+            Point(top, hi, g_top + g_hi),
+            Point(lo, top, g_lo + g_top),
+            Point(hi, top, g_hi + g_top),
+        ),
+        default_start=(4.5, 4.2),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# goldstein_price: values over six orders of magnitude
+
+
+@register("goldstein_price", "Goldstein-Price")
+def goldstein_price() -> Surface:
+    def parts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+        a, b = x + y + 1.0, 2.0 * x - 3.0 * y
+        p = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+        q = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+        return a, b, p, q, 1.0 + a * a * p, 30.0 + b * b * q
+
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        *_, first, second = parts(x, y)
+        return first * second
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b, p, q, first, second = parts(x, y)
+        dp = -14.0 + 6.0 * x + 6.0 * y  # dp/dx and dp/dy coincide
+        first_d = 2.0 * a * p + a * a * dp  # the same in x and y
+        second_dx = 4.0 * b * q + b * b * (-32.0 + 24.0 * x - 36.0 * y)
+        second_dy = -6.0 * b * q + b * b * (48.0 - 36.0 * x + 54.0 * y)
+        return first_d * second + first * second_dx, first_d * second + first * second_dy
+
+    return Surface(
+        name="goldstein_price",
+        title="Goldstein-Price",
+        description=(
+            "Values range from 3 at the global minimum (0, −1) to about a million at the "
+            "corners, with three local minima (f = 30, 84 and 840) on the way. The gradient is "
+            "huge away from the minimum, so a learning rate that is safe near the minimum is "
+            "far too large elsewhere: a test of how an optimizer copes with badly scaled "
+            "gradients."
+        ),
+        formula=(
+            r"f = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+            r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
+        ),
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-2.0, 2.0), (-2.0, 2.0)),
+        minima=(
+            Point(0.0, -1.0, 3.0),
+            Point(-0.6, -0.4, 30.0),
+            Point(1.8, 0.2, 84.0),
+            Point(1.2, 0.8, 840.0),
+        ),
+        saddles=(),
+        default_start=(-1.5, 1.5),
+        log_scale=True,
+    )

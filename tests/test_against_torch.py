@@ -1,0 +1,64 @@
+"""optviz against torch.optim 2.13, on trajectories recorded by tests/torch_reference.py.
+
+torch is not a dependency: the recorded paths are data in tests/data, so this comparison
+runs everywhere. Each case feeds torch optviz's analytic gradients, so a difference can only
+come from the update rule. Most cases agree bit for bit; torch's compiled kernels may fuse a
+multiply and an add, and a one-ulp difference then grows with the dynamics, so the first 50
+steps must agree to 1e-12 and all 200 to 1e-5 (a wrong rule is off by far more within a few
+steps).
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import optviz
+
+DATA = np.load(Path(__file__).parent / "data" / "torch_reference.npz")
+META = json.loads(str(DATA["meta"]))
+CASES = [
+    pytest.param(
+        i,
+        name,
+        {k: tuple(v) if isinstance(v, list) else v for k, v in hp.items()},
+        surface,
+        tuple(start),
+        id=f"{name}-{surface}-{i}",
+    )
+    for i, (name, hp, surface, start) in enumerate(META["cases"])
+]
+
+
+def test_reference_was_recorded_with_the_documented_torch():
+    assert META["torch"].startswith("2.13")
+    assert {case.values[1] for case in CASES} == set(optviz.OPTIMIZERS)
+
+
+@pytest.mark.parametrize(("index", "name", "hp", "surface", "start"), CASES)
+def test_trajectory_matches_torch(index, name, hp, surface, start):
+    reference = DATA[f"case{index}"]
+    t = optviz.run(name, surface, start=start, steps=META["steps"], **hp)
+    end = t.diverged_at or len(reference)
+    np.testing.assert_allclose(t.points[: min(end, 50)], reference[: min(end, 50)], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(t.points[:end], reference[:end], rtol=1e-5, atol=1e-9)
+
+
+def test_divergence_is_where_torch_leaves_the_finite_losses():
+    """Where optviz reports divergence, torch's point is finite but its loss overflows."""
+    diverged = 0
+    for case in CASES:
+        index, name, hp, surface, start = case.values
+        t = optviz.run(name, surface, start=start, steps=META["steps"], **hp)
+        if t.diverged_at is None:
+            continue
+        diverged += 1
+        reference = DATA[f"case{index}"]
+        with np.errstate(all="ignore"):
+            loss = t.surface.value(reference[t.diverged_at])
+        assert not np.isfinite(loss) or not np.isfinite(reference[t.diverged_at]).all()
+        k = t.diverged_at
+        np.testing.assert_allclose(t.points[k - 1], reference[k - 1], rtol=1e-12)
+        np.testing.assert_array_equal(t.points[k:], np.broadcast_to(t.points[k - 1], t.points[k:].shape))
+    assert diverged >= 2

@@ -1,0 +1,104 @@
+"""optviz.run: shapes, validation and divergence."""
+
+import numpy as np
+import pytest
+
+import optviz
+import surfaces
+
+
+def test_single_run_shapes_and_consistency():
+    t = optviz.run("adam", "rosenbrock", start=(-1.5, 2.0), steps=1000, lr=0.05)
+    assert t.points.shape == (1001, 2)
+    assert t.losses.shape == (1001,)
+    assert t.grads.shape == (1001, 2)
+    assert t.steps == 1000
+    assert not t.batched
+    assert t.diverged_at is None
+    np.testing.assert_array_equal(t.points[0], (-1.5, 2.0))
+    np.testing.assert_array_equal(t.losses, t.surface.value(t.points))
+    np.testing.assert_array_equal(t.grads, t.surface.grad(t.points))
+    assert t.losses[-1] < 1e-2 * t.losses[0]
+
+
+def test_batch_shapes():
+    starts = np.random.default_rng(0).uniform(-2, 2, size=(7, 2))
+    t = optviz.run("sgd", "valley", start=starts, steps=10, lr=0.01)
+    assert t.points.shape == (11, 7, 2)
+    assert t.losses.shape == (11, 7)
+    assert t.diverged_at == (None,) * 7
+    np.testing.assert_array_equal(t.points[0], starts)
+
+
+def test_defaults_surface_object_and_start():
+    s = surfaces.get("valley", kappa=50, angle=20)
+    t = optviz.run("sgd", s, steps=5)
+    assert t.surface is s
+    np.testing.assert_array_equal(t.points[0], s.default_start)
+    assert t.hyperparameters == optviz.OPTIMIZERS["sgd"].defaults()
+
+
+def test_a_learning_rate_sweep_is_one_call():
+    sweep = optviz.run("sgd", "valley", start=[(-2.5, 1.0)] * 3, steps=300, lr=[0.01, 0.1, 1.0])
+    assert sweep.diverged_at[:2] == (None, None)
+    assert isinstance(sweep.diverged_at[2], int)
+    assert sweep.losses[-1, 1] < sweep.losses[-1, 0]
+
+
+def test_divergence_is_frozen_and_recorded_without_warnings():
+    # pytest turns warnings into errors (pyproject.toml), so an overflow warning would fail here.
+    t = optviz.run("sgd", "rosenbrock", start=(-1.5, 2.0), steps=200, lr=0.1)
+    k = t.diverged_at
+    assert isinstance(k, int)
+    assert 1 <= k < 20
+    assert np.isfinite(t.points).all()
+    assert np.isfinite(t.losses).all()
+    assert np.isfinite(t.grads).all()
+    np.testing.assert_array_equal(t.points[k:], np.broadcast_to(t.points[k - 1], t.points[k:].shape))
+    assert np.all(t.losses[k:] == t.losses[k - 1])
+
+
+def test_divergence_in_a_batch_is_per_trajectory():
+    t = optviz.run("sgd", "rosenbrock", start=[(-1.5, 2.0)] * 6, steps=100, lr=[1e-4, 1e-3, 0.1, 1e-4, 10.0, 1e-3])
+    assert [d is None for d in t.diverged_at] == [True, True, False, True, False, True]
+    assert np.isfinite(t.points).all()
+
+
+def test_saddle_start_on_the_ridge_never_leaves_it():
+    t = optviz.run("sgd", "saddle", start=(-1.8, 0.0), steps=500, lr=0.05)
+    assert np.all(t.points[:, 1] == 0.0)
+    assert np.abs(t.points[-1]).max() < 1e-6
+
+
+@pytest.mark.parametrize("steps", [0, -3, 100_001, 2.5, True, "10", None])
+def test_steps_are_validated(steps):
+    with pytest.raises(ValueError, match="Invalid steps value"):
+        optviz.run("sgd", "valley", steps=steps)
+
+
+@pytest.mark.parametrize(
+    "start", [(1.0,), (1.0, 2.0, 3.0), [[1.0, 2.0, 3.0]], (float("nan"), 0.0), (np.inf, 1.0), "a,b", np.zeros((0, 2))]
+)
+def test_start_is_validated(start):
+    with pytest.raises(ValueError, match="Invalid start"):
+        optviz.run("sgd", "valley", start=start)
+
+
+def test_start_where_the_surface_overflows_is_rejected():
+    with pytest.raises(ValueError, match="not finite there"):
+        optviz.run("sgd", "rosenbrock", start=(1e200, 0.0))
+
+
+def test_per_trajectory_values_must_match_the_batch():
+    with pytest.raises(ValueError, match="an array of 2 values for 3 starts"):
+        optviz.run("sgd", "valley", start=[(0.0, 1.0)] * 3, lr=[0.1, 0.2])
+
+
+def test_too_much_work_is_refused_before_allocating():
+    with pytest.raises(ValueError, match="Too much work"):
+        optviz.run("sgd", "valley", start=np.zeros((10_000, 2)) + 1, steps=100_000)
+
+
+def test_unknown_surface_lists_the_valid_ones():
+    with pytest.raises(KeyError, match="unknown surface 'bowl'"):
+        optviz.run("sgd", "bowl")
