@@ -1,0 +1,81 @@
+"""optviz: watch optimizers race over a 2-D loss surface.   Run with: streamlit run app.py"""
+
+import streamlit as st
+
+import ui
+from optviz import figures
+from optviz.experiment import Experiment, query_string, to_query
+from optviz.results import run_experiment, summarise
+
+st.set_page_config(page_title="optviz — watch optimizers move", page_icon="📉", layout="wide")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def background(surface: str, params: tuple) -> str:
+    return figures.background(Experiment(surface, params).build_surface())
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the optimizers…")
+def compute(experiment: Experiment) -> dict:
+    """Everything the page shows for ``experiment``: plain, cacheable data."""
+    surf = experiment.build_surface()
+    trajectories = run_experiment(experiment)
+    return {
+        "race": figures.main_figure(
+            experiment, surf, trajectories, background(experiment.surface, experiment.surface_params)
+        ),
+        "loss": figures.loss_figure(experiment, surf, trajectories),
+        "surface3d": figures.surface_3d_figure(experiment, surf, trajectories),
+        "rows": summarise(experiment, surf, trajectories),
+    }
+
+
+# The link seeds the widgets once; a click on the figure moves the start; the widgets build
+# the experiment; the experiment writes the link.
+problems = ui.seed_from_link()
+ui.take_clicked_start()
+experiment = ui.experiment_controls()
+query = to_query(experiment)
+ui.write_link(experiment, query)
+
+st.title("optviz")
+st.caption("Watch optimizers move. Press ▶ Play, scrub the step slider, click the surface to start elsewhere.")
+if problems:
+    st.warning(
+        "This link had problems; the page uses sensible values instead:\n\n" + "\n".join(f"- {p}" for p in problems)
+    )
+if not experiment.runs:
+    st.info("No runs yet: add one in the sidebar.")
+    st.stop()
+
+view = compute(experiment)
+surf = experiment.build_surface()
+st.subheader(f"{surf.title}: ${surf.formula}$")
+st.plotly_chart(
+    ui.PrebuiltFigure(view["race"]),
+    key=ui.CHART_KEY,
+    on_select="rerun",
+    selection_mode="points",
+    config={"displaylogo": False, "scrollZoom": False},
+)
+
+loss_tab, surface_tab, table_tab, rules_tab = st.tabs(["Loss per step", "3-D view", "Results", "Update rules"])
+with loss_tab:
+    st.plotly_chart(ui.PrebuiltFigure(view["loss"]), key="loss")
+with surface_tab:
+    st.plotly_chart(ui.PrebuiltFigure(view["surface3d"]), key="surface3d")
+with table_tab:
+    st.caption(f"f* = {min(m.value for m in surf.minima):.6g}; tolerance {experiment.tolerance:g} on f − f*.")
+    st.dataframe(ui.results_table(view["rows"]), hide_index=True, key="results")
+with rules_tab:
+    for optimizer in dict.fromkeys(run.optimizer for run in experiment.runs):
+        runs = [run for run in experiment.runs if run.optimizer == optimizer]
+        spec = runs[0].spec
+        st.markdown(f"**{spec.title}** — used by: {', '.join(run.label() for run in runs)}")
+        st.latex(spec.rule(runs[0].values()))
+        st.write(spec.summary)
+        st.caption(spec.reference)
+
+st.subheader("Share this view")
+st.code(ui.share_url(query_string(experiment)), language=None)
+st.caption("The link restores exactly this experiment. Copy it with the button at the top right of the box.")

@@ -1,0 +1,348 @@
+"""Streamlit pieces of the page: widgets that build an Experiment, and the link they keep.
+
+Data flows one way: the link seeds the widgets once per session, the widgets build an
+Experiment, the Experiment writes the link. Every widget has a stable key (the tests and the
+URL seeding use them); every value passes the core's validation before it is used.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+import surfaces
+from optviz.experiment import MAX_RUNS, MAX_STEPS, PRESETS, SPEEDS, TOLERANCE_RANGE, Experiment, Run, parse
+from optviz.hyperparameters import Hyperparameter
+from optviz.optimizers import OPTIMIZERS
+
+CHART_KEY = "race"
+
+
+# ---------------------------------------------------------------------------- the link, once
+
+
+def seed_from_link() -> list[str]:
+    """On a session's first run, load the link's experiment into the widgets' state.
+
+    Returns the problems found in the link (empty on later runs).
+    """
+    if st.session_state.get("_seeded"):
+        return []
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    experiment, problems = parse(query)
+    load(experiment)
+    st.session_state["_seeded"] = True
+    return problems
+
+
+def load(experiment: Experiment) -> None:
+    """Put ``experiment`` into the widgets' state."""
+    state = st.session_state
+    state["surface"] = experiment.surface
+    for name, value in experiment.surface_params:
+        state[_surface_key(experiment.surface, name)] = value
+    state["start_x"], state["start_y"] = experiment.start
+    state["steps"] = experiment.steps
+    state["tol"] = experiment.tolerance
+    state["speed"] = experiment.speed
+    state["runs"] = []
+    for run in experiment.runs:
+        _add_run(run)
+
+
+def write_link(experiment: Experiment, query: dict[str, str | list[str]]) -> None:
+    """Make the address bar show ``experiment`` (writes do not rerun the script)."""
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
+    if current != wanted:
+        st.query_params.from_dict(query)
+
+
+# ------------------------------------------------------------------------------- the sidebar
+
+
+def _surface_key(surface: str, param: str) -> str:
+    return f"surface_{surface}_{param}"
+
+
+def _on_surface_change() -> None:
+    surf = surfaces.get(st.session_state["surface"])
+    st.session_state["start_x"], st.session_state["start_y"] = surf.default_start
+
+
+def surface_controls() -> tuple[str, dict[str, float]]:
+    """The surface picker and the chosen surface's parameters."""
+    names = surfaces.names()
+    st.selectbox(
+        "Surface",
+        names,
+        key="surface",
+        format_func=lambda name: surfaces.entry(name).title,
+        on_change=_on_surface_change,
+    )
+    name = st.session_state["surface"]
+    params = {}
+    for param in surfaces.entry(name).param_specs:
+        key = _surface_key(name, param.name)
+        st.session_state.setdefault(key, param.default)
+        label = param.name if param.symbol == param.name else f"{param.name} (${param.symbol}$)"
+        if param.log:
+            params[param.name] = _log_slider(label, key, param.low, param.high, param.help)
+        else:
+            step = 1.0 if param.high - param.low >= 50 else 0.05
+            params[param.name] = st.slider(label, param.low, param.high, key=key, help=param.help, step=step)
+    return name, params
+
+
+def take_clicked_start() -> None:
+    """A click on the race figure selects a grid point: move the start there, once."""
+    event = st.session_state.get(CHART_KEY)
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
+    if not points and event is not None and hasattr(event, "selection"):
+        points = event.selection.get("points", [])
+    point = clicked_point(points)
+    if point is not None and point != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = point
+        st.session_state["start_x"], st.session_state["start_y"] = point
+
+
+def clicked_point(points: list[dict[str, Any]]) -> tuple[float, float] | None:
+    """The (x, y) of the first selected point, rounded to the pick grid's precision."""
+    for point in points:
+        x, y = point.get("x"), point.get("y")
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y):
+            return round(float(x), 6), round(float(y), 6)
+    return None
+
+
+def start_controls(surface: str) -> tuple[float, float]:
+    (x0, x1), (y0, y1) = surfaces.get(surface).domain
+    left, right = st.columns(2)
+    for column, key, low, high in ((left, "start_x", x0, x1), (right, "start_y", y0, y1)):
+        st.session_state[key] = min(max(float(st.session_state.get(key, 0.0)), low), high)
+        column.number_input(key.replace("_", " "), low, high, key=key, step=0.1, format="%g")
+    st.caption("Or click on the figure to start there.")
+    return st.session_state["start_x"], st.session_state["start_y"]
+
+
+def run_controls() -> list[Run]:
+    """The list of runs, each with its optimizer and hyperparameters; add, duplicate, remove."""
+    runs = []
+    for index, entry in enumerate(st.session_state["runs"]):
+        run = _one_run(index, entry)
+        if run is not None:
+            runs.append(run)
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    left.selectbox("Add a run", list(PRESETS), key="preset")
+    right.button(
+        "Add",
+        key="add_run",
+        on_click=lambda: _add_run(PRESETS[st.session_state["preset"]]),
+        disabled=len(st.session_state["runs"]) >= MAX_RUNS,
+        help=f"Up to {MAX_RUNS} runs.",
+        width="stretch",
+    )
+    return runs
+
+
+def _add_run(run: Run) -> None:
+    """Append ``run`` to the editable list, with fresh widget keys."""
+    state = st.session_state
+    if len(state.get("runs", [])) >= MAX_RUNS:
+        return
+    run_id = state.get("_next_run_id", 0)
+    state["_next_run_id"] = run_id + 1
+    state.setdefault("runs", []).append({"id": run_id})
+    state[f"r{run_id}_optimizer"] = run.optimizer
+    for name, value in run.values().items():
+        hp = run.spec.hyperparameter(name)
+        if hp.kind == "pair":
+            for part, part_value in zip(hp.parts, value, strict=True):
+                state[_hp_key(run_id, run.optimizer, part.name)] = part_value
+        else:
+            state[_hp_key(run_id, run.optimizer, name)] = value
+
+
+def _hp_key(run_id: int, optimizer: str, name: str) -> str:
+    return f"r{run_id}_{optimizer}_{name}"
+
+
+def _remove_run(run_id: int) -> None:
+    st.session_state["runs"] = [entry for entry in st.session_state["runs"] if entry["id"] != run_id]
+
+
+def _duplicate_run(run: Run) -> None:
+    _add_run(run)
+
+
+def _one_run(index: int, entry: dict[str, int]) -> Run | None:
+    run_id = entry["id"]
+    optimizer = st.session_state[f"r{run_id}_optimizer"]
+    current = _read_run(run_id, optimizer)
+    swatch = f":material/circle: Run {index + 1}: {current.label()}"
+    with st.expander(swatch, expanded=False):
+        st.selectbox(
+            "Optimizer",
+            list(OPTIMIZERS),
+            key=f"r{run_id}_optimizer",
+            format_func=lambda name: OPTIMIZERS[name].title,
+            on_change=_seed_new_optimizer,
+            args=(run_id,),
+        )
+        spec = OPTIMIZERS[optimizer]
+        for hp in spec.hyperparameters:
+            _hp_widget(run_id, optimizer, hp)
+        run = _read_run(run_id, optimizer)
+        left, right = st.columns(2)
+        left.button(
+            "Duplicate",
+            key=f"r{run_id}_duplicate",
+            on_click=_duplicate_run,
+            args=(run,),
+            width="stretch",
+            disabled=len(st.session_state["runs"]) >= MAX_RUNS,
+        )
+        right.button("Remove", key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
+    return _read_run(run_id, optimizer, warn=True)
+
+
+def _seed_new_optimizer(run_id: int) -> None:
+    """A run switched optimizer: start from that optimizer's preset (a sensible learning rate)."""
+    optimizer = st.session_state[f"r{run_id}_optimizer"]
+    preset = next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer))
+    for name, value in preset.values().items():
+        hp = preset.spec.hyperparameter(name)
+        pairs = zip(hp.parts, value, strict=True) if hp.kind == "pair" else [(hp, value)]
+        for part, part_value in pairs:
+            st.session_state[_hp_key(run_id, optimizer, part.name)] = part_value
+
+
+def _hp_widget(run_id: int, optimizer: str, hp: Hyperparameter) -> None:
+    parts = hp.parts or (hp,)
+    for part in parts:
+        key = _hp_key(run_id, optimizer, part.name)
+        st.session_state.setdefault(key, part.default)
+        label = f"{part.name} (${part.symbol}$)" if part.symbol else part.name
+        if part.kind == "bool":
+            st.checkbox(label, key=key, help=part.help)
+        elif part.log:
+            _log_slider(label, key, part.ui_low, part.ui_high, part.help)
+        else:
+            step = 0.01 if part.ui_high <= 1 else 0.1
+            st.number_input(label, part.ui_low, part.ui_high, key=key, step=step, format="%g", help=part.help)
+
+
+def _read_run(run_id: int, optimizer: str, warn: bool = False) -> Run:
+    spec = OPTIMIZERS[optimizer]
+    values: dict[str, Any] = {}
+    for hp in spec.hyperparameters:
+        if hp.kind == "pair":
+            values[hp.name] = tuple(
+                st.session_state.get(_hp_key(run_id, optimizer, p.name), p.default) for p in hp.parts
+            )
+        else:
+            values[hp.name] = st.session_state.get(_hp_key(run_id, optimizer, hp.name), hp.default)
+    try:
+        return Run.make(optimizer, **values)
+    except ValueError as err:
+        if warn:
+            st.warning(f"{spec.title}: {err}, so it runs without Nesterov momentum.")
+        values["nesterov"] = False
+        return Run.make(optimizer, **values)
+
+
+def log_options(low: float, high: float, current: float) -> list[float]:
+    """1, 1.5, 2, 3, 5, 7 per decade between ``low`` and ``high``, plus ``current``."""
+    options = {current}
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 1.5, 2, 3, 5, 7):
+            value = float(f"{mantissa}e{exponent}")
+            if low <= value <= high:
+                options.add(value)
+    return sorted(options)
+
+
+def _log_slider(label: str, key: str, low: float, high: float, help_text: str) -> float:
+    current = float(st.session_state[key])
+    if current <= 0:  # a log scale has no zero: offer the smallest value instead
+        current = st.session_state[key] = low
+    return st.select_slider(
+        label, log_options(low, high, current), key=key, help=help_text, format_func=lambda v: f"{v:g}"
+    )
+
+
+def experiment_controls() -> Experiment:
+    """The whole sidebar; returns the Experiment it describes."""
+    with st.sidebar:
+        st.header("Surface")
+        surface, params = surface_controls()
+        st.caption(surfaces.get(surface, **params).description)
+        st.header("Start and steps")
+        start = start_controls(surface)
+        st.number_input("Steps", 1, MAX_STEPS, key="steps", step=50, help=f"1 to {MAX_STEPS:,} steps per run.")
+        low, high = TOLERANCE_RANGE
+        st.select_slider(
+            "Tolerance for the results table",
+            log_options(low, high, float(st.session_state["tol"])),
+            key="tol",
+            format_func=lambda v: f"{v:g}",
+            help="A run has converged once f − f* ≤ tolerance.",
+        )
+        st.radio("Animation speed", list(SPEEDS), key="speed", horizontal=True)
+        st.header("Runs")
+        runs = run_controls()
+    return Experiment.make(
+        surface,
+        surface_params=params,
+        start=start,
+        steps=st.session_state["steps"],
+        runs=runs,
+        tolerance=st.session_state["tol"],
+        speed=st.session_state["speed"],
+    )
+
+
+# ------------------------------------------------------------------------------- the figures
+
+
+class PrebuiltFigure(go.Figure):
+    """Hands Streamlit a figure that optviz.figures built, without validating it again.
+
+    Streamlit validates a dict figure trace by trace, which for an animation's hundreds of
+    frame traces costs most of a second; a Figure is taken as already valid. The builders'
+    output is checked against Plotly's schema in the tests instead.
+    """
+
+    def __init__(self, figure: dict[str, Any]) -> None:
+        super().__init__()
+        self._prebuilt = figure
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._prebuilt
+
+
+def results_table(rows: list[Any]) -> list[dict[str, Any]]:
+    """The summaries as table rows with readable cells."""
+    table = []
+    for row in rows:
+        minimum = ", ".join(f"{c:.4g}" for c in row.nearest_minimum)
+        table.append(
+            {
+                "run": row.label,
+                "final loss": row.final_loss,
+                "f − f*": row.gap,
+                "nearest minimum": f"({minimum})",
+                "distance to it": row.distance,
+                "steps to tolerance": "not reached" if row.steps_to_tolerance is None else str(row.steps_to_tolerance),
+                "diverged at step": "—" if row.diverged_at is None else str(row.diverged_at),
+            }
+        )
+    return table
+
+
+def share_url(query_string: str) -> str:
+    base = (st.context.url or "").rstrip("/") + "/"
+    return base + ("?" + query_string if query_string else "")
