@@ -49,9 +49,12 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
+FLOAT32_LIMIT = 1e37  # values beyond float32's range are far off any plot: clip, don't overflow
+
+
 def typed_array(values: np.ndarray) -> dict[str, str]:
     """A float32 base64 typed array, as plotly.js reads it."""
-    data = np.ascontiguousarray(values, dtype="<f4")
+    data = np.ascontiguousarray(np.clip(values, -FLOAT32_LIMIT, FLOAT32_LIMIT), dtype="<f4")
     return {"dtype": "f4", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
 
 

@@ -1,0 +1,157 @@
+"""The page, run headless with Streamlit's AppTest (no browser: see tests/browser for that)."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optviz
+import surfaces
+from optviz import OPTIMIZERS, figures
+
+TIMEOUT = 60
+
+
+def start(query=None):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def race(at):
+    charts = at.get("plotly_chart")
+    assert charts, "no chart on the page"
+    return json.loads(charts[0].proto.spec)
+
+
+def trace(spec, name):
+    return next(t for t in spec["data"] if t.get("name") == name)
+
+
+def decode(typed):
+    return np.frombuffer(base64.b64decode(typed["bdata"]), dtype=np.float32)
+
+
+def test_default_page_shows_an_animated_race():
+    at = start()
+    assert not at.exception
+    assert not at.warning
+    spec = race(at)
+    assert len(spec["frames"]) > 10
+    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "⏸ Pause"]
+    assert sum(1 for t in spec["data"] if t.get("showlegend")) == 8
+    assert at.query_params == {"v": "1"}
+    assert len(at.get("plotly_chart")) == 3
+    assert "Share this view" in [h.value for h in at.subheader]
+    assert at.code[0].value.endswith("/?v=1")
+    assert len(at.latex) >= 6  # one update rule per optimizer in use
+
+
+@pytest.mark.parametrize("name", surfaces.names())
+def test_every_surface_can_be_chosen(name):
+    at = start()
+    at.selectbox(key="surface").set_value(name).run()
+    assert not at.exception
+    spec = race(at)
+    surf = surfaces.get(name)
+    assert spec["layout"]["xaxis"]["range"] == list(surf.domain[0])
+    assert trace(spec, "minimum")["x"] == [m.x for m in surf.minima]
+    assert at.number_input(key="start_x").value == surf.default_start[0]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_can_be_chosen(name):
+    at = start({"run": "sgd:lr=0.001"})
+    at.selectbox(key="r0_optimizer").set_value(name).run()
+    assert not at.exception
+    assert at.query_params["run"].startswith(name)
+    spec = race(at)
+    assert OPTIMIZERS[name].title in spec["data"][2]["name"]
+
+
+def test_changing_a_widget_changes_the_chart_and_the_link():
+    at = start()
+    before = race(at)
+    at.number_input(key="steps").set_value(120).run()
+    after = race(at)
+    assert not at.exception
+    assert after["frames"][-1]["name"] == "120"
+    assert before["frames"][-1]["name"] == "500"
+    assert at.query_params["steps"] == "120"
+
+
+def test_a_link_seeds_the_page_with_exactly_that_experiment():
+    at = start(
+        {
+            "surface": "valley:kappa=50,angle=30",
+            "start": "-2,1.5",
+            "steps": "200",
+            "run": ["adam:lr=0.1,beta1=0.8", "sgd:lr=0.01,momentum=0.9"],
+        }
+    )
+    assert not at.exception
+    assert not at.warning
+    assert at.number_input(key="steps").value == 200
+    spec = race(at)
+    surf = surfaces.get("valley", kappa=50, angle=30)
+    drawn = figures.path_steps(200)
+    for ghost, (name, hp) in zip(
+        spec["data"][1:3],
+        [("adam", {"lr": 0.1, "betas": (0.8, 0.999)}), ("sgd", {"lr": 0.01, "momentum": 0.9})],
+        strict=True,
+    ):
+        t = optviz.run(name, surf, start=(-2.0, 1.5), steps=200, **hp)
+        np.testing.assert_array_equal(decode(ghost["x"]), t.points[drawn, 0].astype(np.float32))
+        np.testing.assert_array_equal(decode(ghost["y"]), t.points[drawn, 1].astype(np.float32))
+    assert at.query_params["run"] == ["adam:lr=0.1,beta1=0.8", "sgd:lr=0.01,momentum=0.9"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"surface": "banana"}, "unknown surface 'banana'"),
+        ({"steps": "99999999"}, "using 5000"),
+        ({"run": ["adam:lr=nan", "nope"]}, "not a number"),
+        ({"start": "abc"}, "Ignored start 'abc'"),
+        ({"run": ["adam"] * 30}, "kept the first 10"),
+    ],
+)
+def test_a_bad_link_gets_one_warning_and_a_working_page(query, message):
+    at = start(query)
+    assert not at.exception
+    assert len(at.warning) == 1
+    assert message in at.warning[0].value
+    assert race(at)["frames"]
+
+
+def test_runs_can_be_added_duplicated_and_removed():
+    at = start({"run": "adam:lr=0.05"})
+    at.selectbox(key="preset").set_value("Nesterov")
+    at.button(key="add_run").click().run()
+    assert at.query_params["run"] == ["adam:lr=0.05", "sgd:momentum=0.9,nesterov=true"]  # lr 0.001 is the default
+    at.button(key="r1_duplicate").click().run()
+    assert len(at.query_params["run"]) == 3
+    at.button(key="r0_remove").click().run()
+    assert at.query_params["run"] == ["sgd:momentum=0.9,nesterov=true"] * 2
+    assert not at.exception
+
+
+def test_a_click_on_the_figure_moves_the_start():
+    at = start()
+    at.session_state["race"] = {
+        "selection": {"points": [{"x": 0.5, "y": -0.25}], "point_indices": [0], "box": [], "lasso": []}
+    }
+    at.run()
+    assert not at.exception
+    assert at.query_params["start"] == "0.5,-0.25"
+    assert trace(race(at), "start")["x"] == [0.5]
+
+
+def test_nesterov_without_momentum_is_explained_not_crashed():
+    at = start({"run": "sgd:lr=0.001"})
+    at.checkbox(key="r0_sgd_nesterov").check().run()
+    assert not at.exception
+    assert "Nesterov momentum requires a momentum" in at.warning[0].value
