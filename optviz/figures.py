@@ -38,8 +38,8 @@ PALETTE = (
     "#AA4499",
     "#555555",
 )
-MAX_FRAMES = 60
-MAX_PATH_POINTS = 400
+MAX_FRAMES = 50
+MAX_PATH_POINTS = 300
 BANDS = 24  # colour bands of the background, like filled contour levels
 PICK_GRID = 61  # the invisible grid of clickable points that sets the start
 Figure = dict[str, Any]
@@ -178,7 +178,7 @@ def main_figure(
         ],
     }
     pause = {
-        "label": "⏸ Pause",
+        "label": "❚❚ Pause",
         "method": "animate",
         "args": [
             [None],

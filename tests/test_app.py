@@ -41,7 +41,7 @@ def test_default_page_shows_an_animated_race():
     assert not at.warning
     spec = race(at)
     assert len(spec["frames"]) > 10
-    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "⏸ Pause"]
+    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "❚❚ Pause"]
     assert sum(1 for t in spec["data"] if t.get("showlegend")) == 8
     assert at.query_params == {"v": "1"}
     assert len(at.get("plotly_chart")) == 3
