@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import surfaces
 import ui
 from optviz import figures
 from optviz.experiment import Experiment, query_string, to_query
@@ -12,7 +13,7 @@ st.set_page_config(page_title="optviz — watch optimizers move", page_icon="�
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def background(surface: str, params: tuple) -> str:
-    return figures.background(Experiment(surface, params).build_surface())
+    return figures.background(surfaces.get(surface, **dict(params)))
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the optimizers…")
@@ -36,7 +37,7 @@ problems = ui.seed_from_link()
 ui.take_clicked_start()
 experiment = ui.experiment_controls()
 query = to_query(experiment)
-ui.write_link(experiment, query)
+ui.write_link(query)
 
 st.title("optviz")
 st.caption("Watch optimizers move. Press ▶ Play, scrub the step slider, click the surface to start elsewhere.")

@@ -53,8 +53,8 @@ def load(experiment: Experiment) -> None:
         _add_run(run)
 
 
-def write_link(experiment: Experiment, query: dict[str, str | list[str]]) -> None:
-    """Make the address bar show ``experiment`` (writes do not rerun the script)."""
+def write_link(query: dict[str, str | list[str]]) -> None:
+    """Make the address bar show ``query`` (writes do not rerun the script)."""
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
     if current != wanted:
@@ -99,11 +99,8 @@ def surface_controls() -> tuple[str, dict[str, float]]:
 
 def take_clicked_start() -> None:
     """A click on the race figure selects a grid point: move the start there, once."""
-    event = st.session_state.get(CHART_KEY)
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
-    if not points and event is not None and hasattr(event, "selection"):
-        points = event.selection.get("points", [])
-    point = clicked_point(points)
+    event = st.session_state.get(CHART_KEY) or {}  # Streamlit's PlotlyState is a dict
+    point = clicked_point(event.get("selection", {}).get("points", []))
     if point is not None and point != st.session_state.get("_last_click"):
         st.session_state["_last_click"] = point
         st.session_state["start_x"], st.session_state["start_y"] = point
@@ -132,9 +129,7 @@ def run_controls() -> list[Run]:
     """The list of runs, each with its optimizer and hyperparameters; add, duplicate, remove."""
     runs = []
     for index, entry in enumerate(st.session_state["runs"]):
-        run = _one_run(index, entry)
-        if run is not None:
-            runs.append(run)
+        runs.append(_one_run(index, entry))
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.selectbox("Add a run", list(PRESETS), key="preset")
     right.button(
@@ -157,13 +152,16 @@ def _add_run(run: Run) -> None:
     state["_next_run_id"] = run_id + 1
     state.setdefault("runs", []).append({"id": run_id})
     state[f"r{run_id}_optimizer"] = run.optimizer
+    _store_values(run_id, run)
+
+
+def _store_values(run_id: int, run: Run) -> None:
+    """Put every hyperparameter of ``run`` into the widget state of run ``run_id``."""
     for name, value in run.values().items():
         hp = run.spec.hyperparameter(name)
-        if hp.kind == "pair":
-            for part, part_value in zip(hp.parts, value, strict=True):
-                state[_hp_key(run_id, run.optimizer, part.name)] = part_value
-        else:
-            state[_hp_key(run_id, run.optimizer, name)] = value
+        pairs = zip(hp.parts, value, strict=True) if hp.kind == "pair" else [(hp, value)]
+        for part, part_value in pairs:
+            st.session_state[_hp_key(run_id, run.optimizer, part.name)] = part_value
 
 
 def _hp_key(run_id: int, optimizer: str, name: str) -> str:
@@ -174,16 +172,13 @@ def _remove_run(run_id: int) -> None:
     st.session_state["runs"] = [entry for entry in st.session_state["runs"] if entry["id"] != run_id]
 
 
-def _duplicate_run(run: Run) -> None:
-    _add_run(run)
-
-
-def _one_run(index: int, entry: dict[str, int]) -> Run | None:
+def _one_run(index: int, entry: dict[str, int]) -> Run:
     run_id = entry["id"]
     optimizer = st.session_state[f"r{run_id}_optimizer"]
-    current = _read_run(run_id, optimizer)
-    swatch = f":material/circle: Run {index + 1}: {current.label()}"
-    with st.expander(swatch, expanded=False):
+    # Widget state is already current when the script runs, so one read serves the title,
+    # the Duplicate button and the experiment.
+    run = _read_run(run_id, optimizer, warn=True)
+    with st.expander(f":material/circle: Run {index + 1}: {run.label()}", expanded=False):
         st.selectbox(
             "Optimizer",
             list(OPTIMIZERS),
@@ -195,29 +190,23 @@ def _one_run(index: int, entry: dict[str, int]) -> Run | None:
         spec = OPTIMIZERS[optimizer]
         for hp in spec.hyperparameters:
             _hp_widget(run_id, optimizer, hp)
-        run = _read_run(run_id, optimizer)
         left, right = st.columns(2)
         left.button(
             "Duplicate",
             key=f"r{run_id}_duplicate",
-            on_click=_duplicate_run,
+            on_click=_add_run,
             args=(run,),
             width="stretch",
             disabled=len(st.session_state["runs"]) >= MAX_RUNS,
         )
         right.button("Remove", key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
-    return _read_run(run_id, optimizer, warn=True)
+    return run
 
 
 def _seed_new_optimizer(run_id: int) -> None:
     """A run switched optimizer: start from that optimizer's preset (a sensible learning rate)."""
     optimizer = st.session_state[f"r{run_id}_optimizer"]
-    preset = next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer))
-    for name, value in preset.values().items():
-        hp = preset.spec.hyperparameter(name)
-        pairs = zip(hp.parts, value, strict=True) if hp.kind == "pair" else [(hp, value)]
-        for part, part_value in pairs:
-            st.session_state[_hp_key(run_id, optimizer, part.name)] = part_value
+    _store_values(run_id, next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer)))
 
 
 def _hp_widget(run_id: int, optimizer: str, hp: Hyperparameter) -> None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import surfaces
 from optviz.hyperparameters import Hyperparameter
@@ -204,8 +205,6 @@ def _run_text(run: Run) -> str:
 
 def query_string(experiment: Experiment) -> str:
     """``to_query`` as the text after "?" (repeated keys for the runs)."""
-    from urllib.parse import urlencode  # noqa: PLC0415
-
     return urlencode(to_query(experiment), doseq=True, safe=":,=/")
 
 
@@ -446,8 +445,3 @@ def _hp_value(hp: Hyperparameter, raw: str, optimizer: str, problems: list[str])
             f"using {_number(clamped)}."
         )
     return clamped
-
-
-def with_start(experiment: Experiment, x: float, y: float) -> Experiment:
-    """The experiment restarted from (x, y)."""
-    return replace(experiment, start=(float(x), float(y)))

@@ -163,55 +163,16 @@ def main_figure(
         ]
         frames.append({"name": str(s), "traces": animated, "data": traces})
 
-    duration = SPEEDS[experiment.speed]
     play = {
         "label": "▶ Play",
         "method": "animate",
-        "args": [
-            None,
-            {
-                "frame": {"duration": duration, "redraw": False},
-                "transition": {"duration": 0},
-                "fromcurrent": True,
-                "mode": "immediate",
-            },
-        ],
+        "args": [None, _animate(SPEEDS[experiment.speed], fromcurrent=True)],
     }
-    pause = {
-        "label": "❚❚ Pause",
-        "method": "animate",
-        "args": [
-            [None],
-            {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"},
-        ],
-    }
-    slider_steps = [
-        {
-            "label": f["name"],
-            "method": "animate",
-            "args": [
-                [f["name"]],
-                {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"},
-            ],
-        }
-        for f in frames
-    ]
+    pause = {"label": "❚❚ Pause", "method": "animate", "args": [[None], _animate(0)]}
+    slider_steps = [{"label": f["name"], "method": "animate", "args": [[f["name"]], _animate(0)]} for f in frames]
     layout = {
-        "xaxis": {
-            "range": [x0, x1],
-            "showgrid": False,
-            "zeroline": False,
-            "title": {"text": "x"},
-            "constrain": "domain",
-        },
-        "yaxis": {
-            "range": [y0, y1],
-            "showgrid": False,
-            "zeroline": False,
-            "title": {"text": "y"},
-            "scaleanchor": "x",
-            "constrain": "domain",
-        },
+        "xaxis": _plane_axis("x", x0, x1),
+        "yaxis": {**_plane_axis("y", y0, y1), "scaleanchor": "x"},  # equal scales: true geometry
         "images": [
             {
                 "source": background_uri,
@@ -261,6 +222,16 @@ def main_figure(
         ],
     }
     return {"data": data, "layout": layout, "frames": frames}
+
+
+def _animate(duration: int, *, fromcurrent: bool = False) -> dict[str, Any]:
+    """Animation options: scatter-only frames, so no redraw (which would hide the background)."""
+    options = {"frame": {"duration": duration, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
+    return {**options, "fromcurrent": True} if fromcurrent else options
+
+
+def _plane_axis(title: str, low: float, high: float) -> dict[str, Any]:
+    return {"range": [low, high], "showgrid": False, "zeroline": False, "title": {"text": title}, "constrain": "domain"}
 
 
 def _line(
