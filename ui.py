@@ -178,7 +178,7 @@ def _one_run(index: int, entry: dict[str, int]) -> Run:
     # Widget state is already current when the script runs, so one read serves the title,
     # the Duplicate button and the experiment.
     run = _read_run(run_id, optimizer, warn=True)
-    with st.expander(f":material/circle: Run {index + 1}: {run.label()}", expanded=False):
+    with st.expander(f"Run {index + 1}: {run.label()}", expanded=False):
         st.selectbox(
             "Optimizer",
             list(OPTIMIZERS),

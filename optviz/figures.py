@@ -315,7 +315,12 @@ def _landmarks(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
                 "x": [p.x for p in surf.saddles],
                 "y": [p.y for p in surf.saddles],
                 "name": "saddle point",
-                "marker": {"symbol": "diamond-open", "size": 12, "line": {"color": "#000000", "width": 2}},
+                "marker": {
+                    "symbol": "diamond-open",
+                    "size": 12,
+                    "color": "#000000",
+                    "line": {"color": "#000000", "width": 2},
+                },
                 "hovertemplate": "saddle (%{x:.4g}, %{y:.4g})<extra></extra>",
             }
         )
