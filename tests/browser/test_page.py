@@ -1,0 +1,150 @@
+"""What only a browser shows: the animation plays over a visible surface, clicks, links."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import unquote
+
+import numpy as np
+from conftest import wait_for_app
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+RACE = ".js-plotly-plot"  # the race is the first Plotly chart on the page
+
+
+def url_has(text: str):
+    """A wait_for_url predicate: the address bar (which Streamlit percent-encodes) holds ``text``."""
+    return lambda url: text in unquote(url)
+
+
+def race_state(page: Page) -> dict:
+    return page.evaluate(
+        """() => {
+            const gd = document.querySelector('.js-plotly-plot');
+            return {
+                lengths: gd._fullData.map(t => t._length),
+                names: gd._fullData.map(t => t.name),
+                active: gd._fullLayout.sliders[0].active,
+                frames: gd._transitionData._frames.length,
+            };
+        }"""
+    )
+
+
+def trace_xy(page: Page, index: int) -> list[list[float]]:
+    return page.evaluate(
+        "(i) => { const t = document.querySelector('.js-plotly-plot')._fullData[i]; return [Array.from(t.x), Array.from(t.y)]; }",
+        index,
+    )
+
+
+def run_count(page: Page) -> int:
+    return page.evaluate(
+        "() => document.querySelector('.js-plotly-plot')._fullData.filter(t => t.showlegend && t.mode === 'lines').length"
+    )
+
+
+def plot_area(page: Page) -> dict:
+    return page.locator(RACE).first.locator(".nsewdrag").first.bounding_box()
+
+
+def shaded_fraction(page: Page) -> float:
+    """The share of the plot area's pixels that are not white: the surface's background."""
+    png = page.screenshot(clip=plot_area(page), animations="disabled")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    return float((pixels.min(axis=-1) < 250).mean())
+
+
+def test_default_page_shows_the_race(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url)
+    wait_for_app(page)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)
+    state = race_state(page)
+    assert run_count(page) == 8
+    assert state["frames"] == 51
+    assert state["active"] == 0
+    expect(page.locator(RACE).first.locator(".updatemenu-button").filter(has_text="Play")).to_be_visible()
+
+
+def test_play_grows_the_paths_and_the_surface_stays_visible(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=1&speed=slow")
+    wait_for_app(page)
+    k = run_count(page)
+    before = shaded_fraction(page)
+    assert before > 0.9  # the whole plot area is shaded
+    assert race_state(page)["lengths"][1 + k] == 1
+
+    page.locator(RACE).first.locator(".updatemenu-button").filter(has_text="Play").click()
+    during = []
+    for _ in range(5):  # several moments of playback, as the flicker check in the notes
+        page.wait_for_timeout(300)
+        during.append(shaded_fraction(page))
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active >= 50", timeout=30_000
+    )
+    state = race_state(page)
+    assert min(during) > 0.9 * before, (before, during)
+    assert state["lengths"][1 + k] > 100  # the first path has grown to (nearly) its whole drawn length
+    np.testing.assert_allclose(
+        trace_xy(page, 1 + k), trace_xy(page, 1), rtol=1e-6
+    )  # and ends where the faint path does
+
+
+def test_a_click_sets_the_start_and_the_url_follows(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=1&run=adam:lr=0.05")
+    wait_for_app(page)
+    # The pick grid has nodes every 4/60 on Rosenbrock's [-2, 2] x [-1, 3]; (0, 2) is one.
+    x, y = page.evaluate(
+        """() => {
+            const l = document.querySelector('.js-plotly-plot')._fullLayout;
+            return [l.xaxis._offset + l.xaxis.l2p(0), l.yaxis._offset + l.yaxis.l2p(2)];
+        }"""
+    )
+    box = page.locator(RACE).first.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(url_has("start=0,2"), timeout=30_000)
+    wait_for_app(page)
+    start = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.find(t => t.name === 'start')")
+    assert (start["x"][0], start["y"][0]) == (0, 2)
+    faint = trace_xy(page, 1)
+    assert (faint[0][0], faint[1][0]) == (0, 2)  # the run restarted there
+    expect(page.get_by_label("start x")).to_have_value("0")
+    expect(page.get_by_label("start y")).to_have_value("2")
+
+
+def test_the_share_link_restores_the_same_experiment(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=1&surface=valley:kappa=20,angle=30&run=sgd:lr=0.09&run=adam:lr=0.1")
+    wait_for_app(page)
+    steps = page.get_by_role("spinbutton", name="Steps")
+    steps.fill("150")
+    steps.press("Enter")
+    page.wait_for_url(url_has("steps=150"), timeout=30_000)
+    wait_for_app(page)
+    link = page.get_by_test_id("stCode").inner_text().strip()
+    assert "steps=150" in link
+    assert "surface=valley:kappa=20,angle=30" in link
+    original = [trace_xy(page, i) for i in (1, 2)]
+
+    fresh = page.context.browser.new_context()
+    try:
+        other = fresh.new_page()
+        other.goto(link)
+        wait_for_app(other)
+        assert [trace_xy(other, i) for i in (1, 2)] == original
+        expect(other.get_by_test_id("stAlert")).to_have_count(0)
+    finally:
+        fresh.close()
+
+
+def test_a_bad_link_shows_the_warning_and_a_working_chart(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?surface=banana&steps=abc&run=adam:lr=nan")
+    wait_for_app(page)
+    warning = page.get_by_test_id("stAlert")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("unknown surface 'banana'")
+    expect(warning).to_contain_text("Ignored steps 'abc'")
+    expect(warning).to_contain_text("Ignored lr='nan'")
+    assert race_state(page)["frames"] == 51
+    assert run_count(page) == 1
