@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -107,18 +107,3 @@ def console_errors(page: Page) -> Iterator[list[str]]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield errors
     assert errors == []
-
-
-def wait_for_app(page: Page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has connected and finished running the script, with no exception."""
-    page.wait_for_timeout(200)
-    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached", timeout=timeout
-    )
-    page.locator(
-        "[data-testid='stApp'][data-test-script-state='notRunning'],"
-        "[data-testid='stApp'][data-test-script-state='compilationError']"
-    ).wait_for(state="attached", timeout=timeout)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=timeout)

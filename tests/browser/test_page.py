@@ -6,11 +6,25 @@ import io
 from urllib.parse import unquote
 
 import numpy as np
-from conftest import wait_for_app
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 RACE = ".js-plotly-plot"  # the race is the first Plotly chart on the page
+
+
+def wait_for_app(page: Page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has connected and finished running the script, with no exception."""
+    page.wait_for_timeout(200)
+    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
+        state="attached", timeout=timeout
+    )
+    page.locator(
+        "[data-testid='stApp'][data-test-script-state='notRunning'],"
+        "[data-testid='stApp'][data-test-script-state='compilationError']"
+    ).wait_for(state="attached", timeout=timeout)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=timeout)
 
 
 def url_has(text: str):
