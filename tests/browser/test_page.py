@@ -141,7 +141,7 @@ def test_the_share_link_restores_the_same_experiment(page: Page, app_url: str, c
     assert "surface=valley:kappa=20,angle=30" in link
     original = [trace_xy(page, i) for i in (1, 2)]
 
-    fresh = page.context.browser.new_context()
+    fresh = page.context.browser.new_context()  # no cookies or storage shared with the first page
     try:
         other = fresh.new_page()
         other.goto(link)
