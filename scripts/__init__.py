@@ -1,0 +1,1 @@
+"""Developer scripts: the test runner, the screenshot, and the app server they share."""
