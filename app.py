@@ -41,10 +41,7 @@ ui.write_link(query)
 
 st.title("optviz")
 st.caption("Watch optimizers move. Press ▶ Play, scrub the step slider, click the surface to start elsewhere.")
-if problems:
-    st.warning(
-        "This link had problems; the page uses sensible values instead:\n\n" + "\n".join(f"- {p}" for p in problems)
-    )
+ui.show_problems(problems)
 if not experiment.runs:
     st.info("No runs yet: add one in the sidebar.")
     st.stop()

@@ -14,17 +14,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import surfaces
-from optviz.experiment import MAX_RUNS, MAX_STEPS, PRESETS, SPEEDS, TOLERANCE_RANGE, Experiment, Run, parse
-from optviz.hyperparameters import Hyperparameter
+from optviz.experiment import MAX_RUNS, PRESETS, SETTINGS, Experiment, Run, parse
 from optviz.optimizers import OPTIMIZERS
+from optviz.specs import Problem, Spec
 
 CHART_KEY = "race"
+SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
 
 
 # ---------------------------------------------------------------------------- the link, once
 
 
-def seed_from_link() -> list[str]:
+def seed_from_link() -> list[Problem]:
     """On a session's first run, load the link's experiment into the widgets' state.
 
     Returns the problems found in the link (empty on later runs).
@@ -45,9 +46,8 @@ def load(experiment: Experiment) -> None:
     for name, value in experiment.surface_params:
         state[_surface_key(experiment.surface, name)] = value
     state["start_x"], state["start_y"] = experiment.start
-    state["steps"] = experiment.steps
-    state["tol"] = experiment.tolerance
-    state["speed"] = experiment.speed
+    for spec in SETTINGS:
+        state[spec.link_key] = experiment.setting(spec)
     state["runs"] = []
     for run in experiment.runs:
         _add_run(run)
@@ -86,14 +86,7 @@ def surface_controls() -> tuple[str, dict[str, float]]:
     name = st.session_state["surface"]
     params = {}
     for param in surfaces.entry(name).param_specs:
-        key = _surface_key(name, param.name)
-        st.session_state.setdefault(key, param.default)
-        label = param.name if param.symbol == param.name else f"{param.name} (${param.symbol}$)"
-        if param.log:
-            params[param.name] = _log_slider(label, key, param.low, param.high, param.help)
-        else:
-            step = 1.0 if param.high - param.low >= 50 else 0.05
-            params[param.name] = st.slider(label, param.low, param.high, key=key, help=param.help, step=step)
+        params[param.name] = setting_widget(param, _surface_key(name, param.name), slider=True)
     return name, params
 
 
@@ -209,19 +202,30 @@ def _seed_new_optimizer(run_id: int) -> None:
     _store_values(run_id, next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer)))
 
 
-def _hp_widget(run_id: int, optimizer: str, hp: Hyperparameter) -> None:
-    parts = hp.parts or (hp,)
-    for part in parts:
-        key = _hp_key(run_id, optimizer, part.name)
-        st.session_state.setdefault(key, part.default)
-        label = f"{part.name} (${part.symbol}$)" if part.symbol else part.name
-        if part.kind == "bool":
-            st.checkbox(label, key=key, help=part.help)
-        elif part.log:
-            _log_slider(label, key, part.ui_low, part.ui_high, part.help)
-        else:
-            step = 0.01 if part.ui_high <= 1 else 0.1
-            st.number_input(label, part.ui_low, part.ui_high, key=key, step=step, format="%g", help=part.help)
+def _hp_widget(run_id: int, optimizer: str, hp: Spec) -> None:
+    for part in hp.parts or (hp,):
+        setting_widget(part, _hp_key(run_id, optimizer, part.name))
+
+
+def setting_widget(spec: Spec, key: str, *, slider: bool = False) -> Any:
+    """The widget for one setting, from its spec: its kind, range, scale, help and symbol."""
+    st.session_state.setdefault(key, spec.default)
+    label = spec.display_name
+    if spec.symbol and spec.symbol != spec.name:
+        label += f" (${spec.symbol}$)"
+    low, high = spec.app_low, spec.app_high
+    if spec.kind == "bool":
+        return st.checkbox(label, key=key, help=spec.help)
+    if spec.kind == "choice":
+        return st.radio(label, spec.choices, key=key, horizontal=True, help=spec.help)
+    if spec.kind == "int":
+        return st.number_input(label, int(low), int(high), key=key, step=int(spec.step or 1), help=spec.help)
+    if spec.log:
+        return _log_slider(label, key, low, high, spec.help)
+    step = spec.step or (1.0 if high - low >= 50 else 0.05 if slider else 0.01 if high <= 1 else 0.1)
+    if slider:
+        return st.slider(label, low, high, key=key, help=spec.help, step=step)
+    return st.number_input(label, low, high, key=key, step=step, format="%g", help=spec.help)
 
 
 def _read_run(run_id: int, optimizer: str, warn: bool = False) -> Run:
@@ -234,13 +238,11 @@ def _read_run(run_id: int, optimizer: str, warn: bool = False) -> Run:
             )
         else:
             values[hp.name] = st.session_state.get(_hp_key(run_id, optimizer, hp.name), hp.default)
-    try:
-        return Run.make(optimizer, **values)
-    except ValueError as err:
-        if warn:
-            st.warning(f"{spec.title}: {err}, so it runs without Nesterov momentum.")
-        values["nesterov"] = False
-        return Run.make(optimizer, **values)
+    repaired, problems = spec.repair(values)  # the optimizer's own rules, as for a link
+    if warn:
+        for problem in problems:
+            st.warning(plain(str(problem)))
+    return Run.make(optimizer, **repaired)
 
 
 def log_options(low: float, high: float, current: float) -> list[float]:
@@ -271,27 +273,10 @@ def experiment_controls() -> Experiment:
         st.caption(surfaces.get(surface, **params).description)
         st.header("Start and steps")
         start = start_controls(surface)
-        st.number_input("Steps", 1, MAX_STEPS, key="steps", step=50, help=f"1 to {MAX_STEPS:,} steps per run.")
-        low, high = TOLERANCE_RANGE
-        st.select_slider(
-            "Tolerance for the results table",
-            log_options(low, high, float(st.session_state["tol"])),
-            key="tol",
-            format_func=lambda v: f"{v:g}",
-            help="A run has converged once f − f* ≤ tolerance.",
-        )
-        st.radio("Animation speed", list(SPEEDS), key="speed", horizontal=True)
+        settings = {spec.name: setting_widget(spec, spec.link_key) for spec in SETTINGS}
         st.header("Runs")
         runs = run_controls()
-    return Experiment.make(
-        surface,
-        surface_params=params,
-        start=start,
-        steps=st.session_state["steps"],
-        runs=runs,
-        tolerance=st.session_state["tol"],
-        speed=st.session_state["speed"],
-    )
+    return Experiment.make(surface, surface_params=params, start=start, runs=runs, **settings)
 
 
 # ------------------------------------------------------------------------------- the figures
@@ -330,6 +315,30 @@ def results_table(rows: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return table
+
+
+def plain(text: str) -> str:
+    """``text`` made inert for Streamlit's Markdown: shown as written, never interpreted.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark allows that for all
+    of them), which disarms links, images, emphasis, LaTeX ($), colour directives
+    (:red[...]) and HTML; line breaks become spaces.
+    """
+    flat = " ".join(text.split())
+    return "".join("\\" + c if c in _PUNCTUATION else c for c in flat)
+
+
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def show_problems(problems: list[Problem]) -> None:
+    """One warning for a link's problems: the first few as plain text, then how many more."""
+    if not problems:
+        return
+    lines = [f"- {plain(str(p))}" for p in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"- {plain(str(Problem.of('more', count=len(problems) - SHOWN_PROBLEMS)))}")
+    st.warning("This link had problems; the page uses sensible values instead:\n\n" + "\n".join(lines))
 
 
 def share_url(query_string: str) -> str:

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from optviz import figures
-from optviz.experiment import DEFAULT, MAX_RUNS, MAX_STEPS, Experiment, Run
+from optviz.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
 from optviz.results import run_experiment
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -72,7 +72,7 @@ def whole_script() -> None:
 def main() -> None:
     report("Default experiment", DEFAULT)
     largest = Experiment.make(
-        "rosenbrock", steps=MAX_STEPS, runs=[Run.make("sgd", lr=1e-4 * (i + 1), momentum=0.9) for i in range(MAX_RUNS)]
+        "rosenbrock", steps=STEPS.high, runs=[Run.make("sgd", lr=1e-4 * (i + 1), momentum=0.9) for i in range(MAX_RUNS)]
     )
     report("Largest experiment", largest)
     whole_script()

@@ -1,36 +1,56 @@
-"""The Experiment record and its link format.
+"""The Experiment record, its settings table, and its link format.
 
-An Experiment is everything on the page: the surface and its parameters, the start, the
-number of steps, the runs (an optimizer with its hyperparameters each), the tolerance used
-by the results table and the animation speed. Its link form is a query string, versioned,
-human-readable and minimal (values equal to the defaults are left out)::
+An Experiment is everything on the page: the surface and its parameters, the start, the runs
+(an optimizer with its hyperparameters each), and the page settings in :data:`SETTINGS` (the
+number of steps, the tolerance used by the results table, the animation speed). Its link form
+is a query string, versioned, human-readable and minimal (values equal to the defaults are
+left out)::
 
     ?v=1&surface=valley:kappa=100&start=-2.5,1&steps=300
         &run=sgd:lr=0.015,momentum=0.9&run=adam:lr=0.05,beta1=0.8
 
+Every setting is a :class:`~optviz.specs.Spec`, described once; validation, the link's
+writer and reader, the widgets and the tests' strategies all come from the specs. A new page
+setting is one row of :data:`SETTINGS` and its field on :class:`Experiment`.
+
 :func:`parse` never raises: whatever a link holds, it returns a valid Experiment and a list
-of plain-language problems naming what was ignored or adjusted. :func:`to_query` and
-:func:`parse` round-trip every valid Experiment exactly.
+of :class:`~optviz.specs.Problem` naming what was ignored or adjusted. :meth:`Experiment.make`
+accepts exactly what a link can hold, so :func:`to_query` and :func:`parse` round-trip every
+Experiment it makes.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import surfaces
-from optviz.hyperparameters import Hyperparameter
 from optviz.optimizers import OPTIMIZERS, Optimizer
+from optviz.specs import Problem, Spec, Value, number_text, read_number
 
 VERSION = "1"
 MAX_RUNS = 10
-MAX_STEPS = 5000
+MAX_QUERY_VALUE = 2000  # a longer value is junk, not an experiment
 SPEEDS = {"slow": 120, "normal": 50, "fast": 15}  # milliseconds per animation frame
-TOLERANCE_RANGE = (1e-12, 1e3)
-MAX_QUERY_VALUE = 2000  # longer values are junk, not experiments
+
+# The page settings: one row each.
+STEPS = Spec("steps", 500, "Optimizer steps per run.", kind="int", low=1, high=5000, title="Steps", step=50)
+TOLERANCE = Spec(
+    "tolerance",
+    1e-3,
+    "A run has converged once f − f* ≤ tolerance (the results table's steps to tolerance).",
+    key="tol",
+    low=1e-12,
+    high=1e3,
+    log=True,
+    title="Tolerance for the results table",
+)
+SPEED = Spec(
+    "speed", "normal", "How fast the animation plays.", kind="choice", choices=tuple(SPEEDS), title="Animation speed"
+)
+SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED)
 
 Pairs = tuple[tuple[str, Any], ...]
 
@@ -49,9 +69,16 @@ class Run:
 
     @classmethod
     def make(cls, optimizer: str, **hyperparameters: Any) -> Run:
-        """Validate with the optimizer's checks and keep only the non-default values."""
-        spec = OPTIMIZERS[optimizer]
+        """Validate within the app's ranges and keep only the non-default values.
+
+        Raises KeyError for an unknown optimizer, TypeError for an unknown hyperparameter and
+        ValueError for a value the app does not offer or a broken rule (Nesterov without
+        momentum).
+        """
+        spec = _optimizer(optimizer)
         values = spec.resolve(hyperparameters)
+        for name, value in hyperparameters.items():
+            values[name] = spec.hyperparameter(name).check(value, app=True)
         kept = tuple((hp.name, values[hp.name]) for hp in spec.hyperparameters if values[hp.name] != hp.default)
         return cls(optimizer, kept)
 
@@ -68,10 +95,10 @@ class Run:
         values = self.values()
         name = self.spec.title
         if self.optimizer == "sgd" and values["momentum"]:
-            name = f"SGD momentum {_number(values['momentum'])}"
+            name = f"SGD momentum {number_text(values['momentum'])}"
             if values["nesterov"]:
                 name += " (Nesterov)"
-        extras = [f"lr {_number(values['lr'])}"]
+        extras = [f"lr {number_text(values['lr'])}"]
         already_named = {"lr", "momentum", "nesterov"} if self.optimizer == "sgd" else {"lr"}
         for key, value in self.hyperparameters:
             if key in already_named:
@@ -79,10 +106,17 @@ class Run:
             if isinstance(value, bool):
                 extras.append(key if value else f"no {key}")
             elif isinstance(value, tuple):
-                extras.append(f"betas {_number(value[0])}/{_number(value[1])}")
+                extras.append(f"betas {number_text(value[0])}/{number_text(value[1])}")
             else:
-                extras.append(f"{key} {_number(value)}")
+                extras.append(f"{key} {number_text(value)}")
         return f"{name}, {', '.join(extras)}"
+
+
+def _optimizer(name: str) -> Optimizer:
+    if name not in OPTIMIZERS:
+        msg = f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        raise KeyError(msg)
+    return OPTIMIZERS[name]
 
 
 @dataclass(frozen=True)
@@ -92,10 +126,10 @@ class Experiment:
     surface: str = "rosenbrock"
     surface_params: Pairs = ()  # non-default surface parameters, in spec order
     start: tuple[float, float] = (-1.5, 2.0)
-    steps: int = 500
     runs: tuple[Run, ...] = field(default_factory=tuple)
-    tolerance: float = 1e-3  # "steps to tolerance" counts steps until f - f* <= tolerance
-    speed: str = "normal"
+    steps: int = STEPS.default
+    tolerance: float = TOLERANCE.default  # "steps to tolerance" counts steps until f - f* <= tolerance
+    speed: str = SPEED.default
 
     @classmethod
     def make(
@@ -104,22 +138,45 @@ class Experiment:
         *,
         surface_params: Mapping[str, float] | None = None,
         start: tuple[float, float] | None = None,
-        steps: int = 500,
         runs: Iterable[Run] = (),
-        tolerance: float = 1e-3,
-        speed: str = "normal",
+        **settings: Any,
     ) -> Experiment:
-        """Validate and normalise: non-default surface parameters only, floats for the start."""
+        """Validate and normalise; accepts exactly what a link can hold.
+
+        ``settings`` are the rows of :data:`SETTINGS` by name (``steps``, ``tolerance``,
+        ``speed``). Raises KeyError for an unknown surface, TypeError for an unknown setting
+        and ValueError for a value outside what the app offers.
+        """
         surf = surfaces.get(surface, **(surface_params or {}))
         kept = tuple((p.name, surf.params[p.name]) for p in surf.param_specs if surf.params[p.name] != p.default)
-        start = surf.default_start if start is None else (float(start[0]), float(start[1]))
-        if speed not in SPEEDS:
-            msg = f"Invalid speed: {speed!r} (choose {', '.join(SPEEDS)})"
+        unknown = sorted(set(settings) - {spec.name for spec in SETTINGS})
+        if unknown:
+            msg = f"unknown setting {unknown[0]!r}; the settings are: {', '.join(spec.name for spec in SETTINGS)}"
+            raise TypeError(msg)
+        values = {spec.name: spec.check(settings.get(spec.name, spec.default), app=True) for spec in SETTINGS}
+        runs = tuple(runs)
+        if len(runs) > MAX_RUNS or not all(isinstance(r, Run) for r in runs):
+            msg = f"Invalid runs: expected at most {MAX_RUNS} Run records"
             raise ValueError(msg)
-        return cls(surface, kept, start, int(steps), tuple(runs), float(tolerance), speed)
+        return cls(surface, kept, _check_start(start, surf), runs, **values)
 
     def build_surface(self) -> surfaces.Surface:
         return surfaces.get(self.surface, **dict(self.surface_params))
+
+    def setting(self, spec: Spec) -> Value:
+        return getattr(self, spec.name)
+
+
+def _check_start(start: object, surf: surfaces.Surface) -> tuple[float, float]:
+    if start is None:
+        return surf.default_start
+    (x0, x1), (y0, y1) = surf.domain
+    x_spec = Spec("x", 0.0, "", low=x0, high=x1, label="start x")
+    y_spec = Spec("y", 0.0, "", low=y0, high=y1, label="start y")
+    if not isinstance(start, (tuple, list)) or len(start) != 2:
+        msg = f"Invalid start: {start!r} (expected (x, y) inside the plot of {surf.name})"
+        raise ValueError(msg)
+    return float(x_spec.check(start[0], app=True)), float(y_spec.check(start[1], app=True))
 
 
 DEFAULT_RUNS: tuple[Run, ...] = (
@@ -150,29 +207,11 @@ PRESETS: dict[str, Run] = {
 }
 
 
-# ------------------------------------------------------------------------------ serialising
+# ------------------------------------------------------------------------------ writing links
 
 
-def _number(value: float) -> str:
-    """The shortest text that reads back as exactly ``value``."""
-    text = repr(float(value))
-    return text.removesuffix(".0")
-
-
-def _pairs_text(pairs: Iterable[tuple[str, str]]) -> str:
-    return ",".join(f"{key}={value}" for key, value in pairs)
-
-
-def _hp_text(hp: Hyperparameter, value: Any) -> list[tuple[str, str]]:
-    if hp.kind == "pair":
-        return [
-            (part.name, _number(v))
-            for part, v, default in zip(hp.parts, value, hp.default, strict=True)
-            if v != default
-        ]
-    if hp.kind == "bool":
-        return [(hp.name, "true" if value else "false")]
-    return [(hp.name, _number(value))]
+def _items_text(items: Iterable[tuple[str, str]]) -> str:
+    return ",".join(f"{key}={value}" for key, value in items)
 
 
 def to_query(experiment: Experiment) -> dict[str, str | list[str]]:
@@ -182,25 +221,24 @@ def to_query(experiment: Experiment) -> dict[str, str | list[str]]:
     if experiment.surface != DEFAULT.surface or experiment.surface_params:
         text = experiment.surface
         if experiment.surface_params:
-            text += ":" + _pairs_text((k, _number(v)) for k, v in experiment.surface_params)
+            text += ":" + _items_text((k, number_text(v)) for k, v in experiment.surface_params)
         query["surface"] = text
     if experiment.start != surf.default_start:
-        query["start"] = ",".join(_number(c) for c in experiment.start)
-    if experiment.steps != DEFAULT.steps:
-        query["steps"] = str(experiment.steps)
-    if experiment.tolerance != DEFAULT.tolerance:
-        query["tol"] = _number(experiment.tolerance)
-    if experiment.speed != DEFAULT.speed:
-        query["speed"] = experiment.speed
+        query["start"] = ",".join(number_text(c) for c in experiment.start)
+    for spec in SETTINGS:
+        value = experiment.setting(spec)
+        if value != spec.default:
+            query[spec.link_key] = spec.text(value)
     if experiment.runs != DEFAULT_RUNS:
-        query["run"] = [_run_text(run) for run in experiment.runs] or ["none"]
+        query["run"] = [run_text(run) for run in experiment.runs] or ["none"]
     return query
 
 
-def _run_text(run: Run) -> str:
+def run_text(run: Run) -> str:
+    """A run's link form: ``adam:lr=0.05,beta1=0.8``."""
     spec = run.spec
-    pairs = [pair for name, value in run.hyperparameters for pair in _hp_text(spec.hyperparameter(name), value)]
-    return run.optimizer + (":" + _pairs_text(pairs) if pairs else "")
+    items = [item for name, value in run.hyperparameters for item in spec.hyperparameter(name).items(value)]
+    return run.optimizer + (":" + _items_text(items) if items else "")
 
 
 def query_string(experiment: Experiment) -> str:
@@ -208,38 +246,33 @@ def query_string(experiment: Experiment) -> str:
     return urlencode(to_query(experiment), doseq=True, safe=":,=/")
 
 
-# ---------------------------------------------------------------------------------- parsing
+# ------------------------------------------------------------------------------ reading links
+
+LINK_KEYS = ("v", "surface", "start", "run", *(spec.link_key for spec in SETTINGS))
 
 
-def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[str]]:
+def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Problem]]:
     """Read an Experiment from a link's query; never raises.
 
     ``query`` maps each key to its value or to the list of its values (repeated keys, as
     ``{k: st.query_params.get_all(k)}`` gives). Returns the experiment and the problems
-    found, each naming what was ignored or adjusted and the value used instead.
+    found, each naming what was ignored or adjusted and the value used instead. A repeated
+    key counts once, with its last value, except ``run``, which is repeated once per run.
     """
-    problems: list[str] = []
-    values = {key: _as_list(value) for key, value in query.items()}
+    problems: list[Problem] = []
+    values = {str(key): _as_list(value) for key, value in query.items()}
 
     version = _last(values, "v")
     if version is not None and version != VERSION:
-        problems.append(f"Unknown link version {_show(version)}; read as version {VERSION}.")
+        problems.append(Problem.of("version", value=version, version=VERSION))
 
-    surface_name, surface_params = _parse_surface(_last(values, "surface"), problems)
+    surface_name, surface_params = _read_surface(_last(values, "surface"), problems)
     surf = surfaces.get(surface_name, **dict(surface_params))
-    start = _parse_start(_last(values, "start"), surf, problems)
-    steps = _parse_steps(_last(values, "steps"), problems)
-    tolerance = _parse_tolerance(_last(values, "tol"), problems)
-    speed = _last(values, "speed") or DEFAULT.speed
-    if speed not in SPEEDS:
-        problems.append(f"Ignored speed {_show(speed)} (choose {', '.join(SPEEDS)}); using {DEFAULT.speed}.")
-        speed = DEFAULT.speed
-    runs = _parse_runs(values.get("run"), problems)
-
-    known = {"v", "surface", "start", "steps", "tol", "speed", "run"}
-    for key in sorted(set(values) - known):
-        problems.append(f"Ignored unknown link parameter {_show(key)}.")
-    experiment = Experiment(surface_name, surface_params, start, steps, runs, tolerance, speed)
+    start = _read_start(_last(values, "start"), surf, problems)
+    settings = {spec.name: _read_setting(spec, _last(values, spec.link_key), problems) for spec in SETTINGS}
+    runs = _read_runs(values.get("run"), problems)
+    problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
+    experiment = Experiment(surface_name, surface_params, start, runs, **settings)
     return experiment, problems
 
 
@@ -252,196 +285,164 @@ def _last(values: Mapping[str, list[str]], key: str) -> str | None:
     return found[-1] if found else None
 
 
-def _show(text: str) -> str:
-    """Quote a value from a link for a message, cut short if it is long."""
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+def _read_setting(spec: Spec, text: str | None, problems: list[Problem]) -> Value:
+    if text is None:
+        return spec.default
+    if len(text) > MAX_QUERY_VALUE:
+        problems.append(Problem.of("too_long", part=spec.link_key))
+        return spec.default
+    value, problem = spec.read(text)
+    if problem is not None:
+        problems.append(problem)
+    return spec.default if value is None else value
 
 
-def _float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+def _split(text: str, pairs: Iterable[str] = ()) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """'name:k=v,k=v' -> ('name', [(k, v), ...], [malformed pieces]).
 
-
-def _split_spec(text: str) -> tuple[str, list[tuple[str, str]], list[str]]:
-    """'name:k=v,k=v' -> ('name', [(k, v), ...], [malformed pieces])."""
+    A piece without '=' that follows a pair's name continues it, so ``betas=0.9,0.999`` and
+    ``betas=(0.9,0.999)`` read as torch users write them.
+    """
     name, _, rest = text.partition(":")
-    pairs, malformed = [], []
-    for piece in filter(None, rest.split(",")):
+    items: list[tuple[str, str]] = []
+    malformed: list[str] = []
+    pair_names = set(pairs)
+    for piece in rest.split(","):
         key, sep, value = piece.partition("=")
-        if sep and key:
-            pairs.append((key.strip(), value.strip()))
-        else:
+        if sep and key.strip():
+            items.append((key.strip(), value.strip()))
+        elif items and items[-1][0] in pair_names and items[-1][1].count(",") == 0 and piece.strip():
+            items[-1] = (items[-1][0], items[-1][1] + "," + piece.strip())
+        elif piece.strip():
             malformed.append(piece)
-    return name.strip(), pairs, malformed
+    return name.strip(), items, malformed
 
 
-def _parse_surface(text: str | None, problems: list[str]) -> tuple[str, Pairs]:
-    if text is None or len(text) > MAX_QUERY_VALUE:
-        if text is not None:
-            problems.append(f"Ignored an over-long surface; using {DEFAULT.surface}.")
-        return DEFAULT.surface, ()
-    name, pairs, malformed = _split_spec(text)
-    if name not in surfaces.names():
-        problems.append(
-            f"Ignored unknown surface {_show(name)} (choose one of: {', '.join(surfaces.names())}); "
-            f"using {DEFAULT.surface}."
-        )
-        return DEFAULT.surface, ()
-    problems.extend(f"Ignored {_show(piece)} in the surface (expected name=value)." for piece in malformed)
-    specs = {p.name: p for p in surfaces.entry(name).param_specs}
-    chosen: dict[str, float] = {}
-    for key, raw in pairs:
-        param = specs.get(key)
-        if param is None:
-            valid = ", ".join(specs) or "none"
-            problems.append(f"Ignored unknown parameter {_show(key)} of surface {name} (its parameters: {valid}).")
-            continue
-        value = _float(raw)
+def _read_pair(spec: Spec, text: str, where: tuple[str, str], problems: list[Problem]) -> tuple[Any, ...] | None:
+    """A pair such as betas from "0.9,0.999" or "(0.9, 0.999)"; None when it is not two numbers."""
+    texts = text.strip().strip("()[]").split(",")
+    if len(texts) != len(spec.parts):
+        problems.append(Problem.of("pair_needs_parts", key=spec.name, value=text, parts=spec.names(), where=where))
+        return None
+    values = []
+    for part, part_text in zip(spec.parts, texts, strict=True):
+        value, problem = part.read(part_text)
+        if problem is not None:
+            problems.append(Problem(problem.code, (*problem.args, ("where", where))))
         if value is None:
-            problems.append(f"Ignored {key}={_show(raw)} for surface {name}: not a number; using {param.default:g}.")
-            continue
-        clamped = min(max(value, param.low), param.high)
-        if clamped != value:
-            problems.append(
-                f"{key}={_number(value)} is outside [{param.low:g}, {param.high:g}] for surface {name}; "
-                f"using {_number(clamped)}."
-            )
-        chosen[key] = clamped
-    kept = tuple((p, chosen[p]) for p in specs if p in chosen and chosen[p] != specs[p].default)
-    return name, kept
+            return None
+        values.append(value)
+    return tuple(values)
 
 
-def _parse_start(text: str | None, surf: surfaces.Surface, problems: list[str]) -> tuple[float, float]:
+def _read_values(
+    specs: tuple[Spec, ...], items: list[tuple[str, str]], where: tuple[str, str], problems: list[Problem]
+) -> dict[str, Any]:
+    """Values for ``specs`` from a link's ``name=value`` items: a run's or a surface's.
+
+    A pair is read whole (``betas=0.9,0.999``) or by its parts (``beta1=0.8``); a later item
+    overrides an earlier one. What cannot be read is reported and left out.
+    """
+    by_name = {spec.name: spec for spec in specs}
+    by_part = {part.name: (spec, i) for spec in specs for i, part in enumerate(spec.parts)}
+    chosen: dict[str, Any] = {}
+    seen: set[str] = set()
+    for key, text in items:
+        if key in seen:
+            problems.append(Problem.of("repeated", key=key, where=where))
+        seen.add(key)
+        if len(text) > MAX_QUERY_VALUE:
+            problems.append(Problem.of("too_long", part=key))
+        elif key in by_part:
+            spec, index = by_part[key]
+            value, problem = spec.parts[index].read(text)
+            if problem is not None:
+                problems.append(Problem(problem.code, (*problem.args, ("where", where))))
+            if value is not None:
+                pair = list(chosen.get(spec.name, spec.default))
+                pair[index] = value
+                chosen[spec.name] = tuple(pair)
+        elif key in by_name and by_name[key].kind == "pair":
+            pair = _read_pair(by_name[key], text, where, problems)
+            if pair is not None:
+                chosen[key] = pair
+        elif key in by_name:
+            value, problem = by_name[key].read(text)
+            if problem is not None:
+                problems.append(Problem(problem.code, (*problem.args, ("where", where))))
+            if value is not None:
+                chosen[key] = value
+        else:
+            valid = [name for spec in specs for name in spec.names()]
+            problems.append(Problem.of("unknown_param", unknown=key, where=where, valid=valid or ["none"]))
+    return chosen
+
+
+def _read_surface(text: str | None, problems: list[Problem]) -> tuple[str, Pairs]:
+    if text is None:
+        return DEFAULT.surface, ()
+    if len(text) > MAX_QUERY_VALUE:
+        problems.append(Problem.of("too_long", part="surface"))
+        return DEFAULT.surface, ()
+    name, items, malformed = _split(text)
+    if name not in surfaces.names():
+        problems.append(Problem.of("unknown_surface", unknown=name, choices=surfaces.names(), default=DEFAULT.surface))
+        return DEFAULT.surface, ()
+    where = ("surface", name)
+    problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
+    specs = surfaces.entry(name).param_specs
+    chosen = _read_values(specs, items, where, problems)
+    return name, tuple((p.name, chosen[p.name]) for p in specs if p.name in chosen and chosen[p.name] != p.default)
+
+
+def _read_start(text: str | None, surf: surfaces.Surface, problems: list[Problem]) -> tuple[float, float]:
     if text is None:
         return surf.default_start
     parts = text.split(",")
-    coords = [_float(p) for p in parts] if len(parts) == 2 and len(text) < 100 else [None]
+    coords = [read_number(p) for p in parts] if len(parts) == 2 and len(text) < 100 else [None]
     if None in coords:
-        problems.append(f"Ignored start {_show(text)} (expected x,y); using the surface's default start.")
+        problems.append(Problem.of("bad_start", value=text))
         return surf.default_start
     (x0, x1), (y0, y1) = surf.domain
     x, y = coords
-    clamped = (min(max(x, x0), x1), min(max(y, y0), y1))
+    clamped = (float(min(max(x, x0), x1)), float(min(max(y, y0), y1)))
     if clamped != (x, y):
+        used = ",".join(number_text(c) for c in clamped)
         problems.append(
-            f"Start {_number(x)},{_number(y)} is outside the plot of {surf.name}; "
-            f"using {_number(clamped[0])},{_number(clamped[1])}."
+            Problem.of("start_outside", point=f"{number_text(x)},{number_text(y)}", surface=surf.name, used=used)
         )
-    return float(clamped[0]), float(clamped[1])
-
-
-def _parse_steps(text: str | None, problems: list[str]) -> int:
-    if text is None:
-        return DEFAULT.steps
-    try:
-        steps = int(text) if len(text) < 20 else None
-    except ValueError:
-        steps = None
-    if steps is None:
-        problems.append(f"Ignored steps {_show(text)} (expected a whole number); using {DEFAULT.steps}.")
-        return DEFAULT.steps
-    clamped = min(max(steps, 1), MAX_STEPS)
-    if clamped != steps:
-        problems.append(f"steps={steps} is outside 1 to {MAX_STEPS:,}; using {clamped}.")
     return clamped
 
 
-def _parse_tolerance(text: str | None, problems: list[str]) -> float:
-    if text is None:
-        return DEFAULT.tolerance
-    value = _float(text)
-    low, high = TOLERANCE_RANGE
-    if value is None or not low <= value <= high:
-        problems.append(
-            f"Ignored tol {_show(text)} (expected a number in [{low:g}, {high:g}]); using {DEFAULT.tolerance:g}."
-        )
-        return DEFAULT.tolerance
-    return value
-
-
-def _parse_runs(texts: list[str] | None, problems: list[str]) -> tuple[Run, ...]:
+def _read_runs(texts: list[str] | None, problems: list[Problem]) -> tuple[Run, ...]:
     if texts is None:
         return DEFAULT_RUNS
     if texts == ["none"]:
         return ()
     if len(texts) > MAX_RUNS:
-        problems.append(f"The link has {len(texts)} runs; kept the first {MAX_RUNS}.")
+        problems.append(Problem.of("too_many_runs", count=len(texts), limit=MAX_RUNS))
         texts = texts[:MAX_RUNS]
-    runs = []
-    for text in texts:
-        run = _parse_run(text, problems)
-        if run is not None:
-            runs.append(run)
+    runs = [run for run in (_read_run(text, problems) for text in texts) if run is not None]
     if not runs:
-        problems.append("No valid run in the link; showing the default runs.")
+        problems.append(Problem.of("no_runs"))
         return DEFAULT_RUNS
     return tuple(runs)
 
 
-def _parse_run(text: str, problems: list[str]) -> Run | None:
+def _read_run(text: str, problems: list[Problem]) -> Run | None:
     if len(text) > MAX_QUERY_VALUE:
-        problems.append("Ignored an over-long run.")
+        problems.append(Problem.of("too_long", part="run"))
         return None
-    name, pairs, malformed = _split_spec(text)
+    name = text.partition(":")[0].strip()
     spec = OPTIMIZERS.get(name)
     if spec is None:
-        problems.append(
-            f"Ignored run {_show(text)}: unknown optimizer {_show(name)} (choose one of: {', '.join(OPTIMIZERS)})."
-        )
+        problems.append(Problem.of("unknown_optimizer", value=text, unknown=name, choices=list(OPTIMIZERS)))
         return None
-    problems.extend(f"Ignored {_show(piece)} in run {name} (expected name=value)." for piece in malformed)
-    by_name = {hp.name: hp for hp in spec.hyperparameters}
-    parts = {part.name: (hp, i) for hp in spec.hyperparameters for i, part in enumerate(hp.parts)}
-    chosen: dict[str, Any] = {}
-    for key, raw in pairs:
-        if key in parts:
-            pair_hp, index = parts[key]
-            value = _hp_value(pair_hp.parts[index], raw, name, problems)
-            if value is not None:
-                current = list(chosen.get(pair_hp.name, pair_hp.default))
-                current[index] = value
-                chosen[pair_hp.name] = tuple(current)
-        elif key in by_name:
-            value = _hp_value(by_name[key], raw, name, problems)
-            if value is not None:
-                chosen[key] = value
-        else:
-            problems.append(
-                f"Ignored unknown hyperparameter {_show(key)} of {name} "
-                f"(its hyperparameters: {', '.join(_link_names(spec))})."
-            )
-    try:
-        return Run.make(name, **chosen)
-    except ValueError as err:  # a rule between hyperparameters, such as Nesterov's
-        problems.append(f"In run {name}: {err}; turned nesterov off.")
-        chosen["nesterov"] = False
-        return Run.make(name, **chosen)
-
-
-def _link_names(spec: Optimizer) -> list[str]:
-    return [part.name for hp in spec.hyperparameters for part in (hp.parts or (hp,))]
-
-
-def _hp_value(hp: Hyperparameter, raw: str, optimizer: str, problems: list[str]) -> Any:
-    if hp.kind == "bool":
-        lowered = raw.lower()
-        if lowered in {"true", "1", "yes", "on"}:
-            return True
-        if lowered in {"false", "0", "no", "off"}:
-            return False
-        problems.append(f"Ignored {hp.name}={_show(raw)} in run {optimizer} (expected true or false).")
-        return None
-    value = _float(raw)
-    if value is None:
-        problems.append(f"Ignored {hp.name}={_show(raw)} in run {optimizer}: not a number.")
-        return None
-    clamped = min(max(value, hp.ui_low), hp.ui_high)
-    if clamped != value:
-        problems.append(
-            f"{hp.name}={_number(value)} in run {optimizer} is outside [{hp.ui_low:g}, {hp.ui_high:g}]; "
-            f"using {_number(clamped)}."
-        )
-    return clamped
+    pairs = [hp.name for hp in spec.hyperparameters if hp.kind == "pair"]
+    _, items, malformed = _split(text, pairs)
+    where = ("run", name)
+    problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
+    chosen = _read_values(spec.hyperparameters, items, where, problems)
+    repaired, repairs = spec.repair(chosen)
+    problems.extend(repairs)
+    return Run.make(name, **repaired)

@@ -42,6 +42,8 @@ from optviz.hyperparameters import (
     number,
     weight_decay,
 )
+from optviz.messages import RULES
+from optviz.specs import Problem
 
 HP = Mapping[str, Any]
 InitFn = Callable[[np.ndarray, HP], Any]
@@ -60,7 +62,7 @@ class Optimizer:
     rule: Callable[[HP], str]  # LaTeX of the update for the given settings
     summary: str  # plain language: what it fixes, where it shines, where it fails
     reference: str
-    constraints: Callable[[HP], None] | None = None  # cross-parameter checks
+    constraints: tuple[Constraint, ...] = ()  # rules between hyperparameters
 
     def hyperparameter(self, name: str) -> Hyperparameter:
         for hp in self.hyperparameters:
@@ -88,9 +90,39 @@ class Optimizer:
             )
             raise TypeError(msg)
         values = {hp.name: hp.check(given[hp.name]) if hp.name in given else hp.default for hp in self.hyperparameters}
-        if self.constraints is not None:
-            self.constraints(values)
+        for constraint in self.constraints:
+            if not constraint.holds(values):
+                raise ValueError(RULES[constraint.rule])
         return values
+
+    def repair(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        """``values`` with every broken rule repaired, and a problem for each repair.
+
+        The link reader and the widgets use this: what a person asked for is kept as far as
+        the rules allow, and they are told what changed.
+        """
+        repaired, problems = dict(values), []
+        for constraint in self.constraints:
+            if not constraint.holds({**self.defaults(), **repaired}):
+                repaired = constraint.fix(repaired)
+                problems.append(
+                    Problem.of("constraint", optimizer=self.name, rule=constraint.rule, repair=constraint.repair)
+                )
+        return repaired, problems
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A rule between hyperparameters, and the repair the app makes when a link or widget breaks it.
+
+    ``rule`` and ``repair`` name their words in :mod:`optviz.messages`; the Python API raises
+    ValueError with the rule's words, the app applies ``fix`` and says what it did.
+    """
+
+    rule: str
+    holds: Callable[[HP], bool]
+    repair: str
+    fix: Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _nonzero(value: object) -> bool:
@@ -199,10 +231,15 @@ def _sgd_rule(hp: HP) -> str:
     return _aligned([*lines, rf"\theta_t &= \theta_{{t-1}} - \gamma\, {step}"])
 
 
-def _sgd_constraints(hp: HP) -> None:
-    if hp["nesterov"] and (np.any(np.asarray(hp["momentum"]) <= 0) or _nonzero(hp["dampening"])):
-        msg = "Nesterov momentum requires a momentum and zero dampening"
-        raise ValueError(msg)
+# torch refuses Nesterov momentum without a momentum, or with dampening.
+NESTEROV_NEEDS_MOMENTUM = Constraint(
+    rule="nesterov_needs_momentum",
+    holds=lambda hp: (
+        not hp["nesterov"] or bool(np.all(np.asarray(hp["momentum"]) > 0) and not _nonzero(hp["dampening"]))
+    ),
+    repair="nesterov_off",
+    fix=lambda hp: {**hp, "nesterov": False},
+)
 
 
 SGD = Optimizer(
@@ -235,7 +272,7 @@ SGD = Optimizer(
         "overshoot."
     ),
     reference="Polyak (1964) for momentum; Sutskever et al. (2013) for this Nesterov form.",
-    constraints=_sgd_constraints,
+    constraints=(NESTEROV_NEEDS_MOMENTUM,),
 )
 
 

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from optviz.specs import Spec
+
 # A scalar field and its gradient, written on the two coordinate arrays so that the
 # same code serves a (B,) batch of points and a (ny, nx) plotting grid.
 ValueFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -22,28 +24,7 @@ class Point(NamedTuple):
     value: float
 
 
-@dataclass(frozen=True)
-class Param:
-    """A surface parameter: its default and the closed range it may take."""
-
-    name: str
-    default: float
-    low: float
-    high: float
-    help: str
-    symbol: str  # LaTeX, as the parameter appears in the formula
-    log: bool = False  # offer it on a log scale in the UI
-
-    def check(self, value: object) -> float:
-        """Return ``value`` as a float, or raise ValueError naming the parameter and range."""
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            msg = f"Invalid {self.name} value: {value!r} (expected a number in [{self.low:g}, {self.high:g}])"
-            raise ValueError(msg)
-        number = float(value)
-        if not self.low <= number <= self.high:  # written so that NaN fails too
-            msg = f"Invalid {self.name} value: {number:g} (expected a number in [{self.low:g}, {self.high:g}])"
-            raise ValueError(msg)
-        return number
+Param = Spec  # a surface parameter is a setting like any other
 
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
@@ -168,7 +149,7 @@ def get(name: str, **params: float) -> Surface:
         valid = ", ".join(by_name) or "none"
         msg = f"surface {name!r} has no parameter {unknown[0]!r} (its parameters: {valid})"
         raise ValueError(msg)
-    values = {p.name: p.check(params[p.name]) if p.name in params else p.default for p in spec.param_specs}
+    values = {p.name: p.check(params[p.name], app=True) if p.name in params else p.default for p in spec.param_specs}
     surface = spec.build(**values)
     return _with_params(surface, spec.param_specs, values)
 

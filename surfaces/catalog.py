@@ -23,13 +23,20 @@ from surfaces.base import Param, Point, Surface, register
         Param(
             "kappa",
             10.0,
-            1.0,
-            1000.0,
             "Condition number: ratio of the steepest to the flattest curvature.",
-            r"\kappa",
+            symbol=r"\kappa",
+            low=1.0,
+            high=1000.0,
             log=True,
         ),
-        Param("angle", 0.0, -90.0, 90.0, "Rotation of the valley in degrees; 0 aligns it with the axes.", r"\theta"),
+        Param(
+            "angle",
+            0.0,
+            "Rotation of the valley in degrees; 0 aligns it with the axes.",
+            symbol=r"\theta",
+            low=-90.0,
+            high=90.0,
+        ),
     ),
 )
 def valley(kappa: float, angle: float) -> Surface:
@@ -110,8 +117,8 @@ def saddle() -> Surface:
     "rosenbrock",
     "Rosenbrock",
     params=(
-        Param("a", 1.0, -1.5, 1.5, "Position of the minimum, at (a, a²).", "a"),
-        Param("b", 100.0, 1.0, 1000.0, "Steepness of the valley walls.", "b", log=True),
+        Param("a", 1.0, "Position of the minimum, at (a, a²).", symbol="a", low=-1.5, high=1.5),
+        Param("b", 100.0, "Steepness of the valley walls.", symbol="b", low=1.0, high=1000.0, log=True),
     ),
 )
 def rosenbrock(a: float, b: float) -> Surface:

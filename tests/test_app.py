@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 import numpy as np
 import pytest
@@ -29,6 +30,11 @@ def race(at):
 
 def trace(spec, name):
     return next(t for t in spec["data"] if t.get("name") == name)
+
+
+def unescaped(markdown):
+    """What a reader sees of Markdown whose punctuation the page escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def decode(typed):
@@ -123,8 +129,35 @@ def test_a_bad_link_gets_one_warning_and_a_working_page(query, message):
     at = start(query)
     assert not at.exception
     assert len(at.warning) == 1
-    assert message in at.warning[0].value
+    assert message in unescaped(at.warning[0].value)
     assert race(at)["frames"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "![](http://host/pixel.png)",
+        "[Sign in again](https://host/login)",
+        ":red-background[**Session expired**]",
+        "<img src=x onerror=alert(1)>",
+        "$\\href{http://host}{x}$",
+    ],
+)
+def test_text_from_a_link_is_shown_as_text_never_interpreted(key):
+    at = start({key: "1"})
+    (warning,) = at.warning
+    assert f"Ignored unknown link parameter {key!r}." in unescaped(warning.value)
+    # Every punctuation character of the link's text is escaped: Markdown sees no syntax in it.
+    quoted = warning.value.split("parameter ", 1)[1]
+    assert not re.search(r"(?<!\\)[!\[\]()<>*:$`_]", quoted.removesuffix(".")), quoted
+
+
+def test_a_link_with_a_thousand_problems_gets_a_short_warning():
+    at = start({f"junk{i}": "1" for i in range(995)})
+    (warning,) = at.warning
+    assert len(warning.value) < 1000
+    assert warning.value.count("Ignored unknown link parameter") == 5
+    assert "and 990 more" in unescaped(warning.value)
 
 
 def test_runs_can_be_added_duplicated_and_removed():
@@ -154,4 +187,5 @@ def test_nesterov_without_momentum_is_explained_not_crashed():
     at = start({"run": "sgd:lr=0.001"})
     at.checkbox(key="r0_sgd_nesterov").check().run()
     assert not at.exception
-    assert "Nesterov momentum requires a momentum" in at.warning[0].value
+    assert "Nesterov momentum requires a momentum" in unescaped(at.warning[0].value)
+    assert at.query_params["run"] == "sgd"  # the link holds what runs: no Nesterov without momentum

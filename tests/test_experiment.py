@@ -3,65 +3,23 @@
 from urllib.parse import parse_qs
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import surfaces
 from optviz import OPTIMIZERS
 from optviz.experiment import (
     DEFAULT,
     MAX_RUNS,
-    MAX_STEPS,
-    SPEEDS,
-    TOLERANCE_RANGE,
+    SETTINGS,
+    STEPS,
     Experiment,
     Run,
     parse,
     query_string,
     to_query,
 )
-
-
-def bounded(low, high):
-    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
-
-
-@st.composite
-def runs(draw):
-    name = draw(st.sampled_from(sorted(OPTIMIZERS)))
-    values = {}
-    for hp in OPTIMIZERS[name].hyperparameters:
-        if not draw(st.booleans()):
-            continue
-        if hp.kind == "bool":
-            values[hp.name] = draw(st.booleans())
-        elif hp.kind == "pair":
-            values[hp.name] = tuple(draw(bounded(p.ui_low, p.ui_high)) for p in hp.parts)
-        else:
-            values[hp.name] = draw(bounded(hp.ui_low, hp.ui_high))
-    try:
-        return Run.make(name, **values)
-    except ValueError:  # Nesterov without momentum: not a valid run
-        assume(False)
-        raise
-
-
-@st.composite
-def experiments(draw):
-    name = draw(st.sampled_from(surfaces.names()))
-    params = {p.name: draw(bounded(p.low, p.high)) for p in surfaces.entry(name).param_specs if draw(st.booleans())}
-    surf = surfaces.get(name, **params)
-    (x0, x1), (y0, y1) = surf.domain
-    start = (draw(bounded(x0, x1)), draw(bounded(y0, y1))) if draw(st.booleans()) else None
-    return Experiment.make(
-        name,
-        surface_params=params,
-        start=start,
-        steps=draw(st.integers(1, MAX_STEPS)),
-        runs=draw(st.lists(runs(), max_size=MAX_RUNS)),
-        tolerance=draw(bounded(*TOLERANCE_RANGE)),
-        speed=draw(st.sampled_from(list(SPEEDS))),
-    )
+from optviz.specs import Problem
+from tests.strategies import experiments
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -87,9 +45,9 @@ texts = st.text(max_size=60) | st.sampled_from(
 def test_no_query_makes_parsing_raise(query):
     experiment, problems = parse(query)
     assert isinstance(experiment, Experiment)
-    assert all(isinstance(p, str) and p for p in problems)
+    assert all(isinstance(p, Problem) and str(p) for p in problems)
     assert len(experiment.runs) <= MAX_RUNS
-    assert 1 <= experiment.steps <= MAX_STEPS
+    assert STEPS.low <= experiment.steps <= STEPS.high
     assert experiment.build_surface().contains(*experiment.start)
     # What parsing returns is itself valid: it survives its own round trip.
     assert parse(to_query(experiment)) == (experiment, [])
@@ -116,23 +74,28 @@ def test_a_link_is_human_readable():
 
 BAD_LINKS = [
     ({"surface": "banana"}, "Ignored unknown surface 'banana'"),
-    ({"surface": "valley:kappa=5000"}, "kappa=5000 is outside [1, 1000] for surface valley; using 1000."),
-    ({"surface": "valley:kappa=abc"}, "Ignored kappa='abc' for surface valley: not a number"),
-    ({"surface": "valley:tilt=3"}, "Ignored unknown parameter 'tilt' of surface valley"),
+    ({"surface": "valley:kappa=5000"}, "kappa=5000 in surface valley is outside [1, 1000]; using 1000."),
+    ({"surface": "valley:kappa=abc"}, "Ignored kappa='abc' in surface valley: not a number"),
+    ({"surface": "valley:tilt=3"}, "Ignored unknown parameter 'tilt' in surface valley (its parameters: kappa, angle)"),
     ({"start": "nan,1"}, "Ignored start 'nan,1'"),
     ({"start": "1;2"}, "Ignored start '1;2'"),
     ({"start": "99,-99"}, "Start 99,-99 is outside the plot of rosenbrock; using 2,-1."),
     ({"steps": "1e9"}, "Ignored steps '1e9'"),
     ({"steps": "999999999"}, "steps=999999999 is outside 1 to 5,000; using 5000."),
     ({"steps": "-4"}, "steps=-4 is outside 1 to 5,000; using 1."),
-    ({"tol": "-1"}, "Ignored tol '-1'"),
+    ({"steps": "²"}, "Ignored steps '²' (expected a whole number); using 500."),
+    ({"tol": "-1"}, "tol=-1 is outside [1e-12, 1000]; using 1e-12."),
+    ({"tol": "abc"}, "Ignored tol='abc': not a number."),
     ({"speed": "warp"}, "Ignored speed 'warp'"),
     ({"run": "adamm:lr=0.1"}, "unknown optimizer 'adamm'"),
     ({"run": "adam:lr=nan"}, "Ignored lr='nan' in run adam: not a number."),
     ({"run": "adam:lr=1e9"}, "lr=1000000000 in run adam is outside [1e-05, 10]; using 10."),
-    ({"run": "adam:momentum=0.9"}, "Ignored unknown hyperparameter 'momentum' of adam"),
+    ({"run": "adam:momentum=0.9"}, "Ignored unknown parameter 'momentum' in run adam (its parameters: lr, beta1,"),
+    ({"run": "adam:betas=0.9"}, "Ignored betas='0.9' in run adam: it takes two numbers (beta1, beta2)."),
+    ({"run": "adam:lr=0.1,lr=0.2"}, "lr is given more than once in run adam; using the last."),
+    ({"run": "adam:lr"}, "Ignored 'lr' in run adam (expected name=value)."),
     ({"run": "sgd:nesterov=maybe"}, "Ignored nesterov='maybe' in run sgd (expected true or false)."),
-    ({"run": "sgd:nesterov=true"}, "Nesterov momentum requires a momentum and zero dampening; turned nesterov off."),
+    ({"run": "sgd:nesterov=true"}, "In run sgd: Nesterov momentum requires a momentum and zero dampening; turned"),
     ({"run": ["adam"] * 25}, "The link has 25 runs; kept the first 10."),
     ({"run": ["bogus", "junk:"]}, "No valid run in the link; showing the default runs."),
     ({"v": "7"}, "Unknown link version '7'; read as version 1."),
@@ -144,7 +107,7 @@ BAD_LINKS = [
 @pytest.mark.parametrize(("query", "message"), BAD_LINKS, ids=[m[:40] for _, m in BAD_LINKS])
 def test_bad_links_name_what_was_ignored(query, message):
     experiment, problems = parse(query)
-    assert any(message in p for p in problems), problems
+    assert any(message in str(p) for p in problems), [str(p) for p in problems]
     assert parse(to_query(experiment)) == (experiment, [])
 
 
@@ -160,3 +123,72 @@ def test_labels():
     assert (
         Run.make("adam", lr=0.01, betas=(0.8, 0.99), amsgrad=True).label() == "Adam, lr 0.01, betas 0.8/0.99, amsgrad"
     )
+
+
+def test_what_make_accepts_round_trips_and_what_a_link_would_change_it_refuses():
+    with pytest.raises(ValueError, match=r"Invalid learning rate: 50.0 \(the app offers \[1e-05, 10\]\)"):
+        Run.make("sgd", lr=50)
+    with pytest.raises(ValueError, match="Invalid steps value: 99999"):
+        Experiment.make(steps=99999)
+    with pytest.raises(ValueError, match="Invalid start x"):
+        Experiment.make("valley", start=(9.0, 0.0))
+    with pytest.raises(TypeError, match="unknown setting 'stpes'"):
+        Experiment.make(stpes=10)
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
+        Run.make("sgd", nesterov=True)
+    edge = Experiment.make("valley", steps=STEPS.high, runs=[Run.make("sgd", lr=10.0, momentum=0.999)])
+    assert parse(to_query(edge)) == (edge, [])
+
+
+def test_betas_read_as_a_torch_user_writes_them():
+    for text in ("adam:lr=0.05,betas=0.8,0.99", "adam:lr=0.05,betas=(0.8,0.99)", "adam:betas=[0.8, 0.99],lr=0.05"):
+        experiment, problems = parse({"run": text})
+        assert problems == []
+        assert experiment.runs == (Run.make("adam", lr=0.05, betas=(0.8, 0.99)),)
+        assert to_query(experiment)["run"] == ["adam:lr=0.05,beta1=0.8,beta2=0.99"]
+
+
+def test_a_pair_and_its_halves_apply_in_order():
+    experiment, problems = parse({"run": ["adam:betas=0.8,0.99,beta1=0.7", "adam:beta2=0.9,betas=0.5,0.6"]})
+    assert problems == []
+    assert [r.values()["betas"] for r in experiment.runs] == [(0.7, 0.99), (0.5, 0.6)]
+
+
+def test_a_number_where_a_pair_is_expected_and_a_pair_where_a_number_is():
+    experiment, problems = parse({"run": ["adam:betas=0.8,lr=0.1", "adam:lr=0.1,0.2"]})
+    assert [r.values()["lr"] for r in experiment.runs] == [0.1, 0.1]
+    assert experiment.runs[0].values()["betas"] == (0.9, 0.999)
+    texts = [str(p) for p in problems]
+    assert "Ignored betas='0.8' in run adam: it takes two numbers (beta1, beta2)." in texts
+    assert "Ignored '0.2' in run adam (expected name=value)." in texts
+
+
+def test_each_optimizer_repairs_only_its_own_rules():
+    # The repair belongs to SGD's rule: other optimizers have no nesterov to switch off.
+    for name, spec in OPTIMIZERS.items():
+        repaired, problems = spec.repair({})
+        assert (repaired, problems) == ({}, []), name
+    experiment, problems = parse({"run": "sgd:lr=0.1,momentum=0,nesterov=true"})
+    assert experiment.runs == (Run.make("sgd", lr=0.1),)
+    assert [p.code for p in problems] == ["constraint"]
+
+
+def test_every_setting_is_one_row_of_the_table():
+    # The page settings are exactly the Experiment's fields other than its structure.
+    structure = {"surface", "surface_params", "start", "runs"}
+    assert {spec.name for spec in SETTINGS} == set(Experiment.__dataclass_fields__) - structure
+    for spec in SETTINGS:
+        assert getattr(DEFAULT, spec.name) == spec.default
+        assert spec.link_key in to_query(Experiment.make(**{spec.name: _other_value(spec)}))
+
+
+def _other_value(spec):
+    if spec.kind == "choice":
+        return next(c for c in spec.choices if c != spec.default)
+    return spec.app_high
+
+
+def test_problems_are_structured_and_worded_in_one_place():
+    _, problems = parse({"steps": "lots"})
+    assert problems == [Problem.of("not_a_whole_number", key="steps", value="lots", default=500)]
+    assert str(problems[0]) == "Ignored steps 'lots' (expected a whole number); using 500."

@@ -13,7 +13,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import figures
-from optviz.experiment import DEFAULT, MAX_RUNS, MAX_STEPS, PRESETS, Experiment, Run
+from optviz.experiment import DEFAULT, MAX_RUNS, PRESETS, STEPS, Experiment, Run
 from optviz.results import run_experiment, summarise
 
 
@@ -118,7 +118,7 @@ def test_log_shading_is_finite(name):
 
 def test_largest_experiment_stays_under_2_mb():
     runs = [Run.make("sgd", lr=1e-4 * (i + 1), momentum=0.9) for i in range(MAX_RUNS)]  # as benchmarks.app
-    experiment = Experiment.make("rosenbrock", steps=MAX_STEPS, runs=runs)
+    experiment = Experiment.make("rosenbrock", steps=STEPS.high, runs=runs)
     surf, trajectories, _ = build(experiment)
     race = figures.main_figure(experiment, surf, trajectories, figures.background(surf))
     size = len(pio.to_json(race, validate=False))

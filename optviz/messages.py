@@ -1,0 +1,66 @@
+"""The words for the problems a link can have: one template per problem code.
+
+The core reports a :class:`~optviz.specs.Problem` (a code and its arguments); this module
+words it. Arguments named ``value`` and ``unknown`` came from the link: they are quoted and
+cut short, never trusted. ``where`` says which part of the link a problem is in: ``("run",
+"adam")``, ``("surface", "valley")``, or absent for the link's own keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optviz.specs import Problem, quote
+
+ENGLISH = {
+    "version": "Unknown link version {value}; read as version {version}.",
+    "unknown_key": "Ignored unknown link parameter {unknown}.",
+    "too_long": "Ignored an over-long {part}.",
+    "unknown_surface": "Ignored unknown surface {unknown} (choose one of: {choices}); using {default}.",
+    "malformed": "Ignored {value}{where} (expected name=value).",
+    "unknown_param": "Ignored unknown parameter {unknown}{where} (its parameters: {valid}).",
+    "not_a_number": "Ignored {key}={value}{where}: not a number.",
+    "not_a_whole_number": "Ignored {key} {value}{where} (expected a whole number); using {default}.",
+    "not_a_flag": "Ignored {key}={value}{where} (expected true or false).",
+    "not_a_choice": "Ignored {key} {value}{where} (choose {choices}); using {default}.",
+    "out_of_range": "{key}={number}{where} is outside {range}; using {used}.",
+    "pair_needs_parts": "Ignored {key}={value}{where}: it takes two numbers ({parts}).",
+    "repeated": "{key} is given more than once{where}; using the last.",
+    "bad_start": "Ignored start {value} (expected x,y); using the surface's default start.",
+    "start_outside": "Start {point} is outside the plot of {surface}; using {used}.",
+    "too_many_runs": "The link has {count} runs; kept the first {limit}.",
+    "unknown_optimizer": "Ignored run {value}: unknown optimizer {unknown} (choose one of: {choices}).",
+    "no_runs": "No valid run in the link; showing the default runs.",
+    "constraint": "In run {optimizer}: {rule}; {repair}.",
+    "more": "… and {count} more.",
+}
+
+# The cross-parameter rules of the optimizers and what the app does when a link breaks one.
+RULES = {
+    "nesterov_needs_momentum": "Nesterov momentum requires a momentum and zero dampening",
+}
+REPAIRS = {
+    "nesterov_off": "turned nesterov off",
+}
+
+WHERE = {"run": " in run {name}", "surface": " in surface {name}"}
+QUOTED = ("value", "unknown")
+
+
+def where_text(where: tuple[str, str] | None) -> str:
+    return "" if where is None else WHERE[where[0]].format(name=where[1])
+
+
+def problem_text(problem: Problem) -> str:
+    """``problem`` in English."""
+    args: dict[str, Any] = dict(problem.args)
+    for name in QUOTED:
+        if name in args:
+            args[name] = quote(args[name])
+    args["where"] = where_text(args.get("where"))
+    for name in ("choices", "parts", "valid"):
+        if isinstance(args.get(name), (tuple, list)):
+            args[name] = ", ".join(args[name])
+    if problem.code == "constraint":
+        args["rule"], args["repair"] = RULES[args["rule"]], REPAIRS[args["repair"]]
+    return ENGLISH[problem.code].format(**args)

@@ -1,0 +1,299 @@
+"""One spec type for every setting: a hyperparameter, a surface parameter, a page setting.
+
+A :class:`Spec` says everything about one setting once: its default, the values the Python
+API accepts (torch's range for a hyperparameter), the narrower range the app offers and links
+may carry, its scale, its help text, its symbol, and its text form in a link. From it come the
+API's validation (:meth:`Spec.check`), the link's writer (:meth:`Spec.text`) and reader
+(:meth:`Spec.read`), the widgets and their seeding, and the tests' strategies.
+
+Validation follows torch.optim's constructors ("Invalid learning rate: -1.0"), with one
+deliberate difference: NaN is rejected everywhere (torch's ``sgd`` lets ``lr=nan`` through).
+Every bad value raises ValueError, whatever its type: None, text, a complex number, an
+integer too large for a float.
+
+This module imports nothing from the rest of optviz, so that ``surfaces`` can use it too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# A numeric value is one number, or one number per trajectory of a batch.
+Number = float | np.ndarray
+Value = Number | bool | int | str | tuple[Number, Number]
+
+KINDS = ("float", "int", "bool", "choice", "pair")
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off")
+MAX_TEXT = 40  # how much of an offending value a message quotes
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a link held that was ignored or adjusted: a message code and its arguments.
+
+    The words live in :mod:`optviz.messages`, so that the page can say them in the reader's
+    language; ``str(problem)`` gives the English.
+    """
+
+    code: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, **args: Any) -> Problem:
+        return cls(code, tuple(args.items()))
+
+    def __str__(self) -> str:
+        from optviz.messages import problem_text  # noqa: PLC0415  (messages imports this module)
+
+        return problem_text(self)
+
+
+def quote(value: object) -> str:
+    """A value from a person or a link, quoted for a message and cut short if long."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
+    return repr(cut) if isinstance(value, str) else cut
+
+
+def number_text(value: float) -> str:
+    """The shortest text that reads back as exactly ``value``: 0.001, 1e-05, 100."""
+    return repr(float(value)).removesuffix(".0")
+
+
+def read_number(text: str) -> float | None:
+    """A finite number from a link's text, or None."""
+    try:
+        value = float(text)
+    except (ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting, described once.
+
+    ``low``/``high`` bound what the Python API accepts (torch's range for a hyperparameter);
+    ``ui_low``/``ui_high`` bound what the app offers and an experiment may hold (a link with
+    a value outside is clamped, with a problem). ``parts`` holds the two numeric specs of a
+    pair such as ``betas``; in a link the parts are written by their own names (``beta1``).
+    """
+
+    name: str
+    default: Value
+    help: str
+    kind: str = "float"
+    symbol: str = ""  # LaTeX symbol in a formula or an update rule
+    label: str = ""  # how an error names it: "Invalid <label>: <value>"; "<name> value" if empty
+    low: float = 0.0
+    high: float = math.inf
+    high_open: bool = False  # True when ``high`` itself is excluded, as for betas in [0, 1)
+    ui_low: float | None = None  # None: the same as low
+    ui_high: float | None = None  # None: the same as high
+    log: bool = False  # offered on a log scale
+    choices: tuple[str, ...] = ()
+    parts: tuple[Spec, ...] = ()
+    key: str = ""  # its key in a link, when that is not ``name`` ("tol" for the tolerance)
+    title: str = ""  # its name on the page, when that is not ``name``
+    step: float | None = None  # a widget's increment, where the default one does not suit
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            msg = f"unknown kind {self.kind!r}; choose one of {KINDS}"
+            raise ValueError(msg)
+
+    # ------------------------------------------------------------------------ ranges
+
+    @property
+    def app_low(self) -> float:
+        return self.low if self.ui_low is None else self.ui_low
+
+    @property
+    def app_high(self) -> float:
+        return self.high if self.ui_high is None else self.ui_high
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
+
+    @property
+    def link_key(self) -> str:
+        return self.key or self.name
+
+    @property
+    def error_label(self) -> str:
+        return self.label or f"{self.name} value"
+
+    def range_text(self, *, app: bool = False) -> str:
+        """The valid range, for help texts and messages: "[0, 1)", "[1e-05, 10]", "1 to 5,000"."""
+        low, high = (self.app_low, self.app_high) if app else (self.low, self.high)
+        if self.kind == "int":
+            return f"{int(low):,} to {int(high):,}"
+        close = ")" if self.high_open and high == self.high else "]"
+        return f"[{low:g}, {high:g}{close}"
+
+    def names(self) -> tuple[str, ...]:
+        """The names this setting takes in a link: the pair's parts, or its own."""
+        return tuple(part.name for part in self.parts) if self.parts else (self.name,)
+
+    # ------------------------------------------------------------------------ the Python API
+
+    def check(self, value: object, *, app: bool = False) -> Value:
+        """``value`` validated, as a float, int, bool, str, 1-D float array or pair of those.
+
+        With ``app=True`` the app's range applies and a number must be a single number: what
+        passes is what an experiment may hold and a link can carry unchanged.
+        """
+        if self.kind == "bool":
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            msg = f"Invalid {self.name} value: {quote(value)} (expected True or False)"
+            raise ValueError(msg)
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            msg = f"Invalid {self.name}: {quote(value)} (choose one of: {', '.join(self.choices)})"
+            raise ValueError(msg)
+        if self.kind == "pair":
+            if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (tuple, list)):
+                msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
+                raise ValueError(msg)
+            if len(value) != len(self.parts):
+                msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
+                raise ValueError(msg)
+            return tuple(part.check(v, app=app) for part, v in zip(self.parts, value, strict=True))
+        if self.kind == "int":
+            return self._check_int(value, app=app)
+        return self._check_number(value, app=app)
+
+    def _check_int(self, value: object, *, app: bool) -> int:
+        low, high = (self.app_low, self.app_high) if app else (self.low, self.high)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            msg = (
+                f"Invalid {self.error_label}: {quote(value)} (expected a whole number from {self.range_text(app=app)})"
+            )
+            raise ValueError(msg)
+        if not low <= value <= high:
+            msg = f"Invalid {self.error_label}: {quote(int(value))} (expected {self.range_text(app=app)})"
+            raise ValueError(msg)
+        return int(value)
+
+    def _check_number(self, value: object, *, app: bool) -> Number:
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError, OverflowError):
+            raw = np.asarray(None)
+        if raw.dtype.kind == "c":
+            msg = f"Invalid {self.error_label}: {quote(value)} (expected a real number)"
+            raise ValueError(msg)
+        if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and _all_real(raw)):
+            msg = f"Invalid {self.error_label}: {quote(value)} (expected a number)"
+            raise ValueError(msg)
+        try:
+            array = raw.astype(np.float64)
+        except OverflowError:  # an int beyond float64's range: 10**400
+            msg = f"Invalid {self.error_label}: {quote(value)} (too large)"
+            raise ValueError(msg) from None
+        if array.ndim > (0 if app else 1):
+            expected = "a number" if app else "a number or a 1-D array"
+            msg = f"Invalid {self.error_label}: expected {expected}, got shape {array.shape}"
+            raise ValueError(msg)
+        low, high = (self.app_low, self.app_high) if app else (self.low, self.high)
+        upper = array < high if self.high_open and high == self.high else array <= high
+        bad = ~((low <= array) & upper)  # NaN fails both comparisons
+        if bad.any():
+            index = int(np.argmax(bad))
+            first = float(array.flat[index])
+            where = f" (at index {index})" if array.ndim else ""
+            msg = f"Invalid {self.error_label}: {first}{where}"
+            if app and (self.app_low, self.app_high) != (self.low, self.high):
+                msg += f" (the app offers {self.range_text(app=True)})"
+            elif not self.label:  # torch's hyperparameters keep torch's words; others say the range
+                msg += f" (expected a number in {self.range_text(app=app)})"
+            raise ValueError(msg)
+        return float(array) if array.ndim == 0 else array
+
+    # ------------------------------------------------------------------------ the link
+
+    def text(self, value: Value) -> str:
+        """The link form of a single value (a pair is written part by part, see :meth:`items`)."""
+        if self.kind == "bool":
+            return "true" if value else "false"
+        if self.kind == "choice":
+            return str(value)
+        if self.kind == "int":
+            return str(int(value))
+        return number_text(float(value))
+
+    def items(self, value: Value) -> list[tuple[str, str]]:
+        """``name=value`` pieces of a link for ``value``: a pair gives its non-default parts."""
+        if self.kind == "pair":
+            return [
+                (part.name, part.text(v))
+                for part, v, default in zip(self.parts, value, self.default, strict=True)
+                if v != default
+            ]
+        return [(self.name, self.text(value))]
+
+    def read(self, text: str) -> tuple[Value | None, Problem | None]:
+        """A value from a link's text, within the app's range.
+
+        Returns ``(value, None)``, ``(clamped value, problem)`` when the number was outside the
+        range, or ``(None, problem)`` when the text is not a value of this kind (the caller
+        keeps what it had). Problems carry ``key`` and ``value``; the caller says where.
+        """
+        text = text.strip()
+        if self.kind == "bool":
+            return self._read_flag(text)
+        if self.kind == "choice":
+            if text in self.choices:
+                return text, None
+            return None, self._problem("not_a_choice", text, choices=self.choices, default=self.default)
+        if self.kind == "pair":
+            return None, self._problem("pair_needs_parts", text, parts=self.names())
+        return self._read_number(text)
+
+    def _problem(self, code: str, text: str, **args: Any) -> Problem:
+        return Problem.of(code, key=self.link_key, value=text, **args)
+
+    def _read_flag(self, text: str) -> tuple[bool | None, Problem | None]:
+        lowered = text.lower()
+        if lowered in TRUE_WORDS or lowered in FALSE_WORDS:
+            return lowered in TRUE_WORDS, None
+        return None, self._problem("not_a_flag", text)
+
+    def _read_number(self, text: str) -> tuple[float | int | None, Problem | None]:
+        if self.kind == "int":
+            try:
+                number: float | None = int(text) if len(text) < 20 else None
+            except ValueError:
+                number = None
+            if number is None:
+                return None, self._problem("not_a_whole_number", text, default=self.default)
+        else:
+            number = read_number(text)
+            if number is None:
+                return None, self._problem("not_a_number", text, default=self.default)
+        clamped = min(max(number, self.app_low), self.app_high)
+        if self.high_open and clamped >= self.high:  # betas' open end: the largest value below it
+            clamped = math.nextafter(self.high, -math.inf)
+        if clamped != number:
+            shown = str(number) if self.kind == "int" else number_text(number)
+            return clamped, Problem.of(
+                "out_of_range",
+                key=self.link_key,
+                number=shown,
+                range=self.range_text(app=True),
+                used=self.text(clamped),
+            )
+        return (int(number) if self.kind == "int" else float(number)), None
+
+
+def _all_real(array: np.ndarray) -> bool:
+    """An object array of Python numbers (ints too large for int64): numbers, perhaps too large."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in array.flat)

@@ -1,0 +1,58 @@
+"""Hypothesis strategies generated from the settings' specs: what the app may hold.
+
+Nothing here is written per setting: a new surface parameter, hyperparameter or page setting
+is drawn from its :class:`~optviz.specs.Spec` the moment it is declared.
+"""
+
+import math
+
+from hypothesis import strategies as st
+
+import surfaces
+from optviz import OPTIMIZERS
+from optviz.experiment import MAX_RUNS, SETTINGS, Experiment, Run
+from optviz.specs import Spec
+
+
+def numbers(low, high, *, log=False, exclude_max=False):
+    """Floats in [low, high] (or [low, high)), log-uniform too where the scale is logarithmic."""
+    plain = st.floats(low, high, exclude_max=exclude_max, allow_nan=False)
+    if not log or low <= 0 or exclude_max:
+        return plain
+    exponents = st.floats(math.log10(low), math.log10(high), allow_nan=False)
+    return plain | exponents.map(lambda e: float(f"{10**e:.3g}")).filter(lambda v: low <= v <= high)
+
+
+def values(spec: Spec, *, app: bool = True):
+    """Every value ``spec`` accepts (within the app's range by default)."""
+    if spec.kind == "bool":
+        return st.booleans()
+    if spec.kind == "choice":
+        return st.sampled_from(spec.choices)
+    if spec.kind == "pair":
+        return st.tuples(*(values(part, app=app) for part in spec.parts))
+    low, high = (spec.app_low, spec.app_high) if app else (spec.low, spec.high)
+    if spec.kind == "int":
+        return st.integers(int(low), int(high))
+    return numbers(low, high, log=spec.log, exclude_max=spec.high_open and high == spec.high)
+
+
+@st.composite
+def runs(draw, optimizer=None):
+    name = draw(st.sampled_from(sorted(OPTIMIZERS))) if optimizer is None else optimizer
+    spec = OPTIMIZERS[name]
+    chosen = {hp.name: draw(values(hp)) for hp in spec.hyperparameters if draw(st.booleans())}
+    repaired, _ = spec.repair(chosen)
+    return Run.make(name, **repaired)
+
+
+@st.composite
+def experiments(draw):
+    name = draw(st.sampled_from(surfaces.names()))
+    params = {p.name: draw(values(p)) for p in surfaces.entry(name).param_specs if draw(st.booleans())}
+    surf = surfaces.get(name, **params)
+    (x0, x1), (y0, y1) = surf.domain
+    start = (draw(numbers(x0, x1)), draw(numbers(y0, y1))) if draw(st.booleans()) else None
+    settings = {spec.name: draw(values(spec)) for spec in SETTINGS if draw(st.booleans())}
+    chosen_runs = draw(st.lists(runs(), max_size=MAX_RUNS))
+    return Experiment.make(name, surface_params=params, start=start, runs=chosen_runs, **settings)
