@@ -1,0 +1,78 @@
+"""Old links keep working: every link in tests/data/v1_links.json opens the experiment it opened in v1.
+
+The table was recorded from the v1 link reader (commit b6cc9ba) by tests/data/make_v1_links.py;
+never re-record it from a later reader. Each entry is compared in a structured form (surface,
+every surface parameter, start, steps, tolerance, speed, every hyperparameter of every run),
+so the comparison does not depend on how links are written. Problems may be worded
+differently by a new reader: only whether there are any is compared. Entries whose note says
+"a range policy of v1" pin down how v1 repaired an out-of-range value (clamped, or the
+default); change one only together with a deliberate change of that policy.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import surfaces
+from optviz.experiment import parse
+from tests.link_grammar import query_from_string
+
+TABLE = json.loads((Path(__file__).parent / "data" / "v1_links.json").read_text())
+LINKS = TABLE["links"]
+
+
+def opened(experiment) -> dict:
+    """What ``experiment`` shows, as plain data (the form make_v1_links.py records)."""
+    params = {p.name: p.default for p in surfaces.entry(experiment.surface).param_specs}
+    params.update(dict(experiment.surface_params))
+    return {
+        "surface": experiment.surface,
+        "surface_params": params,
+        "start": list(experiment.start),
+        "steps": experiment.steps,
+        "tolerance": experiment.tolerance,
+        "speed": experiment.speed,
+        "runs": [
+            {
+                "optimizer": run.optimizer,
+                "hyperparameters": {k: list(v) if isinstance(v, tuple) else v for k, v in run.values().items()},
+            }
+            for run in experiment.runs
+        ],
+    }
+
+
+def exact(value):
+    """``value`` with every number as its exact text (so -0.0 and 0.0 differ; 1 and 1.0 do not)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return repr(number) if math.isfinite(number) else f"non-finite {number}"
+    if isinstance(value, dict):
+        return {key: exact(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [exact(item) for item in value]
+    return repr(value)
+
+
+@pytest.mark.parametrize("entry", LINKS, ids=[f"{i:03d}-{entry['note'][:40]}" for i, entry in enumerate(LINKS)])
+def test_an_old_link_opens_the_same_experiment(entry):
+    experiment, problems = parse(query_from_string(entry["link"]))
+    assert exact(opened(experiment)) == exact(entry["experiment"]), entry["note"]
+    assert bool(problems) == bool(entry["v1_problems"]), (entry["note"], problems, entry["v1_problems"])
+
+
+def test_the_table_covers_the_link_format():
+    assert TABLE["recorded_from"] == "b6cc9ba"
+    assert len(LINKS) >= 80
+    kinds = {entry["kind"] for entry in LINKS}
+    assert kinds == {"clean", "repaired"}
+    opened_surfaces = {entry["experiment"]["surface"] for entry in LINKS}
+    opened_optimizers = {run["optimizer"] for entry in LINKS for run in entry["experiment"]["runs"]}
+    assert len(opened_surfaces) >= 10
+    assert len(opened_optimizers) >= 9
+    assert any(entry["link"] == "" for entry in LINKS)
+    assert any(entry["experiment"]["runs"] == [] for entry in LINKS)
