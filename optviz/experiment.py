@@ -286,7 +286,7 @@ def _last(values: Mapping[str, list[str]], key: str) -> str | None:
 
 
 def _read_setting(spec: Spec, text: str | None, problems: list[Problem]) -> Value:
-    if text is None:
+    if text is None or not text.strip():  # an empty value is no value: ?speed= means the default
         return spec.default
     if len(text) > MAX_QUERY_VALUE:
         problems.append(Problem.of("too_long", part=spec.link_key))
@@ -341,16 +341,13 @@ def _read_values(
     """Values for ``specs`` from a link's ``name=value`` items: a run's or a surface's.
 
     A pair is read whole (``betas=0.9,0.999``) or by its parts (``beta1=0.8``); a later item
-    overrides an earlier one. What cannot be read is reported and left out.
+    overrides an earlier one, as a repeated key of the link does. What cannot be read is
+    reported and left out.
     """
     by_name = {spec.name: spec for spec in specs}
     by_part = {part.name: (spec, i) for spec in specs for i, part in enumerate(spec.parts)}
     chosen: dict[str, Any] = {}
-    seen: set[str] = set()
     for key, text in items:
-        if key in seen:
-            problems.append(Problem.of("repeated", key=key, where=where))
-        seen.add(key)
         if len(text) > MAX_QUERY_VALUE:
             problems.append(Problem.of("too_long", part=key))
         elif key in by_part:

@@ -25,7 +25,6 @@ ENGLISH = {
     "not_a_choice": "Ignored {key} {value}{where} (choose {choices}); using {default}.",
     "out_of_range": "{key}={number}{where} is outside {range}; using {used}.",
     "pair_needs_parts": "Ignored {key}={value}{where}: it takes two numbers ({parts}).",
-    "repeated": "{key} is given more than once{where}; using the last.",
     "bad_start": "Ignored start {value} (expected x,y); using the surface's default start.",
     "start_outside": "Start {point} is outside the plot of {surface}; using {used}.",
     "too_many_runs": "The link has {count} runs; kept the first {limit}.",

@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from optviz.experiment import Experiment, parse, query_string, to_query
+from optviz.specs import Problem
 from tests.link_grammar import query_from_string, random_query, random_raw_query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def _message(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _differences(experiment: Experiment, again: tuple[Experiment, list[str]]) -> str:
+def _differences(experiment: Experiment, again: tuple[Experiment, list[Problem]]) -> str:
     other, problems = again
     names = ("surface", "surface_params", "start", "steps", "runs", "tolerance", "speed")
     changed = [name for name in names if getattr(experiment, name, None) != getattr(other, name, None)]
@@ -68,7 +69,7 @@ def _differences(experiment: Experiment, again: tuple[Experiment, list[str]]) ->
     if changed:
         return f"changed {', '.join(changed)}"
     if problems:
-        return "problems on re-reading: " + _message(problems[0])
+        return "problems on re-reading: " + _message(str(problems[0]))
     return "differs"
 
 
@@ -77,7 +78,7 @@ def check(query: dict[str, list[str]]) -> tuple[str, str, str] | None:
     return inspect(query)[0]
 
 
-def inspect(query: dict[str, list[str]]) -> tuple[tuple[str, str, str] | None, list[str]]:
+def inspect(query: dict[str, list[str]]) -> tuple[tuple[str, str, str] | None, list[Problem]]:
     """(check's answer, the problems parse reported: [] when it failed)."""
     found = _inspect(query)
     return (found, []) if isinstance(found, tuple) else (None, found)
@@ -89,12 +90,12 @@ def _contract(result: object) -> str | None:
     experiment, problems = result
     if not isinstance(experiment, Experiment):
         return f"parse returned {type(experiment).__name__}, not an Experiment"
-    if not isinstance(problems, list) or not all(isinstance(p, str) and p for p in problems):
-        return "problems is not a list of non-empty strings"
+    if not isinstance(problems, list) or not all(isinstance(p, Problem) and str(p) for p in problems):
+        return "problems is not a list of worded Problems"
     return None
 
 
-def _inspect(query: dict[str, list[str]]) -> tuple[str, str, str] | list[str]:
+def _inspect(query: dict[str, list[str]]) -> tuple[str, str, str] | list[Problem]:
     try:
         result = parse(query)
     except Exception as error:  # noqa: BLE001  (any exception is what we look for)
@@ -168,7 +169,7 @@ def run_chunk(task: tuple[int, int, int]) -> Tally:
         if elapsed > tally.slowest:
             tally.slowest, tally.slowest_example = elapsed, _fields(query)
         tally.most_problems = max(tally.most_problems, len(problems))
-        tally.longest_problems = max(tally.longest_problems, sum(map(len, problems)))
+        tally.longest_problems = max(tally.longest_problems, sum(len(str(p)) for p in problems))
         if found is None:
             tally.clean += not problems
             continue
