@@ -107,14 +107,14 @@ def run(
     losses = np.empty((steps + 1, batch))
     with np.errstate(all="ignore"):
         _check_finite_start(surf, starts)
-        if batch <= SCALAR_BATCH:
+        if batch <= SCALAR_BATCH and spec.elementwise:
             for i in range(batch):
                 _step_one(spec, surf, points[:, :, i : i + 1], grads[:, :, i : i + 1], _row(per_row, i))
         else:
             _step_arrays(spec, surf, points, grads, per_row)
         last = grads[steps]
         last[0], last[1] = surf.grad_fn(points[steps, 0], points[steps, 1])
-        chunk = max(1, 2**13 // batch)  # evaluate the losses in cache-sized blocks
+        chunk = max(1, 8192 // batch)  # evaluate the losses in cache-sized blocks
         for i in range(0, steps + 1, chunk):
             block = points[i : i + chunk]
             losses[i : i + chunk] = surf.value_fn(block[:, 0], block[:, 1])
@@ -149,8 +149,11 @@ def _step_arrays(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, gr
 def _step_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads: np.ndarray, hp: Any) -> None:
     """The same for one trajectory, shape (steps + 1, 2, 1), on Python floats.
 
-    Python float arithmetic is IEEE arithmetic, so this gives the same bits as
-    :func:`_step_arrays` at a fraction of NumPy's per-call cost. Where Python floats raise
+    Only for elementwise rules (``spec.elementwise``): x and y are stepped as two independent
+    one-coordinate problems. Python float arithmetic is IEEE arithmetic and the rules and
+    surfaces compute every power and trigonometric function through
+    :mod:`optviz.primitives`, so this gives the same bits as :func:`_step_arrays` at a
+    fraction of NumPy's per-call cost. Where Python floats raise
     instead of returning inf or NaN (a division by zero, an overflowing power), the
     trajectory is computed again on arrays.
     """
