@@ -1,4 +1,4 @@
-"""optviz.primitives: the same bits for floats and arrays, and libm's powers."""
+"""optviz.primitives: the same bits for floats and arrays, libm's powers, an accurate cos and sin."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optviz.primitives import branch, lerp, maximum, power, sqrt, where
+from optviz.primitives import branch, cos_2pi, lerp, maximum, power, rint, sin_2pi, sqrt, where
 
 # ------------------------------------------------------------------------------------ power
 
@@ -85,3 +85,91 @@ def test_lerp_switches_formula_at_one_half_as_torch(weight):
     per_row = lerp(average, value, np.full(3, weight))
     np.testing.assert_array_equal(per_row, expected)
     assert [lerp(a, v, weight) for a, v in zip(average.tolist(), value.tolist(), strict=True)] == expected.tolist()
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5, 2.5, -0.5, -0.4, -0.6, 0.0, -0.0, 3.7, -1e300, 2.0**52 + 1, 2.0**60])
+def test_rint_rounds_half_to_even_keeping_the_sign_as_numpy(x):
+    got, expected = rint(x), float(np.rint(x))
+    assert got == expected
+    assert math.copysign(1.0, got) == math.copysign(1.0, expected)
+
+
+# ------------------------------------------------------------------------------ cos and sin
+
+TWO_PI_LONG = np.longdouble("6.28318530717958647692528676655900576839")
+
+
+def long_double_reference(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cos(2 pi x) and sin(2 pi x) from NumPy's long double cos and sin (x86: 64-bit mantissa).
+
+    x is first reduced by whole and quarter turns, which is exact (r = x - rint(x), n =
+    rint(4 r), s = r - n/4 are all representable); without it the rounding of 2 pi x alone
+    would cost many ulps near the zeros of cos and sin.
+    """
+    r = x - np.rint(x)
+    n = np.rint(4.0 * r)
+    s = r - 0.25 * n
+    angle = TWO_PI_LONG * s.astype(np.longdouble)
+    c, si = np.cos(angle), np.sin(angle)
+    quarter = np.mod(n, 4).astype(int)
+    return np.choose(quarter, [c, -si, -c, si]), np.choose(quarter, [si, c, -si, -c])
+
+
+def points() -> np.ndarray:
+    rng = np.random.default_rng(11)
+    quarters = np.arange(-20, 21) / 4
+    return np.concatenate(
+        [
+            rng.uniform(-5.12, 5.12, 100_000),  # Rastrigin's domain
+            np.array([-5.12, 5.12, -5.119999999999999, 5.119999999999999]),
+            rng.uniform(-1e4, 1e4, 10_000),  # far outside it: the API runs anywhere
+            rng.uniform(-1e-3, 1e-3, 10_000),
+            (quarters[:, None] + np.array([1e-15, -1e-12, 3e-9, -1e-7])).ravel(),  # next to the zeros
+        ]
+    )
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs x86's 80-bit long double as reference")
+@pytest.mark.parametrize("function", [cos_2pi, sin_2pi])
+def test_cos_and_sin_are_within_one_ulp_of_long_double_numpy(function):
+    x = points()
+    reference = long_double_reference(x)[function is sin_2pi]
+    rounded = reference.astype(np.float64)
+    got = function(x)
+    ulps = np.abs(got.astype(np.longdouble) - reference) / np.spacing(np.abs(rounded)).astype(np.longdouble)
+    assert float(ulps.max()) < 1.0
+    assert np.mean(got == rounded) > 0.95  # mostly the correctly rounded value itself
+
+
+def test_cos_and_sin_are_exact_on_quarter_turns():
+    x = np.arange(-40, 41) / 4
+    expected_cos = np.array([1.0, 0.0, -1.0, 0.0])[np.arange(-40, 41) % 4]
+    expected_sin = np.array([0.0, 1.0, 0.0, -1.0])[np.arange(-40, 41) % 4]
+    np.testing.assert_array_equal(cos_2pi(x), expected_cos)
+    np.testing.assert_array_equal(sin_2pi(x), expected_sin)
+
+
+def test_floats_and_arrays_give_the_same_bits():
+    x = points()[::50]
+    for function in (cos_2pi, sin_2pi):
+        as_array = function(x)
+        as_floats = np.array([function(v) for v in x.tolist()])
+        np.testing.assert_array_equal(as_floats.view(np.uint64), as_array.view(np.uint64))
+
+
+@given(st.floats(-1e6, 1e6))
+def test_cos_is_even_sin_is_odd_and_both_on_the_unit_circle(x):
+    assert cos_2pi(-x) == cos_2pi(x)
+    assert sin_2pi(-x) == -sin_2pi(x)
+    c, s = cos_2pi(x), sin_2pi(x)
+    assert abs(c) <= 1.0
+    assert abs(s) <= 1.0
+    assert abs(c * c + s * s - 1.0) <= 4 * 2.0**-52
+
+
+def test_non_finite_input_gives_nan_on_floats_and_arrays():
+    with np.errstate(invalid="ignore"):
+        values = cos_2pi(np.array([np.inf, -np.inf, np.nan]))
+    assert np.isnan(values).all()
+    assert math.isnan(sin_2pi(math.inf))
+    assert math.isnan(cos_2pi(math.nan))
