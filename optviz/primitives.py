@@ -13,6 +13,9 @@ both, on every x86-64 CPU:
   percent of inputs), so a batch would drift away from the single run it claims to be.
 * :func:`cos_2pi` and :func:`sin_2pi` are built from correctly rounded operations only, so
   they give the same bits everywhere (and agree with the true value to within an ulp).
+
+Nothing else in ``optviz/optimizers.py``, ``optviz/engine.py`` or ``surfaces/`` may use ``**``
+or NumPy's transcendental functions; ``tests/test_portability.py`` checks both.
 """
 
 from __future__ import annotations
