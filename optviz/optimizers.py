@@ -18,9 +18,12 @@ Conventions
 * A numeric hyperparameter is a float, or an array of shape ``(B,)`` (one value per
   trajectory, broadcast along the rows); boolean hyperparameters are plain bools.
 * The arithmetic follows torch 2.13's ``_single_tensor_*`` functions operation by operation
-  (same eps placement, same initial buffers, same order of multiply and divide), so a
-  trajectory matches torch.optim fed the same gradients to floating-point accuracy (most
-  cases bit for bit; torch's compiled kernels may fuse a multiply and an add).
+  (same eps placement, same initial buffers, same order of multiply and divide, Python float
+  ``** 0.5`` where torch takes one, ``x.reciprocal() * c`` where torch writes ``c / x``), so a
+  trajectory matches torch.optim fed the same gradients bit for bit on torch's generic CPU
+  kernels, for as long as torch's own square roots are correctly rounded (MKL's are one ulp
+  off on about 1% of inputs). torch's AVX2 and AVX-512 kernels fuse multiply-adds, so on
+  those CPUs torch itself differs from its generic kernels by an ulp here and there.
 * The update rule shown to users is built by ``rule(hp)`` for the settings in use, next to
   the code it describes, and the tests check each rule against hand-computed steps.
 """
@@ -440,7 +443,7 @@ def _adam_step(
     exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
     exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
     bias_correction1 = 1 - power(beta1, step)
-    bias_correction2_sqrt = sqrt(1 - power(beta2, step))
+    bias_correction2_sqrt = power(1 - power(beta2, step), 0.5)  # torch: a Python float ** 0.5, not a sqrt
     step_size = lr / bias_correction1
     max_exp_avg_sq = state.max_exp_avg_sq
     if hp["amsgrad"]:
@@ -649,8 +652,10 @@ def _radam_update(params: np.ndarray, grad: np.ndarray, state: RAdamState, hp: H
     plain = bias_corrected_exp_avg * lr
 
     def rectified() -> np.ndarray:
-        rect = sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        adaptive_lr = sqrt(bias_correction2) / (sqrt(exp_avg_sq) + eps_)
+        # torch takes these roots as Python float ** 0.5, and its float / tensor is
+        # tensor.reciprocal() * float: a reciprocal then a product, not one division.
+        rect = power((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5)
+        adaptive_lr = 1.0 / (sqrt(exp_avg_sq) + eps_) * power(bias_correction2, 0.5)
         return bias_corrected_exp_avg * lr * adaptive_lr * rect
 
     update = branch(rho_t > 5.0, rectified, lambda: plain)
