@@ -280,4 +280,4 @@ def test_no_transcendental_function_of_numpy_or_math(path):
 @pytest.mark.parametrize("module", ["surfaces", "optviz", "optviz.primitives"])
 def test_each_package_imports_on_its_own(module):
     # surfaces uses optviz.primitives and optviz uses surfaces: either may be imported first.
-    subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, check=True)
