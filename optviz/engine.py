@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,13 @@ from optviz.optimizers import Optimizer
 from optviz.optimizers import get as get_optimizer
 
 MAX_STEPS = 100_000
-MAX_POINTS = 50_000_000  # (steps + 1) * batch: about 2.4 GB of points, gradients and losses
+# (steps + 1) * batch. The histories of points, gradients and losses take 40 bytes a point,
+# 1.9 GiB at the cap; wide batches are stepped BLOCK trajectories at a time, so little comes
+# on top. Peak memory of the whole process (ru_maxrss) for the largest allowed calls: 1.9 GiB
+# for 100,000 steps x 499 starts, 2.5 GiB for 1 step x 25 million starts (of which 0.4 GiB
+# is the caller's array of starts and 0.2 GiB the tuple of their diverged_at).
+MAX_POINTS = 50_000_000
+BLOCK = 65_536  # trajectories stepped together on arrays: bounds the per-step temporaries
 SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python floats
 
 
@@ -90,11 +97,11 @@ def run(
     spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     surf = surface if isinstance(surface, surfaces.Surface) else surfaces.get(surface)
     steps = _check_steps(steps)
-    starts, batched = _check_start(surf.default_start if start is None else start)
+    start = surf.default_start if start is None else start
+    _check_work(steps, _count_starts(start))  # before the starts are copied
+    starts, batched = _check_start(start)
     batch = starts.shape[0]
-    if (steps + 1) * batch > MAX_POINTS:
-        msg = f"Too much work: {steps} steps x {batch} starts exceeds {MAX_POINTS:,} points"
-        raise ValueError(msg)
+    _check_work(steps, batch)
     hp = spec.resolve(hyperparameters)
     per_row = {name: _per_row(value, batch, name) for name, value in hp.items()}
 
@@ -107,17 +114,19 @@ def run(
     losses = np.empty((steps + 1, batch))
     with np.errstate(all="ignore"):
         _check_finite_start(surf, starts)
-        if batch <= SCALAR_BATCH:
+        if batch <= SCALAR_BATCH and spec.elementwise:
             for i in range(batch):
                 _step_one(spec, surf, points[:, :, i : i + 1], grads[:, :, i : i + 1], _row(per_row, i))
         else:
-            _step_arrays(spec, surf, points, grads, per_row)
-        last = grads[steps]
-        last[0], last[1] = surf.grad_fn(points[steps, 0], points[steps, 1])
-        chunk = max(1, 2**13 // batch)  # evaluate the losses in cache-sized blocks
-        for i in range(0, steps + 1, chunk):
-            block = points[i : i + chunk]
-            losses[i : i + chunk] = surf.value_fn(block[:, 0], block[:, 1])
+            for block in _blocks(batch):
+                _step_arrays(spec, surf, points[:, :, block], grads[:, :, block], _columns(per_row, block))
+        chunk = max(1, 8192 // min(batch, BLOCK))  # evaluate the losses in cache-sized blocks
+        for block in _blocks(batch):
+            last = grads[steps, :, block]
+            last[0], last[1] = surf.grad_fn(points[steps, 0, block], points[steps, 1, block])
+            for i in range(0, steps + 1, chunk):
+                part = points[i : i + chunk, :, block]
+                losses[i : i + chunk, block] = surf.value_fn(part[:, 0], part[:, 1])
         diverged_at = _freeze_diverged(points, losses, grads)
     points, grads = points.transpose(0, 2, 1), grads.transpose(0, 2, 1)
 
@@ -149,8 +158,11 @@ def _step_arrays(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, gr
 def _step_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads: np.ndarray, hp: Any) -> None:
     """The same for one trajectory, shape (steps + 1, 2, 1), on Python floats.
 
-    Python float arithmetic is IEEE arithmetic, so this gives the same bits as
-    :func:`_step_arrays` at a fraction of NumPy's per-call cost. Where Python floats raise
+    Only for elementwise rules (``spec.elementwise``): x and y are stepped as two independent
+    one-coordinate problems. Python float arithmetic is IEEE arithmetic and the rules and
+    surfaces compute every power and trigonometric function through
+    :mod:`optviz.primitives`, so this gives the same bits as :func:`_step_arrays` at a
+    fraction of NumPy's per-call cost. Where Python floats raise
     instead of returning inf or NaN (a division by zero, an overflowing power), the
     trajectory is computed again on arrays.
     """
@@ -174,6 +186,22 @@ def _step_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads
     grads[:-1, 0, 0], grads[:-1, 1, 0] = gxs, gys
 
 
+def _blocks(batch: int) -> list[slice]:
+    """The batch in runs of BLOCK trajectories: they are independent, so each is stepped alone."""
+    return [slice(lo, lo + BLOCK) for lo in range(0, batch, BLOCK)]
+
+
+def _columns(hp: dict[str, Any], block: slice) -> dict[str, Any]:
+    """The hyperparameters of the trajectories in ``block``."""
+
+    def pick(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return tuple(pick(v) for v in value)
+        return value[block] if isinstance(value, np.ndarray) else value
+
+    return {name: pick(value) for name, value in hp.items()}
+
+
 def _row(hp: dict[str, Any], i: int) -> dict[str, Any]:
     """The hyperparameters of trajectory ``i``: per-trajectory arrays become floats."""
 
@@ -195,9 +223,37 @@ def _check_steps(steps: object) -> int:
     return int(steps)
 
 
+def _check_work(steps: int, starts: int) -> None:
+    if (steps + 1) * starts > MAX_POINTS:
+        msg = f"Too much work: {steps} steps x {starts} starts exceeds {MAX_POINTS:,} points"
+        raise ValueError(msg)
+
+
+def _count_starts(start: object) -> int:
+    """How many starts ``start`` holds, read from its shape or its length without copying it.
+
+    A pair ``(x, y)`` counts as 2 here (the exact count follows validation); an array of the
+    wrong shape is refused here, before it is copied.
+    """
+    shape = getattr(start, "shape", None)
+    if isinstance(shape, tuple):
+        if shape == (2,):
+            return 1
+        if len(shape) == 2 and shape[1] == 2 and shape[0] >= 1:
+            return int(shape[0])
+        msg = f"Invalid start: expected (x, y) or an array of shape (B, 2), got shape {shape}"
+        raise ValueError(msg)
+    try:
+        return len(start)
+    except TypeError:  # not a sequence: _check_start says what is wrong with it
+        return 1
+    except OverflowError:  # a length beyond sys.maxsize
+        return sys.maxsize
+
+
 def _check_start(start: object) -> tuple[np.ndarray, bool]:
     try:
-        array = np.array(start, dtype=np.float64)
+        array = np.asarray(start, dtype=np.float64)  # read only: points[0] gets a copy
     except (TypeError, ValueError):
         msg = f"Invalid start: {start!r} (expected (x, y) or an array of shape (B, 2))"
         raise ValueError(msg) from None
@@ -215,9 +271,11 @@ def _check_start(start: object) -> tuple[np.ndarray, bool]:
 
 
 def _check_finite_start(surf: surfaces.Surface, starts: np.ndarray) -> None:
-    if not (np.isfinite(surf.value(starts)).all() and np.isfinite(surf.grad(starts)).all()):
-        msg = "Invalid start: the surface's value or gradient is not finite there"
-        raise ValueError(msg)
+    for block in _blocks(len(starts)):
+        part = starts[block]
+        if not (np.isfinite(surf.value(part)).all() and np.isfinite(surf.grad(part)).all()):
+            msg = "Invalid start: the surface's value or gradient is not finite there"
+            raise ValueError(msg)
 
 
 def _per_row(value: Any, batch: int, name: str) -> Any:
@@ -234,13 +292,16 @@ def _freeze_diverged(points: np.ndarray, losses: np.ndarray, grads: np.ndarray) 
     """Freeze every trajectory at its last finite point; return the step it diverged at.
 
     Takes coordinate-major histories, (steps + 1, 2, B). Trajectories evolve independently
-    (every update rule is elementwise), so cutting one off after the loop gives exactly what
+    (no update rule couples two of them), so cutting one off after the loop gives exactly what
     stopping it inside the loop would have given.
     """
     # A cheap pass first: a trajectory whose sums are finite has only finite entries (an
     # overflowing sum only sends it to the exact check below).
-    suspects = ~np.isfinite(points.sum(axis=(0, 1)) + grads.sum(axis=(0, 1)) + losses.sum(axis=0))
-    diverged_at: list[int | None] = [None] * points.shape[2]
+    suspects = np.empty(points.shape[2], dtype=bool)
+    for block in _blocks(points.shape[2]):
+        sums = points[:, :, block].sum(axis=(0, 1)) + grads[:, :, block].sum(axis=(0, 1))
+        suspects[block] = ~np.isfinite(sums + losses[:, block].sum(axis=0))
+    diverged_at: dict[int, int] = {}
     for row in np.flatnonzero(suspects):
         finite = np.isfinite(losses[:, row])
         finite &= np.isfinite(points[:, :, row]).all(axis=1)
@@ -251,5 +312,5 @@ def _freeze_diverged(points: np.ndarray, losses: np.ndarray, grads: np.ndarray) 
         points[k:, :, row] = points[k - 1, :, row]
         losses[k:, row] = losses[k - 1, row]
         grads[k:, :, row] = grads[k - 1, :, row]
-        diverged_at[row] = k
-    return tuple(diverged_at)
+        diverged_at[int(row)] = k
+    return tuple(map(diverged_at.get, range(points.shape[2])))  # no list of B entries first

@@ -10,23 +10,26 @@ Conventions
 * ``params`` and ``grad`` have shape ``(2, B)``: row 0 holds x and row 1 holds y of B
   trajectories stepped together (coordinate-major, so each row is contiguous). Every rule is
   elementwise, so trajectories never interact and a batch equals a loop over single runs.
-* Because every rule is elementwise, the same functions also run on plain Python floats, one
-  coordinate at a time: the engine's fast path for small batches, where NumPy's per-call
-  overhead would dominate. The helpers ``_sqrt``, ``_maximum``, ``_zeros_like`` and ``_copy``
-  keep the two paths bit-for-bit identical (the tests check this).
+* Because every rule is elementwise (``Optimizer.elementwise``), the same functions also run
+  on plain Python floats, one coordinate at a time: the engine's fast path for small batches,
+  where NumPy's per-call overhead would dominate. The rules do all their float-or-array work
+  through :mod:`optviz.primitives` (``sqrt``, ``power``, ``where``, ``lerp``, ...), which keeps
+  the two paths bit-for-bit identical on every CPU; no rule tests the type of its numbers.
 * A numeric hyperparameter is a float, or an array of shape ``(B,)`` (one value per
   trajectory, broadcast along the rows); boolean hyperparameters are plain bools.
 * The arithmetic follows torch 2.13's ``_single_tensor_*`` functions operation by operation
-  (same eps placement, same initial buffers, same order of multiply and divide), so a
-  trajectory matches torch.optim fed the same gradients to floating-point accuracy (most
-  cases bit for bit; torch's compiled kernels may fuse a multiply and an add).
+  (same eps placement, same initial buffers, same order of multiply and divide, Python float
+  ``** 0.5`` where torch takes one, ``x.reciprocal() * c`` where torch writes ``c / x``), so a
+  trajectory matches torch.optim fed the same gradients bit for bit on torch's generic CPU
+  kernels, for as long as torch's own square roots are correctly rounded (MKL's are one ulp
+  off on about 1% of inputs). torch's AVX2 and AVX-512 kernels fuse multiply-adds, so on
+  those CPUs torch itself differs from its generic kernels by an ulp here and there.
 * The update rule shown to users is built by ``rule(hp)`` for the settings in use, next to
   the code it describes, and the tests check each rule against hand-computed steps.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -43,6 +46,7 @@ from optviz.hyperparameters import (
     weight_decay,
 )
 from optviz.messages import RULES
+from optviz.primitives import branch, copy, lerp, maximum, nonzero, power, sqrt, where, zeros_like
 from optviz.specs import Problem
 
 HP = Mapping[str, Any]
@@ -63,6 +67,9 @@ class Optimizer:
     summary: str  # plain language: what it fixes, where it shines, where it fails
     reference: str
     constraints: tuple[Constraint, ...] = ()  # rules between hyperparameters
+    # True when the rule treats every coordinate on its own (no norms, no coupling between x
+    # and y): the engine then steps small batches on Python floats, one coordinate at a time.
+    elementwise: bool = False
 
     def hyperparameter(self, name: str) -> Hyperparameter:
         for hp in self.hyperparameters:
@@ -125,65 +132,13 @@ class Constraint:
     fix: Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def _nonzero(value: object) -> bool:
-    """True when a hyperparameter is non-zero for at least one trajectory."""
-    if isinstance(value, float):  # the common case, kept cheap: it runs every step
-        return value != 0.0
-    return bool(np.any(np.asarray(value) != 0))
-
-
-def _sqrt(value: Any) -> Any:
-    """Square root of a float or an array; NaN for negative input, as NumPy gives."""
-    if isinstance(value, float):
-        return math.sqrt(value) if value >= 0.0 else math.nan
-    return np.sqrt(value)
-
-
-def _maximum(a: Any, b: Any) -> Any:
-    """Elementwise maximum that propagates NaN, for floats and arrays alike."""
-    if isinstance(a, float) and isinstance(b, float):
-        if a != a:  # noqa: PLR0124  (NaN test)
-            return a
-        if b != b:  # noqa: PLR0124
-            return b
-        return max(a, b)
-    return np.maximum(a, b)
-
-
-def _zeros_like(params: Any) -> Any:
-    return 0.0 if isinstance(params, float) else np.zeros_like(params)
-
-
-def _copy(value: Any) -> Any:
-    return value if isinstance(value, float) else value.copy()
-
-
-def _ema(average: Any, value: Any, weight: Any) -> Any:
-    """torch's ``average.lerp_(value, weight)``: a running average moved by ``weight``.
-
-    torch switches formula at ``weight = 0.5`` for accuracy; so does this, so that betas of
-    0.5 and below give torch's bits too.
-    """
-    if isinstance(weight, float):
-        if abs(weight) < 0.5:
-            return average + weight * (value - average)
-        return value - (value - average) * (1 - weight)
-    small = np.abs(weight) < 0.5
-    return np.where(small, average + weight * (value - average), value - (value - average) * (1 - weight))
-
-
-def _per_row(flag_rows: object, if_true: np.ndarray, if_false: np.ndarray) -> np.ndarray:
-    """Pick per trajectory where a hyperparameter is an array, as torch's branch would."""
-    return np.where(flag_rows, if_true, if_false)
-
-
 def _coupled_decay(grad: np.ndarray, params: np.ndarray, hp: HP) -> np.ndarray:
     """L2 weight decay folded into the gradient: g <- g + lambda * theta."""
-    return grad + hp["weight_decay"] * params if _nonzero(hp["weight_decay"]) else grad
+    return grad + hp["weight_decay"] * params if nonzero(hp["weight_decay"]) else grad
 
 
 def _decay_lines(hp: HP, decoupled: bool = False) -> list[str]:
-    if not _nonzero(hp["weight_decay"]):
+    if not nonzero(hp["weight_decay"]):
         return []
     if decoupled:
         return [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma\lambda)"]
@@ -213,18 +168,17 @@ def _sgd_update(params: np.ndarray, grad: np.ndarray, state: SGDState, hp: HP) -
     grad = _coupled_decay(grad, params, hp)
     buf = state.momentum_buffer
     direction = grad
-    if _nonzero(momentum):
+    if nonzero(momentum):
         # torch starts the buffer at the first gradient, so dampening does not apply at t = 1.
-        buf = _copy(grad) if buf is None else momentum * buf + (1 - hp["dampening"]) * grad
+        buf = copy(grad) if buf is None else momentum * buf + (1 - hp["dampening"]) * grad
         direction = grad + momentum * buf if hp["nesterov"] else buf
-        if isinstance(momentum, np.ndarray):  # trajectories with momentum 0 take torch's plain branch
-            direction = _per_row(momentum != 0, direction, grad)
+        direction = where(momentum != 0, direction, grad)  # momentum 0 takes torch's plain branch
     return params - lr * direction, SGDState(state.step + 1, buf)
 
 
 def _sgd_rule(hp: HP) -> str:
     lines = _decay_lines(hp)
-    if not _nonzero(hp["momentum"]):
+    if not nonzero(hp["momentum"]):
         return _aligned([*lines, r"\theta_t &= \theta_{t-1} - \gamma\, g_t"])
     lines.append(r"b_t &= \begin{cases} g_t & t = 1 \\ \mu\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases}")
     step = r"(g_t + \mu\, b_t)" if hp["nesterov"] else r"b_t"
@@ -235,7 +189,7 @@ def _sgd_rule(hp: HP) -> str:
 NESTEROV_NEEDS_MOMENTUM = Constraint(
     rule="nesterov_needs_momentum",
     holds=lambda hp: (
-        not hp["nesterov"] or bool(np.all(np.asarray(hp["momentum"]) > 0) and not _nonzero(hp["dampening"]))
+        not hp["nesterov"] or bool(np.all(np.asarray(hp["momentum"]) > 0) and not nonzero(hp["dampening"]))
     ),
     repair="nesterov_off",
     fix=lambda hp: {**hp, "nesterov": False},
@@ -260,6 +214,7 @@ SGD = Optimizer(
     ),
     init=_sgd_init,
     update=_sgd_update,
+    elementwise=True,
     rule=_sgd_rule,
     summary=(
         "Steps straight down the gradient, scaled by the learning rate. It is the baseline "
@@ -286,7 +241,7 @@ class AdagradState(NamedTuple):
 
 
 def _adagrad_init(params: np.ndarray, hp: HP) -> AdagradState:
-    return AdagradState(0, _zeros_like(params) + hp["initial_accumulator_value"])
+    return AdagradState(0, zeros_like(params) + hp["initial_accumulator_value"])
 
 
 def _adagrad_update(
@@ -296,7 +251,7 @@ def _adagrad_update(
     grad = _coupled_decay(grad, params, hp)
     clr = hp["lr"] / (1 + (step - 1) * hp["lr_decay"])
     state_sum = state.state_sum + grad * grad
-    std = _sqrt(state_sum) + hp["eps"]
+    std = sqrt(state_sum) + hp["eps"]
     return params - clr * grad / std, AdagradState(step, state_sum)
 
 
@@ -335,6 +290,7 @@ ADAGRAD = Optimizer(
     ),
     init=_adagrad_init,
     update=_adagrad_update,
+    elementwise=True,
     rule=_adagrad_rule,
     summary=(
         "Gives each coordinate its own learning rate, divided by the root of the sum of all "
@@ -359,12 +315,12 @@ class RMSpropState(NamedTuple):
 
 
 def _rmsprop_init(params: np.ndarray, hp: HP) -> RMSpropState:
-    zeros = _zeros_like(params)
+    zeros = zeros_like(params)
     return RMSpropState(
         step=0,
         square_avg=zeros,
         grad_avg=zeros if hp["centered"] else None,
-        momentum_buffer=zeros if _nonzero(hp["momentum"]) else None,
+        momentum_buffer=zeros if nonzero(hp["momentum"]) else None,
     )
 
 
@@ -376,17 +332,15 @@ def _rmsprop_update(
     square_avg = alpha * state.square_avg + (1 - alpha) * grad * grad
     grad_avg = state.grad_avg
     if hp["centered"]:
-        grad_avg = _ema(grad_avg, grad, 1 - alpha)
-        avg = _sqrt(square_avg - grad_avg * grad_avg)
+        grad_avg = lerp(grad_avg, grad, 1 - alpha)
+        avg = sqrt(square_avg - grad_avg * grad_avg)
     else:
-        avg = _sqrt(square_avg)
+        avg = sqrt(square_avg)
     avg = avg + hp["eps"]
     buf = state.momentum_buffer
-    if _nonzero(momentum):
+    if nonzero(momentum):
         buf = momentum * buf + grad / avg
-        new_params = params - lr * buf
-        if isinstance(momentum, np.ndarray):
-            new_params = _per_row(momentum > 0, new_params, params - lr * grad / avg)
+        new_params = where(momentum > 0, params - lr * buf, params - lr * grad / avg)
     else:
         new_params = params - lr * grad / avg
     return new_params, RMSpropState(state.step + 1, square_avg, grad_avg, buf)
@@ -401,7 +355,7 @@ def _rmsprop_rule(hp: HP) -> str:
         ]
     else:
         lines.append(r"d_t &= \sqrt{v_t} + \epsilon")
-    if _nonzero(hp["momentum"]):
+    if nonzero(hp["momentum"]):
         lines += [r"b_t &= \mu\, b_{t-1} + g_t / d_t", r"\theta_t &= \theta_{t-1} - \gamma\, b_t"]
     else:
         lines.append(r"\theta_t &= \theta_{t-1} - \gamma\, g_t / d_t")
@@ -421,6 +375,7 @@ RMSPROP = Optimizer(
     ),
     init=_rmsprop_init,
     update=_rmsprop_update,
+    elementwise=True,
     rule=_rmsprop_rule,
     summary=(
         "Adagrad with a memory: each coordinate is divided by the root of a running mean of "
@@ -445,7 +400,7 @@ class AdadeltaState(NamedTuple):
 
 
 def _adadelta_init(params: np.ndarray, hp: HP) -> AdadeltaState:
-    return AdadeltaState(0, _zeros_like(params), _zeros_like(params))
+    return AdadeltaState(0, zeros_like(params), zeros_like(params))
 
 
 def _adadelta_update(
@@ -454,8 +409,8 @@ def _adadelta_update(
     rho, eps_ = hp["rho"], hp["eps"]
     grad = _coupled_decay(grad, params, hp)
     square_avg = rho * state.square_avg + (1 - rho) * grad * grad
-    std = _sqrt(square_avg + eps_)
-    delta = _sqrt(state.acc_delta + eps_) / std * grad
+    std = sqrt(square_avg + eps_)
+    delta = sqrt(state.acc_delta + eps_) / std * grad
     acc_delta = rho * state.acc_delta + (1 - rho) * delta * delta
     return params - hp["lr"] * delta, AdadeltaState(state.step + 1, square_avg, acc_delta)
 
@@ -483,6 +438,7 @@ ADADELTA = Optimizer(
     ),
     init=_adadelta_init,
     update=_adadelta_update,
+    elementwise=True,
     rule=_adadelta_rule,
     summary=(
         "Replaces the learning rate by a ratio of running means: the root of the recent "
@@ -507,7 +463,7 @@ class AdamState(NamedTuple):
 
 
 def _adam_init(params: np.ndarray, hp: HP) -> AdamState:
-    zeros = _zeros_like(params)
+    zeros = zeros_like(params)
     return AdamState(0, zeros, zeros, zeros if hp["amsgrad"] else None)
 
 
@@ -516,22 +472,22 @@ def _adam_step(
 ) -> tuple[np.ndarray, AdamState]:
     lr, (beta1, beta2) = hp["lr"], hp["betas"]
     step = state.step + 1
-    if _nonzero(hp["weight_decay"]):
+    if nonzero(hp["weight_decay"]):
         if decoupled:
             params = params * (1 - lr * hp["weight_decay"])
         else:
             grad = grad + hp["weight_decay"] * params
-    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
     exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
-    bias_correction1 = 1 - beta1**step
-    bias_correction2_sqrt = _sqrt(1 - beta2**step)
+    bias_correction1 = 1 - power(beta1, step)
+    bias_correction2_sqrt = power(1 - power(beta2, step), 0.5)  # torch: a Python float ** 0.5, not a sqrt
     step_size = lr / bias_correction1
     max_exp_avg_sq = state.max_exp_avg_sq
     if hp["amsgrad"]:
-        max_exp_avg_sq = _maximum(max_exp_avg_sq, exp_avg_sq)
-        denom = _sqrt(max_exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
+        max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq)
+        denom = sqrt(max_exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
     else:
-        denom = _sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
+        denom = sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
     return params - step_size * exp_avg / denom, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
 
 
@@ -592,6 +548,7 @@ ADAM = Optimizer(
     ),
     init=_adam_init,
     update=_adam_update,
+    elementwise=True,
     rule=_adam_rule_for(decoupled=False),
     summary=_ADAM_SUMMARY,
     reference="Kingma and Ba (2015); AMSGrad: Reddi, Kale and Kumar (2018).",
@@ -609,6 +566,7 @@ ADAMW = Optimizer(
     ),
     init=_adam_init,
     update=_adamw_update,
+    elementwise=True,
     rule=_adam_rule_for(decoupled=True),
     summary=(
         "Adam with decoupled weight decay: the parameters are shrunk towards the origin "
@@ -626,30 +584,30 @@ ADAMW = Optimizer(
 
 class NAdamState(NamedTuple):
     step: int
-    mu_product: Any  # float, or (B, 1) with per-trajectory betas: product of mu_1 .. mu_t
+    mu_product: Any  # float, or (B,) with per-trajectory betas: product of mu_1 .. mu_t
     exp_avg: np.ndarray  # (2, B)
     exp_avg_sq: np.ndarray  # (2, B)
 
 
 def _nadam_init(params: np.ndarray, hp: HP) -> NAdamState:
-    return NAdamState(0, 1.0, _zeros_like(params), _zeros_like(params))
+    return NAdamState(0, 1.0, zeros_like(params), zeros_like(params))
 
 
 def _nadam_update(params: np.ndarray, grad: np.ndarray, state: NAdamState, hp: HP) -> tuple[np.ndarray, NAdamState]:
     lr, (beta1, beta2), psi = hp["lr"], hp["betas"], hp["momentum_decay"]
     step = state.step + 1
-    bias_correction2 = 1 - beta2**step
-    if _nonzero(hp["weight_decay"]):
+    bias_correction2 = 1 - power(beta2, step)
+    if nonzero(hp["weight_decay"]):
         if hp["decoupled_weight_decay"]:
             params = params * (1 - lr * hp["weight_decay"])
         else:
             grad = grad + hp["weight_decay"] * params
-    mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+    mu = beta1 * (1.0 - 0.5 * power(0.96, step * psi))
+    mu_next = beta1 * (1.0 - 0.5 * power(0.96, (step + 1) * psi))
     mu_product = state.mu_product * mu
-    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
     exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
-    denom = _sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
+    denom = sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
     mu_product_next = mu_product * mu_next
     params = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom
     params = params + (-lr * mu_next / (1.0 - mu_product_next)) * exp_avg / denom
@@ -686,6 +644,7 @@ NADAM = Optimizer(
     ),
     init=_nadam_init,
     update=_nadam_update,
+    elementwise=True,
     rule=_nadam_rule,
     summary=(
         "Adam with Nesterov momentum: the step mixes the current gradient with the "
@@ -708,35 +667,35 @@ class RAdamState(NamedTuple):
 
 
 def _radam_init(params: np.ndarray, hp: HP) -> RAdamState:
-    return RAdamState(0, _zeros_like(params), _zeros_like(params))
+    return RAdamState(0, zeros_like(params), zeros_like(params))
 
 
 def _radam_update(params: np.ndarray, grad: np.ndarray, state: RAdamState, hp: HP) -> tuple[np.ndarray, RAdamState]:
     lr, (beta1, beta2), eps_ = hp["lr"], hp["betas"], hp["eps"]
     step = state.step + 1
-    if _nonzero(hp["weight_decay"]):
+    if nonzero(hp["weight_decay"]):
         if hp["decoupled_weight_decay"]:
             params = params * (1 - lr * hp["weight_decay"])
         else:
             grad = grad + hp["weight_decay"] * params
-    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
+    exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
     exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
+    bias_correction1 = 1 - power(beta1, step)
+    beta2_t = power(beta2, step)
+    bias_correction2 = 1 - beta2_t
     bias_corrected_exp_avg = exp_avg / bias_correction1
     rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
+    rho_t = rho_inf - 2 * step * beta2_t / bias_correction2
     plain = bias_corrected_exp_avg * lr
 
     def rectified() -> np.ndarray:
-        rect = _sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        adaptive_lr = _sqrt(bias_correction2) / (_sqrt(exp_avg_sq) + eps_)
+        # torch takes these roots as Python float ** 0.5, and its float / tensor is
+        # tensor.reciprocal() * float: a reciprocal then a product, not one division.
+        rect = power((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5)
+        adaptive_lr = 1.0 / (sqrt(exp_avg_sq) + eps_) * power(bias_correction2, 0.5)
         return bias_corrected_exp_avg * lr * adaptive_lr * rect
 
-    if isinstance(rho_t, np.ndarray):
-        update = _per_row(rho_t > 5.0, rectified(), plain)
-    else:
-        update = rectified() if rho_t > 5.0 else plain
+    update = branch(rho_t > 5.0, rectified, lambda: plain)
     return params - update, RAdamState(step, exp_avg, exp_avg_sq)
 
 
@@ -772,6 +731,7 @@ RADAM = Optimizer(
     ),
     init=_radam_init,
     update=_radam_update,
+    elementwise=True,
     rule=_radam_rule,
     summary=(
         "Rectified Adam: while the second-moment estimate rests on too few steps to be "
@@ -794,16 +754,16 @@ class AdamaxState(NamedTuple):
 
 
 def _adamax_init(params: np.ndarray, hp: HP) -> AdamaxState:
-    return AdamaxState(0, _zeros_like(params), _zeros_like(params))
+    return AdamaxState(0, zeros_like(params), zeros_like(params))
 
 
 def _adamax_update(params: np.ndarray, grad: np.ndarray, state: AdamaxState, hp: HP) -> tuple[np.ndarray, AdamaxState]:
     beta1, beta2 = hp["betas"]
     step = state.step + 1
     grad = _coupled_decay(grad, params, hp)
-    exp_avg = _ema(state.exp_avg, grad, 1 - beta1)
-    exp_inf = _maximum(beta2 * state.exp_inf, abs(grad) + hp["eps"])
-    clr = hp["lr"] / (1 - beta1**step)
+    exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
+    exp_inf = maximum(beta2 * state.exp_inf, abs(grad) + hp["eps"])
+    clr = hp["lr"] / (1 - power(beta1, step))
     return params - clr * exp_avg / exp_inf, AdamaxState(step, exp_avg, exp_inf)
 
 
@@ -824,6 +784,7 @@ ADAMAX = Optimizer(
     hyperparameters=(learning_rate(2e-3), betas(), eps(1e-8), weight_decay()),
     init=_adamax_init,
     update=_adamax_update,
+    elementwise=True,
     rule=_adamax_rule,
     summary=(
         "Adam with the root mean square replaced by a decaying maximum of the gradient's "

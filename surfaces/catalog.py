@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from optviz.primitives import cos_2pi, sin_2pi
 from surfaces.base import Param, Point, Surface, register
 
 # --------------------------------------------------------------------------------------------
@@ -40,7 +41,8 @@ from surfaces.base import Param, Point, Surface, register
     ),
 )
 def valley(kappa: float, angle: float) -> Surface:
-    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    turns = angle / 360.0
+    c, s = cos_2pi(turns), sin_2pi(turns)
 
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         u, v = c * x + s * y, -s * x + c * y
@@ -83,10 +85,11 @@ def valley(kappa: float, angle: float) -> Surface:
 @register("saddle", "Saddle point")
 def saddle() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x * x + 0.25 * y**4 - 0.5 * y * y
+        y2 = y * y
+        return x * x + 0.25 * (y2 * y2) - 0.5 * y2
 
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return 2.0 * x, y**3 - y
+        return 2.0 * x, y * y * y - y
 
     return Surface(
         name="saddle",
@@ -124,7 +127,8 @@ def saddle() -> Surface:
 def rosenbrock(a: float, b: float) -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         r = y - x * x
-        return (a - x) ** 2 + b * r * r
+        d = a - x
+        return d * d + b * r * r
 
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r = y - x * x
@@ -204,11 +208,12 @@ def beale() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         t1 = 1.5 - x + x * y
         t2 = 2.25 - x + x * y * y
-        t3 = 2.625 - x + x * y**3
+        t3 = 2.625 - x + x * (y * y * y)
         return t1 * t1 + t2 * t2 + t3 * t3
 
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        y2, y3 = y * y, y**3
+        y2 = y * y
+        y3 = y2 * y
         t1 = 1.5 - x + x * y
         t2 = 2.25 - x + x * y2
         t3 = 2.625 - x + x * y3
@@ -243,13 +248,15 @@ def beale() -> Surface:
 
 @register("rastrigin", "Rastrigin")
 def rastrigin() -> Surface:
-    two_pi = 2.0 * math.pi
+    # cos_2pi and sin_2pi give the same bits on every machine, for floats and arrays alike
+    # (NumPy's np.cos and np.sin do not: optviz/primitives.py says why).
+    slope = 10.0 * (2.0 * math.pi)
 
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return 20.0 + x * x - 10.0 * np.cos(two_pi * x) + y * y - 10.0 * np.cos(two_pi * y)
+        return 20.0 + x * x - 10.0 * cos_2pi(x) + y * y - 10.0 * cos_2pi(y)
 
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return 2.0 * x + 10.0 * two_pi * np.sin(two_pi * x), 2.0 * y + 10.0 * two_pi * np.sin(two_pi * y)
+        return 2.0 * x + slope * sin_2pi(x), 2.0 * y + slope * sin_2pi(y)
 
     return Surface(
         name="rastrigin",
@@ -316,7 +323,7 @@ def six_hump_camel() -> Surface:
 
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x2 = x * x
-        return 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y, x - 8.0 * y + 16.0 * y**3
+        return 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y, x - 8.0 * y + 16.0 * (y * y * y)
 
     return Surface(
         name="six_hump_camel",
@@ -349,14 +356,18 @@ def six_hump_camel() -> Surface:
 
 @register("styblinski_tang", "Styblinski-Tang")
 def styblinski_tang() -> Surface:
+    def well(t: np.ndarray) -> np.ndarray:  # t^4 - 16 t^2 + 5 t
+        t2 = t * t
+        return t2 * t2 - 16.0 * t2 + 5.0 * t
+
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return 0.5 * (x**4 - 16.0 * x * x + 5.0 * x + y**4 - 16.0 * y * y + 5.0 * y)
+        return 0.5 * (well(x) + well(y))
 
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return 2.0 * x**3 - 16.0 * x + 2.5, 2.0 * y**3 - 16.0 * y + 2.5
+        return 2.0 * (x * x * x) - 16.0 * x + 2.5, 2.0 * (y * y * y) - 16.0 * y + 2.5
 
     lo, hi, top = -2.903534027771177, 2.746802770990837, 0.1567312567803401
-    g_lo, g_hi, g_top = (0.5 * (t**4 - 16.0 * t * t + 5.0 * t) for t in (lo, hi, top))
+    g_lo, g_hi, g_top = (0.5 * well(t) for t in (lo, hi, top))
     return Surface(
         name="styblinski_tang",
         title="Styblinski-Tang",

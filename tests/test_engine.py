@@ -1,10 +1,13 @@
 """optviz.run: shapes, validation and divergence."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
 import optviz
 import surfaces
+from optviz import engine
 
 
 def test_single_run_shapes_and_consistency():
@@ -97,6 +100,62 @@ def test_per_trajectory_values_must_match_the_batch():
 def test_too_much_work_is_refused_before_allocating():
     with pytest.raises(ValueError, match="Too much work"):
         optviz.run("sgd", "valley", start=np.zeros((10_000, 2)) + 1, steps=100_000)
+
+
+class HugeStart:
+    """A sequence that claims 10**8 starts and refuses to be read."""
+
+    def __init__(self, length: int = 10**8) -> None:
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index):
+        raise AssertionError("the starts were read")
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("the starts were copied")
+
+
+def refused_without_allocating(start, match: str) -> None:
+    tracemalloc.start()  # NumPy reports its array memory to tracemalloc
+    try:
+        with pytest.raises(ValueError, match=match):
+            optviz.run("sgd", "valley", start=start, steps=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # bytes; a copy of the starts would take 1.6 GB
+
+
+def test_too_many_starts_are_refused_before_they_are_read():
+    refused_without_allocating(HugeStart(), "Too much work: 1 steps x 100000000 starts")
+    refused_without_allocating(HugeStart(10**30), "Too much work")  # len() overflows
+
+
+def test_a_huge_view_of_starts_is_refused_before_it_is_copied():
+    view = np.broadcast_to(np.array([1.0, 2.0]), (10**8, 2))  # 16 bytes, standing for 1.6 GB
+    refused_without_allocating(view, "Too much work: 1 steps x 100000000 starts")
+    refused_without_allocating(np.broadcast_to(1.0, (10**8,)), r"Invalid start: .* got shape \(100000000,\)")
+
+
+WIDE = {
+    "sgd": {"lr": np.geomspace(1e-4, 0.1, 11), "momentum": np.linspace(0.0, 0.9, 11)},  # some diverge
+    "nadam": {"lr": np.geomspace(1e-3, 0.3, 11), "betas": (np.linspace(0.3, 0.95, 11), np.full(11, 0.99))},
+}
+
+
+@pytest.mark.parametrize("name", WIDE)
+def test_wide_batches_are_stepped_block_by_block_with_the_same_bits(name, monkeypatch):
+    starts = np.random.default_rng(2).uniform(-1.5, 1.5, size=(11, 2))
+    whole = optviz.run(name, "rosenbrock", start=starts, steps=80, **WIDE[name])
+    monkeypatch.setattr(engine, "BLOCK", 3)
+    blocks = optviz.run(name, "rosenbrock", start=starts, steps=80, **WIDE[name])
+    for field in ("points", "losses", "grads"):
+        np.testing.assert_array_equal(getattr(blocks, field), getattr(whole, field))
+    assert blocks.diverged_at == whole.diverged_at
+    assert (name == "sgd") == any(d is not None for d in whole.diverged_at)
 
 
 def test_unknown_surface_lists_the_valid_ones():

@@ -101,6 +101,22 @@ def test_adam_second_step_and_amsgrad_by_hand():
     np.testing.assert_allclose(got, (theta1, theta2), rtol=1e-14)
 
 
+def test_adam_takes_the_bias_correction_root_as_a_python_power_as_torch_does():
+    # torch's Adam computes (1 - beta2**t) ** 0.5 on Python floats; with the C library's pow
+    # that is not always the correctly rounded square root (at t = 1270 for beta2 = 0.999 on
+    # glibc), so the rule must take the same power.
+    spec = OPTIMIZERS["adam"]
+    hp = spec.resolve({"lr": 0.1})
+    t = 1270
+    m, v = np.array([[0.2], [-0.1]]), np.array([[0.04], [0.09]])
+    state = spec.init(THETA0[:, None], hp)._replace(step=t - 1, exp_avg=m, exp_avg_sq=v)
+    theta, _ = spec.update(THETA0[:, None], G1[:, None], state, hp)
+    m = m + 0.1 * (G1[:, None] - m)
+    v = 0.999 * v + 0.001 * G1[:, None] * G1[:, None]
+    denom = np.sqrt(v) / (1 - 0.999**t) ** 0.5 + 1e-8
+    np.testing.assert_array_equal(theta, THETA0[:, None] - 0.1 / (1 - 0.9**t) * m / denom)
+
+
 def test_adamw_decays_the_parameters_before_the_adam_step():
     lr, wd = 0.1, 0.5
     expected, _, _ = adam_by_hand(lr, 0.9, 0.999, 1e-8, theta0=THETA0 * (1 - lr * wd))

@@ -34,6 +34,20 @@ def test_gradient_matches_central_differences(name):
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6 * scale)
 
 
+def test_rastrigin_gradient_matches_central_differences_across_the_lattice():
+    # Its cos and sin are optviz.primitives' portable ones: check them where they turn, near
+    # every quarter turn of the lattice, and out to the edges of the domain.
+    s = surfaces.get("rastrigin")
+    rng = np.random.default_rng(3)
+    quarters = np.arange(-20, 21) / 4
+    coordinates = np.concatenate([quarters, quarters + 1e-3, quarters - 0.037, rng.uniform(-5.12, 5.12, 300)])
+    xy = np.stack([coordinates, rng.permutation(coordinates)], axis=-1)
+    numeric = central_difference(s, xy, h=1e-7)
+    np.testing.assert_allclose(s.grad(xy), numeric, rtol=1e-6, atol=1e-5)
+    lattice = np.stack(np.meshgrid(np.arange(-5.0, 6.0), np.arange(-5.0, 6.0)), axis=-1)
+    np.testing.assert_array_equal(s.grad(lattice), 2.0 * lattice)  # sin(2 pi k) is exactly 0
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_listed_minima_are_minima_with_the_stated_value(name):
     s = surfaces.get(name)

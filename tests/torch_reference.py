@@ -2,22 +2,38 @@
 
 torch is not a dependency of optviz. Run this in a scratch environment that has it:
 
-    python -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy
-    PYTHONPATH=. /tmp/torchenv/bin/python tests/torch_reference.py
+    python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch==2.13.0 numpy
+    PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py
 
 It steps torch.optim on each case below, feeding it optviz's analytic gradient at torch's
 own parameters, and stores the paths in tests/data/torch_reference.npz with the torch
 version. torch runs with float64 as its default dtype, so that its scalar state (step
 counts, NAdam's mu-product) is float64 like the parameters; with torch's float32 default,
 NAdam's mu-product is rounded to float32 each step and differs by about 1e-7.
+
+torch runs its generic CPU kernels (ATEN_CPU_CAPABILITY=default, set below). Its AVX2 and
+AVX-512 kernels are compiled with multiply-add contraction: ``grad.add(param, alpha=wd)``,
+``lerp_`` and the like round once instead of twice there, so torch's own results then depend
+on the CPU (Adamax with ``betas=(0.4, 0.9), weight_decay=0.05`` on the saddle is one ulp off
+from the first step). The generic kernels compute the same formulas with one rounding per
+operation, the same bits on every x86-64 CPU, which is what optviz follows.
+
+One operation of torch's is not correctly rounded even there: ``Tensor.sqrt`` (MKL's vector
+square root) is one ulp off on about 1% of inputs. This script watches every square root
+torch takes and records, per case, how many steps ran on correctly rounded roots only
+(``exact_steps``): up to there, optviz must give torch's bits exactly.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Self
 
 import numpy as np
+
+os.environ["ATEN_CPU_CAPABILITY"] = "default"  # read when torch is imported; see the docstring
 import torch
 
 import surfaces
@@ -60,6 +76,10 @@ CASES: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("radam", {"lr": 0.05, "betas": (0.9, 0.99), "weight_decay": 0.1}, "valley", (-2.5, 1.0)),
     ("adamax", {"lr": 0.05}, "rosenbrock", (-1.5, 2.0)),
     ("adamax", {"lr": 0.1, "betas": (0.5, 0.9), "weight_decay": 0.1, "eps": 1e-3}, "beale", (1.0, 1.5)),
+    # beta1 in 0.4..0.6 with weight decay: where torch's AVX2/AVX-512 kernels depart by an ulp
+    ("adamax", {"lr": 0.05, "betas": (0.4, 0.9), "weight_decay": 0.05}, "saddle", (-1.8, 0.02)),
+    ("adamax", {"lr": 0.02, "betas": (0.6, 0.99), "weight_decay": 0.1}, "himmelblau", (-0.3, -0.8)),
+    ("adamax", {"lr": 0.05, "betas": (0.45, 0.9)}, "rastrigin", (-4.2, 3.8)),
 ]
 
 CLASSES = {
@@ -75,25 +95,69 @@ CLASSES = {
 }
 
 
+class RootWatch:
+    """Wraps ``Tensor.sqrt`` and ``Tensor.sqrt_`` to notice a root that is not correctly rounded."""
+
+    def __init__(self) -> None:
+        self.inexact = False
+        self._sqrt, self._sqrt_ = torch.Tensor.sqrt, torch.Tensor.sqrt_
+
+    def check(self, argument: np.ndarray, root: np.ndarray) -> None:
+        self.inexact |= not np.array_equal(np.sqrt(argument), root, equal_nan=True)
+
+    def __enter__(self) -> Self:
+        watch = self
+
+        def sqrt(tensor: torch.Tensor) -> torch.Tensor:
+            root = watch._sqrt(tensor)
+            watch.check(tensor.detach().numpy(), root.detach().numpy())
+            return root
+
+        def sqrt_(tensor: torch.Tensor) -> torch.Tensor:
+            argument = tensor.detach().numpy().copy()
+            watch._sqrt_(tensor)
+            watch.check(argument, tensor.detach().numpy())
+            return tensor
+
+        torch.Tensor.sqrt, torch.Tensor.sqrt_ = sqrt, sqrt_
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        torch.Tensor.sqrt, torch.Tensor.sqrt_ = self._sqrt, self._sqrt_
+
+
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended
-def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float]) -> np.ndarray:
+def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float]) -> tuple[np.ndarray, int]:
+    """torch's path, and how many steps it took before its first inexact square root."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = CLASSES[name]([param], **hp)
     path = [param.detach().numpy().copy()]
-    for _ in range(STEPS):
-        param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
-        opt.step()
-        path.append(param.detach().numpy().copy())
-    return np.array(path)
+    exact_steps = STEPS
+    with RootWatch() as watch:
+        for step in range(1, STEPS + 1):
+            param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
+            opt.step()
+            path.append(param.detach().numpy().copy())
+            if watch.inexact and exact_steps == STEPS:
+                exact_steps = step - 1
+    return np.array(path), exact_steps
 
 
 def main() -> None:
     torch.set_default_dtype(torch.float64)
-    arrays = {f"case{i}": torch_path(*case) for i, case in enumerate(CASES)}
-    meta = {"torch": torch.__version__, "steps": STEPS, "cases": CASES}
+    paths = [torch_path(*case) for case in CASES]
+    arrays = {f"case{i}": path for i, (path, _) in enumerate(paths)}
+    capability = torch.backends.cpu.get_cpu_capability()
+    meta = {
+        "torch": torch.__version__,
+        "capability": capability,
+        "steps": STEPS,
+        "cases": CASES,
+        "exact_steps": [exact for _, exact in paths],
+    }
     np.savez_compressed(OUT, meta=np.array(json.dumps(meta)), **arrays)
-    print(f"wrote {OUT} ({len(CASES)} cases, torch {torch.__version__})")
+    print(f"wrote {OUT} ({len(CASES)} cases, torch {torch.__version__}, {capability} kernels)")
 
 
 if __name__ == "__main__":
