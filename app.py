@@ -1,4 +1,4 @@
-"""optviz: watch optimizers race over a 2-D loss surface.   Run with: streamlit run app.py"""
+"""optviz: watch optimizers race over a 2-D loss surface.   Run with: python3 -m streamlit run app.py"""
 
 import streamlit as st
 
@@ -31,49 +31,47 @@ def compute(experiment: Experiment) -> dict:
     }
 
 
-# The link seeds the widgets once; a click on the figure moves the start; the widgets build
-# the experiment; the experiment writes the link.
-problems = ui.seed_from_link()
-ui.take_clicked_start()
-experiment = ui.experiment_controls()
-query = to_query(experiment)
-ui.write_link(query)
+def page() -> None:
+    # The link seeds the widgets once, and again after Back or Forward; a click on the figure
+    # moves the start; the widgets build the experiment; the experiment writes the link.
+    problems = ui.seed_from_link() + ui.follow_link()
+    ui.take_clicked_start()
+    experiment = ui.experiment_controls()
+    query = to_query(experiment)
+    ui.write_link(query)
 
-st.title("optviz")
-st.caption("Watch optimizers move. Press ▶ Play, scrub the step slider, click the surface to start elsewhere.")
-ui.show_problems(problems)
-if not experiment.runs:
-    st.info("No runs yet: add one in the sidebar.")
-    st.stop()
+    st.title("optviz")
+    st.caption("Watch optimizers move. Press ▶ Play, scrub the step slider, click the surface to start elsewhere.")
+    ui.show_problems(problems)
+    if not experiment.runs:
+        st.info("No runs yet: add one in the sidebar.")
+        st.stop()
 
-view = compute(experiment)
-surf = experiment.build_surface()
-st.subheader(f"{surf.title}: ${surf.formula}$")
-st.plotly_chart(
-    ui.PrebuiltFigure(view["race"]),
-    key=ui.CHART_KEY,
-    on_select="rerun",
-    selection_mode="points",
-    config={"displaylogo": False, "scrollZoom": False},
-)
+    view = compute(experiment)
+    surf = experiment.build_surface()
+    st.subheader(f"{surf.title}: ${surf.formula}$")
+    st.plotly_chart(
+        ui.PrebuiltFigure(view["race"]),
+        key=ui.CHART_KEY,
+        on_select="rerun",
+        selection_mode="points",
+        config={"displaylogo": False, "scrollZoom": False},
+    )
 
-loss_tab, surface_tab, table_tab, rules_tab = st.tabs(["Loss per step", "3-D view", "Results", "Update rules"])
-with loss_tab:
-    st.plotly_chart(ui.PrebuiltFigure(view["loss"]), key="loss")
-with surface_tab:
-    st.plotly_chart(ui.PrebuiltFigure(view["surface3d"]), key="surface3d")
-with table_tab:
-    st.caption(f"f* = {min(m.value for m in surf.minima):.6g}; tolerance {experiment.tolerance:g} on f − f*.")
-    st.dataframe(ui.results_table(view["rows"]), hide_index=True, key="results")
-with rules_tab:
-    for optimizer in dict.fromkeys(run.optimizer for run in experiment.runs):
-        runs = [run for run in experiment.runs if run.optimizer == optimizer]
-        spec = runs[0].spec
-        st.markdown(f"**{spec.title}** — used by: {', '.join(run.label() for run in runs)}")
-        st.latex(spec.rule(runs[0].values()))
-        st.write(spec.summary)
-        st.caption(spec.reference)
+    loss_tab, surface_tab, table_tab, rules_tab = st.tabs(["Loss per step", "3-D view", "Results", "Update rules"])
+    with loss_tab:
+        st.plotly_chart(ui.PrebuiltFigure(view["loss"]), key="loss")
+    with surface_tab:
+        st.plotly_chart(ui.PrebuiltFigure(view["surface3d"]), key="surface3d")
+    with table_tab:
+        st.caption(f"f* = {min(m.value for m in surf.minima):.6g}; tolerance {experiment.tolerance:g} on f − f*.")
+        st.dataframe(ui.results_table(view["rows"]), column_config=ui.RESULTS_COLUMNS, hide_index=True, key="results")
+    with rules_tab:
+        ui.update_rules(experiment)
 
-st.subheader("Share this view")
-st.code(ui.share_url(query_string(experiment)), language=None)
-st.caption("The link restores exactly this experiment. Copy it with the button at the top right of the box.")
+    st.subheader("Share this view")
+    st.code(ui.share_url(query_string(experiment)), language=None)
+    st.caption("The link restores exactly this experiment. Copy it with the button at the top right of the box.")
+
+
+ui.guarded(page)

@@ -7,7 +7,10 @@ URL seeding use them); every value passes the core's validation before it is use
 
 from __future__ import annotations
 
+import logging
 import math
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -17,6 +20,8 @@ import surfaces
 from optviz.experiment import MAX_RUNS, PRESETS, SETTINGS, Experiment, Run, parse
 from optviz.optimizers import OPTIMIZERS
 from optviz.specs import Problem, Spec
+from optviz.symbols import COMMON as COMMON_SYMBOLS
+from optviz.symbols import Symbol, legend
 
 CHART_KEY = "race"
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
@@ -59,6 +64,26 @@ def write_link(query: dict[str, str | list[str]]) -> None:
     wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
     if current != wanted:
         st.query_params.from_dict(query)
+    st.session_state["_written_link"] = wanted
+
+
+def follow_link() -> list[Problem]:
+    """After Back or Forward, load the link's experiment: the page follows the address bar.
+
+    Streamlit reruns the script with the restored query string on Back and Forward, but the
+    widgets still hold the later view (they were seeded once). A query that differs from
+    the last one this page wrote came from the browser's history: load it into the widgets,
+    as on a session's first run. Returns the problems found in that link.
+    """
+    written = st.session_state.get("_written_link")
+    if written is None:  # the first run: seed_from_link has just loaded the link
+        return []
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    if query == written:
+        return []
+    experiment, problems = parse(query)
+    load(experiment)
+    return problems
 
 
 # ------------------------------------------------------------------------------- the sidebar
@@ -299,22 +324,53 @@ class PrebuiltFigure(go.Figure):
 
 
 def results_table(rows: list[Any]) -> list[dict[str, Any]]:
-    """The summaries as table rows with readable cells."""
-    table = []
-    for row in rows:
-        minimum = ", ".join(f"{c:.4g}" for c in row.nearest_minimum)
-        table.append(
-            {
-                "run": row.label,
-                "final loss": row.final_loss,
-                "f − f*": row.gap,
-                "nearest minimum": f"({minimum})",
-                "distance to it": row.distance,
-                "steps to tolerance": "not reached" if row.steps_to_tolerance is None else str(row.steps_to_tolerance),
-                "diverged at step": "—" if row.diverged_at is None else str(row.diverged_at),
-            }
-        )
-    return table
+    """The summaries as table rows: numbers stay numbers, so the columns sort as numbers.
+
+    A step that never came ("not reached", "did not diverge") is NaN, an empty cell.
+    Losses and distances are rounded to the four significant digits the table shows, so that
+    a copied cell or the CSV download holds what is on screen, and so that a magnitude beyond
+    2**53, which Streamlit's table cannot format as a number (it draws the raw value in a
+    cell marked as an error), still reads like its neighbours: 4.747e+129.
+    :data:`RESULTS_COLUMNS` says how each column is shown.
+    """
+    return [
+        {
+            "run": row.label,
+            "final loss": _four_digits(row.final_loss),
+            "f − f*": _four_digits(row.gap),
+            "nearest minimum": "(" + ", ".join(f"{c:.4g}" for c in row.nearest_minimum) + ")",
+            "distance to it": _four_digits(row.distance),
+            "steps to tolerance": math.nan if row.steps_to_tolerance is None else row.steps_to_tolerance,
+            "diverged at step": math.nan if row.diverged_at is None else row.diverged_at,
+        }
+        for row in rows
+    ]
+
+
+def _four_digits(value: float) -> float:
+    return float(f"{value:.3e}")
+
+
+# Losses and distances span hundreds of orders of magnitude (2.9e174 after a divergence,
+# 2.4e-43 next to a minimum): always scientific, four significant digits, so that equal
+# exponents line up. Steps are whole numbers.
+_SCIENTIFIC = "%.3e"
+RESULTS_COLUMNS = {
+    "run": st.column_config.TextColumn(pinned=True),  # stays in view when a narrow screen scrolls the rest
+    "final loss": st.column_config.NumberColumn(format=_SCIENTIFIC, help="f at the last point."),
+    "f − f*": st.column_config.NumberColumn(
+        format=_SCIENTIFIC, help="The final loss minus the lowest value among the surface's minima."
+    ),
+    "distance to it": st.column_config.NumberColumn(
+        format=_SCIENTIFIC, help="From the last point to the nearest minimum."
+    ),
+    "steps to tolerance": st.column_config.NumberColumn(
+        format="%d", help="The first step with f − f* within the tolerance; empty if never."
+    ),
+    "diverged at step": st.column_config.NumberColumn(
+        format="%d", help="The step where the run left the finite numbers; empty if it never did."
+    ),
+}
 
 
 def plain(text: str) -> str:
@@ -344,3 +400,84 @@ def show_problems(problems: list[Problem]) -> None:
 def share_url(query_string: str) -> str:
     base = (st.context.url or "").rstrip("/") + "/"
     return base + ("?" + query_string if query_string else "")
+
+
+# ---------------------------------------------------------------------------- the update rules
+
+
+def update_rules(experiment: Experiment) -> None:
+    """Each distinct update rule in use, which runs use it, and what each of its symbols means.
+
+    Runs of one optimizer can follow different rules (SGD, SGD with momentum, Nesterov): the
+    rule shown is the LaTeX that each run's own settings produce, once per distinct rule.
+    The symbols every rule shares are defined once, above the rules.
+    """
+    common = [f"- ${symbol}$ — {meaning}" for symbol, meaning in COMMON_SYMBOLS.items()]
+    st.markdown("\n".join(["Every rule below uses:", *common, "- $t$ — The step number: 1, 2, 3, …"]))
+    numbered = list(enumerate(experiment.runs, start=1))
+    for optimizer in dict.fromkeys(run.optimizer for run in experiment.runs):
+        spec = OPTIMIZERS[optimizer]
+        rules: dict[str, list[tuple[int, Run]]] = {}
+        for number, run in numbered:
+            if run.optimizer == optimizer:
+                rules.setdefault(spec.rule(run.values()), []).append((number, run))
+        st.markdown(f"#### {spec.title}")
+        st.write(spec.summary)
+        for latex, users in rules.items():
+            names = "; ".join(f"run {number} ({run.label()})" for number, run in users)
+            st.markdown(f"**{names[0].upper()}{names[1:]}:**")
+            st.latex(latex)
+            symbols = [
+                s for s in legend(spec, latex, [run.values() for _, run in users]) if s.latex not in COMMON_SYMBOLS
+            ]
+            st.markdown(_legend_text(symbols, users))
+        st.caption(spec.reference)
+
+
+def _legend_text(symbols: list[Symbol], users: list[tuple[int, Run]]) -> str:
+    """A Markdown list: the settings with their values, then the quantities the rule keeps."""
+    lines = []
+    for symbol in symbols:
+        if symbol.values:
+            shown = [f"{value:g}" for value in symbol.values]
+            if len(set(shown)) == 1:
+                each = shown[0]
+            else:
+                each = ", ".join(f"{value} (run {number})" for value, (number, _) in zip(shown, users, strict=True))
+            lines.append(f"- ${symbol.latex}$ = {each} — {symbol.meaning}")
+        else:
+            lines.append(f"- ${symbol.latex}$ — {symbol.meaning}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- the error guard
+
+_LOG = logging.getLogger("optviz.app")
+DEFAULT_LINK = "?v=1"  # the default page; every link version stays readable
+
+
+def guarded(page: Callable[[], None]) -> None:
+    """Run ``page``; an unexpected error becomes a short message and a way back, never a traceback.
+
+    The exception and its traceback go to the server's log with a short reference that the
+    visitor also sees. The message takes the place of everything the page had drawn in the
+    main area (the sidebar stays, to change a setting). Streamlit's own control flow
+    (``st.stop``, ``st.rerun``) is not an ``Exception`` and passes through.
+    """
+    slot = st.empty()
+    try:
+        with slot.container():
+            page()
+    except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
+        reference = secrets.token_hex(3)
+        _LOG.exception("The page failed; the visitor saw reference %s", reference)
+        # One element in the container's place drops what the page drew there (st.empty()
+        # or a new container would keep it).
+        slot.error(
+            "Something went wrong while drawing this page, sorry. "
+            f"The error has been logged on the server (reference {reference}). "
+            "Change the settings in the sidebar, or start again from the default page."
+        )
+        st.markdown(
+            f'<a href="{DEFAULT_LINK}" target="_self">Start again from the default page</a>', unsafe_allow_html=True
+        )

@@ -6,6 +6,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,38 +23,44 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 60) -> Iterator[str]:
+def running_app(script: str = "app.py", log: Path | None = None, timeout: float = 60) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1; yields its URL once /_stcore/health answers ok.
 
-    The server is stopped whatever happens; if it never becomes healthy, RuntimeError
-    carries what it printed.
+    ``script`` is the entry point, relative to the repository (the tests also start the page
+    with a fault injected). The server reads the repository's .streamlit/config.toml, as a
+    deployment would, and writes what it prints to ``log`` (a temporary file by default: a
+    pipe nobody reads would block it). It is stopped whatever happens; if it never becomes
+    healthy, RuntimeError carries what it printed.
     """
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                msg = f"the app did not start:\n{server.communicate(timeout=10)[0]}"
-                raise RuntimeError(msg)
-            time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+        output = stack.enter_context(log.open("w"))
+        server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True)
+        url = f"http://127.0.0.1:{port}"
         try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
-        if server.stdout:
-            server.stdout.close()
+            deadline = time.monotonic() + timeout
+            while True:
+                with contextlib.suppress(requests.RequestException):
+                    if requests.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                        break
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    server.wait(10)
+                    msg = f"the app did not start:\n{log.read_text()}"
+                    raise RuntimeError(msg)
+                time.sleep(0.3)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(10)

@@ -56,6 +56,18 @@ def app_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def failing_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The page with a fault injected (tests/browser/failing_app.py), and its server's log.
+
+    The fault is chosen when the server starts, from the entry script; nothing a visitor
+    sends can trigger it.
+    """
+    log = tmp_path_factory.mktemp("failing_app") / "server.log"
+    with running_app("tests/browser/failing_app.py", log=log) as url:
+        yield url, log
+
+
 @pytest.fixture
 def console_errors(page: Page) -> Iterator[list[str]]:
     """Every error the page logs; each test ends by asserting there were none."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
@@ -12,8 +13,11 @@ from playwright.sync_api import Page, expect
 RACE = ".js-plotly-plot"  # the race is the first Plotly chart on the page
 
 
-def wait_for_app(page: Page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has connected and finished running the script, with no exception."""
+def wait_for_app(page: Page, timeout: float = 60_000, chart: bool = True) -> None:
+    """Wait until Streamlit has connected and finished running the script, with no exception.
+
+    With ``chart``, also wait for the race to be drawn.
+    """
     page.wait_for_timeout(200)
     page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
         state="attached", timeout=timeout
@@ -24,7 +28,8 @@ def wait_for_app(page: Page, timeout: float = 60_000) -> None:
     ).wait_for(state="attached", timeout=timeout)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=timeout)
+    if chart:
+        page.locator(".js-plotly-plot").first.wait_for(timeout=timeout)
 
 
 def url_has(text: str):
@@ -162,3 +167,106 @@ def test_a_bad_link_shows_the_warning_and_a_working_chart(page: Page, app_url: s
     expect(warning).to_contain_text("Ignored lr='nan'")
     assert race_state(page)["frames"] == 51
     assert run_count(page) == 1
+
+
+def test_back_and_forward_keep_the_address_bar_and_the_page_in_agreement(
+    page: Page, app_url: str, console_errors: list[str]
+):
+    page.goto(app_url + "/?v=1")
+    wait_for_app(page)
+    steps = page.get_by_role("spinbutton", name="Steps")
+    expect(steps).to_have_value("500")
+    before = trace_xy(page, 1)  # the first run's whole path
+    steps.fill("150")
+    steps.press("Enter")
+    page.wait_for_url(url_has("steps=150"), timeout=30_000)
+    wait_for_app(page)
+    after = trace_xy(page, 1)
+    assert len(after[0]) < len(before[0])
+
+    page.go_back()  # Streamlit reruns the script with the earlier query string
+    expect(steps).to_have_value("500", timeout=30_000)
+    wait_for_app(page)
+    assert unquote(page.url).endswith("/?v=1")  # the page did not write the later link back
+    assert trace_xy(page, 1) == before
+
+    page.go_forward()
+    expect(steps).to_have_value("150", timeout=30_000)
+    wait_for_app(page)
+    assert unquote(page.url).endswith("/?v=1&steps=150")
+    assert trace_xy(page, 1) == after
+
+
+def test_a_forced_error_shows_a_short_message_and_no_traceback(
+    page: Page, failing_app: tuple[str, Path], console_errors: list[str]
+):
+    url, log = failing_app
+    page.goto(url + "/?v=1&steps=200")
+    wait_for_app(page, chart=False)
+    alert = page.get_by_test_id("stAlert")
+    expect(alert).to_have_count(1)
+    expect(alert).to_contain_text("Something went wrong while drawing this page")
+    main = page.get_by_test_id("stMain").inner_text()
+    for leak in ("Traceback", ".py", "injected fault", "RuntimeError"):
+        assert leak not in main
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
+    assert "injected fault" in log.read_text()  # the server logged what happened
+    back = page.get_by_role("link", name="Start again from the default page")
+    expect(back).to_have_attribute("href", "?v=1")
+    back.click()  # in the same tab, to the default page (which fails here too, the same way)
+    page.wait_for_url(lambda address: unquote(address).endswith("/?v=1"), timeout=30_000)
+    wait_for_app(page, chart=False)
+    expect(page.get_by_test_id("stAlert")).to_contain_text("Something went wrong while drawing this page")
+    assert len(page.context.pages) == 1
+
+
+def test_visitors_get_the_viewer_toolbar(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url)
+    wait_for_app(page)
+    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+    page.get_by_test_id("stApp").click(position={"x": 5, "y": 400})
+    page.keyboard.press("c")  # the developer shortcut that would open "Clear caches"
+    page.get_by_test_id("stMainMenu").click()
+    menu = page.get_by_test_id("stMainMenuPopover")
+    expect(menu).to_contain_text("Print")
+    expect(menu).not_to_contain_text("Clear cache")
+    expect(menu).not_to_contain_text("Rerun")
+    expect(page.get_by_text("Clear caches")).to_have_count(0)
+
+
+def grid_cells(page: Page) -> dict[str, list[str]]:
+    """What the results table shows, column by column, as drawn (its canvas has no text).
+
+    Reads the display text of each cell from the data grid's own cell function, reached
+    through React's fiber of the grid's canvas.
+    """
+    return page.evaluate(
+        """() => {
+            const canvas = document.querySelector('[data-testid=stDataFrame] canvas');
+            let fiber = canvas[Object.keys(canvas).find(k => k.startsWith('__reactFiber$'))];
+            while (fiber && !(fiber.memoizedProps?.getCellContent && fiber.memoizedProps?.columns)) fiber = fiber.return;
+            const grid = fiber.memoizedProps;
+            const table = {};
+            grid.columns.forEach((column, c) => {
+                table[column.title] = [];
+                for (let r = 0; r < grid.rows; r++) table[column.title].push(grid.getCellContent([c, r]).displayData);
+            });
+            return table;
+        }"""
+    )
+
+
+def test_the_results_table_shows_huge_and_tiny_numbers_in_scientific_notation(
+    page: Page, app_url: str, console_errors: list[str]
+):
+    page.goto(app_url + "/?v=1&surface=saddle&run=sgd:lr=3&run=adagrad:lr=0.5&run=adam:lr=0.05")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Results").click()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    page.get_by_test_id("stDataFrame").locator("canvas").first.wait_for()
+    cells = grid_cells(page)
+    assert cells["run"] == ["SGD, lr 3", "Adagrad, lr 0.5", "Adam, lr 0.05"]
+    assert cells["final loss"] == ["4.747e+129", "-2.500e-1", "-2.500e-1"]  # diverged at step 11
+    assert cells["distance to it"][1] == "2.369e-43"
+    assert cells["steps to tolerance"] == ["", "20", "49"]
+    assert cells["diverged at step"] == ["11", "", ""]
