@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -376,15 +377,26 @@ RESULTS_COLUMNS = {
 def plain(text: str) -> str:
     """``text`` made inert for Streamlit's Markdown: shown as written, never interpreted.
 
-    Every ASCII punctuation character is backslash-escaped (CommonMark allows that for all
-    of them), which disarms links, images, emphasis, LaTeX ($), colour directives
-    (:red[...]) and HTML; line breaks become spaces.
+    Every ASCII punctuation character becomes a numeric character reference (``&#36;`` for
+    ``$``): CommonMark shows it as the character, but no Markdown, LaTeX, colour directive or
+    HTML tag can form from it. Streamlit also turns text that looks like an address
+    (``http://``, ``www.``, ``name@host``) into a link after decoding, so an invisible word
+    joiner follows each ``:`` and ``@`` and comes between ``www`` and its dot. Line breaks
+    become spaces.
     """
     flat = " ".join(text.split())
-    return "".join("\\" + c if c in _PUNCTUATION else c for c in flat)
+    out = []
+    for i, c in enumerate(flat):
+        if c == "." and flat[max(0, i - 3) : i].lower() == "www":
+            out.append(_WORD_JOINER)
+        out.append(f"&#{ord(c)};" if c in _PUNCTUATION else c)
+        if c in ":@":
+            out.append(_WORD_JOINER)
+    return "".join(out)
 
 
-_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_PUNCTUATION = frozenset(string.punctuation)
+_WORD_JOINER = "\u2060"
 
 
 def show_problems(problems: list[Problem]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import numpy as np
 from PIL import Image
@@ -270,3 +270,26 @@ def test_the_results_table_shows_huge_and_tiny_numbers_in_scientific_notation(
     assert cells["distance to it"][1] == "2.369e-43"
     assert cells["steps to tolerance"] == ["", "20", "49"]
     assert cells["diverged at step"] == ["11", "", ""]
+
+
+def test_text_from_a_link_is_shown_as_text(page: Page, app_url: str, console_errors: list[str]):
+    # Markdown an attacker might put in a link: an image every visitor would fetch, a fake
+    # sign-in link, styled fake text, raw HTML. All of it must be shown as the text it is.
+    hostile = [
+        "![](http://pixel.invalid/p.png)",
+        "[Sign in again](https://login.invalid/)",
+        ":red-background[**Expired**]<img src=x>",
+        "www.pixel.invalid",
+        "me@mail.invalid",
+    ]
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    query = "&".join(f"{quote(key, safe='')}=1" for key in hostile)
+    page.goto(f"{app_url}/?v=1&{query}")
+    wait_for_app(page)
+    alert = page.get_by_test_id("stAlertContentWarning")
+    text = alert.inner_text().replace("\u2060", "")  # the invisible joiners that stop automatic links
+    for key in hostile:
+        assert key in text
+    assert alert.locator("img, a, [style*='background']").count() == 0
+    assert not [url for url in requested if ".invalid" in url]
