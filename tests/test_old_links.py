@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import surfaces
 from optviz.experiment import parse
+from tests.data import make_v1_links
 from tests.link_grammar import query_from_string
 
 TABLE = json.loads((Path(__file__).parent / "data" / "v1_links.json").read_text())
@@ -30,25 +30,8 @@ CHANGED_IN_V2 = {
 }
 
 
-def opened(experiment) -> dict:
-    """What ``experiment`` shows, as plain data (the form make_v1_links.py records)."""
-    params = {p.name: p.default for p in surfaces.entry(experiment.surface).param_specs}
-    params.update(dict(experiment.surface_params))
-    return {
-        "surface": experiment.surface,
-        "surface_params": params,
-        "start": list(experiment.start),
-        "steps": experiment.steps,
-        "tolerance": experiment.tolerance,
-        "speed": experiment.speed,
-        "runs": [
-            {
-                "optimizer": run.optimizer,
-                "hyperparameters": {k: list(v) if isinstance(v, tuple) else v for k, v in run.values().items()},
-            }
-            for run in experiment.runs
-        ],
-    }
+# What an experiment shows, as plain data: the recorder's own form, so both sides agree.
+opened = make_v1_links.structured
 
 
 def exact(value):

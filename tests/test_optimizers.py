@@ -220,6 +220,7 @@ SETTINGS = [
     ("nadam", {"lr": 0.05, "decoupled_weight_decay": True, "weight_decay": 0.1}),
     ("radam", {"lr": 1e-2}),
     ("adamax", {"lr": 0.05}),
+    ("adamax", {"lr": 0.05, "betas": (0.5, 0.9), "weight_decay": 0.05}),
 ]
 
 

@@ -26,6 +26,7 @@ import pytest
 import optviz
 from optviz import engine
 from optviz.optimizers import OPTIMIZERS
+from tests import test_optimizers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,18 +91,8 @@ def assert_same_bits(a: optviz.Trajectory, b: optviz.Trajectory) -> None:
 # ------------------------------------------------------------------------------- scenarios
 
 
-SETTINGS = [
-    ("sgd", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
-    ("sgd", {"lr": 1e-3, "momentum": 0.5, "dampening": 0.2, "weight_decay": 0.1}),
-    ("adagrad", {"lr": 0.1, "lr_decay": 0.01}),
-    ("rmsprop", {"lr": 1e-2, "momentum": 0.5, "centered": True}),
-    ("adadelta", {"weight_decay": 0.01}),
-    ("adam", {"lr": 0.05, "amsgrad": True}),
-    ("adamw", {"lr": 0.05, "betas": (0.4, 0.9)}),
-    ("nadam", {"lr": 0.05, "decoupled_weight_decay": True, "weight_decay": 0.1}),
-    ("radam", {"lr": 1e-2}),
-    ("adamax", {"lr": 0.05, "betas": (0.5, 0.9), "weight_decay": 0.05}),
-]
+# The optimizer settings of the identity tests: every rule, with its branches taken.
+SETTINGS = test_optimizers.SETTINGS
 # Beale and the saddle have integer powers, Styblinski-Tang fourth powers, Rastrigin cos and sin.
 SURFACES = ["beale", "saddle", "styblinski_tang", "rastrigin"]
 STEPS = 150
