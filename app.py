@@ -4,7 +4,7 @@ import streamlit as st
 
 import surfaces
 import ui
-from optviz import figures
+from optviz import figures, race
 from optviz.experiment import Experiment, query_string, to_query
 from optviz.results import run_experiment, summarise
 
@@ -22,9 +22,12 @@ def compute(experiment: Experiment) -> dict:
     surf = experiment.build_surface()
     trajectories = run_experiment(experiment)
     return {
-        "race": figures.main_figure(
-            experiment, surf, trajectories, background(experiment.surface, experiment.surface_params)
-        ),
+        "race_id": race.race_id(experiment),
+        "scene": race.scene(surf, background(experiment.surface, experiment.surface_params)),
+        "runs": [
+            {"id": race.run_id(experiment, run), "arrays": race.run_arrays(t), "diverged_at": t.diverged_at}
+            for run, t in zip(experiment.runs, trajectories, strict=True)
+        ],
         "loss": figures.loss_figure(experiment, surf, trajectories),
         "surface3d": figures.surface_3d_figure(experiment, surf, trajectories),
         "rows": summarise(experiment, surf, trajectories),
@@ -32,16 +35,15 @@ def compute(experiment: Experiment) -> dict:
 
 
 def page() -> None:
-    # The link seeds the widgets once, and again after Back or Forward; a click on the figure
+    # The link seeds the widgets once, and again after Back or Forward; a click on the race
     # moves the start; the widgets build the experiment; the experiment writes the link.
     problems = ui.seed_from_link() + ui.follow_link()
-    ui.take_clicked_start()
     experiment = ui.experiment_controls()
     query = to_query(experiment)
     ui.write_link(query)
 
     st.title("optviz")
-    st.caption("Watch optimizers move. Press ▶ Play, scrub the step slider, click the surface to start elsewhere.")
+    st.caption("Watch optimizers move: play the race, step through it, click the surface to start elsewhere.")
     ui.show_problems(problems)
     if not experiment.runs:
         st.info("No runs yet: add one in the sidebar.")
@@ -50,22 +52,16 @@ def page() -> None:
     view = compute(experiment)
     surf = experiment.build_surface()
     st.subheader(f"{surf.title}: ${surf.formula}$")
-    st.plotly_chart(
-        ui.PrebuiltFigure(view["race"]),
-        key=ui.CHART_KEY,
-        on_select="rerun",
-        selection_mode="points",
-        config={"displaylogo": False, "scrollZoom": False},
-    )
+    ui.race(experiment, view)
 
     loss_tab, surface_tab, table_tab, rules_tab = st.tabs(["Loss per step", "3-D view", "Results", "Update rules"])
     with loss_tab:
-        st.plotly_chart(ui.PrebuiltFigure(view["loss"]), key="loss")
+        ui.figure(view["loss"], key="loss")
     with surface_tab:
-        st.plotly_chart(ui.PrebuiltFigure(view["surface3d"]), key="surface3d")
+        ui.figure(view["surface3d"], key="surface3d")
     with table_tab:
         st.caption(f"f* = {min(m.value for m in surf.minima):.6g}; tolerance {experiment.tolerance:g} on f − f*.")
-        st.dataframe(ui.results_table(view["rows"]), column_config=ui.RESULTS_COLUMNS, hide_index=True, key="results")
+        ui.results(view["rows"])
     with rules_tab:
         ui.update_rules(experiment)
 

@@ -22,7 +22,7 @@ Experiment it makes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +33,7 @@ from optviz.specs import Problem, Spec, Value, number_text, read_number
 VERSION = "1"
 MAX_RUNS = 10
 MAX_QUERY_VALUE = 2000  # a longer value is junk, not an experiment
-SPEEDS = {"slow": 120, "normal": 50, "fast": 15}  # milliseconds per animation frame
+SPEEDS = {"slow": 10, "normal": 100, "fast": 500}  # steps per second when the race plays
 
 # The page settings: one row each.
 STEPS = Spec("steps", 500, "Optimizer steps per run.", kind="int", low=1, high=5000, title="Steps", step=50)
@@ -52,6 +52,11 @@ SPEED = Spec(
 )
 SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED)
 
+# A run's own settings besides its optimizer's: a name of the person's choosing, and the colour
+# (and marker) it keeps for its whole life, 1 to MAX_RUNS in a link.
+NAME = Spec("name", "", "A name for this run, shown instead of the automatic one.", kind="text", high=40, title="Name")
+COLOUR = Spec("colour", 1, "The run's colour and marker.", kind="int", low=1, high=MAX_RUNS, title="Colour")
+
 Pairs = tuple[tuple[str, Any], ...]
 
 
@@ -66,9 +71,11 @@ class Run:
 
     optimizer: str
     hyperparameters: Pairs = ()
+    name: str = ""  # the person's own label; "" for the automatic one
+    slot: int | None = None  # colour and marker index kept for life; None: the run's position
 
     @classmethod
-    def make(cls, optimizer: str, **hyperparameters: Any) -> Run:
+    def make(cls, optimizer: str, *, name: str = "", slot: int | None = None, **hyperparameters: Any) -> Run:
         """Validate within the app's ranges and keep only the non-default values.
 
         Raises KeyError for an unknown optimizer, TypeError for an unknown hyperparameter and
@@ -77,10 +84,16 @@ class Run:
         """
         spec = _optimizer(optimizer)
         values = spec.resolve(hyperparameters)
-        for name, value in hyperparameters.items():
-            values[name] = spec.hyperparameter(name).check(value, app=True)
+        for key, value in hyperparameters.items():
+            values[key] = spec.hyperparameter(key).check(value, app=True)
         kept = tuple((hp.name, values[hp.name]) for hp in spec.hyperparameters if values[hp.name] != hp.default)
-        return cls(optimizer, kept)
+        if slot is not None:
+            slot = COLOUR.check(slot + 1, app=True) - 1
+        return cls(optimizer, kept, NAME.check(name).strip(), slot)
+
+    def trajectory_key(self) -> tuple[str, Pairs]:
+        """What decides the run's path: its optimizer and hyperparameters (not its name or colour)."""
+        return self.optimizer, self.hyperparameters
 
     @property
     def spec(self) -> Optimizer:
@@ -91,7 +104,11 @@ class Run:
         return {**self.spec.defaults(), **dict(self.hyperparameters)}
 
     def label(self) -> str:
-        """A short automatic name: "Adam, lr 0.05", "SGD momentum 0.9 (Nesterov), lr 0.001"."""
+        """The run's name, or a short automatic one: "Adam, lr 0.05", "SGD momentum 0.9 (Nesterov), lr 0.001"."""
+        return self.name or self.auto_label()
+
+    def auto_label(self) -> str:
+        """What the run is: "Adam, lr 0.05", "SGD momentum 0.9 (Nesterov), lr 0.001"."""
         values = self.values()
         name = self.spec.title
         if self.optimizer == "sgd" and values["momentum"]:
@@ -158,13 +175,55 @@ class Experiment:
         if len(runs) > MAX_RUNS or not all(isinstance(r, Run) for r in runs):
             msg = f"Invalid runs: expected at most {MAX_RUNS} Run records"
             raise ValueError(msg)
-        return cls(surface, kept, _check_start(start, surf), runs, **values)
+        return cls(surface, kept, _check_start(start, surf), normalise_slots(runs), **values)
 
     def build_surface(self) -> surfaces.Surface:
         return surfaces.get(self.surface, **dict(self.surface_params))
 
     def setting(self, spec: Spec) -> Value:
         return getattr(self, spec.name)
+
+    def slots(self) -> list[int]:
+        """Each run's colour and marker index (see :func:`normalise_slots`)."""
+        return [index if run.slot is None else run.slot for index, run in enumerate(self.runs)]
+
+    def labels(self) -> list[str]:
+        """Each run's label, unique: a repeated one is numbered, "Adam, lr 0.05 (2)"."""
+        labels, seen = [], {}
+        for run in self.runs:
+            label = run.label()
+            seen[label] = seen.get(label, 0) + 1
+            labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+        return labels
+
+
+def normalise_slots(runs: Iterable[Run]) -> tuple[Run, ...]:
+    """Runs whose slots are distinct, and None where a slot is the run's position.
+
+    A run keeps the slot it was given while it is free; a run whose slot is taken, or that
+    has none and whose position is taken, gets the lowest free one. Equal experiments then
+    compare equal, and a link writes a colour only where it differs from the position.
+    """
+    runs = list(runs)
+    taken: set[int] = set()
+    wanted = [index if run.slot is None else run.slot for index, run in enumerate(runs)]
+    chosen: list[int | None] = [None] * len(runs)
+    for index, slot in enumerate(wanted):
+        if runs[index].slot is not None and slot not in taken:
+            chosen[index] = slot
+            taken.add(slot)
+    for index, slot in enumerate(wanted):
+        if chosen[index] is None and slot not in taken:
+            chosen[index] = slot
+            taken.add(slot)
+    for index in range(len(runs)):
+        if chosen[index] is None:
+            chosen[index] = min(set(range(MAX_RUNS)) - taken)
+            taken.add(chosen[index])
+    return tuple(
+        replace(run, slot=None if slot == index else slot)
+        for index, (run, slot) in enumerate(zip(runs, chosen, strict=True))
+    )
 
 
 def _check_start(start: object, surf: surfaces.Surface) -> tuple[float, float]:
@@ -235,9 +294,13 @@ def to_query(experiment: Experiment) -> dict[str, str | list[str]]:
 
 
 def run_text(run: Run) -> str:
-    """A run's link form: ``adam:lr=0.05,beta1=0.8``."""
+    """A run's link form: ``adam:lr=0.05,beta1=0.8,name=Fast%20Adam,colour=3``."""
     spec = run.spec
     items = [item for name, value in run.hyperparameters for item in spec.hyperparameter(name).items(value)]
+    if run.name:
+        items.append((NAME.link_key, NAME.text(run.name)))
+    if run.slot is not None:
+        items.append((COLOUR.link_key, COLOUR.text(run.slot + 1)))
     return run.optimizer + (":" + _items_text(items) if items else "")
 
 
@@ -423,7 +486,7 @@ def _read_runs(texts: list[str] | None, problems: list[Problem]) -> tuple[Run, .
     if not runs:
         problems.append(Problem.of("no_runs"))
         return DEFAULT_RUNS
-    return tuple(runs)
+    return normalise_slots(runs)
 
 
 def _read_run(text: str, problems: list[Problem]) -> Run | None:
@@ -439,7 +502,9 @@ def _read_run(text: str, problems: list[Problem]) -> Run | None:
     _, items, malformed = _split(text, pairs)
     where = ("run", name)
     problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
-    chosen = _read_values(spec.hyperparameters, items, where, problems)
+    own = (NAME, COLOUR)
+    chosen = _read_values((*spec.hyperparameters, *own), items, where, problems)
+    label, colour = chosen.pop(NAME.name, ""), chosen.pop(COLOUR.name, None)
     repaired, repairs = spec.repair(chosen)
     problems.extend(repairs)
-    return Run.make(name, **repaired)
+    return Run.make(name, name=label, slot=None if colour is None else colour - 1, **repaired)

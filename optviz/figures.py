@@ -1,14 +1,11 @@
-"""Plotly figure builders: pure functions of (experiment, surface, trajectories) -> figure dict.
+"""Figure builders: the surface's shading, and pure functions of (experiment, surface,
+trajectories) -> Plotly figure dict for the loss per step and the 3-D view.
 
-The figures are plain dicts in Plotly's JSON schema ("data", "layout", "frames"), built
-directly rather than through validated ``plotly.graph_objects``: an animation has hundreds
-of frame traces and validating them costs far more than building them (the tests validate
-every figure with ``plotly.graph_objects.Figure`` once). Large arrays are written as
-float32 base64 typed arrays, which plotly.js reads natively.
-
-The animated figure draws the surface as a background image, not as a contour trace: with
-frames that only replace the trajectory traces (``redraw: false``) a contour trace vanishes
-while playing in Streamlit (plotly/plotly.js#4491), and ``redraw: true`` makes it flicker.
+The figures are plain dicts in Plotly's JSON schema, built directly rather than through
+validated ``plotly.graph_objects`` (the tests validate every figure with
+``plotly.graph_objects.Figure``). Large arrays are written as float32 base64 typed arrays,
+which plotly.js reads natively. The race itself is the player (optviz/race.py and
+optviz/assets/player.js), which draws the surface as the background image made here.
 """
 
 from __future__ import annotations
@@ -22,34 +19,15 @@ import numpy as np
 
 import surfaces
 from optviz.engine import Trajectory
-from optviz.experiment import SPEEDS, Experiment
+from optviz.experiment import Experiment
+from optviz.race import FLOAT32_LIMIT, PALETTE, colour
 from optviz.results import optimum
 
-# Paul Tol's "muted" scheme plus its pale grey: distinguishable with colour-blindness.
-PALETTE = (
-    "#CC6677",
-    "#332288",
-    "#DDCC77",
-    "#117733",
-    "#88CCEE",
-    "#882255",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#555555",
-)
-MAX_FRAMES = 50
+__all__ = ["PALETTE", "background", "colour", "loss_figure", "surface_3d_figure"]
+
 MAX_PATH_POINTS = 300
 BANDS = 24  # colour bands of the background, like filled contour levels
-PICK_GRID = 61  # the invisible grid of clickable points that sets the start
 Figure = dict[str, Any]
-
-
-def colour(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
-
-
-FLOAT32_LIMIT = 1e37  # values beyond float32's range are far off any plot: clip, don't overflow
 
 
 def typed_array(values: np.ndarray) -> dict[str, str]:
@@ -113,12 +91,7 @@ def background(surf: surfaces.Surface, n: int = 240) -> str:
     return "data:image/png;base64," + base64.b64encode(png(rgb[::-1])).decode("ascii")
 
 
-# ------------------------------------------------------------------------------ the main figure
-
-
-def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    """The steps shown as animation frames: all of them for short runs, else evenly spaced."""
-    return np.unique(np.round(np.linspace(0, steps, min(steps, max_frames) + 1)).astype(int))
+# ------------------------------------------------------------------------------ paths
 
 
 def path_steps(steps: int, max_points: int = MAX_PATH_POINTS) -> np.ndarray:
@@ -128,222 +101,6 @@ def path_steps(steps: int, max_points: int = MAX_PATH_POINTS) -> np.ndarray:
 
 def _name(label: str, trajectory: Trajectory) -> str:
     return label if trajectory.diverged_at is None else f"{label} — diverged at step {trajectory.diverged_at}"
-
-
-def main_figure(
-    experiment: Experiment,
-    surf: surfaces.Surface,
-    trajectories: list[Trajectory],
-    background_uri: str,
-) -> Figure:
-    """The race: trajectories animated over the shaded surface, with Play/Pause and a step slider."""
-    labels = [r.label() for r in experiment.runs]
-    k = len(trajectories)
-    (x0, x1), (y0, y1) = surf.domain
-    data: list[dict[str, Any]] = [_pick_grid(surf)]
-    drawn = path_steps(experiment.steps)
-    for i, t in enumerate(trajectories):  # faint full paths: the whole story before playing
-        data.append(_line(t.points[drawn], colour(i), name=labels[i], opacity=0.3, showlegend=False, hover=False))
-    for i, t in enumerate(trajectories):  # the growing paths
-        data.append(_line(t.points[:1], colour(i), name=_name(labels[i], t), opacity=1.0, showlegend=True, hover=True))
-    for i, t in enumerate(trajectories):  # the current positions
-        data.append(_head(t.points[0], colour(i), labels[i]))
-    data += _landmarks(experiment, surf, trajectories)
-
-    frames = []
-    animated = list(range(1 + k, 1 + 3 * k))
-    for s in frame_steps(experiment.steps):
-        shown = np.append(drawn[drawn < s], s)
-        traces = [
-            {"type": "scatter", "x": typed_array(t.points[shown, 0]), "y": typed_array(t.points[shown, 1])}
-            for t in trajectories
-        ]
-        traces += [
-            {"type": "scatter", "x": [float(t.points[s, 0])], "y": [float(t.points[s, 1])]} for t in trajectories
-        ]
-        frames.append({"name": str(s), "traces": animated, "data": traces})
-
-    play = {
-        "label": "▶ Play",
-        "method": "animate",
-        "args": [None, _animate(SPEEDS[experiment.speed], fromcurrent=True)],
-    }
-    pause = {"label": "❚❚ Pause", "method": "animate", "args": [[None], _animate(0)]}
-    slider_steps = [{"label": f["name"], "method": "animate", "args": [[f["name"]], _animate(0)]} for f in frames]
-    layout = {
-        "xaxis": _plane_axis("x", x0, x1),
-        "yaxis": {**_plane_axis("y", y0, y1), "scaleanchor": "x"},  # equal scales: true geometry
-        "images": [
-            {
-                "source": background_uri,
-                "xref": "x",
-                "yref": "y",
-                "x": x0,
-                "y": y1,
-                "sizex": x1 - x0,
-                "sizey": y1 - y0,
-                "sizing": "stretch",
-                "layer": "below",
-            }
-        ],
-        "plot_bgcolor": "#ffffff",
-        "height": 640,
-        "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        "hovermode": "closest",
-        "clickmode": "event+select",
-        "uirevision": f"{experiment.surface}{experiment.surface_params}",
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "showactive": False,
-                "direction": "left",
-                "x": 0,
-                "xanchor": "left",
-                "y": -0.08,
-                "yanchor": "top",
-                "pad": {"t": 0, "r": 10},
-                "buttons": [play, pause],
-            }
-        ],
-        "sliders": [
-            {
-                "active": 0,
-                "steps": slider_steps,
-                "x": 0.16,
-                "len": 0.84,
-                "y": -0.06,
-                "yanchor": "top",
-                "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "right", "font": {"color": "#333333"}},
-                "font": {"color": "rgba(0,0,0,0)"},
-                "ticklen": 0,
-                "pad": {"t": 0, "b": 0},
-            }
-        ],
-    }
-    return {"data": data, "layout": layout, "frames": frames}
-
-
-def _animate(duration: int, *, fromcurrent: bool = False) -> dict[str, Any]:
-    """Animation options: scatter-only frames, so no redraw (which would hide the background)."""
-    options = {"frame": {"duration": duration, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
-    return {**options, "fromcurrent": True} if fromcurrent else options
-
-
-def _plane_axis(title: str, low: float, high: float) -> dict[str, Any]:
-    return {"range": [low, high], "showgrid": False, "zeroline": False, "title": {"text": title}, "constrain": "domain"}
-
-
-def _line(
-    points: np.ndarray, colour_: str, *, name: str, opacity: float, showlegend: bool, hover: bool
-) -> dict[str, Any]:
-    return {
-        "type": "scatter",
-        "mode": "lines",
-        "x": typed_array(points[:, 0]),
-        "y": typed_array(points[:, 1]),
-        "name": name,
-        "legendgroup": name,
-        "line": {"color": colour_, "width": 2.5},
-        "opacity": opacity,
-        "showlegend": showlegend,
-        "hoverinfo": "x+y+name" if hover else "skip",
-    }
-
-
-def _head(point: np.ndarray, colour_: str, label: str) -> dict[str, Any]:
-    return {
-        "type": "scatter",
-        "mode": "markers",
-        "x": [float(point[0])],
-        "y": [float(point[1])],
-        "name": label,
-        "showlegend": False,
-        "marker": {"color": colour_, "size": 12, "line": {"color": "#ffffff", "width": 1.5}},
-        "hovertemplate": f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-    }
-
-
-def _pick_grid(surf: surfaces.Surface) -> dict[str, Any]:
-    """Invisible clickable points: a click selects the nearest one and sets the start there.
-
-    Plotly contour and image layers send no click events; scatter markers do, even when
-    fully transparent.
-    """
-    x, y, z = grid(surf, PICK_GRID)
-    xx, yy = np.meshgrid(x, y)
-    return {
-        "type": "scatter",
-        "mode": "markers",
-        "x": typed_array(xx.ravel()),
-        "y": typed_array(yy.ravel()),
-        "customdata": typed_array(z.ravel()),
-        "marker": {"size": 11, "opacity": 0, "color": "#000000"},
-        "showlegend": False,
-        "name": "start here",
-        "hovertemplate": "(%{x:.3g}, %{y:.3g})<br>f = %{customdata:.4g}<br>click to start here<extra></extra>",
-    }
-
-
-def _landmarks(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> list[dict[str, Any]]:
-    marks = [
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "x": [experiment.start[0]],
-            "y": [experiment.start[1]],
-            "name": "start",
-            "marker": {"symbol": "star", "size": 16, "color": "#000000", "line": {"color": "#ffffff", "width": 1}},
-            "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
-        },
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "x": [m.x for m in surf.minima],
-            "y": [m.y for m in surf.minima],
-            "customdata": [m.value for m in surf.minima],
-            "name": "minimum",
-            "marker": {"symbol": "x-thin", "size": 14, "line": {"color": "#000000", "width": 3}},
-            "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<br>f = %{customdata:.6g}<extra></extra>",
-        },
-    ]
-    if surf.saddles:
-        marks.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [p.x for p in surf.saddles],
-                "y": [p.y for p in surf.saddles],
-                "name": "saddle point",
-                "marker": {
-                    "symbol": "diamond-open",
-                    "size": 12,
-                    "color": "#000000",
-                    "line": {"color": "#000000", "width": 2},
-                },
-                "hovertemplate": "saddle (%{x:.4g}, %{y:.4g})<extra></extra>",
-            }
-        )
-    diverged = [(i, t) for i, t in enumerate(trajectories) if t.diverged_at is not None]
-    if diverged:
-        marks.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [float(t.points[-1, 0]) for _, t in diverged],
-                "y": [float(t.points[-1, 1]) for _, t in diverged],
-                "name": "diverged",
-                "marker": {
-                    "symbol": "x",
-                    "size": 14,
-                    "color": [colour(i) for i, _ in diverged],
-                    "line": {"color": "#000000", "width": 1},
-                },
-                "text": [f"diverged at step {t.diverged_at}" for _, t in diverged],
-                "hovertemplate": "%{text}<extra></extra>",
-            }
-        )
-    return marks
 
 
 # ------------------------------------------------------------------------------ other figures

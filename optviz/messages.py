@@ -24,6 +24,7 @@ ENGLISH = {
     "not_a_flag": "Ignored {key}={value}{where} (expected true or false).",
     "not_a_choice": "Ignored {key} {value}{where} (choose {choices}); using {default}.",
     "out_of_range": "{key}={number}{where} is outside {range}; using {used}.",
+    "too_long_text": "{key} {value}{where} is longer than {limit} characters; kept the first {limit}.",
     "pair_needs_parts": "Ignored {key}={value}{where}: it takes two numbers ({parts}).",
     "bad_start": "Ignored start {value} (expected x,y); using the surface's default start.",
     "start_outside": "Start {point} is outside the plot of {surface}; using {used}.",
@@ -63,3 +64,24 @@ def problem_text(problem: Problem) -> str:
     if problem.code == "constraint":
         args["rule"], args["repair"] = RULES[args["rule"]], REPAIRS[args["repair"]]
     return ENGLISH[problem.code].format(**args)
+
+
+# The race player's words (optviz/assets/view.js); {n}, {step} and {steps} are filled in there.
+PLAYER = {
+    "loop": "Loop",
+    "speed": "Speed",
+    "speed_value": "{n} steps/s",
+    "first": "First step (Home)",
+    "back": "One step back (←)",
+    "play": "Play or pause (space)",
+    "forward": "One step forward (→)",
+    "last": "Last step (End)",
+    "fullscreen": "Full screen",
+    "start": "start",
+    "minimum": "minimum",
+    "saddle": "saddle point",
+    "run": "Run",
+    "loss": "f(θ)",
+    "step_of": "step {step} of {steps}",
+    "diverged_at": "diverged at step {step}",
+}

@@ -40,13 +40,13 @@ class Summary:
 def summarise(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> list[Summary]:
     f_star = optimum(surf)
     rows = []
-    for r, t in zip(experiment.runs, trajectories, strict=True):
+    for label, t in zip(experiment.labels(), trajectories, strict=True):
         index, distance = surf.nearest_minimum(t.points[-1])
         minimum = surf.minima[int(index)]
         reached = np.flatnonzero(t.losses - f_star <= experiment.tolerance)
         rows.append(
             Summary(
-                label=r.label(),
+                label=label,
                 final_loss=float(t.losses[-1]),
                 gap=float(t.losses[-1] - f_star),
                 nearest_minimum=(minimum.x, minimum.y),

@@ -17,6 +17,7 @@ This module imports nothing from the rest of optviz, so that ``surfaces`` can us
 from __future__ import annotations
 
 import math
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 Number = float | np.ndarray
 Value = Number | bool | int | str | tuple[Number, Number]
 
-KINDS = ("float", "int", "bool", "choice", "pair")
+KINDS = ("float", "int", "bool", "choice", "pair", "text")
 TRUE_WORDS = ("true", "1", "yes", "on")
 FALSE_WORDS = ("false", "0", "no", "off")
 MAX_TEXT = 40  # how much of an offending value a message quotes
@@ -159,6 +160,8 @@ class Spec:
                 return value
             msg = f"Invalid {self.name}: {quote(value)} (choose one of: {', '.join(self.choices)})"
             raise ValueError(msg)
+        if self.kind == "text":
+            return self._check_text(value)
         if self.kind == "pair":
             if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (tuple, list)):
                 msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
@@ -170,6 +173,16 @@ class Spec:
         if self.kind == "int":
             return self._check_int(value, app=app)
         return self._check_number(value, app=app)
+
+    def _check_text(self, value: object) -> str:
+        """A person's own words: at most ``high`` characters, no control characters."""
+        if not isinstance(value, str):
+            msg = f"Invalid {self.name}: {quote(value)} (expected text)"
+            raise ValueError(msg)
+        if len(value) > self.high or not value.isprintable():
+            msg = f"Invalid {self.name}: {quote(value)} (at most {int(self.high)} printable characters)"
+            raise ValueError(msg)
+        return value
 
     def _check_int(self, value: object, *, app: bool) -> int:
         low, high = (self.app_low, self.app_high) if app else (self.low, self.high)
@@ -226,6 +239,8 @@ class Spec:
             return "true" if value else "false"
         if self.kind == "choice":
             return str(value)
+        if self.kind == "text":  # no comma, colon or equals sign can end the piece it is in
+            return urllib.parse.quote(str(value), safe="")
         if self.kind == "int":
             return str(int(value))
         return number_text(float(value))
@@ -256,10 +271,20 @@ class Spec:
             return None, self._problem("not_a_choice", text, choices=self.choices, default=self.default)
         if self.kind == "pair":
             return None, self._problem("pair_needs_parts", text, parts=self.names())
+        if self.kind == "text":
+            return self._read_text(text)
         return self._read_number(text)
 
     def _problem(self, code: str, text: str, **args: Any) -> Problem:
         return Problem.of(code, key=self.link_key, value=text, **args)
+
+    def _read_text(self, text: str) -> tuple[str | None, Problem | None]:
+        words = " ".join(urllib.parse.unquote(text).split())  # control characters become spaces
+        words = "".join(c for c in words if c.isprintable())
+        if len(words) > self.high:
+            cut = words[: int(self.high)]
+            return cut, Problem.of("too_long_text", key=self.link_key, value=words, limit=int(self.high))
+        return words, None
 
     def _read_flag(self, text: str) -> tuple[bool | None, Problem | None]:
         lowered = text.lower()

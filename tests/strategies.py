@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.experiment import MAX_RUNS, SETTINGS, Experiment, Run
+from optviz.experiment import MAX_RUNS, NAME, SETTINGS, Experiment, Run
 from optviz.specs import Spec
 
 
@@ -43,7 +43,15 @@ def runs(draw, optimizer=None):
     spec = OPTIMIZERS[name]
     chosen = {hp.name: draw(values(hp)) for hp in spec.hyperparameters if draw(st.booleans())}
     repaired, _ = spec.repair(chosen)
-    return Run.make(name, **repaired)
+    label = draw(names()) if draw(st.booleans()) else ""
+    slot = draw(st.integers(0, MAX_RUNS - 1)) if draw(st.booleans()) else None
+    return Run.make(name, name=label, slot=slot, **repaired)
+
+
+def names():
+    """A person's name for a run: any printable text, punctuation and Chinese included."""
+    characters = st.characters(categories=["L", "N", "P", "S", "Zs"]).filter(str.isprintable)
+    return st.text(characters, max_size=int(NAME.high)).map(str.strip)
 
 
 @st.composite

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 import optviz
 import surfaces
-from optviz import OPTIMIZERS, figures
+import ui.views
+from optviz import OPTIMIZERS
 
 TIMEOUT = 60
 
@@ -25,14 +26,22 @@ def start(query=None):
     return at.run()
 
 
+def views(at):
+    """The data of every optviz view on the page (the race player and the figures)."""
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")]
+
+
 def race(at):
-    charts = at.get("plotly_chart")
-    assert charts, "no chart on the page"
-    return json.loads(charts[0].proto.spec)
+    """The race player's data, as the browser receives it."""
+    races = [data for data in views(at) if data["kind"] == "race"]
+    assert len(races) == 1, "no race on the page"
+    return races[0]
 
 
-def trace(spec, name):
-    return next(t for t in spec["data"] if t.get("name") == name)
+def path(data, index):
+    """Run ``index``'s x, y and f at every step, as the player draws them (float32)."""
+    arrays = data["runs"][index]["arrays"]
+    return [np.frombuffer(base64.b64decode(arrays[key]), dtype="<f4") for key in ("x", "y", "loss")]
 
 
 def unescaped(markdown):
@@ -40,20 +49,21 @@ def unescaped(markdown):
     return html.unescape(markdown).replace("\u2060", "")
 
 
-def decode(typed):
-    return np.frombuffer(base64.b64decode(typed["bdata"]), dtype=np.float32)
-
-
-def test_default_page_shows_an_animated_race():
+def test_default_page_shows_the_race_with_every_step():
     at = start()
     assert not at.exception
     assert not at.warning
-    spec = race(at)
-    assert len(spec["frames"]) > 10
-    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "❚❚ Pause"]
-    assert sum(1 for t in spec["data"] if t.get("showlegend")) == 8
+    data = race(at)
+    assert data["steps"] == 500
+    assert len(data["runs"]) == 8
+    for index in range(8):
+        x, y, loss = path(data, index)
+        assert x.shape == y.shape == loss.shape == (501,)  # a vertex at every step
+    assert len({run["colour"] for run in data["runs"]}) == 8
+    assert len({run["symbol"] for run in data["runs"]}) == 8
     assert at.query_params == {"v": "1"}
-    assert len(at.get("plotly_chart")) == 3
+    assert [v["kind"] for v in views(at)] == ["race", "figure", "figure"]
+    assert not at.get("plotly_chart")  # one copy of plotly.js: the app's own
     assert "Share this view" in [h.value for h in at.subheader]
     assert at.code[0].value.endswith("/?v=1")
     assert len(at.latex) >= 6  # one update rule per optimizer in use
@@ -64,10 +74,12 @@ def test_every_surface_can_be_chosen(name):
     at = start()
     at.selectbox(key="surface").set_value(name).run()
     assert not at.exception
-    spec = race(at)
+    scene = race(at)["scene"]
     surf = surfaces.get(name)
-    assert spec["layout"]["xaxis"]["range"] == list(surf.domain[0])
-    assert trace(spec, "minimum")["x"] == [m.x for m in surf.minima]
+    assert scene["domain"] == [list(surf.domain[0]), list(surf.domain[1])]
+    assert [m[:2] for m in scene["minima"]] == [[m.x, m.y] for m in surf.minima]
+    if name != "rosenbrock":  # the default page's surface was already sent
+        assert scene["background"].startswith("data:image/png;base64,")
     assert at.number_input(key="start_x").value == surf.default_start[0]
 
 
@@ -77,19 +89,31 @@ def test_every_optimizer_can_be_chosen(name):
     at.selectbox(key="r0_optimizer").set_value(name).run()
     assert not at.exception
     assert at.query_params["run"].startswith(name)
-    spec = race(at)
-    assert OPTIMIZERS[name].title in spec["data"][2]["name"]
+    assert race(at)["runs"][0]["label"].startswith(OPTIMIZERS[name].title)
 
 
-def test_changing_a_widget_changes_the_chart_and_the_link():
+def test_changing_a_widget_changes_the_race_and_the_link():
     at = start()
-    before = race(at)
     at.number_input(key="steps").set_value(120).run()
-    after = race(at)
     assert not at.exception
-    assert after["frames"][-1]["name"] == "120"
-    assert before["frames"][-1]["name"] == "500"
+    data = race(at)
+    assert data["steps"] == 120
+    assert path(data, 0)[0].shape == (121,)
     assert at.query_params["steps"] == "120"
+
+
+def test_a_change_sends_only_what_changed():
+    at = start({"run": ["sgd:lr=0.01", "adam:lr=0.05", "rmsprop"]})
+    first = race(at)
+    assert all("arrays" in run for run in first["runs"])
+    assert "background" in first["scene"]
+    at.number_input(key="r1_adam_lr").set_value(0.07).run()
+    second = race(at)
+    assert ["arrays" in run for run in second["runs"]] == [False, True, False]
+    assert [run["id"] for run in second["runs"]][::2] == [run["id"] for run in first["runs"]][::2]
+    assert "background" not in second["scene"]  # the surface did not change either
+    at.number_input(key="steps").set_value(200).run()
+    assert all("arrays" in run for run in race(at)["runs"])  # every path changed
 
 
 def test_a_link_seeds_the_page_with_exactly_that_experiment():
@@ -104,17 +128,15 @@ def test_a_link_seeds_the_page_with_exactly_that_experiment():
     assert not at.exception
     assert not at.warning
     assert at.number_input(key="steps").value == 200
-    spec = race(at)
+    data = race(at)
     surf = surfaces.get("valley", kappa=50, angle=30)
-    drawn = figures.path_steps(200)
-    for ghost, (name, hp) in zip(
-        spec["data"][1:3],
-        [("adam", {"lr": 0.1, "betas": (0.8, 0.999)}), ("sgd", {"lr": 0.01, "momentum": 0.9})],
-        strict=True,
-    ):
+    runs = [("adam", {"lr": 0.1, "betas": (0.8, 0.999)}), ("sgd", {"lr": 0.01, "momentum": 0.9})]
+    for index, (name, hp) in enumerate(runs):
         t = optviz.run(name, surf, start=(-2.0, 1.5), steps=200, **hp)
-        np.testing.assert_array_equal(decode(ghost["x"]), t.points[drawn, 0].astype(np.float32))
-        np.testing.assert_array_equal(decode(ghost["y"]), t.points[drawn, 1].astype(np.float32))
+        x, y, loss = path(data, index)
+        np.testing.assert_array_equal(x, t.points[:, 0].astype(np.float32))  # every step, nothing resampled
+        np.testing.assert_array_equal(y, t.points[:, 1].astype(np.float32))
+        np.testing.assert_array_equal(loss, t.losses.astype(np.float32))
     assert at.query_params["run"] == ["adam:lr=0.1,beta1=0.8", "sgd:lr=0.01,momentum=0.9"]
 
 
@@ -133,7 +155,7 @@ def test_a_bad_link_gets_one_warning_and_a_working_page(query, message):
     assert not at.exception
     assert len(at.warning) == 1
     assert message in unescaped(at.warning[0].value)
-    assert race(at)["frames"]
+    assert race(at)["runs"]
 
 
 @pytest.mark.parametrize(
@@ -171,20 +193,49 @@ def test_runs_can_be_added_duplicated_and_removed():
     assert at.query_params["run"] == ["adam:lr=0.05", "sgd:momentum=0.9,nesterov=true"]  # lr 0.001 is the default
     at.button(key="r1_duplicate").click().run()
     assert len(at.query_params["run"]) == 3
+    data = race(at)
+    assert [run["label"] for run in data["runs"]][1:] == [
+        "SGD momentum 0.9 (Nesterov), lr 0.001",
+        "SGD momentum 0.9 (Nesterov), lr 0.001 (2)",  # a duplicate is named as such
+    ]
+    colours = [run["colour"] for run in data["runs"]]
     at.button(key="r0_remove").click().run()
-    assert at.query_params["run"] == ["sgd:momentum=0.9,nesterov=true"] * 2
+    # The others keep their colours and markers, and the link says so.
+    assert at.query_params["run"] == [
+        "sgd:momentum=0.9,nesterov=true,colour=2",
+        "sgd:momentum=0.9,nesterov=true,colour=3",
+    ]
+    assert [run["colour"] for run in race(at)["runs"]] == colours[1:]
+    at.button(key="add_run").click().run()  # a new run takes the lowest free colour
+    assert [run["colour"] for run in race(at)["runs"]] == [*colours[1:], colours[0]]
     assert not at.exception
 
 
-def test_a_click_on_the_figure_moves_the_start():
-    at = start()
-    at.session_state["race"] = {
-        "selection": {"points": [{"x": 0.5, "y": -0.25}], "point_indices": [0], "box": [], "lasso": []}
-    }
-    at.run()
-    assert not at.exception
-    assert at.query_params["start"] == "0.5,-0.25"
-    assert trace(race(at), "start")["x"] == [0.5]
+def test_a_run_can_be_renamed_and_its_name_is_text():
+    at = start({"run": ["adam:lr=0.05", "adam:lr=0.05"]})
+    assert [run["label"] for run in race(at)["runs"]] == ["Adam, lr 0.05", "Adam, lr 0.05 (2)"]
+    at.text_input(key="r1_name").input("**Fast**, Adam: $x$").run()
+    assert [run["label"] for run in race(at)["runs"]] == ["Adam, lr 0.05", "**Fast**, Adam: $x$"]
+    assert at.query_params["run"][1] == "adam:lr=0.05,name=%2A%2AFast%2A%2A%2C%20Adam%3A%20%24x%24"
+    titles = [unescaped(e.label) for e in at.expander]
+    assert titles[1].endswith("Run 2: **Fast**, Adam: $x$")
+    assert "**" not in at.expander[1].label  # escaped: Markdown sees no emphasis
+
+
+@pytest.mark.parametrize(
+    ("clicked", "point"),
+    [
+        ({"x": 0.51234567, "y": -0.25, "at": 1}, (0.5123, -0.25)),  # to 1e-4 of the domain's width (4)
+        ({"x": 9.0, "y": -9.0}, (2.0, -1.0)),  # inside the domain
+        ({"x": float("nan"), "y": 0.0}, None),
+        ({"x": "1", "y": 0.0}, None),
+        ({"x": True, "y": 0.0}, None),
+        ("junk", None),
+        (None, None),
+    ],
+)
+def test_a_click_on_the_race_sets_the_start_there(clicked, point):
+    assert ui.views.clicked_point(clicked, [[-2.0, 2.0], [-1.0, 3.0]]) == point
 
 
 def test_nesterov_without_momentum_is_explained_not_crashed():
@@ -235,7 +286,7 @@ def test_an_unexpected_error_shows_a_short_message_and_no_traceback(where, monke
     assert len(at.error) == 1
     assert at.error[0].value.startswith("Something went wrong while drawing this page")
     assert any('href="?v=1"' in m.value and "default page" in m.value for m in at.markdown)
-    assert not at.get("plotly_chart")  # what was drawn before the error is gone
+    assert not at.get("bidi_component")  # what was drawn before the error is gone
     for text in page_texts(at):
         assert "Traceback" not in text
         assert ".py" not in text
@@ -296,7 +347,7 @@ def test_each_distinct_update_rule_is_shown_with_its_symbols_defined():
     assert len(shown) == 8  # three SGD rules and one each for the other five optimizers
     for rule in expected:
         assert sum(rule in value for value in shown) == 1
-    text = "\n".join(m.value for m in rules.markdown)
+    text = unescaped("\n".join(m.value for m in rules.markdown))
     assert "Run 1 (SGD, lr 0.001):" in text
     assert "Run 3 (SGD momentum 0.9 (Nesterov), lr 0.001):" in text
     assert r"- $\mu$ = 0.9 — Fraction of the previous step carried into the next." in text
@@ -309,7 +360,7 @@ def test_runs_that_share_a_rule_are_listed_together_with_each_value():
     at = start({"run": ["adam:lr=0.05", "sgd:lr=0.09", "adam:lr=0.1,beta1=0.8"]})
     rules = at.tabs[3]
     assert len(rules.latex) == 2
-    text = "\n".join(m.value for m in rules.markdown)
+    text = unescaped("\n".join(m.value for m in rules.markdown))
     assert "Run 1 (Adam, lr 0.05); run 3 (Adam, lr 0.1, betas 0.8/0.999):" in text
     assert "Run 2 (SGD, lr 0.09):" in text
     assert r"- $\gamma$ = 0.05 (run 1), 0.1 (run 3) — Learning rate" in text
@@ -322,7 +373,7 @@ def test_runs_that_share_a_rule_are_listed_together_with_each_value():
 
 def test_the_page_follows_the_address_bar_back_and_forward():
     at = start()
-    default_frames = len(race(at)["frames"])
+    assert race(at)["steps"] == 500
     at.number_input(key="steps").set_value(150).run()
     assert at.query_params == {"v": "1", "steps": "150"}
     at.query_params.clear()
@@ -331,9 +382,9 @@ def test_the_page_follows_the_address_bar_back_and_forward():
     assert not at.exception
     assert at.number_input(key="steps").value == 500
     assert at.query_params == {"v": "1"}  # the page did not write the later link back
-    assert len(race(at)["frames"]) == default_frames
+    assert race(at)["steps"] == 500
     at.query_params["steps"] = "150"  # Forward
     at.run()
     assert at.number_input(key="steps").value == 150
-    assert race(at)["frames"][-1]["name"] == "150"
+    assert race(at)["steps"] == 150
     assert not at.warning

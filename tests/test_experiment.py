@@ -207,3 +207,28 @@ def test_problems_are_structured_and_worded_in_one_place():
     _, problems = parse({"steps": "lots"})
     assert problems == [Problem.of("not_a_whole_number", key="steps", value="lots", default=500)]
     assert str(problems[0]) == "Ignored steps 'lots' (expected a whole number); using 500."
+
+
+def test_runs_keep_their_colour_and_a_duplicate_is_numbered():
+    adam = Run.make("adam", lr=0.05)
+    experiment = Experiment.make(runs=[Run.make("sgd", slot=2), adam, adam, Run.make("rmsprop", slot=2)])
+    assert experiment.slots() == [2, 1, 0, 3]  # a taken colour goes to the lowest free one
+    assert experiment.labels() == ["SGD, lr 0.001", "Adam, lr 0.05", "Adam, lr 0.05 (2)", "RMSprop, lr 0.01"]
+    assert [run.slot for run in experiment.runs] == [2, None, 0, None]  # None: its position
+    assert parse(to_query(experiment)) == (experiment, [])
+    assert to_query(experiment)["run"][0] == "sgd:colour=3"
+
+
+def test_a_run_name_is_any_text_and_survives_its_link():
+    named = Experiment.make(runs=[Run.make("adam", name="快的 Adam, lr=0.1: 100% & more")])
+    text = query_string(named)
+    assert "快" not in text.split("run=")[1].split("&")[0].replace("%", "")  # percent-encoded in the link
+    assert parse(query_from_string(text)) == (named, [])
+    assert named.labels() == ["快的 Adam, lr=0.1: 100% & more"]
+    with pytest.raises(ValueError, match="at most 40 printable characters"):
+        Run.make("adam", name="x" * 41)
+    with pytest.raises(ValueError, match="at most 40 printable characters"):
+        Run.make("adam", name="a\nb")
+    experiment, problems = parse({"run": "adam:name=" + "y" * 60})
+    assert experiment.runs[0].name == "y" * 40
+    assert [p.code for p in problems] == ["too_long_text"]

@@ -1,136 +1,44 @@
-"""What only a browser shows: the animation plays over a visible surface, clicks, links."""
+"""What only a browser shows of the page: clicks, links, Back and Forward, errors, the results."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-import numpy as np
-from PIL import Image
+import pytest
 from playwright.sync_api import Page, expect
 
-RACE = ".js-plotly-plot"  # the race is the first Plotly chart on the page
-
-
-def wait_for_app(page: Page, timeout: float = 60_000, chart: bool = True) -> None:
-    """Wait until Streamlit has connected and finished running the script, with no exception.
-
-    With ``chart``, also wait for the race to be drawn.
-    """
-    page.wait_for_timeout(200)
-    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached", timeout=timeout
-    )
-    page.locator(
-        "[data-testid='stApp'][data-test-script-state='notRunning'],"
-        "[data-testid='stApp'][data-test-script-state='compilationError']"
-    ).wait_for(state="attached", timeout=timeout)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    if chart:
-        page.locator(".js-plotly-plot").first.wait_for(timeout=timeout)
-
-
-def url_has(text: str):
-    """A wait_for_url predicate: the address bar (which Streamlit percent-encodes) holds ``text``."""
-    return lambda url: text in unquote(url)
-
-
-def race_state(page: Page) -> dict:
-    return page.evaluate(
-        """() => {
-            const gd = document.querySelector('.js-plotly-plot');
-            return {
-                lengths: gd._fullData.map(t => t._length),
-                names: gd._fullData.map(t => t.name),
-                active: gd._fullLayout.sliders[0].active,
-                frames: gd._transitionData._frames.length,
-            };
-        }"""
-    )
-
-
-def trace_xy(page: Page, index: int) -> list[list[float]]:
-    return page.evaluate(
-        "(i) => { const t = document.querySelector('.js-plotly-plot')._fullData[i]; return [Array.from(t.x), Array.from(t.y)]; }",
-        index,
-    )
-
-
-def run_count(page: Page) -> int:
-    return page.evaluate(
-        "() => document.querySelector('.js-plotly-plot')._fullData.filter(t => t.showlegend && t.mode === 'lines').length"
-    )
-
-
-def plot_area(page: Page) -> dict:
-    return page.locator(RACE).first.locator(".nsewdrag").first.bounding_box()
-
-
-def shaded_fraction(page: Page) -> float:
-    """The share of the plot area's pixels that are not white: the surface's background."""
-    png = page.screenshot(clip=plot_area(page), animations="disabled")
-    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
-    return float((pixels.min(axis=-1) < 250).mean())
+from tests.browser.pages import PLAYER, data_point, page_point, player, url_has, wait_for_app
 
 
 def test_default_page_shows_the_race(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url)
     wait_for_app(page)
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)
-    state = race_state(page)
-    assert run_count(page) == 8
-    assert state["frames"] == 51
-    assert state["active"] == 0
-    expect(page.locator(RACE).first.locator(".updatemenu-button").filter(has_text="Play")).to_be_visible()
+    state = player(page)
+    assert len(state["runs"]) == 8
+    assert state["step"] == state["steps"] == 500  # a new race opens on its whole story
+    assert all(len(run["x"]) == 501 for run in state["runs"])
+    expect(page.locator(PLAYER).get_by_role("button", name="Play or pause")).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)  # one copy of plotly.js, the app's own
 
 
-def test_play_grows_the_paths_and_the_surface_stays_visible(page: Page, app_url: str, console_errors: list[str]):
-    page.goto(app_url + "/?v=1&speed=slow")
-    wait_for_app(page)
-    k = run_count(page)
-    before = shaded_fraction(page)
-    assert before > 0.9  # the whole plot area is shaded
-    assert race_state(page)["lengths"][1 + k] == 1
-
-    page.locator(RACE).first.locator(".updatemenu-button").filter(has_text="Play").click()
-    during = []
-    for _ in range(5):  # several moments of playback, as the flicker check in the notes
-        page.wait_for_timeout(300)
-        during.append(shaded_fraction(page))
-    page.wait_for_function(
-        "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active >= 50", timeout=30_000
-    )
-    state = race_state(page)
-    assert min(during) > 0.9 * before, (before, during)
-    assert state["lengths"][1 + k] > 100  # the first path has grown to (nearly) its whole drawn length
-    np.testing.assert_allclose(
-        trace_xy(page, 1 + k), trace_xy(page, 1), rtol=1e-6
-    )  # and ends where the faint path does
-
-
-def test_a_click_sets_the_start_and_the_url_follows(page: Page, app_url: str, console_errors: list[str]):
+def test_a_click_sets_the_start_exactly_there_and_the_url_follows(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url + "/?v=1&run=adam:lr=0.05")
     wait_for_app(page)
-    # The pick grid has nodes every 4/60 on Rosenbrock's [-2, 2] x [-1, 3]; (0, 2) is one.
-    x, y = page.evaluate(
-        """() => {
-            const l = document.querySelector('.js-plotly-plot')._fullLayout;
-            return [l.xaxis._offset + l.xaxis.l2p(0), l.yaxis._offset + l.yaxis.l2p(2)];
-        }"""
-    )
-    box = page.locator(RACE).first.bounding_box()
-    page.mouse.move(box["x"] + x, box["y"] + y)
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_url(url_has("start=0,2"), timeout=30_000)
+    x, y = (round(c) for c in page_point(page, 0.3, 1.7))  # a mouse clicks whole pixels
+    expected = tuple(round(c, 4) for c in data_point(page, x, y))  # 1e-4 of the domain, far below a pixel
+    page.mouse.click(x, y)
+    page.wait_for_url(url_has(f"start={expected[0]!r},{expected[1]!r}"), timeout=30_000)
     wait_for_app(page)
-    start = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.find(t => t.name === 'start')")
-    assert (start["x"][0], start["y"][0]) == (0, 2)
-    faint = trace_xy(page, 1)
-    assert (faint[0][0], faint[1][0]) == (0, 2)  # the run restarted there
-    expect(page.get_by_label("start x")).to_have_value("0")
-    expect(page.get_by_label("start y")).to_have_value("2")
+    run = player(page)["runs"][0]
+    assert (run["x"][0], run["y"][0]) == pytest.approx(expected, abs=1e-6)  # the run restarted there
+    expect(page.get_by_label("start x")).to_have_value(repr(expected[0]))
+    page.mouse.click(x, y)  # the same place again: nothing changes, nothing breaks
+    wait_for_app(page)
+    assert player(page)["runs"][0]["x"][0] == pytest.approx(expected[0], abs=1e-6)
+    page.mouse.click(x + 1, y)  # one pixel to the right is another start: no grid
+    wait_for_app(page)
+    assert player(page)["runs"][0]["x"][0] > expected[0]
 
 
 def test_the_share_link_restores_the_same_experiment(page: Page, app_url: str, console_errors: list[str]):
@@ -144,14 +52,14 @@ def test_the_share_link_restores_the_same_experiment(page: Page, app_url: str, c
     link = page.get_by_test_id("stCode").inner_text().strip()
     assert "steps=150" in link
     assert "surface=valley:kappa=20,angle=30" in link
-    original = [trace_xy(page, i) for i in (1, 2)]
+    original = player(page)["runs"]
 
     fresh = page.context.browser.new_context()  # no cookies or storage shared with the first page
     try:
         other = fresh.new_page()
         other.goto(link)
         wait_for_app(other)
-        assert [trace_xy(other, i) for i in (1, 2)] == original
+        assert player(other)["runs"] == original
         expect(other.get_by_test_id("stAlert")).to_have_count(0)
     finally:
         fresh.close()
@@ -165,8 +73,7 @@ def test_a_bad_link_shows_the_warning_and_a_working_chart(page: Page, app_url: s
     expect(warning).to_contain_text("unknown surface 'banana'")
     expect(warning).to_contain_text("Ignored steps 'abc'")
     expect(warning).to_contain_text("Ignored lr='nan'")
-    assert race_state(page)["frames"] == 51
-    assert run_count(page) == 1
+    assert len(player(page)["runs"]) == 1
 
 
 def test_back_and_forward_keep_the_address_bar_and_the_page_in_agreement(
@@ -176,25 +83,25 @@ def test_back_and_forward_keep_the_address_bar_and_the_page_in_agreement(
     wait_for_app(page)
     steps = page.get_by_role("spinbutton", name="Steps")
     expect(steps).to_have_value("500")
-    before = trace_xy(page, 1)  # the first run's whole path
+    before = player(page)["runs"][0]["x"]  # the first run's whole path
     steps.fill("150")
     steps.press("Enter")
     page.wait_for_url(url_has("steps=150"), timeout=30_000)
     wait_for_app(page)
-    after = trace_xy(page, 1)
-    assert len(after[0]) < len(before[0])
+    after = player(page)["runs"][0]["x"]
+    assert len(after) < len(before)
 
     page.go_back()  # Streamlit reruns the script with the earlier query string
     expect(steps).to_have_value("500", timeout=30_000)
     wait_for_app(page)
     assert unquote(page.url).endswith("/?v=1")  # the page did not write the later link back
-    assert trace_xy(page, 1) == before
+    assert player(page)["runs"][0]["x"] == before
 
     page.go_forward()
     expect(steps).to_have_value("150", timeout=30_000)
     wait_for_app(page)
     assert unquote(page.url).endswith("/?v=1&steps=150")
-    assert trace_xy(page, 1) == after
+    assert player(page)["runs"][0]["x"] == after
 
 
 def test_a_forced_error_shows_a_short_message_and_no_traceback(
@@ -202,20 +109,20 @@ def test_a_forced_error_shows_a_short_message_and_no_traceback(
 ):
     url, log = failing_app
     page.goto(url + "/?v=1&steps=200")
-    wait_for_app(page, chart=False)
+    wait_for_app(page, race=False)
     alert = page.get_by_test_id("stAlert")
     expect(alert).to_have_count(1)
     expect(alert).to_contain_text("Something went wrong while drawing this page")
     main = page.get_by_test_id("stMain").inner_text()
     for leak in ("Traceback", ".py", "injected fault", "RuntimeError"):
         assert leak not in main
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
+    expect(page.locator(PLAYER)).to_have_count(0)
     assert "injected fault" in log.read_text()  # the server logged what happened
     back = page.get_by_role("link", name="Start again from the default page")
     expect(back).to_have_attribute("href", "?v=1")
     back.click()  # in the same tab, to the default page (which fails here too, the same way)
     page.wait_for_url(lambda address: unquote(address).endswith("/?v=1"), timeout=30_000)
-    wait_for_app(page, chart=False)
+    wait_for_app(page, race=False)
     expect(page.get_by_test_id("stAlert")).to_contain_text("Something went wrong while drawing this page")
     assert len(page.context.pages) == 1
 
@@ -292,4 +199,5 @@ def test_text_from_a_link_is_shown_as_text(page: Page, app_url: str, console_err
     for key in hostile:
         assert key in text
     assert alert.locator("img, a, [style*='background']").count() == 0
-    assert not [url for url in requested if not url.startswith(app_url)]  # nothing fetched from elsewhere
+    elsewhere = [url for url in requested if url.startswith("http") and not url.startswith(app_url)]
+    assert not elsewhere  # nothing fetched from anywhere but the app

@@ -1,0 +1,519 @@
+// optviz's views in the browser: the race player, and any other Plotly figure of the page.
+//
+// The player draws every step of every run exactly, one step at a time if you like. Plotly
+// draws what does not move (the shaded surface, the axes, the landmarks); a canvas on top of
+// the plot area draws what does (each run's path up to the current step, and its head). Each
+// trajectory reaches the browser once, as float32 arrays; playing, stepping and scrubbing never
+// ask the server for anything. Both views share one copy of plotly.js, served by the app
+// itself (no CDN: classrooms may be offline), and follow the page's light or dark theme. The
+// same function runs inside Streamlit (as a custom component) and in the standalone HTML
+// export (called by a small shim with the same arguments).
+
+const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star", "cross", "x"];
+// Run or scene id -> decoded arrays, kept for the page's life (across reruns and remounts).
+const CACHE = (window.__optvizCache = window.__optvizCache || new Map());
+
+function decode(b64) {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
+let plotlyPromise = null;
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyPromise) {
+    plotlyPromise = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { plotlyPromise = null; reject(new Error("plotly.js did not load from " + url)); };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyPromise;
+}
+
+// The player's buttons, drawn (no icon font is needed: a classroom's machine may lack one).
+const svg = (path) => `<svg viewBox="0 0 24 24" width="1.1em" height="1.1em" aria-hidden="true" fill="currentColor">${path}</svg>`;
+const ICONS = {
+  first: svg('<rect x="4" y="5" width="2.5" height="14"/><path d="M20 5v14L8 12z"/>'),
+  back: svg('<path d="M17 5v14L6 12z"/>'),
+  play: svg('<path d="M7 4v16l13-8z"/>'),
+  pause: svg('<rect x="6" y="5" width="4" height="14"/><rect x="14" y="5" width="4" height="14"/>'),
+  forward: svg('<path d="M7 5v14l11-7z"/>'),
+  last: svg('<path d="M4 5v14l12-7z"/><rect x="17.5" y="5" width="2.5" height="14"/>'),
+  fullscreen: svg('<path d="M4 4h6v2H6v4H4zm10 0h6v6h-2V6h-4zM4 14h2v4h4v2H4zm14 0h2v6h-6v-2h4z"/>'),
+};
+
+// ------------------------------------------------------------------------------ marker shapes
+
+function shape(ctx, symbol, x, y, r) {
+  ctx.beginPath();
+  const poly = (n, rot, rr = r) => {
+    for (let i = 0; i < n; i++) {
+      const a = rot + (2 * Math.PI * i) / n;
+      const px = x + rr * Math.cos(a), py = y + rr * Math.sin(a);
+      i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+    }
+    ctx.closePath();
+  };
+  switch (symbol) {
+    case "square": ctx.rect(x - r * 0.85, y - r * 0.85, 1.7 * r, 1.7 * r); break;
+    case "diamond": poly(4, 0, r * 1.15); break;
+    case "triangle-up": poly(3, -Math.PI / 2, r * 1.2); break;
+    case "triangle-down": poly(3, Math.PI / 2, r * 1.2); break;
+    case "pentagon": poly(5, -Math.PI / 2, r * 1.05); break;
+    case "hexagon": poly(6, 0, r * 1.05); break;
+    case "star": {
+      for (let i = 0; i < 10; i++) {
+        const a = -Math.PI / 2 + (Math.PI * i) / 5, rr = i % 2 ? r * 0.5 : r * 1.25;
+        const px = x + rr * Math.cos(a), py = y + rr * Math.sin(a);
+        i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+      }
+      ctx.closePath();
+      break;
+    }
+    case "cross": {
+      const w = r * 0.42;
+      ctx.moveTo(x - w, y - r); ctx.lineTo(x + w, y - r); ctx.lineTo(x + w, y - w); ctx.lineTo(x + r, y - w);
+      ctx.lineTo(x + r, y + w); ctx.lineTo(x + w, y + w); ctx.lineTo(x + w, y + r); ctx.lineTo(x - w, y + r);
+      ctx.lineTo(x - w, y + w); ctx.lineTo(x - r, y + w); ctx.lineTo(x - r, y - w); ctx.lineTo(x - w, y - w);
+      ctx.closePath();
+      break;
+    }
+    case "x": {
+      ctx.save(); ctx.translate(x, y); ctx.rotate(Math.PI / 4); ctx.translate(-x, -y);
+      shape(ctx, "cross", x, y, r * 1.1); ctx.restore();
+      return;
+    }
+    default: ctx.arc(x, y, r, 0, 2 * Math.PI);
+  }
+}
+
+// ------------------------------------------------------------------------------ the player
+
+class Player {
+  constructor(root) {
+    this.root = root;
+    this.step = 0;
+    this.playing = false;
+    this.loop = false;
+    this.drawnTo = -1; // the trail layer holds every path up to this step
+    this.build();
+  }
+
+  build() {
+    this.root.tabIndex = 0;
+    this.root.classList.add("ovp");
+    this.root.innerHTML = `
+      <div class="ovp-stage">
+        <div class="ovp-plot"><div class="ovp-gd"></div><canvas class="ovp-trails"></canvas><canvas class="ovp-heads"></canvas></div>
+        <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table></div>
+      </div>
+      <div class="ovp-controls">
+        <button class="ovp-first" type="button">${ICONS.first}</button>
+        <button class="ovp-back" type="button">${ICONS.back}</button>
+        <button class="ovp-play" type="button">${ICONS.play}</button>
+        <button class="ovp-forward" type="button">${ICONS.forward}</button>
+        <button class="ovp-last" type="button">${ICONS.last}</button>
+        <input class="ovp-scrub" type="range" min="0" value="0" step="1">
+        <label class="ovp-loop-label"><input class="ovp-loop" type="checkbox"> <span></span></label>
+        <label class="ovp-speed-label"><span></span> <input class="ovp-speed" type="range" min="0" max="1000" value="500"> <output class="ovp-speed-out"></output></label>
+        <button class="ovp-full" type="button">${ICONS.fullscreen}</button>
+      </div>`;
+    this.gd = this.root.querySelector(".ovp-gd");
+    this.trails = this.root.querySelector(".ovp-trails");
+    this.heads = this.root.querySelector(".ovp-heads");
+    this.scrub = this.root.querySelector(".ovp-scrub");
+    this.speed = this.root.querySelector(".ovp-speed");
+    const on = (sel, ev, fn) => this.root.querySelector(sel).addEventListener(ev, fn);
+    on(".ovp-first", "click", () => this.go(0));
+    on(".ovp-back", "click", () => this.go(this.step - 1));
+    on(".ovp-play", "click", () => this.toggle());
+    on(".ovp-forward", "click", () => this.go(this.step + 1));
+    on(".ovp-last", "click", () => this.go(this.steps));
+    on(".ovp-full", "click", () => this.fullscreen());
+    this.scrub.addEventListener("input", () => this.go(Number(this.scrub.value)));
+    on(".ovp-loop", "change", (e) => { this.loop = e.target.checked; });
+    this.speed.addEventListener("input", () => this.showSpeed());
+    this.root.addEventListener("keydown", (e) => this.key(e));
+    this.onFullscreen = () => this.resize();
+    document.addEventListener("fullscreenchange", this.onFullscreen);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(this.root.querySelector(".ovp-plot"));
+    this.gd.addEventListener("mousedown", (e) => { this.down = [e.clientX, e.clientY]; });
+    this.gd.addEventListener("click", (e) => this.click(e)); // Plotly takes mouseup for its drag
+  }
+
+  close() {
+    this.pause();
+    this.resizeObserver.disconnect();
+    document.removeEventListener("fullscreenchange", this.onFullscreen);
+  }
+
+  // Speed: the slider is logarithmic, from 1 to 500 steps per second.
+  stepsPerSecond() {
+    return Math.round(Math.pow(500, Number(this.speed.value) / 1000));
+  }
+
+  showSpeed() {
+    this.root.querySelector(".ovp-speed-out").textContent = this.text.speed_value.replace("{n}", this.stepsPerSecond());
+  }
+
+  update(data, setStateValue, setTriggerValue) {
+    const ready = (this.root.__ready = { done: false }); // for tests: the latest data is drawn
+    this.setStateValue = setStateValue;
+    this.setTriggerValue = setTriggerValue;
+    this.text = data.text;
+    // Arrays come once per page; anything the page lost (a reload) is asked for again.
+    const missing = data.runs.filter((r) => !r.arrays && !CACHE.has(r.id)).map((r) => r.id);
+    if (!data.scene.background && !CACHE.has(data.scene.id)) missing.push(data.scene.id);
+    if (missing.length) { setTriggerValue("missing", missing); return Promise.resolve(); } // a rerun brings them
+    for (const r of data.runs) {
+      if (r.arrays) CACHE.set(r.id, { x: decode(r.arrays.x), y: decode(r.arrays.y), loss: decode(r.arrays.loss) });
+    }
+    if (data.scene.background) CACHE.set(data.scene.id, data.scene);
+    const scene = CACHE.get(data.scene.id);
+    const previous = this.data;
+    const newRace = !previous || previous.race !== data.race;
+    this.data = data;
+    this.scene = scene;
+    this.runs = data.runs.map((r, i) => ({ ...r, ...CACHE.get(r.id), index: i }));
+    const [[x0, x1], [y0, y1]] = scene.domain;
+    this.root.querySelector(".ovp-plot").style.aspectRatio = `${x1 - x0} / ${y1 - y0}`;
+    this.steps = data.steps;
+    this.scrub.max = String(this.steps);
+    this.root.querySelector(".ovp-loop-label span").textContent = this.text.loop;
+    this.root.querySelector(".ovp-speed-label span").textContent = this.text.speed;
+    for (const [sel, key] of [[".ovp-first", "first"], [".ovp-back", "back"], [".ovp-play", "play"], [".ovp-forward", "forward"], [".ovp-last", "last"], [".ovp-full", "fullscreen"]]) {
+      const b = this.root.querySelector(sel);
+      b.title = this.text[key]; b.setAttribute("aria-label", this.text[key]);
+    }
+    if (!previous || previous.speed !== data.speed) this.speed.value = String(Math.round(1000 * Math.log(data.speed) / Math.log(500)));
+    this.showSpeed();
+    this.root.style.setProperty("--ovp-scale", String(data.scale || 1));
+    this.renderRunsTable();
+    return loadPlotly(data.plotly_url).then((P) => {
+      this.P = P;
+      return P.react(this.gd, this.figure(), this.layout(), { displaylogo: false, responsive: true, scrollZoom: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
+    }).then(() => {
+      if (!this.relayoutBound) {
+        this.gd.on("plotly_relayout", () => { this.drawnTo = -1; this.draw(); });
+        this.relayoutBound = true;
+      }
+      this.drawnTo = -1;
+      this.resize();
+      // A new race opens on its whole story (every path drawn); a change of settings keeps the
+      // step the player was at, so the runs can be compared where they were.
+      if (newRace) this.go(data.initial_step === "start" ? 0 : this.steps);
+      else this.go(Math.min(this.step, this.steps));
+      if (newRace && data.autoplay) this.play();
+      ready.done = true;
+    });
+  }
+
+  figure() {
+    const s = this.scene, traces = [];
+    traces.push({ type: "scatter", mode: "markers", x: [this.data.start[0]], y: [this.data.start[1]], name: this.text.start,
+      marker: { symbol: "star", size: 16 * (this.data.scale || 1), color: "#000000", line: { color: "#ffffff", width: 1 } },
+      hovertemplate: this.text.start + " (%{x:.4g}, %{y:.4g})<extra></extra>", showlegend: false });
+    traces.push({ type: "scatter", mode: "markers", x: s.minima.map((m) => m[0]), y: s.minima.map((m) => m[1]), customdata: s.minima.map((m) => m[2]),
+      name: this.text.minimum, showlegend: false,
+      marker: { symbol: "x-thin", size: 14 * (this.data.scale || 1), line: { color: "#000000", width: 3 } },
+      hovertemplate: this.text.minimum + " (%{x:.4g}, %{y:.4g})<br>f = %{customdata:.6g}<extra></extra>" });
+    if (s.saddles.length) {
+      traces.push({ type: "scatter", mode: "markers", x: s.saddles.map((m) => m[0]), y: s.saddles.map((m) => m[1]), name: this.text.saddle, showlegend: false,
+        marker: { symbol: "diamond-open", size: 12 * (this.data.scale || 1), color: "#000000", line: { color: "#000000", width: 2 } },
+        hovertemplate: this.text.saddle + " (%{x:.4g}, %{y:.4g})<extra></extra>" });
+    }
+    return traces;
+  }
+
+  layout() {
+    const s = this.scene, [[x0, x1], [y0, y1]] = s.domain, c = theme(this.root), k = this.data.scale || 1;
+    const axis = (title, lo, hi) => ({ range: [lo, hi], showgrid: false, zeroline: false, title: { text: title }, constrain: "domain",
+      color: c.text, linecolor: c.line, mirror: true, showline: true, ticks: "outside", tickfont: { size: 12 * k } });
+    return {
+      xaxis: axis("x", x0, x1),
+      yaxis: { ...axis("y", y0, y1), scaleanchor: "x" },
+      images: [{ source: s.background, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0, sizing: "stretch", layer: "below" }],
+      margin: { l: 48 * k, r: 8, t: 8, b: 40 * k },
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      font: { color: c.text, size: 13 * k },
+      hovermode: "closest", dragmode: "pan", showlegend: false, uirevision: s.id,
+      autosize: true,
+    };
+  }
+
+  renderRunsTable() {
+    const table = this.root.querySelector(".ovp-runs");
+    table.innerHTML = "";
+    const header = table.insertRow();
+    for (const key of ["run", "loss"]) { const th = document.createElement("th"); th.textContent = this.text[key]; header.appendChild(th); }
+    this.cells = this.runs.map((r) => {
+      const row = table.insertRow();
+      const name = row.insertCell();
+      const icon = document.createElement("canvas");
+      icon.width = icon.height = 18; icon.className = "ovp-icon";
+      const ctx = icon.getContext("2d");
+      ctx.fillStyle = r.colour; ctx.strokeStyle = "#ffffff"; shape(ctx, SYMBOLS[r.symbol % SYMBOLS.length], 9, 9, 6); ctx.fill(); ctx.stroke();
+      name.appendChild(icon);
+      name.appendChild(document.createTextNode(" " + r.label)); // text, never HTML
+      const loss = row.insertCell(); loss.className = "ovp-loss";
+      return loss;
+    });
+  }
+
+  // --------------------------------------------------------------------------- geometry
+
+  plotArea() {
+    const fl = this.gd._fullLayout;
+    if (!fl || !fl.xaxis) return null;
+    return { xa: fl.xaxis, ya: fl.yaxis, left: fl.xaxis._offset, top: fl.yaxis._offset, width: fl.xaxis._length, height: fl.yaxis._length };
+  }
+
+  resize() {
+    const area = this.plotArea();
+    if (!area) return;
+    if (this.P) this.P.Plots.resize(this.gd);
+    const ratio = window.devicePixelRatio || 1;
+    for (const canvas of [this.trails, this.heads]) {
+      canvas.style.left = area.left + "px"; canvas.style.top = area.top + "px";
+      canvas.style.width = area.width + "px"; canvas.style.height = area.height + "px";
+      canvas.width = Math.max(1, Math.round(area.width * ratio)); canvas.height = Math.max(1, Math.round(area.height * ratio));
+    }
+    this.ratio = ratio;
+    this.drawnTo = -1;
+    this.draw();
+  }
+
+  // data -> canvas pixels (unclamped)
+  toPixel(area, x, y) {
+    return [area.xa.l2p(x) * this.ratio, area.ya.l2p(y) * this.ratio];
+  }
+
+  // --------------------------------------------------------------------------- drawing
+
+  go(step) {
+    const target = Math.max(0, Math.min(this.steps, Math.round(step)));
+    this.step = target;
+    this.scrub.value = String(target);
+    this.draw();
+    this.showStep();
+  }
+
+  draw() {
+    const area = this.plotArea();
+    if (!area || !this.runs) return;
+    const k = this.data.scale || 1, r = this.ratio;
+    const tctx = this.trails.getContext("2d");
+    if (this.step < this.drawnTo || this.drawnTo < 0) {
+      tctx.clearRect(0, 0, this.trails.width, this.trails.height);
+      this.drawGhosts(tctx, area);
+      this.drawnTo = 0;
+    }
+    // Extend every path from drawnTo to step: only the new segments are drawn.
+    tctx.lineWidth = 2.5 * k * r; tctx.lineJoin = "round"; tctx.lineCap = "round";
+    for (const run of this.runs) {
+      const last = Math.min(this.step, run.x.length - 1);
+      if (last <= this.drawnTo) continue;
+      tctx.strokeStyle = run.colour; tctx.globalAlpha = 1;
+      tctx.beginPath();
+      let [px, py] = this.toPixel(area, run.x[this.drawnTo], run.y[this.drawnTo]);
+      tctx.moveTo(px, py);
+      for (let i = this.drawnTo + 1; i <= last; i++) {
+        [px, py] = this.toPixel(area, run.x[i], run.y[i]);
+        tctx.lineTo(px, py);
+      }
+      tctx.stroke();
+    }
+    this.drawnTo = Math.max(this.drawnTo, this.step);
+    // Heads and divergence marks, above everything else.
+    const hctx = this.heads.getContext("2d");
+    hctx.clearRect(0, 0, this.heads.width, this.heads.height);
+    for (const run of this.runs) {
+      const i = Math.min(this.step, run.x.length - 1);
+      const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
+      let [px, py] = this.toPixel(area, run.x[i], run.y[i]);
+      if (diverged) {
+        [px, py] = this.edgePoint(area, run);
+        hctx.fillStyle = run.colour; hctx.strokeStyle = "#000000"; hctx.lineWidth = 1.5 * r;
+        shape(hctx, "x", px, py, 9 * k * r); hctx.fill(); hctx.stroke();
+        hctx.font = `${12 * k * r}px sans-serif`; hctx.fillStyle = getComputedStyle(this.root).color;
+        const label = this.text.diverged_at.replace("{step}", run.diverged_at);
+        const w = hctx.measureText(label).width;
+        hctx.fillText(label, Math.min(Math.max(px - w / 2, 2), this.heads.width - w - 2), py < 30 * r ? py + 24 * k * r : py - 14 * k * r);
+        continue;
+      }
+      hctx.fillStyle = run.colour; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r;
+      shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
+    }
+  }
+
+  drawGhosts(ctx, area) {
+    const k = this.data.scale || 1;
+    ctx.lineWidth = 1.5 * k * this.ratio; ctx.globalAlpha = 0.28;
+    for (const run of this.runs) {
+      ctx.strokeStyle = run.colour;
+      ctx.beginPath();
+      for (let i = 0; i < run.x.length; i++) {
+        const [px, py] = this.toPixel(area, run.x[i], run.y[i]);
+        i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+      }
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  // Where a diverged run left the frame: its last finite point, pulled onto the frame's edge
+  // along the line from the point before it.
+  edgePoint(area, run) {
+    const k = run.diverged_at - 1;
+    const [bx, by] = this.toPixel(area, run.x[Math.max(k - 1, 0)], run.y[Math.max(k - 1, 0)]);
+    let [px, py] = this.toPixel(area, run.x[k], run.y[k]);
+    const w = this.heads.width, h = this.heads.height, pad = 10 * this.ratio;
+    if (!Number.isFinite(px) || !Number.isFinite(py)) { px = bx; py = by; }
+    if (px >= pad && px <= w - pad && py >= pad && py <= h - pad) return [px, py];
+    let t = 1;
+    const dx = px - bx, dy = py - by;
+    if (px < pad) t = Math.min(t, (pad - bx) / dx);
+    if (px > w - pad) t = Math.min(t, (w - pad - bx) / dx);
+    if (py < pad) t = Math.min(t, (pad - by) / dy);
+    if (py > h - pad) t = Math.min(t, (h - pad - by) / dy);
+    if (!Number.isFinite(t) || t < 0) t = 0;
+    return [Math.min(Math.max(bx + t * dx, pad), w - pad), Math.min(Math.max(by + t * dy, pad), h - pad)];
+  }
+
+  showStep() {
+    this.root.querySelector(".ovp-step").textContent = this.text.step_of.replace("{step}", this.step).replace("{steps}", this.steps);
+    this.runs.forEach((run, i) => {
+      const j = Math.min(this.step, run.loss.length - 1);
+      const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
+      this.cells[i].textContent = diverged ? this.text.diverged_at.replace("{step}", run.diverged_at) : formatLoss(run.loss[j]);
+    });
+    this.root.dataset.step = String(this.step);
+  }
+
+  // --------------------------------------------------------------------------- playing
+
+  toggle() { this.playing ? this.pause() : this.play(); }
+
+  play() {
+    if (this.step >= this.steps) this.go(0);
+    this.playing = true;
+    this.root.querySelector(".ovp-play").innerHTML = ICONS.pause;
+    let last = performance.now(), carry = 0;
+    const tick = (now) => {
+      if (!this.playing) return;
+      carry += ((now - last) / 1000) * this.stepsPerSecond();
+      last = now;
+      const advance = Math.floor(carry);
+      if (advance > 0) {
+        carry -= advance;
+        let next = this.step + advance;
+        if (next >= this.steps) {
+          if (this.loop) next = next % (this.steps + 1);
+          else { this.go(this.steps); this.pause(); return; }
+        }
+        this.go(next);
+      }
+      this.frame = requestAnimationFrame(tick);
+    };
+    this.frame = requestAnimationFrame(tick);
+  }
+
+  pause() {
+    this.playing = false;
+    cancelAnimationFrame(this.frame);
+    this.root.querySelector(".ovp-play").innerHTML = ICONS.play;
+  }
+
+  key(e) {
+    const actions = {
+      ArrowRight: () => this.go(this.step + 1), ArrowLeft: () => this.go(this.step - 1),
+      Home: () => this.go(0), End: () => this.go(this.steps), " ": () => this.toggle(),
+    };
+    if (e.target.tagName === "INPUT" && e.target.type === "range" && e.key.startsWith("Arrow")) return;
+    if (actions[e.key]) { e.preventDefault(); if (e.key !== " ") this.pause(); actions[e.key](); }
+  }
+
+  fullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else this.root.requestFullscreen().catch(() => {});
+  }
+
+  // A click (not a drag) inside the plot area sets the start exactly there.
+  click(e) {
+    if (!this.down || Math.hypot(e.clientX - this.down[0], e.clientY - this.down[1]) > 4) return;
+    const area = this.plotArea();
+    const box = this.gd.getBoundingClientRect();
+    const px = e.clientX - box.left - area.left, py = e.clientY - box.top - area.top;
+    if (px < 0 || py < 0 || px > area.width || py > area.height) return;
+    const x = area.xa.p2l(px), y = area.ya.p2l(py);
+    this.setTriggerValue("clicked", { x, y, at: Date.now() });
+  }
+}
+
+function formatLoss(v) {
+  if (!Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4);
+}
+
+// The page's colours, for Plotly: text in the theme's colour, transparent backgrounds.
+function theme(element) {
+  const style = getComputedStyle(element);
+  const text = style.color || "#31333F";
+  return { text, grid: "rgba(128,128,128,0.28)", line: "rgba(128,128,128,0.55)" };
+}
+
+function themed(layout, element) {
+  const c = theme(element);
+  const axis = (a) => ({ ...a, color: c.text, gridcolor: c.grid, linecolor: c.line, zerolinecolor: c.line });
+  const out = { ...layout, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { ...(layout.font || {}), color: c.text } };
+  for (const key of Object.keys(layout)) {
+    if (/^[xy]axis\d*$/.test(key)) out[key] = axis(layout[key]);
+  }
+  if (layout.scene) {
+    out.scene = { ...layout.scene };
+    for (const a of ["xaxis", "yaxis", "zaxis"]) out.scene[a] = { ...axis(layout.scene[a] || {}), backgroundcolor: "rgba(0,0,0,0)" };
+  }
+  if (layout.legend) out.legend = { ...layout.legend, font: { ...(layout.legend.font || {}), color: c.text } };
+  return out;
+}
+
+// Any other figure of the page (loss per step, 3-D view, ...), drawn with the same plotly.js.
+function drawFigure(root, data) {
+  let gd = root.querySelector(".ovf-gd");
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "ovf-gd";
+    root.appendChild(gd);
+  }
+  const figure = data.figure;
+  const draw = (P) => P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), { displaylogo: false, responsive: true });
+  return loadPlotly(data.plotly_url).then((P) => {
+    if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown
+      root.__sizeWatch = new ResizeObserver(() => gd.offsetWidth && P.Plots.resize(gd));
+      root.__sizeWatch.observe(root);
+    }
+    return draw(P);
+  });
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
+  let root = parentElement.querySelector(".ov-root");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "ov-root";
+    parentElement.appendChild(root);
+  }
+  if (data.kind === "figure") {
+    drawFigure(root, data);
+    return () => root.__sizeWatch && root.__sizeWatch.disconnect();
+  }
+  if (!root.__player) root.__player = new Player(root);
+  root.__player.update(data, setStateValue, setTriggerValue);
+  return () => root.__player.close();
+}

@@ -1,0 +1,93 @@
+"""The race player's data: what the browser needs to draw every step of every run.
+
+The player (``optviz/assets/player.js``) receives each trajectory once, as float32 arrays,
+and draws the path up to the current step and the heads on the client: a faithful animation
+whose payload grows with the steps, not with their square. These builders are pure; the page
+caches them and sends a run's arrays only when the browser does not have them yet (each run
+has an id that changes exactly when its trajectory does).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import surfaces
+from optviz.engine import Trajectory
+from optviz.experiment import Experiment, Run
+
+ASSETS = Path(__file__).parent / "assets"
+FLOAT32_LIMIT = 1e37  # values beyond float32's range are far off any plot: clip, don't overflow
+# Paul Tol's "muted" scheme plus its pale grey: distinguishable with colour-blindness. A run keeps
+# its slot, so its colour and marker, for its whole life.
+PALETTE = (
+    "#CC6677",
+    "#332288",
+    "#DDCC77",
+    "#117733",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#555555",
+)
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star", "cross", "x")
+
+
+def colour(slot: int) -> str:
+    return PALETTE[slot % len(PALETTE)]
+
+
+def symbol(slot: int) -> str:
+    return SYMBOLS[slot % len(SYMBOLS)]
+
+
+def float32_base64(values: np.ndarray) -> str:
+    """Little-endian float32 bytes, base64: how the player reads an array."""
+    data = np.ascontiguousarray(np.clip(values, -FLOAT32_LIMIT, FLOAT32_LIMIT), dtype="<f4")
+    return base64.b64encode(data.tobytes()).decode("ascii")
+
+
+def scene_id(surf: surfaces.Surface) -> str:
+    return _digest(("scene", surf.name, surf.param_values))
+
+
+def scene(surf: surfaces.Surface, background_uri: str) -> dict[str, Any]:
+    """What does not move: the shaded surface, its domain and its landmarks."""
+    return {
+        "id": scene_id(surf),
+        "domain": [list(surf.domain[0]), list(surf.domain[1])],
+        "background": background_uri,
+        "minima": [[m.x, m.y, m.value] for m in surf.minima],
+        "saddles": [[p.x, p.y, p.value] for p in surf.saddles],
+    }
+
+
+def race_id(experiment: Experiment) -> str:
+    """Changes when the race starts over: another surface, start or number of steps."""
+    return _digest(("race", experiment.surface, experiment.surface_params, experiment.start, experiment.steps))
+
+
+def run_id(experiment: Experiment, run: Run) -> str:
+    """Changes exactly when the run's trajectory does (its name and colour are not part of it)."""
+    return _digest(
+        ("run", experiment.surface, experiment.surface_params, experiment.start, experiment.steps, run.trajectory_key())
+    )
+
+
+def run_arrays(trajectory: Trajectory) -> dict[str, str]:
+    """A trajectory as the player reads it: x, y and f at every step, float32."""
+    return {
+        "x": float32_base64(trajectory.points[:, 0]),
+        "y": float32_base64(trajectory.points[:, 1]),
+        "loss": float32_base64(trajectory.losses),
+    }
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()

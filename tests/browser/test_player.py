@@ -1,0 +1,157 @@
+"""The race player in a real browser: every step drawn, one step at a time, in full screen too."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+import optviz
+import surfaces
+from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app
+
+ZIGZAG = "/?v=1&surface=valley:kappa=10,angle=30&steps=500&run=sgd:lr=0.19&run=sgd:lr=0.05,momentum=0.9"
+
+
+def close_to(colour: list[int], expected: str, tolerance: int = 40) -> bool:
+    """Opaque and of ``expected``'s colour (a solid path or head, not the faint whole path)."""
+    return colour[3] >= 230 and all(abs(c - e) <= tolerance for c, e in zip(colour, hex_rgb(expected), strict=False))
+
+
+def press(page: Page, key: str) -> None:
+    page.locator(PLAYER).focus()
+    page.keyboard.press(key)
+
+
+def test_a_zigzag_is_drawn_with_every_vertex(page: Page, app_url: str, console_errors: list[str]):
+    # SGD at lr 0.19 on the valley (kappa 10, 2/L = 0.2) reverses direction across the valley
+    # at every step: a path resampled at any other step would miss its corners.
+    page.goto(app_url + ZIGZAG.split("&run=")[0] + "&run=sgd:lr=0.19")  # alone, so no other path covers it
+    wait_for_app(page)
+    surf = surfaces.get("valley", kappa=10, angle=30)
+    t = optviz.run("sgd", surf, start=surf.default_start, steps=500, lr=0.19)
+    state = player(page)
+    np.testing.assert_array_equal(state["runs"][0]["x"], t.points[:, 0].astype(np.float32))
+    np.testing.assert_array_equal(state["runs"][0]["y"], t.points[:, 1].astype(np.float32))
+    colour = state["runs"][0]["colour"]
+    # Every vertex of the first 60 steps (the visible corners; later ones pile up at the minimum)
+    # is drawn, solid, in the run's colour.
+    corners = [tuple(p) for p in t.points[:60]]
+    drawn = canvas_colours(page, "trails", corners)
+    missing = [k for k, c in enumerate(drawn) if not close_to(c, colour)]
+    assert not missing, f"steps not drawn: {missing}"
+
+    press(page, "Home")  # the start: only the faint whole path is there
+    assert player(page)["step"] == 0
+    faint = canvas_colours(page, "trails", corners[5:20])
+    assert all(c[3] < 150 for c in faint), faint
+
+
+def test_stepping_moves_every_head_by_exactly_one_step(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + ZIGZAG)
+    wait_for_app(page)
+    runs = player(page)["runs"]
+    press(page, "Home")
+    for step in range(1, 6):
+        press(page, "ArrowRight")
+        state = player(page)
+        assert state["step"] == step
+        for run in runs:
+            head = canvas_colours(page, "heads", [(run["x"][step], run["y"][step])])[0]
+            assert close_to(head, run["colour"]), (step, run["label"], head)
+        # The solid path reaches this step and no further.
+        ahead = canvas_colours(page, "trails", [(runs[0]["x"][step + 2], runs[0]["y"][step + 2])])[0]
+        assert not close_to(ahead, runs[0]["colour"])
+    page.locator(PLAYER).get_by_role("button", name="One step back").click()
+    assert player(page)["step"] == 4
+    page.locator(PLAYER).get_by_role("button", name="Last step").click()
+    assert player(page)["step"] == 500
+    page.locator(PLAYER).get_by_role("button", name="First step").click()
+    assert player(page)["step"] == 0
+
+
+def plot_shaded_fraction(page: Page) -> float:
+    """The share of the plot area's pixels that are not white: the surface's background."""
+    box = page.locator(f"{PLAYER} .ovp-trails").bounding_box()
+    pixels = np.asarray(Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB"), dtype=int)
+    return float((pixels.min(axis=-1) < 250).mean())
+
+
+def test_play_advances_with_the_surface_visible_and_loops(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=1&speed=slow")
+    wait_for_app(page)
+    press(page, "Home")
+    before = plot_shaded_fraction(page)
+    assert before > 0.9
+    page.locator(PLAYER).get_by_role("button", name="Play or pause").click()
+    steps = []
+    for _ in range(4):
+        page.wait_for_timeout(400)
+        steps.append(player(page)["step"])
+        assert plot_shaded_fraction(page) > 0.9 * before
+    assert steps == sorted(steps)
+    assert steps[-1] > steps[0] > 0
+    press(page, "End")
+    page.locator(f"{PLAYER} .ovp-loop").check()
+    press(page, " ")  # play again from the end: it starts over, and loops
+    page.wait_for_function(f"() => document.querySelector('{PLAYER}').__player.step < 450", timeout=10_000)
+    press(page, " ")
+    assert not player(page)["playing"]
+
+
+def test_play_in_full_screen_advances_the_paths(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=1&speed=fast")
+    wait_for_app(page)
+    press(page, "Home")
+    page.locator(PLAYER).get_by_role("button", name="Full screen").click()
+    page.wait_for_function(f"() => document.fullscreenElement === document.querySelector('{PLAYER}')")
+    page.locator(PLAYER).get_by_role("button", name="Play or pause").click()
+    page.wait_for_function(f"() => document.querySelector('{PLAYER}').__player.step > 100", timeout=20_000)
+    press(page, " ")  # pause, to look
+    state = player(page)
+    assert not state["playing"]
+    run = state["runs"][0]
+    step = state["step"]
+    head = canvas_colours(page, "heads", [(run["x"][step], run["y"][step])])[0]
+    assert head[3] > 0  # drawn where the step is, in full screen
+    page.locator(PLAYER).get_by_role("button", name="Full screen").click()  # the same button leaves it
+    page.wait_for_function("() => document.fullscreenElement === null")
+    press(page, "Home")
+    press(page, "ArrowRight")
+    assert player(page)["step"] == 1  # and the page still works after leaving full screen
+
+
+def test_removing_a_run_keeps_the_others_colours(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=1&run=sgd:lr=0.001&run=adam:lr=0.05&run=rmsprop")
+    wait_for_app(page)
+    before = [(run["label"], run["colour"]) for run in player(page)["runs"]]
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Run 1: SGD, lr 0.001").click()
+    sidebar.get_by_role("button", name="Remove").first.click()
+    wait_for_app(page)
+    after = [(run["label"], run["colour"]) for run in player(page)["runs"]]
+    assert after == before[1:]
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_the_controls_fit_a_phone_and_a_laptop(page: Page, app_url: str, console_errors: list[str], width: int):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(app_url)
+    wait_for_app(page)
+    boxes = [
+        page.locator(PLAYER).get_by_role("button", name=name).bounding_box() for name in ("Play or pause", "Last step")
+    ]
+    scrub = page.locator(f"{PLAYER} .ovp-scrub").bounding_box()
+    plot = page.locator(f"{PLAYER} .ovp-plot").bounding_box()
+    for box in [*boxes, scrub]:
+        assert box["x"] >= 0  # on screen
+        assert box["x"] + box["width"] <= width
+        # no control covers the step slider
+        overlap = min(box["x"] + box["width"], scrub["x"] + scrub["width"]) - max(box["x"], scrub["x"])
+        vertical = min(box["y"] + box["height"], scrub["y"] + scrub["height"]) - max(box["y"], scrub["y"])
+        assert box is scrub or overlap <= 0 or vertical <= 0
+    assert plot["width"] >= min(width - 60, 600) * 0.6
+    expect(page.locator(f"{PLAYER} .ovp-step")).to_contain_text("step 500 of 500")

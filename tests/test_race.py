@@ -1,0 +1,71 @@
+"""The race player's data: every step of every run, once, in a payload that grows with the steps."""
+
+import base64
+import json
+
+import numpy as np
+
+import optviz
+from optviz import race
+from optviz.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
+from optviz.results import run_experiment
+
+
+def decode(text):
+    return np.frombuffer(base64.b64decode(text), dtype="<f4")
+
+
+def test_a_run_reaches_the_browser_with_every_step():
+    t = optviz.run("sgd", "valley", steps=500, lr=0.19)
+    arrays = race.run_arrays(t)
+    np.testing.assert_array_equal(decode(arrays["x"]), t.points[:, 0].astype(np.float32))
+    np.testing.assert_array_equal(decode(arrays["y"]), t.points[:, 1].astype(np.float32))
+    np.testing.assert_array_equal(decode(arrays["loss"]), t.losses.astype(np.float32))
+
+
+def test_a_diverged_run_stays_within_float32():
+    t = optviz.run("sgd", "rosenbrock", steps=300, lr=0.1)
+    assert t.diverged_at is not None
+    assert np.isfinite(decode(race.run_arrays(t)["loss"])).all()
+
+
+def test_a_run_id_changes_exactly_when_its_trajectory_does():
+    adam = Run.make("adam", lr=0.05)
+    experiment = Experiment.make("valley", runs=[adam])
+    same = race.run_id(experiment, adam)
+    assert race.run_id(experiment, Run.make("adam", lr=0.05, name="Mine", slot=4)) == same  # name and colour
+    assert race.run_id(experiment, Run.make("adam", lr=0.06)) != same
+    for changed in (
+        Experiment.make("valley", runs=[adam], steps=501),
+        Experiment.make("valley", runs=[adam], start=(-2.0, 1.0)),
+        Experiment.make("valley", runs=[adam], surface_params={"kappa": 20}),
+    ):
+        assert race.run_id(changed, adam) != same
+        assert race.race_id(changed) != race.race_id(experiment)
+    assert race.race_id(Experiment.make("valley", runs=[Run.make("sgd")])) == race.race_id(experiment)
+
+
+def test_the_payload_grows_with_the_steps_not_their_square():
+    runs = [Run.make("sgd", lr=1e-4 * (i + 1), momentum=0.9) for i in range(MAX_RUNS)]
+    sizes = {}
+    for steps in (500, STEPS.high):
+        experiment = Experiment.make("rosenbrock", steps=steps, runs=runs)
+        trajectories = run_experiment(experiment)
+        sizes[steps] = len(json.dumps([race.run_arrays(t) for t in trajectories]))
+    assert sizes[STEPS.high] < 1_000_000  # 10 runs x 5,000 steps under 1 MB
+    assert sizes[STEPS.high] / sizes[500] < 10.1  # ten times the steps, ten times the bytes
+
+
+def test_every_run_keeps_a_distinct_colour_and_marker():
+    assert len(set(race.PALETTE)) == len(set(race.SYMBOLS)) == MAX_RUNS
+    slots = DEFAULT.slots()
+    assert len({race.colour(s) for s in slots}) == len({race.symbol(s) for s in slots}) == len(DEFAULT.runs)
+
+
+def test_the_scene_names_the_landmarks():
+    surf = Experiment.make("himmelblau").build_surface()
+    scene = race.scene(surf, "data:image/png;base64,")
+    assert len(scene["minima"]) == 4
+    assert len(scene["saddles"]) == 4
+    assert scene["domain"] == [[-5.0, 5.0], [-5.0, 5.0]]
+    assert scene["id"] == race.scene_id(surf) != race.scene_id(Experiment.make("valley").build_surface())

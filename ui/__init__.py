@@ -1,0 +1,33 @@
+"""The page's Streamlit pieces, one module per job; ``app.py`` reads like the page and calls these.
+
+- :mod:`ui.link`: the address bar <-> the session (seed once, follow Back and Forward, write).
+- :mod:`ui.controls`: the sidebar's widgets, generated from the settings' specs, and the
+  Experiment they build.
+- :mod:`ui.views`: the race player, the other figures, the results table, the update rules.
+- :mod:`ui.text`: text from a link or a person, shown as text; a link's problems.
+- :mod:`ui.guard`: an unexpected error becomes a short message, never a traceback.
+
+Data flows one way: the link seeds the widgets, the widgets build an Experiment, the
+Experiment writes the link and is computed (cached), and the views show the result.
+"""
+
+from ui.controls import experiment_controls
+from ui.guard import guarded
+from ui.link import follow_link, seed_from_link, share_url, write_link
+from ui.text import plain, show_problems
+from ui.views import figure, race, results, update_rules
+
+__all__ = [
+    "experiment_controls",
+    "figure",
+    "follow_link",
+    "guarded",
+    "plain",
+    "race",
+    "results",
+    "seed_from_link",
+    "share_url",
+    "show_problems",
+    "update_rules",
+    "write_link",
+]

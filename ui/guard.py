@@ -1,0 +1,39 @@
+"""One guard around the page: an unexpected error becomes a short message, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+
+import streamlit as st
+
+_LOG = logging.getLogger("optviz.app")
+DEFAULT_LINK = "?v=1"  # the default page; every link version stays readable
+
+
+def guarded(page: Callable[[], None]) -> None:
+    """Run ``page``; an unexpected error becomes a short message and a way back, never a traceback.
+
+    The exception and its traceback go to the server's log with a short reference that the
+    visitor also sees. The message takes the place of everything the page had drawn in the
+    main area (the sidebar stays, to change a setting). Streamlit's own control flow
+    (``st.stop``, ``st.rerun``) is not an ``Exception`` and passes through.
+    """
+    slot = st.empty()
+    try:
+        with slot.container():
+            page()
+    except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
+        reference = secrets.token_hex(3)
+        _LOG.exception("The page failed; the visitor saw reference %s", reference)
+        # One element in the container's place drops what the page drew there (st.empty()
+        # or a new container would keep it).
+        slot.error(
+            "Something went wrong while drawing this page, sorry. "
+            f"The error has been logged on the server (reference {reference}). "
+            "Change the settings in the sidebar, or start again from the default page."
+        )
+        st.markdown(
+            f'<a href="{DEFAULT_LINK}" target="_self">Start again from the default page</a>', unsafe_allow_html=True
+        )

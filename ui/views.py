@@ -1,0 +1,235 @@
+"""The page's views: the race player, the other figures, the results table, the update rules.
+
+The race and the figures are one custom component (optviz/assets/view.js) that draws with
+plotly.js served by the app itself (``static/plotly.min.js``, copied from the installed
+plotly package at start-up, so nothing comes from a CDN and a classroom may be offline).
+Each run's arrays reach a browser once: the session remembers what it sent, and the player
+asks again for anything it does not have.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import plotly
+import streamlit as st
+
+from optviz import race as race_data
+from optviz.experiment import SPEEDS, Experiment, Run
+from optviz.messages import PLAYER
+from optviz.optimizers import OPTIMIZERS
+from optviz.symbols import COMMON as COMMON_SYMBOLS
+from optviz.symbols import Symbol, legend
+from ui.text import plain
+
+RACE_KEY = "race"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PLOTLY_URL = "./app/static/plotly.min.js"  # where Streamlit serves STATIC (server.enableStaticServing)
+_LOG = logging.getLogger("optviz.app")
+
+
+def ensure_plotly() -> None:
+    """Copy plotly.js from the installed plotly package into the app's static folder, once."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    target = STATIC / "plotly.min.js"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        STATIC.mkdir(exist_ok=True)
+        partial = target.with_suffix(".tmp")
+        shutil.copyfile(source, partial)
+        partial.replace(target)  # atomic: a browser never reads half a file
+
+
+VIEW = st.components.v2.component(
+    "optviz_view",
+    js=(race_data.ASSETS / "view.js").read_text(),
+    css=(race_data.ASSETS / "view.css").read_text(),
+    isolate_styles=False,  # plotly.js styles its modebar from the page's head
+)
+
+
+# ------------------------------------------------------------------------------- the race
+
+
+def race(experiment: Experiment, view: dict[str, Any], *, scale: float = 1.0) -> None:
+    """The player: every step of every run, drawn in the browser."""
+    ensure_plotly()
+    sent: set[str] = st.session_state.setdefault("_sent", set())
+    scene = view["scene"]
+    runs = []
+    for label, slot, computed in zip(experiment.labels(), experiment.slots(), view["runs"], strict=True):
+        item = {
+            "id": computed["id"],
+            "label": label,
+            "colour": race_data.colour(slot),
+            "symbol": slot,
+            "diverged_at": computed["diverged_at"],
+        }
+        if computed["id"] not in sent:
+            item["arrays"] = computed["arrays"]
+            sent.add(computed["id"])
+        runs.append(item)
+    if scene["id"] not in sent:
+        sent.add(scene["id"])
+    else:
+        scene = {key: value for key, value in scene.items() if key != "background"}
+    st.session_state["_domain"] = scene["domain"]  # for the click, which arrives on the next run
+    data = {
+        "kind": "race",
+        "plotly_url": PLOTLY_URL,
+        "race": view["race_id"],
+        "steps": experiment.steps,
+        "speed": SPEEDS[experiment.speed],
+        "start": list(experiment.start),
+        "scene": scene,
+        "runs": runs,
+        "scale": scale,
+        "text": PLAYER,
+    }
+    VIEW(data=data, key=RACE_KEY, on_clicked_change=_on_click, on_missing_change=_on_missing)
+
+
+def _on_click() -> None:
+    """A click on the race: start exactly there (rounded far below a pixel)."""
+    clicked = (st.session_state.get(RACE_KEY) or {}).get("clicked")
+    point = clicked_point(clicked, st.session_state.get("_domain"))
+    if point is not None:
+        st.session_state["start_x"], st.session_state["start_y"] = point
+
+
+def clicked_point(clicked: object, domain: Any) -> tuple[float, float] | None:
+    """The start for a click ``{"x": .., "y": ..}``, inside ``domain``, to 1e-4 of its width."""
+    if not isinstance(clicked, dict) or domain is None:
+        return None
+    x, y = clicked.get("x"), clicked.get("y")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)):
+        return None
+    point = []
+    for value, (low, high) in zip((x, y), domain, strict=True):
+        digits = max(0, 4 - math.floor(math.log10(high - low)))
+        point.append(round(min(max(float(value), low), high), digits))
+    return point[0], point[1]
+
+
+def _on_missing() -> None:
+    """The browser lacks arrays it was told it had (a reload, a new tab): send them again."""
+    missing = (st.session_state.get(RACE_KEY) or {}).get("missing")
+    if isinstance(missing, list):
+        st.session_state.setdefault("_sent", set()).difference_update(str(m) for m in missing)
+
+
+# ------------------------------------------------------------------------------ the figures
+
+
+def figure(fig: dict[str, Any], key: str) -> None:
+    """A Plotly figure drawn by the page's own plotly.js, in the page's theme."""
+    ensure_plotly()
+    VIEW(data={"kind": "figure", "plotly_url": PLOTLY_URL, "figure": fig}, key=key)
+
+
+# ------------------------------------------------------------------------------ the results
+
+
+def results(rows: list[Any]) -> None:
+    st.dataframe(results_table(rows), column_config=RESULTS_COLUMNS, hide_index=True, key="results")
+
+
+def results_table(rows: list[Any]) -> list[dict[str, Any]]:
+    """The summaries as table rows: numbers stay numbers, so the columns sort as numbers.
+
+    A step that never came ("not reached", "did not diverge") is NaN, an empty cell.
+    Losses and distances are rounded to the four significant digits the table shows, so that
+    a copied cell or the CSV download holds what is on screen, and so that a magnitude beyond
+    2**53, which Streamlit's table cannot format as a number (it draws the raw value in a
+    cell marked as an error), still reads like its neighbours: 4.747e+129.
+    :data:`RESULTS_COLUMNS` says how each column is shown.
+    """
+    return [
+        {
+            "run": row.label,
+            "final loss": _four_digits(row.final_loss),
+            "f − f*": _four_digits(row.gap),
+            "nearest minimum": "(" + ", ".join(f"{c:.4g}" for c in row.nearest_minimum) + ")",
+            "distance to it": _four_digits(row.distance),
+            "steps to tolerance": math.nan if row.steps_to_tolerance is None else row.steps_to_tolerance,
+            "diverged at step": math.nan if row.diverged_at is None else row.diverged_at,
+        }
+        for row in rows
+    ]
+
+
+def _four_digits(value: float) -> float:
+    return float(f"{value:.3e}")
+
+
+# Losses and distances span hundreds of orders of magnitude (2.9e174 after a divergence,
+# 2.4e-43 next to a minimum): always scientific, four significant digits, so that equal
+# exponents line up. Steps are whole numbers.
+_SCIENTIFIC = "%.3e"
+RESULTS_COLUMNS = {
+    "run": st.column_config.TextColumn(pinned=True),  # stays in view when a narrow screen scrolls the rest
+    "final loss": st.column_config.NumberColumn(format=_SCIENTIFIC, help="f at the last point."),
+    "f − f*": st.column_config.NumberColumn(
+        format=_SCIENTIFIC, help="The final loss minus the lowest value among the surface's minima."
+    ),
+    "distance to it": st.column_config.NumberColumn(
+        format=_SCIENTIFIC, help="From the last point to the nearest minimum."
+    ),
+    "steps to tolerance": st.column_config.NumberColumn(
+        format="%d", help="The first step with f − f* within the tolerance; empty if never."
+    ),
+    "diverged at step": st.column_config.NumberColumn(
+        format="%d", help="The step where the run left the finite numbers; empty if it never did."
+    ),
+}
+
+
+# ---------------------------------------------------------------------------- the update rules
+
+
+def update_rules(experiment: Experiment) -> None:
+    """Each distinct update rule in use, which runs use it, and what each of its symbols means.
+
+    Runs of one optimizer can follow different rules (SGD, SGD with momentum, Nesterov): the
+    rule shown is the LaTeX that each run's own settings produce, once per distinct rule.
+    The symbols every rule shares are defined once, above the rules.
+    """
+    common = [f"- ${symbol}$ — {meaning}" for symbol, meaning in COMMON_SYMBOLS.items()]
+    st.markdown("\n".join(["Every rule below uses:", *common, "- $t$ — The step number: 1, 2, 3, …"]))
+    numbered = list(enumerate(zip(experiment.runs, experiment.labels(), strict=True), start=1))
+    for optimizer in dict.fromkeys(run.optimizer for run in experiment.runs):
+        spec = OPTIMIZERS[optimizer]
+        rules: dict[str, list[tuple[int, tuple[Run, str]]]] = {}
+        for number, (run, label) in numbered:
+            if run.optimizer == optimizer:
+                rules.setdefault(spec.rule(run.values()), []).append((number, (run, label)))
+        st.markdown(f"#### {spec.title}")
+        st.write(spec.summary)
+        for latex, users in rules.items():
+            names = "; ".join(f"run {number} ({plain(label)})" for number, (run, label) in users)
+            st.markdown(f"**{names[0].upper()}{names[1:]}:**")
+            st.latex(latex)
+            symbols = [
+                s for s in legend(spec, latex, [run.values() for _, (run, _) in users]) if s.latex not in COMMON_SYMBOLS
+            ]
+            st.markdown(_legend_text(symbols, users))
+        st.caption(spec.reference)
+
+
+def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]]) -> str:
+    """A Markdown list: the settings with their values, then the quantities the rule keeps."""
+    lines = []
+    for symbol in symbols:
+        if symbol.values:
+            shown = [f"{value:g}" for value in symbol.values]
+            if len(set(shown)) == 1:
+                each = shown[0]
+            else:
+                each = ", ".join(f"{value} (run {number})" for value, (number, _) in zip(shown, users, strict=True))
+            lines.append(f"- ${symbol.latex}$ = {each} — {symbol.meaning}")
+        else:
+            lines.append(f"- ${symbol.latex}$ — {symbol.meaning}")
+    return "\n".join(lines)
