@@ -24,7 +24,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(script: str = "app.py", log: Path | None = None, timeout: float = 60) -> Iterator[str]:
-    """``streamlit run app.py`` on 127.0.0.1; yields its URL once /_stcore/health answers ok.
+    """``streamlit run app.py`` on 127.0.0.1; yields its URL once /_stcore/health answers ok."""
+    with running_server(script, log, timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(
+    script: str = "app.py", log: Path | None = None, timeout: float = 60
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run`` on 127.0.0.1; yields its URL and its process once it is healthy.
 
     ``script`` is the entry point, relative to the repository (the tests also start the page
     with a fault injected). The server reads the repository's .streamlit/config.toml, as a
@@ -56,7 +65,7 @@ def running_app(script: str = "app.py", log: Path | None = None, timeout: float 
                     msg = f"the app did not start:\n{log.read_text()}"
                     raise RuntimeError(msg)
                 time.sleep(0.3)
-            yield url
+            yield url, server
         finally:
             server.terminate()
             try:

@@ -26,6 +26,12 @@ def start(query=None):
     return at.run()
 
 
+def open_panel(at, run_id):
+    """Open run ``run_id``'s panel in the sidebar, as a click on its title does."""
+    at.session_state[f"r{run_id}_panel"] = True
+    return at.run()
+
+
 def views(at):
     """The data of every optviz view on the page (the race player and the figures)."""
     return [json.loads(element.proto.json) for element in at.get("bidi_component")]
@@ -85,7 +91,7 @@ def test_every_surface_can_be_chosen(name):
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_every_optimizer_can_be_chosen(name):
-    at = start({"run": "sgd:lr=0.001"})
+    at = open_panel(start({"run": "sgd:lr=0.001"}), 0)
     at.selectbox(key="r0_optimizer").set_value(name).run()
     assert not at.exception
     assert at.query_params["run"].startswith(name)
@@ -107,6 +113,8 @@ def test_a_change_sends_only_what_changed():
     first = race(at)
     assert all("arrays" in run for run in first["runs"])
     assert "background" in first["scene"]
+    open_panel(at, 1)
+    assert not any("arrays" in run for run in race(at)["runs"])  # opening a panel changes no path
     at.number_input(key="r1_adam_lr").set_value(0.07).run()
     second = race(at)
     assert ["arrays" in run for run in second["runs"]] == [False, True, False]
@@ -191,6 +199,8 @@ def test_runs_can_be_added_duplicated_and_removed():
     at.selectbox(key="preset").set_value("Nesterov")
     at.button(key="add_run").click().run()
     assert at.query_params["run"] == ["adam:lr=0.05", "sgd:momentum=0.9,nesterov=true"]  # lr 0.001 is the default
+    assert at.session_state["r1_panel"]  # a new run's panel opens, to set it up
+    assert not at.session_state["r0_panel"]
     at.button(key="r1_duplicate").click().run()
     assert len(at.query_params["run"]) == 3
     data = race(at)
@@ -199,7 +209,7 @@ def test_runs_can_be_added_duplicated_and_removed():
         "SGD momentum 0.9 (Nesterov), lr 0.001 (2)",  # a duplicate is named as such
     ]
     colours = [run["colour"] for run in data["runs"]]
-    at.button(key="r0_remove").click().run()
+    open_panel(at, 0).button(key="r0_remove").click().run()
     # The others keep their colours and markers, and the link says so.
     assert at.query_params["run"] == [
         "sgd:momentum=0.9,nesterov=true,colour=2",
@@ -214,7 +224,7 @@ def test_runs_can_be_added_duplicated_and_removed():
 def test_a_run_can_be_renamed_and_its_name_is_text():
     at = start({"run": ["adam:lr=0.05", "adam:lr=0.05"]})
     assert [run["label"] for run in race(at)["runs"]] == ["Adam, lr 0.05", "Adam, lr 0.05 (2)"]
-    at.text_input(key="r1_name").input("**Fast**, Adam: $x$").run()
+    open_panel(at, 1).text_input(key="r1_name").input("**Fast**, Adam: $x$").run()
     assert [run["label"] for run in race(at)["runs"]] == ["Adam, lr 0.05", "**Fast**, Adam: $x$"]
     assert at.query_params["run"][1] == "adam:lr=0.05,name=%2A%2AFast%2A%2A%2C%20Adam%3A%20%24x%24"
     titles = [unescaped(e.label) for e in at.expander]
@@ -239,7 +249,7 @@ def test_a_click_on_the_race_sets_the_start_there(clicked, point):
 
 
 def test_nesterov_without_momentum_is_explained_not_crashed():
-    at = start({"run": "sgd:lr=0.001"})
+    at = open_panel(start({"run": "sgd:lr=0.001"}), 0)
     at.checkbox(key="r0_sgd_nesterov").check().run()
     assert not at.exception
     assert "Nesterov momentum requires a momentum" in unescaped(at.warning[0].value)

@@ -3,18 +3,20 @@
 Every widget has a stable key (the tests and the link's seeding use them), and every value
 passes the core's validation before it is used. A run's widgets are keyed by a run id that
 stays with the run while it lives, so removing one run leaves the others' widgets, their
-open panels, their colours and their markers as they were.
+open panels, their colours and their markers as they were. Each run is stored as a Run
+record; its widgets exist only while its panel is open.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
 import surfaces
-from optviz.experiment import COLOUR, MAX_RUNS, NAME, PRESETS, SETTINGS, Experiment, Run
+from optviz.experiment import MAX_RUNS, NAME, PRESETS, SETTINGS, Experiment, Run
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Spec
@@ -37,6 +39,8 @@ def load(experiment: Experiment) -> None:
     for spec in SETTINGS:
         state[spec.link_key] = experiment.setting(spec)
     state["runs"] = []
+    for key in [k for k in state if str(k).startswith("r") and str(k)[1:2].isdigit()]:
+        del state[key]  # the widgets of the runs that were there before
     for run, slot in zip(experiment.runs, experiment.slots(), strict=True):
         _add_run(run, slot=slot, open_panel=False)
 
@@ -50,7 +54,12 @@ def _hp_key(run_id: int, optimizer: str, name: str) -> str:
 
 
 def _add_run(run: Run, *, slot: int | None = None, open_panel: bool = True) -> None:
-    """Append ``run`` to the editable list, with fresh widget keys and the lowest free slot."""
+    """Append ``run`` to the editable list, with a fresh id and the lowest free slot.
+
+    The list holds each run as a Run record (``entry["run"]``): the truth, which a run's
+    widgets show and change while its panel is open. A closed panel renders no widgets, so a
+    page with ten runs stays light.
+    """
     state = st.session_state
     entries = state.setdefault("runs", [])
     if len(entries) >= MAX_RUNS:
@@ -58,30 +67,27 @@ def _add_run(run: Run, *, slot: int | None = None, open_panel: bool = True) -> N
     run_id = state.get("_next_run_id", 0)
     state["_next_run_id"] = run_id + 1
     taken = {entry["slot"] for entry in entries}
-    entries.append({"id": run_id, "slot": slot if slot is not None else min(set(range(MAX_RUNS)) - taken)})
-    state[f"r{run_id}_optimizer"] = run.optimizer
-    state[f"r{run_id}_name"] = run.name
+    free = slot if slot is not None else min(set(range(MAX_RUNS)) - taken)
+    entries.append({"id": run_id, "slot": free, "run": replace(run, slot=None)})
     state[f"r{run_id}_panel"] = open_panel
-    _store_values(run_id, run)
-
-
-def _store_values(run_id: int, run: Run) -> None:
-    """Put every hyperparameter of ``run`` into the widget state of run ``run_id``."""
-    for name, value in run.values().items():
-        hp = run.spec.hyperparameter(name)
-        pairs = zip(hp.parts, value, strict=True) if hp.kind == "pair" else [(hp, value)]
-        for part, part_value in pairs:
-            st.session_state[_hp_key(run_id, run.optimizer, part.name)] = part_value
 
 
 def _remove_run(run_id: int) -> None:
     st.session_state["runs"] = [entry for entry in st.session_state["runs"] if entry["id"] != run_id]
 
 
+def _entry(run_id: int) -> dict[str, Any]:
+    return next(entry for entry in st.session_state["runs"] if entry["id"] == run_id)
+
+
 def _seed_new_optimizer(run_id: int) -> None:
     """A run switched optimizer: start from that optimizer's preset (a sensible learning rate)."""
     optimizer = st.session_state[f"r{run_id}_optimizer"]
-    _store_values(run_id, next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer)))
+    preset = next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer))
+    entry = _entry(run_id)
+    entry["run"] = replace(preset, name=entry["run"].name)
+    for key in [k for k in st.session_state if str(k).startswith(f"r{run_id}_{optimizer}_")]:
+        del st.session_state[key]  # the widgets start again from the preset
 
 
 def _on_surface_change() -> None:
@@ -208,63 +214,75 @@ def run_controls() -> list[Run]:
     return runs
 
 
-def _one_run(index: int, entry: dict[str, int]) -> Run:
+def _one_run(index: int, entry: dict[str, Any]) -> Run:
+    """A run's panel: its title always; its widgets only while it is open."""
     run_id, slot = entry["id"], entry["slot"]
-    optimizer = st.session_state[f"r{run_id}_optimizer"]
-    # Widget state is already current when the script runs, so one read serves the title,
-    # the Duplicate button and the experiment.
-    run = _read_run(run_id, optimizer, slot, warn=True)
+    run = entry["run"] = _current_run(entry)
     title = f"{GLYPHS[SYMBOLS[slot]]} Run {index + 1}: {plain(run.label())}"
-    # Keyed, so the panel stays open while its title changes with the settings.
-    with st.expander(title, key=f"r{run_id}_panel", on_change="rerun"):
-        st.selectbox(
-            "Optimizer",
-            list(OPTIMIZERS),
-            key=f"r{run_id}_optimizer",
-            format_func=lambda name: OPTIMIZERS[name].title,
-            on_change=_seed_new_optimizer,
-            args=(run_id,),
-        )
-        st.text_input(
-            NAME.display_name,
-            key=f"r{run_id}_name",
-            max_chars=int(NAME.high),
-            placeholder=run.auto_label(),
-            help=NAME.help,
-        )
-        for hp in OPTIMIZERS[optimizer].hyperparameters:
-            for part in hp.parts or (hp,):
-                setting_widget(part, _hp_key(run_id, optimizer, part.name))
-        left, right = st.columns(2)
-        left.button(
-            "Duplicate",
-            key=f"r{run_id}_duplicate",
-            on_click=_add_run,
-            args=(Run.make(run.optimizer, **dict(run.hyperparameters)),),
-            width="stretch",
-            disabled=len(st.session_state["runs"]) >= MAX_RUNS,
-        )
-        right.button("Remove", key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
-    return run
+    # Keyed and tracked, so the panel stays open while its title changes with the settings.
+    panel = st.expander(title, key=f"r{run_id}_panel", on_change="rerun")
+    with panel:
+        if panel.open:
+            _run_widgets(entry)
+    return replace(run, slot=slot)
 
 
-def _read_run(run_id: int, optimizer: str, slot: int, warn: bool = False) -> Run:
+def _current_run(entry: dict[str, Any]) -> Run:
+    """The run as its widgets now show it (they are current before they are drawn), else as stored.
+
+    The optimizer's own rules repair what breaks them, as for a link, and say so.
+    """
+    run_id, stored = entry["id"], entry["run"]
+    state = st.session_state
+    optimizer = state.get(f"r{run_id}_optimizer", stored.optimizer)
     spec = OPTIMIZERS[optimizer]
-    values: dict[str, Any] = {}
+    values = stored.values() if optimizer == stored.optimizer else {}
     for hp in spec.hyperparameters:
-        if hp.kind == "pair":
-            values[hp.name] = tuple(
-                st.session_state.get(_hp_key(run_id, optimizer, p.name), p.default) for p in hp.parts
-            )
-        else:
-            values[hp.name] = st.session_state.get(_hp_key(run_id, optimizer, hp.name), hp.default)
-    repaired, problems = spec.repair(values)  # the optimizer's own rules, as for a link
-    if warn:
-        for problem in problems:
-            st.warning(plain(str(problem)))
-    typed = " ".join(str(st.session_state.get(f"r{run_id}_name", "")).split())
+        parts = [state.get(_hp_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
+        if all(part is not None for part in parts):
+            values[hp.name] = tuple(parts) if hp.parts else parts[0]
+    repaired, problems = spec.repair(values)
+    for problem in problems:
+        st.warning(plain(str(problem)))
+    typed = " ".join(str(state.get(f"r{run_id}_name", stored.name)).split())
     name = "".join(c for c in typed if c.isprintable())[: int(NAME.high)]
-    return Run.make(optimizer, name=name, slot=COLOUR.check(slot + 1) - 1, **repaired)
+    return Run.make(optimizer, name=name, **repaired)
+
+
+def _run_widgets(entry: dict[str, Any]) -> None:
+    """The widgets of an open run, each starting from the stored run's value."""
+    run_id, run = entry["id"], entry["run"]
+    state = st.session_state
+    state.setdefault(f"r{run_id}_optimizer", run.optimizer)
+    state.setdefault(f"r{run_id}_name", run.name)
+    st.selectbox(
+        "Optimizer",
+        list(OPTIMIZERS),
+        key=f"r{run_id}_optimizer",
+        format_func=lambda name: OPTIMIZERS[name].title,
+        on_change=_seed_new_optimizer,
+        args=(run_id,),
+    )
+    st.text_input(
+        NAME.display_name, key=f"r{run_id}_name", max_chars=int(NAME.high), placeholder=run.auto_label(), help=NAME.help
+    )
+    values = run.values()
+    for hp in run.spec.hyperparameters:
+        pairs = zip(hp.parts, values[hp.name], strict=True) if hp.parts else [(hp, values[hp.name])]
+        for part, value in pairs:
+            key = _hp_key(run_id, run.optimizer, part.name)
+            state.setdefault(key, value)
+            setting_widget(part, key)
+    left, right = st.columns(2)
+    left.button(
+        "Duplicate",
+        key=f"r{run_id}_duplicate",
+        on_click=_add_run,
+        args=(Run.make(run.optimizer, **dict(run.hyperparameters)),),
+        width="stretch",
+        disabled=len(state["runs"]) >= MAX_RUNS,
+    )
+    right.button("Remove", key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
 
 
 def experiment_controls() -> Experiment:
