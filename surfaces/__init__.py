@@ -9,6 +9,6 @@
 """
 
 from surfaces import catalog as _catalog  # noqa: F401  (registers the surfaces)
-from surfaces.base import Domain, Entry, Param, Point, Surface, entry, get, names, register
+from surfaces.base import Domain, Entry, Param, Point, RunSpec, Surface, entry, get, names, register, runs
 
-__all__ = ["Domain", "Entry", "Param", "Point", "Surface", "entry", "get", "names", "register"]
+__all__ = ["Domain", "Entry", "Param", "Point", "RunSpec", "Surface", "entry", "get", "names", "register", "runs"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,6 +29,17 @@ Param = Spec  # a surface parameter is a setting like any other
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
 
+# A run as plain data: an optimizer's name (torch.optim's class name in lower case) and the
+# hyperparameters that differ from torch's defaults, by torch's keyword names:
+# ("sgd", (("lr", 0.02), ("momentum", 0.9))). Plain data keeps surfaces independent of the
+# optimizers and of the experiment record, which turn it into a run.
+RunSpec = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+def runs(*specs: tuple[str, Mapping[str, Any]]) -> tuple[RunSpec, ...]:
+    """Default runs written as ``runs(("sgd", {"lr": 0.19}), ("adadelta", {}))``."""
+    return tuple((optimizer, tuple(hyperparameters.items())) for optimizer, hyperparameters in specs)
+
 
 @dataclass(frozen=True)
 class Surface:
@@ -51,11 +62,25 @@ class Surface:
     param_values: tuple[tuple[str, float], ...] = ()
     param_specs: tuple[Param, ...] = ()
     log_scale: bool = False  # the values span orders of magnitude: plot log-spaced levels
+    # The surface's default page: the runs that race from ``default_start`` for ``default_steps``
+    # steps, chosen to show what ``description`` teaches.
+    default_runs: tuple[RunSpec, ...] = ()
+    default_steps: int = 500
+    # Learning rates for the app's presets ("Add a run") on this surface, by preset label,
+    # where the preset's general learning rate would diverge or show nothing here.
+    preset_lr: tuple[tuple[str, float], ...] = ()
+    # The start that a link of format version 1 without ``start=`` opened, where
+    # ``default_start`` has moved since (None: it has not). Only the link reader needs it.
+    v1_start: tuple[float, float] | None = None
 
     @property
     def params(self) -> dict[str, float]:
         """The parameter values this surface was built with."""
         return dict(self.param_values)
+
+    def learning_rate(self, preset: str, general: float) -> float:
+        """The learning rate of the preset labelled ``preset`` on this surface."""
+        return dict(self.preset_lr).get(preset, general)
 
     def value(self, xy: np.ndarray) -> np.ndarray:
         """f at points ``xy`` of shape ``(..., 2)``; returns shape ``(...)``."""

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from optviz.primitives import cos_2pi, sin_2pi
-from surfaces.base import Param, Point, Surface, register
+from surfaces.base import Param, Point, Surface, register, runs
 
 # --------------------------------------------------------------------------------------------
 # valley: an ill-conditioned quadratic bowl
@@ -58,11 +58,13 @@ def valley(kappa: float, angle: float) -> Surface:
         title="Ill-conditioned valley",
         description=(
             "A quadratic bowl that is kappa times steeper across the valley than along it. "
-            "Plain gradient descent must keep its learning rate below 2/kappa to stay stable "
-            "across the valley, so it crawls along the floor; momentum builds up speed along "
-            "the floor and damps the zig-zag. Rotate the valley away from the axes to see that "
-            "per-coordinate methods (Adagrad, RMSprop, Adam) only undo ill-conditioning that is "
-            "aligned with the axes."
+            "Plain gradient descent is stable across the valley only with a learning rate below "
+            "2/kappa, and zig-zags from wall to wall above 1/kappa; a learning rate small enough "
+            "not to zig-zag makes slow progress along the flat floor, so it crawls. Momentum "
+            "builds up speed along the floor, where successive gradients agree, while across the "
+            "valley they alternate and cancel: the zig-zag at every step becomes a slow swing. "
+            "Rotate the valley away from the axes to see that per-coordinate methods (Adagrad, "
+            "RMSprop, Adam) only undo ill-conditioning that is aligned with the axes."
         ),
         formula=(
             r"f(x, y) = \tfrac12\left(u^2 + \kappa v^2\right),\quad "
@@ -75,6 +77,15 @@ def valley(kappa: float, angle: float) -> Surface:
         saddles=(),
         default_start=(-2.5, 1.0),
         log_scale=True,
+        # kappa 10: 2/kappa = 0.2. A hundred steps leave the crawl of SGD at lr 0.02 visible.
+        default_runs=runs(
+            ("sgd", {"lr": 0.19}),  # just below 2/kappa: reverses across the valley at every step
+            ("sgd", {"lr": 0.02}),  # below 1/kappa: no zig-zag, and a crawl along the floor
+            ("sgd", {"lr": 0.02, "momentum": 0.9}),  # the same learning rate, ten times the speed
+            ("sgd", {"lr": 0.02, "momentum": 0.9, "nesterov": True}),  # the swing damped sooner
+            ("adam", {"lr": 0.1}),  # per-coordinate steps undo the axis-aligned conditioning
+        ),
+        default_steps=100,
     )
 
 
@@ -109,6 +120,14 @@ def saddle() -> Surface:
         minima=(Point(0.0, -1.0, -0.25), Point(0.0, 1.0, -0.25)),
         saddles=(Point(0.0, 0.0, 0.0),),
         default_start=(-1.8, 0.02),
+        default_runs=runs(
+            ("sgd", {"lr": 0.01}),  # drawn to the saddle and still there after 200 steps
+            ("sgd", {"lr": 0.05}),  # lingers at the saddle for dozens of steps, then escapes
+            ("sgd", {"lr": 0.01, "momentum": 0.9}),  # overshoots the saddle and gets away
+            ("rmsprop", {"lr": 0.01}),  # rescaled steps: leaves y = 0 at once
+            ("adam", {"lr": 0.05}),
+        ),
+        default_steps=200,
     )
 
 
@@ -141,8 +160,9 @@ def rosenbrock(a: float, b: float) -> Surface:
             "The classic banana-shaped valley. Finding the valley is easy; following its curved, "
             "nearly flat floor to the minimum at (a, a²) is hard, because the walls are b times "
             "steeper than the floor and the direction of the floor keeps turning. Methods without "
-            "momentum crawl along the floor, momentum overshoots the bends, and too large a "
-            "learning rate bounces off the walls and diverges."
+            "momentum crawl along the floor; momentum first bounces between the walls, then "
+            "gathers speed along the floor; too large a learning rate bounces off the walls and "
+            "diverges."
         ),
         formula=r"f(x, y) = (a - x)^2 + b\,(y - x^2)^2",
         value_fn=value,
@@ -152,6 +172,20 @@ def rosenbrock(a: float, b: float) -> Surface:
         saddles=(),
         default_start=(-1.5, 2.0),
         log_scale=True,
+        # The default page of optviz since version 1: old links without runs open these eight.
+        default_runs=runs(
+            ("sgd", {"lr": 1e-3}),
+            ("sgd", {"lr": 1e-3, "momentum": 0.9}),
+            ("sgd", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
+            ("adagrad", {"lr": 0.5}),
+            ("rmsprop", {"lr": 0.01}),
+            ("adam", {"lr": 0.05}),
+            ("adadelta", {}),
+            ("nadam", {"lr": 0.05}),
+        ),
+        # RAdam's first steps are plain SGD steps: at 0.05 it diverges, and from about 0.013 it is
+        # thrown off the plot.
+        preset_lr=(("RAdam", 0.005),),
     )
 
 
@@ -194,8 +228,18 @@ def himmelblau() -> Surface:
             Point(3.385154183607021, 0.07385187983774928, 13.311926270405587),
             Point(-0.12796134673068005, -1.9537149802445766, 178.33723920192745),
         ),
-        default_start=(-0.3, -0.8),
+        # On the left edge, on the ridge between the two western basins: each run below ends in
+        # another of the four minima.
+        default_start=(-4.75, 0.5),
         log_scale=True,
+        default_runs=runs(
+            ("sgd", {"lr": 1e-3}),  # straight down the slope: north-west
+            ("adam", {"lr": 0.05}),  # sign-like first steps tip it the other way: south-west
+            ("sgd", {"lr": 2e-3, "momentum": 0.9}),  # carried over the northern saddle: north-east
+            ("sgd", {"lr": 1e-3, "momentum": 0.95}),  # carried further still: south-east
+        ),
+        preset_lr=(("RAdam", 0.01),),  # at 0.05 RAdam's first, unscaled steps throw it off the plot
+        v1_start=(-0.3, -0.8),
     )
 
 
@@ -229,7 +273,8 @@ def beale() -> Surface:
             "towards the corners, with the minimum at (3, 0.5) at the end of a narrow curved "
             "valley. Gradients differ in size by many orders between regions, which is where "
             "methods that normalise the step (RMSprop, Adam, Adadelta) behave very differently "
-            "from plain gradient descent."
+            "from plain gradient descent: it slides quickly down a slope, then crawls where the "
+            "valley is flat."
         ),
         formula=(r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
         value_fn=value,
@@ -239,6 +284,14 @@ def beale() -> Surface:
         saddles=(),
         default_start=(1.0, 1.5),
         log_scale=True,
+        default_runs=runs(
+            ("sgd", {"lr": 1e-3}),  # fast down the slope, then a crawl along the flat valley
+            ("sgd", {"lr": 1e-3, "momentum": 0.9}),  # swings wide, keeps its speed in the valley
+            ("rmsprop", {"lr": 0.01}),
+            ("adam", {"lr": 0.05}),  # normalised steps: the same pace on the slope and in the valley
+            ("adadelta", {}),  # normalised too, but its steps grow slowly from almost nothing
+        ),
+        preset_lr=(("RAdam", 0.01),),  # RAdam's first steps are plain SGD steps: 0.05 diverges
     )
 
 
@@ -273,7 +326,18 @@ def rastrigin() -> Surface:
         domain=((-5.12, 5.12), (-5.12, 5.12)),
         minima=(Point(0.0, 0.0, 0.0),),
         saddles=(),
-        default_start=(-4.2, 3.8),
+        # Just inside the dimple at (-4, 3), near the ridges: a run that starts rolling can hop.
+        default_start=(-4.45, 3.45),
+        default_runs=runs(
+            ("sgd", {"lr": 1e-3}),  # stops in the nearest dimple
+            ("sgd", {"lr": 1e-3, "momentum": 0.9}),  # too little momentum: the same dimple
+            ("sgd", {"lr": 1e-3, "momentum": 0.95}),  # hops two dimples
+            ("sgd", {"lr": 1e-3, "momentum": 0.98}),  # rolls to the dimple next to the global one
+            # Steps as long as the lattice spacing hop the ridges too; Adamax's steps shrink after
+            # the large gradients, so it settles (Adam at lr 1 keeps hopping, off the plot at 1.05).
+            ("adamax", {"lr": 1.0}),
+        ),
+        v1_start=(-4.2, 3.8),
     )
 
 
@@ -297,8 +361,9 @@ def booth() -> Surface:
         description=(
             "A quadratic bowl whose valley runs diagonally (curvatures 2 and 18, condition "
             "number 9) with its minimum at (1, 3). The valley is not aligned with the axes, so "
-            "per-coordinate rescaling (Adagrad, RMSprop, Adam) cannot straighten it out, while "
-            "momentum still helps."
+            "per-coordinate rescaling (Adagrad, RMSprop, Adam) cannot straighten it out: their "
+            "first steps go diagonally, up the steep direction, and their paths curve round. "
+            "Momentum still helps."
         ),
         formula=r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
         value_fn=value,
@@ -306,8 +371,21 @@ def booth() -> Surface:
         domain=((-10.0, 10.0), (-10.0, 10.0)),
         minima=(Point(1.0, 3.0, 0.0),),
         saddles=(),
-        default_start=(-8.0, -6.0),
+        # Off both axes of the valley (the old start, (-8, -6), lay on its steep axis, so every
+        # run went straight).
+        default_start=(-7.0, 5.0),
         log_scale=True,
+        # Curvatures 2 and 18: 2/18 = 0.11. After 200 steps SGD at lr 0.005 is still crawling.
+        default_runs=runs(
+            ("sgd", {"lr": 0.1}),  # just below 2/18: zig-zags across the diagonal valley
+            ("sgd", {"lr": 0.005}),  # stable, and a crawl along the floor
+            ("sgd", {"lr": 0.005, "momentum": 0.9}),  # the same learning rate, ten times the speed
+            ("adam", {"lr": 0.5}),  # first steps diagonal, up the steep direction; a curved path
+            ("rmsprop", {"lr": 0.1}),
+        ),
+        default_steps=200,
+        preset_lr=(("Adadelta", 10.0),),  # at lr 1 Adadelta moves one unit in 200 steps, on a 20-wide plot
+        v1_start=(-8.0, -6.0),
     )
 
 
@@ -346,7 +424,16 @@ def six_hump_camel() -> Surface:
             Point(1.607104752920197, 0.5686514548841314, 2.1042503103112584),
         ),
         saddles=(),
-        default_start=(-1.9, 1.0),
+        # Next to the shallow local minimum at (-1.61, -0.57): five runs, five different minima.
+        default_start=(-2.0, -0.6),
+        default_runs=runs(
+            ("sgd", {"lr": 0.05}),  # settles in the shallow minimum next to the start
+            ("sgd", {"lr": 0.1}),  # twice the learning rate: over the ridge to a global minimum
+            ("sgd", {"lr": 0.03, "momentum": 0.9}),  # carried right across, to the far local minimum
+            ("adagrad", {"lr": 0.5}),  # north-west local minimum
+            ("adam", {"lr": 0.3}),  # the other global minimum
+        ),
+        v1_start=(-1.9, 1.0),
     )
 
 
@@ -394,6 +481,13 @@ def styblinski_tang() -> Surface:
             Point(hi, top, g_hi + g_top),
         ),
         default_start=(4.5, 4.2),
+        default_runs=runs(
+            ("sgd", {"lr": 0.01}),  # settles in the nearest, shallowest minimum
+            ("sgd", {"lr": 1e-3, "momentum": 0.9}),  # too little momentum: the same minimum
+            ("sgd", {"lr": 1e-3, "momentum": 0.95}),  # carried across one ridge
+            ("sgd", {"lr": 0.01, "momentum": 0.9}),  # carried across both, to the global minimum
+            ("adam", {"lr": 0.1}),  # normalised steps do not carry it across
+        ),
     )
 
 
@@ -428,8 +522,8 @@ def goldstein_price() -> Surface:
             "Values range from 3 at the global minimum (0, −1) to about a million at the "
             "corners, with three local minima (f = 30, 84 and 840) on the way. The gradient is "
             "huge away from the minimum, so a learning rate that is safe near the minimum is "
-            "far too large elsewhere: a test of how an optimizer copes with badly scaled "
-            "gradients."
+            "far too large elsewhere, and one small enough for the steep slopes is slow near the "
+            "minimum: a test of how an optimizer copes with badly scaled gradients."
         ),
         formula=(
             r"f = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
@@ -445,6 +539,19 @@ def goldstein_price() -> Surface:
             Point(1.2, 0.8, 840.0),
         ),
         saddles=(),
-        default_start=(-1.5, 1.5),
+        # f ≈ 3,000. The old start, (-1.5, 1.5), sat where f ≈ 350,000: from there SGD diverges at
+        # every learning rate the app offers (1e-5 and up).
+        default_start=(-1.5, 0.5),
         log_scale=True,
+        default_runs=runs(
+            ("sgd", {"lr": 1e-5}),  # small enough for the steep start, and slow near the minimum
+            ("sgd", {"lr": 1e-4}),  # a first step of a fifth of the plot, then fast near the minimum
+            ("sgd", {"lr": 1e-5, "momentum": 0.9}),  # carried past f = 30 to the global minimum
+            ("rmsprop", {"lr": 0.01}),  # normalised steps, stops at f = 30
+            ("adam", {"lr": 0.1}),  # normalised steps, on to the global minimum
+        ),
+        # Gradients of 10^4 near the start: the SGD presets' 1e-3 diverges, and so do RAdam's first
+        # (plain SGD) steps from about 2.5e-4 up.
+        preset_lr=(("SGD", 1e-5), ("SGD with momentum", 1e-5), ("Nesterov", 1e-5), ("RAdam", 1e-4)),
+        v1_start=(-1.5, 1.5),
     )
