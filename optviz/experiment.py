@@ -30,7 +30,8 @@ import surfaces
 from optviz.optimizers import OPTIMIZERS, Optimizer
 from optviz.specs import Problem, Spec, Value, number_text, read_number
 
-VERSION = "1"
+VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
+VERSIONS = ("1", VERSION)
 MAX_RUNS = 10
 MAX_QUERY_VALUE = 2000  # a longer value is junk, not an experiment
 SPEEDS = {"slow": 10, "normal": 100, "fast": 500}  # steps per second when the race plays
@@ -155,16 +156,21 @@ class Experiment:
         *,
         surface_params: Mapping[str, float] | None = None,
         start: tuple[float, float] | None = None,
-        runs: Iterable[Run] = (),
+        runs: Iterable[Run] | None = None,
         **settings: Any,
     ) -> Experiment:
         """Validate and normalise; accepts exactly what a link can hold.
 
         ``settings`` are the rows of :data:`SETTINGS` by name (``steps``, ``tolerance``,
-        ``speed``). Raises KeyError for an unknown surface, TypeError for an unknown setting
-        and ValueError for a value outside what the app offers.
+        ``speed``). What is not given is the surface's default page: its start, its runs
+        (``runs=()`` for none) and its number of steps. Raises KeyError for an unknown
+        surface, TypeError for an unknown setting and ValueError for a value outside what
+        the app offers.
         """
         surf = surfaces.get(surface, **(surface_params or {}))
+        if runs is None:
+            runs = default_runs(surf)
+        settings.setdefault(STEPS.name, surf.default_steps)
         kept = tuple((p.name, surf.params[p.name]) for p in surf.param_specs if surf.params[p.name] != p.default)
         unknown = sorted(set(settings) - {spec.name for spec in SETTINGS})
         if unknown:
@@ -179,6 +185,19 @@ class Experiment:
 
     def build_surface(self) -> surfaces.Surface:
         return surfaces.get(self.surface, **dict(self.surface_params))
+
+    def defaults(self, version: str = VERSION) -> Experiment:
+        """What a link of ``version`` that names only this surface opens: its default page.
+
+        Version 1 opened every surface on the eight classic runs, 500 steps and the start
+        version 1 had; version 2 opens the surface's own default page.
+        """
+        surf = self.build_surface()
+        if version == "1":
+            return Experiment(self.surface, self.surface_params, surf.v1_start or surf.default_start, DEFAULT_RUNS)
+        return Experiment(
+            self.surface, self.surface_params, surf.default_start, default_runs(surf), steps=surf.default_steps
+        )
 
     def setting(self, spec: Spec) -> Value:
         return getattr(self, spec.name)
@@ -238,6 +257,12 @@ def _check_start(start: object, surf: surfaces.Surface) -> tuple[float, float]:
     return float(x_spec.check(start[0], app=True)), float(y_spec.check(start[1], app=True))
 
 
+def default_runs(surf: surfaces.Surface) -> tuple[Run, ...]:
+    """The runs a surface's default page races (its description says what they show)."""
+    return tuple(Run.make(optimizer, **dict(hyperparameters)) for optimizer, hyperparameters in surf.default_runs)
+
+
+# The eight classic runs: Rosenbrock's default page, and every surface's in links of version 1.
 DEFAULT_RUNS: tuple[Run, ...] = (
     Run.make("sgd", lr=1e-3),
     Run.make("sgd", lr=1e-3, momentum=0.9),
@@ -250,7 +275,8 @@ DEFAULT_RUNS: tuple[Run, ...] = (
 )
 DEFAULT = Experiment(runs=DEFAULT_RUNS)
 
-# The classic optimizers offered as presets: label -> run with a sensible learning rate.
+# The classic optimizers offered as presets: label -> run with a sensible learning rate (a
+# surface may set another where this one would diverge or barely move: see presets()).
 PRESETS: dict[str, Run] = {
     "SGD": Run.make("sgd", lr=1e-3),
     "SGD with momentum": Run.make("sgd", lr=1e-3, momentum=0.9),
@@ -276,19 +302,19 @@ def _items_text(items: Iterable[tuple[str, str]]) -> str:
 def to_query(experiment: Experiment) -> dict[str, str | list[str]]:
     """The link form of ``experiment``: a mapping for ``st.query_params.from_dict``."""
     query: dict[str, str | list[str]] = {"v": VERSION}
-    surf = experiment.build_surface()
+    base = experiment.defaults()
     if experiment.surface != DEFAULT.surface or experiment.surface_params:
         text = experiment.surface
         if experiment.surface_params:
             text += ":" + _items_text((k, number_text(v)) for k, v in experiment.surface_params)
         query["surface"] = text
-    if experiment.start != surf.default_start:
+    if experiment.start != base.start:
         query["start"] = ",".join(number_text(c) for c in experiment.start)
     for spec in SETTINGS:
         value = experiment.setting(spec)
-        if value != spec.default:
+        if value != base.setting(spec):
             query[spec.link_key] = spec.text(value)
-    if experiment.runs != DEFAULT_RUNS:
+    if experiment.runs != base.runs:
         query["run"] = [run_text(run) for run in experiment.runs] or ["none"]
     return query
 
@@ -325,15 +351,19 @@ def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Proble
     problems: list[Problem] = []
     values = {str(key): _as_list(value) for key, value in query.items()}
 
-    version = _last(values, "v")
-    if version is not None and version != VERSION:
+    version = _last(values, "v") or "1"  # a link without a version is from version 1
+    if version not in VERSIONS:
         problems.append(Problem.of("version", value=version, version=VERSION))
+        version = VERSION
 
     surface_name, surface_params = _read_surface(_last(values, "surface"), problems)
-    surf = surfaces.get(surface_name, **dict(surface_params))
-    start = _read_start(_last(values, "start"), surf, problems)
-    settings = {spec.name: _read_setting(spec, _last(values, spec.link_key), problems) for spec in SETTINGS}
-    runs = _read_runs(values.get("run"), problems)
+    base = Experiment(surface_name, surface_params).defaults(version)
+    surf = base.build_surface()
+    start = _read_start(_last(values, "start"), surf, base.start, problems)
+    settings = {
+        spec.name: _read_setting(spec, _last(values, spec.link_key), base.setting(spec), problems) for spec in SETTINGS
+    }
+    runs = _read_runs(values.get("run"), base.runs, problems)
     problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
     experiment = Experiment(surface_name, surface_params, start, runs, **settings)
     return experiment, problems
@@ -348,16 +378,16 @@ def _last(values: Mapping[str, list[str]], key: str) -> str | None:
     return found[-1] if found else None
 
 
-def _read_setting(spec: Spec, text: str | None, problems: list[Problem]) -> Value:
+def _read_setting(spec: Spec, text: str | None, default: Value, problems: list[Problem]) -> Value:
     if text is None or not text.strip():  # an empty value is no value: ?speed= means the default
-        return spec.default
+        return default
     if len(text) > MAX_QUERY_VALUE:
         problems.append(Problem.of("too_long", part=spec.link_key))
-        return spec.default
+        return default
     value, problem = spec.read(text)
     if problem is not None:
         problems.append(problem)
-    return spec.default if value is None else value
+    return default if value is None else value
 
 
 def _split(text: str, pairs: Iterable[str] = ()) -> tuple[str, list[tuple[str, str]], list[str]]:
@@ -455,14 +485,16 @@ def _read_surface(text: str | None, problems: list[Problem]) -> tuple[str, Pairs
     return name, tuple((p.name, chosen[p.name]) for p in specs if p.name in chosen and chosen[p.name] != p.default)
 
 
-def _read_start(text: str | None, surf: surfaces.Surface, problems: list[Problem]) -> tuple[float, float]:
+def _read_start(
+    text: str | None, surf: surfaces.Surface, default: tuple[float, float], problems: list[Problem]
+) -> tuple[float, float]:
     if text is None:
-        return surf.default_start
+        return default
     parts = text.split(",")
     coords = [read_number(p) for p in parts] if len(parts) == 2 and len(text) < 100 else [None]
     if None in coords:
         problems.append(Problem.of("bad_start", value=text))
-        return surf.default_start
+        return default
     (x0, x1), (y0, y1) = surf.domain
     x, y = coords
     clamped = (float(min(max(x, x0), x1)), float(min(max(y, y0), y1)))
@@ -474,9 +506,9 @@ def _read_start(text: str | None, surf: surfaces.Surface, problems: list[Problem
     return clamped
 
 
-def _read_runs(texts: list[str] | None, problems: list[Problem]) -> tuple[Run, ...]:
+def _read_runs(texts: list[str] | None, default: tuple[Run, ...], problems: list[Problem]) -> tuple[Run, ...]:
     if texts is None:
-        return DEFAULT_RUNS
+        return default
     if texts == ["none"]:
         return ()
     if len(texts) > MAX_RUNS:
@@ -485,7 +517,7 @@ def _read_runs(texts: list[str] | None, problems: list[Problem]) -> tuple[Run, .
     runs = [run for run in (_read_run(text, problems) for text in texts) if run is not None]
     if not runs:
         problems.append(Problem.of("no_runs"))
-        return DEFAULT_RUNS
+        return default
     return normalise_slots(runs)
 
 
@@ -508,3 +540,13 @@ def _read_run(text: str, problems: list[Problem]) -> Run | None:
     repaired, repairs = spec.repair(chosen)
     problems.extend(repairs)
     return Run.make(name, name=label, slot=None if colour is None else colour - 1, **repaired)
+
+
+def presets(surf: surfaces.Surface) -> dict[str, Run]:
+    """The presets for ``surf``: the general ones, with the surface's own learning rates."""
+    return {
+        label: Run.make(
+            run.optimizer, **{**dict(run.hyperparameters), "lr": surf.learning_rate(label, run.values()["lr"])}
+        )
+        for label, run in PRESETS.items()
+    }

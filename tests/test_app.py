@@ -15,6 +15,7 @@ import optviz
 import surfaces
 import ui.views
 from optviz import OPTIMIZERS
+from optviz.experiment import Experiment
 
 TIMEOUT = 60
 
@@ -67,11 +68,11 @@ def test_default_page_shows_the_race_with_every_step():
         assert x.shape == y.shape == loss.shape == (501,)  # a vertex at every step
     assert len({run["colour"] for run in data["runs"]}) == 8
     assert len({run["symbol"] for run in data["runs"]}) == 8
-    assert at.query_params == {"v": "1"}
+    assert at.query_params == {"v": "2"}
     assert [v["kind"] for v in views(at)] == ["race", "figure", "figure"]
     assert not at.get("plotly_chart")  # one copy of plotly.js: the app's own
     assert "Share this view" in [h.value for h in at.subheader]
-    assert at.code[0].value.endswith("/?v=1")
+    assert at.code[0].value.endswith("/?v=2")
     assert len(at.latex) >= 6  # one update rule per optimizer in use
 
 
@@ -295,7 +296,7 @@ def test_an_unexpected_error_shows_a_short_message_and_no_traceback(where, monke
     assert not at.exception
     assert len(at.error) == 1
     assert at.error[0].value.startswith("Something went wrong while drawing this page")
-    assert any('href="?v=1"' in m.value and "default page" in m.value for m in at.markdown)
+    assert any('href="?v=2"' in m.value and "default page" in m.value for m in at.markdown)
     assert not at.get("bidi_component")  # what was drawn before the error is gone
     for text in page_texts(at):
         assert "Traceback" not in text
@@ -385,16 +386,27 @@ def test_the_page_follows_the_address_bar_back_and_forward():
     at = start()
     assert race(at)["steps"] == 500
     at.number_input(key="steps").set_value(150).run()
-    assert at.query_params == {"v": "1", "steps": "150"}
+    assert at.query_params == {"v": "2", "steps": "150"}
     at.query_params.clear()
     at.query_params["v"] = "1"  # Back: Streamlit reruns the script with the earlier query
     at.run()
     assert not at.exception
     assert at.number_input(key="steps").value == 500
-    assert at.query_params == {"v": "1"}  # the page did not write the later link back
+    assert at.query_params == {"v": "2"}  # the page did not write the later link back
     assert race(at)["steps"] == 500
     at.query_params["steps"] = "150"  # Forward
     at.run()
     assert at.number_input(key="steps").value == 150
     assert race(at)["steps"] == 150
     assert not at.warning
+
+
+def test_choosing_a_surface_opens_its_own_default_page():
+    at = start({"tol": "0.01", "speed": "slow"})
+    at.selectbox(key="surface").set_value("himmelblau").run()
+    assert not at.exception
+    page = Experiment.make("himmelblau")
+    data = race(at)
+    assert data["steps"] == page.steps
+    assert [run["label"] for run in data["runs"]] == page.labels()
+    assert at.query_params == {"v": "2", "surface": "himmelblau", "tol": "0.01", "speed": "slow"}

@@ -6,15 +6,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import surfaces
 from optviz import OPTIMIZERS
 from optviz.experiment import (
     DEFAULT,
+    DEFAULT_RUNS,
     MAX_RUNS,
+    PRESETS,
     SETTINGS,
     STEPS,
+    VERSION,
     Experiment,
     Run,
     parse,
+    presets,
     query_string,
     to_query,
 )
@@ -69,7 +74,7 @@ def test_no_text_at_all_makes_parsing_raise(query):
 
 
 def test_the_default_experiment_has_the_shortest_link():
-    assert to_query(DEFAULT) == {"v": "1"}
+    assert to_query(DEFAULT) == {"v": "2"}
     assert parse({}) == (DEFAULT, [])
     assert len(DEFAULT.runs) == 8
 
@@ -83,7 +88,7 @@ def test_a_link_is_human_readable():
         runs=[Run.make("sgd", lr=0.015, momentum=0.9), Run.make("adam", lr=0.05, betas=(0.8, 0.999))],
     )
     assert query_string(experiment) == (
-        "v=1&surface=valley:kappa=100&start=-2.5,1.5&steps=300&run=sgd:lr=0.015,momentum=0.9&run=adam:lr=0.05,beta1=0.8"
+        "v=2&surface=valley:kappa=100&start=-2.5,1.5&steps=300&run=sgd:lr=0.015,momentum=0.9&run=adam:lr=0.05,beta1=0.8"
     )
 
 
@@ -112,7 +117,7 @@ BAD_LINKS = [
     ({"run": "sgd:nesterov=true"}, "In run sgd: Nesterov momentum requires a momentum and zero dampening; turned"),
     ({"run": ["adam"] * 25}, "The link has 25 runs; kept the first 10."),
     ({"run": ["bogus", "junk:"]}, "No valid run in the link; showing the default runs."),
-    ({"v": "7"}, "Unknown link version '7'; read as version 1."),
+    ({"v": "7"}, "Unknown link version '7'; read as version 2."),
     ({"utm_source": "mail"}, "Ignored unknown link parameter 'utm_source'."),
     ({"surface": "x" * 5000}, "Ignored an over-long surface"),
 ]
@@ -232,3 +237,31 @@ def test_a_run_name_is_any_text_and_survives_its_link():
     experiment, problems = parse({"run": "adam:name=" + "y" * 60})
     assert experiment.runs[0].name == "y" * 40
     assert [p.code for p in problems] == ["too_long_text"]
+
+
+@pytest.mark.parametrize("name", surfaces.names())
+def test_a_surface_opens_on_its_own_default_page(name):
+    page = Experiment.make(name)
+    surf = surfaces.get(name)
+    assert page.start == surf.default_start
+    assert page.steps == surf.default_steps
+    assert page.runs == tuple(Run.make(optimizer, **dict(hp)) for optimizer, hp in surf.default_runs)
+    link = to_query(page)
+    assert link == ({"v": VERSION} if name == DEFAULT.surface else {"v": VERSION, "surface": name})
+    assert parse(link) == (page, [])
+
+
+def test_a_version_1_link_opens_what_it_opened_and_is_rewritten_as_version_2():
+    old, problems = parse({"v": "1", "surface": "booth"})
+    assert problems == []
+    assert old.runs == DEFAULT_RUNS  # version 1 raced the eight classic runs everywhere
+    assert (old.steps, old.start) == (500, (-8.0, -6.0))  # and started Booth where it did then
+    assert to_query(old)["v"] == VERSION
+    assert parse(to_query(old)) == (old, [])
+    assert parse({"surface": "booth"})[0] == old  # a link without a version is from version 1
+
+
+def test_presets_take_the_surfaces_own_learning_rates():
+    rosenbrock = surfaces.get("rosenbrock")
+    assert presets(rosenbrock)["RAdam"].values()["lr"] == rosenbrock.learning_rate("RAdam", 0.05) != 0.05
+    assert presets(surfaces.get("valley"))["RAdam"] == PRESETS["RAdam"]

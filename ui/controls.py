@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz.experiment import MAX_RUNS, NAME, PRESETS, SETTINGS, Experiment, Run
+from optviz.experiment import MAX_RUNS, NAME, PRESETS, SETTINGS, STEPS, Experiment, Run, presets
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Spec
@@ -80,10 +80,15 @@ def _entry(run_id: int) -> dict[str, Any]:
     return next(entry for entry in st.session_state["runs"] if entry["id"] == run_id)
 
 
+def _presets() -> dict[str, Run]:
+    """The presets with the current surface's learning rates."""
+    return presets(surfaces.get(st.session_state["surface"]))
+
+
 def _seed_new_optimizer(run_id: int) -> None:
     """A run switched optimizer: start from that optimizer's preset (a sensible learning rate)."""
     optimizer = st.session_state[f"r{run_id}_optimizer"]
-    preset = next((run for run in PRESETS.values() if run.optimizer == optimizer), Run(optimizer))
+    preset = next((run for run in _presets().values() if run.optimizer == optimizer), Run(optimizer))
     entry = _entry(run_id)
     entry["run"] = replace(preset, name=entry["run"].name)
     for key in [k for k in st.session_state if str(k).startswith(f"r{run_id}_{optimizer}_")]:
@@ -91,8 +96,11 @@ def _seed_new_optimizer(run_id: int) -> None:
 
 
 def _on_surface_change() -> None:
-    surf = surfaces.get(st.session_state["surface"])
-    st.session_state["start_x"], st.session_state["start_y"] = surf.default_start
+    """Another surface: its own default page (start, runs, steps), in the same page settings."""
+    state = st.session_state
+    page = Experiment.make(state["surface"])
+    kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
+    load(replace(page, **kept))
 
 
 # ------------------------------------------------------------------------------- the widgets
@@ -206,7 +214,7 @@ def run_controls() -> list[Run]:
     right.button(
         "Add",
         key="add_run",
-        on_click=lambda: _add_run(PRESETS[st.session_state["preset"]]),
+        on_click=lambda: _add_run(_presets()[st.session_state["preset"]]),
         disabled=len(st.session_state["runs"]) >= MAX_RUNS,
         help=f"Up to {MAX_RUNS} runs.",
         width="stretch",

@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from optviz.experiment import DEFAULT, query_string
+
 _LOG = logging.getLogger("optviz.app")
-DEFAULT_LINK = "?v=1"  # the default page; every link version stays readable
+DEFAULT_LINK = "?" + query_string(DEFAULT)  # the default page
 
 
 def guarded(page: Callable[[], None]) -> None:

@@ -23,7 +23,7 @@ def test_default_page_shows_the_race(page: Page, app_url: str, console_errors: l
 
 
 def test_a_click_sets_the_start_exactly_there_and_the_url_follows(page: Page, app_url: str, console_errors: list[str]):
-    page.goto(app_url + "/?v=1&run=adam:lr=0.05")
+    page.goto(app_url + "/?v=2&run=adam:lr=0.05")
     wait_for_app(page)
     x, y = (round(c) for c in page_point(page, 0.3, 1.7))  # a mouse clicks whole pixels
     expected = tuple(round(c, 4) for c in data_point(page, x, y))  # 1e-4 of the domain, far below a pixel
@@ -42,7 +42,7 @@ def test_a_click_sets_the_start_exactly_there_and_the_url_follows(page: Page, ap
 
 
 def test_the_share_link_restores_the_same_experiment(page: Page, app_url: str, console_errors: list[str]):
-    page.goto(app_url + "/?v=1&surface=valley:kappa=20,angle=30&run=sgd:lr=0.09&run=adam:lr=0.1")
+    page.goto(app_url + "/?v=2&surface=valley:kappa=20,angle=30&run=sgd:lr=0.09&run=adam:lr=0.1")
     wait_for_app(page)
     steps = page.get_by_role("spinbutton", name="Steps")
     steps.fill("150")
@@ -79,7 +79,7 @@ def test_a_bad_link_shows_the_warning_and_a_working_chart(page: Page, app_url: s
 def test_back_and_forward_keep_the_address_bar_and_the_page_in_agreement(
     page: Page, app_url: str, console_errors: list[str]
 ):
-    page.goto(app_url + "/?v=1")
+    page.goto(app_url + "/?v=2")
     wait_for_app(page)
     steps = page.get_by_role("spinbutton", name="Steps")
     expect(steps).to_have_value("500")
@@ -94,13 +94,13 @@ def test_back_and_forward_keep_the_address_bar_and_the_page_in_agreement(
     page.go_back()  # Streamlit reruns the script with the earlier query string
     expect(steps).to_have_value("500", timeout=30_000)
     wait_for_app(page)
-    assert unquote(page.url).endswith("/?v=1")  # the page did not write the later link back
+    assert unquote(page.url).endswith("/?v=2")  # the page did not write the later link back
     assert player(page)["runs"][0]["x"] == before
 
     page.go_forward()
     expect(steps).to_have_value("150", timeout=30_000)
     wait_for_app(page)
-    assert unquote(page.url).endswith("/?v=1&steps=150")
+    assert unquote(page.url).endswith("/?v=2&steps=150")
     assert player(page)["runs"][0]["x"] == after
 
 
@@ -108,7 +108,7 @@ def test_a_forced_error_shows_a_short_message_and_no_traceback(
     page: Page, failing_app: tuple[str, Path], console_errors: list[str]
 ):
     url, log = failing_app
-    page.goto(url + "/?v=1&steps=200")
+    page.goto(url + "/?v=2&steps=200")
     wait_for_app(page, race=False)
     alert = page.get_by_test_id("stAlert")
     expect(alert).to_have_count(1)
@@ -119,9 +119,9 @@ def test_a_forced_error_shows_a_short_message_and_no_traceback(
     expect(page.locator(PLAYER)).to_have_count(0)
     assert "injected fault" in log.read_text()  # the server logged what happened
     back = page.get_by_role("link", name="Start again from the default page")
-    expect(back).to_have_attribute("href", "?v=1")
+    expect(back).to_have_attribute("href", "?v=2")
     back.click()  # in the same tab, to the default page (which fails here too, the same way)
-    page.wait_for_url(lambda address: unquote(address).endswith("/?v=1"), timeout=30_000)
+    page.wait_for_url(lambda address: unquote(address).endswith("/?v=2"), timeout=30_000)
     wait_for_app(page, race=False)
     expect(page.get_by_test_id("stAlert")).to_contain_text("Something went wrong while drawing this page")
     assert len(page.context.pages) == 1
@@ -166,7 +166,7 @@ def grid_cells(page: Page) -> dict[str, list[str]]:
 def test_the_results_table_shows_huge_and_tiny_numbers_in_scientific_notation(
     page: Page, app_url: str, console_errors: list[str]
 ):
-    page.goto(app_url + "/?v=1&surface=saddle&run=sgd:lr=3&run=adagrad:lr=0.5&run=adam:lr=0.05")
+    page.goto(app_url + "/?v=2&surface=saddle&run=sgd:lr=3&run=adagrad:lr=0.5&run=adam:lr=0.05")
     wait_for_app(page)
     page.get_by_role("tab", name="Results").click()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
@@ -192,7 +192,7 @@ def test_text_from_a_link_is_shown_as_text(page: Page, app_url: str, console_err
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     query = "&".join(f"{quote(key, safe='')}=1" for key in hostile)
-    page.goto(f"{app_url}/?v=1&{query}")
+    page.goto(f"{app_url}/?v=2&{query}")
     wait_for_app(page)
     alert = page.get_by_test_id("stAlertContentWarning")
     text = alert.inner_text().replace("\u2060", "")  # the invisible joiners that stop automatic links

@@ -13,7 +13,7 @@ import optviz
 import surfaces
 from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app
 
-ZIGZAG = "/?v=1&surface=valley:kappa=10,angle=30&steps=500&run=sgd:lr=0.19&run=sgd:lr=0.05,momentum=0.9"
+ZIGZAG = "/?v=2&surface=valley:kappa=10,angle=30&steps=500&run=sgd:lr=0.19&run=sgd:lr=0.05,momentum=0.9"
 
 
 def close_to(colour: list[int], expected: str, tolerance: int = 40) -> bool:
@@ -29,7 +29,7 @@ def press(page: Page, key: str) -> None:
 def test_a_zigzag_is_drawn_with_every_vertex(page: Page, app_url: str, console_errors: list[str]):
     # SGD at lr 0.19 on the valley (kappa 10, 2/L = 0.2) reverses direction across the valley
     # at every step: a path resampled at any other step would miss its corners.
-    page.goto(app_url + ZIGZAG.split("&run=")[0] + "&run=sgd:lr=0.19")  # alone, so no other path covers it
+    page.goto(app_url + ZIGZAG.split("&run=", maxsplit=1)[0] + "&run=sgd:lr=0.19")  # alone, so no other path covers it
     wait_for_app(page)
     surf = surfaces.get("valley", kappa=10, angle=30)
     t = optviz.run("sgd", surf, start=surf.default_start, steps=500, lr=0.19)
@@ -81,7 +81,7 @@ def plot_shaded_fraction(page: Page) -> float:
 
 
 def test_play_advances_with_the_surface_visible_and_loops(page: Page, app_url: str, console_errors: list[str]):
-    page.goto(app_url + "/?v=1&speed=slow")
+    page.goto(app_url + "/?v=2&speed=slow")
     wait_for_app(page)
     press(page, "Home")
     before = plot_shaded_fraction(page)
@@ -103,7 +103,7 @@ def test_play_advances_with_the_surface_visible_and_loops(page: Page, app_url: s
 
 
 def test_play_in_full_screen_advances_the_paths(page: Page, app_url: str, console_errors: list[str]):
-    page.goto(app_url + "/?v=1&speed=fast")
+    page.goto(app_url + "/?v=2&speed=fast")
     wait_for_app(page)
     press(page, "Home")
     page.locator(PLAYER).get_by_role("button", name="Full screen").click()
@@ -125,7 +125,7 @@ def test_play_in_full_screen_advances_the_paths(page: Page, app_url: str, consol
 
 
 def test_removing_a_run_keeps_the_others_colours(page: Page, app_url: str, console_errors: list[str]):
-    page.goto(app_url + "/?v=1&run=sgd:lr=0.001&run=adam:lr=0.05&run=rmsprop")
+    page.goto(app_url + "/?v=2&run=sgd:lr=0.001&run=adam:lr=0.05&run=rmsprop")
     wait_for_app(page)
     before = [(run["label"], run["colour"]) for run in player(page)["runs"]]
     sidebar = page.get_by_test_id("stSidebar")
