@@ -51,7 +51,15 @@ TOLERANCE = Spec(
 SPEED = Spec(
     "speed", "normal", "How fast the animation plays.", kind="choice", choices=tuple(SPEEDS), title="Animation speed"
 )
-SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED)
+VIEW = Spec(
+    "view",
+    "loss",
+    "What to show beside the race.",
+    kind="choice",
+    choices=("loss", "3d", "results", "rules"),
+    title="View",
+)
+SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED, VIEW)
 
 # A run's own settings besides its optimizer's: a name of the person's choosing, and the colour
 # (and marker) it keeps for its whole life, 1 to MAX_RUNS in a link.
@@ -148,6 +156,7 @@ class Experiment:
     steps: int = STEPS.default
     tolerance: float = TOLERANCE.default  # "steps to tolerance" counts steps until f - f* <= tolerance
     speed: str = SPEED.default
+    view: str = VIEW.default
 
     @classmethod
     def make(
@@ -185,6 +194,11 @@ class Experiment:
 
     def build_surface(self) -> surfaces.Surface:
         return surfaces.get(self.surface, **dict(self.surface_params))
+
+    def physics(self) -> Experiment:
+        """What decides the trajectories, and nothing else: the key of the cached computation."""
+        runs = tuple(Run(run.optimizer, run.hyperparameters) for run in self.runs)
+        return Experiment(self.surface, self.surface_params, self.start, runs, steps=self.steps)
 
     def defaults(self, version: str = VERSION) -> Experiment:
         """What a link of ``version`` that names only this surface opens: its default page.

@@ -85,3 +85,6 @@ PLAYER = {
     "step_of": "step {step} of {steps}",
     "diverged_at": "diverged at step {step}",
 }
+
+# The views beside the race (optviz.experiment.VIEW's choices).
+VIEW_TITLES = {"loss": "Loss per step", "3d": "3-D view", "results": "Results", "rules": "Update rules"}

@@ -69,7 +69,7 @@ def test_default_page_shows_the_race_with_every_step():
     assert len({run["colour"] for run in data["runs"]}) == 8
     assert len({run["symbol"] for run in data["runs"]}) == 8
     assert at.query_params == {"v": "2"}
-    assert [v["kind"] for v in views(at)] == ["race", "figure", "figure"]
+    assert [v["kind"] for v in views(at)] == ["race", "figure"]  # the race, and the loss per step
     assert not at.get("plotly_chart")  # one copy of plotly.js: the app's own
     assert "Share this view" in [h.value for h in at.subheader]
     assert at.code[0].value.endswith("/?v=2")
@@ -345,8 +345,8 @@ def test_the_results_table_shows_losses_and_distances_in_scientific_notation():
 
 
 def test_each_distinct_update_rule_is_shown_with_its_symbols_defined():
-    at = start()
-    rules = at.tabs[3]
+    at = start({"view": "rules"})
+    rules = at
     sgd = OPTIMIZERS["sgd"]
     expected = [
         sgd.rule({**sgd.defaults(), "lr": 0.001}),
@@ -368,8 +368,8 @@ def test_each_distinct_update_rule_is_shown_with_its_symbols_defined():
 
 
 def test_runs_that_share_a_rule_are_listed_together_with_each_value():
-    at = start({"run": ["adam:lr=0.05", "sgd:lr=0.09", "adam:lr=0.1,beta1=0.8"]})
-    rules = at.tabs[3]
+    at = start({"run": ["adam:lr=0.05", "sgd:lr=0.09", "adam:lr=0.1,beta1=0.8"], "view": "rules"})
+    rules = at
     assert len(rules.latex) == 2
     text = unescaped("\n".join(m.value for m in rules.markdown))
     assert "Run 1 (Adam, lr 0.05); run 3 (Adam, lr 0.1, betas 0.8/0.999):" in text

@@ -15,19 +15,18 @@ from ui.controls import experiment_controls
 from ui.guard import guarded
 from ui.link import follow_link, seed_from_link, share_url, write_link
 from ui.text import plain, show_problems
-from ui.views import figure, race, results, update_rules
+from ui.views import race, show_view, view_picker
 
 __all__ = [
     "experiment_controls",
-    "figure",
     "follow_link",
     "guarded",
     "plain",
     "race",
-    "results",
     "seed_from_link",
     "share_url",
     "show_problems",
-    "update_rules",
+    "show_view",
+    "view_picker",
     "write_link",
 ]

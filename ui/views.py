@@ -18,10 +18,14 @@ from typing import Any
 import plotly
 import streamlit as st
 
+import surfaces
+from optviz import figures
 from optviz import race as race_data
-from optviz.experiment import SPEEDS, Experiment, Run
-from optviz.messages import PLAYER
+from optviz.engine import Trajectory
+from optviz.experiment import SPEEDS, VIEW, Experiment, Run
+from optviz.messages import PLAYER, VIEW_TITLES
 from optviz.optimizers import OPTIMIZERS
+from optviz.results import optimum, summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend
 from ui.text import plain
@@ -43,7 +47,7 @@ def ensure_plotly() -> None:
         partial.replace(target)  # atomic: a browser never reads half a file
 
 
-VIEW = st.components.v2.component(
+VIEW_COMPONENT = st.components.v2.component(
     "optviz_view",
     js=(race_data.ASSETS / "view.js").read_text(),
     css=(race_data.ASSETS / "view.css").read_text(),
@@ -54,23 +58,35 @@ VIEW = st.components.v2.component(
 # ------------------------------------------------------------------------------- the race
 
 
-def race(experiment: Experiment, view: dict[str, Any], *, scale: float = 1.0) -> None:
-    """The player: every step of every run, drawn in the browser."""
+def race(
+    experiment: Experiment,
+    surf: surfaces.Surface,
+    trajectories: list[Trajectory],
+    background: str,
+    *,
+    scale: float = 1.0,
+) -> None:
+    """The player: every step of every run, drawn in the browser.
+
+    A run's arrays are encoded and sent only when this browser does not have them yet.
+    """
     ensure_plotly()
     sent: set[str] = st.session_state.setdefault("_sent", set())
-    scene = view["scene"]
+    scene = race_data.scene(surf, background)
     runs = []
-    for label, slot, computed in zip(experiment.labels(), experiment.slots(), view["runs"], strict=True):
+    for run, label, slot, trajectory in zip(
+        experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True
+    ):
         item = {
-            "id": computed["id"],
+            "id": race_data.run_id(experiment, run),
             "label": label,
             "colour": race_data.colour(slot),
             "symbol": slot,
-            "diverged_at": computed["diverged_at"],
+            "diverged_at": trajectory.diverged_at,
         }
-        if computed["id"] not in sent:
-            item["arrays"] = computed["arrays"]
-            sent.add(computed["id"])
+        if item["id"] not in sent:
+            item["arrays"] = race_data.run_arrays(trajectory)
+            sent.add(item["id"])
         runs.append(item)
     if scene["id"] not in sent:
         sent.add(scene["id"])
@@ -80,7 +96,7 @@ def race(experiment: Experiment, view: dict[str, Any], *, scale: float = 1.0) ->
     data = {
         "kind": "race",
         "plotly_url": PLOTLY_URL,
-        "race": view["race_id"],
+        "race": race_data.race_id(experiment),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],
         "start": list(experiment.start),
@@ -89,7 +105,7 @@ def race(experiment: Experiment, view: dict[str, Any], *, scale: float = 1.0) ->
         "scale": scale,
         "text": PLAYER,
     }
-    VIEW(data=data, key=RACE_KEY, on_clicked_change=_on_click, on_missing_change=_on_missing)
+    VIEW_COMPONENT(data=data, key=RACE_KEY, on_clicked_change=_on_click, on_missing_change=_on_missing)
 
 
 def _on_click() -> None:
@@ -127,13 +143,39 @@ def _on_missing() -> None:
 def figure(fig: dict[str, Any], key: str) -> None:
     """A Plotly figure drawn by the page's own plotly.js, in the page's theme."""
     ensure_plotly()
-    VIEW(data={"kind": "figure", "plotly_url": PLOTLY_URL, "figure": fig}, key=key)
+    VIEW_COMPONENT(data={"kind": "figure", "plotly_url": PLOTLY_URL, "figure": fig}, key=key)
 
 
-# ------------------------------------------------------------------------------ the results
+# ------------------------------------------------------------------------------ the views
 
 
-def results(rows: list[Any]) -> None:
+def view_picker() -> str:
+    """Which view shows beside the race: one at a time, so the page draws only what is seen."""
+    return st.segmented_control(
+        VIEW.display_name,
+        VIEW.choices,
+        key=VIEW.link_key,
+        required=True,
+        format_func=VIEW_TITLES.get,
+        label_visibility="collapsed",
+    )
+
+
+def show_view(view: str, experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    VIEWS[view](experiment, surf, trajectories)
+
+
+def _loss(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    figure(figures.loss_figure(experiment, surf, trajectories), key="loss")
+
+
+def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    figure(figures.surface_3d_figure(experiment, surf, trajectories), key="surface3d")
+
+
+def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    st.caption(f"f* = {optimum(surf):.6g}; tolerance {experiment.tolerance:g} on f − f*.")
+    rows = summarise(experiment, surf, trajectories)
     st.dataframe(results_table(rows), column_config=RESULTS_COLUMNS, hide_index=True, key="results")
 
 
@@ -190,7 +232,7 @@ RESULTS_COLUMNS = {
 # ---------------------------------------------------------------------------- the update rules
 
 
-def update_rules(experiment: Experiment) -> None:
+def update_rules(experiment: Experiment, *_: object) -> None:
     """Each distinct update rule in use, which runs use it, and what each of its symbols means.
 
     Runs of one optimizer can follow different rules (SGD, SGD with momentum, Nesterov): the
@@ -233,3 +275,7 @@ def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]]
         else:
             lines.append(f"- ${symbol.latex}$ — {symbol.meaning}")
     return "\n".join(lines)
+
+
+# One row per view: what the view picker offers and what each one shows.
+VIEWS = {"loss": _loss, "3d": _surface3d, "results": _results, "rules": update_rules}

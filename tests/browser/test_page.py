@@ -166,7 +166,7 @@ def grid_cells(page: Page) -> dict[str, list[str]]:
 def test_the_results_table_shows_huge_and_tiny_numbers_in_scientific_notation(
     page: Page, app_url: str, console_errors: list[str]
 ):
-    page.goto(app_url + "/?v=2&surface=saddle&run=sgd:lr=3&run=adagrad:lr=0.5&run=adam:lr=0.05")
+    page.goto(app_url + "/?v=2&surface=saddle&steps=500&run=sgd:lr=3&run=adagrad:lr=0.5&run=adam:lr=0.05")
     wait_for_app(page)
     page.get_by_role("tab", name="Results").click()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
