@@ -106,93 +106,560 @@ def _name(label: str, trajectory: Trajectory) -> str:
 # ------------------------------------------------------------------------------ other figures
 
 
-def loss_figure(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> Figure:
-    """f − f* per step on a log scale, every run, divergence marked."""
+# Both figures are drawn by a component that applies the page's theme (font colour, transparent
+# backgrounds): they set no background or font colour, and draw grid lines in greys that read
+# on white and on a dark page alike.
+GRID_GREY = "rgba(128, 128, 128, 0.28)"
+AXIS_GREY = "rgba(128, 128, 128, 0.55)"
+LOSS_HEIGHT = 480
+SURFACE_HEIGHT = 540
+LOSS_FLOOR = 1e-16  # the lowest f − f* on the loss axis, relative to the highest
+
+
+def loss_figure(
+    experiment: Experiment,
+    surf: surfaces.Surface,
+    trajectories: list[Trajectory],
+    colours: list[str] | None = None,
+) -> Figure:
+    """f − f* at every step of every run, on a log scale.
+
+    The y axis is scaled to the runs that did not diverge (every one of their steps fits). A
+    diverged run is drawn until it leaves that range, where its line meets the top edge, and
+    "diverged at step k" is marked there in its colour.
+    """
+    colours = _run_colours(trajectories, colours)
     f_star = optimum(surf)
-    drawn = path_steps(experiment.steps, 2000)
-    data = []
+    gaps = [np.asarray(t.losses, dtype=np.float64) - f_star for t in trajectories]
+    bottom, top = _loss_bounds(gaps, trajectories)
+    low, high = _log_range(bottom, top)
+    as_array = typed_array if bottom >= 1e-37 and top <= FLOAT32_LIMIT else _typed_array64
+    data: list[dict[str, Any]] = []
+    marks: list[tuple[float, int, Trajectory, str, str]] = []
     for i, (r, t) in enumerate(zip(experiment.runs, trajectories, strict=True)):
-        steps = drawn if t.diverged_at is None else drawn[drawn < t.diverged_at]
-        gap = np.maximum(t.losses[steps] - f_star, 1e-16)
+        name = _run_name(r.label(), t)
+        steps, values, left_at = _drawn_loss(gaps[i], t.diverged_at, bottom, 10.0**high)
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": steps.astype(float).tolist(),
-                "y": typed_array(gap),
-                "name": _name(r.label(), t),
-                "line": {"color": colour(i), "width": 2},
-                "hovertemplate": "step %{x}<br>f − f* = %{y:.3e}<extra>%{fullData.name}</extra>",
+                "x": as_array(steps),
+                "y": as_array(values),
+                "name": name,
+                "legendgroup": f"run {i}",
+                "line": {"color": colours[i], "width": 2},
+                "hovertemplate": "step %{x:.0f}<br>f − f* = %{y:.3e}<extra>%{fullData.name}</extra>",
             }
         )
         if t.diverged_at is not None:
-            k = t.diverged_at
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers+text",
-                    "x": [k - 1],
-                    "y": [max(float(t.losses[k - 1] - f_star), 1e-16)],
-                    "text": [f"diverged at {k}"],
-                    "textposition": "top center",
-                    "marker": {"symbol": "x", "size": 12, "color": colour(i)},
-                    "showlegend": False,
-                    "hovertemplate": f"diverged at step {k}<extra></extra>",
-                }
-            )
+            marks.append((left_at, i, t, name, colours[i]))
+    data += _divergence_marks(marks, experiment.steps, low, high)
     layout = {
-        "xaxis": {"title": {"text": "step"}, "range": [0, experiment.steps]},
-        "yaxis": {"title": {"text": "f(θ) − f*"}, "type": "log", "exponentformat": "power"},
-        "height": 460,
-        "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
-        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {
+            "title": {"text": "step"},
+            "range": [0, experiment.steps],
+            "gridcolor": GRID_GREY,
+            "zeroline": False,
+            "linecolor": AXIS_GREY,
+        },
+        "yaxis": {
+            "title": {"text": "f − f*"},
+            "type": "log",
+            "range": [low, high],
+            "exponentformat": "power",
+            "gridcolor": GRID_GREY,
+            "linecolor": AXIS_GREY,
+        },
+        "height": LOSS_HEIGHT,
+        "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.14, "yanchor": "top"},
+        "hovermode": "closest",
+        "uirevision": _ui_revision(experiment),
     }
     return {"data": data, "layout": layout}
 
 
+def _run_colours(trajectories: list[Trajectory], colours: list[str] | None) -> list[str]:
+    if colours is None:
+        return [colour(i) for i in range(len(trajectories))]
+    if len(colours) != len(trajectories):
+        msg = f"expected {len(trajectories)} colours, one per run, got {len(colours)}"
+        raise ValueError(msg)
+    return list(colours)
+
+
+def _run_name(label: str, trajectory: Trajectory) -> str:
+    if trajectory.diverged_at is None:
+        return label
+    return f"{label} — diverged at step {trajectory.diverged_at}"
+
+
+def _ui_revision(experiment: Experiment) -> str:
+    """Same surface, same revision: Plotly then keeps the user's zoom and camera on a rerun."""
+    return f"{experiment.surface}{experiment.surface_params}"
+
+
+def _typed_array64(values: np.ndarray) -> dict[str, str]:
+    """A float64 typed array, for values beyond float32's range."""
+    data = np.ascontiguousarray(values, dtype="<f8")
+    return {"dtype": "f8", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def _loss_bounds(gaps: list[np.ndarray], trajectories: list[Trajectory]) -> tuple[float, float]:
+    """The lowest and highest f − f* the loss axis must show.
+
+    Every step of every run that did not diverge; if every run diverged, what they went
+    through before rising a thousand times above where they started. Values at or below zero
+    (a run that reached the minimum exactly) are shown at the floor: the smallest positive
+    value, but no lower than LOSS_FLOOR times the highest.
+    """
+    if not gaps:
+        return LOSS_FLOOR, 1.0
+    kept = [g for g, t in zip(gaps, trajectories, strict=True) if t.diverged_at is None]
+    if not kept:
+        start = max(float(g[0]) for g in gaps)
+        before = [g[: t.diverged_at] for g, t in zip(gaps, trajectories, strict=True)]
+        kept = [g[g <= 1e3 * max(start, 0.0)] for g in before]
+    values = np.concatenate([g[np.isfinite(g)] for g in kept])
+    positive = values[values > 0]
+    if positive.size == 0:  # every run sits exactly on the minimum
+        return LOSS_FLOOR, 1.0
+    top = float(positive.max())
+    return max(float(positive.min()), LOSS_FLOOR * top), top
+
+
+def _log_range(bottom: float, top: float) -> tuple[float, float]:
+    """The log10 axis range around [bottom, top], with a margin of 4 % (at least a tenth of a decade)."""
+    low, high = np.log10(bottom), np.log10(top)
+    margin = max(0.04 * (high - low), 0.1)
+    return float(low - margin), float(high + margin)
+
+
+def _drawn_loss(
+    gap: np.ndarray, diverged_at: int | None, bottom: float, edge: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The steps and values drawn for one run, and where a diverged run's line ends.
+
+    A run that did not diverge is drawn at every step. A diverged run is drawn up to the
+    step before it first rises above ``edge`` (the top of the axis) and then to the point
+    where its line, interpolated in log scale, meets the edge; if it never rose above the
+    edge it is drawn up to its last finite step and ends at its divergence step.
+    """
+    values = np.maximum(np.where(np.isfinite(gap), gap, np.inf), bottom)
+    if diverged_at is None:
+        return np.arange(values.size, dtype=np.float64), values, float(values.size - 1)
+    above = np.flatnonzero(values[:diverged_at] > edge)
+    if above.size == 0:
+        return np.arange(diverged_at, dtype=np.float64), values[:diverged_at], float(diverged_at)
+    out = int(above[0])
+    steps = np.arange(out, dtype=np.float64)
+    if out == 0:  # the start itself lies above the edge: nothing to draw
+        return steps, values[:0], 0.0
+    before, after = np.log10(values[out - 1]), np.log10(min(values[out], 1e308))
+    crossing = out - 1 + (np.log10(edge) - before) / (after - before) if after > before else float(out)
+    return np.append(steps, crossing), np.append(values[:out], edge), float(crossing)
+
+
+def _divergence_marks(
+    marks: list[tuple[float, int, Trajectory, str, str]], steps: int, low: float, high: float
+) -> list[dict[str, Any]]:
+    """An x at the top edge where each diverged run leaves the plot, with "diverged at step k".
+
+    Marks closer than a fifth of the width to an earlier one are moved down a row, so that
+    their texts do not overlap.
+    """
+    traces: list[dict[str, Any]] = []
+    rows: list[list[float]] = []
+    row_height = 0.075 * (high - low)
+    for x, i, t, name, colour_ in sorted(marks, key=lambda mark: mark[0]):
+        row = next((j for j, xs in enumerate(rows) if all(abs(x - other) > 0.2 * steps for other in xs)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append(x)
+        if x > 0.75 * steps:
+            position = "bottom left"
+        elif x < 0.15 * steps:
+            position = "bottom right"
+        else:
+            position = "bottom center"
+        text = f"diverged at step {t.diverged_at}"
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "x": [x],
+                "y": [10.0 ** (high - 0.02 * (high - low) - row * row_height)],
+                "text": [text],
+                "textposition": position,
+                "textfont": {"color": colour_, "size": 12},
+                "marker": {"symbol": "x", "size": 11, "color": colour_},
+                "cliponaxis": False,
+                "name": name,
+                "legendgroup": f"run {i}",
+                "showlegend": False,
+                "hovertemplate": f"{text}<extra>%{{fullData.name}}</extra>",
+            }
+        )
+    return traces
+
+
+# ------------------------------------------------------------------------------ the 3-D view
+
+SURFACE_GRID = 90
+# The height is f itself unless the surface spans orders of magnitude: unless the range of f
+# over the domain is more than LOG_HEIGHT_RATIO times the median of f − min f (see
+# _spread_ratio). On the registered surfaces that ratio is 2 to 12 for the valley (any
+# condition number up to 1000, any angle), the saddle, Himmelblau, Rastrigin, Booth, the
+# six-hump camel and Styblinski-Tang, 17 for Rosenbrock (any b), and 150 to 460 for
+# Goldstein-Price and Beale.
+LOG_HEIGHT_RATIO = 50.0
+DELTA_FRACTION = 0.01  # δ in log10(f − f* + δ), as a fraction of the median of f − f*
+LIFT = 0.015  # paths float this fraction of the height range above the surface
+PATH_WIDTH = 7
+SURFACE_OPACITY = 0.88
+LIGHTING = {"ambient": 0.7, "diffuse": 0.6, "specular": 0.05, "roughness": 0.9, "fresnel": 0.1}
+LIGHT_POSITION = {"x": 0, "y": -50000, "z": 100000}  # above, a little to the south: slopes facing the viewer are lit
+SURFACE_SCALE = [[0.0, "rgb(248, 249, 252)"], [1.0, "rgb(140, 144, 152)"]]  # light = low, as the race
+CAMERA_ELEVATION = 40.0  # degrees above the plane, looking north from the south
+CAMERA_DISTANCE = 1.7
+PATH_TOLERANCE = 1 / 2000  # of the domain's larger side: far below a pixel, even zoomed in
+MAX_PIECES = 64  # a long segment is drawn in at most this many pieces, to follow the surface
+
+
 def surface_3d_figure(
-    experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory], n: int = 90
+    experiment: Experiment,
+    surf: surfaces.Surface,
+    trajectories: list[Trajectory],
+    colours: list[str] | None = None,
+    n: int = SURFACE_GRID,
 ) -> Figure:
-    """The surface in 3-D (shaded as in the main figure) with the trajectories on it."""
-    x, y, z = grid(surf, n)
-    shaded = shade(surf, z, z)
-    drawn = path_steps(experiment.steps)
+    """The surface in 3-D, oriented like the map, with every run's path on top of it.
+
+    Height is f, or log10(f − f* + δ) when the surface spans orders of magnitude (see
+    _heights). Paths are lifted a little above the drawn surface and cut at the domain's edge;
+    the start and each run's end are marked, a diverged run's end with a cross.
+    """
+    colours = _run_colours(trajectories, colours)
+    relief = _Relief(surf, n)
+    tolerance = PATH_TOLERANCE * max(hi - lo for lo, hi in surf.domain)
+    x, y, z, heights = relief.x, relief.y, relief.z, relief.heights
+    z_low, z_high = relief.low, relief.high
     data: list[dict[str, Any]] = [
         {
             "type": "surface",
             "x": typed_array(x),
             "y": typed_array(y),
-            "z": {**typed_array(shaded), "shape": f"{n}, {n}"},
-            "colorscale": "Greys",
-            "reversescale": True,
+            "z": {**typed_array(z), "shape": f"{n}, {n}"},
+            "name": surf.title,
+            "colorscale": SURFACE_SCALE,
+            "cmin": z_low,
+            "cmax": z_high,
             "showscale": False,
-            "opacity": 0.85,
-            "hoverinfo": "skip",
+            "opacity": SURFACE_OPACITY,
+            "lighting": LIGHTING,
+            "lightposition": LIGHT_POSITION,
+            "contours": {
+                "x": {"highlight": False},
+                "y": {"highlight": False},
+                "z": {
+                    "show": True,  # level lines, like the bands of the map
+                    "start": z_low,
+                    "end": z_high,
+                    "size": (z_high - z_low) / BANDS or 1.0,
+                    "color": "rgba(60, 64, 72, 0.35)",
+                    "width": 2,
+                    "highlight": False,
+                },
+            },
+            "hovertemplate": f"(%{{x:.3g}}, %{{y:.3g}})<br>{heights.label} = %{{z:.4g}}<extra></extra>",
         }
     ]
+    ends: list[dict[str, Any]] = []
     for i, (r, t) in enumerate(zip(experiment.runs, trajectories, strict=True)):
-        points = t.points[drawn]
+        name = _run_name(r.label(), t)
+        path = _clip_to_domain(_simplify(_finite_points(t), tolerance), surf.domain)
+        if t.diverged_at is not None:  # up to where it first leaves the domain, on the edge
+            gaps = np.flatnonzero(np.isnan(path[:, 0]))
+            path = path[: gaps[0]] if gaps.size else path
+        path, path_z = relief.drape(path)
         data.append(
             {
                 "type": "scatter3d",
                 "mode": "lines",
-                "x": typed_array(points[:, 0]),
-                "y": typed_array(points[:, 1]),
-                "z": typed_array(shade(surf, t.losses[drawn], z)),
-                "name": _name(r.label(), t),
-                "line": {"color": colour(i), "width": 6},
+                "x": typed_array(path[:, 0]),
+                "y": typed_array(path[:, 1]),
+                "z": typed_array(path_z),
+                "name": name,
+                "legendgroup": f"run {i}",
+                "line": {"color": colours[i], "width": PATH_WIDTH},
+                "connectgaps": False,
+                "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
             }
         )
-    (x0, x1), (y0, y1) = surf.domain
+        drawn = np.flatnonzero(np.isfinite(path[:, 0]))
+        if drawn.size:
+            end = drawn[-1]
+            diverged = t.diverged_at is not None
+            what = f"diverged at step {t.diverged_at}; its last point in the plot" if diverged else "end"
+            ends.append(
+                {
+                    "type": "scatter3d",
+                    "mode": "markers",
+                    "x": [float(path[end, 0])],
+                    "y": [float(path[end, 1])],
+                    "z": [float(path_z[end])],
+                    "name": name,
+                    "legendgroup": f"run {i}",
+                    "showlegend": False,
+                    "marker": {
+                        "symbol": "cross" if diverged else "circle",  # Plotly's 3-D "x" is an emoji
+                        "size": 8 if diverged else 6,
+                        "color": colours[i],
+                        "line": {"color": "#ffffff", "width": 0 if diverged else 1},
+                    },
+                    "hovertemplate": what + " (%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
+                }
+            )
+    start = np.array([experiment.start], dtype=np.float64)
+    data += ends
+    data.append(
+        {
+            "type": "scatter3d",
+            "mode": "markers",
+            "x": [float(start[0, 0])],
+            "y": [float(start[0, 1])],
+            "z": [float(relief.above(start)[0])],
+            "name": "start",
+            "marker": {"symbol": "diamond", "size": 8, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
+            "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        }
+    )
     layout = {
-        "height": 560,
-        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
-        "scene": {
-            "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
-            "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
-            "zaxis": {"title": {"text": shade_label(surf)}},
-            "aspectmode": "cube",
-        },
-        "legend": {"orientation": "h", "y": 0},
+        "height": SURFACE_HEIGHT,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 8},
+        "scene": _scene(surf, heights.title, (z_low - 2 * relief.lift, relief.top)),
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "top"},
+        "uirevision": _ui_revision(experiment),
     }
     return {"data": data, "layout": layout}
+
+
+class _Heights:
+    """What the 3-D view draws as height: f itself, or log10(f − f* + δ)."""
+
+    def __init__(self, log: bool, f_star: float = 0.0, delta: float = 1.0) -> None:
+        self.log, self.f_star, self.delta = log, f_star, delta
+        self.label = "log₁₀(f − f* + δ)" if log else "f"
+        self.title = f"{self.label}, δ = {delta:.2g}" if log else self.label  # the z axis title
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        if not self.log:
+            return np.asarray(values, dtype=np.float64)
+        return np.log10(np.maximum(np.asarray(values, dtype=np.float64) - self.f_star, 0.0) + self.delta)
+
+
+def _spread_ratio(f: np.ndarray) -> float:
+    """The range of f over the grid divided by the median of f − min f: how far below the
+    top of a linear plot a typical point of the domain would be drawn.
+
+    A quadratic bowl, however ill-conditioned, or Rosenbrock's banana stays within 2 to 20:
+    half the domain is drawn more than 5 % of the way up and its shape reads. A surface whose
+    range is made by a few corners that rise by orders of magnitude draws half the domain
+    flat at the bottom instead (Beale: 0.2 %).
+    """
+    g = f - f.min()
+    spread = float(g.max())
+    if spread == 0:
+        return 1.0
+    typical = float(np.median(g))
+    return spread / typical if typical > 0 else np.inf
+
+
+def _heights(surf: surfaces.Surface, f: np.ndarray) -> _Heights:
+    """Linear height f unless the surface spans orders of magnitude (_spread_ratio above
+    LOG_HEIGHT_RATIO); then log10(f − f* + δ), with δ a hundredth of the median of f − f*: the
+    minimum is a shallow dip rather than a bottomless funnel narrower than the grid, and
+    everything above δ is drawn in decades."""
+    if _spread_ratio(f) <= LOG_HEIGHT_RATIO:
+        return _Heights(log=False)
+    f_star = min(optimum(surf), float(f.min()))
+    g = f - f_star
+    delta = max(DELTA_FRACTION * float(np.median(g)), 1e-12 * float(g.max()), 1e-300)
+    return _Heights(log=True, f_star=f_star, delta=delta)
+
+
+def _finite_points(trajectory: Trajectory) -> np.ndarray:
+    """The points up to the last finite one (a diverged run is frozen there anyway)."""
+    points = np.asarray(trajectory.points, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(points).all(axis=1))
+    end = trajectory.diverged_at if trajectory.diverged_at is not None else points.shape[0]
+    if bad.size:
+        end = min(end, int(bad[0]))
+    return points[: max(end, 1)]
+
+
+def _simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """``points`` thinned to about one per ``tolerance`` of path length.
+
+    Keeps the first point of every ``tolerance`` of path length (and the last point), so no
+    dropped point is farther than ``tolerance`` from the one drawn before it: a run that has settled,
+    or crawls, costs no more than its visible shape. The zig-zag of a run whose steps are
+    longer than that keeps every vertex.
+    """
+    if points.shape[0] <= 2:
+        return points
+    length = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    bucket = np.floor(length / tolerance)
+    keep = np.concatenate([[True], bucket[1:] > bucket[:-1]])
+    keep[-1] = True
+    return points[keep]
+
+
+def _clip_to_domain(points: np.ndarray, domain: surfaces.Domain) -> np.ndarray:
+    """The polyline through ``points`` cut to the domain (Liang-Barsky on every segment).
+
+    A segment that leaves the domain ends on its edge, one that comes back starts there, and
+    a row of NaN separates the pieces (Plotly draws no line across it).
+    """
+    inside = np.ones(points.shape[0], dtype=bool)
+    for axis, (low, high) in enumerate(domain):
+        inside &= (points[:, axis] >= low) & (points[:, axis] <= high)
+    if points.shape[0] == 1:
+        return points if inside[0] else np.empty((0, 2))
+    a, b = points[:-1], points[1:]
+    d = b - a
+    t0, t1 = np.zeros(a.shape[0]), np.ones(a.shape[0])
+    for axis, (low, high) in enumerate(domain):
+        still = d[:, axis] == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            to_low = (low - a[:, axis]) / d[:, axis]
+            to_high = (high - a[:, axis]) / d[:, axis]
+        t0 = np.maximum(t0, np.where(still, -np.inf, np.minimum(to_low, to_high)))
+        t1 = np.minimum(t1, np.where(still, np.inf, np.maximum(to_low, to_high)))
+        t1 = np.where(still & ((a[:, axis] < low) | (a[:, axis] > high)), -np.inf, t1)
+    visible = t0 <= t1
+    rows = np.full((a.shape[0], 3, 2), np.nan)
+    enter, leave = np.clip(t0, 0.0, 1.0), np.clip(t1, 0.0, 1.0)  # (unclipped only where not visible)
+    rows[:, 0] = np.where((t0 <= 0)[:, None], a, a + enter[:, None] * d)
+    rows[:, 1] = np.where((t1 >= 1)[:, None], b, a + leave[:, None] * d)
+    joined = np.zeros(a.shape[0], dtype=bool)  # the segment goes on from where the last one ended
+    joined[1:] = visible[:-1] & (t1[:-1] >= 1) & (t0[1:] <= 0)
+    keep = np.stack([visible & ~joined, visible, visible & (t1 < 1)], axis=1)
+    path = rows[keep]
+    while path.shape[0] and np.isnan(path[-1, 0]):
+        path = path[:-1]
+    return path
+
+
+class _Relief:
+    """The drawn surface: the grid, its heights in drawn units, and how paths sit on top of it."""
+
+    def __init__(self, surf: surfaces.Surface, n: int) -> None:
+        self.surf = surf
+        self.x, self.y, f = grid(surf, n)
+        self.heights = _heights(surf, f)
+        self.z = self.heights(f)
+        self.low, self.high = float(self.z.min()), float(self.z.max())
+        self.lift = LIFT * ((self.high - self.low) or 1.0)
+        self.top = self.high + 2 * self.lift  # the top of the box
+
+    def above(self, path: np.ndarray) -> np.ndarray:
+        """Heights that put ``path`` (rows (x, y), NaN rows for gaps) above the drawn surface.
+
+        The higher of the surface's value and the drawn mesh (which lies above the true
+        surface where it curves up between grid points), plus the lift; capped at the top of
+        the box, so that no path stretches it.
+        """
+        out = np.full(path.shape[0], np.nan)
+        drawn = np.isfinite(path[:, 0])
+        px, py = path[drawn, 0], path[drawn, 1]
+        surface = self.heights(self.surf.value_fn(px, py))
+        mesh = _mesh_height((self.x, self.y, self.z), px, py)
+        out[drawn] = np.minimum(np.maximum(surface, mesh) + self.lift, self.top)
+        return out
+
+    def drape(self, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``path`` and its heights above the surface, with points added where needed.
+
+        A straight 3-D segment between two lifted points cuts through any hill between them:
+        a segment longer than a grid cell is sampled about once a cell (at most MAX_PIECES
+        times), and where the samples rise above the segment by more than half the lift it is
+        drawn through them. Over a bowl (convex) nothing is added.
+        """
+        z = self.above(path)
+        if path.shape[0] < 2:
+            return path, z
+        a, b = path[:-1], path[1:]
+        with np.errstate(invalid="ignore"):
+            cells = np.maximum(
+                np.abs(b[:, 0] - a[:, 0]) / (self.x[1] - self.x[0]), np.abs(b[:, 1] - a[:, 1]) / (self.y[1] - self.y[0])
+            )
+        cells = np.where(np.isfinite(cells), cells, 0.0)
+        pieces = np.clip(np.ceil(cells), 1, MAX_PIECES).astype(int)
+        long = np.flatnonzero(pieces > 1)
+        if long.size == 0:
+            return path, z
+        counts = pieces[long] - 1
+        segment = np.repeat(long, counts)
+        t = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + 1) / pieces[segment]
+        samples = a[segment] + t[:, None] * (b[segment] - a[segment])
+        heights = self.above(samples)
+        chord = z[segment] + t * (z[segment + 1] - z[segment])
+        under = np.zeros(a.shape[0], dtype=bool)
+        np.logical_or.at(under, segment, heights - chord > 0.5 * self.lift)
+        added = under[segment]
+        order = np.argsort(np.concatenate([np.arange(path.shape[0]), segment[added] + t[added]]), kind="stable")
+        return np.concatenate([path, samples[added]])[order], np.concatenate([z, heights[added]])[order]
+
+
+def _mesh_height(mesh: tuple[np.ndarray, np.ndarray, np.ndarray], px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """An upper bound of the drawn mesh over points: bilinear interpolation in the grid cell,
+    plus a quarter of the cell's twist (the most that either split of the cell into two
+    triangles rises above the bilinear patch)."""
+    x, y, z = mesh
+    hx, hy = x[1] - x[0], y[1] - y[0]
+    i = np.clip(((px - x[0]) // hx).astype(int), 0, x.size - 2)
+    j = np.clip(((py - y[0]) // hy).astype(int), 0, y.size - 2)
+    u = np.clip((px - x[i]) / hx, 0.0, 1.0)
+    v = np.clip((py - y[j]) / hy, 0.0, 1.0)
+    z00, z10, z01, z11 = z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]
+    bilinear = (1 - u) * (1 - v) * z00 + u * (1 - v) * z10 + (1 - u) * v * z01 + u * v * z11
+    return bilinear + 0.25 * np.abs(z00 - z10 - z01 + z11)
+
+
+def _scene(surf: surfaces.Surface, z_title: str, z_range: tuple[float, float]) -> dict[str, Any]:
+    """Axes, aspect and camera: x to the right and y away from the viewer, as on the map,
+    seen from the south at CAMERA_ELEVATION degrees; the box has the domain's x:y ratio."""
+    (x0, x1), (y0, y1) = surf.domain
+    wide = max(x1 - x0, y1 - y0)
+    elevation = np.radians(CAMERA_ELEVATION)
+    distance = CAMERA_DISTANCE * (0.55 + 0.45 * (y1 - y0) / wide)  # closer to a shallow box, to fill the width
+
+    def axis(title: str, value_range: list[float]) -> dict[str, Any]:
+        return {
+            "title": {"text": title},
+            "range": value_range,
+            "gridcolor": GRID_GREY,
+            "zerolinecolor": AXIS_GREY,
+            "linecolor": AXIS_GREY,
+            "showbackground": False,
+            "showspikes": False,
+        }
+
+    return {
+        "xaxis": axis("x", [x0, x1]),
+        "yaxis": axis("y", [y0, y1]),
+        "zaxis": axis(z_title, list(z_range)),
+        "aspectmode": "manual",
+        "aspectratio": {"x": (x1 - x0) / wide, "y": (y1 - y0) / wide, "z": 0.6},
+        "camera": {
+            "eye": {
+                "x": 0.0,
+                "y": -distance * float(np.cos(elevation)),
+                "z": distance * float(np.sin(elevation)),
+            },
+            "center": {"x": 0.0, "y": 0.0, "z": -0.1},
+            "up": {"x": 0.0, "y": 0.0, "z": 1.0},
+            "projection": {"type": "perspective"},
+        },
+    }
