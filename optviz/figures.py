@@ -11,6 +11,7 @@ optviz/assets/player.js), which draws the surface as the background image made h
 from __future__ import annotations
 
 import base64
+import html
 import struct
 import zlib
 from typing import Any
@@ -128,7 +129,7 @@ def loss_figure(
     diverged run is drawn until it leaves that range, where its line meets the top edge, and
     "diverged at step k" is marked there in its colour.
     """
-    colours = _run_colours(trajectories, colours)
+    colours = _run_colours(experiment, trajectories, colours)
     f_star = optimum(surf)
     gaps = [np.asarray(t.losses, dtype=np.float64) - f_star for t in trajectories]
     bottom, top = _loss_bounds(gaps, trajectories)
@@ -136,8 +137,8 @@ def loss_figure(
     as_array = typed_array if bottom >= 1e-37 and top <= FLOAT32_LIMIT else _typed_array64
     data: list[dict[str, Any]] = []
     marks: list[tuple[float, int, Trajectory, str, str]] = []
-    for i, (r, t) in enumerate(zip(experiment.runs, trajectories, strict=True)):
-        name = _run_name(r.label(), t)
+    for i, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True)):
+        name = _run_name(label, t)
         steps, values, left_at = _drawn_loss(gaps[i], t.diverged_at, bottom, 10.0**high)
         data.append(
             {
@@ -179,9 +180,10 @@ def loss_figure(
     return {"data": data, "layout": layout}
 
 
-def _run_colours(trajectories: list[Trajectory], colours: list[str] | None) -> list[str]:
+def _run_colours(experiment: Experiment, trajectories: list[Trajectory], colours: list[str] | None) -> list[str]:
+    """Each run's colour: the one it keeps in the race, unless given."""
     if colours is None:
-        return [colour(i) for i in range(len(trajectories))]
+        return [colour(slot) for slot in experiment.slots()]
     if len(colours) != len(trajectories):
         msg = f"expected {len(trajectories)} colours, one per run, got {len(colours)}"
         raise ValueError(msg)
@@ -189,6 +191,8 @@ def _run_colours(trajectories: list[Trajectory], colours: list[str] | None) -> l
 
 
 def _run_name(label: str, trajectory: Trajectory) -> str:
+    """A run's name in a legend: a person's text, so Plotly's few HTML tags are escaped."""
+    label = html.escape(label)
     if trajectory.diverged_at is None:
         return label
     return f"{label} — diverged at step {trajectory.diverged_at}"
@@ -339,7 +343,7 @@ def surface_3d_figure(
     _heights). Paths are lifted a little above the drawn surface and cut at the domain's edge;
     the start and each run's end are marked, a diverged run's end with a cross.
     """
-    colours = _run_colours(trajectories, colours)
+    colours = _run_colours(experiment, trajectories, colours)
     relief = _Relief(surf, n)
     tolerance = PATH_TOLERANCE * max(hi - lo for lo, hi in surf.domain)
     x, y, z, heights = relief.x, relief.y, relief.z, relief.heights
@@ -375,8 +379,8 @@ def surface_3d_figure(
         }
     ]
     ends: list[dict[str, Any]] = []
-    for i, (r, t) in enumerate(zip(experiment.runs, trajectories, strict=True)):
-        name = _run_name(r.label(), t)
+    for i, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True)):
+        name = _run_name(label, t)
         path = _clip_to_domain(_simplify(_finite_points(t), tolerance), surf.domain)
         if t.diverged_at is not None:  # up to where it first leaves the domain, on the edge
             gaps = np.flatnonzero(np.isnan(path[:, 0]))

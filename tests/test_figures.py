@@ -12,7 +12,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import figures
-from optviz.experiment import DEFAULT, MAX_RUNS, Experiment, Run
+from optviz.experiment import DEFAULT, MAX_RUNS, PRESETS, Experiment, Run
 from optviz.results import run_experiment, summarise
 
 
@@ -154,7 +154,9 @@ def test_loss_draws_every_step():
 
 def test_a_run_that_reaches_the_minimum_exactly_does_not_stretch_the_axis():
     # On a round bowl, plain gradient descent with lr 1 lands on the minimum in one step.
-    experiment = Experiment.make("valley", surface_params={"kappa": 1}, runs=[Run.make("sgd", lr=1.0), PRESETS["Adam"]])
+    experiment = Experiment.make(
+        "valley", surface_params={"kappa": 1}, steps=500, runs=[Run.make("sgd", lr=1.0), PRESETS["Adam"]]
+    )
     surf, trajectories = computed(experiment)
     assert trajectories[0].losses[1] == 0.0
     figure = figures.loss_figure(experiment, surf, trajectories)
@@ -423,3 +425,18 @@ def test_3d_path_segments_do_not_cut_through_hills(experiment):
             drawn = np.isfinite(between[:, 0])
             chord = (z[:-1] + t * np.diff(z))[drawn]
             assert np.all(chord > heights(surf.value(between[drawn])))
+
+
+def test_a_run_name_is_text_in_the_legends():
+    runs = [Run.make("adam", lr=0.05, name='<a href="https://x.invalid">click</a>'), Run.make("sgd", slot=5)]
+    experiment = Experiment.make("valley", runs=runs)
+    surf, trajectories = computed(experiment)
+    for figure in (
+        figures.loss_figure(experiment, surf, trajectories),
+        figures.surface_3d_figure(experiment, surf, trajectories),
+    ):
+        names = [trace.get("name", "") for trace in figure["data"]]
+        assert "&lt;a href=&quot;https://x.invalid&quot;&gt;click&lt;/a&gt;" in names
+        assert not any("<a" in name for name in names)
+    lines = [t for t in figures.loss_figure(experiment, surf, trajectories)["data"] if t["mode"] == "lines"]
+    assert lines[1]["line"]["color"] == figures.colour(5)  # the colour the run keeps in the race
