@@ -141,7 +141,7 @@ class Player {
     document.addEventListener("fullscreenchange", this.onFullscreen);
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(this.root.querySelector(".ovp-plot"));
-    this.gd.addEventListener("mousedown", (e) => { this.down = [e.clientX, e.clientY]; });
+    this.gd.addEventListener("mousedown", (e) => this.press(e));
     this.gd.addEventListener("click", (e) => this.click(e)); // Plotly takes mouseup for its drag
   }
 
@@ -195,7 +195,7 @@ class Player {
     this.renderRunsTable();
     return loadPlotly(data.plotly_url).then((P) => {
       this.P = P;
-      return P.react(this.gd, this.figure(), this.layout(), { displaylogo: false, responsive: true, scrollZoom: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
+      return P.react(this.gd, this.figure(), this.layout(), { displaylogo: false, responsive: true, scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
     }).then(() => {
       if (!this.relayoutBound) {
         this.gd.on("plotly_relayout", () => { this.drawnTo = -1; this.draw(); });
@@ -443,14 +443,22 @@ class Player {
   }
 
   // A click (not a drag) inside the plot area sets the start exactly there.
-  click(e) {
-    if (!this.down || Math.hypot(e.clientX - this.down[0], e.clientY - this.down[1]) > 4) return;
+  // A click (not a drag) inside the plot area sets the start exactly there. The point is read
+  // when the button goes down, before Plotly handles the gesture.
+  press(e) {
     const area = this.plotArea();
+    if (!area) return;
     const box = this.gd.getBoundingClientRect();
     const px = e.clientX - box.left - area.left, py = e.clientY - box.top - area.top;
-    if (px < 0 || py < 0 || px > area.width || py > area.height) return;
-    const x = area.xa.p2l(px), y = area.ya.p2l(py);
-    this.setTriggerValue("clicked", { x, y, at: Date.now() });
+    const inside = px >= 0 && py >= 0 && px <= area.width && py <= area.height;
+    this.down = { at: [e.clientX, e.clientY], point: inside ? [area.xa.p2l(px), area.ya.p2l(py)] : null };
+  }
+
+  click(e) {
+    const down = this.down;
+    this.down = null;
+    if (!down || !down.point || Math.hypot(e.clientX - down.at[0], e.clientY - down.at[1]) > 4) return;
+    this.setTriggerValue("clicked", { x: down.point[0], y: down.point[1], at: Date.now() });
   }
 }
 
