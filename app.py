@@ -24,6 +24,7 @@ def trajectories(physics: Experiment) -> list[Trajectory]:
 
 
 def page() -> None:
+    ui.preload()  # plotly.js starts loading while the page is made
     # The link seeds the widgets once, and again after Back or Forward; a click on the race
     # moves the start; the widgets build the experiment; the experiment writes the link.
     problems = ui.seed_from_link() + ui.follow_link()

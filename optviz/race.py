@@ -19,6 +19,7 @@ import numpy as np
 import surfaces
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment, Run
+from optviz.results import optimum
 
 ASSETS = Path(__file__).parent / "assets"
 FLOAT32_LIMIT = 1e37  # values beyond float32's range are far off any plot: clip, don't overflow
@@ -65,6 +66,7 @@ def scene(surf: surfaces.Surface, background_uri: str) -> dict[str, Any]:
         "background": background_uri,
         "minima": [[m.x, m.y, m.value] for m in surf.minima],
         "saddles": [[p.x, p.y, p.value] for p in surf.saddles],
+        "f_star": optimum(surf),
     }
 
 
@@ -81,13 +83,31 @@ def run_id(experiment: Experiment, run: Run) -> str:
 
 
 def run_arrays(trajectory: Trajectory) -> dict[str, str]:
-    """A trajectory as the player reads it: x, y and f at every step, float32."""
+    """A trajectory as the player reads it: x, y and f − f* at every step, float32.
+
+    f − f* rather than f: float32 keeps its small values near a minimum (f itself, near
+    f* = −78.33, would lose them), so the loss per step can be drawn from the same arrays.
+    """
     return {
         "x": float32_base64(trajectory.points[:, 0]),
         "y": float32_base64(trajectory.points[:, 1]),
-        "loss": float32_base64(trajectory.losses),
+        "gap": float32_base64(trajectory.losses - optimum(trajectory.surface)),
     }
 
 
 def _digest(value: object) -> str:
     return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
+
+
+def loss_reference(trace: dict[str, Any], run: str) -> dict[str, Any]:
+    """A loss-per-step line (optviz.figures.loss_figure) as the player's arrays rebuild it.
+
+    The line is f − f* at steps 0 .. n-1 raised to a floor, and for a diverged run perhaps one
+    more point, where it meets the top edge: the browser has f − f* already, so only n, the
+    floor and that last point need to travel. (The lowest drawn value serves as the floor:
+    raising every value to it changes exactly the values that were raised to the floor.)
+    """
+    x, y = (np.frombuffer(base64.b64decode(trace[k]["bdata"]), dtype=trace[k]["dtype"]) for k in ("x", "y"))
+    tail = [float(x[-1]), float(y[-1])] if x.size and x[-1] != x.size - 1 else None
+    n = x.size - (1 if tail else 0)
+    return {"run": run, "n": n, "floor": float(y[:n].min()) if n else 0.0, "tail": tail}

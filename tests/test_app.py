@@ -46,9 +46,9 @@ def race(at):
 
 
 def path(data, index):
-    """Run ``index``'s x, y and f at every step, as the player draws them (float32)."""
+    """Run ``index``'s x, y and f − f* at every step, as the player draws them (float32)."""
     arrays = data["runs"][index]["arrays"]
-    return [np.frombuffer(base64.b64decode(arrays[key]), dtype="<f4") for key in ("x", "y", "loss")]
+    return [np.frombuffer(base64.b64decode(arrays[key]), dtype="<f4") for key in ("x", "y", "gap")]
 
 
 def unescaped(markdown):
@@ -69,7 +69,7 @@ def test_default_page_shows_the_race_with_every_step():
     assert len({run["colour"] for run in data["runs"]}) == 8
     assert len({run["symbol"] for run in data["runs"]}) == 8
     assert at.query_params == {"v": "2"}
-    assert [v["kind"] for v in views(at)] == ["race", "figure"]  # the race, and the loss per step
+    assert [v["kind"] for v in views(at)] == ["preload", "race", "figure"]  # the race, and the loss per step
     assert not at.get("plotly_chart")  # one copy of plotly.js: the app's own
     assert "Share this view" in [h.value for h in at.subheader]
     assert at.code[0].value.endswith("/?v=2")
@@ -145,7 +145,7 @@ def test_a_link_seeds_the_page_with_exactly_that_experiment():
         x, y, loss = path(data, index)
         np.testing.assert_array_equal(x, t.points[:, 0].astype(np.float32))  # every step, nothing resampled
         np.testing.assert_array_equal(y, t.points[:, 1].astype(np.float32))
-        np.testing.assert_array_equal(loss, t.losses.astype(np.float32))
+        np.testing.assert_array_equal(loss, (t.losses - 0.0).astype(np.float32))  # f* = 0 on the valley
     assert at.query_params["run"] == ["adam:lr=0.1,beta1=0.8", "sgd:lr=0.01,momentum=0.9"]
 
 

@@ -4,9 +4,10 @@ import base64
 import json
 
 import numpy as np
+import pytest
 
 import optviz
-from optviz import race
+from optviz import figures, race
 from optviz.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
 from optviz.results import run_experiment
 
@@ -20,13 +21,13 @@ def test_a_run_reaches_the_browser_with_every_step():
     arrays = race.run_arrays(t)
     np.testing.assert_array_equal(decode(arrays["x"]), t.points[:, 0].astype(np.float32))
     np.testing.assert_array_equal(decode(arrays["y"]), t.points[:, 1].astype(np.float32))
-    np.testing.assert_array_equal(decode(arrays["loss"]), t.losses.astype(np.float32))
+    np.testing.assert_array_equal(decode(arrays["gap"]), (t.losses - 0.0).astype(np.float32))  # f* = 0
 
 
 def test_a_diverged_run_stays_within_float32():
     t = optviz.run("sgd", "rosenbrock", steps=300, lr=0.1)
     assert t.diverged_at is not None
-    assert np.isfinite(decode(race.run_arrays(t)["loss"])).all()
+    assert np.isfinite(decode(race.run_arrays(t)["gap"])).all()
 
 
 def test_a_run_id_changes_exactly_when_its_trajectory_does():
@@ -69,3 +70,35 @@ def test_the_scene_names_the_landmarks():
     assert len(scene["saddles"]) == 4
     assert scene["domain"] == [[-5.0, 5.0], [-5.0, 5.0]]
     assert scene["id"] == race.scene_id(surf) != race.scene_id(Experiment.make("valley").build_surface())
+
+
+def test_f_minus_f_star_keeps_its_small_values_where_f_star_is_not_zero():
+    t = optviz.run("adam", "styblinski_tang", start=(-2.5, -2.5), steps=120, lr=0.1)  # f* = -78.33
+    gap = decode(race.run_arrays(t)["gap"])
+    exact = t.losses - min(m.value for m in t.surface.minima)
+    assert 0 < exact[-1] < 1e-6
+    np.testing.assert_allclose(gap, exact, rtol=1e-6)  # f in float32 would lose everything below 1e-5
+
+
+@pytest.mark.parametrize("lr", [0.001, 0.1])  # converged, and diverged (its line meets the top edge)
+def test_the_loss_line_travels_as_a_reference_the_browser_can_fill(lr):
+    experiment = Experiment.make("rosenbrock", runs=[Run.make("sgd", lr=lr), Run.make("adam", lr=0.05)])
+    trajectories = run_experiment(experiment)
+    figure = figures.loss_figure(experiment, experiment.build_surface(), trajectories)
+    for trace, t in zip(figure["data"], trajectories, strict=False):
+        reference = race.loss_reference(trace, "id")
+        # what view.js does with the race's arrays
+        gap = decode(race.run_arrays(t)["gap"])
+        n = reference["n"]
+        y = np.maximum(gap[:n].astype(np.float64), reference["floor"]).astype(np.float32)
+        x = np.arange(n, dtype=np.float64)
+        if reference["tail"]:
+            x, y = np.append(x, reference["tail"][0]), np.append(y, np.float32(reference["tail"][1]))
+        expected_x, expected_y = (decode_typed(trace[k]) for k in ("x", "y"))
+        np.testing.assert_array_equal(x, expected_x)
+        np.testing.assert_array_equal(y, expected_y.astype(np.float32))
+    assert (trajectories[0].diverged_at is not None) == (lr == 0.1)
+
+
+def decode_typed(typed):
+    return np.frombuffer(base64.b64decode(typed["bdata"]), dtype=typed["dtype"]).astype(np.float64)

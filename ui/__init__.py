@@ -15,13 +15,14 @@ from ui.controls import experiment_controls
 from ui.guard import guarded
 from ui.link import follow_link, seed_from_link, share_url, write_link
 from ui.text import plain, show_problems
-from ui.views import race, show_view, view_picker
+from ui.views import preload, race, show_view, view_picker
 
 __all__ = [
     "experiment_controls",
     "follow_link",
     "guarded",
     "plain",
+    "preload",
     "race",
     "seed_from_link",
     "share_url",

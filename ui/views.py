@@ -31,20 +31,27 @@ from optviz.symbols import Symbol, legend
 from ui.text import plain
 
 RACE_KEY = "race"
-STATIC = Path(__file__).resolve().parent.parent / "static"
-PLOTLY_URL = "./app/static/plotly.min.js"  # where Streamlit serves STATIC (server.enableStaticServing)
+STATIC = Path(__file__).resolve().parent.parent / "static"  # served at ./app/static (server.enableStaticServing)
+# plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
+# sooner) draws the race and the 2-D figures; the full one, from the plotly package, the 3-D view.
+BUNDLES = {
+    "plotly-basic.min.js": race_data.ASSETS / "vendor" / "plotly-basic.min.js",
+    "plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+}
+PLOTLY_URL = "./app/static/plotly-basic.min.js"
+PLOTLY_FULL_URL = "./app/static/plotly.min.js"
 _LOG = logging.getLogger("optviz.app")
 
 
 def ensure_plotly() -> None:
-    """Copy plotly.js from the installed plotly package into the app's static folder, once."""
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    target = STATIC / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        STATIC.mkdir(exist_ok=True)
-        partial = target.with_suffix(".tmp")
-        shutil.copyfile(source, partial)
-        partial.replace(target)  # atomic: a browser never reads half a file
+    """Copy the plotly.js bundles into the app's static folder, once."""
+    for name, source in BUNDLES.items():
+        target = STATIC / name
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            STATIC.mkdir(exist_ok=True)
+            partial = target.with_suffix(".tmp")
+            shutil.copyfile(source, partial)
+            partial.replace(target)  # atomic: a browser never reads half a file
 
 
 VIEW_COMPONENT = st.components.v2.component(
@@ -56,6 +63,12 @@ VIEW_COMPONENT = st.components.v2.component(
 
 
 # ------------------------------------------------------------------------------- the race
+
+
+def preload() -> None:
+    """Start fetching plotly.js at once, while the rest of the page is still being made."""
+    ensure_plotly()
+    VIEW_COMPONENT(data={"kind": "preload", "plotly_url": PLOTLY_URL}, key="preload")
 
 
 def race(
@@ -143,7 +156,10 @@ def _on_missing() -> None:
 def figure(fig: dict[str, Any], key: str) -> None:
     """A Plotly figure drawn by the page's own plotly.js, in the page's theme."""
     ensure_plotly()
-    VIEW_COMPONENT(data={"kind": "figure", "plotly_url": PLOTLY_URL, "figure": fig}, key=key)
+    three_d = any(trace.get("type") in {"surface", "scatter3d"} for trace in fig["data"])
+    VIEW_COMPONENT(
+        data={"kind": "figure", "plotly_url": PLOTLY_FULL_URL if three_d else PLOTLY_URL, "figure": fig}, key=key
+    )
 
 
 # ------------------------------------------------------------------------------ the views
@@ -166,7 +182,12 @@ def show_view(view: str, experiment: Experiment, surf: surfaces.Surface, traject
 
 
 def _loss(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
-    figure(figures.loss_figure(experiment, surf, trajectories), key="loss")
+    """The loss per step, drawn from the arrays the race already brought: only its frame is sent."""
+    fig = figures.loss_figure(experiment, surf, trajectories)
+    for trace, run in zip(fig["data"], experiment.runs, strict=False):  # one line per run comes first
+        trace["fromRace"] = race_data.loss_reference(trace, race_data.run_id(experiment, run))
+        del trace["x"], trace["y"]
+    figure(fig, key="loss")
 
 
 def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:

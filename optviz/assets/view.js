@@ -18,19 +18,27 @@ function decode(b64) {
   return new Float32Array(bytes.buffer);
 }
 
-let plotlyPromise = null;
+// Resolved when the race has been drawn once: the other figures wait for it (at most a moment),
+// so the page's first chart is the race.
+let raceDrawn;
+const firstRace = new Promise((resolve) => { raceDrawn = resolve; });
+const moment = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// plotly.js bundles by address: the basic one (scatter plots) draws the race and the 2-D
+// figures; the full one loads only when a figure needs it (the 3-D view). Each load keeps
+// the Plotly it made, even if a later bundle takes the global name.
+const bundles = (window.__optvizPlotly = window.__optvizPlotly || new Map());
 function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!plotlyPromise) {
-    plotlyPromise = new Promise((resolve, reject) => {
+  if (!bundles.has(url)) {
+    bundles.set(url, new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = url;
       script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { plotlyPromise = null; reject(new Error("plotly.js did not load from " + url)); };
+      script.onerror = () => { bundles.delete(url); reject(new Error("plotly.js did not load from " + url)); };
       document.head.appendChild(script);
-    });
+    }));
   }
-  return plotlyPromise;
+  return bundles.get(url);
 }
 
 // The player's buttons, drawn (no icon font is needed: a classroom's machine may lack one).
@@ -170,7 +178,7 @@ class Player {
     if (!data.scene.background && !CACHE.has(data.scene.id)) missing.push(data.scene.id);
     if (missing.length) { setTriggerValue("missing", missing); return Promise.resolve(); } // a rerun brings them
     for (const r of data.runs) {
-      if (r.arrays) CACHE.set(r.id, { x: decode(r.arrays.x), y: decode(r.arrays.y), loss: decode(r.arrays.loss) });
+      if (r.arrays) CACHE.set(r.id, { x: decode(r.arrays.x), y: decode(r.arrays.y), gap: decode(r.arrays.gap) });
     }
     if (data.scene.background) CACHE.set(data.scene.id, data.scene);
     const scene = CACHE.get(data.scene.id);
@@ -209,6 +217,8 @@ class Player {
       else this.go(Math.min(this.step, this.steps));
       if (newRace && data.autoplay) this.play();
       ready.done = true;
+      raceDrawn();
+      window.dispatchEvent(new Event("optviz:race"));
     });
   }
 
@@ -387,9 +397,9 @@ class Player {
   showStep() {
     this.root.querySelector(".ovp-step").textContent = this.text.step_of.replace("{step}", this.step).replace("{steps}", this.steps);
     this.runs.forEach((run, i) => {
-      const j = Math.min(this.step, run.loss.length - 1);
+      const j = Math.min(this.step, run.gap.length - 1);
       const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
-      this.cells[i].textContent = diverged ? this.text.diverged_at.replace("{step}", run.diverged_at) : formatLoss(run.loss[j]);
+      this.cells[i].textContent = diverged ? this.text.diverged_at.replace("{step}", run.diverged_at) : formatLoss(this.scene.f_star + run.gap[j]);
     });
     this.root.dataset.step = String(this.step);
   }
@@ -490,6 +500,22 @@ function themed(layout, element) {
   return out;
 }
 
+// A trace whose values the race already brought: {run, n, floor, tail} in place of x and y.
+// y is the run's f − f* at steps 0 .. n-1, raised to the axis' floor; the tail is a last point
+// (where a diverged run's line meets the top edge). The rule lives in Python; this only fills.
+function fromCache(trace) {
+  const ref = trace.fromRace;
+  if (!ref) return trace;
+  const run = CACHE.get(ref.run);
+  const { fromRace, ...rest } = trace;
+  if (!run) return { ...rest, x: [], y: [] };
+  const n = ref.n + (ref.tail ? 1 : 0);
+  const x = new Float64Array(n), y = new Float32Array(n);
+  for (let i = 0; i < ref.n; i++) { x[i] = i; y[i] = Math.max(run.gap[i], ref.floor); }
+  if (ref.tail) { x[n - 1] = ref.tail[0]; y[n - 1] = ref.tail[1]; }
+  return { ...rest, x, y };
+}
+
 // Any other figure of the page (loss per step, 3-D view, ...), drawn with the same plotly.js.
 function drawFigure(root, data) {
   let gd = root.querySelector(".ovf-gd");
@@ -498,12 +524,23 @@ function drawFigure(root, data) {
     gd.className = "ovf-gd";
     root.appendChild(gd);
   }
-  const figure = data.figure;
-  const draw = (P) => P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), { displaylogo: false, responsive: true });
-  return loadPlotly(data.plotly_url).then((P) => {
+  // Built when drawn, from the arrays the race has by then; drawn again when the race brings
+  // new arrays (a figure may be mounted before the race it draws from).
+  const usesRace = data.figure.data.some((trace) => trace.fromRace);
+  const figureNow = () => ({ ...data.figure, data: data.figure.data.map(fromCache) });
+  const draw = (P) => {
+    const figure = figureNow();
+    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), { displaylogo: false, responsive: true });
+  };
+  return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown
       root.__sizeWatch = new ResizeObserver(() => gd.offsetWidth && P.Plots.resize(gd));
       root.__sizeWatch.observe(root);
+    }
+    root.__redraw = usesRace ? () => draw(P) : null;
+    if (!root.__raceWatch) {
+      root.__raceWatch = () => root.__redraw && root.__redraw();
+      window.addEventListener("optviz:race", root.__raceWatch);
     }
     return draw(P);
   });
@@ -516,6 +553,10 @@ export default function (component) {
     root = document.createElement("div");
     root.className = "ov-root";
     parentElement.appendChild(root);
+  }
+  if (data.kind === "preload") { // fetch plotly.js while the rest of the page arrives
+    loadPlotly(data.plotly_url).catch(() => {});
+    return undefined;
   }
   if (data.kind === "figure") {
     drawFigure(root, data);

@@ -40,7 +40,7 @@ def player(page: Page) -> dict:
     """The player's state: the step shown, and each run's label, colour and path (every step)."""
     return page.evaluate(
         """() => {
-            const p = document.querySelector('.ov-root').__player;
+            const p = document.querySelector('.ovp').__player;
             return {
                 step: p.step, steps: p.steps, playing: p.playing,
                 runs: p.runs.map(r => ({label: r.label, colour: r.colour, symbol: r.symbol,
@@ -55,7 +55,7 @@ def page_point(page: Page, x: float, y: float) -> tuple[float, float]:
     return tuple(
         page.evaluate(
             """([x, y]) => {
-                const p = document.querySelector('.ov-root').__player, a = p.plotArea();
+                const p = document.querySelector('.ovp').__player, a = p.plotArea();
                 const box = p.gd.getBoundingClientRect();
                 return [box.left + a.left + a.xa.l2p(x), box.top + a.top + a.ya.l2p(y)];
             }""",
@@ -69,7 +69,7 @@ def data_point(page: Page, x: float, y: float) -> tuple[float, float]:
     return tuple(
         page.evaluate(
             """([x, y]) => {
-                const p = document.querySelector('.ov-root').__player, a = p.plotArea();
+                const p = document.querySelector('.ovp').__player, a = p.plotArea();
                 const box = p.gd.getBoundingClientRect();
                 return [a.xa.p2l(x - box.left - a.left), a.ya.p2l(y - box.top - a.top)];
             }""",
@@ -86,7 +86,7 @@ def canvas_colours(page: Page, layer: str, points: list[tuple[float, float]]) ->
     """
     return page.evaluate(
         """([layer, points]) => {
-            const p = document.querySelector('.ov-root').__player, a = p.plotArea();
+            const p = document.querySelector('.ovp').__player, a = p.plotArea();
             const canvas = layer === 'heads' ? p.heads : p.trails;
             const ctx = canvas.getContext('2d', {willReadFrequently: true});
             return points.map(([x, y]) => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -11,7 +12,11 @@ from playwright.sync_api import Page, expect
 
 import optviz
 import surfaces
+from optviz import figures
+from optviz.experiment import parse
+from optviz.results import run_experiment
 from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app
+from tests.link_grammar import query_from_string
 
 ZIGZAG = "/?v=2&surface=valley:kappa=10,angle=30&steps=500&run=sgd:lr=0.19&run=sgd:lr=0.05,momentum=0.9"
 
@@ -155,3 +160,25 @@ def test_the_controls_fit_a_phone_and_a_laptop(page: Page, app_url: str, console
         assert box is scrub or overlap <= 0 or vertical <= 0
     assert plot["width"] >= min(width - 60, 600) * 0.6
     expect(page.locator(f"{PLAYER} .ovp-step")).to_contain_text("step 500 of 500")
+
+
+def test_the_loss_chart_is_drawn_from_the_races_arrays(page: Page, app_url: str, console_errors: list[str]):
+    link = "v=2&surface=rosenbrock&run=sgd:lr=0.1&run=adam:lr=0.05&run=rmsprop"  # SGD diverges
+    page.goto(f"{app_url}/?{link}")
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelector('.ovf-gd')?._fullData?.length > 0")
+    drawn = page.evaluate(
+        "() => document.querySelector('.ovf-gd')._fullData.filter(t => t.mode === 'lines')"
+        ".map(t => [Array.from(t.x), Array.from(t.y)])"
+    )
+    experiment, _ = parse(query_from_string(link))
+    surf = experiment.build_surface()
+    expected = figures.loss_figure(experiment, surf, run_experiment(experiment))
+    for (x, y), trace in zip(drawn, expected["data"], strict=False):
+        np.testing.assert_array_equal(x, decode(trace["x"]))
+        np.testing.assert_allclose(y, decode(trace["y"]), rtol=1e-7)
+    assert len(drawn) == 3
+
+
+def decode(typed):
+    return np.frombuffer(base64.b64decode(typed["bdata"]), dtype=typed["dtype"]).astype(np.float64)
