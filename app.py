@@ -40,7 +40,8 @@ def page() -> None:
 
     surf = experiment.build_surface()
     paths = trajectories(experiment.physics())
-    st.subheader(f"{surf.title}: ${surf.formula}$")
+    st.subheader(surf.title)
+    st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
     ui.race(experiment, surf, paths, background(experiment.surface, experiment.surface_params))
     ui.show_view(ui.view_picker(), experiment, surf, paths)
 

@@ -115,10 +115,9 @@ class Player {
     this.root.classList.add("ovp");
     this.root.innerHTML = `
       <div class="ovp-stage">
+       <div class="ovp-main">
         <div class="ovp-plot"><div class="ovp-gd"></div><canvas class="ovp-trails"></canvas><canvas class="ovp-heads"></canvas></div>
-        <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table></div>
-      </div>
-      <div class="ovp-controls">
+        <div class="ovp-controls">
         <button class="ovp-first" type="button">${ICONS.first}</button>
         <button class="ovp-back" type="button">${ICONS.back}</button>
         <button class="ovp-play" type="button">${ICONS.play}</button>
@@ -128,6 +127,9 @@ class Player {
         <label class="ovp-loop-label"><input class="ovp-loop" type="checkbox"> <span></span></label>
         <label class="ovp-speed-label"><span></span> <input class="ovp-speed" type="range" min="0" max="1000" value="500"> <output class="ovp-speed-out"></output></label>
         <button class="ovp-full" type="button">${ICONS.fullscreen}</button>
+        </div>
+       </div>
+       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table></div>
       </div>`;
     this.gd = this.root.querySelector(".ovp-gd");
     this.trails = this.root.querySelector(".ovp-trails");
@@ -188,7 +190,7 @@ class Player {
     this.scene = scene;
     this.runs = data.runs.map((r, i) => ({ ...r, ...CACHE.get(r.id), index: i }));
     const [[x0, x1], [y0, y1]] = scene.domain;
-    this.root.querySelector(".ovp-plot").style.aspectRatio = `${x1 - x0} / ${y1 - y0}`;
+    this.root.style.setProperty("--ovp-aspect", String((x1 - x0) / (y1 - y0)));
     this.steps = data.steps;
     this.scrub.max = String(this.steps);
     this.root.querySelector(".ovp-loop-label span").textContent = this.text.loop;
