@@ -73,7 +73,7 @@ def test_default_page_shows_the_race_with_every_step():
     assert not at.get("plotly_chart")  # one copy of plotly.js: the app's own
     assert "Share this view" in [h.value for h in at.subheader]
     assert at.code[0].value.endswith("/?v=2")
-    assert not at.latex  # the update rules show when their view is picked
+    assert len(at.latex) == 1  # the surface's formula; the update rules show when their view is picked
 
 
 @pytest.mark.parametrize("name", surfaces.names())
@@ -356,7 +356,7 @@ def test_each_distinct_update_rule_is_shown_with_its_symbols_defined():
         sgd.rule({**sgd.defaults(), "lr": 0.001, "momentum": 0.9, "nesterov": True}),
     ]
     assert len(set(expected)) == 3
-    shown = [latex.value for latex in rules.latex]
+    shown = [latex.value for latex in rules.latex][1:]  # after the surface's formula
     assert len(shown) == 8  # three SGD rules and one each for the other five optimizers
     for rule in expected:
         assert sum(rule in value for value in shown) == 1
@@ -372,7 +372,7 @@ def test_each_distinct_update_rule_is_shown_with_its_symbols_defined():
 def test_runs_that_share_a_rule_are_listed_together_with_each_value():
     at = start({"run": ["adam:lr=0.05", "sgd:lr=0.09", "adam:lr=0.1,beta1=0.8"], "view": "rules"})
     rules = at
-    assert len(rules.latex) == 2
+    assert len(rules.latex) == 1 + 2  # the surface's formula, then the two rules
     text = unescaped("\n".join(m.value for m in rules.markdown))
     assert "Run 1 (Adam, lr 0.05); run 3 (Adam, lr 0.1, betas 0.8/0.999):" in text
     assert "Run 2 (SGD, lr 0.09):" in text
