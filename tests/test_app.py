@@ -29,7 +29,9 @@ def start(query=None):
 
 def open_panel(at, run_id):
     """Open run ``run_id``'s panel in the sidebar, as a click on its title does."""
-    at.session_state[f"r{run_id}_panel"] = True
+    for entry in at.session_state["runs"]:
+        if entry["id"] == run_id:
+            entry["open"] = True
     return at.run()
 
 
@@ -117,6 +119,8 @@ def test_a_change_sends_only_what_changed():
     open_panel(at, 1)
     assert not any("arrays" in run for run in race(at)["runs"])  # opening a panel changes no path
     at.number_input(key="r1_adam_lr").set_value(0.07).run()
+    assert at.number_input(key="r1_adam_lr").value == 0.07  # the panel being edited stays open: its widgets are there
+    assert at.expander[1].label.endswith("Adam&#44; lr 0&#46;07")
     second = race(at)
     assert ["arrays" in run for run in second["runs"]] == [False, True, False]
     assert [run["id"] for run in second["runs"]][::2] == [run["id"] for run in first["runs"]][::2]
@@ -200,8 +204,7 @@ def test_runs_can_be_added_duplicated_and_removed():
     at.selectbox(key="preset").set_value("Nesterov")
     at.button(key="add_run").click().run()
     assert at.query_params["run"] == ["adam:lr=0.05", "sgd:momentum=0.9,nesterov=true"]  # lr 0.001 is the default
-    assert at.session_state["r1_panel"]  # a new run's panel opens, to set it up
-    assert not at.session_state["r0_panel"]
+    assert [entry["open"] for entry in at.session_state["runs"]] == [False, True]  # a new run's panel opens
     at.button(key="r1_duplicate").click().run()
     assert len(at.query_params["run"]) == 3
     data = race(at)

@@ -68,8 +68,7 @@ def _add_run(run: Run, *, slot: int | None = None, open_panel: bool = True) -> N
     state["_next_run_id"] = run_id + 1
     taken = {entry["slot"] for entry in entries}
     free = slot if slot is not None else min(set(range(MAX_RUNS)) - taken)
-    entries.append({"id": run_id, "slot": free, "run": replace(run, slot=None)})
-    state[f"r{run_id}_panel"] = open_panel
+    entries.append({"id": run_id, "slot": free, "run": replace(run, slot=None), "open": open_panel})
 
 
 def _remove_run(run_id: int) -> None:
@@ -227,12 +226,18 @@ def _one_run(index: int, entry: dict[str, Any]) -> Run:
     run_id, slot = entry["id"], entry["slot"]
     run = entry["run"] = _current_run(entry)
     title = f"{GLYPHS[SYMBOLS[slot]]} Run {index + 1}: {plain(run.label())}"
-    # Keyed and tracked, so the panel stays open while its title changes with the settings.
-    panel = st.expander(title, key=f"r{run_id}_panel", on_change="rerun")
+    # Tracked, so that a closed panel draws no widgets. Its title changes with the settings, which
+    # makes it a new element to Streamlit: it opens as the run's panel last was.
+    key = f"r{run_id}_panel"
+    panel = st.expander(title, expanded=entry["open"], key=key, on_change=_on_panel, args=(entry["id"], key))
     with panel:
         if panel.open:
             _run_widgets(entry)
     return replace(run, slot=slot)
+
+
+def _on_panel(run_id: int, key: str) -> None:
+    _entry(run_id)["open"] = bool(st.session_state[key])
 
 
 def _current_run(entry: dict[str, Any]) -> Run:

@@ -182,3 +182,41 @@ def test_the_loss_chart_is_drawn_from_the_races_arrays(page: Page, app_url: str,
 
 def decode(typed):
     return np.frombuffer(base64.b64decode(typed["bdata"]), dtype=typed["dtype"]).astype(np.float64)
+
+
+def test_a_divergence_is_marked_where_the_run_left_the_frame(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=2&run=sgd:lr=0.1&run=adam:lr=0.05")  # SGD leaves Rosenbrock's plot and diverges
+    wait_for_app(page)
+    colour = player(page)["runs"][0]["colour"]
+    found = page.evaluate(
+        """(colour) => {
+            const p = document.querySelector('.ovp').__player, c = p.heads;
+            const data = c.getContext('2d', {willReadFrequently: true}).getImageData(0, 0, c.width, c.height).data;
+            const want = [1, 3, 5].map(i => parseInt(colour.slice(i, i + 2), 16));
+            const hits = [];
+            for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+                const i = 4 * (y * c.width + x);
+                if (data[i + 3] > 200 && want.every((v, k) => Math.abs(data[i + k] - v) < 30)) hits.push([x, y]);
+            }
+            const border = Math.min(...hits.map(([x, y]) => Math.min(x, y, c.width - 1 - x, c.height - 1 - y)));
+            return {count: hits.length, border, width: c.width};
+        }""",
+        colour,
+    )
+    assert found["count"] > 20  # the diverged marker, in the run's colour, is on the plot
+    assert found["border"] < 0.05 * found["width"]  # at the frame's edge, where the run left it
+
+
+def test_the_panel_being_edited_stays_open(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=2&run=sgd:lr=0.001&run=adam:lr=0.05")
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Run 2: Adam, lr 0.05").click()
+    wait_for_app(page)
+    exact = sidebar.get_by_role("spinbutton", name="lr, exact")
+    exact.fill("0.07")
+    exact.press("Enter")
+    wait_for_app(page)
+    expect(sidebar.get_by_text("Run 2: Adam, lr 0.07")).to_be_visible()
+    expect(sidebar.get_by_role("spinbutton", name="lr, exact")).to_have_value("0.07")  # still open, its widgets there
+    assert player(page)["runs"][1]["label"] == "Adam, lr 0.07"
