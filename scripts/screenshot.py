@@ -8,10 +8,7 @@ from playwright.sync_api import sync_playwright
 
 from scripts.app_server import ROOT, running_app
 
-LINK = (
-    "/?v=1&surface=valley:kappa=20,angle=30&steps=200"
-    "&run=sgd:lr=0.09&run=sgd:lr=0.02,momentum=0.9&run=adam:lr=0.1&run=rmsprop:lr=0.05"
-)
+LINK = "/?v=2&surface=valley"  # the valley's default page: the zig-zag, the crawl, momentum, Adam
 
 
 def main() -> None:
@@ -24,8 +21,8 @@ def main() -> None:
         page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
             state="attached", timeout=60_000
         )
-        page.get_by_test_id("stPlotlyChart").first.wait_for()
-        page.wait_for_timeout(2000)
+        page.wait_for_function("() => document.querySelector('.ovp')?.__ready?.done", timeout=60_000)
+        page.wait_for_timeout(1500)
         page.screenshot(path=ROOT / "docs" / "screenshot.png")
         browser.close()
 
