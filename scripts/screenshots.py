@@ -1,11 +1,11 @@
 """Screenshots of the page as its users see it: phone, laptop and projector, light and dark.
 
-    python3 -m scripts.screenshots [--out DIR] [--tab NAME] [LINK ...]
+    python3 -m scripts.screenshots [--out DIR] [--screens ...] [--themes ...] [LINK ...]
 
 Starts the app on a free loopback port and saves, for each link (the default page when none
 is given), one PNG per screen size and theme into DIR (``screenshots-tmp/`` by default, which
-git ignores): ``<name>-<width>x<height>-<theme>.png``. With ``--tab``, the tab of that name is
-opened and its panel saved (the "tall" screen shows a long panel whole). Nothing here is a test; the pictures are for people to look at.
+git ignores): ``<name>-<width>x<height>-<theme>.png``. Pick the view beside the race with
+``view=`` in the link; the "tall" screen shows a long view whole. Nothing here is a test; the pictures are for people to look at.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("links", nargs="*", default=[""], help="query strings, e.g. 'v=1&surface=saddle'")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots-tmp")
-    parser.add_argument("--tab", help="open this tab before the screenshot")
     parser.add_argument("--screens", default="phone,laptop,projector", help=", ".join(SCREENS))
     parser.add_argument("--themes", default=",".join(THEMES), help="light,dark")
     parser.add_argument("--full-page", action="store_true", help="the whole page, not only the first screen")
@@ -56,15 +55,8 @@ def main(argv: list[str] | None = None) -> None:
                     page = context.new_page()
                     page.goto(f"{url}/?{link}")
                     wait_for_page(page)
-                    if args.tab:
-                        page.get_by_role("tab", name=args.tab).click()
-                        page.wait_for_timeout(1000)
-                    suffix = f"-{args.tab.replace(' ', '_')}" if args.tab else ""
-                    path = args.out / f"{name_of(link)}{suffix}-{width}x{height}-{theme}.png"
-                    if args.tab:  # the tab's panel, wherever it is on the page
-                        page.get_by_role("tabpanel").filter(visible=True).first.screenshot(path=path)
-                    else:
-                        page.screenshot(path=path, full_page=args.full_page)
+                    path = args.out / f"{name_of(link)}-{width}x{height}-{theme}.png"
+                    page.screenshot(path=path, full_page=args.full_page)
                     print(path)  # noqa: T201  (the script's output is the list of files)
                     context.close()
         browser.close()

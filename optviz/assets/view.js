@@ -147,12 +147,18 @@ class Player {
     on(".ovp-loop", "change", (e) => { this.loop = e.target.checked; });
     this.speed.addEventListener("input", () => this.showSpeed());
     this.root.addEventListener("keydown", (e) => this.key(e));
-    this.onFullscreen = () => this.resize();
+    this.onFullscreen = () => this.render().then(() => this.resize());
     document.addEventListener("fullscreenchange", this.onFullscreen);
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(this.root.querySelector(".ovp-plot"));
     this.gd.addEventListener("mousedown", (e) => this.press(e));
     this.gd.addEventListener("click", (e) => this.click(e)); // Plotly takes mouseup for its drag
+  }
+
+  // How large text, lines and markers are: the page's setting, half as large again in full
+  // screen (a projector seen from the back of a room).
+  scale() {
+    return (this.data.scale || 1) * (document.fullscreenElement === this.root ? 1.5 : 1);
   }
 
   close() {
@@ -201,12 +207,9 @@ class Player {
     }
     if (!previous || previous.speed !== data.speed) this.speed.value = String(Math.round(1000 * Math.log(data.speed) / Math.log(500)));
     this.showSpeed();
-    this.root.style.setProperty("--ovp-scale", String(data.scale || 1));
+    this.root.style.setProperty("--ovp-base", String(data.scale || 1));
     this.renderRunsTable();
-    return loadPlotly(data.plotly_url).then((P) => {
-      this.P = P;
-      return P.react(this.gd, this.figure(), this.layout(), { displaylogo: false, responsive: true, scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
-    }).then(() => {
+    return this.render().then(() => {
       if (!this.relayoutBound) {
         this.gd.on("plotly_relayout", () => { this.drawnTo = -1; this.draw(); });
         this.relayoutBound = true;
@@ -224,25 +227,33 @@ class Player {
     });
   }
 
+  render() {
+    return loadPlotly(this.data.plotly_url).then((P) => {
+      this.P = P;
+      const config = { displaylogo: false, responsive: true, scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
+      return P.react(this.gd, this.figure(), this.layout(), config);
+    });
+  }
+
   figure() {
     const s = this.scene, traces = [];
     traces.push({ type: "scatter", mode: "markers", x: [this.data.start[0]], y: [this.data.start[1]], name: this.text.start,
-      marker: { symbol: "star", size: 16 * (this.data.scale || 1), color: "#000000", line: { color: "#ffffff", width: 1 } },
+      marker: { symbol: "star", size: 16 * this.scale(), color: "#000000", line: { color: "#ffffff", width: 1 } },
       hovertemplate: this.text.start + " (%{x:.4g}, %{y:.4g})<extra></extra>", showlegend: false });
     traces.push({ type: "scatter", mode: "markers", x: s.minima.map((m) => m[0]), y: s.minima.map((m) => m[1]), customdata: s.minima.map((m) => m[2]),
       name: this.text.minimum, showlegend: false,
-      marker: { symbol: "x-thin", size: 14 * (this.data.scale || 1), line: { color: "#000000", width: 3 } },
+      marker: { symbol: "x-thin", size: 14 * this.scale(), line: { color: "#000000", width: 3 } },
       hovertemplate: this.text.minimum + " (%{x:.4g}, %{y:.4g})<br>f = %{customdata:.6g}<extra></extra>" });
     if (s.saddles.length) {
       traces.push({ type: "scatter", mode: "markers", x: s.saddles.map((m) => m[0]), y: s.saddles.map((m) => m[1]), name: this.text.saddle, showlegend: false,
-        marker: { symbol: "diamond-open", size: 12 * (this.data.scale || 1), color: "#000000", line: { color: "#000000", width: 2 } },
+        marker: { symbol: "diamond-open", size: 12 * this.scale(), color: "#000000", line: { color: "#000000", width: 2 } },
         hovertemplate: this.text.saddle + " (%{x:.4g}, %{y:.4g})<extra></extra>" });
     }
     return traces;
   }
 
   layout() {
-    const s = this.scene, [[x0, x1], [y0, y1]] = s.domain, c = theme(this.root), k = this.data.scale || 1;
+    const s = this.scene, [[x0, x1], [y0, y1]] = s.domain, c = theme(this.root), k = this.scale();
     const axis = (title, lo, hi) => ({ range: [lo, hi], showgrid: false, zeroline: false, title: { text: title }, constrain: "domain",
       color: c.text, linecolor: c.line, mirror: true, showline: true, ticks: "outside", tickfont: { size: 12 * k } });
     return {
@@ -317,7 +328,7 @@ class Player {
   draw() {
     const area = this.plotArea();
     if (!area || !this.runs) return;
-    const k = this.data.scale || 1, r = this.ratio;
+    const k = this.scale(), r = this.ratio;
     const tctx = this.trails.getContext("2d");
     if (this.step < this.drawnTo || this.drawnTo < 0) {
       tctx.clearRect(0, 0, this.trails.width, this.trails.height);
@@ -363,7 +374,7 @@ class Player {
   }
 
   drawGhosts(ctx, area) {
-    const k = this.data.scale || 1;
+    const k = this.scale();
     ctx.lineWidth = 1.5 * k * this.ratio; ctx.globalAlpha = 0.28;
     for (const run of this.runs) {
       ctx.strokeStyle = run.colour;
