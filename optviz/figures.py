@@ -26,7 +26,6 @@ from optviz.results import optimum
 
 __all__ = ["PALETTE", "background", "colour", "loss_figure", "surface_3d_figure"]
 
-MAX_PATH_POINTS = 300
 BANDS = 24  # colour bands of the background, like filled contour levels
 Figure = dict[str, Any]
 
@@ -60,10 +59,6 @@ def shade(surf: surfaces.Surface, values: np.ndarray, reference: np.ndarray) -> 
     return np.log10(np.maximum(values - f_star, 0.0) + delta)
 
 
-def shade_label(surf: surfaces.Surface) -> str:
-    return "log₁₀(f − f*)" if surf.log_scale else "f"
-
-
 def png(rgb: np.ndarray) -> bytes:
     """Encode an (h, w, 3) uint8 image as PNG (no imaging library needed)."""
     height, width, _ = rgb.shape
@@ -90,18 +85,6 @@ def background(surf: surfaces.Surface, n: int = 240) -> str:
     level = np.linspace(253, 185, BANDS)[band]  # lightness per band
     rgb = np.stack([level, level + 2, level + 6], axis=-1).clip(0, 255).astype(np.uint8)
     return "data:image/png;base64," + base64.b64encode(png(rgb[::-1])).decode("ascii")
-
-
-# ------------------------------------------------------------------------------ paths
-
-
-def path_steps(steps: int, max_points: int = MAX_PATH_POINTS) -> np.ndarray:
-    """The steps drawn along a path: every step up to ``max_points``, else evenly spaced."""
-    return np.unique(np.round(np.linspace(0, steps, min(steps + 1, max_points))).astype(int))
-
-
-def _name(label: str, trajectory: Trajectory) -> str:
-    return label if trajectory.diverged_at is None else f"{label} — diverged at step {trajectory.diverged_at}"
 
 
 # ------------------------------------------------------------------------------ other figures
