@@ -220,3 +220,17 @@ def test_the_panel_being_edited_stays_open(page: Page, app_url: str, console_err
     expect(sidebar.get_by_text("Run 2: Adam, lr 0.07")).to_be_visible()
     expect(sidebar.get_by_role("spinbutton", name="lr, exact")).to_have_value("0.07")  # still open, its widgets there
     assert player(page)["runs"][1]["label"] == "Adam, lr 0.07"
+
+
+def test_a_browser_that_lost_the_arrays_gets_them_again(page: Page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=2&run=adam:lr=0.05&run=sgd:lr=0.001")
+    wait_for_app(page)
+    before = player(page)["runs"]
+    page.evaluate("() => window.__optvizCache.clear()")  # as if the page had lost them
+    tolerance = page.get_by_role("spinbutton", name="Tolerance for the results table, exact")
+    tolerance.fill("0.01")  # a change that moves no path: the race comes as references only
+    tolerance.press("Enter")
+    # The player asks for what it lacks, and the page sends the two runs and the surface again.
+    page.wait_for_function("() => window.__optvizCache.size === 3", timeout=30_000)
+    wait_for_app(page)
+    assert player(page)["runs"] == before
