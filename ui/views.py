@@ -1,15 +1,14 @@
 """The page's views: the race player, the other figures, the results table, the update rules.
 
 The race and the figures are one custom component (optviz/assets/view.js) that draws with
-plotly.js served by the app itself (``static/plotly.min.js``, copied from the installed
-plotly package at start-up, so nothing comes from a CDN and a classroom may be offline).
+plotly.js served by the app itself from ``static/`` (copied there at start-up: nothing comes
+from a CDN, and a classroom may be offline).
 Each run's arrays reach a browser once: the session remembers what it sent, and the player
 asks again for anything it does not have.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import shutil
 from pathlib import Path
@@ -40,7 +39,6 @@ BUNDLES = {
 }
 PLOTLY_URL = "./app/static/plotly-basic.min.js"
 PLOTLY_FULL_URL = "./app/static/plotly.min.js"
-_LOG = logging.getLogger("optviz.app")
 
 
 def ensure_plotly() -> None:
