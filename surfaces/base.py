@@ -72,6 +72,8 @@ class Surface:
     # The start that a link of format version 1 without ``start=`` opened, where
     # ``default_start`` has moved since (None: it has not). Only the link reader needs it.
     v1_start: tuple[float, float] | None = None
+    # A quadratic surface's Hessian eigenvalues (smallest, largest), for optviz.theory; None otherwise.
+    curvature: tuple[float, float] | None = None
 
     @property
     def params(self) -> dict[str, float]:

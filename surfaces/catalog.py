@@ -86,6 +86,7 @@ def valley(kappa: float, angle: float) -> Surface:
             ("adam", {"lr": 0.1}),  # per-coordinate steps undo the axis-aligned conditioning
         ),
         default_steps=100,
+        curvature=(1.0, kappa),  # the Hessian's eigenvalues: 1 along the floor, kappa across
     )
 
 

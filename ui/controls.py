@@ -20,6 +20,7 @@ from optviz.experiment import MAX_RUNS, NAME, PRESETS, SETTINGS, STEPS, VIEW, Ex
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Spec
+from optviz.theory import learning_rates
 from ui.text import plain
 
 # The marker of each slot as a character, for the run's title in the sidebar.
@@ -286,6 +287,8 @@ def _run_widgets(entry: dict[str, Any]) -> None:
             key = _hp_key(run_id, run.optimizer, part.name)
             state.setdefault(key, value)
             setting_widget(part, key)
+            if part.name == "lr":
+                _theory_widgets(entry)
     left, right = st.columns(2)
     left.button(
         "Duplicate",
@@ -296,6 +299,43 @@ def _run_widgets(entry: dict[str, Any]) -> None:
         disabled=len(state["runs"]) >= MAX_RUNS,
     )
     right.button("Remove", key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
+
+
+def _theory_widgets(entry: dict[str, Any]) -> None:
+    """Beside an SGD run's learning rate on a quadratic surface: theory's values, a button each to apply it."""
+    run, state = entry["run"], st.session_state
+    name = state["surface"]
+    params = {p.name: state.get(_surface_key(name, p.name), p.default) for p in surfaces.entry(name).param_specs}
+    rates = learning_rates(surfaces.get(name, **params)) if run.optimizer == "sgd" else None
+    if rates is None:
+        return
+    st.caption(
+        rf"Theory for this quadratic: its curvatures run from $m = {rates.m:g}$ to $L = {rates.L:g}$ "
+        rf"($\kappa = {rates.kappa:g}$)."
+    )
+    for value in rates.values:
+        applied = value.hyperparameters(digits=3)  # what a person can read back in the widgets and the link
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.button(
+            value.name,
+            key=f"r{entry['id']}_theory_{value.key}",
+            on_click=_apply_theory,
+            args=(entry["id"], applied),
+            help=f"{value.explanation}\n\n${value.formula}$\n\nSets this run's learning rate and momentum, "
+            "to three digits (no dampening, Nesterov or weight decay: the method the value is about).",
+            width="stretch",
+        )
+        numbers = [f"γ = {applied['lr']:g}"] + ([f"μ = {applied['momentum']:g}"] if applied["momentum"] else [])
+        right.caption("  \n".join(numbers))
+
+
+def _apply_theory(run_id: int, hyperparameters: dict[str, Any]) -> None:
+    """Give the run theory's hyperparameters; its widgets start again from them."""
+    entry = _entry(run_id)
+    run = entry["run"]
+    entry["run"] = Run.make(run.optimizer, name=run.name, **{**run.values(), **hyperparameters})
+    for key in [k for k in st.session_state if str(k).startswith(f"r{run_id}_{run.optimizer}_")]:
+        del st.session_state[key]
 
 
 def experiment_controls() -> Experiment:
