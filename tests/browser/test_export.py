@@ -9,7 +9,7 @@ from playwright.sync_api import Browser
 from optviz import export, figures
 from optviz.experiment import Experiment, Run
 from optviz.results import run_experiment
-from tests.browser.pages import PLAYER, player
+from tests.browser.pages import PLAYER, player, wait_for_app
 
 READY = "() => { const p = document.querySelector('.ovp')?.__ready; return p !== undefined && p.done; }"
 
@@ -67,3 +67,20 @@ def test_the_exported_race_plays_offline_from_disk(browser: Browser, tmp_path: P
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_page_offers_the_exports(page, app_url: str, console_errors: list[str]):
+    page.goto(app_url + "/?v=2&surface=valley&steps=50&run=sgd:lr=0.05&run=adam:lr=0.1")
+    wait_for_app(page)
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Trajectories (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "optviz-valley.csv"
+    lines = text.splitlines()
+    assert lines[0] == ",".join(export.COLUMNS)
+    assert len(lines) == 1 + 2 * 51
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Player (HTML)").click()
+    assert download.value.suggested_filename == "optviz-valley.html"
+    assert "optvizView({" in Path(download.value.path()).read_text(encoding="utf-8")
