@@ -42,7 +42,9 @@ def page() -> None:
     paths = trajectories(experiment.physics())
     st.subheader(surf.title)
     st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
-    ui.race(experiment, surf, paths, background(experiment.surface, experiment.surface_params))
+    shaded = background(experiment.surface, experiment.surface_params)
+    ui.race(experiment, surf, paths, shaded)
+    ui.views.export_panel(experiment, surf, paths, shaded)
     ui.show_view(ui.view_picker(), experiment, surf, paths)
 
     st.subheader("Share this view")

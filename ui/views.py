@@ -18,7 +18,7 @@ import plotly
 import streamlit as st
 
 import surfaces
-from optviz import figures
+from optviz import export, figures
 from optviz import race as race_data
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, VIEW, Experiment, Run
@@ -117,6 +117,28 @@ def race(
         "text": PLAYER,
     }
     VIEW_COMPONENT(data=data, key=RACE_KEY, on_clicked_change=_on_click, on_missing_change=_on_missing)
+
+
+def export_panel(
+    experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory], background: str
+) -> None:
+    """Downloads of the race (optviz.export): each file is made only when its button is clicked."""
+    name = f"optviz-{experiment.surface}"
+    with st.popover("Export"):  # a popover: the page's expanders are the runs' panels
+        columns = st.columns(4)
+        files = (
+            ("Player (HTML)", "html", "text/html", lambda: export.race_html(experiment, trajectories, background)),
+            ("Trajectories (CSV)", "csv", "text/csv", lambda: export.trajectories_csv(experiment, trajectories)),
+            (
+                "Trajectories (JSON)",
+                "json",
+                "application/json",
+                lambda: export.trajectories_json(experiment, trajectories),
+            ),
+            ("Animation (GIF)", "gif", "image/gif", lambda: export.race_gif(experiment, trajectories, surf)),
+        )
+        for column, (label, ext, mime, make) in zip(columns, files, strict=True):
+            column.download_button(label, data=make, file_name=f"{name}.{ext}", mime=mime, on_click="ignore")
 
 
 def _on_click() -> None:

@@ -1,0 +1,619 @@
+"""Exports of a race: a standalone HTML player, the trajectories as CSV and JSON, an animated GIF.
+
+Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no network.
+
+* :func:`race_html` is one HTML file that plays offline, opened from disk: the page's own player
+  (``assets/view.js`` and ``view.css``) with plotly.js's basic bundle and every run's arrays
+  inlined. view.js ends in ``export default function (component)``; the file holds it in a
+  ``<script type="module">`` with that line rewritten to a named function (``optvizView``),
+  which a shim at the end of the same module calls with ``{data, parentElement,
+  setStateValue() {}, setTriggerValue() {}}``, the arguments Streamlit gives it. plotly.js is
+  a classic ``<script>`` before it, and the Plotly it makes is registered in
+  ``window.__optvizPlotly`` under a sentinel address (:data:`PLOTLY_SENTINEL`) that the player
+  is given as ``plotly_url``: view.js's ``loadPlotly`` finds it there and never adds a
+  ``<script src>``. Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
+  apply.
+* :func:`trajectories_csv` and :func:`trajectories_json`: every step of every run, floats
+  written with ``repr`` (they parse back to the same float64).
+* :func:`race_gif`: the race as an animated GIF drawn with Pillow (which comes with Streamlit),
+  laid out like the page: the shaded surface, the start and the minima, each run's faint whole
+  path, its path up to the frame's step and its head, and "step k of N".
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+import surfaces
+from optviz import race as race_data
+from optviz.engine import Trajectory
+from optviz.experiment import SPEEDS, Experiment, query_string
+from optviz.figures import background
+from optviz.messages import PLAYER
+from optviz.results import optimum
+
+PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
+COLUMNS = ("run", "label", "step", "x", "y", "loss", "grad_x", "grad_y")
+_EXPORT_MARK = "export default function"
+
+
+# ------------------------------------------------------------------------------ HTML
+
+
+def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajectory], background_uri: str) -> dict:
+    """The player's data (as ui/views.py's ``race`` builds it), with every run's arrays included."""
+    _check(experiment, trajectories)
+    surf = experiment.build_surface()
+    runs = [
+        {
+            "id": race_data.run_id(experiment, run),
+            "label": label,
+            "colour": race_data.colour(slot),
+            "symbol": slot,
+            "diverged_at": trajectory.diverged_at,
+            "arrays": race_data.run_arrays(trajectory),
+        }
+        for run, label, slot, trajectory in zip(
+            experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True
+        )
+    ]
+    return {
+        "kind": "race",
+        "plotly_url": PLOTLY_SENTINEL,
+        "race": race_data.race_id(experiment),
+        "steps": experiment.steps,
+        "speed": SPEEDS[experiment.speed],
+        "start": list(experiment.start),
+        "scene": race_data.scene(surf, background_uri),
+        "runs": runs,
+        "scale": 1,
+        "text": PLAYER,
+    }
+
+
+def _script_text(text: str) -> str:
+    """Text safe inside a <script> element: no "</script" (nor "<!--") can end it early."""
+    return text.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
+
+
+def race_html(experiment: Experiment, trajectories: Sequence[Trajectory], background_uri: str) -> str:
+    """One standalone HTML file that plays the race offline, with no server."""
+    data = race_data_for_export(experiment, trajectories, background_uri)
+    view_js = (race_data.ASSETS / "view.js").read_text(encoding="utf-8")
+    if view_js.count(_EXPORT_MARK) != 1:
+        msg = f"view.js must have exactly one {_EXPORT_MARK!r} for the export's shim"
+        raise RuntimeError(msg)
+    view_js = view_js.replace(_EXPORT_MARK, "function optvizView")
+    view_css = (race_data.ASSETS / "view.css").read_text(encoding="utf-8")
+    plotly_js = (race_data.ASSETS / "vendor" / "plotly-basic.min.js").read_text(encoding="utf-8")
+    # JSON in a data block: "<" escaped, so no text in it (a run's name) can close the element.
+    data_json = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+    surf = experiment.build_surface()
+    title = f"optviz — {surf.title}"
+    link = "?" + query_string(experiment)
+    shim = f"""
+// ---- optviz export: call the player as Streamlit would, with everything already here.
+window.__optvizPlotly = window.__optvizPlotly || new Map();
+window.__optvizPlotly.set({json.dumps(PLOTLY_SENTINEL)}, Promise.resolve(window.Plotly));
+const exportData = JSON.parse(document.getElementById("optviz-data").textContent);
+optvizView({{
+  data: exportData,
+  parentElement: document.getElementById("optviz"),
+  setStateValue() {{}},
+  setTriggerValue() {{}},
+}});
+"""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>{html.escape(title)}</title>
+<style>
+html, body {{ background: #ffffff; color: #31333F; }}
+body {{ margin: 0; padding: 16px 24px; font-family: sans-serif; }}
+h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
+.optviz-link {{ font-size: 0.8rem; opacity: 0.7; margin: 0 0 12px; overflow-wrap: anywhere; }}
+</style>
+<style>
+{view_css}
+</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="optviz-link">optviz link: <code>{html.escape(link)}</code></p>
+<div id="optviz"></div>
+<script type="application/json" id="optviz-data">{data_json}</script>
+<script>
+{_script_text(plotly_js)}
+</script>
+<script type="module">
+{_script_text(view_js + shim)}
+</script>
+</body>
+</html>
+"""
+
+
+# ------------------------------------------------------------------------------ CSV and JSON
+
+
+def _check(experiment: Experiment, trajectories: Sequence[Trajectory]) -> None:
+    if len(trajectories) != len(experiment.runs):
+        msg = f"expected {len(experiment.runs)} trajectories (one per run), got {len(trajectories)}"
+        raise ValueError(msg)
+    for t in trajectories:
+        if t.batched:
+            msg = "a batched trajectory cannot be exported: one trajectory per run"
+            raise ValueError(msg)
+
+
+def _rows(experiment: Experiment, trajectories: Sequence[Trajectory]):
+    """(run, label, step, x, y, loss, grad_x, grad_y) for every step of every run; run counts from 1."""
+    _check(experiment, trajectories)
+    for number, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True), start=1):
+        for step in range(t.points.shape[0]):
+            yield (
+                number,
+                label,
+                step,
+                float(t.points[step, 0]),
+                float(t.points[step, 1]),
+                float(t.losses[step]),
+                float(t.grads[step, 0]),
+                float(t.grads[step, 1]),
+            )
+
+
+def trajectories_csv(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
+    """Every step of every run as CSV (header :data:`COLUMNS`); floats as ``repr``, exact."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in _rows(experiment, trajectories):
+        writer.writerow([*row[:3], *(repr(v) for v in row[3:])])
+    return out.getvalue()
+
+
+def _json_float(value: float) -> float | None:
+    return value if math.isfinite(value) else None  # JSON has no NaN or infinity
+
+
+def trajectories_json(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
+    """The experiment's link, its runs, and every step of every run (rows in :data:`COLUMNS` order).
+
+    Floats are written as Python's ``repr`` writes them (exact); a non-finite value is null.
+    """
+    runs = [
+        {
+            "run": number,
+            "label": label,
+            "optimizer": run.optimizer,
+            "hyperparameters": dict(run.values()),
+            "colour": race_data.colour(slot),
+            "diverged_at": t.diverged_at,
+        }
+        for number, (run, label, slot, t) in enumerate(
+            zip(experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True), start=1
+        )
+    ]
+    document = {
+        "format": "optviz-trajectories",
+        "version": 1,
+        "link": "?" + query_string(experiment),
+        "surface": experiment.surface,
+        "surface_params": dict(experiment.surface_params),
+        "start": list(experiment.start),
+        "steps": experiment.steps,
+        "f_star": optimum(experiment.build_surface()),
+        "runs": runs,
+        "columns": list(COLUMNS),
+        "rows": [[*row[:3], *(_json_float(v) for v in row[3:])] for row in _rows(experiment, trajectories)],
+    }
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return str(value)
+
+
+# ------------------------------------------------------------------------------ GIF
+
+_SUPERSAMPLE = 2  # drawn at twice the size, then reduced: smooth lines and markers
+_FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+_PAGE_TEXT = (49, 51, 63)  # the page's text colour (#31333F)
+_FRAME_GREY = (160, 160, 160)
+
+
+def _font(size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for name in _FONT_FILES:
+        try:
+            return ImageFont.truetype(name, max(1, round(size)))
+        except OSError:
+            continue
+    return ImageFont.load_default(size=max(1, round(size)))
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+class GifLayout:
+    """Where things go in the GIF (in its own pixels): the caption, the plot, the runs' list.
+
+    ``pixel(x, y)`` is where the data point (x, y) is drawn; north is up, like the page.
+    """
+
+    def __init__(self, surf: surfaces.Surface, size: tuple[int, int], runs: int, zoom: int = 1) -> None:
+        width, height = size
+        self.zoom = zoom
+        self.k = min(width, height) / 640 * zoom  # text, lines and markers grow with the picture
+        self.width, self.height = width * zoom, height * zoom
+        k = self.k
+        self.caption_height = round(34 * k)
+        self.legend_columns = 1 if runs <= 3 else 2
+        self.legend_row = round(22 * k)
+        legend_rows = -(-runs // self.legend_columns)
+        self.legend_height = round(legend_rows * self.legend_row + 10 * k)
+        pad = round(10 * k)
+        room_w = self.width - 2 * pad
+        room_h = self.height - self.caption_height - self.legend_height - 2 * pad
+        (x0, x1), (y0, y1) = surf.domain
+        aspect = (x1 - x0) / (y1 - y0)
+        plot_w = min(room_w, room_h * aspect)
+        plot_h = plot_w / aspect
+        if plot_w < 8 or plot_h < 8:
+            msg = f"a GIF of size {size} leaves no room for the race"
+            raise ValueError(msg)
+        self.left = round(pad + (room_w - plot_w) / 2)
+        self.top = round(self.caption_height + pad + (room_h - plot_h) / 2)
+        self.plot_w, self.plot_h = round(plot_w), round(plot_h)
+        self.domain = ((x0, x1), (y0, y1))
+        self.legend_top = self.top + self.plot_h + pad
+
+    def pixels(self, xy: np.ndarray) -> np.ndarray:
+        """Points (n, 2) in data units -> (n, 2) pixels, kept within far bounds (no overflow)."""
+        (x0, x1), (y0, y1) = self.domain
+        px = self.left + (np.asarray(xy[:, 0], dtype=float) - x0) / (x1 - x0) * self.plot_w
+        py = self.top + (y1 - np.asarray(xy[:, 1], dtype=float)) / (y1 - y0) * self.plot_h
+        out = np.stack([px, py], axis=-1)
+        limit = 50.0 * max(self.width, self.height)
+        return np.nan_to_num(out, nan=-limit, posinf=limit, neginf=-limit).clip(-limit, limit)
+
+    def pixel(self, x: float, y: float) -> tuple[float, float]:
+        px, py = self.pixels(np.array([[x, y]], dtype=float))[0]
+        return float(px), float(py)
+
+    def inside(self, p: np.ndarray, pad: float = 0.0) -> bool:
+        return bool(
+            self.left + pad <= p[0] <= self.left + self.plot_w - pad
+            and self.top + pad <= p[1] <= self.top + self.plot_h - pad
+        )
+
+
+def _shape(draw: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, *, fill, outline, width: int) -> None:
+    """A marker as the player draws it (view.js's ``shape``)."""
+
+    def poly(n: int, rot: float, rr: float) -> list[tuple[float, float]]:
+        return [
+            (x + rr * math.cos(rot + 2 * math.pi * i / n), y + rr * math.sin(rot + 2 * math.pi * i / n))
+            for i in range(n)
+        ]
+
+    def cross(angle: float, rr: float) -> list[tuple[float, float]]:
+        w = rr * 0.42
+        corners = [(-w, -rr), (w, -rr), (w, -w), (rr, -w), (rr, w), (w, w), (w, rr), (-w, rr), (-w, w), (-rr, w)]
+        corners += [(-rr, -w), (-w, -w)]
+        c, s = math.cos(angle), math.sin(angle)
+        return [(x + a * c - b * s, y + a * s + b * c) for a, b in corners]
+
+    if symbol == "square":
+        points = [(x - r * 0.85, y - r * 0.85), (x + r * 0.85, y - r * 0.85), (x + r * 0.85, y + r * 0.85)]
+        points.append((x - r * 0.85, y + r * 0.85))
+    elif symbol == "diamond":
+        points = poly(4, 0, r * 1.15)
+    elif symbol == "triangle-up":
+        points = poly(3, -math.pi / 2, r * 1.2)
+    elif symbol == "triangle-down":
+        points = poly(3, math.pi / 2, r * 1.2)
+    elif symbol == "pentagon":
+        points = poly(5, -math.pi / 2, r * 1.05)
+    elif symbol == "hexagon":
+        points = poly(6, 0, r * 1.05)
+    elif symbol == "star":
+        points = [
+            (
+                x + (r * 0.5 if i % 2 else r * 1.25) * math.cos(-math.pi / 2 + math.pi * i / 5),
+                y + (r * 0.5 if i % 2 else r * 1.25) * math.sin(-math.pi / 2 + math.pi * i / 5),
+            )
+            for i in range(10)
+        ]
+    elif symbol == "cross":
+        points = cross(0.0, r)
+    elif symbol == "x":
+        points = cross(math.pi / 4, r * 1.1)
+    else:
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=outline, width=width)
+        return
+    draw.polygon(points, fill=fill, outline=outline, width=width)
+
+
+def _polyline(draw: ImageDraw.ImageDraw, points: np.ndarray, colour, width: int, layout: GifLayout) -> None:
+    """A path; segments far outside the picture are clipped to it first (Liang–Barsky)."""
+    if len(points) < 2:
+        return
+    margin = 4.0 * width
+    lo = np.array([-margin, -margin])
+    hi = np.array([layout.width + margin, layout.height + margin])
+    if np.all((points >= lo) & (points <= hi)):
+        draw.line([tuple(p) for p in points], fill=colour, width=width, joint="curve")
+        return
+    p0, p1 = points[:-1], points[1:]
+    d = p1 - p0
+    t0, t1 = np.zeros(len(d)), np.ones(len(d))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for axis in (0, 1):
+            for p, q in ((-d[:, axis], p0[:, axis] - lo[axis]), (d[:, axis], hi[axis] - p0[:, axis])):
+                r = q / p
+                parallel = p == 0
+                t0 = np.where(~parallel & (p < 0), np.maximum(t0, r), t0)
+                t1 = np.where(~parallel & (p > 0), np.minimum(t1, r), t1)
+                t1 = np.where(parallel & (q < 0), -1.0, t1)
+    for a, b, s, e in zip(p0, d, t0, t1, strict=True):
+        if s <= e:
+            draw.line([tuple(a + s * b), tuple(a + e * b)], fill=colour, width=width)
+
+
+def _edge_point(layout: GifLayout, points: np.ndarray, diverged_at: int) -> tuple[float, float]:
+    """Where a diverged run left the frame (view.js's ``edgePoint``)."""
+    k = diverged_at - 1
+    b = points[max(k - 1, 0)]
+    p = points[k]
+    pad = 10 * layout.k
+    if layout.inside(p, pad):
+        return float(p[0]), float(p[1])
+    left, top = layout.left + pad, layout.top + pad
+    right, bottom = layout.left + layout.plot_w - pad, layout.top + layout.plot_h - pad
+    dx, dy = p[0] - b[0], p[1] - b[1]
+    t = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p[0] < left:
+            t = min(t, (left - b[0]) / dx)
+        if p[0] > right:
+            t = min(t, (right - b[0]) / dx)
+        if p[1] < top:
+            t = min(t, (top - b[1]) / dy)
+        if p[1] > bottom:
+            t = min(t, (bottom - b[1]) / dy)
+    if not math.isfinite(t) or t < 0:
+        t = 0.0
+    return float(min(max(b[0] + t * dx, left), right)), float(min(max(b[1] + t * dy, top), bottom))
+
+
+def _format_loss(v: float) -> str:
+    """view.js's ``formatLoss``: four significant digits, exponent form when small or large."""
+    if not math.isfinite(v):
+        return "—"
+    a = abs(v)
+    if a != 0 and (a < 1e-3 or a >= 1e5):
+        mantissa, exponent = f"{v:.3e}".split("e")
+        return f"{mantissa}e{int(exponent):+d}"
+    return f"{v:#.4g}".rstrip(".")
+
+
+def frame_steps(steps: int, *, steps_per_frame: int | None = None, max_frames: int = 300) -> list[int]:
+    """The steps the GIF shows: evenly spaced from 0, always ending on ``steps``, at most ``max_frames``.
+
+    >>> frame_steps(10, max_frames=4)
+    [0, 3, 7, 10]
+    >>> frame_steps(10, steps_per_frame=4)
+    [0, 4, 8, 10]
+    """
+    if not isinstance(max_frames, int) or max_frames < 2:
+        msg = f"Invalid max_frames: {max_frames!r} (at least 2)"
+        raise ValueError(msg)
+    if steps_per_frame is not None:
+        if not isinstance(steps_per_frame, int) or steps_per_frame < 1:
+            msg = f"Invalid steps_per_frame: {steps_per_frame!r} (a whole number, at least 1)"
+            raise ValueError(msg)
+        chosen = [*range(0, steps, steps_per_frame), steps]
+        if len(chosen) <= max_frames:
+            return chosen
+    count = min(steps + 1, max_frames)
+    return sorted({round(v) for v in np.linspace(0, steps, count)})
+
+
+def race_gif(
+    experiment: Experiment,
+    trajectories: Sequence[Trajectory],
+    surf: surfaces.Surface,
+    *,
+    size: tuple[int, int] = (640, 640),
+    fps: float = 20,
+    steps_per_frame: int | None = None,
+    max_frames: int = 300,
+) -> bytes:
+    """The race as an animated GIF (looping), drawn with Pillow: no browser needed.
+
+    Frames show the steps of :func:`frame_steps` (``steps_per_frame`` apart, or evenly spaced
+    when None; never more than ``max_frames``; always the last step); each lasts ``1/fps``
+    seconds (GIF counts in hundredths), the last one a second and a half more.
+    """
+    _check(experiment, trajectories)
+    if not (
+        isinstance(size, tuple | list) and len(size) == 2 and all(isinstance(v, int) and 64 <= v <= 4096 for v in size)
+    ):
+        msg = f"Invalid size: {size!r} (width and height, whole numbers from 64 to 4096)"
+        raise ValueError(msg)
+    if not isinstance(fps, int | float) or not 1 <= fps <= 50:
+        msg = f"Invalid fps: {fps!r} (from 1 to 50)"
+        raise ValueError(msg)
+    painter = _GifPainter(experiment, trajectories, surf, (size[0], size[1]))
+    shown = frame_steps(painter.steps, steps_per_frame=steps_per_frame, max_frames=max_frames)
+    frames = [painter.frame(step) for step in shown]
+    palette = _palette(frames[-1], painter.colours)
+    paletted = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    duration = max(10, round(1000 / fps / 10) * 10)
+    durations = [duration] * len(paletted)
+    durations[-1] += 1500
+    out = io.BytesIO()
+    paletted[0].save(out, format="GIF", save_all=True, append_images=paletted[1:], duration=durations, loop=0)
+    return out.getvalue()
+
+
+class _GifPainter:
+    """Draws the GIF's frames in step order; each run's path grows from the previous frame's."""
+
+    def __init__(
+        self, experiment: Experiment, trajectories: Sequence[Trajectory], surf: surfaces.Surface, size: tuple[int, int]
+    ) -> None:
+        self.size = size
+        self.layout = layout = GifLayout(surf, size, len(trajectories), _SUPERSAMPLE)
+        self.k = layout.k
+        self.trajectories = trajectories
+        self.labels = experiment.labels()
+        self.colours = [_rgb(race_data.colour(slot)) for slot in experiment.slots()]
+        self.symbols = [race_data.symbol(slot) for slot in experiment.slots()]
+        self.paths = [layout.pixels(t.points) for t in trajectories]
+        self.steps = max((t.steps for t in trajectories), default=experiment.steps)
+        self.font = _font(16 * self.k)
+        self.small = _font(13 * self.k)
+        self.legend_w = (layout.width - 2 * round(10 * self.k)) / layout.legend_columns
+        self.trails = self.still(experiment, surf)
+        self.drawn_to = 0
+
+    def still(self, experiment: Experiment, surf: surfaces.Surface) -> Image.Image:
+        """What does not move: the surface, its frame, the start, minima and saddles, the faint paths."""
+        layout, k = self.layout, self.k
+        base = Image.new("RGB", (layout.width, layout.height), (255, 255, 255))
+        uri = background(surf)
+        shaded = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+        base.paste(shaded.resize((layout.plot_w, layout.plot_h), Image.Resampling.BICUBIC), (layout.left, layout.top))
+        draw = ImageDraw.Draw(base)
+        sx, sy = layout.pixel(*experiment.start)
+        _shape(draw, "star", sx, sy, 6.4 * k, fill=(0, 0, 0), outline=(255, 255, 255), width=max(1, round(k / 2)))
+        for m in surf.minima:
+            mx, my = layout.pixel(m.x, m.y)
+            r = 5.6 * k
+            for a, b in (((mx - r, my - r), (mx + r, my + r)), ((mx - r, my + r), (mx + r, my - r))):
+                draw.line([a, b], fill=(0, 0, 0), width=max(1, round(1.5 * k)))
+        for saddle in surf.saddles:
+            px, py = layout.pixel(saddle.x, saddle.y)
+            _shape(draw, "diamond", px, py, 4.8 * k, fill=None, outline=(0, 0, 0), width=max(1, round(k)))
+        for colour, path in zip(self.colours, self.paths, strict=True):
+            ghost = Image.new("L", base.size, 0)
+            _polyline(ImageDraw.Draw(ghost), path, 255, max(1, round(1.5 * k)), layout)
+            base.paste(Image.new("RGB", base.size, colour), (0, 0), ghost.point(lambda v: round(v * 0.28)))
+        # Like the page's canvas, nothing is drawn outside the plot: a frame around it, white beyond.
+        w = max(1, round(k / 2))
+        surround = Image.new("RGB", base.size, (255, 255, 255))
+        box = (layout.left - w, layout.top - w, layout.left + layout.plot_w + w - 1, layout.top + layout.plot_h + w - 1)
+        ImageDraw.Draw(surround).rectangle(box, outline=_FRAME_GREY, width=w)
+        self.outside = Image.new("L", base.size, 255)
+        ImageDraw.Draw(self.outside).rectangle(
+            (layout.left, layout.top, layout.left + layout.plot_w - 1, layout.top + layout.plot_h - 1), fill=0
+        )
+        self.surround = surround
+        base.paste(surround, (0, 0), self.outside)
+        return base
+
+    def frame(self, step: int) -> Image.Image:
+        """The picture at ``step`` (steps must come in increasing order), at the GIF's size."""
+        trails_draw = ImageDraw.Draw(self.trails)
+        for colour, path in zip(self.colours, self.paths, strict=True):
+            last = min(step, len(path) - 1)
+            if last > self.drawn_to:
+                _polyline(trails_draw, path[self.drawn_to : last + 1], colour, max(1, round(2.5 * self.k)), self.layout)
+        self.drawn_to = max(self.drawn_to, step)
+        frame = self.trails.copy()
+        draw = ImageDraw.Draw(frame)
+        self.heads(draw, step)
+        frame.paste(self.surround, (0, 0), self.outside)
+        caption = PLAYER["step_of"].replace("{step}", str(step)).replace("{steps}", str(self.steps))
+        draw.text((round(10 * self.k), round(8 * self.k)), caption, fill=_PAGE_TEXT, font=self.font)
+        self.legend(draw, step)
+        return frame.resize(self.size, Image.Resampling.LANCZOS)
+
+    def heads(self, draw: ImageDraw.ImageDraw, step: int) -> None:
+        """Each run's head, or where it left the frame and "diverged at step k"."""
+        layout, k = self.layout, self.k
+        for colour, symbol, path, t in zip(self.colours, self.symbols, self.paths, self.trajectories, strict=True):
+            if t.diverged_at is not None and step >= t.diverged_at:
+                ex, ey = _edge_point(layout, path, t.diverged_at)
+                _shape(draw, "x", ex, ey, 9 * k, fill=colour, outline=(0, 0, 0), width=max(1, round(0.75 * k)))
+                text = PLAYER["diverged_at"].replace("{step}", str(t.diverged_at))
+                w = draw.textlength(text, font=self.small)
+                tx = min(max(ex - w / 2, layout.left + 2), layout.left + layout.plot_w - w - 2)
+                ty = ey + 12 * k if ey < layout.top + 30 * k else ey - 26 * k
+                draw.text((tx, ty), text, fill=_PAGE_TEXT, font=self.small)
+                continue
+            i = min(step, len(path) - 1)
+            _shape(
+                draw,
+                symbol,
+                path[i][0],
+                path[i][1],
+                7 * k,
+                fill=colour,
+                outline=(255, 255, 255),
+                width=max(1, round(0.75 * k)),
+            )
+
+    def legend(self, draw: ImageDraw.ImageDraw, step: int) -> None:
+        """The runs' list, as beside the page's player: marker, name, f(θ) at this step."""
+        layout, k = self.layout, self.k
+        rows = zip(self.labels, self.colours, self.symbols, self.trajectories, strict=True)
+        for index, (label, colour, symbol, t) in enumerate(rows):
+            column, row = index % layout.legend_columns, index // layout.legend_columns
+            x = round(10 * k) + column * self.legend_w
+            y = layout.legend_top + row * layout.legend_row
+            _shape(
+                draw,
+                symbol,
+                x + 8 * k,
+                y + 9 * k,
+                6 * k,
+                fill=colour,
+                outline=(255, 255, 255),
+                width=max(1, round(k / 2)),
+            )
+            if t.diverged_at is not None and step >= t.diverged_at:
+                value = PLAYER["diverged_at"].replace("{step}", str(t.diverged_at))
+            else:
+                value = _format_loss(float(t.losses[min(step, t.steps)]))
+            vw = draw.textlength(value, font=self.small)
+            room = self.legend_w - 36 * k - vw
+            name = label
+            while name and draw.textlength(name, font=self.small) > room:
+                name = name[:-2] + "…" if len(name) > 1 else ""
+            draw.text((x + 20 * k, y + k), name, fill=_PAGE_TEXT, font=self.small)
+            draw.text((x + self.legend_w - 12 * k - vw, y + k), value, fill=_PAGE_TEXT, font=self.small)
+
+
+def _palette(image: Image.Image, colours: Sequence[tuple[int, int, int]]) -> Image.Image:
+    """One palette for every frame: the runs' colours, black, white and the page's text exactly,
+    the rest chosen from the last frame (which holds everything that is ever drawn)."""
+    fixed = list(dict.fromkeys([*colours, (0, 0, 0), (255, 255, 255), _PAGE_TEXT]))
+    adaptive = image.quantize(colors=256 - len(fixed), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    rest = adaptive.getpalette()[: 3 * (256 - len(fixed))]
+    values = [c for colour in fixed for c in colour] + rest
+    values += [0] * (768 - len(values))
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(values)
+    return palette

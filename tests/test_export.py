@@ -1,0 +1,168 @@
+"""The exports: a standalone HTML player, CSV and JSON of every step, an animated GIF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import surfaces
+from optviz import export, figures, race
+from optviz.experiment import Experiment, Run, query_string
+from optviz.results import run_experiment
+
+
+@pytest.fixture(scope="module")
+def rosenbrock():
+    experiment = Experiment.make("rosenbrock")
+    return experiment, run_experiment(experiment)
+
+
+@pytest.fixture(scope="module")
+def diverging():
+    """Two runs on the valley, one of which diverges; a name with markup in it."""
+    runs = (Run.make("sgd", lr=0.05, name="<b>slow</b> & </script>"), Run.make("sgd", lr=5.0))
+    experiment = Experiment.make("valley", runs=runs, steps=300)
+    return experiment, run_experiment(experiment)
+
+
+def test_the_html_plays_offline(rosenbrock):
+    experiment, trajectories = rosenbrock
+    page = export.race_html(experiment, trajectories, figures.background(experiment.build_surface()))
+    # Nothing the browser would fetch: no script, style sheet, image or frame from an address.
+    # (plotly.js's text names addresses, such as its own site in a link it may draw, that are
+    # not fetched; the browser test records every request the page makes.)
+    markup = re.sub(r"(<script[^>]*>).*?</script>", r"\1</script>", page, flags=re.DOTALL | re.IGNORECASE)
+    assert not re.search(r"<script[^>]*\bsrc\s*=", markup, re.IGNORECASE)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", markup, re.IGNORECASE)
+    assert not re.search(r"https?:|//", markup.split("<body>")[0] + markup.split("<body>")[1], re.IGNORECASE)
+    assert not re.search(r"@import|url\(", markup, re.IGNORECASE)
+    assert "cdn.plot.ly/plotly" not in page
+    # plotly.js inlined, before the player; the player is view.js with its shim.
+    plotly_js = (race.ASSETS / "vendor" / "plotly-basic.min.js").read_text()
+    assert plotly_js[:2000] in page
+    assert page.index(plotly_js[:2000]) < page.index("class Player")
+    assert "export default" not in page
+    assert "optvizView({" in page
+    assert '<script type="module">' in page
+    # every run's data, with its arrays
+    data = json.loads(re.search(r'<script type="application/json" id="optviz-data">(.*?)</script>', page, re.DOTALL)[1])
+    assert data["plotly_url"] == export.PLOTLY_SENTINEL
+    assert data["plotly_url"] in page.split('<script type="module">')[1]
+    assert data["scene"]["background"].startswith("data:image/png;base64,")
+    assert [r["label"] for r in data["runs"]] == experiment.labels()
+    for item, t in zip(data["runs"], trajectories, strict=True):
+        assert item["arrays"] == race.run_arrays(t)
+        assert item["colour"] == race.colour(experiment.slots()[data["runs"].index(item)])
+
+
+def test_a_name_cannot_break_out_of_the_page(diverging):
+    experiment, trajectories = diverging
+    page = export.race_html(experiment, trajectories, figures.background(experiment.build_surface()))
+    assert "<b>slow</b>" not in page
+    assert page.count("</script>") == page.count("<script")
+    data = json.loads(re.search(r'<script type="application/json" id="optviz-data">(.*?)</script>', page, re.DOTALL)[1])
+    assert data["runs"][0]["label"].startswith("<b>slow</b> & </script>")
+    assert data["runs"][1]["diverged_at"] == trajectories[1].diverged_at is not None
+
+
+def test_the_csv_parses_back_to_the_trajectories(diverging, rosenbrock):
+    for experiment, trajectories in (rosenbrock, diverging):
+        text = export.trajectories_csv(experiment, trajectories)
+        rows = list(csv.reader(io.StringIO(text)))
+        assert tuple(rows[0]) == export.COLUMNS
+        rows = rows[1:]
+        assert len(rows) == sum(t.steps + 1 for t in trajectories)
+        labels = experiment.labels()
+        at = 0
+        for number, t in enumerate(trajectories, start=1):
+            block = rows[at : at + t.steps + 1]
+            at += t.steps + 1
+            assert {int(r[0]) for r in block} == {number}
+            assert {r[1] for r in block} == {labels[number - 1]}
+            assert [int(r[2]) for r in block] == list(range(t.steps + 1))
+            values = np.array([[float(v) for v in r[3:]] for r in block])
+            expected = np.column_stack([t.points, t.losses, t.grads])
+            # exactly the float64 values (NaN where they are NaN)
+            assert np.array_equal(values, expected, equal_nan=True)
+
+
+def test_the_json_holds_the_link_and_every_step(diverging):
+    experiment, trajectories = diverging
+    document = json.loads(export.trajectories_json(experiment, trajectories))
+    assert document["link"] == "?" + query_string(experiment)
+    assert document["columns"] == list(export.COLUMNS)
+    assert [r["label"] for r in document["runs"]] == experiment.labels()
+    assert document["runs"][1]["diverged_at"] == trajectories[1].diverged_at
+    rows = document["rows"]
+    assert len(rows) == sum(t.steps + 1 for t in trajectories)
+    for row in rows:
+        t = trajectories[row[0] - 1]
+        step = row[2]
+        expected = [*t.points[step], t.losses[step], *t.grads[step]]
+        for got, want in zip(row[3:], expected, strict=True):
+            assert got == float(want) if math.isfinite(want) else got is None
+
+
+def test_the_gif_has_its_frames_and_size_and_shows_the_race():
+    experiment = Experiment.make("valley", runs=(Run.make("sgd", lr=0.02), Run.make("adam", lr=0.05)), steps=60)
+    trajectories = run_experiment(experiment)
+    surf = experiment.build_surface()
+    data = export.race_gif(experiment, trajectories, surf, size=(320, 240), fps=10, max_frames=25)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "GIF"
+    assert image.size == (320, 240)
+    assert image.n_frames == 25
+    assert image.info.get("loop") == 0
+    image.seek(image.n_frames - 1)
+    last = np.asarray(image.convert("RGB")).astype(int)
+    # The first run's colour near the pixel of its final point (its head is drawn there).
+    layout = export.GifLayout(surf, (320, 240), len(trajectories))
+    x, y = layout.pixel(*trajectories[0].points[-1])
+    other = layout.pixel(*trajectories[1].points[-1])
+    assert math.dist((x, y), other) > 12  # the other head does not cover it
+    window = last[round(y) - 4 : round(y) + 5, round(x) - 4 : round(x) + 5].reshape(-1, 3)
+    colour = np.array([int(race.colour(experiment.slots()[0])[i : i + 2], 16) for i in (1, 3, 5)])
+    assert np.abs(window - colour).max(axis=1).min() <= 24
+    # ... and not there on the first frame (the run has not moved yet)
+    image.seek(0)
+    first = np.asarray(image.convert("RGB")).astype(int)
+    window = first[round(y) - 4 : round(y) + 5, round(x) - 4 : round(x) + 5].reshape(-1, 3)
+    assert np.abs(window - colour).max(axis=1).min() > 24
+
+
+def test_frames_are_evenly_spaced_and_end_on_the_last_step():
+    assert export.frame_steps(500, max_frames=300)[-1] == 500
+    assert len(export.frame_steps(500, max_frames=300)) == 300
+    assert export.frame_steps(20, max_frames=300) == list(range(21))
+    assert export.frame_steps(100, steps_per_frame=30) == [0, 30, 60, 90, 100]
+    assert len(export.frame_steps(1000, steps_per_frame=1, max_frames=50)) == 50
+    gaps = np.diff(export.frame_steps(500, max_frames=300))
+    assert gaps.min() >= 1
+    assert gaps.max() <= 2
+
+
+def test_a_gif_of_a_diverging_run_and_bad_arguments(diverging):
+    experiment, trajectories = diverging
+    surf = surfaces.get("valley")
+    data = export.race_gif(experiment, trajectories, surf, size=(200, 200), max_frames=5)
+    assert Image.open(io.BytesIO(data)).n_frames == 5
+    for bad in ({"size": (10, 10)}, {"size": (640.0, 480)}, {"fps": 0}, {"max_frames": 1}, {"steps_per_frame": 0}):
+        with pytest.raises(ValueError, match="Invalid"):
+            export.race_gif(experiment, trajectories, surf, **bad)
+    with pytest.raises(ValueError, match="one per run"):
+        export.trajectories_csv(experiment, trajectories[:1])
+
+
+def test_export_does_not_import_streamlit():
+    import subprocess
+    import sys
+
+    code = "import sys, optviz.export; assert 'streamlit' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
