@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import surfaces
 from optviz import export, figures
@@ -30,7 +31,6 @@ from optviz.symbols import Symbol, legend
 from ui.text import plain
 
 RACE_KEY = "race"
-STATIC = Path(__file__).resolve().parent.parent / "static"  # served at ./app/static (server.enableStaticServing)
 # plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
 # sooner) draws the race and the 2-D figures; the full one, from the plotly package, the 3-D view.
 BUNDLES = {
@@ -41,12 +41,20 @@ PLOTLY_URL = "./app/static/plotly-basic.min.js"
 PLOTLY_FULL_URL = "./app/static/plotly.min.js"
 
 
+def static_folder() -> Path:
+    """The folder Streamlit serves at ./app/static: ``static/`` beside the script it runs."""
+    context = get_script_run_ctx()
+    main = Path(context.main_script_path) if context else Path(__file__).resolve().parent.parent / "app.py"
+    return main.resolve().parent / "static"
+
+
 def ensure_plotly() -> None:
     """Copy the plotly.js bundles into the app's static folder, once."""
+    static = static_folder()
     for name, source in BUNDLES.items():
-        target = STATIC / name
+        target = static / name
         if not target.exists() or target.stat().st_size != source.stat().st_size:
-            STATIC.mkdir(exist_ok=True)
+            static.mkdir(exist_ok=True)
             partial = target.with_suffix(".tmp")
             shutil.copyfile(source, partial)
             partial.replace(target)  # atomic: a browser never reads half a file
