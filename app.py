@@ -44,7 +44,7 @@ def page() -> None:
     st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
     shaded = background(experiment.surface, experiment.surface_params)
     ui.race(experiment, surf, paths, shaded)
-    ui.views.export_panel(experiment, surf, paths, shaded)
+    ui.export_panel(experiment, surf, paths, shaded)
     ui.show_view(ui.view_picker(), experiment, surf, paths)
 
     st.subheader("Share this view")

@@ -15,10 +15,11 @@ from ui.controls import experiment_controls
 from ui.guard import guarded
 from ui.link import follow_link, seed_from_link, share_url, write_link
 from ui.text import plain, show_problems
-from ui.views import preload, race, show_view, view_picker
+from ui.views import export_panel, preload, race, show_view, view_picker
 
 __all__ = [
     "experiment_controls",
+    "export_panel",
     "follow_link",
     "guarded",
     "plain",
