@@ -31,8 +31,11 @@ def page() -> None:
     experiment = ui.experiment_controls()
     ui.write_link(to_query(experiment))
 
-    st.title("optviz")
-    st.caption("Watch optimizers move: play the race, step through it, click the surface to start elsewhere.")
+    if experiment.hide:  # a link for a projector: hide=all, or the parts it names
+        ui.projector_page(sidebar=experiment.hidden("sidebar"))
+    if not experiment.hidden("header"):
+        st.title("optviz")
+        st.caption("Watch optimizers move: play the race, step through it, click the surface to start elsewhere.")
     ui.show_problems(problems)
     if not experiment.runs:
         st.info("No runs yet: add one in the sidebar.")
@@ -43,13 +46,15 @@ def page() -> None:
     st.subheader(surf.title)
     st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
     shaded = background(experiment.surface, experiment.surface_params)
-    ui.race(experiment, surf, paths, shaded)
-    ui.export_panel(experiment, surf, paths, shaded)
-    ui.show_view(ui.view_picker(), experiment, surf, paths)
-
-    st.subheader("Share this view")
-    st.code(ui.share_url(query_string(experiment)), language=None)
-    st.caption("The link restores exactly this experiment. Copy it with the button at the top right of the box.")
+    ui.race(experiment, surf, paths, shaded, scale=1.5 if experiment.hide else 1.0)
+    if not experiment.hidden("export"):
+        ui.export_panel(experiment, surf, paths, shaded)
+    if not experiment.hidden("views"):
+        ui.show_view(ui.view_picker(), experiment, surf, paths)
+    if not experiment.hidden("share"):
+        st.subheader("Share this view")
+        st.code(ui.share_url(query_string(experiment)), language=None)
+        st.caption("The link restores exactly this experiment. Copy it with the button at the top right of the box.")
 
 
 ui.guarded(page)

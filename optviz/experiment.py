@@ -59,7 +59,15 @@ VIEW = Spec(
     choices=("loss", "3d", "results", "rules"),
     title="View",
 )
-SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED, VIEW)
+HIDE = Spec(
+    "hide",
+    (),
+    "Parts of the page to hide for a projector (all: everything but the race); the race is drawn larger.",
+    kind="choices",
+    choices=("all", "sidebar", "header", "views", "export", "share"),
+    title="Hide",
+)
+SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED, VIEW, HIDE)
 
 # A run's own settings besides its optimizer's: a name of the person's choosing, and the colour
 # (and marker) it keeps for its whole life, 1 to MAX_RUNS in a link.
@@ -157,6 +165,7 @@ class Experiment:
     tolerance: float = TOLERANCE.default  # "steps to tolerance" counts steps until f - f* <= tolerance
     speed: str = SPEED.default
     view: str = VIEW.default
+    hide: tuple[str, ...] = HIDE.default
 
     @classmethod
     def make(
@@ -194,6 +203,10 @@ class Experiment:
 
     def build_surface(self) -> surfaces.Surface:
         return surfaces.get(self.surface, **dict(self.surface_params))
+
+    def hidden(self, part: str) -> bool:
+        """Whether the link hides this part of the page (``hide=all`` hides all but the race)."""
+        return part in self.hide or ("all" in self.hide and part != "all")
 
     def physics(self) -> Experiment:
         """What decides the trajectories, and nothing else: the key of the cached computation."""

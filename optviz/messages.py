@@ -23,6 +23,7 @@ ENGLISH = {
     "not_a_whole_number": "Ignored {key} {value}{where} (expected a whole number); using {default}.",
     "not_a_flag": "Ignored {key}={value}{where} (expected true or false).",
     "not_a_choice": "Ignored {key} {value}{where} (choose {choices}); using {default}.",
+    "unknown_choice": "Ignored {value} in {key} (choose any of: {choices}).",
     "out_of_range": "{key}={number}{where} is outside {range}; using {used}.",
     "too_long_text": "{key} {value}{where} is longer than {limit} characters; kept the first {limit}.",
     "pair_needs_parts": "Ignored {key}={value}{where}: it takes two numbers ({parts}).",

@@ -27,7 +27,7 @@ import numpy as np
 Number = float | np.ndarray
 Value = Number | bool | int | str | tuple[Number, Number]
 
-KINDS = ("float", "int", "bool", "choice", "pair", "text")
+KINDS = ("float", "int", "bool", "choice", "choices", "pair", "text")
 TRUE_WORDS = ("true", "1", "yes", "on")
 FALSE_WORDS = ("false", "0", "no", "off")
 MAX_TEXT = 40  # how much of an offending value a message quotes
@@ -150,29 +150,44 @@ class Spec:
         With ``app=True`` the app's range applies and a number must be a single number: what
         passes is what an experiment may hold and a link can carry unchanged.
         """
-        if self.kind == "bool":
-            if isinstance(value, (bool, np.bool_)):
-                return bool(value)
-            msg = f"Invalid {self.name} value: {quote(value)} (expected True or False)"
+        checkers = {
+            "bool": self._check_bool,
+            "choice": self._check_choice,
+            "choices": self._check_choices,
+            "text": self._check_text,
+            "pair": lambda v: self._check_pair(v, app=app),
+            "int": lambda v: self._check_int(v, app=app),
+            "float": lambda v: self._check_number(v, app=app),
+        }
+        return checkers[self.kind](value)
+
+    def _check_bool(self, value: object) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        msg = f"Invalid {self.name} value: {quote(value)} (expected True or False)"
+        raise ValueError(msg)
+
+    def _check_choice(self, value: object) -> str:
+        if isinstance(value, str) and value in self.choices:
+            return value
+        msg = f"Invalid {self.name}: {quote(value)} (choose one of: {', '.join(self.choices)})"
+        raise ValueError(msg)
+
+    def _check_choices(self, value: object) -> tuple[str, ...]:
+        """Some of the choices: a tuple in the choices' order."""
+        if isinstance(value, (tuple, list, set, frozenset)) and all(v in self.choices for v in value):
+            return tuple(c for c in self.choices if c in value)
+        msg = f"Invalid {self.name}: {quote(value)} (choose any of: {', '.join(self.choices)})"
+        raise ValueError(msg)
+
+    def _check_pair(self, value: object, *, app: bool) -> tuple[Number, ...]:
+        if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (tuple, list)):
+            msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
             raise ValueError(msg)
-        if self.kind == "choice":
-            if isinstance(value, str) and value in self.choices:
-                return value
-            msg = f"Invalid {self.name}: {quote(value)} (choose one of: {', '.join(self.choices)})"
+        if len(value) != len(self.parts):
+            msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
             raise ValueError(msg)
-        if self.kind == "text":
-            return self._check_text(value)
-        if self.kind == "pair":
-            if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (tuple, list)):
-                msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
-                raise ValueError(msg)
-            if len(value) != len(self.parts):
-                msg = f"Invalid {self.name} value: {quote(value)} (expected a pair of numbers)"
-                raise ValueError(msg)
-            return tuple(part.check(v, app=app) for part, v in zip(self.parts, value, strict=True))
-        if self.kind == "int":
-            return self._check_int(value, app=app)
-        return self._check_number(value, app=app)
+        return tuple(part.check(v, app=app) for part, v in zip(self.parts, value, strict=True))
 
     def _check_text(self, value: object) -> str:
         """A person's own words: at most ``high`` characters, no control characters."""
@@ -239,6 +254,8 @@ class Spec:
             return "true" if value else "false"
         if self.kind == "choice":
             return str(value)
+        if self.kind == "choices":
+            return ",".join(value)
         if self.kind == "text":  # no comma, colon or equals sign can end the piece it is in
             return urllib.parse.quote(str(value), safe="")
         if self.kind == "int":
@@ -263,20 +280,30 @@ class Spec:
         keeps what it had). Problems carry ``key`` and ``value``; the caller says where.
         """
         text = text.strip()
-        if self.kind == "bool":
-            return self._read_flag(text)
-        if self.kind == "choice":
-            if text in self.choices:
-                return text, None
-            return None, self._problem("not_a_choice", text, choices=self.choices, default=self.default)
-        if self.kind == "pair":
-            return None, self._problem("pair_needs_parts", text, parts=self.names())
-        if self.kind == "text":
-            return self._read_text(text)
-        return self._read_number(text)
+        readers = {
+            "bool": self._read_flag,
+            "choice": self._read_choice,
+            "choices": self._read_choices,
+            "text": self._read_text,
+            "pair": lambda t: (None, self._problem("pair_needs_parts", t, parts=self.names())),
+        }
+        return readers.get(self.kind, self._read_number)(text)
+
+    def _read_choice(self, text: str) -> tuple[str | None, Problem | None]:
+        if text in self.choices:
+            return text, None
+        return None, self._problem("not_a_choice", text, choices=self.choices, default=self.default)
 
     def _problem(self, code: str, text: str, **args: Any) -> Problem:
         return Problem.of(code, key=self.link_key, value=text, **args)
+
+    def _read_choices(self, text: str) -> tuple[tuple[str, ...], Problem | None]:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in names if name not in self.choices]
+        chosen = tuple(c for c in self.choices if c in names)
+        if unknown:
+            return chosen, Problem.of("unknown_choice", key=self.link_key, value=unknown[0], choices=self.choices)
+        return chosen, None
 
     def _read_text(self, text: str) -> tuple[str | None, Problem | None]:
         words = " ".join(urllib.parse.unquote(text).split())  # control characters become spaces

@@ -29,6 +29,8 @@ def values(spec: Spec, *, app: bool = True):
         return st.booleans()
     if spec.kind == "choice":
         return st.sampled_from(spec.choices)
+    if spec.kind == "choices":
+        return st.sets(st.sampled_from(spec.choices)).map(lambda chosen: tuple(c for c in spec.choices if c in chosen))
     if spec.kind == "pair":
         return st.tuples(*(values(part, app=app) for part in spec.parts))
     low, high = (spec.app_low, spec.app_high) if app else (spec.low, spec.high)

@@ -415,3 +415,27 @@ def test_choosing_a_surface_opens_its_own_default_page():
     assert data["steps"] == page.steps
     assert [run["label"] for run in data["runs"]] == page.labels()
     assert at.query_params == {"v": "2", "surface": "himmelblau", "tol": "0.01", "speed": "slow"}
+
+
+def test_a_projector_link_hides_what_it_names_and_draws_the_race_larger():
+    at = start({"surface": "saddle", "hide": "all"})
+    assert not at.exception
+    assert not at.title  # no header
+    assert not at.code  # no share box
+    assert [v["kind"] for v in views(at)] == ["preload", "race"]  # no other view, no export
+    assert race(at)["scale"] == 1.5
+    assert any("section[data-testid='stSidebar']" in html.value for html in at.get("html"))
+    assert at.query_params["hide"] == "all"
+
+    at = start({"hide": "share,header"})
+    assert not at.code
+    assert not at.title
+    assert [v["kind"] for v in views(at)] == ["preload", "race", "figure"]  # the loss view stays
+    assert not any("section[data-testid='stSidebar']" in html.value for html in at.get("html"))
+    assert race(at)["scale"] == 1.5
+
+    at = start({"hide": "sidebar,lights"})
+    assert "Ignored 'lights' in hide (choose any of: all, sidebar, header, views, export, share)." in unescaped(
+        at.warning[0].value
+    )
+    assert at.query_params["hide"] == "sidebar"

@@ -14,7 +14,7 @@ Experiment writes the link and is computed (cached), and the views show the resu
 from ui.controls import experiment_controls
 from ui.guard import guarded
 from ui.link import follow_link, seed_from_link, share_url, write_link
-from ui.text import plain, show_problems
+from ui.text import plain, projector_page, show_problems
 from ui.views import export_panel, preload, race, show_view, view_picker
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "guarded",
     "plain",
     "preload",
+    "projector_page",
     "race",
     "seed_from_link",
     "share_url",

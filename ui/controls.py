@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz.experiment import MAX_RUNS, NAME, PRESETS, SETTINGS, STEPS, VIEW, Experiment, Run, presets
+from optviz.experiment import HIDE, MAX_RUNS, NAME, PRESETS, SETTINGS, STEPS, VIEW, Experiment, Run, presets
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Spec
@@ -346,9 +346,11 @@ def experiment_controls() -> Experiment:
         st.caption(surfaces.get(surface, **params).description)
         st.header("Start and steps")
         start = start_controls(surface)
-        settings = {spec.name: setting_widget(spec, spec.link_key) for spec in SETTINGS if spec is not VIEW}
+        settings = {spec.name: setting_widget(spec, spec.link_key) for spec in SETTINGS if spec not in (VIEW, HIDE)}
         st.header("Runs")
         runs = run_controls()
     # The view is picked above the views (ui.views.view_picker); its state is current already.
     settings[VIEW.name] = st.session_state.setdefault(VIEW.link_key, VIEW.default)
+    # What a projector's link hides is the link's to say: there is no widget for it.
+    settings[HIDE.name] = st.session_state.setdefault(HIDE.link_key, HIDE.default)
     return Experiment.make(surface, surface_params=params, start=start, runs=runs, **settings)

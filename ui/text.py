@@ -44,3 +44,17 @@ def show_problems(problems: list[Problem]) -> None:
     if len(problems) > SHOWN_PROBLEMS:
         lines.append(f"- {plain(str(Problem.of('more', count=len(problems) - SHOWN_PROBLEMS)))}")
     st.warning("This link had problems; the page uses sensible values instead:\n\n" + "\n".join(lines))
+
+
+def projector_page(*, sidebar: bool) -> None:
+    """A projector's page: less space above the race, and no sidebar or its toggle if asked.
+
+    The sidebar's widgets still run (hidden), so they still hold the experiment.
+    """
+    rules = ["[data-testid='stMainBlockContainer'] { padding-top: 1.5rem !important; }"]
+    if sidebar:
+        rules.append(
+            "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
+            " [data-testid='stExpandSidebarButton'] { display: none !important; }"
+        )
+    st.html("<style>" + " ".join(rules) + "</style>")
