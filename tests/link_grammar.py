@@ -53,8 +53,10 @@ Fields = list[tuple[str, str]]
 
 # The v1 link language's own ranges (kept here, not imported, so that the grammar outlives
 # a rewrite of the parser).
-KEYS = ("v", "surface", "start", "steps", "tol", "speed", "run")
+KEYS = ("v", "surface", "start", "steps", "tol", "speed", "view", "hide", "run")
 SPEEDS = ("slow", "normal", "fast")
+VIEWS = ("loss", "3d", "results", "rules")
+HIDDEN = ("all", "sidebar", "header", "views", "export", "share")
 STEPS_RANGE = (1, 5000)
 TOLERANCE_RANGE = (1e-12, 1e3)
 MAX_RUNS = 15  # a little over the app's limit, to cross it
@@ -609,6 +611,19 @@ def speed_text(s: Source) -> str:
     return s.pick(("warp", "", "1", "0", "medium", "50", "none", *PAYLOADS))
 
 
+def view_text(s: Source) -> str:
+    if s.odd(0.5):
+        return s.pick(("3D", "Loss", "", "table", "loss,rules", *PAYLOADS))
+    return s.pick(VIEWS)
+
+
+def hide_text(s: Source) -> str:
+    names = [name for name in HIDDEN if s.chance(0.3)] or [s.pick(HIDDEN)]
+    if s.odd(0.5):
+        names.insert(s.integer(0, len(names)), s.pick(("lights", "", " ", "ALL", "sidebar ", *PAYLOADS)))
+    return ",".join(names)
+
+
 def version_text(s: Source) -> str:
     if s.odd(0.5):
         return s.pick(("2", "0", "", "1.0", "01", " 1", "v1", "١", "1,1", *PAYLOADS))
@@ -695,6 +710,10 @@ def _near_valid(s: Source, many_runs: bool = False) -> Fields:
         fields.append(("tol", tolerance_text(s)))
     if s.chance(0.25):
         fields.append(("speed", speed_text(s)))
+    if s.chance(0.15):
+        fields.append(("view", view_text(s)))
+    if s.chance(0.15):
+        fields.append(("hide", hide_text(s)))
     fields.extend(_runs(s, many_runs))
     if s.odd():  # an unknown key, a tracking parameter, a payload for a key
         key = s.weighted((70, None), (30, "payload")) or s.pick(UNKNOWN_KEYS)
@@ -732,6 +751,8 @@ def _value_of_key(s: Source, key: str) -> str:
         "steps": steps_text,
         "tol": tolerance_text,
         "speed": speed_text,
+        "view": view_text,
+        "hide": hide_text,
         "run": run_text,
     }
     maker = makers.get(key)
