@@ -9,7 +9,7 @@ from optviz.engine import Trajectory
 from optviz.experiment import Experiment, query_string, to_query
 from optviz.results import run_experiment
 
-st.set_page_config(page_title="optviz — watch optimizers move", page_icon="📉", layout="wide")
+st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -17,7 +17,7 @@ def background(surface: str, params: tuple) -> str:
     return figures.background(surfaces.get(surface, **dict(params)))
 
 
-@st.cache_resource(max_entries=32, show_spinner="Running the optimizers…")
+@st.cache_resource(max_entries=32, show_spinner=False)
 def trajectories(physics: Experiment) -> list[Trajectory]:
     """The runs' trajectories, shared by every visitor (read-only): keyed by what decides them."""
     return run_experiment(physics)
@@ -30,31 +30,41 @@ def page() -> None:
     problems = ui.seed_from_link() + ui.follow_link()
     experiment = ui.experiment_controls()
     ui.write_link(to_query(experiment))
+    say = ui.words()
 
     if experiment.hide:  # a link for a projector: hide=all, or the parts it names
         ui.projector_page(sidebar=experiment.hidden("sidebar"))
     if not experiment.hidden("header"):
-        st.title("optviz")
-        st.caption("Watch optimizers move: play the race, step through it, click the surface to start elsewhere.")
+        ui.header()
     ui.show_problems(problems)
     if not experiment.runs:
-        st.info("No runs yet: add one in the sidebar.")
+        st.info(say("page.no_runs"))
         st.stop()
 
     surf = experiment.build_surface()
-    paths = trajectories(experiment.physics())
-    st.subheader(surf.title)
-    st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
+    with st.spinner(say("page.running")):
+        paths = trajectories(experiment.physics())
     shaded = background(experiment.surface, experiment.surface_params)
-    ui.race(experiment, surf, paths, shaded, scale=1.5 if experiment.hide else 1.0)
+    scale = 1.5 if experiment.hide else 1.0
+    if experiment.lesson:  # the lesson's text and question beside its race
+        text, figure = st.columns([2, 3], gap="large")
+        with text:
+            hold = ui.lesson_text(experiment)
+        with figure:
+            st.latex(surf.formula)
+            ui.race(experiment, surf, paths, shaded, scale=scale, hold=hold)
+    else:
+        st.subheader(say(f"surface.{experiment.surface}.title"))
+        st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
+        ui.race(experiment, surf, paths, shaded, scale=scale)
     if not experiment.hidden("export"):
         ui.export_panel(experiment, surf, paths, shaded)
     if not experiment.hidden("views"):
         ui.show_view(ui.view_picker(), experiment, surf, paths)
     if not experiment.hidden("share"):
-        st.subheader("Share this view")
+        st.subheader(say("page.share"))
         st.code(ui.share_url(query_string(experiment)), language=None)
-        st.caption("The link restores exactly this experiment. Copy it with the button at the top right of the box.")
+        st.caption(say("page.share_caption"))
 
 
 ui.guarded(page)

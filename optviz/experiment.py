@@ -23,12 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
 import surfaces
+from optviz.lessons import LESSONS
 from optviz.optimizers import OPTIMIZERS, Optimizer
 from optviz.specs import Problem, Spec, Value, number_text, read_number
+from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words
 
 VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
 VERSIONS = ("1", VERSION)
@@ -36,43 +39,23 @@ MAX_RUNS = 10
 MAX_QUERY_VALUE = 2000  # a longer value is junk, not an experiment
 SPEEDS = {"slow": 10, "normal": 100, "fast": 500}  # steps per second when the race plays
 
-# The page settings: one row each.
-STEPS = Spec("steps", 500, "Optimizer steps per run.", kind="int", low=1, high=5000, title="Steps", step=50)
-TOLERANCE = Spec(
-    "tolerance",
-    1e-3,
-    "A run has converged once f − f* ≤ tolerance (the results table's steps to tolerance).",
-    key="tol",
-    low=1e-12,
-    high=1e3,
-    log=True,
-    title="Tolerance for the results table",
-)
-SPEED = Spec(
-    "speed", "normal", "How fast the animation plays.", kind="choice", choices=tuple(SPEEDS), title="Animation speed"
-)
-VIEW = Spec(
-    "view",
-    "loss",
-    "What to show beside the race.",
-    kind="choice",
-    choices=("loss", "3d", "results", "rules"),
-    title="View",
-)
-HIDE = Spec(
-    "hide",
-    (),
-    "Parts of the page to hide for a projector (all: everything but the race); the race is drawn larger.",
-    kind="choices",
-    choices=("all", "sidebar", "header", "views", "export", "share"),
-    title="Hide",
-)
-SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED, VIEW, HIDE)
+# The page settings: one row each. Their names and help on the page are in the catalogs
+# (setting.<name>.title and .help).
+STEPS = Spec("steps", 500, kind="int", low=1, high=5000, step=50)
+TOLERANCE = Spec("tolerance", 1e-3, key="tol", low=1e-12, high=1e3, log=True)
+SPEED = Spec("speed", "normal", kind="choice", choices=tuple(SPEEDS))
+VIEW = Spec("view", "loss", kind="choice", choices=("loss", "3d", "results", "rules"))
+# Parts of the page a projector's link hides (all: everything but the race and a lesson's text).
+HIDE = Spec("hide", (), kind="choices", choices=("all", "sidebar", "header", "views", "export", "share"))
+LANG = Spec("lang", DEFAULT_LANGUAGE, kind="choice", choices=tuple(LANGUAGES))
+LESSON = Spec("lesson", "", kind="choice", choices=("", *LESSONS))
+QUIZ = Spec("quiz", True, kind="bool")  # a lesson asks its question before the race plays
+SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED, VIEW, HIDE, LANG, LESSON, QUIZ)
 
 # A run's own settings besides its optimizer's: a name of the person's choosing, and the colour
 # (and marker) it keeps for its whole life, 1 to MAX_RUNS in a link.
-NAME = Spec("name", "", "A name for this run, shown instead of the automatic one.", kind="text", high=40, title="Name")
-COLOUR = Spec("colour", 1, "The run's colour and marker.", kind="int", low=1, high=MAX_RUNS, title="Colour")
+NAME = Spec("name", "", kind="text", high=40)
+COLOUR = Spec("colour", 1, kind="int", low=1, high=MAX_RUNS)
 
 Pairs = tuple[tuple[str, Any], ...]
 
@@ -120,30 +103,31 @@ class Run:
         """All hyperparameters, defaults included: the keyword arguments for optviz.run."""
         return {**self.spec.defaults(), **dict(self.hyperparameters)}
 
-    def label(self) -> str:
+    def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """The run's name, or a short automatic one: "Adam, lr 0.05", "SGD momentum 0.9 (Nesterov), lr 0.001"."""
-        return self.name or self.auto_label()
+        return self.name or self.auto_label(lang)
 
-    def auto_label(self) -> str:
-        """What the run is: "Adam, lr 0.05", "SGD momentum 0.9 (Nesterov), lr 0.001"."""
+    def auto_label(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """What the run is, in ``lang``: "Adam, lr 0.05", "SGD momentum 0.9 (Nesterov), lr 0.001"."""
+        words = Words(lang)
         values = self.values()
         name = self.spec.title
         if self.optimizer == "sgd" and values["momentum"]:
-            name = f"SGD momentum {number_text(values['momentum'])}"
+            name = words("label.momentum", momentum=number_text(values["momentum"]))
             if values["nesterov"]:
-                name += " (Nesterov)"
-        extras = [f"lr {number_text(values['lr'])}"]
+                name = words("label.nesterov", name=name)
+        extras = [words("label.lr", lr=number_text(values["lr"]))]
         already_named = {"lr", "momentum", "nesterov"} if self.optimizer == "sgd" else {"lr"}
         for key, value in self.hyperparameters:
             if key in already_named:
                 continue
             if isinstance(value, bool):
-                extras.append(key if value else f"no {key}")
+                extras.append(key if value else words("label.flag_off", name=key))
             elif isinstance(value, tuple):
-                extras.append(f"betas {number_text(value[0])}/{number_text(value[1])}")
+                extras.append(words("label.betas", beta1=number_text(value[0]), beta2=number_text(value[1])))
             else:
                 extras.append(f"{key} {number_text(value)}")
-        return f"{name}, {', '.join(extras)}"
+        return words("label.joined", name=name, extras=words("label.separator").join(extras))
 
 
 def _optimizer(name: str) -> Optimizer:
@@ -166,6 +150,9 @@ class Experiment:
     speed: str = SPEED.default
     view: str = VIEW.default
     hide: tuple[str, ...] = HIDE.default
+    lang: str = LANG.default
+    lesson: str = LESSON.default
+    quiz: bool = QUIZ.default
 
     @classmethod
     def make(
@@ -201,6 +188,9 @@ class Experiment:
             raise ValueError(msg)
         return cls(surface, kept, _check_start(start, surf), normalise_slots(runs), **values)
 
+    def surface_key(self) -> tuple[str, Pairs]:
+        return self.surface, self.surface_params
+
     def build_surface(self) -> surfaces.Surface:
         return surfaces.get(self.surface, **dict(self.surface_params))
 
@@ -234,13 +224,21 @@ class Experiment:
         return [index if run.slot is None else run.slot for index, run in enumerate(self.runs)]
 
     def labels(self) -> list[str]:
-        """Each run's label, unique: a repeated one is numbered, "Adam, lr 0.05 (2)"."""
+        """Each run's label in the page's language, unique: a repeated one is numbered, "Adam, lr 0.05 (2)"."""
         labels, seen = [], {}
+        words = Words(self.lang)
         for run in self.runs:
-            label = run.label()
+            label = run.label(self.lang)
             seen[label] = seen.get(label, 0) + 1
-            labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+            labels.append(label if seen[label] == 1 else words("label.repeat", label=label, count=seen[label]))
         return labels
+
+    def on_lesson(self) -> bool:
+        """Whether this is its lesson's experiment as the lesson set it up (not changed since)."""
+        if not self.lesson:
+            return False
+        lesson = lesson_experiment(self.lesson)
+        return self.physics() == lesson.physics() and self.tolerance == lesson.tolerance
 
 
 def normalise_slots(runs: Iterable[Run]) -> tuple[Run, ...]:
@@ -276,8 +274,8 @@ def _check_start(start: object, surf: surfaces.Surface) -> tuple[float, float]:
     if start is None:
         return surf.default_start
     (x0, x1), (y0, y1) = surf.domain
-    x_spec = Spec("x", 0.0, "", low=x0, high=x1, label="start x")
-    y_spec = Spec("y", 0.0, "", low=y0, high=y1, label="start y")
+    x_spec = Spec("x", 0.0, low=x0, high=x1, label="start x")
+    y_spec = Spec("y", 0.0, low=y0, high=y1, label="start y")
     if not isinstance(start, (tuple, list)) or len(start) != 2:
         msg = f"Invalid start: {start!r} (expected (x, y) inside the plot of {surf.name})"
         raise ValueError(msg)
@@ -329,8 +327,11 @@ def _items_text(items: Iterable[tuple[str, str]]) -> str:
 def to_query(experiment: Experiment) -> dict[str, str | list[str]]:
     """The link form of ``experiment``: a mapping for ``st.query_params.from_dict``."""
     query: dict[str, str | list[str]] = {"v": VERSION}
-    base = experiment.defaults()
-    if experiment.surface != DEFAULT.surface or experiment.surface_params:
+    lesson = lesson_experiment(experiment.lesson) if experiment.lesson else None
+    on_lesson_surface = lesson is not None and lesson.surface_key() == experiment.surface_key()
+    # A lesson's link leaves out what the lesson sets: ?lesson=momentum opens it as it is.
+    base = lesson if on_lesson_surface else experiment.defaults()
+    if not on_lesson_surface and (lesson is not None or experiment.surface_key() != (DEFAULT.surface, ())):
         text = experiment.surface
         if experiment.surface_params:
             text += ":" + _items_text((k, number_text(v)) for k, v in experiment.surface_params)
@@ -383,13 +384,25 @@ def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Proble
         problems.append(Problem.of("version", value=version, version=VERSION))
         version = VERSION
 
-    surface_name, surface_params = _read_surface(_last(values, "surface"), problems)
+    # A lesson is a page of its own: the link's other keys change it as they change a surface's
+    # default page, and a surface that is not the lesson's opens that surface's default page.
+    lesson = _read_setting(LESSON, _last(values, LESSON.link_key), LESSON.default, problems)
+    surface_text = _last(values, "surface")
+    if lesson and surface_text is None:
+        surface_name, surface_params = lesson_experiment(lesson).surface_key()
+    else:
+        surface_name, surface_params = _read_surface(surface_text, problems)
     base = Experiment(surface_name, surface_params).defaults(version)
+    if lesson and lesson_experiment(lesson).surface_key() == (surface_name, surface_params):
+        base = lesson_experiment(lesson)
     surf = base.build_surface()
     start = _read_start(_last(values, "start"), surf, base.start, problems)
     settings = {
-        spec.name: _read_setting(spec, _last(values, spec.link_key), base.setting(spec), problems) for spec in SETTINGS
+        spec.name: _read_setting(spec, _last(values, spec.link_key), base.setting(spec), problems)
+        for spec in SETTINGS
+        if spec is not LESSON
     }
+    settings[LESSON.name] = lesson
     runs = _read_runs(values.get("run"), base.runs, problems)
     problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
     experiment = Experiment(surface_name, surface_params, start, runs, **settings)
@@ -567,6 +580,20 @@ def _read_run(text: str, problems: list[Problem]) -> Run | None:
     repaired, repairs = spec.repair(chosen)
     problems.extend(repairs)
     return Run.make(name, name=label, slot=None if colour is None else colour - 1, **repaired)
+
+
+@cache
+def lesson_experiment(name: str) -> Experiment:
+    """The experiment of the lesson ``name``, as its link in optviz/lessons.toml sets it up.
+
+    Raises KeyError for an unknown lesson and ValueError for a lesson whose link has a
+    problem (the tests read every lesson's link).
+    """
+    experiment, problems = parse(LESSONS[name].query())
+    if problems or experiment.lesson:
+        msg = f"lesson {name!r}: its link has problems: {[str(p) for p in problems]}"
+        raise ValueError(msg)
+    return experiment
 
 
 def presets(surf: surfaces.Surface) -> dict[str, Run]:

@@ -29,6 +29,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,9 @@ from optviz import race as race_data
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import background
-from optviz.messages import PLAYER
+from optviz.messages import player_text
 from optviz.results import optimum
+from optviz.text import DEFAULT_LANGUAGE, Words
 
 PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
 COLUMNS = ("run", "label", "step", "x", "y", "loss", "grad_x", "grad_y")
@@ -77,7 +79,7 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
         "scene": race_data.scene(surf, background_uri),
         "runs": runs,
         "scale": 1,
-        "text": PLAYER,
+        "text": player_text(experiment.lang),
     }
 
 
@@ -98,8 +100,8 @@ def race_html(experiment: Experiment, trajectories: Sequence[Trajectory], backgr
     plotly_js = (race_data.ASSETS / "vendor" / "plotly-basic.min.js").read_text(encoding="utf-8")
     # JSON in a data block: "<" escaped, so no text in it (a run's name) can close the element.
     data_json = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
-    surf = experiment.build_surface()
-    title = f"optviz — {surf.title}"
+    words = Words(experiment.lang)
+    title = f"optviz — {words(f'surface.{experiment.surface}.title')}"
     link = "?" + query_string(experiment)
     shim = f"""
 // ---- optviz export: call the player as Streamlit would, with everything already here.
@@ -114,7 +116,7 @@ optvizView({{
 }});
 """
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{experiment.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -132,7 +134,7 @@ h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="optviz-link">optviz link: <code>{html.escape(link)}</code></p>
+<p class="optviz-link">{html.escape(words("export.link"))} <code>{html.escape(link)}</code></p>
 <div id="optviz"></div>
 <script type="application/json" id="optviz-data">{data_json}</script>
 <script>
@@ -235,18 +237,43 @@ def _json_default(value: Any) -> Any:
 # ------------------------------------------------------------------------------ GIF
 
 _SUPERSAMPLE = 2  # drawn at twice the size, then reduced: smooth lines and markers
-_FONT_FILES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# The fonts the GIF is drawn in, by language: the first one found. A language's own fonts come
+# first; where none of them is installed, the GIF is worded in English (see race_gif).
+_FONT_FILES = {
+    "en": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "zh": (
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+        "/System/Library/Fonts/PingFang.ttc",
+        "/System/Library/Fonts/STHeiti Light.ttc",
+        "C:/Windows/Fonts/msyh.ttc",
+        "C:/Windows/Fonts/simhei.ttf",
+        "NotoSansCJK-Regular.ttc",
+        "msyh.ttc",
+    ),
+}
 _PAGE_TEXT = (49, 51, 63)  # the page's text colour (#31333F)
 _FRAME_GREY = (160, 160, 160)
 
 
-def _font(size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for name in _FONT_FILES:
+def font_file(lang: str) -> str | None:
+    """The first font of ``lang`` that this machine has, or None."""
+    for name in _FONT_FILES.get(lang, ()):
         try:
-            return ImageFont.truetype(name, max(1, round(size)))
+            ImageFont.truetype(name, 12)
         except OSError:
             continue
-    return ImageFont.load_default(size=max(1, round(size)))
+        return name
+    return None
+
+
+def _font(lang: str, size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    name = font_file(lang)
+    if name is None:
+        return ImageFont.load_default(size=max(1, round(size)))
+    return ImageFont.truetype(name, max(1, round(size)))
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -453,7 +480,8 @@ def race_gif(
 
     Frames show the steps of :func:`frame_steps` (``steps_per_frame`` apart, or evenly spaced
     when None; never more than ``max_frames``; always the last step); each lasts ``1/fps``
-    seconds (GIF counts in hundredths), the last one a second and a half more.
+    seconds (GIF counts in hundredths), the last one a second and a half more. Its words are
+    in the experiment's language where this machine has a font for it, else in English.
     """
     _check(experiment, trajectories)
     if not (
@@ -464,6 +492,8 @@ def race_gif(
     if not isinstance(fps, int | float) or not 1 <= fps <= 50:
         msg = f"Invalid fps: {fps!r} (from 1 to 50)"
         raise ValueError(msg)
+    if font_file(experiment.lang) is None:  # no font for its script here: the GIF speaks English
+        experiment = replace(experiment, lang=DEFAULT_LANGUAGE)
     painter = _GifPainter(experiment, trajectories, surf, (size[0], size[1]))
     shown = frame_steps(painter.steps, steps_per_frame=steps_per_frame, max_frames=max_frames)
     frames = [painter.frame(step) for step in shown]
@@ -492,8 +522,9 @@ class _GifPainter:
         self.symbols = [race_data.symbol(slot) for slot in experiment.slots()]
         self.paths = [layout.pixels(t.points) for t in trajectories]
         self.steps = max((t.steps for t in trajectories), default=experiment.steps)
-        self.font = _font(16 * self.k)
-        self.small = _font(13 * self.k)
+        self.words = Words(experiment.lang)
+        self.font = _font(experiment.lang, 16 * self.k)
+        self.small = _font(experiment.lang, 13 * self.k)
         self.legend_w = (layout.width - 2 * round(10 * self.k)) / layout.legend_columns
         self.trails = self.still(experiment, surf)
         self.drawn_to = 0
@@ -545,7 +576,7 @@ class _GifPainter:
         draw = ImageDraw.Draw(frame)
         self.heads(draw, step)
         frame.paste(self.surround, (0, 0), self.outside)
-        caption = PLAYER["step_of"].replace("{step}", str(step)).replace("{steps}", str(self.steps))
+        caption = self.words("player.step_of", step=step, steps=self.steps)
         draw.text((round(10 * self.k), round(8 * self.k)), caption, fill=_PAGE_TEXT, font=self.font)
         self.legend(draw, step)
         return frame.resize(self.size, Image.Resampling.LANCZOS)
@@ -557,7 +588,7 @@ class _GifPainter:
             if t.diverged_at is not None and step >= t.diverged_at:
                 ex, ey = _edge_point(layout, path, t.diverged_at)
                 _shape(draw, "x", ex, ey, 9 * k, fill=colour, outline=(0, 0, 0), width=max(1, round(0.75 * k)))
-                text = PLAYER["diverged_at"].replace("{step}", str(t.diverged_at))
+                text = self.words("player.diverged_at", step=t.diverged_at)
                 w = draw.textlength(text, font=self.small)
                 tx = min(max(ex - w / 2, layout.left + 2), layout.left + layout.plot_w - w - 2)
                 ty = ey + 12 * k if ey < layout.top + 30 * k else ey - 26 * k
@@ -594,7 +625,7 @@ class _GifPainter:
                 width=max(1, round(k / 2)),
             )
             if t.diverged_at is not None and step >= t.diverged_at:
-                value = PLAYER["diverged_at"].replace("{step}", str(t.diverged_at))
+                value = self.words("player.diverged_at", step=t.diverged_at)
             else:
                 value = _format_loss(float(t.losses[min(step, t.steps)]))
             vw = draw.textlength(value, font=self.small)

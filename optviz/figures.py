@@ -23,6 +23,7 @@ from optviz.engine import Trajectory
 from optviz.experiment import Experiment
 from optviz.race import FLOAT32_LIMIT, PALETTE, colour
 from optviz.results import optimum
+from optviz.text import Words
 
 __all__ = ["PALETTE", "background", "colour", "loss_figure", "surface_3d_figure"]
 
@@ -113,6 +114,7 @@ def loss_figure(
     "diverged at step k" is marked there in its colour.
     """
     colours = _run_colours(experiment, trajectories, colours)
+    words = Words(experiment.lang)
     f_star = optimum(surf)
     gaps = [np.asarray(t.losses, dtype=np.float64) - f_star for t in trajectories]
     bottom, top = _loss_bounds(gaps, trajectories)
@@ -121,7 +123,7 @@ def loss_figure(
     data: list[dict[str, Any]] = []
     marks: list[tuple[float, int, Trajectory, str, str]] = []
     for i, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True)):
-        name = _run_name(label, t)
+        name = _run_name(label, t, words)
         steps, values, left_at = _drawn_loss(gaps[i], t.diverged_at, bottom, 10.0**high)
         data.append(
             {
@@ -132,22 +134,22 @@ def loss_figure(
                 "name": name,
                 "legendgroup": f"run {i}",
                 "line": {"color": colours[i], "width": 2},
-                "hovertemplate": "step %{x:.0f}<br>f − f* = %{y:.3e}<extra>%{fullData.name}</extra>",
+                "hovertemplate": words("figure.hover_loss") + "<extra>%{fullData.name}</extra>",
             }
         )
         if t.diverged_at is not None:
             marks.append((left_at, i, t, name, colours[i]))
-    data += _divergence_marks(marks, experiment.steps, low, high)
+    data += _divergence_marks(marks, experiment.steps, low, high, words)
     layout = {
         "xaxis": {
-            "title": {"text": "step"},
+            "title": {"text": words("figure.step")},
             "range": [0, experiment.steps],
             "gridcolor": GRID_GREY,
             "zeroline": False,
             "linecolor": AXIS_GREY,
         },
         "yaxis": {
-            "title": {"text": "f − f*"},
+            "title": {"text": words("figure.gap")},
             "type": "log",
             "range": [low, high],
             "exponentformat": "power",
@@ -173,12 +175,12 @@ def _run_colours(experiment: Experiment, trajectories: list[Trajectory], colours
     return list(colours)
 
 
-def _run_name(label: str, trajectory: Trajectory) -> str:
+def _run_name(label: str, trajectory: Trajectory, words: Words) -> str:
     """A run's name in a legend: a person's text, so Plotly's few HTML tags are escaped."""
     label = html.escape(label)
     if trajectory.diverged_at is None:
         return label
-    return f"{label} — diverged at step {trajectory.diverged_at}"
+    return words("figure.label_diverged", label=label, step=trajectory.diverged_at)
 
 
 def _ui_revision(experiment: Experiment) -> str:
@@ -248,7 +250,7 @@ def _drawn_loss(
 
 
 def _divergence_marks(
-    marks: list[tuple[float, int, Trajectory, str, str]], steps: int, low: float, high: float
+    marks: list[tuple[float, int, Trajectory, str, str]], steps: int, low: float, high: float, words: Words
 ) -> list[dict[str, Any]]:
     """An x at the top edge where each diverged run leaves the plot, with "diverged at step k".
 
@@ -269,7 +271,7 @@ def _divergence_marks(
             position = "bottom right"
         else:
             position = "bottom center"
-        text = f"diverged at step {t.diverged_at}"
+        text = words("figure.diverged_at", step=t.diverged_at)
         traces.append(
             {
                 "type": "scatter",
@@ -327,6 +329,7 @@ def surface_3d_figure(
     the start and each run's end are marked, a diverged run's end with a cross.
     """
     colours = _run_colours(experiment, trajectories, colours)
+    words = Words(experiment.lang)
     relief = _Relief(surf, n)
     tolerance = PATH_TOLERANCE * max(hi - lo for lo, hi in surf.domain)
     x, y, z, heights = relief.x, relief.y, relief.z, relief.heights
@@ -337,7 +340,7 @@ def surface_3d_figure(
             "x": typed_array(x),
             "y": typed_array(y),
             "z": {**typed_array(z), "shape": f"{n}, {n}"},
-            "name": surf.title,
+            "name": words(f"surface.{surf.name}.title"),
             "colorscale": SURFACE_SCALE,
             "cmin": z_low,
             "cmax": z_high,
@@ -363,7 +366,7 @@ def surface_3d_figure(
     ]
     ends: list[dict[str, Any]] = []
     for i, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True)):
-        name = _run_name(label, t)
+        name = _run_name(label, t, words)
         path = _clip_to_domain(_simplify(_finite_points(t), tolerance), surf.domain)
         if t.diverged_at is not None:  # up to where it first leaves the domain, on the edge
             gaps = np.flatnonzero(np.isnan(path[:, 0]))
@@ -387,7 +390,7 @@ def surface_3d_figure(
         if drawn.size:
             end = drawn[-1]
             diverged = t.diverged_at is not None
-            what = f"diverged at step {t.diverged_at}; its last point in the plot" if diverged else "end"
+            what = words("figure.last_point", step=t.diverged_at) if diverged else words("figure.end")
             ends.append(
                 {
                     "type": "scatter3d",
@@ -416,9 +419,9 @@ def surface_3d_figure(
             "x": [float(start[0, 0])],
             "y": [float(start[0, 1])],
             "z": [float(relief.above(start)[0])],
-            "name": "start",
+            "name": words("figure.start"),
             "marker": {"symbol": "diamond", "size": 8, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
-            "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+            "hovertemplate": words("figure.start") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
         }
     )
     layout = {

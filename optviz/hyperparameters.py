@@ -2,7 +2,9 @@
 
 Each is a :class:`~optviz.specs.Spec`: ``low``/``high`` are the values torch accepts (the
 Python API accepts the same); ``ui_low``/``ui_high`` are the narrower range the app offers
-and links may carry. These builders keep the declarations in optimizers.py short.
+and links may carry. These builders keep the declarations in optimizers.py short. What each
+one means is worded in the catalogs (``hyperparameter.<name>``, or
+``optimizer.<optimizer>.hyperparameter.<name>`` where one optimizer's differs).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ Hyperparameter = Spec  # a hyperparameter is a setting like any other
 def number(
     name: str,
     default: float,
-    help: str,
     *,
     symbol: str,
     label: str | None = None,
@@ -30,7 +31,6 @@ def number(
     return Spec(
         name=name,
         default=float(default),
-        help=help,
         symbol=symbol,
         label=label or f"{name} value",
         high=high,
@@ -41,16 +41,15 @@ def number(
     )
 
 
-def flag(name: str, default: bool, help: str) -> Hyperparameter:
+def flag(name: str, default: bool) -> Hyperparameter:
     """A boolean hyperparameter."""
-    return Spec(name=name, default=default, help=help, kind="bool")
+    return Spec(name=name, default=default, kind="bool")
 
 
 def learning_rate(default: float) -> Hyperparameter:
     return number(
         "lr",
         default,
-        "Learning rate: the size of each step.",
         symbol=r"\gamma",
         label="learning rate",
         ui=(1e-5, 10.0),
@@ -62,7 +61,6 @@ def weight_decay(default: float = 0.0) -> Hyperparameter:
     return number(
         "weight_decay",
         default,
-        "L2 penalty: pulls the parameters towards the origin.",
         symbol=r"\lambda",
         ui=(0.0, 1.0),
     )
@@ -72,7 +70,6 @@ def eps(default: float) -> Hyperparameter:
     return number(
         "eps",
         default,
-        "Added to the denominator for numerical stability.",
         symbol=r"\epsilon",
         label="epsilon value",
         ui=(1e-12, 1.0),
@@ -85,7 +82,6 @@ def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
         number(
             "beta1",
             beta1,
-            "Decay of the running mean of gradients (momentum).",
             symbol=r"\beta_1",
             label="beta parameter at index 0",
             high=1.0,
@@ -95,7 +91,6 @@ def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
         number(
             "beta2",
             beta2,
-            "Decay of the running mean of squared gradients.",
             symbol=r"\beta_2",
             label="beta parameter at index 1",
             high=1.0,
@@ -106,7 +101,6 @@ def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
     return Spec(
         name="betas",
         default=(beta1, beta2),
-        help="Decay rates of the first and second moment estimates.",
         kind="pair",
         parts=parts,
     )

@@ -45,9 +45,9 @@ from optviz.hyperparameters import (
     number,
     weight_decay,
 )
-from optviz.messages import RULES
 from optviz.primitives import branch, copy, lerp, maximum, nonzero, power, sqrt, where, zeros_like
 from optviz.specs import Problem
+from optviz.text import say
 
 HP = Mapping[str, Any]
 InitFn = Callable[[np.ndarray, HP], Any]
@@ -64,12 +64,19 @@ class Optimizer:
     init: InitFn
     update: UpdateFn
     rule: Callable[[HP], str]  # LaTeX of the update for the given settings
-    summary: str  # plain language: what it fixes, where it shines, where it fails
-    reference: str
     constraints: tuple[Constraint, ...] = ()  # rules between hyperparameters
     # True when the rule treats every coordinate on its own (no norms, no coupling between x
     # and y): the engine then steps small batches on Python floats, one coordinate at a time.
     elementwise: bool = False
+
+    @property
+    def summary(self) -> str:
+        """Plain language, in English: what it fixes, where it shines, where it fails (the catalogs hold every language)."""
+        return say(f"optimizer.{self.name}.summary")
+
+    @property
+    def reference(self) -> str:
+        return say(f"optimizer.{self.name}.reference")
 
     def hyperparameter(self, name: str) -> Hyperparameter:
         for hp in self.hyperparameters:
@@ -99,7 +106,7 @@ class Optimizer:
         values = {hp.name: hp.check(given[hp.name]) if hp.name in given else hp.default for hp in self.hyperparameters}
         for constraint in self.constraints:
             if not constraint.holds(values):
-                raise ValueError(RULES[constraint.rule])
+                raise ValueError(say(f"rule.{constraint.rule}"))
         return values
 
     def repair(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -201,32 +208,20 @@ SGD = Optimizer(
     title="SGD",
     hyperparameters=(
         learning_rate(1e-3),
-        number("momentum", 0.0, "Fraction of the previous step carried into the next.", symbol=r"\mu", ui=(0.0, 0.999)),
+        number("momentum", 0.0, symbol=r"\mu", ui=(0.0, 0.999)),
         number(
             "dampening",
             0.0,
-            "Scales down the new gradient added to the momentum buffer.",
             symbol=r"\tau",
             ui=(0.0, 1.0),
         ),
         weight_decay(),
-        flag("nesterov", False, "Look ahead along the momentum before stepping (Sutskever's form)."),
+        flag("nesterov", False),
     ),
     init=_sgd_init,
     update=_sgd_update,
     elementwise=True,
     rule=_sgd_rule,
-    summary=(
-        "Steps straight down the gradient, scaled by the learning rate. It is the baseline "
-        "every other method improves on: fine on round bowls, but in a narrow valley the "
-        "learning rate must stay small enough for the steep walls, so progress along the "
-        "flat floor is slow. Momentum accumulates past gradients into a velocity that builds "
-        "up speed along consistent directions and cancels the zig-zag across the valley; "
-        "too much of it overshoots and oscillates around the minimum. Nesterov momentum "
-        "corrects the step with the gradient at the look-ahead point, which damps that "
-        "overshoot."
-    ),
-    reference="Polyak (1964) for momentum; Sutskever et al. (2013) for this Nesterov form.",
     constraints=(NESTEROV_NEEDS_MOMENTUM,),
 )
 
@@ -274,7 +269,6 @@ ADAGRAD = Optimizer(
         number(
             "lr_decay",
             0.0,
-            "Learning-rate decay: the rate is divided by 1 + (t - 1) * lr_decay.",
             symbol=r"\eta",
             ui=(0.0, 1.0),
         ),
@@ -282,7 +276,6 @@ ADAGRAD = Optimizer(
         number(
             "initial_accumulator_value",
             0.0,
-            "Starting value of the sum of squared gradients.",
             symbol=r"\tau_0",
             ui=(0.0, 10.0),
         ),
@@ -292,14 +285,6 @@ ADAGRAD = Optimizer(
     update=_adagrad_update,
     elementwise=True,
     rule=_adagrad_rule,
-    summary=(
-        "Gives each coordinate its own learning rate, divided by the root of the sum of all "
-        "its squared gradients so far. Steep coordinates are slowed down and flat ones sped "
-        "up, which fixes ill-conditioning aligned with the axes and suits sparse features. "
-        "Because the sum only grows, the steps shrink forever: Adagrad often stalls long "
-        "before the minimum on long, curved valleys."
-    ),
-    reference="Duchi, Hazan and Singer (2011).",
 )
 
 
@@ -367,25 +352,16 @@ RMSPROP = Optimizer(
     title="RMSprop",
     hyperparameters=(
         learning_rate(1e-2),
-        number("alpha", 0.99, "Decay of the running mean of squared gradients.", symbol=r"\alpha", ui=(0.5, 0.9999)),
+        number("alpha", 0.99, symbol=r"\alpha", ui=(0.5, 0.9999)),
         eps(1e-8),
         weight_decay(),
-        number("momentum", 0.0, "Momentum applied to the rescaled step.", symbol=r"\mu", ui=(0.0, 0.999)),
-        flag("centered", False, "Divide by an estimate of the gradient's variance instead of its raw second moment."),
+        number("momentum", 0.0, symbol=r"\mu", ui=(0.0, 0.999)),
+        flag("centered", False),
     ),
     init=_rmsprop_init,
     update=_rmsprop_update,
     elementwise=True,
     rule=_rmsprop_rule,
-    summary=(
-        "Adagrad with a memory: each coordinate is divided by the root of a running mean of "
-        "its squared gradients, so old gradients are forgotten and the steps do not shrink "
-        "to nothing. Each coordinate then moves at roughly the learning rate per step whatever "
-        "the gradient's size, which crosses plateaus quickly and escapes saddles, but the "
-        "normalised steps keep rattling around a minimum instead of settling, and it only "
-        "rescales along the axes."
-    ),
-    reference="Hinton, Srivastava and Swersky, Neural Networks for Machine Learning, lecture 6e (2012).",
 )
 
 
@@ -432,7 +408,7 @@ ADADELTA = Optimizer(
     title="Adadelta",
     hyperparameters=(
         learning_rate(1.0),
-        number("rho", 0.9, "Decay of both running means.", symbol=r"\rho", high=1.0, ui=(0.5, 0.9999)),
+        number("rho", 0.9, symbol=r"\rho", high=1.0, ui=(0.5, 0.9999)),
         eps(1e-6),
         weight_decay(),
     ),
@@ -440,14 +416,6 @@ ADADELTA = Optimizer(
     update=_adadelta_update,
     elementwise=True,
     rule=_adadelta_rule,
-    summary=(
-        "Replaces the learning rate by a ratio of running means: the root of the recent "
-        "squared updates over the root of the recent squared gradients, so steps have the "
-        "units of the parameters. It needs no tuning of the step size, but it starts with "
-        "tiny steps of about the root of eps and warms up slowly, and on 2-D toys it often "
-        "looks sluggish."
-    ),
-    reference="Zeiler (2012).",
 )
 
 
@@ -522,15 +490,6 @@ def _adam_rule_for(decoupled: bool) -> Callable[[HP], str]:
     return rule
 
 
-_ADAM_SUMMARY = (
-    "Momentum and RMSprop combined: a running mean of gradients (the direction) divided by "
-    "the root of a running mean of squared gradients (the scale), both corrected for "
-    "starting at zero. Each coordinate moves about the learning rate per step, so Adam is "
-    "robust to badly scaled gradients and is the default choice in deep learning. On these "
-    "toys it can overshoot narrow valleys, circle around minima, and, like all "
-    "per-coordinate methods, it does not undo a rotated valley."
-)
-
 ADAM = Optimizer(
     name="adam",
     title="Adam",
@@ -539,19 +498,16 @@ ADAM = Optimizer(
         betas(),
         eps(1e-8),
         weight_decay(),
-        flag("amsgrad", False, "Divide by the largest second moment seen so far (AMSGrad)."),
+        flag("amsgrad", False),
         flag(
             "decoupled_weight_decay",
             False,
-            "Shrink the parameters directly instead of adding decay to the gradient (AdamW).",
         ),
     ),
     init=_adam_init,
     update=_adam_update,
     elementwise=True,
     rule=_adam_rule_for(decoupled=False),
-    summary=_ADAM_SUMMARY,
-    reference="Kingma and Ba (2015); AMSGrad: Reddi, Kale and Kumar (2018).",
 )
 
 ADAMW = Optimizer(
@@ -562,19 +518,12 @@ ADAMW = Optimizer(
         betas(),
         eps(1e-8),
         weight_decay(1e-2),
-        flag("amsgrad", False, "Divide by the largest second moment seen so far (AMSGrad)."),
+        flag("amsgrad", False),
     ),
     init=_adam_init,
     update=_adamw_update,
     elementwise=True,
     rule=_adam_rule_for(decoupled=True),
-    summary=(
-        "Adam with decoupled weight decay: the parameters are shrunk towards the origin "
-        "directly, by lr * weight_decay each step, instead of adding the decay to the gradient "
-        "where Adam's rescaling would weaken it. With weight_decay 0 it is exactly Adam; on "
-        "these surfaces the decay visibly pulls the end point towards the origin."
-    ),
-    reference="Loshchilov and Hutter (2019).",
 )
 
 
@@ -637,22 +586,13 @@ NADAM = Optimizer(
         betas(),
         eps(1e-8),
         weight_decay(),
-        number("momentum_decay", 4e-3, "Warm-up of the momentum schedule mu_t.", symbol=r"\psi", ui=(0.0, 0.1)),
-        flag(
-            "decoupled_weight_decay", False, "Shrink the parameters directly instead of adding decay to the gradient."
-        ),
+        number("momentum_decay", 4e-3, symbol=r"\psi", ui=(0.0, 0.1)),
+        flag("decoupled_weight_decay", False),
     ),
     init=_nadam_init,
     update=_nadam_update,
     elementwise=True,
     rule=_nadam_rule,
-    summary=(
-        "Adam with Nesterov momentum: the step mixes the current gradient with the "
-        "momentum of the next step, so it reacts to a change of slope one step earlier than "
-        "Adam and overshoots a little less. torch also warms the momentum up over the first "
-        "few hundred steps (the mu_t schedule), so early steps behave more like RMSprop."
-    ),
-    reference="Dozat (2016); torch.optim's momentum schedule.",
 )
 
 
@@ -725,21 +665,12 @@ RADAM = Optimizer(
         betas(),
         eps(1e-8),
         weight_decay(),
-        flag(
-            "decoupled_weight_decay", False, "Shrink the parameters directly instead of adding decay to the gradient."
-        ),
+        flag("decoupled_weight_decay", False),
     ),
     init=_radam_init,
     update=_radam_update,
     elementwise=True,
     rule=_radam_rule,
-    summary=(
-        "Rectified Adam: while the second-moment estimate rests on too few steps to be "
-        "trusted (the first five or so with the default betas), it takes plain momentum "
-        "steps, then switches the adaptive scaling on gradually. This replaces a hand-tuned "
-        "learning-rate warm-up; watch for the change of pace after the first few steps."
-    ),
-    reference="Liu et al. (2020).",
 )
 
 
@@ -786,12 +717,6 @@ ADAMAX = Optimizer(
     update=_adamax_update,
     elementwise=True,
     rule=_adamax_rule,
-    summary=(
-        "Adam with the root mean square replaced by a decaying maximum of the gradient's "
-        "size. A single large gradient sets the scale for a long time, which makes the "
-        "steps steadier than Adam's after a spike, and slower to recover from it."
-    ),
-    reference="Kingma and Ba (2015), section 7.1.",
 )
 
 

@@ -2,7 +2,8 @@
 
 A :class:`Spec` says everything about one setting once: its default, the values the Python
 API accepts (torch's range for a hyperparameter), the narrower range the app offers and links
-may carry, its scale, its help text, its symbol, and its text form in a link. From it come the
+may carry, its scale, its symbol, and its text form in a link (its name and help on the page are
+in the catalogs, optviz/text). From it come the
 API's validation (:meth:`Spec.check`), the link's writer (:meth:`Spec.text`) and reader
 (:meth:`Spec.read`), the widgets and their seeding, and the tests' strategies.
 
@@ -87,7 +88,6 @@ class Spec:
 
     name: str
     default: Value
-    help: str
     kind: str = "float"
     symbol: str = ""  # LaTeX symbol in a formula or an update rule
     label: str = ""  # how an error names it: "Invalid <label>: <value>"; "<name> value" if empty
@@ -100,7 +100,6 @@ class Spec:
     choices: tuple[str, ...] = ()
     parts: tuple[Spec, ...] = ()
     key: str = ""  # its key in a link, when that is not ``name`` ("tol" for the tolerance)
-    title: str = ""  # its name on the page, when that is not ``name``
     step: float | None = None  # a widget's increment, where the default one does not suit
 
     def __post_init__(self) -> None:
@@ -119,10 +118,6 @@ class Spec:
         return self.high if self.ui_high is None else self.ui_high
 
     @property
-    def display_name(self) -> str:
-        return self.title or self.name
-
-    @property
     def link_key(self) -> str:
         return self.key or self.name
 
@@ -131,10 +126,10 @@ class Spec:
         return self.label or f"{self.name} value"
 
     def range_text(self, *, app: bool = False) -> str:
-        """The valid range, for help texts and messages: "[0, 1)", "[1e-05, 10]", "1 to 5,000"."""
+        """The valid range, for help texts and messages in any language: "[0, 1)", "[1e-05, 10]", "[1, 5000]"."""
         low, high = (self.app_low, self.app_high) if app else (self.low, self.high)
         if self.kind == "int":
-            return f"{int(low):,} to {int(high):,}"
+            return f"[{int(low)}, {int(high)}]"
         close = ")" if self.high_open and high == self.high else "]"
         return f"[{low:g}, {high:g}{close}"
 
@@ -202,9 +197,7 @@ class Spec:
     def _check_int(self, value: object, *, app: bool) -> int:
         low, high = (self.app_low, self.app_high) if app else (self.low, self.high)
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-            msg = (
-                f"Invalid {self.error_label}: {quote(value)} (expected a whole number from {self.range_text(app=app)})"
-            )
+            msg = f"Invalid {self.error_label}: {quote(value)} (expected a whole number in {self.range_text(app=app)})"
             raise ValueError(msg)
         if not low <= value <= high:
             msg = f"Invalid {self.error_label}: {quote(int(value))} (expected {self.range_text(app=app)})"

@@ -1,15 +1,16 @@
 r"""What each symbol of an update rule means, so the page can define it next to the rule.
 
 A rule's hyperparameter symbols (:math:`\gamma`, :math:`\mu`, :math:`\beta_1`, ...) are
-defined by the optimizer's hyperparameter specs (``Hyperparameter.symbol`` and ``.help``).
-Every other symbol is the point, the gradient, or state that the optimizer keeps between
-steps (:math:`m_t`, :math:`v_t`, :math:`b_t`, ...): :data:`STATE` defines each of those, once
-per optimizer, and :data:`COMMON` the ones every rule shares. :func:`legend` lists the
-symbols of one rule, in order of appearance, with their meanings and, for hyperparameters,
-each run's value. The tests check that every symbol of every form of every rule has a
-definition here, and that no definition is left unused.
+the optimizer's hyperparameter specs' (``Hyperparameter.symbol``), and mean what their help
+in the catalogs says. Every other symbol is the point, the gradient, or state that the
+optimizer keeps between steps (:math:`m_t`, :math:`v_t`, :math:`b_t`, ...): the catalogs
+define each under ``symbol.<optimizer>.<latex>``, or once for all under ``symbol.<latex>``
+(the ones in :data:`COMMON` every rule shares). :func:`legend` lists the symbols of one
+rule, in order of appearance, with their meanings and, for hyperparameters, each run's value.
+The tests check that every symbol of every form of every rule has a definition, and that no
+definition is left unused.
 
-Meanings are plain English and may hold inline LaTeX between ``$`` signs.
+Meanings may hold inline LaTeX between ``$`` signs.
 """
 
 from __future__ import annotations
@@ -21,57 +22,10 @@ from typing import Any
 
 from optviz.hyperparameters import Hyperparameter
 from optviz.optimizers import Optimizer
+from optviz.text import DEFAULT_LANGUAGE, first, has, hyperparameter_help
 
-COMMON: dict[str, str] = {
-    r"\theta_t": r"The point $(x, y)$ after step $t$; $\theta_0$ is the start.",
-    "g_t": r"The gradient of the surface $f$ at the point before the step, $\theta_{t-1}$.",
-}
-
-_MOMENTS = {
-    "m_t": "Running mean of the gradients (the first moment: momentum).",
-    "v_t": "Running mean of the squared gradients (the second moment), per coordinate.",
-    r"v^{\max}_t": r"The largest $v_t$ so far (AMSGrad).",
-}
-
-STATE: dict[str, dict[str, str]] = {
-    "sgd": {
-        "b_t": r"The momentum buffer: the gradients so far, each older one shrunk by $\mu$ once more.",
-    },
-    "adagrad": {
-        r"\tilde\gamma": r"The learning rate at step $t$, decayed by $\eta$.",
-        "s_t": r"The sum of all squared gradients so far, per coordinate; it starts at $\tau_0$.",
-    },
-    "rmsprop": {
-        "v_t": _MOMENTS["v_t"],
-        r"\bar g_t": "Running mean of the gradients (centered RMSprop subtracts its square).",
-        "d_t": r"The divisor: the root mean square of the gradients plus $\epsilon$.",
-        "b_t": r"The momentum buffer of the rescaled steps $g_t / d_t$.",
-    },
-    "adadelta": {
-        "v_t": _MOMENTS["v_t"],
-        r"\Delta_t": "The step: the gradient rescaled by the ratio of recent step sizes to recent gradient sizes.",
-        "u_t": r"Running mean of the squared steps $\Delta_t^2$.",
-    },
-    "adam": _MOMENTS,
-    "adamw": _MOMENTS,
-    "nadam": {
-        "m_t": _MOMENTS["m_t"],
-        "v_t": _MOMENTS["v_t"],
-        r"\mu_t": r"The momentum used at step $t$: it warms up towards $\beta_1$ at a pace set by $\psi$.",
-        "d_t": r"The divisor: the bias-corrected root mean square of the gradients plus $\epsilon$.",
-    },
-    "radam": {
-        "m_t": _MOMENTS["m_t"],
-        "v_t": _MOMENTS["v_t"],
-        r"\rho_\infty": "The length of the moving average that the second moment approximates, in the long run.",
-        r"\rho_t": r"That length at step $t$; adaptive steps start once it exceeds 5.",
-        "r_t": "The rectification: shrinks early adaptive steps, whose second moment is still unreliable.",
-    },
-    "adamax": {
-        "m_t": _MOMENTS["m_t"],
-        "u_t": r"The infinity norm: a decaying maximum of $|g_t|$, per coordinate.",
-    },
-}
+# The symbols every rule shares: defined once, above the rules.
+COMMON = (r"\theta_t", "g_t")
 
 # LaTeX commands that are operators or layout, not symbols.
 _NOT_SYMBOLS = frozenset(
@@ -136,12 +90,15 @@ def _symbol_specs(optimizer: Optimizer) -> dict[str, tuple[Hyperparameter, str, 
     return specs
 
 
-def meaning(optimizer: str, symbol: str) -> str | None:
-    """What the state symbol ``symbol`` means in ``optimizer``'s rule, or None if undefined."""
-    return STATE.get(optimizer, {}).get(symbol) or COMMON.get(symbol)
+def meaning(optimizer: str, symbol: str, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """What the state symbol ``symbol`` means in ``optimizer``'s rule, in ``lang``; None if undefined."""
+    keys = (f"symbol.{optimizer}.{symbol}", f"symbol.{symbol}")
+    return first(keys, lang) if any(has(key) for key in keys) else None
 
 
-def legend(optimizer: Optimizer, latex: str, runs: Sequence[Mapping[str, Any]] = ()) -> list[Symbol]:
+def legend(
+    optimizer: Optimizer, latex: str, runs: Sequence[Mapping[str, Any]] = (), lang: str = DEFAULT_LANGUAGE
+) -> list[Symbol]:
     """The symbols of ``latex`` (``optimizer``'s rule), each once.
 
     First the hyperparameters, in the optimizer's order (the learning rate first), each
@@ -156,9 +113,9 @@ def legend(optimizer: Optimizer, latex: str, runs: Sequence[Mapping[str, Any]] =
         if token in specs:
             spec, name, index = specs[token]
             values = tuple(run[name] if index is None else run[name][index] for run in runs)
-            settings.setdefault(token, Symbol(token, spec.help, values))
+            settings.setdefault(token, Symbol(token, hyperparameter_help(optimizer.name, spec.name, lang), values))
         else:
             quantity = _step_form(token)
-            others.setdefault(quantity, Symbol(quantity, meaning(optimizer.name, quantity) or ""))
+            others.setdefault(quantity, Symbol(quantity, meaning(optimizer.name, quantity, lang) or ""))
     ordered = sorted(settings.values(), key=lambda symbol: list(specs).index(symbol.latex))
     return [*ordered, *others.values()]

@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from optviz.text import DEFAULT_LANGUAGE, say
 from surfaces import Surface
 
 
@@ -36,13 +37,19 @@ from surfaces import Surface
 class Value:
     """One value theory recommends: the hyperparameters of SGD it stands for, and how to say it."""
 
-    key: str  # a stable identifier: "max_stable", "optimal", "heavy_ball"
-    name: str  # short, for a button or a mark: "2/L"
-    explanation: str  # one line for a reader
+    key: str  # a stable identifier: "max_stable", "optimal", "heavy_ball"; its words: theory.<key>.name, .explanation
     formula: str  # LaTeX, in the update rules' symbols (γ learning rate, μ momentum)
     lr: float
     momentum: float = 0.0
     rate: float = 1.0  # the factor by which the distance to the minimum shrinks per step, in the long run
+
+    def name(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """Short, for a button or a mark: "2/L"."""
+        return say(f"theory.{self.key}.name", lang)
+
+    def explanation(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One line for a reader."""
+        return say(f"theory.{self.key}.explanation", lang)
 
     def hyperparameters(self, digits: int | None = None) -> dict[str, Any]:
         """SGD's keyword arguments that make the method the value is about (no Nesterov, no decay).
@@ -50,7 +57,7 @@ class Value:
         With ``digits``, rounded to that many significant digits for a person to read and type: the
         learning rate towards zero (never above 2/L), the momentum to the nearest.
 
-        >>> Value("optimal", "", "", "", lr=2 / 3, momentum=0.66666).hyperparameters(3)["lr"]
+        >>> Value("optimal", "", lr=2 / 3, momentum=0.66666).hyperparameters(3)["lr"]
         0.666
         """
         lr, momentum = self.lr, self.momentum
@@ -87,9 +94,9 @@ class LearningRates:
     def values(self) -> tuple[Value, Value, Value]:
         return self.max_stable, self.optimal, self.heavy_ball
 
-    def marks(self) -> tuple[tuple[str, float], ...]:
+    def marks(self, lang: str = DEFAULT_LANGUAGE) -> tuple[tuple[str, float], ...]:
         """(name, learning rate) of each value: reference marks for a plot over learning rates."""
-        return tuple((value.name, value.lr) for value in self.values)
+        return tuple((value.name(lang), value.lr) for value in self.values)
 
 
 def learning_rates(surface: Surface) -> LearningRates | None:
@@ -106,33 +113,18 @@ def learning_rates(surface: Surface) -> LearningRates | None:
         L=L,
         max_stable=Value(
             key="max_stable",
-            name="2/L",
-            explanation=(
-                "The largest stable learning rate for gradient descent: below it every run converges, "
-                "above it the steepest direction overshoots more at every step and the run diverges."
-            ),
             formula=r"\gamma_{\max} = \frac{2}{L}",
             lr=2.0 / L,
             rate=1.0,
         ),
         optimal=Value(
             key="optimal",
-            name="2/(m+L)",
-            explanation=(
-                "The fastest learning rate for gradient descent: the flattest and the steepest "
-                "directions shrink alike, by (κ − 1)/(κ + 1) a step."
-            ),
             formula=r"\gamma^\star = \frac{2}{m + L}",
             lr=2.0 / (m + L),
             rate=(kappa - 1.0) / (kappa + 1.0),
         ),
         heavy_ball=Value(
             key="heavy_ball",
-            name="Heavy ball",
-            explanation=(
-                "Polyak's optimal momentum and learning rate: the distance shrinks by (√κ − 1)/(√κ + 1) "
-                "a step instead of (κ − 1)/(κ + 1)."
-            ),
             formula=(
                 r"\mu^\star = \left(\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}\right)^2,\quad "
                 r"\gamma^\star = \frac{4}{\left(\sqrt{L} + \sqrt{m}\right)^2}"

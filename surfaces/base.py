@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optviz.specs import Spec
+from optviz.text import say
 
 # A scalar field and its gradient, written on the two coordinate arrays so that the
 # same code serves a (B,) batch of points and a (ny, nx) plotting grid.
@@ -50,8 +51,6 @@ class Surface:
     """
 
     name: str
-    title: str
-    description: str  # one paragraph: what the surface teaches
     formula: str  # LaTeX for f(x, y), with the parameters as symbols
     value_fn: ValueFn = field(repr=False, compare=False)
     grad_fn: GradFn = field(repr=False, compare=False)
@@ -63,7 +62,7 @@ class Surface:
     param_specs: tuple[Param, ...] = ()
     log_scale: bool = False  # the values span orders of magnitude: plot log-spaced levels
     # The surface's default page: the runs that race from ``default_start`` for ``default_steps``
-    # steps, chosen to show what ``description`` teaches.
+    # steps, chosen to show what its description teaches.
     default_runs: tuple[RunSpec, ...] = ()
     default_steps: int = 500
     # Learning rates for the app's presets ("Add a run") on this surface, by preset label,
@@ -74,6 +73,16 @@ class Surface:
     v1_start: tuple[float, float] | None = None
     # A quadratic surface's Hessian eigenvalues (smallest, largest), for optviz.theory; None otherwise.
     curvature: tuple[float, float] | None = None
+
+    @property
+    def title(self) -> str:
+        """Its name, in English (the catalogs hold every language: ``surface.<name>.title``)."""
+        return say(f"surface.{self.name}.title")
+
+    @property
+    def description(self) -> str:
+        """One paragraph, in English: what the surface teaches (``surface.<name>.description``)."""
+        return say(f"surface.{self.name}.description")
 
     @property
     def params(self) -> dict[str, float]:
@@ -128,22 +137,26 @@ class Entry:
     """What the registry keeps for one surface: its parameters and how to build it."""
 
     name: str
-    title: str
     param_specs: tuple[Param, ...]
     build: Builder
+
+    @property
+    def title(self) -> str:
+        return say(f"surface.{self.name}.title")
 
 
 _REGISTRY: dict[str, Entry] = {}
 
 
-def register(name: str, title: str, params: tuple[Param, ...] = ()) -> Callable[[Builder], Builder]:
-    """Register ``build(**params) -> Surface`` under ``name``; the only step a new surface needs."""
+def register(name: str, params: tuple[Param, ...] = ()) -> Callable[[Builder], Builder]:
+    """Register ``build(**params) -> Surface`` under ``name``, with its words in the catalogs
+    (``surface.<name>.title``, ``.description`` and ``.parameter.<param>``): all a new surface needs."""
 
     def decorator(build: Builder) -> Builder:
         if name in _REGISTRY:
             msg = f"surface {name!r} is already registered"
             raise ValueError(msg)
-        _REGISTRY[name] = Entry(name, title, params, build)
+        _REGISTRY[name] = Entry(name, params, build)
         return build
 
     return decorator

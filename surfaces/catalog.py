@@ -19,12 +19,10 @@ from surfaces.base import Param, Point, Surface, register, runs
 
 @register(
     "valley",
-    "Ill-conditioned valley",
     params=(
         Param(
             "kappa",
             10.0,
-            "Condition number: ratio of the steepest to the flattest curvature.",
             symbol=r"\kappa",
             low=1.0,
             high=1000.0,
@@ -33,7 +31,6 @@ from surfaces.base import Param, Point, Surface, register, runs
         Param(
             "angle",
             0.0,
-            "Rotation of the valley in degrees; 0 aligns it with the axes.",
             symbol=r"\theta",
             low=-90.0,
             high=90.0,
@@ -55,17 +52,6 @@ def valley(kappa: float, angle: float) -> Surface:
 
     return Surface(
         name="valley",
-        title="Ill-conditioned valley",
-        description=(
-            "A quadratic bowl that is kappa times steeper across the valley than along it. "
-            "Plain gradient descent is stable across the valley only with a learning rate below "
-            "2/kappa, and zig-zags from wall to wall above 1/kappa; a learning rate small enough "
-            "not to zig-zag makes slow progress along the flat floor, so it crawls. Momentum "
-            "builds up speed along the floor, where successive gradients agree, while across the "
-            "valley they alternate and cancel: the zig-zag at every step becomes a slow swing. "
-            "Rotate the valley away from the axes to see that per-coordinate methods (Adagrad, "
-            "RMSprop, Adam) only undo ill-conditioning that is aligned with the axes."
-        ),
         formula=(
             r"f(x, y) = \tfrac12\left(u^2 + \kappa v^2\right),\quad "
             r"u = x\cos\theta + y\sin\theta,\; v = -x\sin\theta + y\cos\theta"
@@ -94,7 +80,7 @@ def valley(kappa: float, angle: float) -> Surface:
 # saddle: a strict saddle between two minima
 
 
-@register("saddle", "Saddle point")
+@register("saddle")
 def saddle() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         y2 = y * y
@@ -105,15 +91,6 @@ def saddle() -> Surface:
 
     return Surface(
         name="saddle",
-        title="Saddle point",
-        description=(
-            "f(x, y) = x² + y⁴/4 − y²/2 has a strict saddle at the origin, curving up along x "
-            "and down along y, between two minima at (0, ±1) where f = −1/4. A run that starts "
-            "near the line y = 0 is drawn towards the saddle, where the gradient vanishes; plain "
-            "gradient descent escapes only as fast as the tiny y-component grows, while methods "
-            "that rescale the gradient (RMSprop, Adam) or carry momentum get away much sooner. "
-            "A start exactly on y = 0 never leaves it."
-        ),
         formula=r"f(x, y) = x^2 + \tfrac14 y^4 - \tfrac12 y^2",
         value_fn=value,
         grad_fn=grad,
@@ -138,10 +115,9 @@ def saddle() -> Surface:
 
 @register(
     "rosenbrock",
-    "Rosenbrock",
     params=(
-        Param("a", 1.0, "Position of the minimum, at (a, a²).", symbol="a", low=-1.5, high=1.5),
-        Param("b", 100.0, "Steepness of the valley walls.", symbol="b", low=1.0, high=1000.0, log=True),
+        Param("a", 1.0, symbol="a", low=-1.5, high=1.5),
+        Param("b", 100.0, symbol="b", low=1.0, high=1000.0, log=True),
     ),
 )
 def rosenbrock(a: float, b: float) -> Surface:
@@ -156,15 +132,6 @@ def rosenbrock(a: float, b: float) -> Surface:
 
     return Surface(
         name="rosenbrock",
-        title="Rosenbrock",
-        description=(
-            "The classic banana-shaped valley. Finding the valley is easy; following its curved, "
-            "nearly flat floor to the minimum at (a, a²) is hard, because the walls are b times "
-            "steeper than the floor and the direction of the floor keeps turning. Methods without "
-            "momentum crawl along the floor; momentum first bounces between the walls, then "
-            "gathers speed along the floor; too large a learning rate bounces off the walls and "
-            "diverges."
-        ),
         formula=r"f(x, y) = (a - x)^2 + b\,(y - x^2)^2",
         value_fn=value,
         grad_fn=grad,
@@ -194,7 +161,7 @@ def rosenbrock(a: float, b: float) -> Surface:
 # himmelblau: four minima of equal depth
 
 
-@register("himmelblau", "Himmelblau")
+@register("himmelblau")
 def himmelblau() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         p, q = x * x + y - 11.0, x + y * y - 7.0
@@ -206,13 +173,6 @@ def himmelblau() -> Surface:
 
     return Surface(
         name="himmelblau",
-        title="Himmelblau",
-        description=(
-            "Four minima of equal depth (f = 0) around a central hump, separated by four saddle "
-            "points. Which minimum a run ends in depends on where it starts and on how the "
-            "optimizer moves: from the same start, different optimizers can settle in "
-            "different basins."
-        ),
         formula=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
         value_fn=value,
         grad_fn=grad,
@@ -248,7 +208,7 @@ def himmelblau() -> Surface:
 # beale: sharp ridges and a flat plateau
 
 
-@register("beale", "Beale")
+@register("beale")
 def beale() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         t1 = 1.5 - x + x * y
@@ -268,15 +228,6 @@ def beale() -> Surface:
 
     return Surface(
         name="beale",
-        title="Beale",
-        description=(
-            "A flat central plateau bounded by walls that rise by five orders of magnitude "
-            "towards the corners, with the minimum at (3, 0.5) at the end of a narrow curved "
-            "valley. Gradients differ in size by many orders between regions, which is where "
-            "methods that normalise the step (RMSprop, Adam, Adadelta) behave very differently "
-            "from plain gradient descent: it slides quickly down a slope, then crawls where the "
-            "valley is flat."
-        ),
         formula=(r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
         value_fn=value,
         grad_fn=grad,
@@ -300,7 +251,7 @@ def beale() -> Surface:
 # rastrigin: a regular lattice of local minima
 
 
-@register("rastrigin", "Rastrigin")
+@register("rastrigin")
 def rastrigin() -> Surface:
     # cos_2pi and sin_2pi give the same bits on every machine, for floats and arrays alike
     # (NumPy's np.cos and np.sin do not: optviz/primitives.py says why).
@@ -314,13 +265,6 @@ def rastrigin() -> Surface:
 
     return Surface(
         name="rastrigin",
-        title="Rastrigin",
-        description=(
-            "A bowl covered with a regular lattice of about a hundred local minima, one near "
-            "every point with integer coordinates; only the one at the origin is global. "
-            "Local methods stop in the nearest dimple unless their steps are large enough, or "
-            "their momentum strong enough, to hop over the ridges."
-        ),
         formula=r"f(x, y) = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
         value_fn=value,
         grad_fn=grad,
@@ -346,7 +290,7 @@ def rastrigin() -> Surface:
 # booth: a rotated quadratic
 
 
-@register("booth", "Booth")
+@register("booth")
 def booth() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         p, q = x + 2.0 * y - 7.0, 2.0 * x + y - 5.0
@@ -358,14 +302,6 @@ def booth() -> Surface:
 
     return Surface(
         name="booth",
-        title="Booth",
-        description=(
-            "A quadratic bowl whose valley runs diagonally (curvatures 2 and 18, condition "
-            "number 9) with its minimum at (1, 3). The valley is not aligned with the axes, so "
-            "per-coordinate rescaling (Adagrad, RMSprop, Adam) cannot straighten it out: their "
-            "first steps go diagonally, up the steep direction, and their paths curve round. "
-            "Momentum still helps."
-        ),
         formula=r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
         value_fn=value,
         grad_fn=grad,
@@ -394,7 +330,7 @@ def booth() -> Surface:
 # six-hump camel: two global and four local minima
 
 
-@register("six_hump_camel", "Six-hump camel")
+@register("six_hump_camel")
 def six_hump_camel() -> Surface:
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         x2, y2 = x * x, y * y
@@ -406,12 +342,6 @@ def six_hump_camel() -> Surface:
 
     return Surface(
         name="six_hump_camel",
-        title="Six-hump camel",
-        description=(
-            "Two global minima (f ≈ −1.0316) and four shallower local minima. Small changes of "
-            "start or learning rate send a run into a different basin, which makes it a good "
-            "surface to compare where optimizers end up, not only how fast."
-        ),
         formula=r"f(x, y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy + (4y^2 - 4)\,y^2",
         value_fn=value,
         grad_fn=grad,
@@ -442,7 +372,7 @@ def six_hump_camel() -> Surface:
 # styblinski_tang: a separable function with four minima
 
 
-@register("styblinski_tang", "Styblinski-Tang")
+@register("styblinski_tang")
 def styblinski_tang() -> Surface:
     def well(t: np.ndarray) -> np.ndarray:  # t^4 - 16 t^2 + 5 t
         t2 = t * t
@@ -458,13 +388,6 @@ def styblinski_tang() -> Surface:
     g_lo, g_hi, g_top = (0.5 * well(t) for t in (lo, hi, top))
     return Surface(
         name="styblinski_tang",
-        title="Styblinski-Tang",
-        description=(
-            "A separable function: each coordinate has its own double well, a deeper one at "
-            "−2.90 and a shallower one at 2.75, giving four minima of which only (−2.90, −2.90) "
-            "is global (f ≈ −78.33). Runs that start on the wrong side of a ridge settle in a "
-            "local minimum unless momentum carries them across."
-        ),
         formula=r"f(x, y) = \tfrac12\left(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y\right)",
         value_fn=value,
         grad_fn=grad,
@@ -496,7 +419,7 @@ def styblinski_tang() -> Surface:
 # goldstein_price: values over six orders of magnitude
 
 
-@register("goldstein_price", "Goldstein-Price")
+@register("goldstein_price")
 def goldstein_price() -> Surface:
     def parts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
         a, b = x + y + 1.0, 2.0 * x - 3.0 * y
@@ -518,14 +441,6 @@ def goldstein_price() -> Surface:
 
     return Surface(
         name="goldstein_price",
-        title="Goldstein-Price",
-        description=(
-            "Values range from 3 at the global minimum (0, −1) to about a million at the "
-            "corners, with three local minima (f = 30, 84 and 840) on the way. The gradient is "
-            "huge away from the minimum, so a learning rate that is safe near the minimum is "
-            "far too large elsewhere, and one small enough for the steep slopes is slow near the "
-            "minimum: a test of how an optimizer copes with badly scaled gradients."
-        ),
         formula=(
             r"f = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
             r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"

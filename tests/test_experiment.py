@@ -101,8 +101,8 @@ BAD_LINKS = [
     ({"start": "1;2"}, "Ignored start '1;2'"),
     ({"start": "99,-99"}, "Start 99,-99 is outside the plot of rosenbrock; using 2,-1."),
     ({"steps": "1e9"}, "Ignored steps '1e9'"),
-    ({"steps": "999999999"}, "steps=999999999 is outside 1 to 5,000; using 5000."),
-    ({"steps": "-4"}, "steps=-4 is outside 1 to 5,000; using 1."),
+    ({"steps": "999999999"}, "steps=999999999 is outside [1, 5000]; using 5000."),
+    ({"steps": "-4"}, "steps=-4 is outside [1, 5000]; using 1."),
     ({"steps": "²"}, "Ignored steps '²' (expected a whole number); using 500."),
     ({"tol": "-1"}, "tol=-1 is outside [1e-12, 1000]; using 1e-12."),
     ({"tol": "abc"}, "Ignored tol='abc': not a number."),
@@ -207,6 +207,8 @@ def _other_value(spec):
         return next(c for c in spec.choices if c != spec.default)
     if spec.kind == "choices":
         return spec.choices[1:3]
+    if spec.kind == "bool":
+        return not spec.default
     return spec.app_high
 
 

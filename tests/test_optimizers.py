@@ -8,6 +8,7 @@ import pytest
 import optviz
 from optviz import engine
 from optviz.optimizers import OPTIMIZERS
+from optviz.text import LANGUAGES, hyperparameter_help
 
 THETA0 = np.array([1.0, -1.0])
 G1 = np.array([0.5, -2.0])
@@ -353,7 +354,8 @@ def test_spec_is_complete(name):
     assert rule.count("{") == rule.count("}")
     assert r"\theta_t &=" in rule
     for hp in spec.hyperparameters:
-        assert hp.help.endswith(".")
+        for lang in LANGUAGES:
+            assert hyperparameter_help(name, hp.name, lang).endswith((".", "。", "）"))
         if hp.kind == "float":
             assert hp.symbol
             assert hp.low <= hp.ui_low <= hp.default <= hp.ui_high <= hp.high

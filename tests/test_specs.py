@@ -58,9 +58,9 @@ READS = [
     (STEPS, "-4", 1, "out_of_range"),
     (SETTINGS[2], "fast", "fast", None),
     (SETTINGS[2], "warp", None, "not_a_choice"),
-    (Spec("centered", False, "", kind="bool"), "YES", True, None),
-    (Spec("centered", False, "", kind="bool"), "off", False, None),
-    (Spec("centered", False, "", kind="bool"), "maybe", None, "not_a_flag"),
+    (Spec("centered", False, kind="bool"), "YES", True, None),
+    (Spec("centered", False, kind="bool"), "off", False, None),
+    (Spec("centered", False, kind="bool"), "maybe", None, "not_a_flag"),
     (betas(), "0.9,0.99", None, "pair_needs_parts"),  # a pair is read by its caller, part by part
 ]
 
@@ -75,7 +75,7 @@ def test_reading_a_value_from_a_link(spec, text, value, code):
 
 
 def test_an_open_range_is_clamped_inside_it():
-    beta1 = Spec("beta1", 0.9, "", low=0.0, high=1.0, high_open=True)
+    beta1 = Spec("beta1", 0.9, low=0.0, high=1.0, high_open=True)
     value, problem = beta1.read("1")
     assert value == math.nextafter(1.0, 0.0)
     assert problem.code == "out_of_range"

@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from optviz import OPTIMIZERS
-from optviz.symbols import COMMON, STATE, legend, tokens
+from optviz.symbols import COMMON, legend, tokens
+from optviz.text import LANGUAGES, catalog, hyperparameter_help
 
 
 def rule_forms(name):
@@ -33,11 +34,12 @@ def rule_forms(name):
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_every_symbol_of_every_rule_form_has_a_meaning(name):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_symbol_of_every_rule_form_has_a_meaning(name, lang):
     spec = OPTIMIZERS[name]
     for values in rule_forms(name):
         latex = spec.rule(values)
-        for symbol in legend(spec, latex, [values]):
+        for symbol in legend(spec, latex, [values], lang):
             assert symbol.meaning, f"{name}: {symbol.latex} in {latex!r} has no definition"
 
 
@@ -46,9 +48,13 @@ def test_no_definition_is_left_unused():
     for name, spec in OPTIMIZERS.items():
         for values in rule_forms(name):
             used[name] |= {symbol.latex for symbol in legend(spec, spec.rule(values))}
-    for name, table in STATE.items():
-        assert name in OPTIMIZERS
-        assert set(table) <= used[name], (name, set(table) - used[name])
+    defined = [key.removeprefix("symbol.") for key in catalog("en") if key.startswith("symbol.")]
+    for key in defined:
+        optimizer, _, symbol = key.partition(".")
+        if optimizer in OPTIMIZERS:  # symbol.<optimizer>.<latex>: that optimizer's own
+            assert symbol in used[optimizer], (optimizer, symbol)
+        else:  # symbol.<latex>: shared, used by some rule
+            assert any(key in symbols for symbols in used.values()), key
     assert all(set(COMMON) <= symbols for symbols in used.values())
 
 
@@ -58,7 +64,7 @@ def test_hyperparameters_carry_each_runs_value_and_their_help():
     symbols = legend(sgd, sgd.rule(runs[0]), runs)
     assert [s.latex for s in symbols] == [r"\gamma", r"\mu", r"\tau", "g_t", r"\theta_t", "b_t"]
     assert symbols[0].values == (0.09, 0.02)
-    assert symbols[0].meaning == sgd.hyperparameter("lr").help
+    assert symbols[0].meaning == hyperparameter_help("sgd", "lr")
     assert symbols[5].values == ()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import optviz
 import surfaces
+from optviz.text import LANGUAGES
 from optviz.theory import learning_rates
 
 START = (-2.5, 1.0)
@@ -74,9 +75,10 @@ def test_the_angle_changes_nothing():
 
 def test_each_value_says_what_it_is():
     for value in learning_rates(valley(10.0)).values:
-        assert value.name
-        assert value.explanation
-        assert "\n" not in value.explanation
+        for lang in LANGUAGES:
+            assert value.name(lang)
+            assert value.explanation(lang)
+            assert "\n" not in value.explanation(lang)
         assert value.formula.count("{") == value.formula.count("}")
         assert value.formula.startswith(("\\gamma", "\\mu"))  # the update rules' symbols
         kwargs = value.hyperparameters()

@@ -4,7 +4,9 @@
 - :mod:`ui.controls`: the sidebar's widgets, generated from the settings' specs, and the
   Experiment they build.
 - :mod:`ui.views`: the race player, the other figures, the results table, the update rules.
-- :mod:`ui.text`: text from a link or a person, shown as text; a link's problems.
+- :mod:`ui.text`: the page's words in the reader's language; text from a link or a person,
+  shown as text; a link's problems.
+- :mod:`ui.lesson`: a lesson's text beside its race, and its question before the race plays.
 - :mod:`ui.guard`: an unexpected error becomes a short message, never a traceback.
 
 Data flows one way: the link seeds the widgets, the widgets build an Experiment, the
@@ -13,8 +15,9 @@ Experiment writes the link and is computed (cached), and the views show the resu
 
 from ui.controls import experiment_controls
 from ui.guard import guarded
+from ui.lesson import lesson_text
 from ui.link import follow_link, seed_from_link, share_url, write_link
-from ui.text import plain, projector_page, show_problems
+from ui.text import header, plain, projector_page, show_problems, words
 from ui.views import export_panel, preload, race, show_view, view_picker
 
 __all__ = [
@@ -22,6 +25,8 @@ __all__ = [
     "export_panel",
     "follow_link",
     "guarded",
+    "header",
+    "lesson_text",
     "plain",
     "preload",
     "projector_page",
@@ -31,5 +36,6 @@ __all__ = [
     "show_problems",
     "show_view",
     "view_picker",
+    "words",
     "write_link",
 ]

@@ -16,12 +16,31 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz.experiment import HIDE, MAX_RUNS, NAME, PRESETS, SETTINGS, STEPS, VIEW, Experiment, Run, presets
+from optviz.experiment import (
+    LESSON,
+    MAX_RUNS,
+    NAME,
+    PRESETS,
+    SETTINGS,
+    SPEED,
+    STEPS,
+    TOLERANCE,
+    Experiment,
+    Run,
+    lesson_experiment,
+    presets,
+)
+from optviz.messages import problem_text
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Spec
+from optviz.text import hyperparameter_help
 from optviz.theory import learning_rates
-from ui.text import plain
+from ui.text import plain, words
+
+# The settings the sidebar shows; the others have their places on the page (the view picker,
+# the language switch, the lesson picker and its question switch) or only a link sets them (hide).
+SIDEBAR_SETTINGS = (STEPS, TOLERANCE, SPEED)
 
 # The marker of each slot as a character, for the run's title in the sidebar.
 GLYPHS = dict(zip(SYMBOLS, "●■◆▲▼⬟⬢★✚✖", strict=True))
@@ -96,35 +115,73 @@ def _seed_new_optimizer(run_id: int) -> None:
 
 
 def _on_surface_change() -> None:
-    """Another surface: its own default page (start, runs, steps), in the same page settings."""
+    """Another surface: its own default page (start, runs, steps), in the same page settings.
+
+    A lesson is about its own surface: another surface leaves it.
+    """
     state = st.session_state
     page = Experiment.make(state["surface"])
     kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
-    load(replace(page, **kept))
+    load(replace(page, **{**kept, LESSON.name: LESSON.default}))
+
+
+def _page_settings() -> dict[str, Any]:
+    """The settings a lesson keeps when it loads: how the page looks, not what it computes."""
+    state = st.session_state
+    kept = ("view", "hide", "lang", "quiz")
+    return {spec.name: state[spec.link_key] for spec in SETTINGS if spec.name in kept and spec.link_key in state}
+
+
+def load_lesson(name: str) -> None:
+    """Open the lesson ``name`` as it is set up, in the page's language and look."""
+    load(replace(lesson_experiment(name), **_page_settings(), lesson=name))
+
+
+def _on_lesson_change() -> None:
+    name = st.session_state[f"{LESSON.link_key}__widget"]
+    st.session_state[LESSON.link_key] = name
+    if name:
+        load_lesson(name)
 
 
 # ------------------------------------------------------------------------------- the widgets
 
 
-def setting_widget(spec: Spec, key: str, *, slider: bool = False) -> Any:
-    """The widget for one setting, from its spec: its kind, range, scale, help and symbol."""
+def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None, slider: bool = False) -> Any:
+    """The widget for one setting, from its spec: its kind, range, scale and symbol; ``help`` and
+    ``title`` (the spec's name if None) in the page's language."""
     st.session_state.setdefault(key, spec.default)
-    label = spec.display_name
-    if spec.symbol and spec.symbol != spec.name:
-        label += f" (${spec.symbol}$)"
+    name = title or spec.name
+    label = name + (f" (${spec.symbol}$)" if spec.symbol and spec.symbol != spec.name else "")
     low, high = spec.app_low, spec.app_high
     if spec.kind == "bool":
-        return st.checkbox(label, key=key, help=spec.help)
+        return st.checkbox(label, key=key, help=help)
     if spec.kind == "choice":
-        return st.radio(label, spec.choices, key=key, horizontal=True, help=spec.help)
+        say = words()
+        choice = lambda value: say(f"setting.{spec.name}.choice.{value}")
+        return st.radio(label, spec.choices, key=key, horizontal=True, help=help, format_func=choice)
     if spec.kind == "int":
-        return st.number_input(label, int(low), int(high), key=key, step=int(spec.step or 1), help=spec.help)
+        return st.number_input(label, int(low), int(high), key=key, step=int(spec.step or 1), help=help)
     if spec.log:
-        return _log_number(label, key, spec)
+        return _log_number(label, name, key, spec, help)
     step = spec.step or (1.0 if high - low >= 50 else 0.05 if slider else 0.01 if high <= 1 else 0.1)
     if slider:
-        return st.slider(label, low, high, key=key, help=spec.help, step=step)
-    return st.number_input(label, low, high, key=key, step=step, format="%g", help=spec.help)
+        return st.slider(label, low, high, key=key, help=help, step=step)
+    return st.number_input(label, low, high, key=key, step=step, format="%g", help=help)
+
+
+def page_setting_widget(spec: Spec) -> Any:
+    """A page setting's widget, named and explained in the page's language."""
+    say = words()
+    return setting_widget(
+        spec, spec.link_key, title=say(f"setting.{spec.name}.title"), help=say(f"setting.{spec.name}.help")
+    )
+
+
+def switch(spec: Spec) -> None:
+    """A yes-or-no page setting that is not always drawn (a lesson's question), as a toggle."""
+    say = words()
+    st.toggle(say(f"setting.{spec.name}.title"), help=say(f"setting.{spec.name}.help"), **mirrored(spec))
 
 
 def log_options(low: float, high: float, current: float) -> list[float]:
@@ -138,7 +195,7 @@ def log_options(low: float, high: float, current: float) -> list[float]:
     return sorted(options)
 
 
-def _log_number(label: str, key: str, spec: Spec) -> float:
+def _log_number(label: str, name: str, key: str, spec: Spec, help: str) -> float:
     """A value on a log scale: a slider over 1, 1.5, 2, 3, 5, 7 per decade, and the exact number.
 
     The number (``key``) is the value; the slider (``key__scale``) follows it and sets it. Type
@@ -155,20 +212,21 @@ def _log_number(label: str, key: str, spec: Spec) -> float:
         label,
         log_options(low, high, value),
         key=scale_key,
-        help=spec.help,
+        help=help,
         format_func=lambda v: f"{v:g}",
         on_change=_copy_state,
         args=(scale_key, key),
     )
+    say = words()
     right.number_input(
-        f"{spec.display_name}, exact",
+        say("sidebar.exact", name=name),
         low,
         high,
         key=key,
         format="%g",
         step=value / 10,
         label_visibility="collapsed",
-        help=f"Type the exact value: {spec.range_text(app=True)}.",
+        help=say("sidebar.exact_help", range=spec.range_text(app=True)),
     )
     return float(state[key])
 
@@ -177,46 +235,62 @@ def _copy_state(source: str, target: str) -> None:
     st.session_state[target] = st.session_state[source]
 
 
+def mirrored(spec: Spec) -> dict[str, Any]:
+    """The key and callback of a widget that shows the page setting ``spec``.
+
+    The setting itself stays in the session under its link key whether or not its widget is
+    drawn in a run (Streamlit forgets the state of a widget it did not draw: a projector's
+    link that hides the header would otherwise lose the language on the next click).
+    """
+    key = f"{spec.link_key}__widget"
+    st.session_state[key] = st.session_state.setdefault(spec.link_key, spec.default)
+    return {"key": key, "on_change": _copy_state, "args": (key, spec.link_key)}
+
+
 # ------------------------------------------------------------------------------- the sidebar
 
 
 def surface_controls() -> tuple[str, dict[str, float]]:
     """The surface picker and the chosen surface's parameters."""
+    say = words()
     st.selectbox(
-        "Surface",
+        say("sidebar.surface"),
         surfaces.names(),
         key="surface",
-        format_func=lambda name: surfaces.entry(name).title,
+        format_func=lambda name: say(f"surface.{name}.title"),
         on_change=_on_surface_change,
     )
     name = st.session_state["surface"]
     params = {}
     for param in surfaces.entry(name).param_specs:
-        params[param.name] = setting_widget(param, _surface_key(name, param.name), slider=True)
+        help = say(f"surface.{name}.parameter.{param.name}")
+        params[param.name] = setting_widget(param, _surface_key(name, param.name), help=help, slider=True)
     return name, params
 
 
 def start_controls(surface: str) -> tuple[float, float]:
+    say = words()
     (x0, x1), (y0, y1) = surfaces.get(surface).domain
     left, right = st.columns(2)
     for column, key, low, high in ((left, "start_x", x0, x1), (right, "start_y", y0, y1)):
         st.session_state[key] = min(max(float(st.session_state.get(key, 0.0)), low), high)
-        column.number_input(key.replace("_", " "), low, high, key=key, step=0.1, format="%g")
-    st.caption("Or click on the figure to start there.")
+        column.number_input(say(f"sidebar.{key}"), low, high, key=key, step=0.1, format="%g")
+    st.caption(say("sidebar.click_to_start"))
     return st.session_state["start_x"], st.session_state["start_y"]
 
 
 def run_controls() -> list[Run]:
     """The list of runs, each with its optimizer and hyperparameters; add, duplicate, remove."""
+    say = words()
     runs = [_one_run(index, entry) for index, entry in enumerate(st.session_state["runs"])]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.selectbox("Add a run", list(PRESETS), key="preset")
+    left.selectbox(say("sidebar.add_a_run"), list(PRESETS), key="preset", format_func=_preset_name)
     right.button(
-        "Add",
+        say("sidebar.add"),
         key="add_run",
         on_click=lambda: _add_run(_presets()[st.session_state["preset"]]),
         disabled=len(st.session_state["runs"]) >= MAX_RUNS,
-        help=f"Up to {MAX_RUNS} runs.",
+        help=say("sidebar.add_help", limit=MAX_RUNS),
         width="stretch",
     )
     return runs
@@ -226,7 +300,8 @@ def _one_run(index: int, entry: dict[str, Any]) -> Run:
     """A run's panel: its title always; its widgets only while it is open."""
     run_id, slot = entry["id"], entry["slot"]
     run = entry["run"] = _current_run(entry)
-    title = f"{GLYPHS[SYMBOLS[slot]]} Run {index + 1}: {plain(run.label())}"
+    say = words()
+    title = GLYPHS[SYMBOLS[slot]] + " " + say("sidebar.run_title", number=index + 1, label=plain(run.label(say.lang)))
     # Tracked, so that a closed panel draws no widgets. Its title changes with the settings, which
     # makes it a new element to Streamlit: it opens as the run's panel last was.
     key = f"r{run_id}_panel"
@@ -257,7 +332,7 @@ def _current_run(entry: dict[str, Any]) -> Run:
             values[hp.name] = tuple(parts) if hp.parts else parts[0]
     repaired, problems = spec.repair(values)
     for problem in problems:
-        st.warning(plain(str(problem)))
+        st.warning(plain(problem_text(problem, words().lang)))
     typed = " ".join(str(state.get(f"r{run_id}_name", stored.name)).split())
     name = "".join(c for c in typed if c.isprintable())[: int(NAME.high)]
     return Run.make(optimizer, name=name, **repaired)
@@ -269,8 +344,9 @@ def _run_widgets(entry: dict[str, Any]) -> None:
     state = st.session_state
     state.setdefault(f"r{run_id}_optimizer", run.optimizer)
     state.setdefault(f"r{run_id}_name", run.name)
+    say = words()
     st.selectbox(
-        "Optimizer",
+        say("sidebar.optimizer"),
         list(OPTIMIZERS),
         key=f"r{run_id}_optimizer",
         format_func=lambda name: OPTIMIZERS[name].title,
@@ -278,7 +354,11 @@ def _run_widgets(entry: dict[str, Any]) -> None:
         args=(run_id,),
     )
     st.text_input(
-        NAME.display_name, key=f"r{run_id}_name", max_chars=int(NAME.high), placeholder=run.auto_label(), help=NAME.help
+        say("setting.name.title"),
+        key=f"r{run_id}_name",
+        max_chars=int(NAME.high),
+        placeholder=run.auto_label(say.lang),
+        help=say("setting.name.help"),
     )
     values = run.values()
     for hp in run.spec.hyperparameters:
@@ -286,19 +366,19 @@ def _run_widgets(entry: dict[str, Any]) -> None:
         for part, value in pairs:
             key = _hp_key(run_id, run.optimizer, part.name)
             state.setdefault(key, value)
-            setting_widget(part, key)
+            setting_widget(part, key, help=hyperparameter_help(run.optimizer, part.name, say.lang))
             if part.name == "lr":
                 _theory_widgets(entry)
     left, right = st.columns(2)
     left.button(
-        "Duplicate",
+        say("sidebar.duplicate"),
         key=f"r{run_id}_duplicate",
         on_click=_add_run,
         args=(Run.make(run.optimizer, **dict(run.hyperparameters)),),
         width="stretch",
         disabled=len(state["runs"]) >= MAX_RUNS,
     )
-    right.button("Remove", key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
+    right.button(say("sidebar.remove"), key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
 
 
 def _theory_widgets(entry: dict[str, Any]) -> None:
@@ -309,20 +389,17 @@ def _theory_widgets(entry: dict[str, Any]) -> None:
     rates = learning_rates(surfaces.get(name, **params)) if run.optimizer == "sgd" else None
     if rates is None:
         return
-    st.caption(
-        rf"Theory for this quadratic: its curvatures run from $m = {rates.m:g}$ to $L = {rates.L:g}$ "
-        rf"($\kappa = {rates.kappa:g}$)."
-    )
+    say = words()
+    st.caption(say("theory.caption", m=f"{rates.m:g}", L=f"{rates.L:g}", kappa=f"{rates.kappa:g}"))
     for value in rates.values:
         applied = value.hyperparameters(digits=3)  # what a person can read back in the widgets and the link
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.button(
-            value.name,
+            value.name(say.lang),
             key=f"r{entry['id']}_theory_{value.key}",
             on_click=_apply_theory,
             args=(entry["id"], applied),
-            help=f"{value.explanation}\n\n${value.formula}$\n\nSets this run's learning rate and momentum, "
-            "to three digits (no dampening, Nesterov or weight decay: the method the value is about).",
+            help=f"{value.explanation(say.lang)}\n\n${value.formula}$\n\n{say('theory.apply_help')}",
             width="stretch",
         )
         numbers = [f"γ = {applied['lr']:g}"] + ([f"μ = {applied['momentum']:g}"] if applied["momentum"] else [])
@@ -340,17 +417,38 @@ def _apply_theory(run_id: int, hyperparameters: dict[str, Any]) -> None:
 
 def experiment_controls() -> Experiment:
     """The whole sidebar; returns the Experiment it describes."""
+    say = words()
     with st.sidebar:
-        st.header("Surface")
+        lesson_picker()
+        st.header(say("sidebar.surface"))
         surface, params = surface_controls()
-        st.caption(surfaces.get(surface, **params).description)
-        st.header("Start and steps")
+        st.caption(say(f"surface.{surface}.description"))
+        st.header(say("sidebar.start_and_steps"))
         start = start_controls(surface)
-        settings = {spec.name: setting_widget(spec, spec.link_key) for spec in SETTINGS if spec not in (VIEW, HIDE)}
-        st.header("Runs")
+        settings = {spec.name: page_setting_widget(spec) for spec in SIDEBAR_SETTINGS}
+        st.header(say("sidebar.runs"))
         runs = run_controls()
-    # The view is picked above the views (ui.views.view_picker); its state is current already.
-    settings[VIEW.name] = st.session_state.setdefault(VIEW.link_key, VIEW.default)
-    # What a projector's link hides is the link's to say: there is no widget for it.
-    settings[HIDE.name] = st.session_state.setdefault(HIDE.link_key, HIDE.default)
+    # The others have their widgets elsewhere on the page (drawn later in this run: their state
+    # is current already), or only a link sets them (what a projector's link hides).
+    for spec in SETTINGS:
+        if spec not in SIDEBAR_SETTINGS:
+            settings[spec.name] = st.session_state.setdefault(spec.link_key, spec.default)
     return Experiment.make(surface, surface_params=params, start=start, runs=runs, **settings)
+
+
+def lesson_picker() -> None:
+    """The lessons, at the top of the sidebar: choosing one loads its experiment."""
+    say = words()
+    key = mirrored(LESSON)["key"]
+    st.selectbox(
+        say("sidebar.lesson"),
+        LESSON.choices,
+        key=key,
+        format_func=lambda name: say(f"lesson.{name}.title") if name else say("sidebar.free"),
+        on_change=_on_lesson_change,
+        help=say("sidebar.lesson_help"),
+    )
+
+
+def _preset_name(label: str) -> str:
+    return words()(f"preset.{label}")

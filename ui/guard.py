@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from collections.abc import Callable
@@ -9,6 +10,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from optviz.experiment import DEFAULT, query_string
+from optviz.text import DEFAULT_LANGUAGE
+from ui.text import words
 
 _LOG = logging.getLogger("optviz.app")
 DEFAULT_LINK = "?" + query_string(DEFAULT)  # the default page
@@ -31,11 +34,9 @@ def guarded(page: Callable[[], None]) -> None:
         _LOG.exception("The page failed; the visitor saw reference %s", reference)
         # One element in the container's place drops what the page drew there (st.empty()
         # or a new container would keep it).
-        slot.error(
-            "Something went wrong while drawing this page, sorry. "
-            f"The error has been logged on the server (reference {reference}). "
-            "Change the settings in the sidebar, or start again from the default page."
-        )
+        say = words()
+        slot.error(say("guard.message", reference=reference))
+        link = DEFAULT_LINK if say.lang == DEFAULT_LANGUAGE else f"{DEFAULT_LINK}&lang={say.lang}"
         st.markdown(
-            f'<a href="{DEFAULT_LINK}" target="_self">Start again from the default page</a>', unsafe_allow_html=True
+            f'<a href="{link}" target="_self">{html.escape(say("guard.start_again"))}</a>', unsafe_allow_html=True
         )

@@ -1,4 +1,4 @@
-"""Text that came from a link or a person is shown as text, never interpreted."""
+"""The page's words in the reader's language; text from a link or a person shown as text, never interpreted."""
 
 from __future__ import annotations
 
@@ -6,9 +6,17 @@ import string
 
 import streamlit as st
 
+from optviz.experiment import LANG
+from optviz.messages import problem_text
 from optviz.specs import Problem
+from optviz.text import LANGUAGES, Words
 
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
+
+
+def words() -> Words:
+    """The catalog of the page's language (the ``lang`` setting: the link's, or the switch's)."""
+    return Words(str(st.session_state.get(LANG.link_key, LANG.default)))
 
 
 def plain(text: str) -> str:
@@ -40,10 +48,12 @@ def show_problems(problems: list[Problem]) -> None:
     """One warning for a link's problems: the first few as plain text, then how many more."""
     if not problems:
         return
-    lines = [f"- {plain(str(p))}" for p in problems[:SHOWN_PROBLEMS]]
+    say = words()
+    shown = problems[:SHOWN_PROBLEMS]
     if len(problems) > SHOWN_PROBLEMS:
-        lines.append(f"- {plain(str(Problem.of('more', count=len(problems) - SHOWN_PROBLEMS)))}")
-    st.warning("This link had problems; the page uses sensible values instead:\n\n" + "\n".join(lines))
+        shown.append(Problem.of("more", count=len(problems) - SHOWN_PROBLEMS))
+    lines = [f"- {plain(problem_text(problem, say.lang))}" for problem in shown]
+    st.warning(say("page.problems") + "\n\n" + "\n".join(lines))
 
 
 def projector_page(*, sidebar: bool) -> None:
@@ -58,3 +68,21 @@ def projector_page(*, sidebar: bool) -> None:
             " [data-testid='stExpandSidebarButton'] { display: none !important; }"
         )
     st.html("<style>" + " ".join(rules) + "</style>")
+
+
+def header() -> None:
+    """The page's title and what it does, with the language switch beside them."""
+    from ui.controls import mirrored  # noqa: PLC0415  (ui.controls uses this module's words)
+
+    say = words()
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    left.title(say("page.heading"))
+    left.caption(say("page.caption"))
+    right.segmented_control(
+        say("page.language"),
+        list(LANGUAGES),
+        required=True,
+        format_func=LANGUAGES.get,
+        label_visibility="collapsed",
+        **mirrored(LANG),
+    )

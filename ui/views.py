@@ -23,12 +23,13 @@ from optviz import export, figures
 from optviz import race as race_data
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, VIEW, Experiment, Run
-from optviz.messages import PLAYER, VIEW_TITLES
+from optviz.messages import player_text
 from optviz.optimizers import OPTIMIZERS
 from optviz.results import optimum, summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
-from optviz.symbols import Symbol, legend
-from ui.text import plain
+from optviz.symbols import Symbol, legend, meaning
+from ui.controls import mirrored
+from ui.text import plain, words
 
 RACE_KEY = "race"
 # plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
@@ -84,10 +85,13 @@ def race(
     background: str,
     *,
     scale: float = 1.0,
+    hold: str | None = None,
 ) -> None:
     """The player: every step of every run, drawn in the browser.
 
     A run's arrays are encoded and sent only when this browser does not have them yet.
+    ``hold`` (a message) keeps the race at its start until a lesson's question is answered;
+    released, it plays from the start.
     """
     ensure_plotly()
     sent: set[str] = st.session_state.setdefault("_sent", set())
@@ -122,7 +126,10 @@ def race(
         "scene": scene,
         "runs": runs,
         "scale": scale,
-        "text": PLAYER,
+        "text": player_text(experiment.lang),
+        "hold": hold,
+        "autoplay": bool(experiment.lesson),  # a lesson's race plays once it may
+        "initial_step": "start" if experiment.lesson else "end",
     }
     VIEW_COMPONENT(data=data, key=RACE_KEY, on_clicked_change=_on_click, on_missing_change=_on_missing)
 
@@ -132,18 +139,19 @@ def export_panel(
 ) -> None:
     """Downloads of the race (optviz.export): each file is made only when its button is clicked."""
     name = f"optviz-{experiment.surface}"
-    with st.popover("Export"):  # a popover: the page's expanders are the runs' panels
+    say = words()
+    with st.popover(say("export.button")):  # a popover: the page's expanders are the runs' panels
         columns = st.columns(4)
         files = (
-            ("Player (HTML)", "html", "text/html", lambda: export.race_html(experiment, trajectories, background)),
-            ("Trajectories (CSV)", "csv", "text/csv", lambda: export.trajectories_csv(experiment, trajectories)),
+            (say("export.html"), "html", "text/html", lambda: export.race_html(experiment, trajectories, background)),
+            (say("export.csv"), "csv", "text/csv", lambda: export.trajectories_csv(experiment, trajectories)),
             (
-                "Trajectories (JSON)",
+                say("export.json"),
                 "json",
                 "application/json",
                 lambda: export.trajectories_json(experiment, trajectories),
             ),
-            ("Animation (GIF)", "gif", "image/gif", lambda: export.race_gif(experiment, trajectories, surf)),
+            (say("export.gif"), "gif", "image/gif", lambda: export.race_gif(experiment, trajectories, surf)),
         )
         for column, (label, ext, mime, make) in zip(columns, files, strict=True):
             column.download_button(label, data=make, file_name=f"{name}.{ext}", mime=mime, on_click="ignore")
@@ -195,12 +203,13 @@ def figure(fig: dict[str, Any], key: str) -> None:
 
 def view_picker() -> str:
     """Which view shows beside the race: one at a time, so the page draws only what is seen."""
+    say = words()
     return st.segmented_control(
-        VIEW.display_name,
+        say("setting.view.title"),
         VIEW.choices,
-        key=VIEW.link_key,
+        **mirrored(VIEW),
         required=True,
-        format_func=VIEW_TITLES.get,
+        format_func=lambda view: say(f"view.{view}"),
         label_visibility="collapsed",
     )
 
@@ -223,9 +232,12 @@ def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
 
 
 def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
-    st.caption(f"f* = {optimum(surf):.6g}; tolerance {experiment.tolerance:g} on f − f*.")
+    say = words()
+    st.caption(say("results.caption", optimum=f"{optimum(surf):.6g}", tolerance=f"{experiment.tolerance:g}"))
     rows = summarise(experiment, surf, trajectories)
-    st.dataframe(results_table(rows), column_config=RESULTS_COLUMNS, hide_index=True, key="results")
+    columns = {say(f"results.{key}"): config for key, config in results_columns(say).items()}
+    table = [{say(f"results.{key}"): value for key, value in row.items()} for row in results_table(rows)]
+    st.dataframe(table, column_config=columns, hide_index=True, key="results")
 
 
 def results_table(rows: list[Any]) -> list[dict[str, Any]]:
@@ -241,12 +253,12 @@ def results_table(rows: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "run": row.label,
-            "final loss": _four_digits(row.final_loss),
-            "f − f*": _four_digits(row.gap),
-            "nearest minimum": "(" + ", ".join(f"{c:.4g}" for c in row.nearest_minimum) + ")",
-            "distance to it": _four_digits(row.distance),
-            "steps to tolerance": math.nan if row.steps_to_tolerance is None else row.steps_to_tolerance,
-            "diverged at step": math.nan if row.diverged_at is None else row.diverged_at,
+            "final_loss": _four_digits(row.final_loss),
+            "gap": _four_digits(row.gap),
+            "nearest": "(" + ", ".join(f"{c:.4g}" for c in row.nearest_minimum) + ")",
+            "distance": _four_digits(row.distance),
+            "steps_to_tolerance": math.nan if row.steps_to_tolerance is None else row.steps_to_tolerance,
+            "diverged_at": math.nan if row.diverged_at is None else row.diverged_at,
         }
         for row in rows
     ]
@@ -260,22 +272,22 @@ def _four_digits(value: float) -> float:
 # 2.4e-43 next to a minimum): always scientific, four significant digits, so that equal
 # exponents line up. Steps are whole numbers.
 _SCIENTIFIC = "%.3e"
-RESULTS_COLUMNS = {
-    "run": st.column_config.TextColumn(pinned=True),  # stays in view when a narrow screen scrolls the rest
-    "final loss": st.column_config.NumberColumn(format=_SCIENTIFIC, help="f at the last point."),
-    "f − f*": st.column_config.NumberColumn(
-        format=_SCIENTIFIC, help="The final loss minus the lowest value among the surface's minima."
-    ),
-    "distance to it": st.column_config.NumberColumn(
-        format=_SCIENTIFIC, help="From the last point to the nearest minimum."
-    ),
-    "steps to tolerance": st.column_config.NumberColumn(
-        format="%d", help="The first step with f − f* within the tolerance; empty if never."
-    ),
-    "diverged at step": st.column_config.NumberColumn(
-        format="%d", help="The step where the run left the finite numbers; empty if it never did."
-    ),
-}
+
+
+def results_columns(say: Any) -> dict[str, Any]:
+    """How each column of the results table is shown, by its key in :func:`results_table`."""
+
+    def number(key: str, format: str) -> Any:
+        return st.column_config.NumberColumn(format=format, help=say(f"results.{key}_help"))
+
+    return {
+        "run": st.column_config.TextColumn(pinned=True),  # stays in view when a narrow screen scrolls the rest
+        "final_loss": number("final_loss", _SCIENTIFIC),
+        "gap": number("gap", _SCIENTIFIC),
+        "distance": number("distance", _SCIENTIFIC),
+        "steps_to_tolerance": number("steps_to_tolerance", "%d"),
+        "diverged_at": number("diverged_at", "%d"),
+    }
 
 
 # ---------------------------------------------------------------------------- the update rules
@@ -288,8 +300,9 @@ def update_rules(experiment: Experiment, *_: object) -> None:
     rule shown is the LaTeX that each run's own settings produce, once per distinct rule.
     The symbols every rule shares are defined once, above the rules.
     """
-    common = [f"- ${symbol}$ — {meaning}" for symbol, meaning in COMMON_SYMBOLS.items()]
-    st.markdown("\n".join(["Every rule below uses:", *common, "- $t$ — The step number: 1, 2, 3, …"]))
+    say = words()
+    common = [f"- ${symbol}$ — {meaning('sgd', symbol, say.lang)}" for symbol in COMMON_SYMBOLS]
+    st.markdown("\n".join([say("rules.every_rule"), *common, f"- $t$ — {say('rules.step_number')}"]))
     numbered = list(enumerate(zip(experiment.runs, experiment.labels(), strict=True), start=1))
     for optimizer in dict.fromkeys(run.optimizer for run in experiment.runs):
         spec = OPTIMIZERS[optimizer]
@@ -298,19 +311,21 @@ def update_rules(experiment: Experiment, *_: object) -> None:
             if run.optimizer == optimizer:
                 rules.setdefault(spec.rule(run.values()), []).append((number, (run, label)))
         st.markdown(f"#### {spec.title}")
-        st.write(spec.summary)
+        st.write(say(f"optimizer.{optimizer}.summary"))
         for latex, users in rules.items():
-            names = "; ".join(f"run {number} ({plain(label)})" for number, (run, label) in users)
-            st.markdown(f"**{names[0].upper()}{names[1:]}:**")
+            names = say("rules.users_separator").join(
+                say("rules.users", number=number, label=plain(label)) for number, (run, label) in users
+            )
+            heading = say("rules.users_heading", users=names)
+            st.markdown(f"**{heading[0].upper()}{heading[1:]}**")
             st.latex(latex)
-            symbols = [
-                s for s in legend(spec, latex, [run.values() for _, (run, _) in users]) if s.latex not in COMMON_SYMBOLS
-            ]
-            st.markdown(_legend_text(symbols, users))
-        st.caption(spec.reference)
+            values = [run.values() for _, (run, _) in users]
+            symbols = [s for s in legend(spec, latex, values, say.lang) if s.latex not in COMMON_SYMBOLS]
+            st.markdown(_legend_text(symbols, users, say))
+        st.caption(say(f"optimizer.{optimizer}.reference"))
 
 
-def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]]) -> str:
+def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]], say: Any) -> str:
     """A Markdown list: the settings with their values, then the quantities the rule keeps."""
     lines = []
     for symbol in symbols:
@@ -319,7 +334,10 @@ def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]]
             if len(set(shown)) == 1:
                 each = shown[0]
             else:
-                each = ", ".join(f"{value} (run {number})" for value, (number, _) in zip(shown, users, strict=True))
+                each = say("problem.list_separator").join(
+                    say("rules.value_of_run", value=value, number=number)
+                    for value, (number, _) in zip(shown, users, strict=True)
+                )
             lines.append(f"- ${symbol.latex}$ = {each} — {symbol.meaning}")
         else:
             lines.append(f"- ${symbol.latex}$ — {symbol.meaning}")

@@ -116,7 +116,7 @@ class Player {
     this.root.innerHTML = `
       <div class="ovp-stage">
        <div class="ovp-main">
-        <div class="ovp-plot"><div class="ovp-gd"></div><canvas class="ovp-trails"></canvas><canvas class="ovp-heads"></canvas></div>
+        <div class="ovp-plot"><div class="ovp-gd"></div><canvas class="ovp-trails"></canvas><canvas class="ovp-heads"></canvas><div class="ovp-hold" role="status"></div></div>
         <div class="ovp-controls">
         <button class="ovp-first" type="button">${ICONS.first}</button>
         <button class="ovp-back" type="button">${ICONS.back}</button>
@@ -218,9 +218,13 @@ class Player {
       this.resize();
       // A new race opens on its whole story (every path drawn); a change of settings keeps the
       // step the player was at, so the runs can be compared where they were.
-      if (newRace) this.go(data.initial_step === "start" ? 0 : this.steps);
+      // A lesson holds its race at the start until its question is answered, then plays it.
+      const released = !newRace && previous.hold && !data.hold;
+      this.hold(data.hold);
+      if (data.hold) this.go(0);
+      else if (newRace || released) this.go(data.initial_step === "start" ? 0 : this.steps);
       else this.go(Math.min(this.step, this.steps));
-      if (newRace && data.autoplay) this.play();
+      if ((newRace || released) && data.autoplay && !data.hold) this.play();
       ready.done = true;
       raceDrawn();
       window.dispatchEvent(new Event("optviz:race"));
@@ -318,6 +322,7 @@ class Player {
   // --------------------------------------------------------------------------- drawing
 
   go(step) {
+    if (this.held) step = 0;
     const target = Math.max(0, Math.min(this.steps, Math.round(step)));
     this.step = target;
     this.scrub.value = String(target);
@@ -421,7 +426,17 @@ class Player {
 
   toggle() { this.playing ? this.pause() : this.play(); }
 
+  // Held: the start only, no controls, and the message that says why (a question comes first).
+  hold(message) {
+    this.held = Boolean(message);
+    if (this.held) this.pause();
+    this.root.classList.toggle("ovp-held", this.held);
+    this.root.querySelector(".ovp-hold").textContent = message || "";
+    for (const el of this.root.querySelectorAll(".ovp-controls button, .ovp-controls input")) el.disabled = this.held;
+  }
+
   play() {
+    if (this.held) return;
     if (this.step >= this.steps) this.go(0);
     this.playing = true;
     this.root.querySelector(".ovp-play").innerHTML = ICONS.pause;
@@ -452,6 +467,7 @@ class Player {
   }
 
   key(e) {
+    if (this.held) return;
     const actions = {
       ArrowRight: () => this.go(this.step + 1), ArrowLeft: () => this.go(this.step - 1),
       Home: () => this.go(0), End: () => this.go(this.steps), " ": () => this.toggle(),

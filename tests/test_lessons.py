@@ -1,0 +1,241 @@
+"""The lessons: each opens from its link, asks before it shows, and its race shows what its answer says.
+
+The checks below are the lessons' claims, computed from the same trajectories the page
+draws: if a change to an optimizer, a surface or a lesson's link made a race tell another
+story, its lesson's test fails (the text cannot drift from the figure).
+"""
+
+import numpy as np
+import pytest
+
+from optviz.experiment import LESSON, lesson_experiment, parse, to_query
+from optviz.lessons import LESSONS
+from optviz.results import run_experiment, summarise
+from optviz.text import LANGUAGES, Words
+from tests.test_app import race, start
+
+
+def _race(name):
+    experiment = lesson_experiment(name)
+    surf = experiment.build_surface()
+    paths = run_experiment(experiment)
+    return experiment, surf, paths, summarise(experiment, surf, paths)
+
+
+def _step_lengths(path):
+    return np.linalg.norm(np.diff(path.points, axis=0), axis=1)
+
+
+def check_learning_rate(experiment, surf, paths, rows):
+    small, right, large = rows
+    assert right.steps_to_tolerance is not None
+    assert right.steps_to_tolerance <= 25
+    assert small.steps_to_tolerance is None  # still crawling after 100 steps
+    assert large.steps_to_tolerance is None
+    assert large.final_loss > 1e8
+    assert experiment.runs[1].values()["lr"] < 2 / 10 < experiment.runs[2].values()["lr"]  # either side of 2/L
+
+
+def check_zigzag(experiment, surf, paths, rows):
+    plain, _momentum = paths
+    # Across the tilted valley (v = -x sin 30° + y cos 30°) plain GD lands on the other wall every step.
+    v = -0.5 * plain.points[:40, 0] + np.sqrt(3) / 2 * plain.points[:40, 1]
+    assert np.all(np.sign(v[1:]) != np.sign(v[:-1]))
+    assert np.all(np.abs(v[2:]) < np.abs(v[1:-1]))  # each time 0.75 times as far out
+    assert rows[1].steps_to_tolerance < 0.6 * rows[0].steps_to_tolerance  # about half as many steps
+
+
+def check_momentum(experiment, surf, paths, rows):
+    plain, momentum = paths
+    assert momentum.points[:, 0].max() > 0.05  # shot past the minimum at x = 0 (it starts at x = -2.5)
+    assert plain.points[:, 0].max() <= 0  # plain GD never does
+    gaps = momentum.losses - surf.minima[0].value
+    assert np.any(np.diff(gaps) > 0)  # the loss rises again as it swings through
+    assert rows[1].steps_to_tolerance is not None
+    assert rows[0].steps_to_tolerance is None
+
+
+def check_nesterov(experiment, surf, paths, rows):
+    heavy, nesterov = paths
+    assert nesterov.points[:, 0].max() < 0.8 * heavy.points[:, 0].max()  # overshoots less
+    assert nesterov.points[:, 0].max() > 0  # but does overshoot
+    assert rows[1].steps_to_tolerance < 30
+    assert rows[0].steps_to_tolerance > 60
+
+
+def check_adagrad_rmsprop(experiment, surf, paths, rows):
+    adagrad, rmsprop = (_step_lengths(p) for p in paths)
+    assert np.all(np.diff(adagrad[20:]) <= 0)  # once on the floor, every step shorter than the last
+    assert adagrad[-1] < 0.02 * adagrad[0]
+    assert rmsprop[-50:].mean() > 3 * adagrad[-50:].mean()
+    assert rows[1].final_loss < 0.5 * rows[0].final_loss
+
+
+def check_adadelta(experiment, surf, paths, rows):
+    steps = _step_lengths(paths[0])
+    assert np.all(np.abs(np.diff(paths[0].points[:2], axis=0)) == pytest.approx(0.00316, rel=0.01))
+    assert steps[-1] > 1.1 * steps[0]  # the steps grow, slowly
+    assert rows[0].steps_to_tolerance is None
+    assert rows[1].steps_to_tolerance is not None
+
+
+def check_adam_bias(experiment, surf, paths, rows):
+    adam, sgd = paths
+    first = adam.points[1] - adam.points[0]
+    assert first == pytest.approx([0.1, -0.1], rel=1e-6)  # the learning rate in each coordinate
+    g = adam.grads[0]
+    assert abs(g[1] / g[0]) == pytest.approx(40)  # the gradient: 40 times steeper across
+    step = sgd.points[1] - sgd.points[0]
+    assert abs(step[1] / step[0]) == pytest.approx(40)
+
+
+def check_saddle(experiment, surf, paths, rows):
+    plain, momentum, adam = rows
+    assert plain.steps_to_tolerance is None
+    assert adam.steps_to_tolerance < momentum.steps_to_tolerance
+    assert 40 <= adam.steps_to_tolerance <= 60
+    assert 65 <= momentum.steps_to_tolerance <= 85
+
+
+def check_rosenbrock(experiment, surf, paths, rows):
+    sgd = paths[0]
+    x, y = sgd.points[20:, 0], sgd.points[20:, 1]
+    assert np.all(np.abs(y - x * x) < 0.01)  # on the floor of the valley from step 20 on
+    assert np.linalg.norm(sgd.points[-1] - (1.0, 1.0)) > 1.0  # only part of the floor covered
+    assert 850 <= rows[1].steps_to_tolerance <= 950
+
+
+def check_rastrigin(experiment, surf, paths, rows):
+    for path in paths:
+        assert path.points[-1] == pytest.approx([-1.99, 2.985], abs=0.01)
+        assert path.losses[-1] == pytest.approx(12.9, abs=0.05)
+
+
+def check_himmelblau(experiment, surf, paths, rows):
+    reached, _ = surf.nearest_minimum(paths[0].points[-1])
+    nearest, _ = surf.nearest_minimum(np.array(experiment.start))
+    assert (surf.minima[int(reached)].x, surf.minima[int(reached)].y) == (3.0, 2.0)
+    assert int(nearest) != int(reached)  # not the nearest one
+    assert rows[0].distance < 1e-6
+
+
+CHECKS = {name.removeprefix("check_"): check for name, check in globals().items() if name.startswith("check_")}
+
+
+def test_there_are_ten_lessons_or_more_and_each_has_its_check():
+    assert len(LESSONS) >= 10
+    assert set(CHECKS) == set(LESSONS)
+    assert LESSON.choices == ("", *LESSONS)
+
+
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_each_lessons_race_shows_what_its_answer_says(name):
+    CHECKS[name](*_race(name))
+
+
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_a_lessons_link_is_the_lesson(name):
+    experiment = lesson_experiment(name)  # its own link has no problem (or this raises)
+    opened = parse({"lesson": name})[0]
+    assert opened.physics() == experiment.physics()
+    assert opened.lesson == name
+    assert opened.on_lesson()
+    assert to_query(opened) == {"v": "2", "lesson": name}
+    # Changed, it keeps the lesson and says only what changed.
+    steps = str(experiment.steps + 10)
+    moved = parse({"lesson": name, "steps": steps})[0]
+    assert moved.steps == experiment.steps + 10
+    assert moved.lesson == name
+    assert not moved.on_lesson()
+    assert to_query(moved) == {"v": "2", "steps": steps, "lesson": name}
+    assert parse(to_query(moved))[0] == moved
+
+
+def test_another_surface_leaves_the_lessons_page_but_keeps_the_link_honest():
+    experiment, problems = parse({"lesson": "saddle", "surface": "booth"})
+    assert not problems
+    assert experiment.surface == "booth"
+    assert not experiment.on_lesson()
+    assert parse(to_query(experiment))[0] == experiment
+
+
+def test_an_unknown_lesson_is_a_problem_not_an_error():
+    experiment, problems = parse({"lesson": "nope"})
+    assert experiment.lesson == ""
+    assert [p.code for p in problems] == ["not_a_choice"]
+
+
+# ------------------------------------------------------------------------------ on the page
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_each_lesson_opens_from_its_link_with_its_question(name, lang):
+    say = Words(lang)
+    at = start({"lesson": name, "lang": lang})
+    assert not at.exception
+    assert not at.warning
+    assert say(f"lesson.{name}.title") in [h.value for h in at.subheader]
+    text = "\n".join(m.value for m in at.markdown)
+    assert say(f"lesson.{name}.question") in text
+    choices = at.radio(key=f"lesson_choice_{name}")
+    assert choices.options == say.list(f"lesson.{name}.choices")
+    held = race(at)
+    assert held["hold"] == say("lesson.hold")  # the race waits for the answer
+    assert at.button(key="lesson_check").disabled
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_answering_plays_the_race_and_says_why(lang):
+    say = Words(lang)
+    lesson = LESSONS["momentum"]
+    at = start({"lesson": "momentum", "lang": lang})
+    wrong = (lesson.answer + 1) % 3
+    at.radio(key="lesson_choice_momentum").set_value(wrong).run()
+    at.button(key="lesson_check").click().run()
+    data = race(at)
+    assert data["hold"] is None
+    assert data["autoplay"]
+    assert data["initial_step"] == "start"
+    verdict = at.warning[0].value
+    assert say("lesson.wrong", answer=say.list("lesson.momentum.choices")[lesson.answer]) in verdict
+    text = "\n".join(m.value for m in at.markdown)
+    assert say("lesson.momentum.explanation") in text
+    assert say("lesson.momentum.look_for") in text
+    at.button(key="lesson_again").click().run()  # ask again: the race waits once more
+    assert race(at)["hold"] == say("lesson.hold")
+    at.radio(key="lesson_choice_momentum").set_value(lesson.answer).run()
+    at.button(key="lesson_check").click().run()
+    assert say("lesson.right") in at.success[0].value
+
+
+def test_a_teacher_turns_the_question_off():
+    at = start({"lesson": "saddle", "quiz": "false"})
+    assert race(at)["hold"] is None  # no waiting
+    assert not [r for r in at.radio if r.key == "lesson_choice_saddle"]  # the choices are listed, not asked
+    assert at.query_params["quiz"] == "false"
+    at = start({"lesson": "saddle"})
+    at.toggle(key="quiz__widget").set_value(False).run()
+    assert race(at)["hold"] is None
+    assert at.query_params["quiz"] == "false"
+
+
+def test_the_lesson_picker_loads_a_lesson_and_keeps_the_language():
+    at = start({"lang": "zh"})
+    at.selectbox(key="lesson__widget").set_value("saddle").run()
+    assert at.query_params["lesson"] == "saddle"
+    assert at.query_params["lang"] == "zh"
+    assert Words("zh")("lesson.saddle.title") in [h.value for h in at.subheader]
+    assert race(at)["hold"] == Words("zh")("lesson.hold")
+
+
+def test_a_projector_keeps_the_lesson_text_and_question():
+    at = start({"lesson": "zigzag", "hide": "all", "lang": "zh"})
+    say = Words("zh")
+    assert say("lesson.zigzag.title") in [h.value for h in at.subheader]
+    assert at.radio(key="lesson_choice_zigzag")
+    assert not at.toggle  # the link has decided: no switch on a projector
+    at.radio(key="lesson_choice_zigzag").set_value(1).run()
+    at.button(key="lesson_check").click().run()
+    assert at.query_params["lang"] == "zh"
+    assert race(at)["text"]["play"] == say("player.play")

@@ -1,0 +1,87 @@
+"""A lesson beside its race: the question first, the race held until it is answered, then why.
+
+Predicting first and then watching teaches; watching alone teaches little (Crouch et al.
+2004, Miller et al. 2013). So a lesson opens with its question and its choices, and the race
+waits at its start until the student has chosen; then it plays, and the page says which
+answer was right and why, and what to look for. A teacher turns the question off for a
+demonstration (``quiz=false`` in the link, or the switch under the lesson): the race is free
+and the explanation is there to open.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optviz.experiment import QUIZ, Experiment
+from optviz.lessons import LESSONS
+from ui.controls import load_lesson, switch
+from ui.text import words
+
+ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
+
+
+def lesson_text(experiment: Experiment) -> str | None:
+    """The lesson's text and question; returns the message that holds the race, or None to let it play."""
+    say = words()
+    name = experiment.lesson
+    lesson = LESSONS[name]
+    key = f"lesson.{name}"
+    answers: dict[str, int] = st.session_state.setdefault(ANSWERS, {})
+    st.subheader(say(f"{key}.title"))
+    st.markdown(say(f"{key}.intro"))
+    if not experiment.on_lesson():
+        st.info(say("lesson.changed"))
+        st.button(say("lesson.restore"), key="lesson_restore", on_click=load_lesson, args=(name,))
+    st.markdown(f"**{say(f'{key}.question')}**")
+    choices = say.list(f"{key}.choices")
+    chosen = answers.get(name)
+    if experiment.quiz and chosen is None:
+        picked = st.radio(
+            say("lesson.your_answer"),
+            range(len(choices)),
+            index=None,
+            format_func=lambda i: choices[i],
+            key=f"lesson_choice_{name}",
+            label_visibility="collapsed",
+        )
+        st.button(
+            say("lesson.check"),
+            key="lesson_check",
+            type="primary",
+            disabled=picked is None,
+            on_click=_answer,
+            args=(name, picked),
+        )
+        _quiz_switch(experiment)
+        return say("lesson.hold")
+    if experiment.quiz:
+        right = chosen == lesson.answer
+        verdict = say("lesson.right") if right else say("lesson.wrong", answer=choices[lesson.answer])
+        (st.success if right else st.warning)(f"{say('lesson.you_chose', choice=choices[chosen])} {verdict}")
+        st.markdown(say(f"{key}.explanation"))
+        st.markdown(f"**{say('lesson.look_for')}** {say(f'{key}.look_for')}")
+        st.button(say("lesson.again"), key="lesson_again", on_click=_forget, args=(name,))
+    else:
+        st.markdown("\n".join(f"- {choice}" for choice in choices))
+        st.markdown(f"**{say('lesson.look_for')}** {say(f'{key}.look_for')}")
+        with st.expander(say("lesson.show_answer")):
+            st.markdown(f"**{choices[lesson.answer]}**")
+            st.markdown(say(f"{key}.explanation"))
+    _quiz_switch(experiment)
+    return None
+
+
+def _quiz_switch(experiment: Experiment) -> None:
+    """The teacher's switch; a projector's link has already decided."""
+    if not experiment.hide:
+        switch(QUIZ)
+
+
+def _answer(name: str, choice: int | None) -> None:
+    if choice is not None:
+        st.session_state.setdefault(ANSWERS, {})[name] = int(choice)
+
+
+def _forget(name: str) -> None:
+    st.session_state.setdefault(ANSWERS, {}).pop(name, None)
+    st.session_state.pop(f"lesson_choice_{name}", None)
