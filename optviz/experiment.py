@@ -56,7 +56,7 @@ VIEW = Spec(
     "loss",
     "What to show beside the race.",
     kind="choice",
-    choices=("loss", "3d", "results", "rules"),
+    choices=("loss", "3d", "results", "rules", "inspect"),
     title="View",
 )
 HIDE = Spec(

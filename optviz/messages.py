@@ -88,4 +88,42 @@ PLAYER = {
 }
 
 # The views beside the race (optviz.experiment.VIEW's choices).
-VIEW_TITLES = {"loss": "Loss per step", "3d": "3-D view", "results": "Results", "rules": "Update rules"}
+VIEW_TITLES = {
+    "loss": "Loss per step",
+    "3d": "3-D view",
+    "results": "Results",
+    "rules": "Update rules",
+    "inspect": "Step inspector",
+}
+
+# The step inspector's words (ui/inspector.py, and its arrows' key in optviz/assets/view.js).
+# {step}, {steps}, {label} and {symbol} are filled in where they are used.
+INSPECTOR_TEXT = {
+    "run": "Inspect",
+    "all_runs": "All runs",
+    "how": "Pause the player or step through it (← →): this panel follows the step it shows.",
+    "heading": "{label} — step {step} of {steps}",
+    "at_start": "Step 0 is the start: no step has been taken yet. Step forward in the player (→) to inspect one.",
+    "diverged": "This run diverged at step {step}: from there on it stays at its last finite point.",
+    "quantity": "Quantity",
+    "symbol": "Symbol",
+    "value": "Value (x, y)",
+    "meaning": "Meaning",
+    "gradient": "Gradient $g_t = \\nabla f(\\theta_{t-1})$",
+    "velocity": "Velocity ${symbol}$ (momentum)",
+    "no_velocity": "None: this run steps along the gradient",
+    "scale": "Adaptive scale (effective learning rate)",
+    "step": "Step taken $\\Delta\\theta_t = \\theta_t - \\theta_{t-1}$",
+    "scale_note": (
+        "The adaptive scale is the learning rate this step actually applied to each coordinate: "
+        "$-\\Delta\\theta_t$ divided by the velocity if the run keeps one, else by the gradient. "
+        "It is read off the step the run took, so weight decay and Nesterov's or NAdam's extra "
+        "gradient term show in it; — where that direction is 0."
+    ),
+    "symbols": "The rule's symbols at this step",
+    "not_kept": "computed inside the step, not kept",
+    "undefined": "—",
+    "arrow_step": "step taken (true length)",
+    "arrow_gradient": "−g: downhill (direction only)",
+    "arrow_velocity": "velocity's push (direction only)",
+}
