@@ -22,6 +22,12 @@ MAX_STEPS = 100_000
 MAX_POINTS = 50_000_000
 BLOCK = 65_536  # trajectories stepped together on arrays: bounds the per-step temporaries
 SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python floats
+# record="state" also keeps the optimizer's state after every step: up to four (2,)-vectors a
+# point on top of the path's 40 bytes, collected step by step and then stacked (twice that at
+# the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
+# most 10 runs x 5,001 points.
+MAX_RECORDED_POINTS = MAX_POINTS // 8
+RECORDS = ("path", "state")
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +48,10 @@ class Trajectory:
     losses: np.ndarray
     grads: np.ndarray
     diverged_at: int | tuple[int | None, ...] | None
+    # With record="state": the optimizer's state after every step, as its own state NamedTuple
+    # whose fields are stacked like ``points`` (row k: after k steps, row 0: the initial state;
+    # NaN where the state held None, a field None when it always did). None otherwise.
+    states: Any = None
 
     @property
     def steps(self) -> int:
@@ -57,6 +67,7 @@ def run(
     surface: str | surfaces.Surface,
     start: Any = None,
     steps: int = 100,
+    record: str = "path",
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` steps.
@@ -72,6 +83,10 @@ def run(
         when omitted.
     steps
         Number of optimizer steps, from 1 to 100,000.
+    record
+        "path" (the default): the points, gradients and losses. "state": also the optimizer's
+        state after every step (``Trajectory.states``), taken from the state records the
+        update rule returned; for the step inspector. Only these calls pay for it.
     **hyperparameters
         torch.optim's keyword arguments; missing ones take torch's defaults. A numeric one
         may be an array of shape ``(B,)`` to give each trajectory of a batch its own value.
@@ -97,11 +112,13 @@ def run(
     spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     surf = surface if isinstance(surface, surfaces.Surface) else surfaces.get(surface)
     steps = _check_steps(steps)
+    recording = _check_record(record) == "state"
+    limit = MAX_RECORDED_POINTS if recording else MAX_POINTS
     start = surf.default_start if start is None else start
-    _check_work(steps, _count_starts(start))  # before the starts are copied
+    _check_work(steps, _count_starts(start), limit)  # before the starts are copied
     starts, batched = _check_start(start)
     batch = starts.shape[0]
-    _check_work(steps, batch)
+    _check_work(steps, batch, limit)
     hp = spec.resolve(hyperparameters)
     per_row = {name: _per_row(value, batch, name) for name, value in hp.items()}
 
@@ -114,7 +131,9 @@ def run(
     losses = np.empty((steps + 1, batch))
     with np.errstate(all="ignore"):
         _check_finite_start(surf, starts)
-        if batch <= SCALAR_BATCH and spec.elementwise:
+        if recording:
+            states = _record_states(spec, surf, points, grads, per_row)
+        elif batch <= SCALAR_BATCH and spec.elementwise:
             for i in range(batch):
                 _step_one(spec, surf, points[:, :, i : i + 1], grads[:, :, i : i + 1], _row(per_row, i))
         else:
@@ -128,6 +147,8 @@ def run(
                 part = points[i : i + chunk, :, block]
                 losses[i : i + chunk, block] = surf.value_fn(part[:, 0], part[:, 1])
         diverged_at = _freeze_diverged(points, losses, grads)
+        if recording:
+            states = _finish_states(states, diverged_at, batched)
     points, grads = points.transpose(0, 2, 1), grads.transpose(0, 2, 1)
 
     if not batched:
@@ -140,6 +161,7 @@ def run(
         losses=losses,
         grads=grads,
         diverged_at=diverged_at if batched else diverged_at[0],
+        states=states if recording else None,
     )
 
 
@@ -186,6 +208,117 @@ def _step_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads
     grads[:-1, 0, 0], grads[:-1, 1, 0] = gxs, gys
 
 
+# The same loops for record="state", kept apart so that the loops above pay nothing for it: the
+# update rule is called exactly as there, and the state it returns is kept after every step.
+
+
+def _record_states(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads: np.ndarray, hp: Any) -> Any:
+    """Fill ``points`` and ``grads`` as the plain loops do; return the state after every step.
+
+    The result is the optimizer's state NamedTuple with each field stacked coordinate-major,
+    ``(steps + 1, 2, B)``: NaN where the state held None (SGD's buffer before the first step),
+    None for a field that is None throughout.
+    """
+    batch = points.shape[2]
+    if batch <= SCALAR_BATCH and spec.elementwise:
+        parts = [
+            (block, _record_one(spec, surf, points[:, :, block], grads[:, :, block], _row(hp, block.start)))
+            for block in (slice(i, i + 1) for i in range(batch))
+        ]
+    else:
+        parts = [
+            (block, _record_arrays(spec, surf, points[:, :, block], grads[:, :, block], _columns(hp, block)))
+            for block in _blocks(batch)
+        ]
+    kind = type(parts[0][1])
+    fields = []
+    for name in kind._fields:
+        pieces = [(block, getattr(stacked, name)) for block, stacked in parts]
+        if all(piece is None for _, piece in pieces):
+            fields.append(None)
+            continue
+        field = np.full(points.shape, np.nan)
+        for block, piece in pieces:
+            if piece is not None:
+                field[:, :, block] = piece
+        fields.append(field)
+    return kind._make(fields)
+
+
+def _record_arrays(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads: np.ndarray, hp: Any) -> Any:
+    """:func:`_step_arrays`, keeping the state that every update returned."""
+    params = np.ascontiguousarray(points[0])
+    state = spec.init(params, hp)
+    states = [state]
+    grad_fn, update = surf.grad_fn, spec.update
+    for k in range(points.shape[0] - 1):
+        g = grads[k]
+        g[0], g[1] = grad_fn(params[0], params[1])
+        params, state = update(params, g, state, hp)
+        points[k + 1] = params
+        states.append(state)
+    kind, width = type(state), points.shape[2]
+    fields = []
+    for values in zip(*states, strict=True):
+        if all(value is None for value in values):
+            fields.append(None)
+            continue
+        field = np.full((len(values), 2, width), np.nan)
+        for k, value in enumerate(values):
+            if value is not None:
+                field[k] = value  # a (2, B) array, a (B,) array or a number: broadcast
+        fields.append(field)
+    return kind._make(fields)
+
+
+def _record_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads: np.ndarray, hp: Any) -> Any:
+    """:func:`_step_one`, keeping the states of x and y that every update returned."""
+    x, y = float(points[0, 0, 0]), float(points[0, 1, 0])
+    state_x, state_y = spec.init(x, hp), spec.init(y, hp)
+    grad_fn, update = surf.grad_fn, spec.update
+    xs, ys, gxs, gys, states_x, states_y = [], [], [], [], [state_x], [state_y]
+    try:
+        for _ in range(points.shape[0] - 1):
+            gx, gy = grad_fn(x, y)
+            gxs.append(gx)
+            gys.append(gy)
+            x, state_x = update(x, gx, state_x, hp)
+            y, state_y = update(y, gy, state_y, hp)
+            xs.append(x)
+            ys.append(y)
+            states_x.append(state_x)
+            states_y.append(state_y)
+    except (ArithmeticError, ValueError):
+        return _record_arrays(spec, surf, points, grads, hp)
+    points[1:, 0, 0], points[1:, 1, 0] = xs, ys
+    grads[:-1, 0, 0], grads[:-1, 1, 0] = gxs, gys
+    fields = []
+    for values_x, values_y in zip(zip(*states_x, strict=True), zip(*states_y, strict=True), strict=True):
+        if all(value is None for value in values_x + values_y):
+            fields.append(None)
+            continue
+        field = np.empty((len(values_x), 2, 1))
+        field[:, 0, 0] = [np.nan if value is None else value for value in values_x]
+        field[:, 1, 0] = [np.nan if value is None else value for value in values_y]
+        fields.append(field)
+    return type(state_x)._make(fields)
+
+
+def _finish_states(states: Any, diverged_at: tuple[int | None, ...], batched: bool) -> Any:
+    """Freeze each diverged trajectory's states as its points were; lay them out like ``points``."""
+    fields = []
+    for field in states:
+        if field is None:
+            fields.append(None)
+            continue
+        for row, k in enumerate(diverged_at):
+            if k is not None:
+                field[k:, :, row] = field[k - 1, :, row]
+        laid_out = field.transpose(0, 2, 1)
+        fields.append(laid_out if batched else np.ascontiguousarray(laid_out[:, 0]))
+    return type(states)._make(fields)
+
+
 def _blocks(batch: int) -> list[slice]:
     """The batch in runs of BLOCK trajectories: they are independent, so each is stepped alone."""
     return [slice(lo, lo + BLOCK) for lo in range(0, batch, BLOCK)]
@@ -223,10 +356,18 @@ def _check_steps(steps: object) -> int:
     return int(steps)
 
 
-def _check_work(steps: int, starts: int) -> None:
-    if (steps + 1) * starts > MAX_POINTS:
-        msg = f"Too much work: {steps} steps x {starts} starts exceeds {MAX_POINTS:,} points"
+def _check_work(steps: int, starts: int, limit: int = MAX_POINTS) -> None:
+    if (steps + 1) * starts > limit:
+        recorded = " with record='state'" if limit != MAX_POINTS else ""
+        msg = f"Too much work: {steps} steps x {starts} starts exceeds {limit:,} points{recorded}"
         raise ValueError(msg)
+
+
+def _check_record(record: object) -> str:
+    if not isinstance(record, str) or record not in RECORDS:
+        msg = f"Invalid record value: {record!r} (expected one of: {', '.join(RECORDS)})"
+        raise ValueError(msg)
+    return record
 
 
 def _count_starts(start: object) -> int:

@@ -31,7 +31,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,6 +54,22 @@ InitFn = Callable[[np.ndarray, HP], Any]
 UpdateFn = Callable[[np.ndarray, np.ndarray, Any, HP], tuple[np.ndarray, Any]]
 
 
+@dataclass(frozen=True, eq=False)  # hashed by identity, so that an Optimizer stays hashable
+class Inspection:
+    """Where the step inspector (:mod:`optviz.inspector`) finds the rule's quantities in its state.
+
+    ``velocity`` is the state field the rule steps along, its momentum (``m_t``, ``b_t``), or
+    None when it steps along the gradient; a run whose field holds None (SGD without
+    momentum) steps along the gradient too. ``symbols`` maps each state symbol of the rule
+    (as :mod:`optviz.symbols` names it: ``m_t``, ``v_t``, ...) to the field that holds it.
+    The adaptive scale is not declared: the inspector reads it off the recorded step (see
+    :func:`optviz.inspector.vectors`).
+    """
+
+    velocity: str | None = None
+    symbols: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Optimizer:
     """One optimizer: its hyperparameters, its pure update rule and how to explain it."""
@@ -68,6 +84,8 @@ class Optimizer:
     # True when the rule treats every coordinate on its own (no norms, no coupling between x
     # and y): the engine then steps small batches on Python floats, one coordinate at a time.
     elementwise: bool = False
+    # What the step inspector reads from the recorded state (engine.run(..., record="state")).
+    inspection: Inspection = field(default_factory=Inspection)
 
     @property
     def summary(self) -> str:
@@ -166,6 +184,9 @@ class SGDState(NamedTuple):
     momentum_buffer: np.ndarray | None  # (2, B) b_t; None before the first step or without momentum
 
 
+SGD_INSPECTION = Inspection(velocity="momentum_buffer", symbols={"b_t": "momentum_buffer"})
+
+
 def _sgd_init(params: np.ndarray, hp: HP) -> SGDState:
     return SGDState(step=0, momentum_buffer=None)
 
@@ -220,6 +241,7 @@ SGD = Optimizer(
     ),
     init=_sgd_init,
     update=_sgd_update,
+    inspection=SGD_INSPECTION,
     elementwise=True,
     rule=_sgd_rule,
     constraints=(NESTEROV_NEEDS_MOMENTUM,),
@@ -233,6 +255,9 @@ SGD = Optimizer(
 class AdagradState(NamedTuple):
     step: int
     state_sum: np.ndarray  # (2, B) sum of squared gradients, from initial_accumulator_value
+
+
+ADAGRAD_INSPECTION = Inspection(symbols={"s_t": "state_sum"})
 
 
 def _adagrad_init(params: np.ndarray, hp: HP) -> AdagradState:
@@ -283,6 +308,7 @@ ADAGRAD = Optimizer(
     ),
     init=_adagrad_init,
     update=_adagrad_update,
+    inspection=ADAGRAD_INSPECTION,
     elementwise=True,
     rule=_adagrad_rule,
 )
@@ -297,6 +323,12 @@ class RMSpropState(NamedTuple):
     square_avg: np.ndarray  # (2, B) running mean of squared gradients
     grad_avg: np.ndarray | None  # (2, B) running mean of gradients, when centered
     momentum_buffer: np.ndarray | None  # (2, B), when momentum > 0
+
+
+RMSPROP_INSPECTION = Inspection(
+    velocity="momentum_buffer",
+    symbols={"v_t": "square_avg", r"\bar g_t": "grad_avg", "b_t": "momentum_buffer"},
+)
 
 
 def _rmsprop_init(params: np.ndarray, hp: HP) -> RMSpropState:
@@ -360,6 +392,7 @@ RMSPROP = Optimizer(
     ),
     init=_rmsprop_init,
     update=_rmsprop_update,
+    inspection=RMSPROP_INSPECTION,
     elementwise=True,
     rule=_rmsprop_rule,
 )
@@ -373,6 +406,9 @@ class AdadeltaState(NamedTuple):
     step: int
     square_avg: np.ndarray  # (2, B) running mean of squared gradients
     acc_delta: np.ndarray  # (2, B) running mean of squared updates
+
+
+ADADELTA_INSPECTION = Inspection(symbols={"v_t": "square_avg", "u_t": "acc_delta"})
 
 
 def _adadelta_init(params: np.ndarray, hp: HP) -> AdadeltaState:
@@ -414,6 +450,7 @@ ADADELTA = Optimizer(
     ),
     init=_adadelta_init,
     update=_adadelta_update,
+    inspection=ADADELTA_INSPECTION,
     elementwise=True,
     rule=_adadelta_rule,
 )
@@ -428,6 +465,11 @@ class AdamState(NamedTuple):
     exp_avg: np.ndarray  # (2, B) first moment m_t
     exp_avg_sq: np.ndarray  # (2, B) second moment v_t
     max_exp_avg_sq: np.ndarray | None  # (2, B) running max of v_t, with amsgrad
+
+
+ADAM_INSPECTION = Inspection(
+    velocity="exp_avg", symbols={"m_t": "exp_avg", "v_t": "exp_avg_sq", r"v^{\max}_t": "max_exp_avg_sq"}
+)
 
 
 def _adam_init(params: np.ndarray, hp: HP) -> AdamState:
@@ -506,6 +548,7 @@ ADAM = Optimizer(
     ),
     init=_adam_init,
     update=_adam_update,
+    inspection=ADAM_INSPECTION,
     elementwise=True,
     rule=_adam_rule_for(decoupled=False),
 )
@@ -522,6 +565,7 @@ ADAMW = Optimizer(
     ),
     init=_adam_init,
     update=_adamw_update,
+    inspection=ADAM_INSPECTION,
     elementwise=True,
     rule=_adam_rule_for(decoupled=True),
 )
@@ -536,6 +580,9 @@ class NAdamState(NamedTuple):
     mu_product: Any  # float, or (B,) with per-trajectory betas: product of mu_1 .. mu_t
     exp_avg: np.ndarray  # (2, B)
     exp_avg_sq: np.ndarray  # (2, B)
+
+
+NADAM_INSPECTION = Inspection(velocity="exp_avg", symbols={"m_t": "exp_avg", "v_t": "exp_avg_sq"})
 
 
 def _nadam_init(params: np.ndarray, hp: HP) -> NAdamState:
@@ -591,6 +638,7 @@ NADAM = Optimizer(
     ),
     init=_nadam_init,
     update=_nadam_update,
+    inspection=NADAM_INSPECTION,
     elementwise=True,
     rule=_nadam_rule,
 )
@@ -604,6 +652,9 @@ class RAdamState(NamedTuple):
     step: int
     exp_avg: np.ndarray  # (2, B)
     exp_avg_sq: np.ndarray  # (2, B)
+
+
+RADAM_INSPECTION = Inspection(velocity="exp_avg", symbols={"m_t": "exp_avg", "v_t": "exp_avg_sq"})
 
 
 def _radam_init(params: np.ndarray, hp: HP) -> RAdamState:
@@ -669,6 +720,7 @@ RADAM = Optimizer(
     ),
     init=_radam_init,
     update=_radam_update,
+    inspection=RADAM_INSPECTION,
     elementwise=True,
     rule=_radam_rule,
 )
@@ -682,6 +734,9 @@ class AdamaxState(NamedTuple):
     step: int
     exp_avg: np.ndarray  # (2, B) first moment
     exp_inf: np.ndarray  # (2, B) exponentially weighted infinity norm
+
+
+ADAMAX_INSPECTION = Inspection(velocity="exp_avg", symbols={"m_t": "exp_avg", "u_t": "exp_inf"})
 
 
 def _adamax_init(params: np.ndarray, hp: HP) -> AdamaxState:
@@ -715,6 +770,7 @@ ADAMAX = Optimizer(
     hyperparameters=(learning_rate(2e-3), betas(), eps(1e-8), weight_decay()),
     init=_adamax_init,
     update=_adamax_update,
+    inspection=ADAMAX_INSPECTION,
     elementwise=True,
     rule=_adamax_rule,
 )

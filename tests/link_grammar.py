@@ -55,7 +55,7 @@ Fields = list[tuple[str, str]]
 # a rewrite of the parser).
 KEYS = ("v", "surface", "start", "steps", "tol", "speed", "view", "hide", "run")
 SPEEDS = ("slow", "normal", "fast")
-VIEWS = ("loss", "3d", "results", "rules")
+VIEWS = ("loss", "3d", "results", "rules", "inspect")
 HIDDEN = ("all", "sidebar", "header", "views", "export", "share")
 STEPS_RANGE = (1, 5000)
 TOLERANCE_RANGE = (1e-12, 1e3)

@@ -28,6 +28,7 @@ from optviz.optimizers import OPTIMIZERS
 from optviz.results import optimum, summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
+from ui import inspector
 from ui.controls import mirrored
 from ui.text import plain, words
 
@@ -96,9 +97,11 @@ def race(
     ensure_plotly()
     sent: set[str] = st.session_state.setdefault("_sent", set())
     scene = race_data.scene(surf, background)
+    inspecting = experiment.view == "inspect"
+    vectors = inspector.arrays(experiment) if inspecting else [None] * len(trajectories)
     runs = []
-    for run, label, slot, trajectory in zip(
-        experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True
+    for run, label, slot, trajectory, arrows in zip(
+        experiment.runs, experiment.labels(), experiment.slots(), trajectories, vectors, strict=True
     ):
         item = {
             "id": race_data.run_id(experiment, run),
@@ -110,6 +113,9 @@ def race(
         if item["id"] not in sent:
             item["arrays"] = race_data.run_arrays(trajectory)
             sent.add(item["id"])
+        if inspecting and item["id"] + ":inspect" not in sent:  # the step inspector's arrows
+            item["inspect"] = arrows
+            sent.add(item["id"] + ":inspect")
         runs.append(item)
     if scene["id"] not in sent:
         sent.add(scene["id"])
@@ -130,8 +136,28 @@ def race(
         "hold": hold,
         "autoplay": bool(experiment.lesson),  # a lesson's race plays once it may
         "initial_step": "start" if experiment.lesson else "end",
+        "inspect": _inspecting(experiment) if inspecting else None,
     }
-    VIEW_COMPONENT(data=data, key=RACE_KEY, on_clicked_change=_on_click, on_missing_change=_on_missing)
+    VIEW_COMPONENT(
+        data=data,
+        key=RACE_KEY,
+        on_clicked_change=_on_click,
+        on_missing_change=_on_missing,
+        on_step_change=_on_step,
+    )
+
+
+def _inspecting(experiment: Experiment) -> dict[str, Any]:
+    """What the player needs to draw the inspector's arrows: whose, at which step Python is, their key."""
+    return {
+        "run": inspector.selected(experiment),
+        "step": inspector.shown_step(experiment, st.session_state.get(RACE_KEY)),
+        "text": {key: words()(f"inspector.{key}") for key in ("arrow_step", "arrow_gradient", "arrow_velocity")},
+    }
+
+
+def _on_step() -> None:
+    """The player rests on another step: the rerun this brings shows it in the inspector's panel."""
 
 
 def export_panel(
@@ -344,5 +370,9 @@ def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]]
     return "\n".join(lines)
 
 
+def _inspect(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    inspector.panel(experiment, surf, inspector.shown_step(experiment, st.session_state.get(RACE_KEY)))
+
+
 # One row per view: what the view picker offers and what each one shows.
-VIEWS = {"loss": _loss, "3d": _surface3d, "results": _results, "rules": update_rules}
+VIEWS = {"loss": _loss, "3d": _surface3d, "results": _results, "rules": update_rules, "inspect": _inspect}

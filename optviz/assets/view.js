@@ -8,6 +8,11 @@
 // itself (no CDN: classrooms may be offline), and follow the page's light or dark theme. The
 // same function runs inside Streamlit (as a custom component) and in the standalone HTML
 // export (called by a small shim with the same arguments).
+//
+// With the step inspector (data.inspect), the heads layer also draws, at the current step k,
+// each run's step from point k - 1 to point k, the downhill direction -g and the velocity's
+// push, and the player tells Python the step it rests on (a component state value, set when it
+// pauses or steps, never while it plays), so the panel under it can list that step's values.
 
 const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star", "cross", "x"];
 // Run or scene id -> decoded arrays, kept for the page's life (across reruns and remounts).
@@ -129,7 +134,7 @@ class Player {
         <button class="ovp-full" type="button">${ICONS.fullscreen}</button>
         </div>
        </div>
-       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table></div>
+       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-arrows"></div></div>
       </div>`;
     this.gd = this.root.querySelector(".ovp-gd");
     this.trails = this.root.querySelector(".ovp-trails");
@@ -184,9 +189,11 @@ class Player {
     // Arrays come once per page; anything the page lost (a reload) is asked for again.
     const missing = data.runs.filter((r) => !r.arrays && !CACHE.has(r.id)).map((r) => r.id);
     if (!data.scene.background && !CACHE.has(data.scene.id)) missing.push(data.scene.id);
+    if (data.inspect) missing.push(...data.runs.filter((r) => !r.inspect && !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect"));
     if (missing.length) { setTriggerValue("missing", missing); return Promise.resolve(); } // a rerun brings them
     for (const r of data.runs) {
       if (r.arrays) CACHE.set(r.id, { x: decode(r.arrays.x), y: decode(r.arrays.y), gap: decode(r.arrays.gap) });
+      if (r.inspect) CACHE.set(r.id + ":inspect", Object.fromEntries(Object.entries(r.inspect).map(([k, v]) => [k, decode(v)])));
     }
     if (data.scene.background) CACHE.set(data.scene.id, data.scene);
     const scene = CACHE.get(data.scene.id);
@@ -194,7 +201,8 @@ class Player {
     const newRace = !previous || previous.race !== data.race;
     this.data = data;
     this.scene = scene;
-    this.runs = data.runs.map((r, i) => ({ ...r, ...CACHE.get(r.id), index: i }));
+    this.runs = data.runs.map((r, i) => ({ ...r, ...CACHE.get(r.id), vectors: data.inspect ? CACHE.get(r.id + ":inspect") : null, index: i }));
+    this.reported = data.inspect ? data.inspect.step : null; // the step Python shows
     const [[x0, x1], [y0, y1]] = scene.domain;
     this.root.style.setProperty("--ovp-aspect", String((x1 - x0) / (y1 - y0)));
     this.steps = data.steps;
@@ -209,6 +217,7 @@ class Player {
     this.showSpeed();
     this.root.style.setProperty("--ovp-base", String(data.scale || 1));
     this.renderRunsTable();
+    this.renderArrowsKey();
     return this.render().then(() => {
       if (!this.relayoutBound) {
         this.gd.on("plotly_relayout", () => { this.drawnTo = -1; this.draw(); });
@@ -225,6 +234,7 @@ class Player {
       else if (newRace || released) this.go(data.initial_step === "start" ? 0 : this.steps);
       else this.go(Math.min(this.step, this.steps));
       if ((newRace || released) && data.autoplay && !data.hold) this.play();
+      this.report();
       ready.done = true;
       raceDrawn();
       window.dispatchEvent(new Event("optviz:race"));
@@ -328,6 +338,7 @@ class Player {
     this.scrub.value = String(target);
     this.draw();
     this.showStep();
+    if (!this.playing) this.report();
   }
 
   draw() {
@@ -376,6 +387,64 @@ class Player {
       hctx.fillStyle = run.colour; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r;
       shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
     }
+    if (this.data.inspect) this.drawArrows(hctx, area);
+  }
+
+  // The step inspector's arrows at step k, from the point the step left, theta_{k-1}: the step
+  // itself (to theta_k, true length), and at a fixed length (their direction only) the way
+  // downhill, -g_k, and the velocity's push, -v_k (the rules subtract it). Kept in
+  // this.arrows, in canvas pixels, for the tests.
+  drawArrows(ctx, area) {
+    this.arrows = [];
+    const k = this.step, s = this.scale(), r = this.ratio, only = this.data.inspect.run;
+    if (k < 1) return;
+    const length = 46 * s * r;
+    const perX = area.xa.l2p(1) - area.xa.l2p(0), perY = area.ya.l2p(1) - area.ya.l2p(0); // pixels per unit
+    for (const run of this.runs) {
+      if (!run.vectors || (only !== null && only !== run.index) || k >= run.x.length) continue;
+      if (run.diverged_at !== null && k >= run.diverged_at) continue;
+      const [x0, y0] = this.toPixel(area, run.x[k - 1], run.y[k - 1]);
+      const [x1, y1] = this.toPixel(area, run.x[k], run.y[k]);
+      const fixed = (vx, vy) => {
+        const dx = -vx * perX * r, dy = -vy * perY * r, norm = Math.hypot(dx, dy);
+        return norm > 0 && Number.isFinite(norm) ? [x0 + (dx / norm) * length, y0 + (dy / norm) * length] : null;
+      };
+      const v = run.vectors;
+      const arrows = [["step", [x1, y1]], ["gradient", fixed(v.gx[k], v.gy[k])]];
+      if (v.vx) arrows.push(["velocity", fixed(v.vx[k], v.vy[k])]);
+      for (const [kind, end] of arrows) {
+        if (!end) continue;
+        arrow(ctx, x0, y0, end[0], end[1], ARROWS[kind], kind === "step" ? run.colour : ARROWS[kind].fill, s * r);
+        this.arrows.push({ run: run.index, kind, from: [x0, y0], to: end });
+      }
+    }
+  }
+
+  renderArrowsKey() {
+    const key = this.root.querySelector(".ovp-arrows");
+    key.innerHTML = "";
+    if (!this.data.inspect) return;
+    for (const kind of ["step", "gradient", "velocity"]) {
+      const row = document.createElement("div");
+      const icon = document.createElement("canvas");
+      icon.width = 34; icon.height = 14; icon.className = "ovp-icon";
+      arrow(icon.getContext("2d"), 3, 7, 31, 7, ARROWS[kind], kind === "step" ? "#777777" : ARROWS[kind].fill, 0.8);
+      row.appendChild(icon);
+      row.appendChild(document.createTextNode(" " + this.data.inspect.text["arrow_" + kind]));
+      key.appendChild(row);
+    }
+  }
+
+  // Tell Python the step the player rests on, once it rests (not while playing), and only when
+  // it differs from the step the panel shows.
+  report() {
+    if (!this.data || !this.data.inspect || !this.setStateValue) return;
+    clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => {
+      if (this.playing || this.step === this.reported) return;
+      this.reported = this.step;
+      this.setStateValue("step", this.step);
+    }, 150);
   }
 
   drawGhosts(ctx, area) {
@@ -464,6 +533,7 @@ class Player {
     this.playing = false;
     cancelAnimationFrame(this.frame);
     this.root.querySelector(".ovp-play").innerHTML = ICONS.play;
+    this.report();
   }
 
   key(e) {
@@ -499,6 +569,38 @@ class Player {
     if (!down || !down.point || Math.hypot(e.clientX - down.at[0], e.clientY - down.at[1]) > 4) return;
     this.setTriggerValue("clicked", { x: down.point[0], y: down.point[1], at: Date.now() });
   }
+}
+
+// The inspector's arrows: the step in its run's colour; -g white and the velocity black, each
+// edged in the other so that it shows on any part of the surface.
+const ARROWS = {
+  step: { width: 3, edge: "#000000" },
+  gradient: { width: 2.5, fill: "#ffffff", edge: "#000000" },
+  velocity: { width: 2.5, fill: "#000000", edge: "#ffffff" },
+};
+
+function arrow(ctx, x0, y0, x1, y1, style, colour, k) {
+  const dx = x1 - x0, dy = y1 - y0, norm = Math.hypot(dx, dy);
+  if (!(norm > 0)) return;
+  const ux = dx / norm, uy = dy / norm, head = Math.min(10 * k, norm * 0.6), wing = head * 0.55;
+  const path = () => {
+    ctx.beginPath();
+    ctx.moveTo(x0, y0); ctx.lineTo(x1 - ux * head * 0.8, y1 - uy * head * 0.8);
+  };
+  const tip = () => {
+    ctx.beginPath();
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x1 - ux * head - uy * wing, y1 - uy * head + ux * wing);
+    ctx.lineTo(x1 - ux * head + uy * wing, y1 - uy * head - ux * wing);
+    ctx.closePath();
+  };
+  ctx.save();
+  ctx.lineCap = "round"; ctx.lineJoin = "round";
+  path(); ctx.strokeStyle = style.edge; ctx.lineWidth = (style.width + 2) * k; ctx.stroke();
+  tip(); ctx.lineWidth = 2 * k; ctx.stroke();
+  path(); ctx.strokeStyle = colour; ctx.lineWidth = style.width * k; ctx.stroke();
+  tip(); ctx.fillStyle = colour; ctx.fill();
+  ctx.restore();
 }
 
 function formatLoss(v) {

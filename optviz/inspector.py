@@ -1,0 +1,192 @@
+r"""The step inspector: what one step of a run did, read from the run's recorded state.
+
+For step ``k`` (from the point :math:`\theta_{k-1}` to :math:`\theta_k`) of a trajectory run
+with ``record="state"`` (:func:`optviz.engine.run`):
+
+* the **gradient** :math:`g_k = \nabla f(\theta_{k-1})`, as the engine fed it to the rule;
+* the **velocity**: the state field the rule steps along (its momentum, ``b_t`` or ``m_t``,
+  declared by the optimizer's :class:`~optviz.optimizers.Inspection`), after step k, or
+  None for a rule that steps along the gradient;
+* the **step** :math:`\Delta\theta_k = \theta_k - \theta_{k-1}`, the move actually made;
+* the **adaptive scale**, defined here and only here: the effective per-coordinate learning
+  rate that the step applied to its direction,
+
+  .. math:: s_k = -\Delta\theta_k / d_k \quad\text{per coordinate,}
+
+  where the direction :math:`d_k` is the velocity when the run keeps one, else the gradient.
+  So :math:`\Delta\theta_k = -s_k \odot d_k` exactly as the run moved. For SGD with or
+  without momentum it is :math:`\gamma`; for Adagrad :math:`\tilde\gamma / (\sqrt{s_t} +
+  \epsilon)`; for Adam :math:`\gamma / (1 - \beta_1^t) / (\sqrt{v_t} / \sqrt{1 - \beta_2^t}
+  + \epsilon)`. It is read off the step and the state that the run's own update produced,
+  never computed by a second formula, so it includes whatever else the step did: weight
+  decay, Nesterov's and NAdam's extra gradient term (their step is not along the velocity
+  alone), and the rounding of :math:`\theta_k` (which shows in the sixth digit only for steps
+  a million times smaller than the point's coordinates). Where the direction is 0 in a
+  coordinate, no rate can be read: NaN.
+
+Row 0 of every vector is NaN (no step has been taken at the start). The values of the
+symbols of the run's update rule at step k (:func:`symbol_values`) come from the same
+records: :math:`\theta_{t-1}` and :math:`\theta_t` from the path, :math:`g_t` from the
+gradients, the state symbols from the recorded state (through the optimizer's
+``Inspection.symbols``), the hyperparameters from the run's settings. Quantities that the
+update computes and does not keep (a divisor :math:`d_t`, a decayed rate) have no value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optviz.engine import Trajectory, run
+from optviz.experiment import Experiment
+from optviz.optimizers import OPTIMIZERS, Optimizer
+from optviz.race import float32_base64
+from optviz.symbols import legend, meaning, tokens
+from optviz.text import DEFAULT_LANGUAGE
+
+
+def record_experiment(experiment: Experiment) -> list[Trajectory]:
+    """The runs of ``experiment`` with their states recorded: the same paths, bit for bit."""
+    surf = experiment.build_surface()
+    return [
+        run(r.optimizer, surf, start=experiment.start, steps=experiment.steps, record="state", **r.values())
+        for r in experiment.runs
+    ]
+
+
+@dataclass(frozen=True)
+class StepVectors:
+    """The inspector's vectors of one run at every step, each of shape ``(steps + 1, 2)``."""
+
+    gradient: np.ndarray
+    velocity: np.ndarray | None  # None: the run steps along the gradient
+    scale: np.ndarray
+    step: np.ndarray
+
+
+def _check(trajectory: Trajectory) -> Optimizer:
+    if trajectory.states is None or trajectory.batched:
+        msg = "the inspector reads a single trajectory run with record='state'"
+        raise ValueError(msg)
+    return OPTIMIZERS[trajectory.optimizer]
+
+
+def vectors(trajectory: Trajectory) -> StepVectors:
+    """The gradient, velocity, adaptive scale and step of every step of ``trajectory``.
+
+    See the module's docstring for what each one is.
+    """
+    spec = _check(trajectory)
+    nan_row = np.full((1, 2), np.nan)
+    gradient = np.concatenate([nan_row, trajectory.grads[:-1]])
+    step = np.concatenate([nan_row, np.diff(trajectory.points, axis=0)])
+    field = spec.inspection.velocity
+    velocity = None if field is None else getattr(trajectory.states, field)
+    if velocity is not None:
+        velocity = velocity.copy()
+        velocity[0] = np.nan
+    direction = gradient if velocity is None else velocity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(direction != 0, -step / direction, np.nan)
+    return StepVectors(gradient=gradient, velocity=velocity, scale=scale, step=step)
+
+
+@dataclass(frozen=True)
+class SymbolValue:
+    """One symbol of a rule as written (``m_{t-1}``), what it means, and its value at a step.
+
+    ``value`` is a number for a hyperparameter, an ``(x, y)`` pair for a vector, None for a
+    quantity the update computes and does not keep.
+    """
+
+    latex: str
+    meaning: str
+    value: float | tuple[float, float] | None
+
+
+# A symbol's index -> the row of the records it is read from: k plus an offset, or row 0.
+_ROWS = {"t": 0, "{t}": 0, "{t-1}": -1, "0": None}
+_OTHER_INDICES = {"{t+1}", "i"}  # mu_{t+1}, mu_i: the same quantity, at steps not recorded
+
+
+def _quantity(token: str) -> tuple[str, str]:
+    """``m_{t-1}`` -> ("m_t", "{t-1}"): the quantity a symbol names, and its index."""
+    head, _, sub = token.rpartition("_")
+    if head and (sub in _ROWS or sub in _OTHER_INDICES):
+        return f"{head}_t", sub
+    return token, ""
+
+
+def symbol_values(
+    trajectory: Trajectory, hyperparameters: dict[str, Any], k: int, lang: str = DEFAULT_LANGUAGE
+) -> tuple[str, list[SymbolValue]]:
+    """The run's update rule (LaTeX) and the value of each of its symbols at step ``k`` (>= 1),
+    their meanings in ``lang``.
+
+    Hyperparameters come first (as :func:`optviz.symbols.legend` orders them), then the
+    other symbols as written in the rule, in order of appearance: ``\\theta_{t-1}``,
+    ``g_t``, ``m_{t-1}``, ``m_t``, ...
+    """
+    spec = _check(trajectory)
+    if not 1 <= k <= trajectory.steps:
+        msg = f"Invalid step: {k} (expected 1 to {trajectory.steps})"
+        raise ValueError(msg)
+    latex = spec.rule(hyperparameters)
+    rows = [
+        SymbolValue(symbol.latex, symbol.meaning, float(symbol.values[0]))
+        for symbol in legend(spec, latex, [hyperparameters], lang)
+        if symbol.values
+    ]
+    settings = {row.latex for row in rows}
+    records = {r"\theta_t": trajectory.points, "g_t": np.concatenate([trajectory.grads[:1], trajectory.grads[:-1]])}
+    for symbol, field in spec.inspection.symbols.items():
+        records[symbol] = getattr(trajectory.states, field)
+    seen = set(settings)
+    for token in tokens(latex):
+        if token in seen:
+            continue
+        seen.add(token)
+        quantity, index = _quantity(token)
+        value = None
+        if records.get(quantity) is not None and index in _ROWS:
+            offset = _ROWS[index]
+            x, y = records[quantity][0 if offset is None else k + offset]
+            value = (float(x), float(y))
+        rows.append(SymbolValue(token, meaning(spec.name, quantity, lang) or "", value))
+    return latex, rows
+
+
+def encoded(trajectory: Trajectory) -> dict[str, str]:
+    """The vectors the race draws as arrows at each step, float32 base64 as the player reads them.
+
+    The gradient (``gx``, ``gy``) and the velocity (``vx``, ``vy``, only when the run keeps
+    one). The step needs nothing more: it goes from the path's point k - 1 to point k, which
+    the player has; the scale is a rate, not an arrow, and is shown in the table.
+    """
+    found = vectors(trajectory)
+    arrays = {"gx": found.gradient[:, 0], "gy": found.gradient[:, 1]}
+    if found.velocity is not None:
+        arrays |= {"vx": found.velocity[:, 0], "vy": found.velocity[:, 1]}
+    return {name: float32_base64(values) for name, values in arrays.items()}
+
+
+def velocity_symbol(optimizer: str) -> str | None:
+    """The rule's symbol for the velocity (``b_t``, ``m_t``), or None."""
+    inspection = OPTIMIZERS[optimizer].inspection
+    for symbol, field in inspection.symbols.items():
+        if field == inspection.velocity:
+            return symbol
+    return None
+
+
+__all__ = [
+    "StepVectors",
+    "SymbolValue",
+    "encoded",
+    "record_experiment",
+    "symbol_values",
+    "vectors",
+    "velocity_symbol",
+]
