@@ -35,7 +35,7 @@ def page() -> None:
     if experiment.hide:  # a link for a projector: hide=all, or the parts it names
         ui.projector_page(sidebar=experiment.hidden("sidebar"))
     if not experiment.hidden("header"):
-        ui.header()
+        ui.header(compact=bool(experiment.lesson))
     ui.show_problems(problems)
     if not experiment.runs:
         st.info(say("page.no_runs"))
@@ -51,8 +51,8 @@ def page() -> None:
         with text:
             hold = ui.lesson_text(experiment)
         with figure:
-            st.latex(surf.formula)
             ui.race(experiment, surf, paths, shaded, scale=scale, hold=hold)
+            st.latex(surf.formula)
     else:
         st.subheader(say(f"surface.{experiment.surface}.title"))
         st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)

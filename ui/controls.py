@@ -21,6 +21,7 @@ from optviz.experiment import (
     MAX_RUNS,
     NAME,
     PRESETS,
+    QUIZ,
     SETTINGS,
     SPEED,
     STEPS,
@@ -448,6 +449,8 @@ def lesson_picker() -> None:
         on_change=_on_lesson_change,
         help=say("sidebar.lesson_help"),
     )
+    if st.session_state[LESSON.link_key]:
+        switch(QUIZ)  # the teacher's: a demonstration shows the race without the question
 
 
 def _preset_name(label: str) -> str:

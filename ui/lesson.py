@@ -4,24 +4,29 @@ Predicting first and then watching teaches; watching alone teaches little (Crouc
 2004, Miller et al. 2013). So a lesson opens with its question and its choices, and the race
 waits at its start until the student has chosen; then it plays, and the page says which
 answer was right and why, and what to look for. A teacher turns the question off for a
-demonstration (``quiz=false`` in the link, or the switch under the lesson): the race is free
-and the explanation is there to open.
+demonstration (``quiz=false`` in the link, or the switch under the lesson picker in the
+sidebar): the race is free and the explanation is there to open.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from optviz.experiment import QUIZ, Experiment
+from optviz.experiment import Experiment
 from optviz.lessons import LESSONS
-from ui.controls import load_lesson, switch
-from ui.text import words
+from ui.controls import load_lesson
+from ui.text import LESSON_TEXT, words
 
 ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
 
 
 def lesson_text(experiment: Experiment) -> str | None:
     """The lesson's text and question; returns the message that holds the race, or None to let it play."""
+    with st.container(key=LESSON_TEXT):  # a projector's page enlarges it by its key
+        return _lesson_text(experiment)
+
+
+def _lesson_text(experiment: Experiment) -> str | None:
     say = words()
     name = experiment.lesson
     lesson = LESSONS[name]
@@ -52,7 +57,6 @@ def lesson_text(experiment: Experiment) -> str | None:
             on_click=_answer,
             args=(name, picked),
         )
-        _quiz_switch(experiment)
         return say("lesson.hold")
     if experiment.quiz:
         right = chosen == lesson.answer
@@ -67,14 +71,7 @@ def lesson_text(experiment: Experiment) -> str | None:
         with st.expander(say("lesson.show_answer")):
             st.markdown(f"**{choices[lesson.answer]}**")
             st.markdown(say(f"{key}.explanation"))
-    _quiz_switch(experiment)
     return None
-
-
-def _quiz_switch(experiment: Experiment) -> None:
-    """The teacher's switch; a projector's link has already decided."""
-    if not experiment.hide:
-        switch(QUIZ)
 
 
 def _answer(name: str, choice: int | None) -> None:

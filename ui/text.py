@@ -12,6 +12,7 @@ from optviz.specs import Problem
 from optviz.text import LANGUAGES, Words
 
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
+LESSON_TEXT = "lesson_text"  # the key of the container that holds a lesson's text
 
 
 def words() -> Words:
@@ -57,11 +58,15 @@ def show_problems(problems: list[Problem]) -> None:
 
 
 def projector_page(*, sidebar: bool) -> None:
-    """A projector's page: less space above the race, and no sidebar or its toggle if asked.
+    """A projector's page: less space above the race, a lesson's text as large as the race's
+    (drawn half as large again), and no sidebar or its toggle if asked.
 
     The sidebar's widgets still run (hidden), so they still hold the experiment.
     """
-    rules = ["[data-testid='stMainBlockContainer'] { padding-top: 1.5rem !important; }"]
+    rules = [
+        "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem !important; }",
+        f".st-key-{LESSON_TEXT} {{ zoom: 1.4; }}",
+    ]
     if sidebar:
         rules.append(
             "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
@@ -70,14 +75,18 @@ def projector_page(*, sidebar: bool) -> None:
     st.html("<style>" + " ".join(rules) + "</style>")
 
 
-def header() -> None:
-    """The page's title and what it does, with the language switch beside them."""
+def header(*, compact: bool = False) -> None:
+    """The page's title and what it does, with the language switch beside them.
+
+    ``compact`` (a lesson's page): only the switch, so that the lesson starts at the top.
+    """
     from ui.controls import mirrored  # noqa: PLC0415  (ui.controls uses this module's words)
 
     say = words()
     left, right = st.columns([4, 1], vertical_alignment="bottom")
-    left.title(say("page.heading"))
-    left.caption(say("page.caption"))
+    if not compact:
+        left.title(say("page.heading"))
+        left.caption(say("page.caption"))
     right.segmented_control(
         say("page.language"),
         list(LANGUAGES),

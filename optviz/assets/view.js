@@ -348,7 +348,7 @@ class Player {
     const tctx = this.trails.getContext("2d");
     if (this.step < this.drawnTo || this.drawnTo < 0) {
       tctx.clearRect(0, 0, this.trails.width, this.trails.height);
-      this.drawGhosts(tctx, area);
+      if (!this.held) this.drawGhosts(tctx, area); // a held race gives nothing away
       this.drawnTo = 0;
     }
     // Extend every path from drawnTo to step: only the new segments are drawn.
@@ -497,6 +497,7 @@ class Player {
 
   // Held: the start only, no controls, and the message that says why (a question comes first).
   hold(message) {
+    if (this.held !== Boolean(message)) this.drawnTo = -1; // the ghosts come or go
     this.held = Boolean(message);
     if (this.held) this.pause();
     this.root.classList.toggle("ovp-held", this.held);
