@@ -427,7 +427,7 @@ class Player {
     for (const kind of ["step", "gradient", "velocity"]) {
       const row = document.createElement("div");
       const icon = document.createElement("canvas");
-      icon.width = 34; icon.height = 14; icon.className = "ovp-icon";
+      icon.width = 34; icon.height = 14; icon.className = "ovp-icon ovp-arrow-icon"; // on the map's grey, as drawn
       arrow(icon.getContext("2d"), 3, 7, 31, 7, ARROWS[kind], kind === "step" ? "#777777" : ARROWS[kind].fill, 0.8);
       row.appendChild(icon);
       row.appendChild(document.createTextNode(" " + this.data.inspect.text["arrow_" + kind]));
