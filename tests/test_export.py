@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -166,3 +167,39 @@ def test_export_does_not_import_streamlit():
 
     code = "import sys, optviz.export; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _caption(gif: bytes) -> np.ndarray:
+    """The GIF's first frame, top strip: where its caption ("step 0 of 30") is drawn."""
+    image = Image.open(io.BytesIO(gif))
+    return np.asarray(image.convert("L"))[:28]
+
+
+@pytest.fixture(scope="module")
+def short_race():
+    experiment = Experiment.make("saddle", runs=(Run.make("adam", lr=0.05),), steps=30)
+    return experiment, run_experiment(experiment), experiment.build_surface()
+
+
+def test_exports_speak_the_pages_language(short_race, monkeypatch):
+    experiment, trajectories, surf = short_race
+    chinese = dataclasses.replace(experiment, lang="zh")
+    page = export.race_html(chinese, trajectories, figures.background(surf))
+    assert '<html lang="zh">' in page
+    assert "鞍点" in page.split("<body>")[1].split("<script")[0]  # the title: the surface's name
+    data = json.loads(re.search(r'id="optviz-data">(.*?)</script>', page, re.DOTALL)[1])
+    assert data["text"]["step_of"] == "第 {step} 步，共 {steps} 步"
+    # The GIF: Chinese words where the machine has a font for them (here: DejaVu pretends).
+    monkeypatch.setattr(export, "_FONT_FILES", {**export._FONT_FILES, "zh": export._FONT_FILES["en"]})
+    english = export.race_gif(experiment, trajectories, surf, size=(320, 240), max_frames=3)
+    worded = export.race_gif(chinese, trajectories, surf, size=(320, 240), max_frames=3)
+    assert not np.array_equal(_caption(english), _caption(worded))
+
+
+def test_a_gif_without_a_font_for_its_language_is_worded_in_english(short_race, monkeypatch):
+    experiment, trajectories, surf = short_race
+    monkeypatch.setattr(export, "_FONT_FILES", {**export._FONT_FILES, "zh": ("/nowhere/NoSuchFont.ttc",)})
+    assert export.font_file("zh") is None
+    chinese = dataclasses.replace(experiment, lang="zh")
+    english = export.race_gif(experiment, trajectories, surf, size=(320, 240), max_frames=3)
+    assert export.race_gif(chinese, trajectories, surf, size=(320, 240), max_frames=3) == english
