@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python float
 # the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
 # most 10 runs x 5,001 points.
 MAX_RECORDED_POINTS = MAX_POINTS // 8
-RECORDS = ("path", "state")
+RECORDS = ("path", "state", "final")
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,10 +53,22 @@ class Trajectory:
     # whose fields are stacked like ``points`` (row k: after k steps, row 0: the initial state;
     # NaN where the state held None, a field None when it always did). None otherwise.
     states: Any = None
+    # With a tolerance: the first step at which each trajectory came within the tolerance of the
+    # minimum it ends nearest to (f - f_i <= tolerance), None where it never did (a diverged
+    # one never did); shaped like diverged_at. None without a tolerance.
+    reached_at: int | tuple[int | None, ...] | None = None
+    # The number of steps run: the rows of points are every step ("path", "state") or only the
+    # start and the last one ("final").
+    steps_run: int = 0
 
     @property
     def steps(self) -> int:
-        return self.points.shape[0] - 1
+        return self.steps_run or self.points.shape[0] - 1
+
+    @property
+    def final(self) -> bool:
+        """Whether only the start and the last step were kept (``record="final"``)."""
+        return self.points.shape[0] == 2 and self.steps_run > 1
 
     @property
     def batched(self) -> bool:
@@ -67,7 +80,9 @@ def run(
     surface: str | surfaces.Surface,
     start: Any = None,
     steps: int = 100,
+    *,
     record: str = "path",
+    tolerance: float | None = None,
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` steps.
@@ -86,7 +101,14 @@ def run(
     record
         "path" (the default): the points, gradients and losses. "state": also the optimizer's
         state after every step (``Trajectory.states``), taken from the state records the
-        update rule returned; for the step inspector. Only these calls pay for it.
+        update rule returned; for the step inspector. Only these calls pay for it. "final":
+        only the start and the last step (``points`` of shape ``(2, B, 2)``, row 1 after the
+        last step, or the last finite point of a diverged run), equal bit for bit to those
+        rows of the path; for sweeps and basin maps, which read nothing else.
+    tolerance
+        With a tolerance (> 0), ``reached_at`` holds the first step at which each trajectory
+        came within it of the minimum it ends nearest to (f − f_i ≤ tolerance), among the
+        surface's basin minima (its minima and any local ones it lists).
     **hyperparameters
         torch.optim's keyword arguments; missing ones take torch's defaults. A numeric one
         may be an array of shape ``(B,)`` to give each trajectory of a batch its own value.
@@ -112,7 +134,9 @@ def run(
     spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     surf = surface if isinstance(surface, surfaces.Surface) else surfaces.get(surface)
     steps = _check_steps(steps)
-    recording = _check_record(record) == "state"
+    record = _check_record(record)
+    tolerance = _check_tolerance(tolerance)
+    recording = record == "state"
     limit = MAX_RECORDED_POINTS if recording else MAX_POINTS
     start = surf.default_start if start is None else start
     _check_work(steps, _count_starts(start), limit)  # before the starts are copied
@@ -151,6 +175,9 @@ def run(
             states = _finish_states(states, diverged_at, batched)
     points, grads = points.transpose(0, 2, 1), grads.transpose(0, 2, 1)
 
+    reached_at = None if tolerance is None else _reached_at(surf, points, losses, diverged_at, tolerance)
+    if record == "final":
+        points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
     if not batched:
         points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
     return Trajectory(
@@ -162,7 +189,45 @@ def run(
         grads=grads,
         diverged_at=diverged_at if batched else diverged_at[0],
         states=states if recording else None,
+        reached_at=None if reached_at is None else reached_at if batched else reached_at[0],
+        steps_run=steps,
     )
+
+
+def _reached_at(
+    surf: surfaces.Surface,
+    points: np.ndarray,
+    losses: np.ndarray,
+    diverged_at: tuple[int | None, ...],
+    tolerance: float,
+) -> tuple[int | None, ...]:
+    """For each trajectory, the first step with f - f_i <= tolerance, where i is the basin minimum
+    its last point is nearest to; None where there is none (a diverged trajectory never has one).
+
+    Takes the whole history, (steps + 1, B, 2) points and (steps + 1, B) losses.
+    """
+    minima = surf.basin_minima
+    nearest, _ = surf.nearest_minimum(points[-1], minima)
+    values = np.array([m.value for m in minima])[nearest]  # (B,)
+    within = losses - values <= tolerance  # (steps + 1, B)
+    first = np.argmax(within, axis=0)
+    hit = within[first, np.arange(within.shape[1])]
+    return tuple(
+        int(k) if ok and d is None else None for k, ok, d in zip(first.tolist(), hit.tolist(), diverged_at, strict=True)
+    )
+
+
+def _check_tolerance(tolerance: object) -> float | None:
+    if tolerance is None:
+        return None
+    if isinstance(tolerance, (bool, np.bool_)) or not isinstance(tolerance, (int, float, np.floating, np.integer)):
+        msg = f"Invalid tolerance value: {tolerance!r} (expected a positive number)"
+        raise ValueError(msg)
+    value = float(tolerance)
+    if not (math.isfinite(value) and value > 0):
+        msg = f"Invalid tolerance value: {tolerance!r} (expected a positive number)"
+        raise ValueError(msg)
+    return value
 
 
 def _step_arrays(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads: np.ndarray, hp: Any) -> None:

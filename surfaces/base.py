@@ -73,6 +73,9 @@ class Surface:
     v1_start: tuple[float, float] | None = None
     # A quadratic surface's Hessian eigenvalues (smallest, largest), for optviz.theory; None otherwise.
     curvature: tuple[float, float] | None = None
+    # Local minima too many to mark on the map (Rastrigin's lattice), which runs can still end
+    # in: a basin map colours them, and a run's tolerance is measured from the one it ends at.
+    local_minima: tuple[Point, ...] = ()
 
     @property
     def title(self) -> str:
@@ -107,10 +110,16 @@ class Surface:
         out[..., 1] = gy
         return out
 
-    def nearest_minimum(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Index of the nearest listed minimum and the distance to it, for points ``(..., 2)``."""
+    @property
+    def basin_minima(self) -> tuple[Point, ...]:
+        """Every minimum a run can end in: the listed minima, then the local ones (a basin map's colours)."""
+        return self.minima + self.local_minima
+
+    def nearest_minimum(self, xy: np.ndarray, minima: tuple[Point, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Index of the nearest of ``minima`` (the listed minima by default) and the distance to
+        it, for points ``(..., 2)``."""
         xy = _as_points(xy)
-        centres = np.array([(m.x, m.y) for m in self.minima])  # (M, 2)
+        centres = np.array([(m.x, m.y) for m in (self.minima if minima is None else minima)])  # (M, 2)
         distances = np.linalg.norm(xy[..., None, :] - centres, axis=-1)  # (..., M)
         index = np.argmin(distances, axis=-1)
         return index, np.take_along_axis(distances, index[..., None], axis=-1)[..., 0]

@@ -263,6 +263,22 @@ def rastrigin() -> Surface:
     def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return 2.0 * x + slope * sin_2pi(x), 2.0 * y + slope * sin_2pi(y)
 
+    # The function is a sum of one well per coordinate, t^2 - 10 cos 2 pi t + 10, whose minima
+    # sit just inside each whole number: found by Newton's method from each one in the plot.
+    def well_minimum(n: int) -> float:
+        t = float(n)
+        for _ in range(50):
+            step = (2.0 * t + slope * sin_2pi(t)) / (2.0 + slope * 2.0 * math.pi * cos_2pi(t))
+            t -= step
+            if abs(step) < 1e-15:
+                break
+        return t
+
+    wells = [well_minimum(n) for n in range(-5, 6)]
+    lattice = tuple(
+        Point(x, y, float(value(x, y))) for x in wells for y in wells if (x, y) != (0.0, 0.0)
+    )  # every dimple but the global one
+
     return Surface(
         name="rastrigin",
         formula=r"f(x, y) = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
@@ -271,6 +287,7 @@ def rastrigin() -> Surface:
         domain=((-5.12, 5.12), (-5.12, 5.12)),
         minima=(Point(0.0, 0.0, 0.0),),
         saddles=(),
+        local_minima=lattice,
         # Just inside the dimple at (-4, 3), near the ridges: a run that starts rolling can hop.
         default_start=(-4.45, 3.45),
         default_runs=runs(

@@ -52,7 +52,7 @@ def test_rastrigin_gradient_matches_central_differences_across_the_lattice():
 def test_listed_minima_are_minima_with_the_stated_value(name):
     s = surfaces.get(name)
     assert s.minima
-    for m in s.minima:
+    for m in s.basin_minima:  # the local ones a basin map colours, too
         point = np.array([m.x, m.y])
         assert s.contains(m.x, m.y)
         np.testing.assert_allclose(s.grad(point), 0.0, atol=1e-9)
@@ -133,6 +133,14 @@ def test_unknown_name_lists_the_valid_ones():
 def test_bad_parameters_raise_value_error_naming_them(params, message):
     with pytest.raises(ValueError, match=message):
         surfaces.get("valley", **params)
+
+
+def test_rastrigins_lattice_of_local_minima():
+    s = surfaces.get("rastrigin")
+    assert len(s.basin_minima) == 121  # one dimple near every whole-number point of the plot
+    assert s.basin_minima[0] == s.minima[0]
+    assert sorted({round(m.x) for m in s.local_minima}) == list(range(-5, 6))
+    assert min(m.value for m in s.local_minima) > s.minima[0].value
 
 
 def test_nearest_minimum():
