@@ -44,13 +44,39 @@ SPEEDS = {"slow": 10, "normal": 100, "fast": 500}  # steps per second when the r
 STEPS = Spec("steps", 500, kind="int", low=1, high=5000, step=50)
 TOLERANCE = Spec("tolerance", 1e-3, key="tol", low=1e-12, high=1e3, log=True)
 SPEED = Spec("speed", "normal", kind="choice", choices=tuple(SPEEDS))
-VIEW = Spec("view", "loss", kind="choice", choices=("loss", "3d", "results", "rules", "inspect"))
+VIEW = Spec(
+    "view", "loss", kind="choice", choices=("loss", "3d", "results", "rules", "inspect", "sweep", "map", "basins")
+)
 # Parts of the page a projector's link hides (all: everything but the race and a lesson's text).
 HIDE = Spec("hide", (), kind="choices", choices=("all", "sidebar", "header", "views", "export", "share"))
 LANG = Spec("lang", DEFAULT_LANGUAGE, kind="choice", choices=tuple(LANGUAGES))
 LESSON = Spec("lesson", "", kind="choice", choices=("", *LESSONS))
 QUIZ = Spec("quiz", True, kind="bool")  # a lesson asks its question before the race plays
-SETTINGS: tuple[Spec, ...] = (STEPS, TOLERANCE, SPEED, VIEW, HIDE, LANG, LESSON, QUIZ)
+# The sweep (and a map's learning-rate axis): its range and how many learning rates.
+SWEEP_FROM = Spec("sweep_from", 1e-4, low=1e-6, high=10.0, log=True)
+SWEEP_TO = Spec("sweep_to", 1.0, low=1e-5, high=100.0, log=True)
+SWEEP_COUNT = Spec("sweep_n", 60, kind="int", low=50, high=200, step=10)
+# The hyperparameter map: whose (a run's number), over which two hyperparameters, of what, how fine.
+MAP_AXES = tuple(
+    dict.fromkeys(
+        part.name
+        for optimizer in OPTIMIZERS.values()
+        for hp in optimizer.hyperparameters
+        for part in hp.parts or (hp,)
+        if part.kind == "float"
+    )
+)
+MAP_RUN = Spec("map_run", 1, kind="int", low=1, high=MAX_RUNS)
+MAP_X = Spec("map_x", "lr", kind="choice", choices=MAP_AXES)
+MAP_Y = Spec("map_y", "momentum", kind="choice", choices=MAP_AXES)
+MAP_OF = Spec("map_of", "steps", kind="choice", choices=("steps", "loss"))
+MAP_COUNT = Spec("map_n", 40, kind="int", low=10, high=100, step=5)
+# The basin map: cells a side.
+BASIN_COUNT = Spec("basin_n", 100, kind="int", low=10, high=200, step=10)
+SETTINGS: tuple[Spec, ...] = (
+    *(STEPS, TOLERANCE, SPEED, VIEW, HIDE, LANG, LESSON, QUIZ),
+    *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
+)
 
 # A run's own settings besides its optimizer's: a name of the person's choosing, and the colour
 # (and marker) it keeps for its whole life, 1 to MAX_RUNS in a link.
@@ -153,6 +179,15 @@ class Experiment:
     lang: str = LANG.default
     lesson: str = LESSON.default
     quiz: bool = QUIZ.default
+    sweep_from: float = SWEEP_FROM.default
+    sweep_to: float = SWEEP_TO.default
+    sweep_n: int = SWEEP_COUNT.default
+    map_run: int = MAP_RUN.default
+    map_x: str = MAP_X.default
+    map_y: str = MAP_Y.default
+    map_of: str = MAP_OF.default
+    map_n: int = MAP_COUNT.default
+    basin_n: int = BASIN_COUNT.default
 
     @classmethod
     def make(

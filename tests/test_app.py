@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import optviz
 import surfaces
+import ui.component
 import ui.views
 from optviz import OPTIMIZERS
 from optviz.experiment import Experiment
@@ -249,7 +250,7 @@ def test_a_run_can_be_renamed_and_its_name_is_text():
     ],
 )
 def test_a_click_on_the_race_sets_the_start_there(clicked, point):
-    assert ui.views.clicked_point(clicked, [[-2.0, 2.0], [-1.0, 3.0]]) == point
+    assert ui.component.clicked_point(clicked, [[-2.0, 2.0], [-1.0, 3.0]]) == point
 
 
 def test_nesterov_without_momentum_is_explained_not_crashed():

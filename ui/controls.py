@@ -398,7 +398,7 @@ def _theory_widgets(entry: dict[str, Any]) -> None:
         left.button(
             value.name(say.lang),
             key=f"r{entry['id']}_theory_{value.key}",
-            on_click=_apply_theory,
+            on_click=apply_hyperparameters,
             args=(entry["id"], applied),
             help=f"{value.explanation(say.lang)}\n\n${value.formula}$\n\n{say('theory.apply_help')}",
             width="stretch",
@@ -407,8 +407,8 @@ def _theory_widgets(entry: dict[str, Any]) -> None:
         right.caption("  \n".join(numbers))
 
 
-def _apply_theory(run_id: int, hyperparameters: dict[str, Any]) -> None:
-    """Give the run theory's hyperparameters; its widgets start again from them."""
+def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
+    """Give the run these hyperparameters (theory's, a sweep's best, a map's cell); its widgets start again from them."""
     entry = _entry(run_id)
     run = entry["run"]
     entry["run"] = Run.make(run.optimizer, name=run.name, **{**run.values(), **hyperparameters})

@@ -1,8 +1,6 @@
 """The page's views: the race player, the other figures, the results table, the update rules.
 
-The race and the figures are one custom component (optviz/assets/view.js) that draws with
-plotly.js served by the app itself from ``static/`` (copied there at start-up: nothing comes
-from a CDN, and a classroom may be offline).
+The race and the figures are drawn by one custom component (ui/component.py).
 Each run's arrays reach a browser once: the session remembers what it sent, and the player
 asks again for anything it does not have.
 """
@@ -10,13 +8,9 @@ asks again for anything it does not have.
 from __future__ import annotations
 
 import math
-import shutil
-from pathlib import Path
 from typing import Any
 
-import plotly
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import surfaces
 from optviz import export, figures
@@ -28,46 +22,12 @@ from optviz.optimizers import OPTIMIZERS
 from optviz.results import optimum, summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
-from ui import inspector
+from ui import inspector, sweeps
+from ui.component import PLOTLY_URL, VIEW_COMPONENT, clicked_point, ensure_plotly, figure
 from ui.controls import mirrored
 from ui.text import plain, words
 
 RACE_KEY = "race"
-# plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
-# sooner) draws the race and the 2-D figures; the full one, from the plotly package, the 3-D view.
-BUNDLES = {
-    "plotly-basic.min.js": race_data.ASSETS / "vendor" / "plotly-basic.min.js",
-    "plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
-}
-PLOTLY_URL = "./app/static/plotly-basic.min.js"
-PLOTLY_FULL_URL = "./app/static/plotly.min.js"
-
-
-def static_folder() -> Path:
-    """The folder Streamlit serves at ./app/static: ``static/`` beside the script it runs."""
-    context = get_script_run_ctx()
-    main = Path(context.main_script_path) if context else Path(__file__).resolve().parent.parent / "app.py"
-    return main.resolve().parent / "static"
-
-
-def ensure_plotly() -> None:
-    """Copy the plotly.js bundles into the app's static folder, once."""
-    static = static_folder()
-    for name, source in BUNDLES.items():
-        target = static / name
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            static.mkdir(exist_ok=True)
-            partial = target.with_suffix(".tmp")
-            shutil.copyfile(source, partial)
-            partial.replace(target)  # atomic: a browser never reads half a file
-
-
-VIEW_COMPONENT = st.components.v2.component(
-    "optviz_view",
-    js=(race_data.ASSETS / "view.js").read_text(),
-    css=(race_data.ASSETS / "view.css").read_text(),
-    isolate_styles=False,  # plotly.js styles its modebar from the page's head
-)
 
 
 # ------------------------------------------------------------------------------- the race
@@ -95,6 +55,10 @@ def race(
     released, it plays from the start.
     """
     ensure_plotly()
+    # The fair race (ui.sweeps) asks for the race to start again and play: once per click.
+    replays = st.session_state.get(sweeps.REPLAY, 0)
+    replay = replays != st.session_state.get("_replays_shown", 0)
+    st.session_state["_replays_shown"] = replays
     sent: set[str] = st.session_state.setdefault("_sent", set())
     scene = race_data.scene(surf, background)
     inspecting = experiment.view == "inspect"
@@ -125,7 +89,7 @@ def race(
     data = {
         "kind": "race",
         "plotly_url": PLOTLY_URL,
-        "race": race_data.race_id(experiment),
+        "race": race_data.race_id(experiment) + (f":replay{replays}" if replays else ""),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],
         "start": list(experiment.start),
@@ -134,8 +98,9 @@ def race(
         "scale": scale,
         "text": player_text(experiment.lang),
         "hold": hold,
-        "autoplay": bool(experiment.lesson),  # a lesson's race plays once it may
-        "initial_step": "start" if experiment.lesson else "end",
+        # A lesson's race plays once it may, and so does a fair race (ui.sweeps): from its start.
+        "autoplay": bool(experiment.lesson) or replay,
+        "initial_step": "start" if experiment.lesson or replay else "end",
         "inspect": _inspecting(experiment) if inspecting else None,
     }
     VIEW_COMPONENT(
@@ -191,20 +156,6 @@ def _on_click() -> None:
         st.session_state["start_x"], st.session_state["start_y"] = point
 
 
-def clicked_point(clicked: object, domain: Any) -> tuple[float, float] | None:
-    """The start for a click ``{"x": .., "y": ..}``, inside ``domain``, to 1e-4 of its width."""
-    if not isinstance(clicked, dict) or domain is None:
-        return None
-    x, y = clicked.get("x"), clicked.get("y")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)):
-        return None
-    point = []
-    for value, (low, high) in zip((x, y), domain, strict=True):
-        digits = max(0, 4 - math.floor(math.log10(high - low)))
-        point.append(round(min(max(float(value), low), high), digits))
-    return point[0], point[1]
-
-
 def _on_missing() -> None:
     """The browser lacks arrays it was told it had (a reload, a new tab): send them again."""
     missing = (st.session_state.get(RACE_KEY) or {}).get("missing")
@@ -213,15 +164,6 @@ def _on_missing() -> None:
 
 
 # ------------------------------------------------------------------------------ the figures
-
-
-def figure(fig: dict[str, Any], key: str) -> None:
-    """A Plotly figure drawn by the page's own plotly.js, in the page's theme."""
-    ensure_plotly()
-    three_d = any(trace.get("type") in {"surface", "scatter3d"} for trace in fig["data"])
-    VIEW_COMPONENT(
-        data={"kind": "figure", "plotly_url": PLOTLY_FULL_URL if three_d else PLOTLY_URL, "figure": fig}, key=key
-    )
 
 
 # ------------------------------------------------------------------------------ the views
@@ -375,4 +317,13 @@ def _inspect(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
 
 
 # One row per view: what the view picker offers and what each one shows.
-VIEWS = {"loss": _loss, "3d": _surface3d, "results": _results, "rules": update_rules, "inspect": _inspect}
+VIEWS = {
+    "loss": _loss,
+    "3d": _surface3d,
+    "results": _results,
+    "rules": update_rules,
+    "inspect": _inspect,
+    "sweep": sweeps.sweep_view,
+    "map": sweeps.map_view,
+    "basins": sweeps.basins_view,
+}

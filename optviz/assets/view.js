@@ -649,7 +649,31 @@ function fromCache(trace) {
 }
 
 // Any other figure of the page (loss per step, 3-D view, ...), drawn with the same plotly.js.
-function drawFigure(root, data) {
+// A figure that can be clicked says where: "points" sends the clicked point's x, y and
+// customdata (Plotly's own hit test: a curve's point, a heatmap's cell); "plane" sends the
+// data coordinates under the pointer anywhere in the plot (an image has no points).
+function watchClicks(root, gd, setTriggerValue) {
+  if (root.__clicks) return;
+  root.__clicks = true;
+  gd.on("plotly_click", (event) => {
+    if (root.__click !== "points" || !event.points || !event.points.length) return;
+    const p = event.points[0];
+    setTriggerValue("clicked", { x: p.x, y: p.y, customdata: p.customdata ?? null, at: Date.now() });
+  });
+  let down = null;
+  gd.addEventListener("mousedown", (e) => { down = [e.clientX, e.clientY]; });
+  gd.addEventListener("click", (e) => {
+    const fl = gd._fullLayout;
+    if (root.__click !== "plane" || !down || !fl || !fl.xaxis) return;
+    if (Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) return; // a drag, not a click
+    const box = gd.getBoundingClientRect();
+    const px = e.clientX - box.left - fl.xaxis._offset, py = e.clientY - box.top - fl.yaxis._offset;
+    if (px < 0 || py < 0 || px > fl.xaxis._length || py > fl.yaxis._length) return;
+    setTriggerValue("clicked", { x: fl.xaxis.p2l(px), y: fl.yaxis.p2l(py), customdata: null, at: Date.now() });
+  });
+}
+
+function drawFigure(root, data, setTriggerValue) {
   let gd = root.querySelector(".ovf-gd");
   if (!gd) {
     gd = document.createElement("div");
@@ -670,11 +694,12 @@ function drawFigure(root, data) {
       root.__sizeWatch.observe(root);
     }
     root.__redraw = usesRace ? () => draw(P) : null;
+    root.__click = data.click || null;
     if (!root.__raceWatch) {
       root.__raceWatch = () => root.__redraw && root.__redraw();
       window.addEventListener("optviz:race", root.__raceWatch);
     }
-    return draw(P);
+    return draw(P).then(() => { if (data.click) watchClicks(root, gd, setTriggerValue); });
   });
 }
 
@@ -691,7 +716,7 @@ export default function (component) {
     return undefined;
   }
   if (data.kind === "figure") {
-    drawFigure(root, data);
+    drawFigure(root, data, setTriggerValue);
     return () => root.__sizeWatch && root.__sizeWatch.disconnect();
   }
   if (!root.__player) root.__player = new Player(root);

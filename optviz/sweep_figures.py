@@ -1,0 +1,485 @@
+"""The figures of the sweeps and maps (optviz/sweeps.py): pure functions to Plotly figure dicts.
+
+- :func:`sweep_figure`: final f − f* and steps to the tolerance against the learning rate, one
+  curve per run, each run's current rate marked, where it converges drawn as a band, and
+  theory's rates on a quadratic surface.
+- :func:`hyper_map_figure`: a heatmap over two hyperparameters of one run, its setting marked.
+- :func:`basin_figure`: each start of a grid coloured by the minimum its run ends in (hue),
+  shaded by the steps it needed (lightness), with diverged and unconverged starts in colours of
+  their own, and a legend.
+
+Like the other figures, they set no background or font colour: the page's theme does.
+"""
+
+from __future__ import annotations
+
+import base64
+import colorsys
+import html
+import math
+from typing import Any
+
+import numpy as np
+
+import surfaces
+from optviz.figures import AXIS_GREY, GRID_GREY, png
+from optviz.sweeps import DIVERGED, NOT_CONVERGED, BasinMap, HyperMap, Sweep
+from optviz.text import Words
+from optviz.theory import learning_rates
+
+Figure = dict[str, Any]
+SWEEP_HEIGHT = 600
+MAP_HEIGHT = 520
+BASIN_SIZE = 290  # about the pixels a side of one basin map, three to a row on a laptop
+DIVERGED_RGB = (40, 40, 44)
+NOT_CONVERGED_RGB = (170, 170, 176)
+
+
+def _axis(title: str, **more: Any) -> dict[str, Any]:
+    return {"title": {"text": title}, "gridcolor": GRID_GREY, "linecolor": AXIS_GREY, "zeroline": False, **more}
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+
+def sweep_figure(
+    sweeps: list[Sweep],
+    labels: list[str],
+    colours: list[str],
+    current: list[tuple[float, float, float | None]],
+    *,
+    surf: surfaces.Surface,
+    tolerance: float,
+    start_gap: float,
+    lang: str,
+) -> Figure:
+    """Final f − f* (top) and steps to the tolerance (middle) against the learning rate, per run;
+    below them, a band per run where it converges and an x where it diverged.
+
+    ``current`` holds each run's (learning rate, final f − f*, steps to the tolerance or None),
+    from its race: the marks of where each run is now. Points carry ``[run index, lr]`` as
+    customdata, so a click on one can set that run's rate.
+    """
+    say = Words(lang)
+    data: list[dict[str, Any]] = []
+    lrs = np.concatenate([s.lrs for s in sweeps]) if sweeps else np.array([1e-3, 1.0])
+    low, high = math.log10(float(lrs.min())), math.log10(float(lrs.max()))
+    pad = 0.03 * (high - low or 1.0)
+    # The loss axis: from far below the tolerance (a run that reached the minimum sits on the
+    # floor) to well above where the runs started (a run beyond that is diverging off the top).
+    floor = tolerance * 1e-6
+    top = max(start_gap, tolerance) * 1e3
+    for index, (found, label, colour) in enumerate(zip(sweeps, labels, colours, strict=True)):
+        name = html.escape(label)
+        custom = [[index, float(lr)] for lr in found.lrs]
+        common = {"type": "scatter", "mode": "lines+markers", "legendgroup": f"run {index}", "customdata": custom}
+        marker = {"size": 5, "color": colour}
+        data.append(
+            {
+                **common,
+                "x": found.lrs.tolist(),
+                "y": _finite(np.maximum(found.gap, floor)),
+                "name": name,
+                "line": {"color": colour, "width": 2},
+                "marker": marker,
+                "hovertemplate": say("sweep.hover_gap") + f"<extra>{name}</extra>",
+            }
+        )
+        data.append(
+            {
+                **common,
+                "x": found.lrs.tolist(),
+                "y": _finite(found.steps),
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "showlegend": False,
+                "line": {"color": colour, "width": 2},
+                "marker": marker,
+                "name": name,
+                "hovertemplate": say("sweep.hover_steps") + f"<extra>{name}</extra>",
+            }
+        )
+        lr, gap, steps = current[index]  # where the run is now: open circles on both curves
+        mark = {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [lr],
+            "legendgroup": f"run {index}",
+            "showlegend": False,
+            "marker": {"symbol": "circle-open", "size": 14, "color": colour, "line": {"width": 3, "color": colour}},
+            "name": name,
+            "hovertemplate": say("sweep.hover_current") + f"<extra>{name}</extra>",
+        }
+        if math.isfinite(gap):
+            data.append({**mark, "y": [max(gap, floor)]})
+        if steps is not None:
+            data.append({**mark, "y": [steps], "xaxis": "x2", "yaxis": "y2"})
+        data += _strip(found, index, name, colour, say)
+    strip = min(0.4, 0.05 + 0.035 * len(sweeps))  # the strip: a row per run
+    upper = 1.0 - strip - 0.06  # what the two curves share
+    layout = {
+        "height": SWEEP_HEIGHT + 24 * len(sweeps),
+        "margin": {"l": 72, "r": 16, "t": 28, "b": 48},
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1, "yanchor": "top"},
+        "xaxis": _axis("", type="log", range=[low - pad, high + pad], matches="x3", showticklabels=False),
+        "yaxis": _axis(
+            say("sweep.gap"),
+            type="log",
+            domain=[strip + 0.06 + 0.53 * upper, 1.0],
+            range=[math.log10(floor) - 0.5, math.log10(top)],
+            exponentformat="power",
+        ),
+        "xaxis2": _axis("", type="log", matches="x3", showticklabels=False, anchor="y2"),
+        "yaxis2": _axis(
+            say("sweep.steps"), domain=[strip + 0.06, strip + 0.06 + 0.45 * upper], rangemode="tozero", anchor="x2"
+        ),
+        "xaxis3": _axis(
+            say("sweep.lr"), type="log", range=[low - pad, high + pad], anchor="y3", exponentformat="power"
+        ),
+        "yaxis3": _axis(
+            "",
+            domain=[0.0, strip],
+            range=[len(sweeps) - 0.5, -0.5],
+            tickvals=list(range(len(sweeps))),
+            ticktext=[say("sweep.run_number", number=i + 1) for i in range(len(sweeps))],
+            showgrid=False,
+            anchor="x3",
+        ),
+        "shapes": [
+            {  # the tolerance, on the loss axis
+                "type": "line",
+                "xref": "x domain",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": tolerance,
+                "y1": tolerance,
+                "line": {"dash": "dot", "width": 1.5, "color": "rgba(128, 128, 128, 0.9)"},
+            }
+        ],
+        "annotations": [
+            {
+                "text": say("sweep.strip"),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": strip + 0.005,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+        ],
+    }
+    rates = learning_rates(surf)
+    if rates is not None:  # theory's marks on a quadratic: the largest stable and the optimal rate
+        for value in (rates.max_stable, rates.optimal):
+            for axis in ("x", "x2", "x3"):
+                yref = {"x": "y domain", "x2": "y2 domain", "x3": "y3 domain"}[axis]
+                layout["shapes"].append(
+                    {
+                        "type": "line",
+                        "xref": axis,
+                        "yref": yref,
+                        "x0": value.lr,
+                        "x1": value.lr,
+                        "y0": 0,
+                        "y1": 1,
+                        "line": {"dash": "dash", "width": 1.5, "color": "rgba(128, 128, 128, 0.9)"},
+                    }
+                )
+            layout["annotations"].append(
+                {
+                    "text": value.name(lang),
+                    "x": math.log10(value.lr),
+                    "xref": "x",
+                    "y": 1.0,
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    # 2/L to the right of its line, the optimal rate (just below it) to the left
+                    "xanchor": "left" if value is rates.max_stable else "right",
+                    "showarrow": False,
+                    "font": {"size": 12},
+                }
+            )
+    return {"data": data, "layout": layout}
+
+
+def _finite(values: np.ndarray) -> list[float | None]:
+    """Values for a Plotly line: None (a gap) where there is none, and for a log axis, where it is not positive."""
+    return [float(v) if math.isfinite(v) and v > 0 else None for v in values.tolist()]
+
+
+def _strip(found: Sweep, index: int, name: str, colour: str, say: Words) -> list[dict[str, Any]]:
+    """The run's row in the strip: a thick band over each stretch where it converges, an x where it diverged."""
+    traces = []
+    for first, last in found.converging_ranges():
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [first, last] if first != last else [first * 0.97, last * 1.03],
+                "y": [index, index],
+                "xaxis": "x3",
+                "yaxis": "y3",
+                "line": {"color": colour, "width": 10},
+                "legendgroup": f"run {index}",
+                "showlegend": False,
+                "name": name,
+                "hovertemplate": say("sweep.hover_range", first=f"{first:g}", last=f"{last:g}")
+                + f"<extra>{name}</extra>",
+            }
+        )
+    diverged = found.lrs[found.diverged]
+    if diverged.size:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": diverged.tolist(),
+                "y": [index] * int(diverged.size),
+                "xaxis": "x3",
+                "yaxis": "y3",
+                "marker": {"symbol": "x-thin", "size": 7, "line": {"color": colour, "width": 1.5}},
+                "legendgroup": f"run {index}",
+                "showlegend": False,
+                "name": name,
+                "hovertemplate": say("sweep.hover_diverged") + f"<extra>{name}</extra>",
+            }
+        )
+    return traces
+
+
+# ------------------------------------------------------------------------------ the hyperparameter map
+
+
+def hyper_map_figure(
+    found: HyperMap, metric: str, current: tuple[float, float], lang: str, surf: surfaces.Surface | None = None
+) -> Figure:
+    """A heatmap of ``metric`` ("steps" to the tolerance, or the final "loss" f − f*) over the
+    map's two hyperparameters; blank where a run diverged, never converged (for steps) or is a
+    setting the optimizer refuses; the run's setting marked, and on a quadratic ``surf``,
+    theory's learning rates along a learning-rate axis. A click on a cell gives its values."""
+    say = Words(lang)
+    if metric == "loss":
+        z = np.where(found.gap > 0, found.gap, np.nan)
+        shown = np.log10(z)
+        colorbar = {"title": {"text": say("sweep.gap")}, "tickprefix": "1e"}
+        hover = say("map.hover_gap")
+    else:
+        z = found.steps
+        shown = z
+        colorbar = {"title": {"text": say("sweep.steps")}}
+        hover = say("map.hover_steps")
+    status = np.where(
+        found.invalid,
+        say("map.invalid"),
+        np.where(np.isnan(found.gap), say("map.diverged"), np.where(np.isnan(found.steps), say("map.never"), "")),
+    )
+    data = [
+        {
+            "type": "heatmap",
+            "x": found.xs.tolist(),
+            "y": found.ys.tolist(),
+            "z": [[None if not math.isfinite(v) else float(v) for v in row] for row in shown.tolist()],
+            "customdata": [
+                [[None if not math.isfinite(v) else float(v), s] for v, s in zip(values, states, strict=True)]
+                for values, states in zip(z.tolist(), status.tolist(), strict=True)
+            ],
+            "colorscale": "Viridis",
+            "reversescale": True,  # dark = slow or high: the good region is bright
+            "colorbar": colorbar,
+            "hoverongaps": True,
+            "hovertemplate": f"{found.x_name} = %{{x:.4g}}<br>{found.y_name} = %{{y:.4g}}<br>"
+            + hover
+            + " %{customdata[1]}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [current[0]],
+            "y": [current[1]],
+            "marker": {"symbol": "star", "size": 16, "color": "#ffffff", "line": {"color": "#000000", "width": 1.5}},
+            "name": say("map.current"),
+            "hovertemplate": say("map.current") + f" ({found.x_name} = %{{x:.4g}}, {found.y_name} = %{{y:.4g}})"
+            "<extra></extra>",
+            "showlegend": False,
+        },
+    ]
+    layout = {
+        "height": MAP_HEIGHT,
+        "margin": {"l": 72, "r": 16, "t": 16, "b": 56},
+        "xaxis": _axis(found.x_name, type="log" if _log_axis(found.xs) else "linear"),
+        "yaxis": _axis(found.y_name, type="log" if _log_axis(found.ys) else "linear"),
+        "hovermode": "closest",
+        "shapes": [],
+        "annotations": [],
+    }
+    rates = learning_rates(surf) if surf is not None else None
+    if rates is not None and "lr" in (found.x_name, found.y_name):
+        horizontal = found.x_name == "lr"
+        for value in (rates.max_stable, rates.optimal):
+            along = "x" if horizontal else "y"
+            layout["shapes"].append(
+                {
+                    "type": "line",
+                    "xref": "x" if horizontal else "x domain",
+                    "yref": "y domain" if horizontal else "y",
+                    **(
+                        {"x0": value.lr, "x1": value.lr, "y0": 0, "y1": 1}
+                        if horizontal
+                        else {"x0": 0, "x1": 1, "y0": value.lr, "y1": value.lr}
+                    ),
+                    "line": {"dash": "dash", "width": 1.5, "color": "rgba(255, 255, 255, 0.9)"},
+                }
+            )
+            layout["annotations"].append(
+                {
+                    "text": value.name(lang),
+                    along: math.log10(value.lr) if _log_axis(found.xs if horizontal else found.ys) else value.lr,
+                    "xref": "x" if horizontal else "paper",
+                    "yref": "paper" if horizontal else "y",
+                    **({"y": 1.0, "yanchor": "bottom"} if horizontal else {"x": 1.0, "xanchor": "left"}),
+                    "xanchor": ("left" if value is rates.max_stable else "right") if horizontal else "left",
+                    "showarrow": False,
+                    "font": {"size": 12},
+                }
+            )
+    return {"data": data, "layout": layout}
+
+
+def _log_axis(values: np.ndarray) -> bool:
+    """Whether values were laid out on a log scale (a constant ratio between neighbours)."""
+    if values.size < 3 or values.min() <= 0:
+        return False
+    ratios = values[1:] / values[:-1]
+    return bool(ratios.max() / ratios.min() < 1.2 and ratios.mean() > 1.05)
+
+
+# ------------------------------------------------------------------------------ the basin map
+
+
+def minimum_colour(index: int) -> tuple[float, float, float]:
+    """The hue of basin minimum ``index``: the golden angle apart, so neighbours differ."""
+    return colorsys.hsv_to_rgb((0.61803398875 * index + 0.02) % 1.0, 0.75, 0.92)
+
+
+def basin_rgb(found: BasinMap) -> np.ndarray:
+    """The map's colours, (n, n, 3) uint8, row 0 at the bottom (y grows upwards).
+
+    A start that arrived is its minimum's hue, from full colour (the fastest start on this
+    map) to pale (the slowest); diverged and unconverged starts have colours of their own.
+    """
+    n_y, n_x = found.label.shape
+    rgb = np.empty((n_y, n_x, 3))
+    steps = found.steps
+    finite = steps[np.isfinite(steps)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = math.log1p(high) - math.log1p(low) or 1.0
+    slowness = np.clip((np.log1p(np.nan_to_num(steps, nan=high)) - math.log1p(low)) / span, 0.0, 1.0)
+    for label in np.unique(found.label).tolist():
+        where = found.label == label
+        if label == DIVERGED:
+            rgb[where] = np.array(DIVERGED_RGB) / 255
+        elif label == NOT_CONVERGED:
+            rgb[where] = np.array(NOT_CONVERGED_RGB) / 255
+        else:
+            hue = np.array(minimum_colour(label))
+            pale = 0.7 * slowness[where][:, None]  # towards white as it gets slower
+            rgb[where] = hue * (1 - pale) + pale
+    return (rgb * 255).round().clip(0, 255).astype(np.uint8)
+
+
+def basin_figure(
+    found: BasinMap,
+    surf: surfaces.Surface,
+    start: tuple[float, float],
+    label: str,
+    lang: str,
+) -> Figure:
+    """One run's basin map: the colours as an image over the plot's axes, the minima and the
+    current start on top, and a legend of what each colour means. A click sets the start."""
+    say = Words(lang)
+    (x0, x1), (y0, y1) = surf.domain
+    image = "data:image/png;base64," + base64.b64encode(png(basin_rgb(found)[::-1])).decode("ascii")
+    data: list[dict[str, Any]] = []
+    present = [int(v) for v in np.unique(found.label).tolist()]
+    minima = [i for i in present if i >= 0]
+    legend: list[tuple[str, tuple[float, ...]]] = []
+    if len(minima) <= 6:
+        for i in minima:
+            m = surf.basin_minima[i]
+            legend.append((say("basin.minimum", x=f"{m.x:.3g}", y=f"{m.y:.3g}"), minimum_colour(i)))
+    else:
+        legend.append((say("basin.minima", count=len(minima)), minimum_colour(minima[0])))
+    if NOT_CONVERGED in present:
+        legend.append((say("basin.not_converged"), tuple(c / 255 for c in NOT_CONVERGED_RGB)))
+    if DIVERGED in present:
+        legend.append((say("basin.diverged"), tuple(c / 255 for c in DIVERGED_RGB)))
+    for text, rgb in legend:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [None],
+                "y": [None],
+                "name": text,
+                "marker": {"symbol": "square", "size": 12, "color": _css(rgb)},
+                "hoverinfo": "skip",
+            }
+        )
+    shown = surf.minima  # the listed minima, as on the race (not Rastrigin's lattice)
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [m.x for m in shown],
+            "y": [m.y for m in shown],
+            "marker": {"symbol": "x-thin", "size": 10, "line": {"color": "#000000", "width": 2.5}},
+            "name": say("figure.minimum"),
+            "showlegend": False,
+            "hovertemplate": say("figure.minimum") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
+        }
+    )
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [start[0]],
+            "y": [start[1]],
+            "marker": {"symbol": "star", "size": 15, "color": "#000000", "line": {"color": "#ffffff", "width": 1}},
+            "name": say("figure.start"),
+            "showlegend": False,
+            "hovertemplate": say("figure.start") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
+        }
+    )
+    layout = {
+        "title": {"text": html.escape(label), "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98},
+        "height": BASIN_SIZE + 110,
+        "margin": {"l": 40, "r": 8, "t": 30, "b": 8},
+        "xaxis": _axis("x", range=[x0, x1], showgrid=False, constrain="domain"),
+        "yaxis": _axis("y", range=[y0, y1], showgrid=False, scaleanchor="x", constrain="domain"),
+        "images": [
+            {
+                "source": image,
+                "xref": "x",
+                "yref": "y",
+                "x": x0,
+                "y": y1,
+                "sizex": x1 - x0,
+                "sizey": y1 - y0,
+                "sizing": "stretch",
+                "layer": "below",
+            }
+        ],
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top", "font": {"size": 11}},
+        "hovermode": "closest",
+        "dragmode": False,
+    }
+    return {"data": data, "layout": layout}
+
+
+def _css(rgb: tuple[float, ...]) -> str:
+    r, g, b = (round(255 * c) for c in rgb)
+    return f"rgb({r}, {g}, {b})"

@@ -1,0 +1,219 @@
+"""Sweeps, hyperparameter maps and basin maps: their values are single runs', their labels right."""
+
+import numpy as np
+import pytest
+
+import optviz
+from optviz import sweep_figures, sweeps
+from optviz.experiment import (
+    BASIN_COUNT,
+    MAP_COUNT,
+    MAP_OF,
+    MAP_RUN,
+    MAP_X,
+    MAP_Y,
+    SWEEP_COUNT,
+    SWEEP_FROM,
+    SWEEP_TO,
+    Experiment,
+    Run,
+    parse,
+    to_query,
+)
+from optviz.results import optimum
+from optviz.text import LANGUAGES, Words
+from tests.test_app import start, views
+
+
+def _single(experiment, run, start=None, **changes):
+    surf = experiment.build_surface()
+    values = sweeps.assign(run.optimizer, run.values(), changes)
+    return optviz.run(
+        run.optimizer,
+        surf,
+        start=experiment.start if start is None else start,
+        steps=experiment.steps,
+        tolerance=experiment.tolerance,
+        **values,
+    )
+
+
+def test_log_grid_is_short_readable_numbers_from_end_to_end():
+    lrs = sweeps.log_grid(1e-4, 1.0, 60)
+    assert len(lrs) == 60
+    assert lrs[0] == 1e-4
+    assert lrs[-1] == 1.0
+    assert all(float(f"{v:.3g}") == v for v in lrs)
+    assert np.all(np.diff(lrs) > 0)
+    np.testing.assert_array_equal(sweeps.log_grid(1.0, 1e-4, 60), lrs)  # either order
+    with pytest.raises(ValueError, match="Invalid range"):
+        sweeps.log_grid(0.0, 1.0, 50)
+
+
+@pytest.mark.parametrize("surface", ["valley", "rosenbrock", "saddle"])
+def test_a_sweeps_points_are_single_runs(surface):
+    experiment = Experiment.make(surface)
+    lrs = sweeps.log_grid(1e-4, 1.0, 50)
+    found = sweeps.sweep(experiment, lrs)
+    f_star = optimum(experiment.build_surface())
+    for run, result in zip(experiment.runs, found, strict=True):
+        for i in (0, 17, 33, 49):
+            single = _single(experiment, run, lr=float(lrs[i]))
+            if single.diverged_at is not None:
+                assert result.diverged[i]
+                assert np.isnan(result.gap[i])
+                continue
+            assert result.gap[i] == single.losses[-1] - f_star  # the same bits
+            expected = np.nan if single.reached_at is None else single.reached_at
+            np.testing.assert_equal(result.steps[i], expected)
+
+
+def test_the_best_rate_on_the_valley_is_theorys_and_the_fair_race_uses_it():
+    experiment = Experiment.make("valley", runs=(Run.make("sgd", lr=0.02, name="mine", slot=4),))
+    found = sweeps.sweep(experiment, sweeps.log_grid(1e-3, 1.0, 80))
+    best = found[0].lrs[found[0].best()]
+    assert best == pytest.approx(2 / 11, rel=0.08)  # gradient descent's optimal rate 2/(m + L)
+    assert found[0].converging_ranges()[-1][1] < 0.2  # nothing converges beyond 2/L
+    fair = sweeps.with_best_rates(experiment, found)
+    assert fair.runs[0].values()["lr"] == best
+    assert fair.runs[0].name == "mine"
+    assert fair.slots() == experiment.slots()  # it keeps its colour
+
+
+def test_a_run_that_converges_nowhere_is_judged_by_its_final_loss():
+    result = sweeps.Sweep(
+        lrs=np.array([0.1, 0.2, 0.3]),
+        gap=np.array([3.0, 1.0, np.nan]),
+        steps=np.array([np.nan, np.nan, np.nan]),
+        diverged=np.array([False, False, True]),
+    )
+    assert result.best() == 1
+    everywhere = sweeps.Sweep(np.array([1.0]), np.array([np.nan]), np.array([np.nan]), np.array([True]))
+    assert everywhere.best() is None
+
+
+def test_a_maps_cells_are_single_runs():
+    experiment = Experiment.make("valley", runs=(Run.make("adam", lr=0.05),))
+    run = experiment.runs[0]
+    found = sweeps.hyper_map(experiment, run, ("lr", "beta1"), 12, (1e-3, 1.0))
+    f_star = optimum(experiment.build_surface())
+    assert found.gap.shape == (len(found.ys), len(found.xs))
+    for j, i in ((0, 0), (5, 7), (11, 11), (3, 10)):
+        single = _single(experiment, run, lr=float(found.xs[i]), beta1=float(found.ys[j]))
+        if single.diverged_at is None:
+            assert found.gap[j, i] == single.losses[-1] - f_star
+        else:
+            assert np.isnan(found.gap[j, i])
+
+
+def test_a_map_marks_settings_the_optimizer_refuses():
+    experiment = Experiment.make("valley", runs=(Run.make("sgd", lr=0.02, momentum=0.9, nesterov=True),))
+    found = sweeps.hyper_map(experiment, experiment.runs[0], ("lr", "momentum"), 10, (1e-3, 1.0))
+    assert found.invalid[0].all()  # momentum 0 with Nesterov: torch refuses it
+    assert not found.invalid[1:].any()
+    assert np.isnan(found.gap[0]).all()
+
+
+def test_basin_labels_are_right_next_to_each_minimum():
+    experiment = Experiment.make("himmelblau", runs=(Run.make("sgd", lr=0.01),), steps=300)
+    surf = experiment.build_surface()
+    found = sweeps.basin_map(experiment, experiment.runs[0], 40)
+    for index, m in enumerate(surf.basin_minima):
+        i = int(np.argmin(np.abs(found.xs - m.x)))
+        j = int(np.argmin(np.abs(found.ys - m.y)))
+        assert found.label[j, i] == index
+        assert found.steps[j, i] < 60  # a start next to a minimum arrives soon
+    # And every cell is what a single run from that cell's centre gives.
+    for j, i in ((0, 0), (13, 27), (39, 39), (20, 20)):
+        single = _single(experiment, experiment.runs[0], start=(found.xs[i], found.ys[j]))
+        if single.diverged_at is not None:
+            assert found.label[j, i] == sweeps.DIVERGED
+        elif single.reached_at is None:
+            assert found.label[j, i] == sweeps.NOT_CONVERGED
+        else:
+            assert found.steps[j, i] == single.reached_at
+
+
+def test_diverged_and_unconverged_cells_are_labelled_and_coloured_apart():
+    experiment = Experiment.make("himmelblau", runs=(Run.make("sgd", lr=0.03),), steps=40)
+    found = sweeps.basin_map(experiment, experiment.runs[0], 30)
+    labels = set(np.unique(found.label).tolist())
+    assert {sweeps.DIVERGED, sweeps.NOT_CONVERGED} <= labels  # corners fly off; 40 steps is not enough for some
+    rgb = sweep_figures.basin_rgb(found)
+    diverged = rgb[found.label == sweeps.DIVERGED][0]
+    unconverged = rgb[found.label == sweeps.NOT_CONVERGED][0]
+    assert tuple(diverged) == sweep_figures.DIVERGED_RGB
+    assert tuple(unconverged) == sweep_figures.NOT_CONVERGED_RGB
+    figure = sweep_figures.basin_figure(found, experiment.build_surface(), experiment.start, "run", "en")
+    legend = [trace["name"] for trace in figure["data"] if trace.get("x") == [None]]
+    assert "diverged" in legend
+    assert "not within the tolerance" in legend
+
+
+def test_rastrigins_basins_are_its_dimples():
+    experiment = Experiment.make("rastrigin", runs=(Run.make("sgd", lr=0.002),), steps=200)
+    surf = experiment.build_surface()
+    found = sweeps.basin_map(experiment, experiment.runs[0], 22)
+    arrived = found.label[found.label >= 0]
+    assert len(set(arrived.tolist())) > 50  # many dimples, each its own basin
+    for j, i in ((3, 4), (10, 11), (18, 2)):
+        if found.label[j, i] >= 0:
+            m = surf.basin_minima[found.label[j, i]]
+            assert abs(m.x - found.xs[i]) < 0.75
+            assert abs(m.y - found.ys[j]) < 0.75  # the dimple the start is in
+
+
+VIEW_SETTINGS = {
+    SWEEP_FROM: 0.002,
+    SWEEP_TO: 0.5,
+    SWEEP_COUNT: 80,
+    MAP_RUN: 2,
+    MAP_X: "beta1",
+    MAP_Y: "beta2",
+    MAP_OF: "loss",
+    MAP_COUNT: 25,
+    BASIN_COUNT: 150,
+}
+
+
+def test_the_views_settings_round_trip_through_the_link():
+    experiment = Experiment.make("himmelblau", view="basins", **{spec.name: v for spec, v in VIEW_SETTINGS.items()})
+    query = to_query(experiment)
+    for spec, value in VIEW_SETTINGS.items():
+        assert query[spec.link_key] == spec.text(value)
+    assert parse(query) == (experiment, [])
+    assert parse({"basin_n": "900"})[0].basin_n == 200  # clamped, with a problem
+    assert parse({"map_x": "nope"})[1][0].code == "not_a_choice"
+
+
+# ------------------------------------------------------------------------------ on the page
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"v": "2", "surface": "valley", "view": "sweep"},
+        {"v": "2", "surface": "valley", "view": "map", "map_n": "15"},
+        {"v": "2", "surface": "himmelblau", "view": "basins", "basin_n": "30"},
+        {"v": "2", "surface": "saddle", "view": "map", "map_run": "3", "map_x": "beta1", "map_y": "beta2"},
+    ],
+)
+def test_each_view_shows_in_both_languages(query, lang):
+    at = start({**query, "lang": lang})
+    assert not at.exception
+    assert not at.error
+    kinds = [v["kind"] for v in views(at)]
+    assert kinds.count("figure") >= 1
+    say = Words(lang)
+    captions = "\n".join(c.value for c in at.caption)
+    first = {"sweep": "sweep.measured_on", "map": "map.click", "basins": "basin.caption"}[query["view"]]
+    assert say(first).split("{")[0][:12] in captions
+
+
+def test_a_cells_settings_are_assigned_to_pairs_by_their_parts():
+    values = Run.make("adam").values()
+    changed = sweeps.assign("adam", values, {"lr": 0.02, "beta2": 0.99})
+    assert changed["lr"] == 0.02
+    assert changed["betas"] == (0.9, 0.99)
+    assert Run.make("adam", **changed).values() == changed  # a valid run

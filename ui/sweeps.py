@@ -1,0 +1,307 @@
+"""The views that ask "for which settings?" and "from where?": the learning-rate sweep (with the
+fair race), the hyperparameter map and the basin map.
+
+Each view's settings are page settings (in the link: its range and resolution); each result
+is cached by what decides it, and work that takes a while shows a progress bar. Clicking a
+sweep's point or a map's cell applies those settings to the run; clicking a basin map moves
+the start there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import surfaces
+from optviz import sweep_figures, sweeps
+from optviz.engine import Trajectory
+from optviz.experiment import (
+    BASIN_COUNT,
+    MAP_COUNT,
+    MAP_OF,
+    MAP_RUN,
+    MAP_X,
+    MAP_Y,
+    SWEEP_COUNT,
+    SWEEP_FROM,
+    SWEEP_TO,
+    Experiment,
+)
+from optviz.race import colour
+from optviz.results import optimum, summarise
+from optviz.specs import Spec
+from ui.component import clicked_point, figure
+from ui.controls import apply_hyperparameters, mirrored
+from ui.text import words
+
+# Point-steps (starts x steps, summed over the runs) that take about half a second here: more
+# than this shows a progress bar (work below it is done before a bar would be seen).
+PROGRESS_ABOVE = 5_000_000
+REPLAY = "_replay"  # set by the fair race: the race starts again from its first step and plays
+
+
+# ------------------------------------------------------------------------------ computing, cached
+
+
+def _key(experiment: Experiment) -> Experiment:
+    """What decides a sweep or a map: the trajectories' physics and the tolerance."""
+    return replace(experiment.physics(), tolerance=experiment.tolerance)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _sweeps(key: Experiment, lrs: tuple[float, ...], _progress: Callable[[float], None]) -> list[sweeps.Sweep]:
+    return sweeps.sweep(key, np.array(lrs), _progress)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _hyper_map(
+    key: Experiment, index: int, axes: tuple[str, str], count: int, lr_range: tuple[float, float]
+) -> sweeps.HyperMap:
+    return sweeps.hyper_map(key, key.runs[index], axes, count, lr_range)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _basin_maps(key: Experiment, count: int, _progress: Callable[[float], None]) -> list[sweeps.BasinMap]:
+    return sweeps.basin_maps(key, count, _progress)
+
+
+class _Progress:
+    """A progress bar that appears only when the work is long, and only if it is done (a cached
+    result calls nothing)."""
+
+    def __init__(self, work: int) -> None:
+        self.shown = work > PROGRESS_ABOVE
+        self.bar: Any = None
+
+    def __call__(self, fraction: float) -> None:
+        if not self.shown:
+            return
+        if self.bar is None:
+            self.bar = st.progress(0.0, text=words()("sweep.working"))
+        self.bar.progress(min(max(fraction, 0.0), 1.0), text=words()("sweep.working"))
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.empty()
+
+
+# ------------------------------------------------------------------------------ view settings
+
+
+def _setting(spec: Spec, column: Any = st) -> Any:
+    """A view's setting as a widget: it keeps its value while its view is not shown."""
+    say = words()
+    label, help = say(f"setting.{spec.name}.title"), say(f"setting.{spec.name}.help")
+    where = mirrored(spec)
+    if spec.kind == "int":
+        return column.number_input(
+            label, int(spec.app_low), int(spec.app_high), step=int(spec.step or 1), help=help, **where
+        )
+    if spec.kind == "float":
+        return column.number_input(label, spec.app_low, spec.app_high, format="%g", help=help, **where)
+    return column.selectbox(label, spec.choices, help=help, **where)
+
+
+def _run_key(index: int) -> int:
+    """The id of the run at ``index`` (its widgets' and its entry's)."""
+    return st.session_state["runs"][index]["id"]
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+
+def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    say = words()
+    left, middle, right = st.columns(3)
+    _setting(SWEEP_FROM, left)
+    _setting(SWEEP_TO, middle)
+    _setting(SWEEP_COUNT, right)
+    lrs = sweeps.log_grid(experiment.sweep_from, experiment.sweep_to, experiment.sweep_n)
+    progress = _Progress(len(experiment.runs) * len(lrs) * experiment.steps)
+    found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress)
+    progress.done()
+    rows = summarise(experiment, surf, trajectories)
+    current = [
+        (float(run.values()["lr"]), row.gap, row.steps_to_tolerance)
+        for run, row in zip(experiment.runs, rows, strict=True)
+    ]
+    colours = [colour(slot) for slot in experiment.slots()]
+    start_gap = float(trajectories[0].losses[0]) - optimum(surf) if trajectories else 1.0
+    fig = sweep_figures.sweep_figure(
+        found,
+        experiment.labels(),
+        colours,
+        current,
+        surf=surf,
+        tolerance=experiment.tolerance,
+        start_gap=start_gap,
+        lang=say.lang,
+    )
+    figure(fig, key="sweep", click="points", on_click=_on_sweep_click)
+    st.caption(
+        say(
+            "sweep.measured_on",
+            count=len(lrs),
+            low=f"{lrs[0]:g}",
+            high=f"{lrs[-1]:g}",
+            steps=experiment.steps,
+            tolerance=f"{experiment.tolerance:g}",
+        )
+    )
+    st.button(
+        say("sweep.fair"),
+        key="fair_race",
+        type="primary",
+        on_click=_fair_race,
+        args=(experiment, found),
+        help=say("sweep.fair_help"),
+    )
+    _best_table(experiment, found)
+
+
+def _best_table(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
+    say = words()
+    lines = []
+    for number, result in enumerate(found, start=1):
+        best = result.best()
+        if best is None:
+            lines.append(say("sweep.best_none", number=number))
+        elif result.converged[best]:
+            lines.append(say("sweep.best", number=number, lr=f"{result.lrs[best]:g}", steps=int(result.steps[best])))
+        else:
+            lines.append(say("sweep.best_unconverged", number=number, lr=f"{result.lrs[best]:g}"))
+    st.markdown("\n".join(f"- {line}" for line in lines))
+
+
+def _on_sweep_click() -> None:
+    """A click on a sweep's point: that run gets that learning rate."""
+    point = _clicked("sweep")
+    if point is None:
+        return
+    custom = point.get("customdata")
+    if not (isinstance(custom, list) and len(custom) == 2):
+        return
+    index, lr = custom
+    runs = st.session_state.get("runs", [])
+    if isinstance(index, int) and 0 <= index < len(runs) and isinstance(lr, (int, float)):
+        apply_hyperparameters(_run_key(index), {"lr": float(f"{float(lr):.3g}")})
+
+
+def _fair_race(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
+    """Every run gets its best learning rate from the sweep, and the race plays again from the start."""
+    fair = sweeps.with_best_rates(experiment, found)
+    for index, run in enumerate(fair.runs):
+        apply_hyperparameters(_run_key(index), {"lr": run.values()["lr"]})
+    st.session_state[REPLAY] = st.session_state.get(REPLAY, 0) + 1
+
+
+def _clicked(key: str) -> dict[str, Any] | None:
+    found = (st.session_state.get(key) or {}).get("clicked")
+    return found if isinstance(found, dict) else None
+
+
+# ------------------------------------------------------------------------------ the hyperparameter map
+
+
+def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    say = words()
+    top = st.columns(5)
+    _setting(MAP_RUN, top[0])
+    index = min(experiment.map_run, len(experiment.runs)) - 1
+    run = experiment.runs[index]
+    names = sweeps.axes(run.optimizer)
+    x_name = experiment.map_x if experiment.map_x in names else names[0]
+    y_name = experiment.map_y if experiment.map_y in names and experiment.map_y != x_name else _other(names, x_name)
+    for spec, column, value in ((MAP_X, top[1], x_name), (MAP_Y, top[2], y_name)):
+        st.session_state[spec.link_key] = value  # what this run has: the link says so too
+        where = mirrored(spec)
+        column.selectbox(say(f"setting.{spec.name}.title"), names, help=say(f"setting.{spec.name}.help"), **where)
+    top[3].selectbox(
+        say("setting.map_of.title"),
+        MAP_OF.choices,
+        format_func=lambda v: say(f"setting.map_of.choice.{v}"),
+        help=say("setting.map_of.help"),
+        **mirrored(MAP_OF),
+    )
+    _setting(MAP_COUNT, top[4])
+    if y_name is None:
+        st.info(say("map.one_axis", label=experiment.labels()[index]))
+        return
+    st.caption(say("map.of_run", number=index + 1, label=experiment.labels()[index]))
+    lr_range = (experiment.sweep_from, experiment.sweep_to)
+    progress = _Progress(experiment.map_n**2 * experiment.steps)
+    progress(0.0)
+    found = _hyper_map(_key(experiment), index, (x_name, y_name), experiment.map_n, lr_range)
+    progress.done()
+    values = run.values()
+    current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
+    fig = sweep_figures.hyper_map_figure(found, experiment.map_of, current, say.lang, surf)
+    figure(fig, key="hyper_map", click="points", on_click=lambda: _on_map_click(index, run.optimizer, (x_name, y_name)))
+    st.caption(say("map.click"))
+
+
+def _other(names: list[str], taken: str) -> str | None:
+    return next((name for name in names if name != taken), None)
+
+
+def _value(values: dict[str, Any], optimizer: str, name: str) -> float:
+    for key, value in values.items():
+        if key == name:
+            return float(value)
+        if isinstance(value, tuple):
+            parts = [
+                part.name for hp in sweeps.OPTIMIZERS[optimizer].hyperparameters if hp.name == key for part in hp.parts
+            ]
+            if name in parts:
+                return float(value[parts.index(name)])
+    msg = f"{optimizer} has no hyperparameter {name!r}"
+    raise KeyError(msg)
+
+
+def _on_map_click(index: int, optimizer: str, axes: tuple[str, str]) -> None:
+    """A click on a map's cell: the run gets that cell's two settings."""
+    point = _clicked("hyper_map")
+    runs = st.session_state.get("runs", [])
+    if point is None or not 0 <= index < len(runs):
+        return
+    x, y = point.get("x"), point.get("y")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in (x, y)):
+        return
+    run = runs[index]["run"]
+    if run.optimizer != optimizer:
+        return
+    try:
+        changed = sweeps.assign(optimizer, run.values(), {axes[0]: float(x), axes[1]: float(y)})
+    except ValueError:
+        return
+    apply_hyperparameters(_run_key(index), changed)
+
+
+# ------------------------------------------------------------------------------ the basin map
+
+
+def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    say = words()
+    _setting(BASIN_COUNT, st.columns(4)[0])
+    count = experiment.basin_n
+    progress = _Progress(len(experiment.runs) * count * count * experiment.steps)
+    found = _basin_maps(_key(experiment), count, progress)
+    progress.done()
+    st.caption(say("basin.caption", steps=experiment.steps, tolerance=f"{experiment.tolerance:g}"))
+    columns = st.columns(min(3, len(found)))
+    for index, (result, label) in enumerate(zip(found, experiment.labels(), strict=True)):
+        fig = sweep_figures.basin_figure(result, surf, experiment.start, f"{index + 1}. {label}", say.lang)
+        key = f"basin_{index}"
+        with columns[index % len(columns)]:
+            figure(fig, key=key, click="plane", on_click=lambda key=key: _on_basin_click(key))
+
+
+def _on_basin_click(key: str) -> None:
+    """A click on a basin map: the race starts there."""
+    point = clicked_point(_clicked(key), st.session_state.get("_domain"))
+    if point is not None:
+        st.session_state["start_x"], st.session_state["start_y"] = point
