@@ -53,9 +53,15 @@ Fields = list[tuple[str, str]]
 
 # The v1 link language's own ranges (kept here, not imported, so that the grammar outlives
 # a rewrite of the parser).
-KEYS = ("v", "surface", "start", "steps", "tol", "speed", "view", "hide", "run")
+KEYS = (
+    *("v", "surface", "start", "steps", "tol", "speed", "view", "hide", "run", "lang", "lesson", "quiz"),
+    *("sweep_from", "sweep_to", "sweep_n", "map_run", "map_x", "map_y", "map_of", "map_n", "basin_n"),
+)
 SPEEDS = ("slow", "normal", "fast")
-VIEWS = ("loss", "3d", "results", "rules", "inspect")
+VIEWS = ("loss", "3d", "results", "rules", "inspect", "sweep", "map", "basins")
+LANGS = ("en", "zh")
+LESSON_IDS = ("learning_rate", "zigzag", "momentum", "saddle", "himmelblau")  # some of them
+MAP_AXES = ("lr", "momentum", "beta1", "beta2", "alpha", "rho", "eps", "weight_decay")
 HIDDEN = ("all", "sidebar", "header", "views", "export", "share")
 STEPS_RANGE = (1, 5000)
 TOLERANCE_RANGE = (1e-12, 1e3)
@@ -624,6 +630,37 @@ def hide_text(s: Source) -> str:
     return ",".join(names)
 
 
+def choice_text(s: Source, choices: Sequence[str]) -> str:
+    """One of ``choices``, or something near one, or junk."""
+    if s.odd(0.5):
+        word = s.pick(choices)
+        return s.pick((word.upper(), f" {word}", word[:-1], f"{word},{word}", "", "none", *PAYLOADS))
+    return s.pick(choices)
+
+
+def flag_text(s: Source) -> str:
+    if s.odd(0.5):
+        return s.pick(("maybe", "", "2", "TRUE ", "nope", *PAYLOADS))
+    return s.pick(("true", "false", "1", "0", "yes", "no", "on", "off", "False"))
+
+
+# The page settings beyond the classic ones: a maker of link text for each.
+PAGE_SETTINGS: dict[str, Callable[[Source], str]] = {
+    "lang": lambda s: choice_text(s, LANGS),
+    "lesson": lambda s: choice_text(s, LESSON_IDS),
+    "quiz": flag_text,
+    "sweep_from": lambda s: number_text(s, 1e-6, 10.0, log=True, default=1e-4),
+    "sweep_to": lambda s: number_text(s, 1e-5, 100.0, log=True, default=1.0),
+    "sweep_n": lambda s: number_text(s, 50, 200, default=60),
+    "map_run": lambda s: number_text(s, 1, 10, default=1),
+    "map_x": lambda s: choice_text(s, MAP_AXES),
+    "map_y": lambda s: choice_text(s, MAP_AXES),
+    "map_of": lambda s: choice_text(s, ("steps", "loss")),
+    "map_n": lambda s: number_text(s, 10, 100, default=40),
+    "basin_n": lambda s: number_text(s, 10, 200, default=100),
+}
+
+
 def version_text(s: Source) -> str:
     if s.odd(0.5):
         return s.pick(("2", "0", "", "1.0", "01", " 1", "v1", "١", "1,1", *PAYLOADS))
@@ -706,14 +743,11 @@ def _near_valid(s: Source, many_runs: bool = False) -> Fields:
         fields.append(("start", start_text(s, surface)))
     if s.chance(0.4):
         fields.append(("steps", steps_text(s)))
-    if s.chance(0.25):
-        fields.append(("tol", tolerance_text(s)))
-    if s.chance(0.25):
-        fields.append(("speed", speed_text(s)))
-    if s.chance(0.15):
-        fields.append(("view", view_text(s)))
-    if s.chance(0.15):
-        fields.append(("hide", hide_text(s)))
+    optional = [("tol", 0.25, tolerance_text), ("speed", 0.25, speed_text), ("view", 0.15, view_text)]
+    optional += [("hide", 0.15, hide_text), *((key, 0.06, maker) for key, maker in PAGE_SETTINGS.items())]
+    for key, chance, maker in optional:
+        if s.chance(chance):
+            fields.append((key, maker(s)))
     fields.extend(_runs(s, many_runs))
     if s.odd():  # an unknown key, a tracking parameter, a payload for a key
         key = s.weighted((70, None), (30, "payload")) or s.pick(UNKNOWN_KEYS)
@@ -754,6 +788,7 @@ def _value_of_key(s: Source, key: str) -> str:
         "view": view_text,
         "hide": hide_text,
         "run": run_text,
+        **PAGE_SETTINGS,
     }
     maker = makers.get(key)
     return maker(s) if maker else s.pick(("1", "", *PAYLOADS))

@@ -22,7 +22,7 @@ from optviz.experiment import (
 )
 from optviz.results import optimum
 from optviz.text import LANGUAGES, Words
-from tests.test_app import start, views
+from tests.test_app import race, start, views
 
 
 def _single(experiment, run, start=None, **changes):
@@ -217,3 +217,20 @@ def test_a_cells_settings_are_assigned_to_pairs_by_their_parts():
     assert changed["lr"] == 0.02
     assert changed["betas"] == (0.9, 0.99)
     assert Run.make("adam", **changed).values() == changed  # a valid run
+
+
+def test_the_fair_race_gives_every_run_its_best_rate_and_plays_again():
+    query = {"v": "2", "surface": "valley", "view": "sweep", "run": ["sgd:lr=0.02", "adam:lr=0.01"]}
+    at = start(query)
+    before = race(at)
+    assert not before["autoplay"]
+    experiment = parse(query)[0]
+    best = [float(found.lrs[found.best()]) for found in sweeps.sweep(experiment, sweeps.log_grid(1e-4, 1.0, 60))]
+    at.button(key="fair_race").click().run()
+    assert at.query_params["run"] == [f"sgd:lr={best[0]!r}", f"adam:lr={best[1]!r}"]
+    after = race(at)
+    assert after["autoplay"]  # the race plays again, from its start
+    assert after["initial_step"] == "start"
+    assert after["race"] != before["race"]
+    at.run()  # a later rerun does not replay it
+    assert not race(at)["autoplay"]
