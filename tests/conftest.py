@@ -1,4 +1,4 @@
 """Shared test settings."""
 
-# Needs torch, which is not a dependency: it is run by hand to record tests/data (see its docstring).
-collect_ignore = ["torch_reference.py"]
+# They need torch, which is not a dependency: they are run by hand to record tests/data (see their docstrings).
+collect_ignore = ["torch_reference.py", "torch_schedules.py"]
