@@ -160,12 +160,13 @@ def lr_sweep() -> None:
 
 
 def peak_memory_mb(function: str | None) -> float:
-    """Peak resident memory (ru_maxrss) of a fresh Python process that imports optviz and runs
-    ``benchmarks.core.<function>()`` once (nothing: None)."""
+    """Peak resident memory of a fresh Python process that imports optviz and runs
+    ``benchmarks.core.<function>()`` once (nothing: None): Linux's VmHWM, which starts afresh
+    with the new program (ru_maxrss would keep the forking parent's peak)."""
     code = (
-        "import resource, benchmarks.core as b\n"
+        "import benchmarks.core as b\n"
         + (f"b.{function}()\n" if function else "")
-        + "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        + "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.split()[-1]) / 1024
