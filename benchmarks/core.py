@@ -7,7 +7,14 @@ Prints, measured in this run on this machine:
   same work: the plain NumPy array loop, and torch.optim stepping the same problem with the
   same analytic gradients (only when torch can be imported; it is not a dependency);
 * the batched case: Adam on Rosenbrock from 10,000 starts for 500 steps, in point-steps per
-  second.
+  second, with its path (record="path") and with record="final";
+* what sweeps and maps run (record="final"): the 200 x 200 basin map (Adam on Himmelblau, 500
+  steps, tolerance 1e-3) with the peak memory of a fresh process that runs only it, and a
+  50-value learning-rate sweep of the eight classic runs (one batched call per run, 1,000 steps
+  from Rosenbrock's default start);
+
+each against a hand-written NumPy loop for Adam on Rosenbrock that works in place on
+preallocated arrays, timed for the same number of point-steps (its ratio is printed).
 
 Each figure is the median of several repeats after a warm-up run, so that one-off costs
 (first-touch page faults of fresh memory, imports) are not counted; the first, cold run of
@@ -18,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -97,6 +106,72 @@ def torch_runs(steps: int) -> Callable[[], None] | None:
     return work
 
 
+def in_place_adam(starts: np.ndarray, steps: int, lr: float = 0.01) -> np.ndarray:
+    """The reference: Adam on Rosenbrock (a = 1, b = 100) written by hand, in place on
+    preallocated (2, B) arrays, without losses or divergence checks."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    params = np.ascontiguousarray(starts.T)
+    x, y = params
+    grad, m, v, t = np.empty_like(params), np.zeros_like(params), np.zeros_like(params), np.empty_like(params)
+    r, u = np.empty_like(x), np.empty_like(x)
+    for k in range(1, steps + 1):
+        np.multiply(x, x, out=r)
+        np.subtract(y, r, out=r)
+        np.subtract(1.0, x, out=grad[0])
+        np.multiply(grad[0], -2.0, out=grad[0])
+        np.multiply(x, 400.0, out=u)
+        np.multiply(u, r, out=u)
+        np.subtract(grad[0], u, out=grad[0])
+        np.multiply(r, 200.0, out=grad[1])
+        np.subtract(grad, m, out=t)
+        np.multiply(t, 1 - beta1, out=t)
+        np.add(m, t, out=m)
+        np.multiply(v, beta2, out=v)
+        np.multiply(grad, 1 - beta2, out=t)
+        np.multiply(t, grad, out=t)
+        np.add(v, t, out=v)
+        np.sqrt(v, out=t)
+        np.divide(t, (1 - beta2**k) ** 0.5, out=t)
+        np.add(t, eps, out=t)
+        np.multiply(m, lr / (1 - beta1**k), out=grad)
+        np.divide(grad, t, out=grad)
+        np.subtract(params, grad, out=params)
+    return params
+
+
+def grid(n: int, domain: tuple[tuple[float, float], tuple[float, float]]) -> np.ndarray:
+    (x0, x1), (y0, y1) = domain
+    return np.array([(x, y) for y in np.linspace(y0, y1, n) for x in np.linspace(x0, x1, n)])
+
+
+def basin_map() -> object:
+    starts = grid(200, surfaces.get("himmelblau").domain)
+    return optviz.run("adam", "himmelblau", start=starts, steps=500, lr=0.05, record="final", tolerance=1e-3)
+
+
+def lr_sweep() -> None:
+    from optviz.experiment import DEFAULT_RUNS  # noqa: PLC0415  (the app's eight classic runs)
+
+    lrs = np.geomspace(1e-4, 1.0, 50)
+    starts = np.tile(surfaces.get("rosenbrock").default_start, (50, 1))
+    for run in DEFAULT_RUNS:
+        hp = {**run.values(), "lr": lrs}
+        optviz.run(run.optimizer, "rosenbrock", start=starts, steps=1000, record="final", tolerance=1e-3, **hp)
+
+
+def peak_memory_mb(function: str | None) -> float:
+    """Peak resident memory of a fresh Python process that imports optviz and runs
+    ``benchmarks.core.<function>()`` once (nothing: None): Linux's VmHWM, which starts afresh
+    with the new program (ru_maxrss would keep the forking parent's peak)."""
+    code = (
+        "import benchmarks.core as b\n"
+        + (f"b.{function}()\n" if function else "")
+        + "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -134,6 +209,39 @@ def main() -> None:
     print(f"Batched case: Adam on Rosenbrock, {batch:,} starts x {batch_steps} steps")
     print(f"  warm: {warm * 1e3:7.1f} ms = {work / warm:.2e} point-steps/s (target: 2e7)")
     print(f"  cold: {cold * 1e3:7.1f} ms = {work / cold:.2e} point-steps/s (first run: fresh memory)")
+
+    loop = median_seconds(lambda: in_place_adam(starts, batch_steps), args.repeats)
+
+    def reference_for(point_steps: int) -> float:  # the 10,000-start loop's rate
+        return loop * point_steps / work
+
+    final = median_seconds(
+        lambda: optviz.run("adam", "rosenbrock", start=starts, steps=batch_steps, lr=0.01, record="final"),
+        args.repeats,
+    )
+    print(f"  in-place NumPy loop (reference)  {loop * 1e3:7.1f} ms = {work / loop:.2e} point-steps/s")
+    print(f"  record='path'                    {warm * 1e3:7.1f} ms   {warm / loop:4.2f}x the in-place loop")
+    print(
+        f"  record='final'                   {final * 1e3:7.1f} ms   {final / loop:4.2f}x the in-place loop (target: 1.5x)"
+    )
+
+    print("Sweeps and maps (record='final')")
+    map_time = median_seconds(basin_map, args.repeats)
+    map_starts = grid(200, surfaces.get("himmelblau").domain)
+    map_loop = median_seconds(lambda: in_place_adam(map_starts, 500), args.repeats)
+    print(
+        f"  basin map 200 x 200, Adam on Himmelblau, 500 steps: {map_time * 1e3:7.1f} ms   "
+        f"{map_time / map_loop:4.2f}x the in-place loop of 40,000 x 500 (target: 500 ms)"
+    )
+    baseline, peak = peak_memory_mb(None), peak_memory_mb("basin_map")
+    print(f"    peak memory of a fresh process: {peak:6.1f} MB ({baseline:.1f} MB after the imports; target: 300 MB)")
+    sweep_work = 8 * 50 * 1000
+    sweep_time = median_seconds(lr_sweep, args.repeats)
+    print(
+        f"  lr sweep, 50 values x 8 classic runs, 1,000 steps:  {sweep_time * 1e3:7.1f} ms   "
+        f"{sweep_time / reference_for(sweep_work):4.2f}x the in-place loop's time for as many point-steps "
+        "(target: 300 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,15 @@ SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python float
 # the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
 # most 10 runs x 5,001 points.
 MAX_RECORDED_POINTS = MAX_POINTS // 8
+# record="final" keeps no history: batches wider than SCALAR_BATCH are stepped FINAL_BLOCK
+# trajectories at a time through chunks of FINAL_ROWS // FINAL_BLOCK steps (more for narrower
+# batches), in a rolling buffer of points, gradients and losses of about 3 MB, which stays in
+# the CPU's caches; blocks this wide make NumPy's per-call cost small against the work. Its
+# memory is the caller's starts and the result, about 150 bytes a start, whatever the number of
+# steps; the same MAX_POINTS cap on (steps + 1) * starts applies, as a bound on the time a call
+# takes (at most a few seconds).
+FINAL_BLOCK = 16_384
+FINAL_ROWS = 65_536
 RECORDS = ("path", "state", "final")
 
 
@@ -146,6 +155,28 @@ def run(
     hp = spec.resolve(hyperparameters)
     per_row = {name: _per_row(value, batch, name) for name, value in hp.items()}
 
+    if record == "final" and not (batch <= SCALAR_BATCH and spec.elementwise):
+        with np.errstate(all="ignore"):
+            _check_finite_start(surf, starts)
+            points, losses, grads, diverged_at, reached_at = _run_final(
+                spec, surf, starts, per_row, steps=steps, tolerance=tolerance
+            )
+        if not batched:  # a single start with a rule that is not elementwise
+            points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
+            diverged_at, reached_at = diverged_at[0], None if reached_at is None else reached_at[0]
+        return Trajectory(
+            optimizer=spec.name,
+            hyperparameters=hp,
+            surface=surf,
+            points=points,
+            losses=losses,
+            grads=grads,
+            diverged_at=diverged_at,
+            reached_at=reached_at,
+            steps_run=steps,
+        )
+    # Small batches of record="final" take the path below and keep its first and last rows: on
+    # Python floats their history is a few MB at most.
     # Histories are kept coordinate-major, (steps + 1, 2, B), so that x and y of the whole
     # batch are contiguous rows for the surface and the update rules. The Trajectory exposes
     # them as (steps + 1, B, 2) views.
@@ -215,6 +246,267 @@ def _reached_at(
     return tuple(
         int(k) if ok and d is None else None for k, ok, d in zip(first.tolist(), hit.tolist(), diverged_at, strict=True)
     )
+
+
+# ------------------------------------------------------------------------- record="final"
+#
+# The same update calls as the path's loop, without its history: each block of trajectories
+# is stepped through chunks of steps in a small rolling buffer, and each chunk is then
+# checked for divergence and for the tolerance, row by row as _freeze_diverged and
+# _reached_at read the whole history. Trajectories are independent, so a block stepped alone
+# gives the bits that the whole batch gives; a diverged trajectory is stepped on (its values
+# go on being NaN or inf) and only its last finite row is kept.
+
+
+def _run_final(
+    spec: Optimizer,
+    surf: surfaces.Surface,
+    starts: np.ndarray,
+    hp: dict[str, Any],
+    *,
+    steps: int,
+    tolerance: float | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int | None, ...], tuple[int | None, ...] | None]:
+    """record="final" for a batch on arrays: the path's rows 0 and ``steps`` (frozen where it
+    diverged), its diverged_at and, with a tolerance, its reached_at; nothing else is kept."""
+    batch = len(starts)
+    points = np.empty((2, 2, batch))  # coordinate-major, as the path's history
+    grads = np.empty((2, 2, batch))
+    losses = np.empty((2, batch))
+    diverged = np.zeros(batch, dtype=np.int64)  # 0: never (a run cannot diverge at its start)
+    reached = None if tolerance is None else np.full(batch, -1, dtype=np.int64)
+    levels = None if tolerance is None else _Levels(surf, tolerance)
+    for lo in range(0, batch, FINAL_BLOCK):
+        block = slice(lo, lo + FINAL_BLOCK)
+        _final_block(
+            spec,
+            surf,
+            np.ascontiguousarray(starts[block].T),
+            _columns(hp, block),
+            steps=steps,
+            out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
+            tolerance=None if levels is None else (levels, reached[block]),
+        )
+    diverged_at = dict(zip(np.flatnonzero(diverged).tolist(), diverged[diverged > 0].tolist(), strict=True))
+    reached_at = None
+    if reached is not None:
+        reached_at = tuple(None if k < 0 else k for k in reached.tolist())
+    return (
+        np.ascontiguousarray(points.transpose(0, 2, 1)),
+        losses,
+        np.ascontiguousarray(grads.transpose(0, 2, 1)),
+        tuple(map(diverged_at.get, range(batch))),
+        reached_at,
+    )
+
+
+def _final_block(
+    spec: Optimizer,
+    surf: surfaces.Surface,
+    start: np.ndarray,
+    hp: dict[str, Any],
+    *,
+    steps: int,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    tolerance: tuple[_Levels, np.ndarray] | None,
+) -> None:
+    """Step one block, ``start`` of shape (2, w), and fill its part of the results ``out``.
+
+    The buffer's rows 0 .. n of a chunk are the path's rows done .. done + n. Row 0 carries
+    over from the chunk before (its point and loss; its gradient is computed in the chunk), so
+    after a chunk rows 0 .. n - 1 are complete and are checked, and row n moves to row 0.
+    """
+    out_points, out_losses, out_grads, _ = out
+    width = start.shape[1]
+    chunk = max(1, min(steps, FINAL_ROWS // width))
+    # One buffer, each row a step's point, gradient and loss side by side: one sum checks them.
+    buffer = np.empty((chunk + 1, 5, width))
+    points, grads, losses = buffer[:, 0:2], buffer[:, 2:4], buffer[:, 4]
+    points[0] = start
+    losses[0] = surf.value_fn(start[0], start[1])
+    advance = _stepper(spec, surf, start, hp, width, losses=losses)
+    track, first_hits = (None, None) if tolerance is None else tolerance[0].tracker(width)
+    alive = np.ones(width, dtype=bool)
+    last = None  # the row before the chunk: (point, loss, gradient)
+    done = 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        if advance(points, grads, n):  # the losses were not computed along the way
+            rows = points[1 : n + 1]
+            losses[1 : n + 1] = surf.value_fn(rows[:, 0], rows[:, 1])
+        if done == 0:
+            out_points[0], out_losses[0], out_grads[0] = start, losses[0], grads[0]
+        _freeze_chunk(buffer, n, done, last=last, alive=alive, out=out)
+        if track is not None:
+            track(losses[:n], done)
+        last = (points[n - 1].copy(), losses[n - 1].copy(), grads[n - 1].copy())
+        points[0], losses[0] = points[n], losses[n]
+        done += n
+    final = grads[0]
+    final[0], final[1] = surf.grad_fn(points[0, 0], points[0, 1])
+    _freeze_chunk(buffer, 1, steps, last=last, alive=alive, out=out)
+    out_points[1][:, alive], out_losses[1][alive], out_grads[1][:, alive] = (
+        points[0][:, alive],
+        losses[0][alive],
+        grads[0][:, alive],
+    )
+    if tolerance is not None:
+        track(losses[:1], steps)
+        levels, reached = tolerance
+        reached[:] = levels.first(out_points[1].T, first_hits)
+        reached[~alive] = -1
+
+
+def _freeze_chunk(
+    buffer: np.ndarray,
+    n: int,
+    done: int,
+    *,
+    last: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    alive: np.ndarray,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """:func:`_freeze_diverged` for the buffer's rows 0 .. n - 1, the path's rows done ..:
+    a trajectory with a non-finite point, loss or gradient there is frozen at the row before."""
+    points, grads, losses = buffer[:, 0:2], buffer[:, 2:4], buffer[:, 4]
+    sums = buffer[:n].reshape(5 * n, -1).sum(axis=0)  # finite sums: finite entries
+    suspects = np.flatnonzero(~np.isfinite(sums) & alive)
+    if not suspects.size:
+        return
+    finite = np.isfinite(losses[:n, suspects])
+    finite &= np.isfinite(points[:n, :, suspects]).all(axis=1)
+    finite &= np.isfinite(grads[:n, :, suspects]).all(axis=1)
+    broken = ~finite.all(axis=0)
+    rows, first = suspects[broken], np.argmin(finite[:, broken], axis=0)
+    out_points, out_losses, out_grads, diverged = out
+    for row, k in zip(rows.tolist(), first.tolist(), strict=True):
+        if k:
+            point, loss, grad = points[k - 1, :, row], losses[k - 1, row], grads[k - 1, :, row]
+        else:  # the row before the chunk (a chunk after the first: the start is finite)
+            point, loss, grad = last[0][:, row], last[1][row], last[2][:, row]
+        out_points[1][:, row], out_losses[1][row], out_grads[1][:, row] = point, loss, grad
+        diverged[row] = done + k
+    alive[rows] = False
+
+
+def _stepper(
+    spec: Optimizer, surf: surfaces.Surface, start: np.ndarray, hp: dict[str, Any], width: int, *, losses: np.ndarray
+) -> Any:
+    """``advance(points, grads, n)``: n steps from ``points[0]``, filling ``grads[:n]`` and
+    ``points[1 : n + 1]`` (shape (rows, 2, w)) exactly as :func:`_step_arrays` fills the path.
+
+    With the in-place kernels of the optimizer (:attr:`Optimizer.kernel`) and the surface
+    (:attr:`Surface.grad_kernel`, :attr:`Surface.value_kernel`) where they have them, and the
+    reference functions where not. It returns True when the caller is to compute
+    ``losses[1 : n + 1]``, False when it filled them along the way (with the surface's
+    value kernel, while the rows are in the cache).
+    """
+    params = np.ascontiguousarray(start)
+    grad_fn, update = surf.grad_fn, spec.update
+    kernel = None if spec.kernel is None else spec.kernel(params, hp)
+    grad_into = None if surf.grad_kernel is None else surf.grad_kernel(width)
+    value_into = None if surf.value_kernel is None else surf.value_kernel(width)
+    if kernel is not None and grad_into is not None and value_into is not None:
+
+        def advance_in_place(points: np.ndarray, grads: np.ndarray, n: int) -> bool:
+            for k in range(n):
+                p, g, q = points[k], grads[k], points[k + 1]
+                grad_into(p[0], p[1], g[0], g[1])
+                kernel(p, g, q)
+                value_into(q[0], q[1], losses[k + 1])
+            return False
+
+        return advance_in_place
+    if kernel is not None:
+
+        def advance_kernel(points: np.ndarray, grads: np.ndarray, n: int) -> bool:
+            for k in range(n):
+                p, g = points[k], grads[k]
+                if grad_into is None:
+                    g[0], g[1] = grad_fn(p[0], p[1])
+                else:
+                    grad_into(p[0], p[1], g[0], g[1])
+                kernel(p, g, points[k + 1])
+            return True
+
+        return advance_kernel
+    state = spec.init(params, hp)
+
+    def advance(points: np.ndarray, grads: np.ndarray, n: int) -> bool:
+        nonlocal params, state
+        for k in range(n):
+            g = grads[k]
+            if grad_into is None:
+                g[0], g[1] = grad_fn(params[0], params[1])
+            else:
+                grad_into(params[0], params[1], g[0], g[1])
+            params, state = update(params, g, state, hp)
+            points[k + 1] = params
+        return True
+
+    return advance
+
+
+class _Levels:
+    """reached_at without the history: the first step with f - f_i <= tolerance, for every
+    distinct value f_i of the surface's basin minima at once.
+
+    Rounding is monotone, so fl(f - v) <= tolerance holds exactly when f <= T(v), the largest
+    float for which it holds, and T grows with v. With the distinct values sorted, the values
+    a loss is within the tolerance of are those from a level on; a trajectory's level only
+    falls, and it falls at most once per value (Rastrigin has 121 minima with few distinct
+    values). Each chunk costs a minimum per trajectory; only the trajectories whose level fell
+    are searched step by step.
+    """
+
+    def __init__(self, surf: surfaces.Surface, tolerance: float) -> None:
+        self.surface, self.minima = surf, surf.basin_minima
+        self.values = np.array([m.value for m in self.minima])
+        self.distinct = np.unique(self.values)
+        self.thresholds = np.array([_threshold(v, tolerance) for v in self.distinct.tolist()])
+
+    def tracker(self, width: int) -> tuple[Any, np.ndarray]:
+        """For one block of w trajectories: a function of (losses of shape (n, w), the path's
+        row of the first) to call on every row in order, and the first step each distinct
+        value was reached at, (values, w), that it fills (-1: not yet)."""
+        thresholds, count = self.thresholds, len(self.thresholds)
+        level = np.full(width, count)
+        first_hits = np.full((count, width), -1, dtype=np.int64)
+
+        def see(losses: np.ndarray, offset: int) -> None:
+            lowest = np.searchsorted(thresholds, np.fmin.reduce(losses, axis=0))  # NaN: count
+            fell = np.flatnonzero(lowest < level)
+            if not fell.size:
+                return
+            levels = np.minimum.accumulate(np.searchsorted(thresholds, losses[:, fell]), axis=0)
+            np.minimum(levels, level[fell], out=levels)
+            before = np.vstack([level[fell][None], levels[:-1]])
+            drops = before - levels
+            step, column = np.nonzero(drops)
+            counts = drops[step, column]
+            starts = np.repeat(levels[step, column], counts)
+            within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            first_hits[starts + within, np.repeat(fell[column], counts)] = offset + np.repeat(step, counts)
+            level[fell] = levels[-1]
+
+        return see, first_hits
+
+    def first(self, final_points: np.ndarray, first_hits: np.ndarray) -> np.ndarray:
+        """For the block just tracked, the first step within the tolerance of the basin
+        minimum each trajectory ends nearest to (-1: never), as _reached_at measures it."""
+        nearest, _ = self.surface.nearest_minimum(final_points, self.minima)
+        index = np.searchsorted(self.distinct, self.values[nearest])
+        return first_hits[index, np.arange(len(index))]
+
+
+def _threshold(value: float, tolerance: float) -> float:
+    """The largest float f with fl(f - value) <= tolerance."""
+    f = value + tolerance
+    while f - value > tolerance:
+        f = math.nextafter(f, -math.inf)
+    while math.nextafter(f, math.inf) - value <= tolerance:
+        f = math.nextafter(f, math.inf)
+    return f
 
 
 def _check_tolerance(tolerance: object) -> float | None:

@@ -52,6 +52,11 @@ from optviz.text import say
 HP = Mapping[str, Any]
 InitFn = Callable[[np.ndarray, HP], Any]
 UpdateFn = Callable[[np.ndarray, np.ndarray, Any, HP], tuple[np.ndarray, Any]]
+# An in-place fast path of an update rule: ``kernel(params, hp)`` returns ``step(params, grad,
+# out)``, which writes the new params into ``out`` (it may be ``params``) and keeps its state in
+# its own buffers, or None for settings it does not cover (the engine then calls ``update``).
+KernelStep = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+KernelFn = Callable[[np.ndarray, HP], KernelStep | None]
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so that an Optimizer stays hashable
@@ -86,6 +91,10 @@ class Optimizer:
     elementwise: bool = False
     # What the step inspector reads from the recorded state (engine.run(..., record="state")).
     inspection: Inspection = field(default_factory=Inspection)
+    # An in-place version of ``update`` on (2, B) arrays, for the engine's record="final" loop:
+    # the same operations in the same order, so the same bits (tests/test_kernels.py checks it
+    # against ``update``). ``update`` stays the reference; None: the engine calls ``update``.
+    kernel: KernelFn | None = None
 
     @property
     def summary(self) -> str:
@@ -501,6 +510,45 @@ def _adam_step(
     return params - step_size * exp_avg / denom, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
 
 
+def _adam_kernel(params: np.ndarray, hp: HP) -> KernelStep | None:
+    """:func:`_adam_step` in place, without weight decay or amsgrad and with betas shared by the
+    batch (lr and eps may be per trajectory): each operation of the rule, in its order, into
+    preallocated buffers."""
+    (beta1, beta2), lr, eps_ = hp["betas"], hp["lr"], hp["eps"]
+    if hp["amsgrad"] or nonzero(hp["weight_decay"]) or not (isinstance(beta1, float) and isinstance(beta2, float)):
+        return None
+    weight = 1 - beta1
+    exp_avg, exp_avg_sq = np.zeros_like(params), np.zeros_like(params)
+    scratch, update = np.empty_like(params), np.empty_like(params)
+    count = 0
+
+    def step(params: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
+        nonlocal count
+        count += 1
+        np.subtract(grad, exp_avg, out=scratch)  # exp_avg = lerp(exp_avg, grad, 1 - beta1)
+        if abs(weight) < 0.5:
+            np.multiply(scratch, weight, out=scratch)
+            np.add(exp_avg, scratch, out=exp_avg)
+        else:
+            np.multiply(scratch, 1 - weight, out=scratch)
+            np.subtract(grad, scratch, out=exp_avg)
+        np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)  # beta2 * exp_avg_sq + (1 - beta2) * grad * grad
+        np.multiply(grad, 1 - beta2, out=scratch)
+        np.multiply(scratch, grad, out=scratch)
+        np.add(exp_avg_sq, scratch, out=exp_avg_sq)
+        bias_correction1 = 1 - power(beta1, count)
+        bias_correction2_sqrt = power(1 - power(beta2, count), 0.5)
+        step_size = lr / bias_correction1
+        np.sqrt(exp_avg_sq, out=scratch)  # denom = sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
+        np.divide(scratch, bias_correction2_sqrt, out=scratch)
+        np.add(scratch, eps_, out=scratch)
+        np.multiply(exp_avg, step_size, out=update)  # params - step_size * exp_avg / denom
+        np.divide(update, scratch, out=update)
+        np.subtract(params, update, out=out)
+
+    return step
+
+
 def _adam_update(params: np.ndarray, grad: np.ndarray, state: AdamState, hp: HP) -> tuple[np.ndarray, AdamState]:
     return _adam_step(params, grad, state, hp, decoupled=hp["decoupled_weight_decay"])
 
@@ -551,6 +599,7 @@ ADAM = Optimizer(
     inspection=ADAM_INSPECTION,
     elementwise=True,
     rule=_adam_rule_for(decoupled=False),
+    kernel=_adam_kernel,
 )
 
 ADAMW = Optimizer(
@@ -568,6 +617,7 @@ ADAMW = Optimizer(
     inspection=ADAM_INSPECTION,
     elementwise=True,
     rule=_adam_rule_for(decoupled=True),
+    kernel=_adam_kernel,  # AdamW without weight decay is Adam
 )
 
 

@@ -15,6 +15,12 @@ from optviz.text import say
 # same code serves a (B,) batch of points and a (ny, nx) plotting grid.
 ValueFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 GradFn = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+# An in-place fast path of a gradient: ``grad_kernel(width)`` returns ``grad_into(x, y, gx, gy)``,
+# which writes grad_fn's two results for (width,) rows x and y into gx and gy (rows apart from
+# x and y), with scratch buffers of its own.
+GradKernel = Callable[[int], Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]]
+# The same for the value: ``value_kernel(width)`` returns ``value_into(x, y, out)``.
+ValueKernel = Callable[[int], Callable[[np.ndarray, np.ndarray, np.ndarray], None]]
 
 
 class Point(NamedTuple):
@@ -76,6 +82,10 @@ class Surface:
     # Local minima too many to mark on the map (Rastrigin's lattice), which runs can still end
     # in: a basin map colours them, and a run's tolerance is measured from the one it ends at.
     local_minima: tuple[Point, ...] = ()
+    # grad_fn in place, for the engine's record="final" loop: the same operations in the same
+    # order, so the same bits (tests/test_kernels.py checks it); grad_fn stays the reference.
+    grad_kernel: GradKernel | None = field(default=None, repr=False, compare=False)
+    value_kernel: ValueKernel | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:

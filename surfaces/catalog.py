@@ -7,6 +7,7 @@ Newton's method on the analytic gradient (the tests check every one of them).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -130,11 +131,43 @@ def rosenbrock(a: float, b: float) -> Surface:
         r = y - x * x
         return -2.0 * (a - x) - 4.0 * b * x * r, 2.0 * b * r
 
+    def grad_kernel(width: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]:
+        r, t = np.empty(width), np.empty(width)
+        four_b, two_b = 4.0 * b, 2.0 * b
+
+        def grad_into(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
+            np.multiply(x, x, out=r)  # r = y - x * x
+            np.subtract(y, r, out=r)
+            np.subtract(a, x, out=gx)  # -2.0 * (a - x) - 4.0 * b * x * r
+            np.multiply(gx, -2.0, out=gx)
+            np.multiply(x, four_b, out=t)
+            np.multiply(t, r, out=t)
+            np.subtract(gx, t, out=gx)
+            np.multiply(r, two_b, out=gy)  # 2.0 * b * r
+
+        return grad_into
+
+    def value_kernel(width: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+        r, d, t = np.empty(width), np.empty(width), np.empty(width)
+
+        def value_into(x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
+            np.multiply(x, x, out=r)  # r = y - x * x
+            np.subtract(y, r, out=r)
+            np.subtract(a, x, out=d)  # d * d + b * r * r
+            np.multiply(d, d, out=d)
+            np.multiply(r, b, out=t)
+            np.multiply(t, r, out=t)
+            np.add(d, t, out=out)
+
+        return value_into
+
     return Surface(
         name="rosenbrock",
         formula=r"f(x, y) = (a - x)^2 + b\,(y - x^2)^2",
         value_fn=value,
         grad_fn=grad,
+        grad_kernel=grad_kernel,
+        value_kernel=value_kernel,
         domain=((-2.0, 2.0), (-1.0, 3.0)),
         minima=(Point(a, a * a, 0.0),),
         saddles=(),
@@ -171,11 +204,50 @@ def himmelblau() -> Surface:
         p, q = x * x + y - 11.0, x + y * y - 7.0
         return 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
 
+    def grad_kernel(width: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]:
+        p, q, t = np.empty(width), np.empty(width), np.empty(width)
+
+        def grad_into(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
+            np.multiply(x, x, out=p)  # p = x * x + y - 11.0
+            np.add(p, y, out=p)
+            np.subtract(p, 11.0, out=p)
+            np.multiply(y, y, out=q)  # q = x + y * y - 7.0
+            np.add(x, q, out=q)
+            np.subtract(q, 7.0, out=q)
+            np.multiply(x, 4.0, out=gx)  # 4.0 * x * p + 2.0 * q
+            np.multiply(gx, p, out=gx)
+            np.multiply(q, 2.0, out=t)
+            np.add(gx, t, out=gx)
+            np.multiply(p, 2.0, out=gy)  # 2.0 * p + 4.0 * y * q
+            np.multiply(y, 4.0, out=t)
+            np.multiply(t, q, out=t)
+            np.add(gy, t, out=gy)
+
+        return grad_into
+
+    def value_kernel(width: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+        p, q = np.empty(width), np.empty(width)
+
+        def value_into(x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
+            np.multiply(x, x, out=p)  # p = x * x + y - 11.0
+            np.add(p, y, out=p)
+            np.subtract(p, 11.0, out=p)
+            np.multiply(y, y, out=q)  # q = x + y * y - 7.0
+            np.add(x, q, out=q)
+            np.subtract(q, 7.0, out=q)
+            np.multiply(p, p, out=p)  # p * p + q * q
+            np.multiply(q, q, out=q)
+            np.add(p, q, out=out)
+
+        return value_into
+
     return Surface(
         name="himmelblau",
         formula=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
         value_fn=value,
         grad_fn=grad,
+        grad_kernel=grad_kernel,
+        value_kernel=value_kernel,
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         minima=(
             Point(3.0, 2.0, 0.0),

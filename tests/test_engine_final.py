@@ -1,13 +1,17 @@
 """record="final" and the tolerance: what sweeps and basin maps read, equal to the path's rows."""
 
+import dataclasses
+import tracemalloc
+
 import numpy as np
 import pytest
 
 import optviz
 import surfaces
-from optviz import OPTIMIZERS
+from optviz import OPTIMIZERS, engine
 from optviz.experiment import Experiment, Run
 from optviz.results import run_experiment, summarise
+from tests import test_optimizers
 
 GRID = np.array([(x, y) for x in np.linspace(-4.5, 4.5, 7) for y in np.linspace(-4.5, 4.5, 7)])
 
@@ -93,3 +97,114 @@ def test_runs_record_final_for_a_sweep():
     np.testing.assert_array_equal(t.points[1, 20], single.points[-1])
     assert t.reached_at[20] == single.reached_at
     assert Run.make("sgd", lr=float(lrs[20])).values()["lr"] == lrs[20]
+
+
+# ------------------------------------------------------- the final loop against the path's rows
+
+
+def assert_final_is_the_paths_rows(name, surface, start, steps, tolerance=1e-3, **hp):
+    """record="final" against the reference: the path run, its rows 0 and -1, bit for bit."""
+    path = optviz.run(name, surface, start=start, steps=steps, tolerance=tolerance, **hp)
+    final = optviz.run(name, surface, start=start, steps=steps, tolerance=tolerance, record="final", **hp)
+    for field in ("points", "losses", "grads"):
+        expected = np.ascontiguousarray(getattr(path, field)[[0, -1]])
+        got = getattr(final, field)
+        assert got.shape == expected.shape, field
+        np.testing.assert_array_equal(got.view(np.uint64), expected.view(np.uint64), err_msg=field)
+    assert final.diverged_at == path.diverged_at
+    assert final.reached_at == path.reached_at
+    return final
+
+
+@pytest.fixture(params=[(engine.FINAL_BLOCK, engine.FINAL_ROWS), (7, 20), (16, 48)], ids=["as-built", "tiny", "small"])
+def chunking(request, monkeypatch):
+    """Blocks and chunks as built, and small enough that every boundary is crossed many times."""
+    block, rows = request.param
+    monkeypatch.setattr(engine, "FINAL_BLOCK", block)
+    monkeypatch.setattr(engine, "FINAL_ROWS", rows)
+    return request.param
+
+
+SETTINGS = [
+    *test_optimizers.SETTINGS,
+    ("sgd", {"lr": 0.05}),
+    ("adam", {"lr": 0.3}),
+    ("adamw", {"lr": 0.2, "weight_decay": 0}),
+]
+
+
+@pytest.mark.parametrize(("name", "hp"), SETTINGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(SETTINGS)])
+@pytest.mark.parametrize("surface", ["himmelblau", "rastrigin", "goldstein_price", "saddle", "rosenbrock"])
+def test_every_optimizer_and_surface_in_blocks_and_chunks(name, hp, surface, chunking):
+    surf = surfaces.get(surface)
+    (x0, x1), (y0, y1) = surf.domain
+    starts = np.random.default_rng(7).uniform((x0, y0), (x1, y1), size=(37, 2))
+    assert_final_is_the_paths_rows(name, surf, starts, 97, **hp)
+
+
+def test_divergence_at_every_chunk_boundary(chunking):
+    # SGD at a large rate: the grid's trajectories leave the finite numbers at many different steps.
+    starts = np.array([(x, y) for x in np.linspace(-5, 5, 15) for y in np.linspace(-5, 5, 15)])
+    lrs = np.geomspace(0.005, 0.05, len(starts))
+    final = assert_final_is_the_paths_rows("sgd", "himmelblau", starts, 80, lr=lrs)
+    steps = {k for k in final.diverged_at if k is not None}
+    assert len(steps) > 5
+    if chunking[1] == 20:  # chunks of 20 // 7 = 2 steps: diverged at odd and even rows
+        assert {k % 2 for k in steps} == {0, 1}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_per_trajectory_hyperparameters(name, chunking):
+    spec = OPTIMIZERS[name]
+    count = 40
+    sweep = {"lr": np.geomspace(1e-3, 2.0, count)}
+    if "betas" in spec.defaults():
+        sweep["betas"] = (np.linspace(0.3, 0.95, count), np.linspace(0.9, 0.999, count))
+    if "momentum" in spec.defaults():
+        sweep["momentum"] = np.linspace(0.0, 0.95, count)
+    assert_final_is_the_paths_rows(name, "rosenbrock", [(-1.5, 2.0)] * count, 150, **sweep)
+
+
+@pytest.mark.parametrize("count", [1, 2, engine.SCALAR_BATCH, engine.SCALAR_BATCH + 1])
+@pytest.mark.parametrize("name", ["sgd", "adam", "adadelta"])
+def test_single_starts_and_small_batches(name, count):
+    start = (-4.45, 3.45) if count == 1 else [(-4.45, 3.45), (2.2, -1.1), (0.3, 0.4), (4.0, 4.0), (-1, 1)][:count]
+    assert_final_is_the_paths_rows(name, "rastrigin", start, 300, lr=0.2)
+
+
+def test_a_rule_that_is_not_elementwise_takes_the_final_loop_for_one_start():
+    spec = dataclasses.replace(OPTIMIZERS["adam"], elementwise=False)
+    final = assert_final_is_the_paths_rows(spec, "himmelblau", (-4.75, 0.5), 200, lr=0.05)
+    assert final.points.shape == (2, 2)
+    assert isinstance(final.reached_at, int)
+
+
+def test_without_a_tolerance_there_is_no_reached_at(chunking):
+    final = assert_final_is_the_paths_rows("adam", "himmelblau", GRID, 50, tolerance=None, lr=0.1)
+    assert final.reached_at is None
+
+
+@pytest.mark.parametrize("tolerance", [1e-12, 1e-6, 1e-3, 0.5, 30.0, 1e6])
+def test_tolerances_small_and_large_on_rastrigins_many_values(tolerance, chunking):
+    starts = np.random.default_rng(2).uniform(-5.12, 5.12, size=(60, 2))
+    assert_final_is_the_paths_rows("adam", "rastrigin", starts, 120, tolerance=tolerance, lr=0.2)
+
+
+def test_the_threshold_is_the_largest_loss_within_the_tolerance():
+    rng = np.random.default_rng(0)
+    for value, tolerance in zip(rng.uniform(-1e3, 1e3, 300), np.geomspace(1e-14, 1e3, 300), strict=True):
+        t = engine._threshold(float(value), float(tolerance))
+        assert t - value <= tolerance
+        assert np.nextafter(t, np.inf) - value > tolerance
+
+
+def test_final_memory_does_not_grow_with_the_steps():
+    # 4,000 starts x 10,000 steps: a path would hold 1.6 GB; the final loop holds its buffers.
+    starts = np.random.default_rng(1).uniform(-5, 5, size=(4000, 2))
+    tracemalloc.start()
+    try:
+        optviz.run("adam", "himmelblau", start=starts, steps=10_000, lr=0.05, record="final", tolerance=1e-3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6

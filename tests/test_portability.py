@@ -180,8 +180,36 @@ def batch_equals_single_runs(name: str, hp: dict, surface: str) -> Scenario:
     return Scenario(f"batch-{name}-{surface}", run, pairs)
 
 
+def final_equals_path_rows(name: str, hp: dict, surface: str) -> Scenario:
+    """record="final" (its blocks, chunks and the in-place kernels where there are some) against
+    the path's first and last rows."""
+    starts = np.random.default_rng(9).uniform(-4.0, 4.0, size=(engine.SCALAR_BATCH + 40, 2))
+
+    def run(monkeypatch: pytest.MonkeyPatch) -> dict[str, optviz.Trajectory]:
+        path = optviz.run(name, surface, start=starts, steps=STEPS, **hp)
+        return {"path": path, "final": optviz.run(name, surface, start=starts, steps=STEPS, record="final", **hp)}
+
+    def pairs(runs: dict[str, optviz.Trajectory]) -> Iterator[tuple[optviz.Trajectory, optviz.Trajectory]]:
+        path = runs["path"]
+        rows = optviz.Trajectory(
+            path.optimizer,
+            path.hyperparameters,
+            path.surface,
+            *(np.ascontiguousarray(a[[0, -1]]) for a in (path.points, path.losses, path.grads)),
+            path.diverged_at,
+        )
+        yield runs["final"], rows
+
+    return Scenario(f"final-{name}-{surface}", run, pairs)
+
+
 SCENARIOS = [
     *(fast_path_equals_array_path(name, hp, surface) for name, hp in SETTINGS for surface in SURFACES),
+    *(
+        final_equals_path_rows(name, hp, surface)
+        for name, hp in [*SETTINGS, ("adam", {"lr": 0.05})]
+        for surface in ("himmelblau", "rosenbrock", "rastrigin")
+    ),
     *(per_trajectory_equals_separate_runs(name, surface) for name in OPTIMIZERS for surface in ("rastrigin", "saddle")),
     *(batch_equals_single_runs(name, hp, "rastrigin") for name, hp in SETTINGS),
 ]
