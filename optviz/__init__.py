@@ -12,5 +12,16 @@ stepping engine, the experiment record and its link format, and the figure build
 from optviz.engine import MAX_STEPS, Trajectory, run
 from optviz.hyperparameters import Hyperparameter
 from optviz.optimizers import OPTIMIZERS, Optimizer, register
+from optviz.schedules import Schedule, schedule
 
-__all__ = ["MAX_STEPS", "OPTIMIZERS", "Hyperparameter", "Optimizer", "Trajectory", "register", "run"]
+__all__ = [
+    "MAX_STEPS",
+    "OPTIMIZERS",
+    "Hyperparameter",
+    "Optimizer",
+    "Schedule",
+    "Trajectory",
+    "register",
+    "run",
+    "schedule",
+]

@@ -13,6 +13,8 @@ import numpy as np
 import surfaces
 from optviz.optimizers import Optimizer
 from optviz.optimizers import get as get_optimizer
+from optviz.schedules import Schedule
+from optviz.varying import StepPlan
 
 MAX_STEPS = 100_000
 # (steps + 1) * batch. The histories of points, gradients and losses take 40 bytes a point,
@@ -38,6 +40,7 @@ MAX_RECORDED_POINTS = MAX_POINTS // 8
 FINAL_BLOCK = 16_384
 FINAL_ROWS = 65_536
 RECORDS = ("path", "state", "final")
+SEEDS = 1 << 32  # seeds from 0 to 2^32 - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +95,10 @@ def run(
     *,
     record: str = "path",
     tolerance: float | None = None,
+    schedule: Schedule | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    batch_size: int | None = None,
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` steps.
@@ -118,6 +125,17 @@ def run(
         With a tolerance (> 0), ``reached_at`` holds the first step at which each trajectory
         came within it of the minimum it ends nearest to (f − f_i ≤ tolerance), among the
         surface's basin minima (its minima and any local ones it lists).
+    schedule
+        A learning-rate schedule (:func:`optviz.schedule`), stepped once per optimizer step with
+        torch.optim.lr_scheduler's values: step k uses the rate after k scheduler steps.
+    noise, seed
+        Gaussian noise of standard deviation ``noise`` added to every gradient coordinate; step
+        k's draw depends only on ``seed`` and k, so every trajectory sees the same draws.
+    batch_size
+        On a data surface (``surface.data_rows``), each step's gradient is the mean over a
+        minibatch of that many rows, drawn without replacement epoch by epoch from ``seed``.
+        ``grads`` then holds the gradients the optimizer saw (noise and minibatch included);
+        its last row, which no step used, is the surface's own gradient at the last point.
     **hyperparameters
         torch.optim's keyword arguments; missing ones take torch's defaults. A numeric one
         may be an array of shape ``(B,)`` to give each trajectory of a batch its own value.
@@ -145,17 +163,18 @@ def run(
     steps = _check_steps(steps)
     record = _check_record(record)
     tolerance = _check_tolerance(tolerance)
-    recording = record == "state"
-    limit = MAX_RECORDED_POINTS if recording else MAX_POINTS
+    limit = MAX_RECORDED_POINTS if record == "state" else MAX_POINTS
     start = surf.default_start if start is None else start
     _check_work(steps, _count_starts(start), limit)  # before the starts are copied
     starts, batched = _check_start(start)
-    batch = starts.shape[0]
-    _check_work(steps, batch, limit)
+    _check_work(steps, starts.shape[0], limit)
     hp = spec.resolve(hyperparameters)
-    per_row = {name: _per_row(value, batch, name) for name, value in hp.items()}
-
-    if record == "final" and not (batch <= SCALAR_BATCH and spec.elementwise):
+    per_row = {name: _per_row(value, starts.shape[0], name) for name, value in hp.items()}
+    plan = _plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size)
+    if plan is not None:
+        plan.check(spec, surf)
+    small = starts.shape[0] <= SCALAR_BATCH and spec.elementwise
+    if plan is None and record == "final" and not small:
         with np.errstate(all="ignore"):
             _check_finite_start(surf, starts)
             points, losses, grads, diverged_at, reached_at = _run_final(
@@ -175,38 +194,13 @@ def run(
             reached_at=reached_at,
             steps_run=steps,
         )
-    # Small batches of record="final" take the path below and keep its first and last rows: on
-    # Python floats their history is a few MB at most.
-    # Histories are kept coordinate-major, (steps + 1, 2, B), so that x and y of the whole
-    # batch are contiguous rows for the surface and the update rules. The Trajectory exposes
-    # them as (steps + 1, B, 2) views.
-    points = np.empty((steps + 1, 2, batch))
-    grads = np.empty((steps + 1, 2, batch))
-    points[0] = starts.T
-    losses = np.empty((steps + 1, batch))
-    with np.errstate(all="ignore"):
-        _check_finite_start(surf, starts)
-        if recording:
-            states = _record_states(spec, surf, points, grads, per_row)
-        elif batch <= SCALAR_BATCH and spec.elementwise:
-            for i in range(batch):
-                _step_one(spec, surf, points[:, :, i : i + 1], grads[:, :, i : i + 1], _row(per_row, i))
-        else:
-            for block in _blocks(batch):
-                _step_arrays(spec, surf, points[:, :, block], grads[:, :, block], _columns(per_row, block))
-        chunk = max(1, 8192 // min(batch, BLOCK))  # evaluate the losses in cache-sized blocks
-        for block in _blocks(batch):
-            last = grads[steps, :, block]
-            last[0], last[1] = surf.grad_fn(points[steps, 0, block], points[steps, 1, block])
-            for i in range(0, steps + 1, chunk):
-                part = points[i : i + chunk, :, block]
-                losses[i : i + chunk, block] = surf.value_fn(part[:, 0], part[:, 1])
-        diverged_at = _freeze_diverged(points, losses, grads)
-        if recording:
-            states = _finish_states(states, diverged_at, batched)
-    points, grads = points.transpose(0, 2, 1), grads.transpose(0, 2, 1)
-
-    reached_at = None if tolerance is None else _reached_at(surf, points, losses, diverged_at, tolerance)
+    # Small batches of record="final", and runs whose steps vary (a schedule, noise,
+    # minibatches), take the path and keep its first and last rows.
+    trajectory = _run_path(spec, surf, starts, per_row, steps=steps, record=record, plan=plan)
+    reached_at = None
+    if tolerance is not None:
+        reached_at = _reached_at(surf, trajectory.points, trajectory.losses, trajectory.diverged_at, tolerance)
+    points, losses, grads = trajectory.points, trajectory.losses, trajectory.grads
     if record == "final":
         points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
     if not batched:
@@ -218,11 +212,90 @@ def run(
         points=points,
         losses=losses,
         grads=grads,
-        diverged_at=diverged_at if batched else diverged_at[0],
-        states=states if recording else None,
+        diverged_at=trajectory.diverged_at if batched else trajectory.diverged_at[0],
+        states=None if trajectory.states is None else _lay_out(trajectory.states, batched),
         reached_at=None if reached_at is None else reached_at if batched else reached_at[0],
         steps_run=steps,
     )
+
+
+def _run_path(
+    spec: Optimizer,
+    surf: surfaces.Surface,
+    starts: np.ndarray,
+    per_row: dict[str, Any],
+    *,
+    steps: int,
+    record: str,
+    plan: StepPlan | None,
+) -> Trajectory:
+    """Every step of every start: (steps + 1, B, 2) points and gradients, (steps + 1, B) losses,
+    a tuple of B diverged_at, and with record="state" the states (coordinate-major)."""
+    batch = starts.shape[0]
+    # The loops step with the plan's step-aware functions where steps vary.
+    stepping, stepped = (spec, surf) if plan is None else plan.wrap(spec, surf)
+    # Histories are kept coordinate-major, (steps + 1, 2, B), so that x and y of the whole
+    # batch are contiguous rows for the surface and the update rules. The Trajectory exposes
+    # them as (steps + 1, B, 2) views.
+    points = np.empty((steps + 1, 2, batch))
+    grads = np.empty((steps + 1, 2, batch))
+    points[0] = starts.T
+    losses = np.empty((steps + 1, batch))
+    states = None
+    with np.errstate(all="ignore"):
+        _check_finite_start(surf, starts)
+        if record == "state":
+            states = _record_states(stepping, stepped, points, grads, per_row)
+        elif batch <= SCALAR_BATCH and spec.elementwise:
+            for i in range(batch):
+                _step_one(stepping, stepped, points[:, :, i : i + 1], grads[:, :, i : i + 1], _row(per_row, i))
+        else:
+            for block in _blocks(batch):
+                _step_arrays(stepping, stepped, points[:, :, block], grads[:, :, block], _columns(per_row, block))
+        chunk = max(1, 8192 // min(batch, BLOCK))  # evaluate the losses in cache-sized blocks
+        for block in _blocks(batch):
+            last = grads[steps, :, block]
+            last[0], last[1] = surf.grad_fn(points[steps, 0, block], points[steps, 1, block])
+            for i in range(0, steps + 1, chunk):
+                part = points[i : i + chunk, :, block]
+                losses[i : i + chunk, block] = surf.value_fn(part[:, 0], part[:, 1])
+        diverged_at = _freeze_diverged(points, losses, grads)
+        if states is not None:
+            states = _finish_states(states, diverged_at)
+    return Trajectory(
+        optimizer=spec.name,
+        hyperparameters={},
+        surface=surf,
+        points=points.transpose(0, 2, 1),
+        losses=losses,
+        grads=grads.transpose(0, 2, 1),
+        diverged_at=diverged_at,
+        states=states,
+    )
+
+
+def _plan(steps: int, *, schedule: object, noise: object, seed: object, batch_size: object) -> StepPlan | None:
+    """What varies from step to step, validated; None when nothing does (the plain loops run)."""
+    if schedule is not None and not isinstance(schedule, Schedule):
+        msg = f"Invalid schedule: {schedule!r} (make one with optviz.schedule(name, ...))"
+        raise ValueError(msg)
+    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, (int, float, np.integer, np.floating)):
+        msg = f"Invalid noise value: {noise!r} (expected a number >= 0)"
+        raise ValueError(msg)
+    if not (math.isfinite(float(noise)) and 0.0 <= float(noise) <= 1e6):
+        msg = f"Invalid noise value: {noise!r} (expected a number from 0 to 1e6)"
+        raise ValueError(msg)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEEDS:
+        msg = f"Invalid seed value: {seed!r} (expected a whole number from 0 to 4294967295)"
+        raise ValueError(msg)
+    if batch_size is not None and (
+        isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
+    ):
+        msg = f"Invalid batch_size value: {batch_size!r} (expected a whole number from 1)"
+        raise ValueError(msg)
+    if schedule is None and float(noise) == 0.0 and batch_size is None:
+        return None
+    return StepPlan(steps, schedule, float(noise), int(seed), None if batch_size is None else int(batch_size))
 
 
 def _reached_at(
@@ -661,16 +734,24 @@ def _record_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, gra
     return type(state_x)._make(fields)
 
 
-def _finish_states(states: Any, diverged_at: tuple[int | None, ...], batched: bool) -> Any:
-    """Freeze each diverged trajectory's states as its points were; lay them out like ``points``."""
+def _finish_states(states: Any, diverged_at: tuple[int | None, ...]) -> Any:
+    """Freeze each diverged trajectory's states as its points were (coordinate-major fields)."""
+    for field in states:
+        if field is None:
+            continue
+        for row, k in enumerate(diverged_at):
+            if k is not None:
+                field[k:, :, row] = field[k - 1, :, row]
+    return states
+
+
+def _lay_out(states: Any, batched: bool) -> Any:
+    """The states laid out like ``points``: (steps + 1, B, 2), or (steps + 1, 2) for one start."""
     fields = []
     for field in states:
         if field is None:
             fields.append(None)
             continue
-        for row, k in enumerate(diverged_at):
-            if k is not None:
-                field[k:, :, row] = field[k - 1, :, row]
         laid_out = field.transpose(0, 2, 1)
         fields.append(laid_out if batched else np.ascontiguousarray(laid_out[:, 0]))
     return type(states)._make(fields)

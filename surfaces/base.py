@@ -82,6 +82,11 @@ class Surface:
     # Local minima too many to mark on the map (Rastrigin's lattice), which runs can still end
     # in: a basin map colours them, and a run's tolerance is measured from the one it ends at.
     local_minima: tuple[Point, ...] = ()
+    # A data surface (a model's loss over a data set's rows): how many rows, and the gradient of
+    # the mean loss over some of them, batch_grad_fn(x, y, rows) with rows in increasing order;
+    # grad_fn is that over every row. None for the other surfaces.
+    data_rows: int | None = None
+    batch_grad_fn: Callable[..., tuple[np.ndarray, np.ndarray]] | None = field(default=None, repr=False, compare=False)
     # grad_fn in place, for the engine's record="final" loop: the same operations in the same
     # order, so the same bits (tests/test_kernels.py checks it); grad_fn stays the reference.
     grad_kernel: GradKernel | None = field(default=None, repr=False, compare=False)
