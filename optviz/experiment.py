@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import surfaces
 from optviz.lessons import LESSONS
 from optviz.optimizers import OPTIMIZERS, Optimizer
+from optviz.schedules import Schedule, read_schedule, schedule_text
 from optviz.specs import Problem, Spec, Value, number_text, read_number
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words
 
@@ -73,15 +74,24 @@ MAP_OF = Spec("map_of", "steps", kind="choice", choices=("steps", "loss"))
 MAP_COUNT = Spec("map_n", 40, kind="int", low=10, high=100, step=5)
 # The basin map: cells a side.
 BASIN_COUNT = Spec("basin_n", 100, kind="int", low=10, high=200, step=10)
+# Gradient noise for every run (the same draws for all: common random numbers), and the seed
+# of the noise and of the minibatches' order.
+NOISE = Spec("noise", 0.0, low=0.0, high=1e6, ui_high=20.0, step=0.1)
+SEED = Spec("seed", 0, kind="int", low=0, high=99_999)
 SETTINGS: tuple[Spec, ...] = (
     *(STEPS, TOLERANCE, SPEED, VIEW, HIDE, LANG, LESSON, QUIZ),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
+    *(NOISE, SEED),
 )
 
 # A run's own settings besides its optimizer's: a name of the person's choosing, and the colour
 # (and marker) it keeps for its whole life, 1 to MAX_RUNS in a link.
 NAME = Spec("name", "", kind="text", high=40)
 COLOUR = Spec("colour", 1, kind="int", low=1, high=MAX_RUNS)
+# On a data surface, the rows per minibatch (the whole data set when absent: gradient descent).
+BATCH = Spec("batch", 1, kind="int", low=1, high=100_000)
+# A learning-rate schedule, written as schedule=name:argument=value:... (optviz.schedules).
+SCHEDULE = Spec("schedule", "", kind="text", high=200)
 
 Pairs = tuple[tuple[str, Any], ...]
 
@@ -99,9 +109,20 @@ class Run:
     hyperparameters: Pairs = ()
     name: str = ""  # the person's own label; "" for the automatic one
     slot: int | None = None  # colour and marker index kept for life; None: the run's position
+    batch: int | None = None  # rows per minibatch on a data surface; None: every row
+    schedule: Schedule | None = None  # the learning rate's schedule; None: constant
 
     @classmethod
-    def make(cls, optimizer: str, *, name: str = "", slot: int | None = None, **hyperparameters: Any) -> Run:
+    def make(
+        cls,
+        optimizer: str,
+        *,
+        name: str = "",
+        slot: int | None = None,
+        batch: int | None = None,
+        schedule: Schedule | None = None,
+        **hyperparameters: Any,
+    ) -> Run:
         """Validate within the app's ranges and keep only the non-default values.
 
         Raises KeyError for an unknown optimizer, TypeError for an unknown hyperparameter and
@@ -115,11 +136,33 @@ class Run:
         kept = tuple((hp.name, values[hp.name]) for hp in spec.hyperparameters if values[hp.name] != hp.default)
         if slot is not None:
             slot = COLOUR.check(slot + 1, app=True) - 1
-        return cls(optimizer, kept, NAME.check(name).strip(), slot)
+        if batch is not None:
+            batch = BATCH.check(batch, app=True)
+        if schedule is not None and not isinstance(schedule, Schedule):
+            msg = f"Invalid schedule: {schedule!r} (make one with optviz.schedule)"
+            raise ValueError(msg)
+        return cls(optimizer, kept, NAME.check(name).strip(), slot, batch, schedule)
 
-    def trajectory_key(self) -> tuple[str, Pairs]:
-        """What decides the run's path: its optimizer and hyperparameters (not its name or colour)."""
-        return self.optimizer, self.hyperparameters
+    def trajectory_key(self) -> tuple[str, Pairs, int | None, Schedule | None]:
+        """What decides the run's path: its optimizer, hyperparameters, batches and schedule (not
+        its name or colour)."""
+        return self.optimizer, self.hyperparameters, self.batch, self.schedule
+
+    def with_values(self, **changes: Any) -> Run:
+        """This run with some hyperparameters changed; its name, colour, batches and schedule kept."""
+        return Run.make(
+            self.optimizer,
+            name=self.name,
+            slot=self.slot,
+            batch=self.batch,
+            schedule=self.schedule,
+            **{**self.values(), **changes},
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """The keyword arguments of optviz.run for this run: its hyperparameters, its schedule and
+        its batch size (the experiment adds the noise and the seed)."""
+        return {**self.values(), "schedule": self.schedule, "batch_size": self.batch}
 
     @property
     def spec(self) -> Optimizer:
@@ -153,6 +196,10 @@ class Run:
                 extras.append(words("label.betas", beta1=number_text(value[0]), beta2=number_text(value[1])))
             else:
                 extras.append(f"{key} {number_text(value)}")
+        if self.batch is not None:
+            extras.append(words("label.batch", size=self.batch))
+        if self.schedule is not None:
+            extras.append(self.schedule.kind)
         return words("label.joined", name=name, extras=words("label.separator").join(extras))
 
 
@@ -188,6 +235,8 @@ class Experiment:
     map_of: str = MAP_OF.default
     map_n: int = MAP_COUNT.default
     basin_n: int = BASIN_COUNT.default
+    noise: float = NOISE.default
+    seed: int = SEED.default
 
     @classmethod
     def make(
@@ -221,6 +270,10 @@ class Experiment:
         if len(runs) > MAX_RUNS or not all(isinstance(r, Run) for r in runs):
             msg = f"Invalid runs: expected at most {MAX_RUNS} Run records"
             raise ValueError(msg)
+        for r in runs:
+            if r.batch is not None and (surf.data_rows is None or r.batch > surf.data_rows):
+                msg = f"Invalid batch: {r.batch} (minibatches need a data surface, and at most its rows)"
+                raise ValueError(msg)
         return cls(surface, kept, _check_start(start, surf), normalise_slots(runs), **values)
 
     def surface_key(self) -> tuple[str, Pairs]:
@@ -235,8 +288,14 @@ class Experiment:
 
     def physics(self) -> Experiment:
         """What decides the trajectories, and nothing else: the key of the cached computation."""
-        runs = tuple(Run(run.optimizer, run.hyperparameters) for run in self.runs)
-        return Experiment(self.surface, self.surface_params, self.start, runs, steps=self.steps)
+        runs = tuple(Run(*run.trajectory_key()[:2], batch=run.batch, schedule=run.schedule) for run in self.runs)
+        return Experiment(
+            self.surface, self.surface_params, self.start, runs, steps=self.steps, noise=self.noise, seed=self.seed
+        )
+
+    def run_settings(self, run: Run) -> dict[str, Any]:
+        """The keyword arguments of optviz.run for ``run`` here: its own, the noise and the seed."""
+        return {**run.settings(), "noise": self.noise, "seed": self.seed}
 
     def defaults(self, version: str = VERSION) -> Experiment:
         """What a link of ``version`` that names only this surface opens: its default page.
@@ -369,7 +428,8 @@ def to_query(experiment: Experiment) -> dict[str, str | list[str]]:
     if not on_lesson_surface and (lesson is not None or experiment.surface_key() != (DEFAULT.surface, ())):
         text = experiment.surface
         if experiment.surface_params:
-            text += ":" + _items_text((k, number_text(v)) for k, v in experiment.surface_params)
+            specs = {p.name: p for p in surfaces.entry(experiment.surface).param_specs}
+            text += ":" + _items_text((k, specs[k].text(v)) for k, v in experiment.surface_params)
         query["surface"] = text
     if experiment.start != base.start:
         query["start"] = ",".join(number_text(c) for c in experiment.start)
@@ -386,6 +446,10 @@ def run_text(run: Run) -> str:
     """A run's link form: ``adam:lr=0.05,beta1=0.8,name=Fast%20Adam,colour=3``."""
     spec = run.spec
     items = [item for name, value in run.hyperparameters for item in spec.hyperparameter(name).items(value)]
+    if run.batch is not None:
+        items.append((BATCH.link_key, BATCH.text(run.batch)))
+    if run.schedule is not None:
+        items.append((SCHEDULE.link_key, schedule_text(run.schedule)))
     if run.name:
         items.append((NAME.link_key, NAME.text(run.name)))
     if run.slot is not None:
@@ -438,7 +502,7 @@ def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Proble
         if spec is not LESSON
     }
     settings[LESSON.name] = lesson
-    runs = _read_runs(values.get("run"), base.runs, problems)
+    runs = _fit_batches(_read_runs(values.get("run"), base.runs, problems), surf, problems)
     problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
     experiment = Experiment(surface_name, surface_params, start, runs, **settings)
     return experiment, problems
@@ -596,6 +660,29 @@ def _read_runs(texts: list[str] | None, default: tuple[Run, ...], problems: list
     return normalise_slots(runs)
 
 
+def _fit_batches(runs: tuple[Run, ...], surf: surfaces.Surface, problems: list[Problem]) -> tuple[Run, ...]:
+    """Minibatches where the surface has data, at most its rows; elsewhere none, with a problem."""
+    fitted = []
+    for run in runs:
+        if run.batch is not None and surf.data_rows is None:
+            problems.append(Problem.of("batch_needs_data", batch=run.batch, optimizer=run.optimizer, surface=surf.name))
+            run = replace(run, batch=None)  # noqa: PLW2901
+        elif run.batch is not None and run.batch > surf.data_rows:
+            problems.append(
+                Problem.of(
+                    "out_of_range",
+                    key="batch",
+                    number=run.batch,
+                    range=f"[1, {surf.data_rows}]",
+                    used=surf.data_rows,
+                    where=("run", run.optimizer),
+                )
+            )
+            run = replace(run, batch=surf.data_rows)  # noqa: PLW2901
+        fitted.append(run)
+    return tuple(fitted)
+
+
 def _read_run(text: str, problems: list[Problem]) -> Run | None:
     if len(text) > MAX_QUERY_VALUE:
         problems.append(Problem.of("too_long", part="run"))
@@ -609,12 +696,18 @@ def _read_run(text: str, problems: list[Problem]) -> Run | None:
     _, items, malformed = _split(text, pairs)
     where = ("run", name)
     problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
-    own = (NAME, COLOUR)
+    own = (NAME, COLOUR, BATCH, SCHEDULE)
     chosen = _read_values((*spec.hyperparameters, *own), items, where, problems)
     label, colour = chosen.pop(NAME.name, ""), chosen.pop(COLOUR.name, None)
+    batch = chosen.pop(BATCH.name, None)
+    schedule, problem = read_schedule(chosen.pop(SCHEDULE.name, ""))
+    if problem is not None:
+        problems.append(Problem(problem.code, (*problem.args, ("where", where))))
     repaired, repairs = spec.repair(chosen)
     problems.extend(repairs)
-    return Run.make(name, name=label, slot=None if colour is None else colour - 1, **repaired)
+    return Run.make(
+        name, name=label, slot=None if colour is None else colour - 1, batch=batch, schedule=schedule, **repaired
+    )
 
 
 @cache

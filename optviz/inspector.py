@@ -51,7 +51,14 @@ def record_experiment(experiment: Experiment) -> list[Trajectory]:
     """The runs of ``experiment`` with their states recorded: the same paths, bit for bit."""
     surf = experiment.build_surface()
     return [
-        run(r.optimizer, surf, start=experiment.start, steps=experiment.steps, record="state", **r.values())
+        run(
+            r.optimizer,
+            surf,
+            start=experiment.start,
+            steps=experiment.steps,
+            record="state",
+            **experiment.run_settings(r),
+        )
         for r in experiment.runs
     ]
 

@@ -15,7 +15,8 @@ def run_experiment(experiment: Experiment) -> list[Trajectory]:
     """One Trajectory per run of ``experiment``, in order."""
     surf = experiment.build_surface()
     return [
-        run(r.optimizer, surf, start=experiment.start, steps=experiment.steps, **r.values()) for r in experiment.runs
+        run(r.optimizer, surf, start=experiment.start, steps=experiment.steps, **experiment.run_settings(r))
+        for r in experiment.runs
     ]
 
 

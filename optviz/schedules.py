@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.specs import Spec
+from optviz.specs import Problem, Spec
 
 Number = float | np.ndarray
 
@@ -287,3 +287,46 @@ _MAKERS: Mapping[str, Callable[[Schedule, Number, Number, int], Series]] = {
     "LinearLR": _linear_lr,
     "OneCycleLR": _one_cycle_lr,
 }
+
+
+# ------------------------------------------------------------------------------ in a link
+
+
+def schedule_text(found: Schedule) -> str:
+    """A schedule's link form: ``cosineannealinglr:T_max=100:eta_min=0.01`` (its non-default arguments)."""
+    specs = {p.name: p for p in found.spec.params}
+    pieces = [found.kind.lower(), *(f"{name}={specs[name].text(value)}" for name, value in found.args)]
+    return ":".join(pieces)
+
+
+def read_schedule(text: str) -> tuple[Schedule | None, Problem | None]:
+    """A schedule from its link form; (None, None) for no text. What cannot be read is left out
+    and named in the problem (the first one), as anywhere in a link."""
+    text = text.strip()
+    if not text:
+        return None, None
+    name, *pieces = text.split(":")
+    kind = KINDS.get(name.strip().lower())
+    if kind is None:
+        choices = [k.name.lower() for k in KINDS.values()]
+        return None, Problem.of("unknown_schedule", value=text, unknown=name, choices=choices)
+    specs = {p.name: p for p in kind.params}
+    values: dict[str, Any] = {}
+    problem = None
+    for piece in pieces:
+        key, sep, value_text = piece.partition("=")
+        spec = specs.get(key.strip())
+        if not sep or spec is None:
+            problem = problem or Problem.of("unknown_param", unknown=piece, valid=list(specs), where=None)
+            continue
+        if spec.name == "milestones":
+            try:
+                value, found = _milestones_text(value_text), None
+            except ValueError:
+                value, found = None, Problem.of("not_a_number", key="milestones", value=value_text)
+        else:
+            value, found = spec.read(value_text)
+        problem = problem or found
+        if value is not None:
+            values[spec.name] = value
+    return schedule(kind.name, **values), problem

@@ -103,12 +103,12 @@ def sweep_run(experiment: Experiment, run_: Run, lrs: np.ndarray) -> Sweep:
     """``run_`` from the experiment's start with each of ``lrs``, its other settings kept."""
     values = {**run_.values(), "lr": np.asarray(lrs, dtype=np.float64)}
     starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (len(lrs), 1))
-    gap, steps, diverged = _outcomes(experiment, run_.optimizer, values, starts)
+    gap, steps, diverged = _outcomes(experiment, run_, values, starts)
     return Sweep(lrs=np.asarray(lrs, dtype=np.float64), gap=gap, steps=steps, diverged=diverged)
 
 
 def _outcomes(
-    experiment: Experiment, optimizer: str, values: dict[str, Any], starts: np.ndarray
+    experiment: Experiment, run_: Run, values: dict[str, Any], starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batched final run: each trajectory's final f − f* (NaN if it diverged), its steps to
     the tolerance (NaN if it never came within it of a lowest minimum) and whether it diverged.
@@ -120,13 +120,13 @@ def _outcomes(
     surf = experiment.build_surface()
     f_star = optimum(surf)
     t = run(
-        optimizer,
+        run_.optimizer,
         surf,
         start=starts,
         steps=experiment.steps,
         record="final",
         tolerance=experiment.tolerance,
-        **values,
+        **{**experiment.run_settings(run_), **values},
     )
     diverged = np.array([k is not None for k in t.diverged_at])
     lowest = np.array([m.value == f_star for m in surf.basin_minima])
@@ -151,7 +151,7 @@ def with_best_rates(experiment: Experiment, sweeps: list[Sweep]) -> Experiment:
     for run_, found in zip(experiment.runs, sweeps, strict=True):
         best = found.best()
         lr = run_.values()["lr"] if best is None else float(found.lrs[best])
-        runs.append(Run.make(run_.optimizer, name=run_.name, slot=run_.slot, **{**run_.values(), "lr": lr}))
+        runs.append(run_.with_values(lr=lr))
     return replace(experiment, runs=tuple(runs))
 
 
@@ -254,7 +254,7 @@ def hyper_map(
     if valid.size:
         chosen = {k: _take(v, valid) for k, v in values.items()}
         starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (valid.size, 1))
-        gap[valid], steps[valid], _ = _outcomes(experiment, run_.optimizer, chosen, starts)
+        gap[valid], steps[valid], _ = _outcomes(experiment, run_, chosen, starts)
     shape = grid_x.shape
     return HyperMap(x_name, y_name, xs, ys, gap.reshape(shape), steps.reshape(shape), invalid.reshape(shape))
 
@@ -309,7 +309,7 @@ def basin_map(experiment: Experiment, run_: Run, count: int) -> BasinMap:
         steps=experiment.steps,
         record="final",
         tolerance=experiment.tolerance,
-        **run_.values(),
+        **experiment.run_settings(run_),
     )
     nearest, _ = surf.nearest_minimum(t.points[1], surf.basin_minima)
     reached = np.array([np.nan if k is None else k for k in t.reached_at], dtype=np.float64)

@@ -20,8 +20,10 @@ from optviz.experiment import (
     LESSON,
     MAX_RUNS,
     NAME,
+    NOISE,
     PRESETS,
     QUIZ,
+    SEED,
     SETTINGS,
     SPEED,
     STEPS,
@@ -37,11 +39,12 @@ from optviz.race import SYMBOLS
 from optviz.specs import Spec
 from optviz.text import hyperparameter_help
 from optviz.theory import learning_rates
+from ui.steps import batch_widget, run_steps, schedule_widgets
 from ui.text import plain, words
 
 # The settings the sidebar shows; the others have their places on the page (the view picker,
 # the language switch, the lesson picker and its question switch) or only a link sets them (hide).
-SIDEBAR_SETTINGS = (STEPS, TOLERANCE, SPEED)
+SIDEBAR_SETTINGS = (STEPS, TOLERANCE, SPEED, NOISE, SEED)
 
 # The marker of each slot as a character, for the run's title in the sidebar.
 GLYPHS = dict(zip(SYMBOLS, "●■◆▲▼⬟⬢★✚✖", strict=True))
@@ -336,7 +339,16 @@ def _current_run(entry: dict[str, Any]) -> Run:
         st.warning(plain(problem_text(problem, words().lang)))
     typed = " ".join(str(state.get(f"r{run_id}_name", stored.name)).split())
     name = "".join(c for c in typed if c.isprintable())[: int(NAME.high)]
-    return Run.make(optimizer, name=name, **repaired)
+    batch, schedule = run_steps(run_id, stored, surfaces.get(state["surface"], **_surface_params()))
+    return Run.make(optimizer, name=name, batch=batch, schedule=schedule, **repaired)
+
+
+def _surface_params() -> dict[str, Any]:
+    """The current surface's parameters as its widgets hold them."""
+    name = st.session_state["surface"]
+    return {
+        p.name: st.session_state.get(_surface_key(name, p.name), p.default) for p in surfaces.entry(name).param_specs
+    }
 
 
 def _run_widgets(entry: dict[str, Any]) -> None:
@@ -370,12 +382,15 @@ def _run_widgets(entry: dict[str, Any]) -> None:
             setting_widget(part, key, help=hyperparameter_help(run.optimizer, part.name, say.lang))
             if part.name == "lr":
                 _theory_widgets(entry)
+    surf = surfaces.get(state["surface"], **_surface_params())
+    batch_widget(run_id, run, surf)
+    schedule_widgets(run_id, run, int(state.get(STEPS.link_key, STEPS.default)))
     left, right = st.columns(2)
     left.button(
         say("sidebar.duplicate"),
         key=f"r{run_id}_duplicate",
         on_click=_add_run,
-        args=(Run.make(run.optimizer, **dict(run.hyperparameters)),),
+        args=(replace(run, name="", slot=None),),
         width="stretch",
         disabled=len(state["runs"]) >= MAX_RUNS,
     )
@@ -411,7 +426,7 @@ def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
     """Give the run these hyperparameters (theory's, a sweep's best, a map's cell); its widgets start again from them."""
     entry = _entry(run_id)
     run = entry["run"]
-    entry["run"] = Run.make(run.optimizer, name=run.name, **{**run.values(), **hyperparameters})
+    entry["run"] = run.with_values(**hyperparameters)
     for key in [k for k in st.session_state if str(k).startswith(f"r{run_id}_{run.optimizer}_")]:
         del st.session_state[key]
 

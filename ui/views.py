@@ -290,6 +290,10 @@ def update_rules(experiment: Experiment, *_: object) -> None:
             values = [run.values() for _, (run, _) in users]
             symbols = [s for s in legend(spec, latex, values, say.lang) if s.latex not in COMMON_SYMBOLS]
             st.markdown(_legend_text(symbols, users, say))
+            for number, (run, _) in users:
+                if run.schedule is not None:  # gamma is not one number
+                    arguments = ", ".join(f"{k}={v}" for k, v in run.schedule.values().items())
+                    st.caption(say("rules.schedule", number=number, schedule=f"{run.schedule.kind}({arguments})"))
         st.caption(say(f"optimizer.{optimizer}.reference"))
 
 

@@ -1,0 +1,174 @@
+"""Surfaces that are the loss of a two-parameter model on a real small data set.
+
+The data sets ship inside the plotly package (``plotly/package_data/datasets``), so nothing
+is downloaded. A surface's x and y are the model's two parameters; its value is the mean
+loss over the data set's rows, and ``batch_grad_fn(x, y, rows)`` the gradient of the mean
+over some of them, which the engine uses for minibatches (``optviz.run(..., batch_size=)``).
+``grad_fn`` is ``batch_grad_fn`` over every row, by the same operations, so a batch of the
+whole data set is the full-batch run, bit for bit.
+
+Sums over rows are taken in a fixed order (:func:`tree_sum`: halves added elementwise), the
+same for one point and for a batch of points: the engine's float path and array path agree,
+and so does every CPU.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import plotly
+
+from surfaces.base import Param, Point, Surface, register, runs
+
+DATASETS = Path(plotly.__file__).parent / "package_data" / "datasets"
+
+
+@cache
+def columns(name: str, *fields: str) -> tuple[tuple[str, ...], ...]:
+    """The named columns of plotly's data set ``name`` (tips, iris, ...), as text, in file order."""
+    with gzip.open(DATASETS / f"{name}.csv.gz", "rt", newline="") as file:
+        rows = list(csv.reader(file))
+    header = rows[0]
+    return tuple(tuple(row[header.index(field)] for row in rows[1:]) for field in fields)
+
+
+def tree_sum(values: np.ndarray) -> np.ndarray:
+    """The sum over axis 0 in a fixed order: the halves added elementwise until one row is left.
+
+    For a (m,) array and for each column of a (m, ...) array the additions are the same, so a
+    single point and a batch of points get the same bits (NumPy's own sum orders its
+    additions differently for the two).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    size = 1
+    while size < values.shape[0]:
+        size *= 2
+    if size != values.shape[0]:
+        padding = np.zeros((size - values.shape[0], *values.shape[1:]))
+        values = np.concatenate([values, padding])
+    while values.shape[0] > 1:
+        half = values.shape[0] // 2
+        values = values[:half] + values[half:]
+    return values[0]
+
+
+def standardised(feature: np.ndarray) -> np.ndarray:
+    """``feature`` minus its mean, over its standard deviation (the population one)."""
+    n = float(feature.shape[0])
+    mean = tree_sum(feature) / n
+    centred = feature - mean
+    return centred / np.sqrt(tree_sum(centred * centred) / n)
+
+
+def _scalar(value: np.ndarray, like: object) -> object:
+    """A float where the engine passed floats (its fast path), else the array."""
+    return float(value) if isinstance(like, float) else value
+
+
+# ------------------------------------------------------------------------------ least squares
+
+
+class LeastSquares:
+    """Half the mean squared error of the line ``t -> x * t + y`` on the rows (t_i, p_i).
+
+    The gradient of the mean over rows R is (S_tt x + S_t y − S_tp, S_t x + m y − S_p) / m,
+    with the moments S of R: a batch costs the same whatever its size, and the moments of
+    every row give the full gradient by the same operations.
+    """
+
+    def __init__(self, t: np.ndarray, p: np.ndarray) -> None:
+        self.t, self.p = t, p
+        self.rows = t.shape[0]
+        self.full = np.arange(self.rows)
+        self._moments: dict[bytes, tuple[float, ...]] = {}
+
+    def moments(self, rows: np.ndarray) -> tuple[float, ...]:
+        key = rows.tobytes()
+        found = self._moments.get(key)
+        if found is None:
+            t, p = self.t[rows], self.p[rows]
+            found = (*tuple(float(tree_sum(v)) for v in (t * t, t, t * p, p)), float(rows.shape[0]))
+            if len(self._moments) < 4096:
+                self._moments[key] = found
+        return found
+
+    def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        t = self.t.reshape(-1, *([1] * len(shape)))
+        p = self.p.reshape(-1, *([1] * len(shape)))
+        residual = x * t + y - p
+        return 0.5 * tree_sum(residual * residual) / float(self.rows)
+
+    def batch_grad(self, x: object, y: object, rows: np.ndarray) -> tuple[object, object]:
+        s_tt, s_t, s_tp, s_p, m = self.moments(rows)
+        gx = (s_tt * x + s_t * y - s_tp) / m
+        gy = (s_t * x + m * y - s_p) / m
+        return gx, gy
+
+    def grad(self, x: object, y: object) -> tuple[object, object]:
+        return self.batch_grad(x, y, self.full)
+
+    def minimum(self) -> tuple[float, float]:
+        """The normal equations' solution, exactly as written: the least-squares line."""
+        s_tt, s_t, s_tp, s_p, m = self.moments(self.full)
+        slope = (m * s_tp - s_t * s_p) / (m * s_tt - s_t * s_t)
+        return slope, (s_p - slope * s_t) / m
+
+    def curvature(self) -> tuple[float, float]:
+        """The Hessian's eigenvalues (smallest, largest): the moments' 2 x 2 matrix over m."""
+        s_tt, s_t, _, _, m = self.moments(self.full)
+        a, b, d = s_tt / m, s_t / m, 1.0
+        mean, gap = (a + d) / 2, np.sqrt(((a - d) / 2) * ((a - d) / 2) + b * b)
+        return float(mean - gap), float(mean + gap)
+
+
+@cache
+def tips(standardise: bool) -> LeastSquares:
+    """The tip against the total bill (the restaurant's 244 bills)."""
+    bill, tip = (np.array([float(v) for v in column]) for column in columns("tips", "total_bill", "tip"))
+    return LeastSquares(standardised(bill) if standardise else bill, tip)
+
+
+# ------------------------------------------------------------------------------ registered surfaces
+
+
+@register("tips", params=(Param("standardise", False, kind="bool"),))
+def tips_line(standardise: bool) -> Surface:
+    model = tips(bool(standardise))
+    slope, intercept = model.minimum()
+    m, L = model.curvature()
+    if standardise:  # a round bowl around the minimum
+        domain = ((slope - 3.0, slope + 3.0), (intercept - 3.0, intercept + 3.0))
+        start = (slope - 2.5, intercept + 2.0)
+    else:  # a valley 2,800 times steeper across than along: the slope's axis is short
+        domain = ((-0.2, 0.4), (-2.0, 4.0))
+        start = (-0.15, 3.5)
+    feature = r"\tilde t_i" if standardise else "t_i"
+    return Surface(
+        name="tips",
+        formula=rf"f(x, y) = \frac{{1}}{{2n}} \sum_{{i=1}}^{{n}} \left(x\,{feature} + y - p_i\right)^2",
+        value_fn=model.value,
+        grad_fn=model.grad,
+        domain=domain,
+        minima=(Point(slope, intercept, float(model.value(slope, intercept))),),
+        saddles=(),
+        default_start=start,
+        log_scale=True,
+        default_runs=runs(
+            ("sgd", {"lr": 0.004} if not standardise else {"lr": 0.1}),
+            ("sgd", {"lr": 0.004, "momentum": 0.9} if not standardise else {"lr": 0.1, "batch": 16}),
+            ("adam", {"lr": 0.05} if not standardise else {"lr": 0.1, "batch": 1}),
+        ),
+        default_steps=500 if not standardise else 300,
+        # RAdam's first steps are plain momentum steps: at the general 0.05 they fly off the
+        # raw valley, whose steep side allows no more than 2/L = 0.004.
+        preset_lr=(("RAdam", 0.002),) if not standardise else (),
+        curvature=(m, L),
+        data_rows=model.rows,
+        batch_grad_fn=model.batch_grad,
+    )
