@@ -124,6 +124,15 @@ def check_himmelblau(experiment, surf, paths, rows):
     assert rows[0].distance < 1e-6
 
 
+def check_minibatches(experiment, surf, paths, rows):
+    minimum = np.array([surf.minima[0].x, surf.minima[0].y])
+    spread = [float(np.linalg.norm(p.points[150:] - minimum, axis=1).mean()) for p in paths]
+    full, sixteen, one = spread
+    assert full < 1e-6  # gradient descent sits at the minimum
+    assert one > 0.2  # one row at a time keeps moving
+    assert sixteen < 0.3 * one  # sixteen rows, much less
+
+
 CHECKS = {name.removeprefix("check_"): check for name, check in globals().items() if name.startswith("check_")}
 
 
