@@ -62,7 +62,8 @@ class Value:
         """
         lr, momentum = self.lr, self.momentum
         if digits is not None:
-            lr, momentum = _round_down(lr, digits), float(f"{momentum:.{digits}g}")
+            # a momentum that is zero but for rounding (kappa = 1) reads as zero
+            lr, momentum = _round_down(lr, digits), float(f"{momentum:.{digits}g}") if momentum > 1e-9 else 0.0
         return {"lr": lr, "momentum": momentum, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
 
 
