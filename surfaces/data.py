@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import plotly
 
+from optviz import portable
 from surfaces.base import Param, Point, Surface, register, runs
 
 DATASETS = Path(plotly.__file__).parent / "package_data" / "datasets"
@@ -169,6 +170,104 @@ def tips_line(standardise: bool) -> Surface:
         # raw valley, whose steep side allows no more than 2/L = 0.004.
         preset_lr=(("RAdam", 0.002),) if not standardise else (),
         curvature=(m, L),
+        data_rows=model.rows,
+        batch_grad_fn=model.batch_grad,
+    )
+
+
+# ------------------------------------------------------------------------------ logistic regression
+
+
+class Logistic:
+    """The mean logistic loss of the classifier ``t -> x * t + y`` on rows (t_i, s_i), s_i = ±1:
+    mean of log(1 + exp(−s_i (x t_i + y))), computed with optviz.portable's exp and log."""
+
+    def __init__(self, t: np.ndarray, s: np.ndarray) -> None:
+        self.t, self.s = t, s
+        self.rows = t.shape[0]
+        self.full = np.arange(self.rows)
+
+    def _margins(self, x: object, y: object, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        t = self.t[rows].reshape(-1, *([1] * len(shape)))
+        s = self.s[rows].reshape(-1, *([1] * len(shape)))
+        return s * (x * t + y), t, s
+
+    def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        u, _, _ = self._margins(x, y, self.full)
+        # log(1 + exp(-u)) = max(-u, 0) + log(1 + exp(-|u|)): no overflow for any margin
+        loss = np.maximum(-u, 0.0) + portable.log(1.0 + portable.exp(-np.abs(u)))
+        return tree_sum(loss) / float(self.rows)
+
+    def batch_grad(self, x: object, y: object, rows: np.ndarray) -> tuple[object, object]:
+        u, t, s = self._margins(x, y, rows)
+        weight = -s / (1.0 + portable.exp(u))  # d/dz of log(1 + exp(-s z)): -s sigma(-s z)
+        m = float(rows.shape[0])
+        gx, gy = tree_sum(weight * t) / m, tree_sum(weight) / m
+        return _scalar(gx, x), _scalar(gy, x)
+
+    def grad(self, x: object, y: object) -> tuple[object, object]:
+        return self.batch_grad(x, y, self.full)
+
+    def hessian(self, x: float, y: float) -> np.ndarray:
+        u, t, _ = self._margins(x, y, self.full)
+        p = 1.0 / (1.0 + portable.exp(u))  # sigma(-u)
+        w = p * (1.0 - p)
+        n = float(self.rows)
+        a, b, d = tree_sum(w * t * t) / n, tree_sum(w * t) / n, tree_sum(w) / n
+        return np.array([[float(a), float(b)], [float(b), float(d)]])
+
+    def minimum(self) -> tuple[float, float]:
+        """Newton's method from the origin, to the last bit it can move."""
+        point = np.zeros(2)
+        for _ in range(100):
+            gx, gy = self.grad(float(point[0]), float(point[1]))
+            h = self.hessian(float(point[0]), float(point[1]))
+            det = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
+            step = np.array([(h[1, 1] * gx - h[0, 1] * gy) / det, (h[0, 0] * gy - h[1, 0] * gx) / det])
+            point = point - step
+            if np.all(np.abs(step) <= 1e-15 * (1.0 + np.abs(point))):
+                break
+        return float(point[0]), float(point[1])
+
+
+@cache
+def iris(standardise: bool) -> Logistic:
+    """Virginica (+1) against versicolor (−1) by petal width: 100 flowers whose classes overlap."""
+    width, species = columns("iris", "petal_width", "species")
+    kept = [i for i, name in enumerate(species) if name != "setosa"]
+    t = np.array([float(width[i]) for i in kept])
+    s = np.array([1.0 if species[i] == "virginica" else -1.0 for i in kept])
+    return Logistic(standardised(t) if standardise else t, s)
+
+
+@register("iris", params=(Param("standardise", False, kind="bool"),))
+def iris_logistic(standardise: bool) -> Surface:
+    model = iris(bool(standardise))
+    weight, bias = model.minimum()
+    if standardise:  # a bowl, stretched a little
+        domain, start = ((-3.0, 12.0), (-6.0, 7.0)), (-2.0, 5.0)
+        default_runs = runs(("sgd", {"lr": 10.0}), ("sgd", {"lr": 2.0, "momentum": 0.9}), ("adam", {"lr": 0.5}))
+    else:  # a long valley along the decision boundary, petal width = -bias / weight
+        domain, start = ((-5.0, 30.0), (-45.0, 10.0)), (-2.0, 5.0)
+        default_runs = runs(("sgd", {"lr": 10.0}), ("sgd", {"lr": 1.0, "momentum": 0.9}), ("adam", {"lr": 0.5}))
+    feature = r"\tilde w_i" if standardise else "w_i"
+    return Surface(
+        name="iris",
+        formula=rf"f(x, y) = \frac{{1}}{{n}} \sum_{{i=1}}^{{n}} \log\left(1 + e^{{-s_i (x\,{feature} + y)}}\right)",
+        value_fn=model.value,
+        grad_fn=model.grad,
+        domain=domain,
+        minima=(Point(weight, bias, float(model.value(weight, bias))),),
+        saddles=(),
+        default_start=start,
+        log_scale=True,
+        default_runs=default_runs,
+        default_steps=500,
+        # The logistic loss is flat (curvature at most 0.17): gradient descent takes rates of
+        # about 1 to 10 here, where the general 0.001 would not move.
+        preset_lr=(("SGD", 5.0), ("SGD with momentum", 0.5), ("Nesterov", 0.5)),
         data_rows=model.rows,
         batch_grad_fn=model.batch_grad,
     )

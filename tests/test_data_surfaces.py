@@ -5,6 +5,7 @@ import pytest
 
 import optviz
 import surfaces
+import surfaces.data
 from optviz.experiment import Experiment, Run, parse, to_query
 from optviz.schedules import schedule
 from surfaces.data import tips, tree_sum
@@ -103,3 +104,27 @@ def test_a_link_with_a_batch_off_data_or_a_bad_schedule_is_repaired_and_says_so(
     assert [p.code for p in problems] == ["out_of_range"]
     with pytest.raises(ValueError, match="batch"):
         Experiment.make("valley", runs=(Run.make("sgd", batch=4),))
+
+
+@pytest.mark.parametrize("standardise", [False, True])
+def test_the_logistic_minimum_is_newtons_and_the_gradient_is_the_losss(standardise):
+    s = surfaces.get("iris", standardise=standardise)
+    m = s.minima[0]
+    np.testing.assert_allclose(s.grad(np.array([m.x, m.y])), 0.0, atol=1e-12)
+    point, h = np.array([m.x + 1.0, m.y - 2.0]), 1e-6
+    numeric = [(s.value(point + h * e) - s.value(point - h * e)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(s.grad(point), numeric, rtol=1e-6)
+    assert s.value(np.array([0.0, 0.0])) == pytest.approx(np.log(2.0))  # a coin toss
+    full = optviz.run("adam", s, steps=100, lr=0.5)
+    batched = optviz.run("adam", s, steps=100, lr=0.5, batch_size=s.data_rows, seed=3)
+    np.testing.assert_array_equal(batched.points, full.points)
+
+
+def test_raw_widths_make_a_long_valley_and_standardised_ones_a_rounder_bowl():
+    def kappa(standardise):
+        model = surfaces.data.iris(standardise)
+        eigenvalues = np.linalg.eigvalsh(model.hessian(*model.minimum()))
+        return eigenvalues[1] / eigenvalues[0]
+
+    assert kappa(False) > 300
+    assert kappa(True) < 10
