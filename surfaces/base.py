@@ -76,6 +76,11 @@ class Surface:
     # Local minima too many to mark on the map (Rastrigin's lattice), which runs can still end
     # in: a basin map colours them, and a run's tolerance is measured from the one it ends at.
     local_minima: tuple[Point, ...] = ()
+    # Where ``minima`` come from: "listed" (published, or given by the caller), "found" (a
+    # numerical search: zero gradient, no descent direction) or "lowest" (no minimum found:
+    # ``minima`` holds the lowest point of the search grid, to measure runs against; the page
+    # says "lowest point found").
+    minima_origin: str = "listed"
 
     @property
     def title(self) -> str:
