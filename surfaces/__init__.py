@@ -11,5 +11,19 @@
 from surfaces import catalog as _catalog  # noqa: F401  (registers the surfaces)
 from surfaces import data as _data  # noqa: F401  (registers the surfaces of real data)
 from surfaces.base import Domain, Entry, Param, Point, RunSpec, Surface, entry, get, names, register, runs
+from surfaces.expression import from_expression
 
-__all__ = ["Domain", "Entry", "Param", "Point", "RunSpec", "Surface", "entry", "get", "names", "register", "runs"]
+__all__ = [
+    "Domain",
+    "Entry",
+    "Param",
+    "Point",
+    "RunSpec",
+    "Surface",
+    "entry",
+    "from_expression",
+    "get",
+    "names",
+    "register",
+    "runs",
+]

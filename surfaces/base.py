@@ -91,6 +91,11 @@ class Surface:
     # order, so the same bits (tests/test_kernels.py checks it); grad_fn stays the reference.
     grad_kernel: GradKernel | None = field(default=None, repr=False, compare=False)
     value_kernel: ValueKernel | None = field(default=None, repr=False, compare=False)
+    # Where ``minima`` come from: "listed" (published, or given by the caller), "found" (a
+    # numerical search: zero gradient, no descent direction) or "lowest" (no minimum found:
+    # ``minima`` holds the lowest point of the search grid, to measure runs against; the page
+    # says "lowest point found").
+    minima_origin: str = "listed"
 
     @property
     def title(self) -> str:

@@ -301,7 +301,9 @@ def test_no_transcendental_function_of_numpy_or_math(path):
     assert not uses, f"{path.name} uses {', '.join(uses)}; use optviz.primitives"
 
 
-@pytest.mark.parametrize("module", ["surfaces", "optviz", "optviz.primitives"])
+@pytest.mark.parametrize(
+    "module", ["surfaces", "optviz", "optviz.primitives", "optviz.portable", "surfaces.expression"]
+)
 def test_each_package_imports_on_its_own(module):
     # surfaces uses optviz.primitives and optviz uses surfaces: either may be imported first.
     subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, check=True)
