@@ -621,7 +621,13 @@ def _read_surface(text: str | None, problems: list[Problem]) -> tuple[str, Pairs
     problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
     specs = surfaces.entry(name).param_specs
     chosen = _read_values(specs, items, where, problems)
-    return name, tuple((p.name, chosen[p.name]) for p in specs if p.name in chosen and chosen[p.name] != p.default)
+    params = tuple((p.name, chosen[p.name]) for p in specs if p.name in chosen and chosen[p.name] != p.default)
+    try:  # a typed formula may be refused as a whole (it says why), or a plot with no width
+        surfaces.get(name, **dict(params))
+    except ValueError as error:
+        problems.append(Problem.of("bad_surface", surface=name, reason=str(error), default=DEFAULT.surface))
+        return DEFAULT.surface, ()
+    return name, params
 
 
 def _read_start(

@@ -28,6 +28,7 @@ from optviz.text import Words
 __all__ = ["PALETTE", "background", "colour", "loss_figure", "surface_3d_figure"]
 
 BANDS = 24  # colour bands of the background, like filled contour levels
+UNDEFINED_RGB = (150, 120, 120)  # where the surface has no value: a muted red-grey, not a band
 Figure = dict[str, Any]
 
 
@@ -56,8 +57,10 @@ def shade(surf: surfaces.Surface, values: np.ndarray, reference: np.ndarray) -> 
     if not surf.log_scale:
         return values
     f_star = optimum(surf)
-    delta = 1e-6 * float(np.max(reference) - f_star)
-    return np.log10(np.maximum(values - f_star, 0.0) + delta)
+    finite = reference[np.isfinite(reference)]
+    delta = 1e-6 * float((finite.max() if finite.size else 1.0) - f_star)
+    with np.errstate(invalid="ignore"):  # a formula's undefined points stay NaN
+        return np.log10(np.maximum(values - f_star, 0.0) + delta)
 
 
 def png(rgb: np.ndarray) -> bytes:
@@ -79,12 +82,15 @@ def png(rgb: np.ndarray) -> bytes:
 
 def background(surf: surfaces.Surface, n: int = 240) -> str:
     """The surface as banded greys (light = low), as a PNG data URI; north is up."""
-    _, _, z = grid(surf, n)
-    shaded = shade(surf, z, z)
-    low, high = float(shaded.min()), float(shaded.max())
-    band = np.clip(((shaded - low) / (high - low + 1e-300) * BANDS).astype(int), 0, BANDS - 1)
+    with np.errstate(all="ignore"):
+        _, _, z = grid(surf, n)
+        shaded = shade(surf, z, z)
+    defined = np.isfinite(shaded)  # a typed formula may be undefined in places (log of a negative)
+    low, high = (float(shaded[defined].min()), float(shaded[defined].max())) if defined.any() else (0.0, 1.0)
+    band = np.clip((np.nan_to_num((shaded - low) / (high - low + 1e-300)) * BANDS).astype(int), 0, BANDS - 1)
     level = np.linspace(253, 185, BANDS)[band]  # lightness per band
     rgb = np.stack([level, level + 2, level + 6], axis=-1).clip(0, 255).astype(np.uint8)
+    rgb[~defined] = UNDEFINED_RGB
     return "data:image/png;base64," + base64.b64encode(png(rgb[::-1])).decode("ascii")
 
 

@@ -6,12 +6,16 @@ is drawn from its :class:`~optviz.specs.Spec` the moment it is declared.
 
 import math
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 import surfaces
 from optviz import OPTIMIZERS
 from optviz.experiment import MAX_RUNS, NAME, SETTINGS, Experiment, Run
 from optviz.specs import Spec
+
+# Formulas a person might type (the formula surface's text parameter).
+FORMULAS = ("x**2 + 3*y**2", "sin(3*x) * cos(3*y) + 0.1*(x**2 + y**2)", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2")
 
 
 def numbers(low, high, *, log=False, exclude_max=False):
@@ -25,14 +29,17 @@ def numbers(low, high, *, log=False, exclude_max=False):
 
 def values(spec: Spec, *, app: bool = True):
     """Every value ``spec`` accepts (within the app's range by default)."""
-    if spec.kind == "bool":
-        return st.booleans()
-    if spec.kind == "choice":
-        return st.sampled_from(spec.choices)
-    if spec.kind == "choices":
-        return st.sets(st.sampled_from(spec.choices)).map(lambda chosen: tuple(c for c in spec.choices if c in chosen))
-    if spec.kind == "pair":
-        return st.tuples(*(values(part, app=app) for part in spec.parts))
+    fixed = {
+        "bool": st.booleans,
+        "choice": lambda: st.sampled_from(spec.choices),
+        "choices": lambda: st.sets(st.sampled_from(spec.choices)).map(
+            lambda chosen: tuple(c for c in spec.choices if c in chosen)
+        ),
+        "pair": lambda: st.tuples(*(values(part, app=app) for part in spec.parts)),
+        "text": lambda: st.sampled_from(FORMULAS),  # a typed formula: text the surface accepts
+    }
+    if spec.kind in fixed:
+        return fixed[spec.kind]()
     low, high = (spec.app_low, spec.app_high) if app else (spec.low, spec.high)
     if spec.kind == "int":
         return st.integers(int(low), int(high))
@@ -60,7 +67,10 @@ def names():
 def experiments(draw):
     name = draw(st.sampled_from(surfaces.names()))
     params = {p.name: draw(values(p)) for p in surfaces.entry(name).param_specs if draw(st.booleans())}
-    surf = surfaces.get(name, **params)
+    try:
+        surf = surfaces.get(name, **params)
+    except ValueError:  # a formula's plot with no width (x0 >= x1): not an experiment
+        reject()
     (x0, x1), (y0, y1) = surf.domain
     start = (draw(numbers(x0, x1)), draw(numbers(y0, y1))) if draw(st.booleans()) else None
     settings = {spec.name: draw(values(spec)) for spec in SETTINGS if draw(st.booleans())}

@@ -128,7 +128,7 @@ def test_rosenbrock_keeps_the_classic_eight_runs_of_the_default_page():
     assert s.v1_start is None
 
 
-SINCE_V1 = {"tips", "iris"}  # surfaces that came after version 1 of the link format
+SINCE_V1 = {"tips", "iris", "formula"}  # surfaces that came after version 1 of the link format
 
 
 def test_v1_start_is_the_start_that_old_links_opened():

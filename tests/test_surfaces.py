@@ -55,7 +55,8 @@ def test_listed_minima_are_minima_with_the_stated_value(name):
     for m in s.basin_minima:  # the local ones a basin map colours, too
         point = np.array([m.x, m.y])
         assert s.contains(m.x, m.y)
-        np.testing.assert_allclose(s.grad(point), 0.0, atol=1e-9)
+        # published minima to the last digits; a typed formula's, as Newton's method found them
+        np.testing.assert_allclose(s.grad(point), 0.0, atol=1e-9 if s.minima_origin == "listed" else 1e-7)
         assert s.value(point) == pytest.approx(m.value, abs=1e-9)
         assert np.linalg.eigvalsh(hessian(s, point)).min() > 0
 
@@ -65,7 +66,8 @@ def test_listed_saddles_are_saddles(name):
     s = surfaces.get(name)
     for p in s.saddles:
         point = np.array([p.x, p.y])
-        np.testing.assert_allclose(s.grad(point), 0.0, atol=1e-9)
+        # published minima to the last digits; a typed formula's, as Newton's method found them
+        np.testing.assert_allclose(s.grad(point), 0.0, atol=1e-9 if s.minima_origin == "listed" else 1e-7)
         assert s.value(point) == pytest.approx(p.value, abs=1e-9)
         low, high = np.linalg.eigvalsh(hessian(s, point))
         assert low < 0 < high

@@ -158,20 +158,31 @@ def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None,
     name = title or spec.name
     label = name + (f" (${spec.symbol}$)" if spec.symbol and spec.symbol != spec.name else "")
     low, high = spec.app_low, spec.app_high
-    if spec.kind == "bool":
-        return st.checkbox(label, key=key, help=help)
-    if spec.kind == "choice":
-        say = words()
-        choice = lambda value: say(f"setting.{spec.name}.choice.{value}")
-        return st.radio(label, spec.choices, key=key, horizontal=True, help=help, format_func=choice)
+    if spec.kind in _PLAIN_WIDGETS:
+        return _PLAIN_WIDGETS[spec.kind](spec, label, key, help)
     if spec.kind == "int":
         return st.number_input(label, int(low), int(high), key=key, step=int(spec.step or 1), help=help)
     if spec.log:
         return _log_number(label, name, key, spec, help)
     step = spec.step or (1.0 if high - low >= 50 else 0.05 if slider else 0.01 if high <= 1 else 0.1)
-    if slider:
+    if slider and high - low <= 1000:  # a wider range is typed, not dragged
         return st.slider(label, low, high, key=key, help=help, step=step)
     return st.number_input(label, low, high, key=key, step=step, format="%g", help=help)
+
+
+def _choice_widget(spec: Spec, label: str, key: str, help: str) -> Any:
+    say = words()
+    choice = lambda value: say(f"setting.{spec.name}.choice.{value}")
+    return st.radio(label, spec.choices, key=key, horizontal=True, help=help, format_func=choice)
+
+
+# The widgets of the settings that are not numbers: a flag, a choice, a typed formula (text
+# the core parses, never runs).
+_PLAIN_WIDGETS = {
+    "bool": lambda spec, label, key, help: st.checkbox(label, key=key, help=help),
+    "choice": _choice_widget,
+    "text": lambda spec, label, key, help: st.text_area(label, key=key, help=help, max_chars=int(spec.high), height=80),
+}
 
 
 def page_setting_widget(spec: Spec) -> Any:
@@ -269,7 +280,23 @@ def surface_controls() -> tuple[str, dict[str, float]]:
     for param in surfaces.entry(name).param_specs:
         help = say(f"surface.{name}.parameter.{param.name}")
         params[param.name] = setting_widget(param, _surface_key(name, param.name), help=help, slider=True)
-    return name, params
+    return name, _checked(name, params)
+
+
+def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` if they make a surface; else, with the reason shown, the last ones that did.
+
+    Only a typed formula (or a plot with no width) can be refused; its text stays in its box
+    to be corrected, while the page goes on with the last surface it could draw.
+    """
+    good = f"_good_{name}"
+    try:
+        surfaces.get(name, **params)
+    except ValueError as error:
+        st.warning(plain(str(error)))
+        return dict(st.session_state.get(good, {p.name: p.default for p in surfaces.entry(name).param_specs}))
+    st.session_state[good] = dict(params)
+    return params
 
 
 def start_controls(surface: str) -> tuple[float, float]:

@@ -96,7 +96,7 @@ def race(
         "scene": scene,
         "runs": runs,
         "scale": scale,
-        "text": player_text(experiment.lang),
+        "text": _player_words(experiment, surf),
         "hold": hold,
         # A lesson's race plays once it may, and so does a fair race (ui.sweeps): from its start.
         "autoplay": bool(experiment.lesson) or replay,
@@ -110,6 +110,14 @@ def race(
         on_missing_change=_on_missing,
         on_step_change=_on_step,
     )
+
+
+def _player_words(experiment: Experiment, surf: surfaces.Surface) -> dict[str, str]:
+    """The player's words; where a typed formula has no minimum, its marker is the lowest point found."""
+    text = player_text(experiment.lang)
+    if surf.minima_origin == "lowest":
+        text["minimum"] = words()("figure.lowest")
+    return text
 
 
 def _inspecting(experiment: Experiment) -> dict[str, Any]:
@@ -203,8 +211,14 @@ def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     say = words()
     st.caption(say("results.caption", optimum=f"{optimum(surf):.6g}", tolerance=f"{experiment.tolerance:g}"))
     rows = summarise(experiment, surf, trajectories)
-    columns = {say(f"results.{key}"): config for key, config in results_columns(say).items()}
-    table = [{say(f"results.{key}"): value for key, value in row.items()} for row in results_table(rows)]
+    # Where a typed formula has no minimum, runs are measured against the lowest point found.
+    names = {key: say(f"results.{key}") for key in results_columns(say)} | {"nearest": say("results.nearest")}
+    if surf.minima_origin == "lowest":
+        names |= {"nearest": say("results.nearest_lowest"), "distance": say("results.distance_lowest")}
+    columns = {names.get(key, key): config for key, config in results_columns(say).items()}
+    table = [
+        {names.get(key, say(f"results.{key}")): value for key, value in row.items()} for row in results_table(rows)
+    ]
     st.dataframe(table, column_config=columns, hide_index=True, key="results")
 
 
