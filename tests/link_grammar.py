@@ -56,6 +56,7 @@ Fields = list[tuple[str, str]]
 KEYS = (
     *("v", "surface", "start", "steps", "tol", "speed", "view", "hide", "run", "lang", "lesson", "quiz"),
     *("sweep_from", "sweep_to", "sweep_n", "map_run", "map_x", "map_y", "map_of", "map_n", "basin_n"),
+    *("noise", "seed"),
 )
 SPEEDS = ("slow", "normal", "fast")
 VIEWS = ("loss", "3d", "results", "rules", "inspect", "sweep", "map", "basins")
@@ -658,6 +659,8 @@ PAGE_SETTINGS: dict[str, Callable[[Source], str]] = {
     "map_of": lambda s: choice_text(s, ("steps", "loss")),
     "map_n": lambda s: number_text(s, 10, 100, default=40),
     "basin_n": lambda s: number_text(s, 10, 200, default=100),
+    "noise": lambda s: number_text(s, 0.0, 20.0, default=0.0),
+    "seed": lambda s: number_text(s, 0, 99_999, default=0),
 }
 
 
@@ -694,6 +697,36 @@ def _hp_pieces(s: Source, optimizer: str) -> list[str]:
     return pieces
 
 
+SCHEDULES = (
+    "steplr:step_size=30:gamma=0.5",
+    "multisteplr:milestones=100/200",
+    "exponentiallr:gamma=0.99",
+    "cosineannealinglr:T_max=300",
+    "cosineannealingwarmrestarts:T_0=50:T_mult=2",
+    "linearlr:start_factor=0.1:total_iters=40",
+    "onecyclelr:max_lr=0.1:total_steps=500",
+)
+
+
+def schedule_text(s: Source) -> str:
+    """A schedule's link form, or something near one: an unknown name, a bad argument, junk."""
+    if s.odd(0.5):
+        return s.pick(
+            (
+                "warp",
+                "steplr:step_size=0",
+                "multisteplr:milestones=soon",
+                "onecyclelr:total_steps=5",
+                "steplr:x=1",
+                "cosineannealinglr:T_max=nan",
+                "steplr::",
+                "",
+                *PAYLOADS,
+            )
+        )
+    return s.pick(SCHEDULES)
+
+
 def run_text(s: Source) -> str:
     """``OPTIMIZER`` or ``OPTIMIZER:hp=value,...``: every optimizer and hyperparameter name."""
     name = _name(s, sorted(OPTIMIZERS), none=True)
@@ -717,6 +750,10 @@ def run_text(s: Source) -> str:
             pieces.append(_piece(s, "dampening", s.pick(("0", "-0", "0.0"))))
         elif s.chance(0.5):
             pieces.append(_piece(s, "dampening", s.pick(("0.1", "1", "1e-300", "nan"))))
+    if s.chance(0.15):  # minibatches (a data surface's) and a learning-rate schedule
+        pieces.append(_piece(s, "batch", s.pick(("1", "16", "244", "0", "-3", "1e9", "x", "9999"))))
+    if s.chance(0.15):
+        pieces.append(_piece(s, "schedule", schedule_text(s)))
     if pieces and s.chance(0.1):  # the same hyperparameter twice
         key = pieces[s.integer(0, len(pieces) - 1)].partition("=")[0]
         pieces.insert(s.integer(0, len(pieces)), _piece(s, key, _value_for(s, _hp_specs(real).get(key.strip()))))
