@@ -74,6 +74,11 @@ def sweep_figure(
         custom = [[index, float(lr)] for lr in found.lrs]
         common = {"type": "scatter", "mode": "lines+markers", "legendgroup": f"run {index}", "customdata": custom}
         marker = {"size": 5, "color": colour}
+        if found.gap_low is not None:  # the spread over the seeds: a band from lowest to highest
+            band = {"type": "scatter", "mode": "lines", "x": found.lrs.tolist(), "legendgroup": f"run {index}"}
+            band |= {"showlegend": False, "hoverinfo": "skip", "line": {"width": 0, "color": colour}}
+            data.append({**band, "y": _finite(np.maximum(found.gap_low, floor))})
+            data.append({**band, "y": _finite(np.maximum(found.gap_high, floor)), "fill": "tonexty", "opacity": 0.25})
         data.append(
             {
                 **common,

@@ -69,9 +69,13 @@ class Sweep:
     """One run's learning-rate sweep: at each learning rate, the final f − f* and the steps to the tolerance."""
 
     lrs: np.ndarray  # (n,)
-    gap: np.ndarray  # (n,) final f − f*, NaN where the run diverged
-    steps: np.ndarray  # (n,) first step with f − f* <= tolerance, NaN where never
-    diverged: np.ndarray  # (n,) bool
+    gap: np.ndarray  # (n,) final f − f*, NaN where the run diverged (the mean over the seeds)
+    steps: np.ndarray  # (n,) first step with f − f* <= tolerance, NaN where never (the median)
+    diverged: np.ndarray  # (n,) bool (with any seed)
+    # Over several seeds (noise or minibatches): the lowest and highest final f − f*; else None.
+    gap_low: np.ndarray | None = None
+    gap_high: np.ndarray | None = None
+    seeds: int = 1
 
     @property
     def converged(self) -> np.ndarray:
@@ -99,12 +103,37 @@ class Sweep:
         return ranges
 
 
+# Where gradients are random (noise, minibatches), a sweep runs this many seeds, from the
+# experiment's own, and shows their mean and spread.
+SEEDS = 3
+
+
+def stochastic(experiment: Experiment, run_: Run) -> bool:
+    """Whether ``run_``'s gradients are random here: gradient noise, or minibatches."""
+    return experiment.noise > 0 or run_.batch is not None
+
+
 def sweep_run(experiment: Experiment, run_: Run, lrs: np.ndarray) -> Sweep:
-    """``run_`` from the experiment's start with each of ``lrs``, its other settings kept."""
+    """``run_`` from the experiment's start with each of ``lrs``, its other settings kept; over
+    :data:`SEEDS` seeds where its gradients are random."""
     values = {**run_.values(), "lr": np.asarray(lrs, dtype=np.float64)}
     starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (len(lrs), 1))
-    gap, steps, diverged = _outcomes(experiment, run_, values, starts)
-    return Sweep(lrs=np.asarray(lrs, dtype=np.float64), gap=gap, steps=steps, diverged=diverged)
+    lrs = np.asarray(lrs, dtype=np.float64)
+    if not stochastic(experiment, run_):
+        gap, steps, diverged = _outcomes(experiment, run_, values, starts)
+        return Sweep(lrs=lrs, gap=gap, steps=steps, diverged=diverged)
+    seeds = [replace(experiment, seed=(experiment.seed + i) % 100_000) for i in range(SEEDS)]
+    gaps, steps, diverged = zip(*(_outcomes(e, run_, values, starts) for e in seeds), strict=True)
+    gaps, steps = np.array(gaps), np.array(steps)
+    diverged = np.any(diverged, axis=0)
+    with np.errstate(all="ignore"):
+        mean = np.where(diverged, np.nan, np.mean(gaps, axis=0))
+    # Where most seeds arrived, the median of their steps (a seed that never did counts as last).
+    arrived = np.isfinite(steps).sum(axis=0) * 2 > SEEDS
+    median = np.where(arrived, np.median(np.where(np.isfinite(steps), steps, np.inf), axis=0), np.nan)
+    low = np.where(diverged, np.nan, np.min(gaps, axis=0))
+    high = np.where(diverged, np.nan, np.max(gaps, axis=0))
+    return Sweep(lrs=lrs, gap=mean, steps=median, diverged=diverged, gap_low=low, gap_high=high, seeds=SEEDS)
 
 
 def _outcomes(

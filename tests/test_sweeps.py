@@ -234,3 +234,32 @@ def test_the_fair_race_gives_every_run_its_best_rate_and_plays_again():
     assert after["race"] != before["race"]
     at.run()  # a later rerun does not replay it
     assert not race(at)["autoplay"]
+
+
+def test_with_random_gradients_a_sweep_averages_seeds_and_shows_their_spread():
+    experiment = Experiment.make("valley", runs=(Run.make("sgd", lr=0.05),), noise=2.0, seed=5)
+    lrs = sweeps.log_grid(1e-3, 0.15, 50)
+    found = sweeps.sweep(experiment, lrs)[0]
+    assert found.seeds == sweeps.SEEDS
+    f_star = optimum(experiment.build_surface())
+    for i in (10, 30, 45):
+        finals = [
+            optviz.run(
+                "sgd",
+                experiment.build_surface(),
+                start=experiment.start,
+                steps=experiment.steps,
+                lr=float(lrs[i]),
+                noise=2.0,
+                seed=5 + k,
+            ).losses[-1]
+            - f_star
+            for k in range(sweeps.SEEDS)
+        ]
+        assert found.gap[i] == pytest.approx(np.mean(finals), rel=1e-12)
+        assert found.gap_low[i] == min(finals)
+        assert found.gap_high[i] == max(finals)
+    assert np.all(found.gap_low <= found.gap_high)
+    quiet = sweeps.sweep(Experiment.make("valley", runs=(Run.make("sgd", lr=0.05),)), lrs)[0]
+    assert quiet.seeds == 1
+    assert quiet.gap_low is None  # exact gradients: one seed is the whole story

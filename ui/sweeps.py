@@ -160,6 +160,8 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         args=(experiment, found),
         help=say("sweep.fair_help"),
     )
+    if any(result.seeds > 1 for result in found):
+        st.caption(say("sweep.seeds", seeds=max(result.seeds for result in found)))
     _best_table(experiment, found)
 
 
