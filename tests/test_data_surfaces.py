@@ -9,6 +9,7 @@ import surfaces.data
 from optviz.experiment import Experiment, Run, parse, to_query
 from optviz.schedules import schedule
 from surfaces.data import tips, tree_sum
+from tests.test_app import race, start
 
 
 @pytest.mark.parametrize("standardise", [False, True])
@@ -70,8 +71,8 @@ def test_a_batch_of_starts_equals_its_single_runs_with_minibatches():
     s = surfaces.get("tips", standardise=True)
     starts = [(0.0, 1.0), (2.0, 4.0), (-1.0, 0.5), (3.0, 5.0), (1.0, 1.0)]
     together = optviz.run("rmsprop", s, start=starts, steps=100, lr=0.05, batch_size=16, seed=9, noise=0.1)
-    for i, start in enumerate(starts):
-        alone = optviz.run("rmsprop", s, start=start, steps=100, lr=0.05, batch_size=16, seed=9, noise=0.1)
+    for i, point in enumerate(starts):
+        alone = optviz.run("rmsprop", s, start=point, steps=100, lr=0.05, batch_size=16, seed=9, noise=0.1)
         np.testing.assert_array_equal(together.points[:, i], alone.points)
 
 
@@ -128,3 +129,11 @@ def test_raw_widths_make_a_long_valley_and_standardised_ones_a_rounder_bowl():
 
     assert kappa(False) > 300
     assert kappa(True) < 10
+
+
+def test_the_start_stays_where_the_link_puts_it_on_the_standardised_plot():
+    # The standardised plot is not the raw one: a start inside it is kept, not clamped to the raw plot.
+    at = start({"v": "2", "surface": "tips:standardise=true", "start": "3,5"})
+    assert not at.exception
+    assert at.query_params["start"] == "3,5"
+    assert race(at)["start"] == [3.0, 5.0]

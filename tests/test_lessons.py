@@ -189,6 +189,8 @@ def test_each_lesson_opens_from_its_link_with_its_question(name, lang):
     at = start({"lesson": name, "lang": lang})
     assert not at.exception
     assert not at.warning
+    assert not at.info  # not "you have changed this lesson's setup": the page is the lesson
+    assert dict(at.query_params) == {"v": "2", "lesson": name, **({"lang": lang} if lang != "en" else {})}
     assert say(f"lesson.{name}.title") in [h.value for h in at.subheader]
     text = "\n".join(m.value for m in at.markdown)
     assert say(f"lesson.{name}.question") in text

@@ -299,9 +299,11 @@ def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def start_controls(surface: str) -> tuple[float, float]:
+def start_controls(surface: str, params: dict[str, Any]) -> tuple[float, float]:
+    """The start, inside the plot of the surface with these parameters (a data surface's plot
+    moves with its parameters)."""
     say = words()
-    (x0, x1), (y0, y1) = surfaces.get(surface).domain
+    (x0, x1), (y0, y1) = surfaces.get(surface, **params).domain
     left, right = st.columns(2)
     for column, key, low, high in ((left, "start_x", x0, x1), (right, "start_y", y0, y1)):
         st.session_state[key] = min(max(float(st.session_state.get(key, 0.0)), low), high)
@@ -467,7 +469,7 @@ def experiment_controls() -> Experiment:
         surface, params = surface_controls()
         st.caption(say(f"surface.{surface}.description"))
         st.header(say("sidebar.start_and_steps"))
-        start = start_controls(surface)
+        start = start_controls(surface, params)
         settings = {spec.name: page_setting_widget(spec) for spec in SIDEBAR_SETTINGS}
         st.header(say("sidebar.runs"))
         runs = run_controls()
