@@ -30,14 +30,16 @@ from urllib.parse import urlencode
 import surfaces
 from optviz.lessons import LESSONS
 from optviz.optimizers import OPTIMIZERS, Optimizer
-from optviz.schedules import Schedule, read_schedule, schedule_text
+from optviz.schedules import Schedule, fitted, read_schedule, schedule_text
 from optviz.specs import Problem, Spec, Value, number_text, read_number
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words
 
 VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
 VERSIONS = ("1", VERSION)
 MAX_RUNS = 10
-MAX_QUERY_VALUE = 2000  # a longer value is junk, not an experiment
+# A longer value is junk, not an experiment (a typed formula of 500 Chinese characters,
+# percent-encoded, is 4,500).
+MAX_QUERY_VALUE = 6000
 SPEEDS = {"slow": 10, "normal": 100, "fast": 500}  # steps per second when the race plays
 
 # The page settings: one row each. Their names and help on the page are in the catalogs
@@ -271,6 +273,9 @@ class Experiment:
             msg = f"Invalid runs: expected at most {MAX_RUNS} Run records"
             raise ValueError(msg)
         for r in runs:
+            if r.schedule is not None and fitted(r.schedule, values[STEPS.name]) != r.schedule:
+                msg = f"Invalid schedule: {r.schedule.kind}'s total_steps is shorter than the run's steps"
+                raise ValueError(msg)
             if r.batch is not None and (surf.data_rows is None or r.batch > surf.data_rows):
                 msg = f"Invalid batch: {r.batch} (minibatches need a data surface, and at most its rows)"
                 raise ValueError(msg)
@@ -459,7 +464,7 @@ def run_text(run: Run) -> str:
 
 def query_string(experiment: Experiment) -> str:
     """``to_query`` as the text after "?" (repeated keys for the runs)."""
-    return urlencode(to_query(experiment), doseq=True, safe=":,=/")
+    return urlencode(to_query(experiment), doseq=True, safe=":,=/()*^!~'")
 
 
 # ------------------------------------------------------------------------------ reading links
@@ -503,6 +508,7 @@ def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Proble
     }
     settings[LESSON.name] = lesson
     runs = _fit_batches(_read_runs(values.get("run"), base.runs, problems), surf, problems)
+    runs = _fit_schedules(runs, settings[STEPS.name], problems)
     problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
     experiment = Experiment(surface_name, surface_params, start, runs, **settings)
     return experiment, problems
@@ -687,6 +693,18 @@ def _fit_batches(runs: tuple[Run, ...], surf: surfaces.Surface, problems: list[P
             run = replace(run, batch=surf.data_rows)  # noqa: PLW2901
         fitted.append(run)
     return tuple(fitted)
+
+
+def _fit_schedules(runs: tuple[Run, ...], steps: int, problems: list[Problem]) -> tuple[Run, ...]:
+    """Schedules long enough for the run: a OneCycleLR cycle shorter than the steps is stretched."""
+    fitted_runs = []
+    for run in runs:
+        if run.schedule is not None and fitted(run.schedule, steps) != run.schedule:
+            total = run.schedule.values()["total_steps"]
+            problems.append(Problem.of("schedule_too_short", optimizer=run.optimizer, total=total, steps=steps))
+            run = replace(run, schedule=fitted(run.schedule, steps))  # noqa: PLW2901
+        fitted_runs.append(run)
+    return tuple(fitted_runs)
 
 
 def _read_run(text: str, problems: list[Problem]) -> Run | None:

@@ -10,7 +10,10 @@ recursive (chainable) forms, which differ from the closed forms in the last bits
 compare every value with torch's, recorded in ``tests/data/torch_schedules.json``.
 
 A base learning rate may be an array (one per trajectory of a sweep): the same operations
-on each element give each trajectory's own schedule.
+on each element give each trajectory's own schedule. Like torch, the schedules compute with
+Python's ``math.cos`` and ``**`` on single floats: the C library's scalar functions, the same
+on every CPU of a platform (NumPy's vectorised functions, which differ with AVX-512, never run
+here; ``tests/test_portability.py`` checks it).
 """
 
 from __future__ import annotations
@@ -115,6 +118,14 @@ class Schedule:
         """
         maker = _MAKERS[self.spec.name]
         return maker(self, base_lr, base_momentum, steps)
+
+
+def fitted(found: Schedule, steps: int) -> Schedule:
+    """``found``, long enough for ``steps`` steps: OneCycleLR's cycle stretched to the run (torch
+    refuses to step it past ``total_steps``); any other schedule as it is."""
+    if found.kind != "OneCycleLR" or found.values()["total_steps"] >= steps:
+        return found
+    return schedule(found.kind, **{**dict(found.args), "total_steps": steps})
 
 
 def schedule(name: str, **kwargs: Any) -> Schedule:

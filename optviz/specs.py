@@ -32,6 +32,10 @@ KINDS = ("float", "int", "bool", "choice", "choices", "pair", "text")
 TRUE_WORDS = ("true", "1", "yes", "on")
 FALSE_WORDS = ("false", "0", "no", "off")
 MAX_TEXT = 40  # how much of an offending value a message quotes
+# What a text value (a run's name, a typed formula) keeps as it is: everything printable in
+# ASCII but what ends a piece of a run or a surface in a link (, : =) and the escape (%). The
+# query string's own encoding comes on top, so a formula reads as typed in the address bar.
+TEXT_SAFE = " !\"#$&'()*+-./;<>?@[\\]^_`{|}~"
 
 
 @dataclass(frozen=True)
@@ -250,7 +254,7 @@ class Spec:
         if self.kind == "choices":
             return ",".join(value)
         if self.kind == "text":  # no comma, colon or equals sign can end the piece it is in
-            return urllib.parse.quote(str(value), safe="")
+            return urllib.parse.quote(str(value), safe=TEXT_SAFE)
         if self.kind == "int":
             return str(int(value))
         return number_text(float(value))

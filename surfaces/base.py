@@ -96,6 +96,9 @@ class Surface:
     # ``minima`` holds the lowest point of the search grid, to measure runs against; the page
     # says "lowest point found").
     minima_origin: str = "listed"
+    # What one step costs here, against a catalog surface's (1): the page's sweeps and maps
+    # budget their work by it (a typed formula's gradient or a data set's rows cost more).
+    step_cost: float = 1.0
 
     @property
     def title(self) -> str:

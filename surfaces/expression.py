@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -73,6 +74,7 @@ FUNCTIONS = {
 CONSTANTS = {"pi": math.pi, "e": math.e}
 VARIABLES = ("x", "y")
 _SPELLINGS = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/", "\t": " ", "\n": " ", "\r": " "})
+_SUPERSCRIPTS = {"²": "**2", "³": "**3", "⁴": "**4"}
 
 
 def _refuse(what: str, column: int | None = None) -> ValueError:
@@ -186,8 +188,10 @@ class _Parser:
         raise _refuse(f"unknown name {node.id!r} (allowed: x, y, pi, e)", column)
 
     def call(self, node: ast.Call, column: int, depth: int) -> Syntax:
-        if not isinstance(node.func, ast.Name):
-            return self.parse(node.func, depth + 1)  # refused: only names are called
+        if isinstance(node.func, (ast.Attribute, ast.Subscript, ast.Lambda)):
+            return self.parse(node.func, depth + 1)  # refused, saying what it is
+        if not isinstance(node.func, ast.Name):  # 2(x+1), (x-1)(y-1): a product written without *
+            raise _refuse("a product needs *: write 2*(x+1), not 2(x+1)", self.column(node.func))
         name = node.func.id
         if name not in FUNCTIONS:
             allowed = ", ".join(sorted(FUNCTIONS))
@@ -215,10 +219,16 @@ def parse(text: object) -> Syntax:
     if not text.strip():
         raise _refuse("empty")
     normalised, columns = [], []
-    for column, char in enumerate(text.translate(_SPELLINGS), start=1):
+    for column, typed in enumerate(text, start=1):
+        # A Chinese keyboard types full-width signs (（x＋1）) and superscripts (x²): read them
+        # as what they are, character by character, so that columns stay the typed ones.
+        char = _SUPERSCRIPTS.get(typed) or unicodedata.normalize("NFKC", typed).translate(_SPELLINGS)
         if char == "^":  # a power, as in mathematics: ** binds as tightly
             normalised.append("**")
             columns.extend((column, column))
+        elif len(char) > 1:  # a superscript: a power
+            normalised.append(char)
+            columns.extend([column] * len(char))
         else:
             normalised.append(char)
             columns.append(column)
@@ -536,6 +546,13 @@ def _power(graph: Graph, a: int, b: int, column: int) -> int:
 
 
 # ------------------------------------------------------------------------------- running
+
+
+def gradient_cost(text: str) -> int:
+    """The work of one gradient of the formula ``text``, in operations (a function call counts 10)."""
+    graph = Graph()
+    f = _build(graph, parse(text))
+    return _cost(graph, [graph.derivative(f, "x"), graph.derivative(f, "y")])
 
 
 def _cost(graph: Graph, roots: Sequence[int]) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from surfaces.base import Param, Surface, register, runs
-from surfaces.expression import MAX_COORDINATE, MAX_LENGTH, from_expression
+from surfaces.expression import MAX_COORDINATE, MAX_LENGTH, from_expression, gradient_cost
 
 DEFAULT_FORMULA = "sin(3*x) * cos(3*y) + 0.1*(x**2 + y**2)"
 BOUND = {"low": -MAX_COORDINATE, "high": MAX_COORDINATE, "ui_low": -1000.0, "ui_high": 1000.0, "step": 0.5}
@@ -43,5 +43,6 @@ def _built(text: str, x0: float, x1: float, y0: float, y1: float) -> Surface:
             **surface.__dict__,
             "default_runs": runs(("sgd", {"lr": 0.01}), ("sgd", {"lr": 0.01, "momentum": 0.9}), ("adam", {"lr": 0.05})),
             "default_steps": 300,
+            "step_cost": gradient_cost(text) / 2.0,
         }
     )

@@ -231,7 +231,7 @@ def test_a_run_can_be_renamed_and_its_name_is_text():
     assert [run["label"] for run in race(at)["runs"]] == ["Adam, lr 0.05", "Adam, lr 0.05 (2)"]
     open_panel(at, 1).text_input(key="r1_name").input("**Fast**, Adam: $x$").run()
     assert [run["label"] for run in race(at)["runs"]] == ["Adam, lr 0.05", "**Fast**, Adam: $x$"]
-    assert at.query_params["run"][1] == "adam:lr=0.05,name=%2A%2AFast%2A%2A%2C%20Adam%3A%20%24x%24"
+    assert at.query_params["run"][1] == "adam:lr=0.05,name=**Fast**%2C Adam%3A $x$"
     titles = [unescaped(e.label) for e in at.expander]
     assert titles[1].endswith("Run 2: **Fast**, Adam: $x$")
     assert "**" not in at.expander[1].label  # escaped: Markdown sees no emphasis

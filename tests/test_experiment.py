@@ -119,7 +119,7 @@ BAD_LINKS = [
     ({"run": ["bogus", "junk:"]}, "No valid run in the link; showing the default runs."),
     ({"v": "7"}, "Unknown link version '7'; read as version 2."),
     ({"utm_source": "mail"}, "Ignored unknown link parameter 'utm_source'."),
-    ({"surface": "x" * 5000}, "Ignored an over-long surface"),
+    ({"surface": "x" * 7000}, "Ignored an over-long surface"),
 ]
 
 

@@ -157,6 +157,11 @@ HOSTILE = [
     ("2x", r"write 2\*x, not 2x"),
     ("x +", "cannot read it"),
     ("x\x00", "cannot read it"),
+    ("(x-1)(y-1)", "a product needs \\*"),  # juxtaposition: refused, never read as something else
+    ("2(x+1)+y", "a product needs \\*"),
+    ("x*2(y+1)", "a product needs \\*"),
+    ("sin(x)(y)", "a product needs \\*"),
+    ("sin(x)(z)(__import__)", "a product needs \\*"),
 ]
 
 
@@ -318,3 +323,13 @@ def test_a_formula_surface_runs_like_a_catalog_surface():
         a = optviz.run(name, catalog, start=catalog.default_start, steps=200, **hp)
         b = optviz.run(name, formula, start=catalog.default_start, steps=200, **hp)
         np.testing.assert_array_equal(bits(a.points), bits(b.points))
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [("（x-1）**2 + y²", "(x-1)**2 + y**2"), ("x＋y**2", "x+y**2"), ("ｘ**2 − ｙ³", "x**2 - y**3")],
+)
+def test_a_chinese_keyboards_full_width_signs_and_superscripts_are_read(typed, plain):
+    a, b = from_expression(typed), from_expression(plain)
+    point = np.array([[0.3, -1.2], [2.0, 0.5]])
+    np.testing.assert_array_equal(a.value(point), b.value(point))

@@ -246,6 +246,7 @@ CHECKED = [
     ROOT / "optviz" / "optimizers.py",
     ROOT / "optviz" / "engine.py",
     ROOT / "optviz" / "portable.py",
+    ROOT / "optviz" / "varying.py",
     *sorted((ROOT / "surfaces").glob("*.py")),
 ]
 MATH_TRANSCENDENTAL = {
@@ -307,3 +308,13 @@ def test_no_transcendental_function_of_numpy_or_math(path):
 def test_each_package_imports_on_its_own(module):
     # surfaces uses optviz.primitives and optviz uses surfaces: either may be imported first.
     subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, check=True)
+
+
+def test_schedules_use_only_the_c_librarys_scalar_functions():
+    # A schedule computes one learning rate per step with Python's math.cos and ** on floats, as
+    # torch does (its values are torch's to the bit): the C library's scalar functions, the same
+    # on every CPU of a platform. NumPy's vectorised ones, which differ with AVX-512, never.
+    source = (ROOT / "optviz" / "schedules.py").read_text(encoding="utf-8")
+    uses = transcendental_uses(source)
+    assert uses
+    assert all(use.startswith("math.cos") for use in uses), uses

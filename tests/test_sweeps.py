@@ -157,10 +157,10 @@ def test_rastrigins_basins_are_its_dimples():
     arrived = found.label[found.label >= 0]
     assert len(set(arrived.tolist())) > 50  # many dimples, each its own basin
     for j, i in ((3, 4), (10, 11), (18, 2)):
-        if found.label[j, i] >= 0:
-            m = surf.basin_minima[found.label[j, i]]
-            assert abs(m.x - found.xs[i]) < 0.75
-            assert abs(m.y - found.ys[j]) < 0.75  # the dimple the start is in
+        assert found.label[j, i] >= 0  # these starts arrive ...
+        m = surf.basin_minima[found.label[j, i]]
+        assert abs(m.x - found.xs[i]) < 0.75
+        assert abs(m.y - found.ys[j]) < 0.75  # ... in the dimple they start in
 
 
 VIEW_SETTINGS = {

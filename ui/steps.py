@@ -13,9 +13,10 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optviz.experiment import Run
-from optviz.schedules import KINDS, Schedule, schedule
-from optviz.specs import Spec
+from optviz.experiment import STEPS, Run
+from optviz.messages import problem_text
+from optviz.schedules import KINDS, Schedule, fitted, schedule
+from optviz.specs import Problem, Spec
 from ui.component import figure
 from ui.text import plain, words
 
@@ -46,13 +47,19 @@ def run_steps(run_id: int, stored: Run, surf: surfaces.Surface) -> tuple[int | N
     stored_args = stored.schedule.values() if stored.schedule and stored.schedule.kind == found.name else {}
     args = {}
     for spec in found.params:
-        value = state.get(_key(run_id, f"schedule_{spec.name}"), stored_args.get(spec.name, spec.default))
+        value = state.get(_argument_key(run_id, found.name, spec.name), stored_args.get(spec.name, spec.default))
         args[spec.name] = value
     try:
-        return batch, schedule(found.name, **args)
+        made = schedule(found.name, **args)
     except ValueError as error:
         st.warning(plain(str(error)))
         return batch, None
+    steps = int(state.get(STEPS.link_key, STEPS.default))
+    if fitted(made, steps) != made:  # OneCycleLR's cycle cannot end before the run does
+        problem = Problem.of("schedule_too_short", optimizer=stored.optimizer, total=args["total_steps"], steps=steps)
+        st.warning(plain(problem_text(problem, words().lang)))
+        made = fitted(made, steps)
+    return batch, made
 
 
 def batch_widget(run_id: int, run: Run, surf: surfaces.Surface) -> None:
@@ -91,14 +98,18 @@ def schedule_widgets(run_id: int, run: Run, steps: int) -> None:
     found = KINDS[kind]
     stored = run.schedule.values() if run.schedule and run.schedule.kind == found.name else {}
     for spec in found.params:
-        _argument(run_id, spec, stored.get(spec.name, spec.default))
+        _argument(_argument_key(run_id, found.name, spec.name), spec, stored.get(spec.name, spec.default))
     if run.schedule is not None:
         _schedule_plot(run_id, run, steps)
 
 
-def _argument(run_id: int, spec: Spec, value: Any) -> None:
+def _argument_key(run_id: int, kind: str, name: str) -> str:
+    """One key per schedule and argument: StepLR's gamma is not ExponentialLR's."""
+    return _key(run_id, f"schedule_{kind.lower()}_{name}")
+
+
+def _argument(key: str, spec: Spec, value: Any) -> None:
     say = words()
-    key = _key(run_id, f"schedule_{spec.name}")
     st.session_state.setdefault(key, value)
     help = say(f"schedule.{spec.name}")
     if spec.kind == "bool":

@@ -9,7 +9,8 @@ the start there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +43,14 @@ from ui.text import words
 # than this shows a progress bar (work below it is done before a bar would be seen).
 PROGRESS_ABOVE = 5_000_000
 REPLAY = "_replay"  # set by the fair race: the race starts again from its first step and plays
+# The most work a view may ask of the server, in catalog point-steps (a few seconds here): a
+# map asking more is drawn coarser, a sweep asking more is not run (it says why).
+WORK_LIMIT = 150_000_000
+
+
+def _cells_within(count: int, per_cell: float) -> int:
+    """The most cells a side (at most ``count``, at least 10) whose work stays within the limit."""
+    return max(10, min(count, int((WORK_LIMIT / max(per_cell, 1.0)) ** 0.5)))
 
 
 # ------------------------------------------------------------------------------ computing, cached
@@ -121,7 +130,12 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
     _setting(SWEEP_TO, middle)
     _setting(SWEEP_COUNT, right)
     lrs = sweeps.log_grid(experiment.sweep_from, experiment.sweep_to, experiment.sweep_n)
-    progress = _Progress(len(experiment.runs) * len(lrs) * experiment.steps)
+    seeds = [sweeps.SEEDS if sweeps.stochastic(experiment, run) else 1 for run in experiment.runs]
+    work = sum(seeds) * len(lrs) * experiment.steps * surf.step_cost
+    if work > WORK_LIMIT:
+        st.warning(say("sweep.too_much"))
+        return
+    progress = _Progress(int(work))
     found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress)
     progress.done()
     rows = summarise(experiment, surf, trajectories)
@@ -235,15 +249,25 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         return
     st.caption(say("map.of_run", number=index + 1, label=experiment.labels()[index]))
     lr_range = (experiment.sweep_from, experiment.sweep_to)
-    progress = _Progress(experiment.map_n**2 * experiment.steps)
-    progress(0.0)
-    found = _hyper_map(_key(experiment), index, (x_name, y_name), experiment.map_n, lr_range)
-    progress.done()
+    per_cell = experiment.steps * surf.step_cost
+    count = _cells_within(experiment.map_n, per_cell)
+    if count < experiment.map_n:
+        st.info(say("basin.coarser", count=count, asked=experiment.map_n))
+    if count * count * per_cell > WORK_LIMIT:
+        st.warning(say("sweep.too_much"))
+        return
+    with st.spinner(say("sweep.working")) if count * count * per_cell > PROGRESS_ABOVE else _nothing():
+        found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range)
     values = run.values()
     current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
     fig = sweep_figures.hyper_map_figure(found, experiment.map_of, current, say.lang, surf)
     figure(fig, key="hyper_map", click="points", on_click=lambda: _on_map_click(index, run.optimizer, (x_name, y_name)))
     st.caption(say("map.click"))
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def _other(names: list[str], taken: str) -> str | None:
@@ -289,8 +313,14 @@ def _on_map_click(index: int, optimizer: str, axes: tuple[str, str]) -> None:
 def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
     say = words()
     _setting(BASIN_COUNT, st.columns(4)[0])
-    count = experiment.basin_n
-    progress = _Progress(len(experiment.runs) * count * count * experiment.steps)
+    per_cell = len(experiment.runs) * experiment.steps * surf.step_cost
+    count = _cells_within(experiment.basin_n, per_cell)
+    if count < experiment.basin_n:
+        st.info(say("basin.coarser", count=count, asked=experiment.basin_n))
+    if count * count * per_cell > WORK_LIMIT:
+        st.warning(say("sweep.too_much"))
+        return
+    progress = _Progress(int(count * count * per_cell))
     found = _basin_maps(_key(experiment), count, progress)
     progress.done()
     st.caption(say("basin.caption", steps=experiment.steps, tolerance=f"{experiment.tolerance:g}"))
