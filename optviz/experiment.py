@@ -33,6 +33,7 @@ from optviz.optimizers import OPTIMIZERS, Optimizer
 from optviz.schedules import Schedule, fitted, read_schedule, schedule_text
 from optviz.specs import Problem, Spec, Value, number_text, read_number
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words
+from surfaces.expression import FormulaError
 
 VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
 VERSIONS = ("1", VERSION)
@@ -631,9 +632,17 @@ def _read_surface(text: str | None, problems: list[Problem]) -> tuple[str, Pairs
     try:  # a typed formula may be refused as a whole (it says why), or a plot with no width
         surfaces.get(name, **dict(params))
     except ValueError as error:
-        problems.append(Problem.of("bad_surface", surface=name, reason=str(error), default=DEFAULT.surface))
+        problems.append(Problem.of("bad_surface", surface=name, reason=refusal(error), default=DEFAULT.surface))
         return DEFAULT.surface, ()
     return name, params
+
+
+def refusal(error: ValueError) -> tuple[str, int | None, tuple[tuple[str, Any], ...]] | str:
+    """What a refused surface says, to be worded in the reader's language: a typed formula's
+    refusal as its code, column and details; any other as its English text."""
+    if isinstance(error, FormulaError):
+        return error.code, error.column, tuple(error.details.items())
+    return str(error)
 
 
 def _read_start(

@@ -13,6 +13,7 @@ from typing import Any
 
 from optviz.specs import Problem, quote
 from optviz.text import DEFAULT_LANGUAGE, Words, catalog
+from surfaces.expression import FormulaError
 
 QUOTED = ("value", "unknown")
 LISTED = ("choices", "parts", "valid")
@@ -32,6 +33,8 @@ def problem_text(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
             args[name] = words("problem.list_separator").join(args[name])
     if problem.code == "constraint":
         args["rule"], args["repair"] = words(f"rule.{args['rule']}"), words(f"repair.{args['repair']}")
+    if problem.code == "bad_surface":
+        args["reason"] = refusal_text(args["reason"], lang)
     return words(f"problem.{problem.code}", **args)
 
 
@@ -44,3 +47,11 @@ def section(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
 def player_text(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """The race player's words (optviz/assets/view.js fills their ``{n}``, ``{step}`` and ``{steps}``)."""
     return section("player", lang)
+
+
+def refusal_text(reason: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A refused formula's reason in ``lang`` (see optviz.experiment.refusal); other text as it is."""
+    if not isinstance(reason, tuple):
+        return str(reason)
+    code, column, details = reason
+    return FormulaError(code, column, **dict(details)).text(lang)

@@ -28,7 +28,7 @@ Anything else is refused with a ValueError that says what and at which column.
 >>> from_expression("x.__class__")
 Traceback (most recent call last):
 ...
-ValueError: Invalid formula: attribute access (.__class__) at column 2 is not allowed
+surfaces.expression.FormulaError: Invalid formula: attribute access (.__class__) is not allowed at column 2
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ import numpy as np
 
 from optviz import portable
 from optviz.primitives import sqrt
+from optviz.text import DEFAULT_LANGUAGE, say
 from surfaces.base import Domain, Point, Surface
 
 MAX_LENGTH = 500  # characters of text
@@ -77,9 +78,25 @@ _SPELLINGS = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/", "\t": "
 _SUPERSCRIPTS = {"²": "**2", "³": "**3", "⁴": "**4"}
 
 
-def _refuse(what: str, column: int | None = None) -> ValueError:
-    where = f" at column {column}" if column is not None else ""
-    return ValueError(f"Invalid formula: {what}{where}")
+class FormulaError(ValueError):
+    """A formula refused: a code and its details (the catalogs word it: ``formula.<code>``), and
+    the column of the typed text it concerns. ``str()`` is the English."""
+
+    def __init__(self, code: str, column: int | None = None, **details: Any) -> None:
+        self.code, self.column, self.details = code, column, details
+        super().__init__(self.text())
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The refusal in ``lang``: "Invalid formula: unknown name 'z' ... at column 9"."""
+        details = dict(self.details)
+        if "what" in details:  # a construct, by its key
+            details["what"] = say(f"formula_node.{details['what']}", lang)
+        where = "" if self.column is None else say("formula.at_column", lang, column=self.column)
+        return say("formula.invalid", lang) + say(f"formula.{self.code}", lang, **details) + where
+
+
+def _refuse(code: str, column: int | None = None, **details: Any) -> FormulaError:
+    return FormulaError(code, column, **details)
 
 
 # ------------------------------------------------------------------------------- parsing
@@ -102,22 +119,22 @@ _OPERATOR_NAMES = {
     ast.Invert: "~",
     ast.Not: "not",
 }
-_NODE_NAMES = {
-    ast.Attribute: "attribute access",
+_NODE_NAMES = {  # what each construct is called, by its key in the catalogs (formula_node.<key>)
+    ast.Attribute: "attribute",
     ast.Subscript: "subscripts",
-    ast.Slice: "slices",
+    ast.Slice: "subscripts",
     ast.Lambda: "lambdas",
     ast.ListComp: "comprehensions",
     ast.SetComp: "comprehensions",
     ast.DictComp: "comprehensions",
     ast.GeneratorExp: "comprehensions",
-    ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings",
+    ast.JoinedStr: "fstrings",
+    ast.FormattedValue: "fstrings",
     ast.Compare: "comparisons",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "if-expressions",
-    ast.NamedExpr: "assignments (:=)",
-    ast.Starred: "starred arguments",
+    ast.BoolOp: "andor",
+    ast.IfExp: "ifs",
+    ast.NamedExpr: "assignments",
+    ast.Starred: "starred",
     ast.Tuple: "tuples",
     ast.List: "lists",
     ast.Set: "sets",
@@ -142,12 +159,13 @@ class _Parser:
         offset = len(self.text.encode("utf-8")[:start].decode("utf-8", errors="ignore"))
         return self.columns[min(offset, len(self.columns) - 1)]
 
-    def refuse(self, what: str, node: ast.AST) -> ValueError:
-        return _refuse(f"{what} at column {self.column(node)} is not allowed")
+    def refuse(self, what: str, node: ast.AST) -> FormulaError:
+        """``what`` (a key of ``formula_node`` in the catalogs) is not allowed."""
+        return _refuse("not_allowed", self.column(node), what=what)
 
     def parse(self, node: ast.AST, depth: int = 0) -> Syntax:
         if depth > MAX_DEPTH:
-            raise _refuse(f"nested more than {MAX_DEPTH} deep", self.column(node))
+            raise _refuse("too_deep", self.column(node), limit=MAX_DEPTH)
         column = self.column(node)
         if isinstance(node, ast.Constant):
             return self.number(node, column)
@@ -156,26 +174,26 @@ class _Parser:
         if isinstance(node, ast.BinOp):
             kind = _BINARY.get(type(node.op))
             if kind is None:
-                raise _refuse(f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed", column)
+                raise _refuse("operator", column, operator=_OPERATOR_NAMES.get(type(node.op), "?"))
             return (kind, column, self.parse(node.left, depth + 1), self.parse(node.right, depth + 1))
         if isinstance(node, ast.UnaryOp):
             kind = _UNARY.get(type(node.op))
             if kind is None:
-                raise _refuse(f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed", column)
+                raise _refuse("operator", column, operator=_OPERATOR_NAMES.get(type(node.op), "?"))
             return (kind, column, self.parse(node.operand, depth + 1))
         if isinstance(node, ast.Call):
             return self.call(node, column, depth)
         if isinstance(node, ast.Attribute):
-            raise self.refuse(f"attribute access (.{node.attr})", node)
-        raise self.refuse(_NODE_NAMES.get(type(node), type(node).__name__), node)
+            raise _refuse("attribute", self.column(node), attribute=node.attr)
+        raise self.refuse(_NODE_NAMES.get(type(node), "other"), node)
 
     def number(self, node: ast.Constant, column: int) -> Syntax:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            kind = {str: "strings", bytes: "bytes", complex: "imaginary numbers"}.get(type(value), repr(value))
-            raise _refuse(f"{kind} are not allowed" if kind != repr(value) else f"{kind} is not allowed", column)
+            kind = {str: "strings", bytes: "bytes", complex: "imaginary", bool: "booleans"}.get(type(value), "other")
+            raise _refuse("not_allowed", column, what=kind)
         if not abs(value) <= MAX_CONSTANT:  # ints compare exactly, however long; NaN and inf fail
-            raise _refuse(f"the number {_short(self.text, node)} is too large (at most {MAX_CONSTANT:g})", column)
+            raise _refuse("number", column, number=_short(self.text, node), limit=f"{MAX_CONSTANT:g}")
         return ("num", column, float(value))
 
     def name(self, node: ast.Name, column: int) -> Syntax:
@@ -184,24 +202,23 @@ class _Parser:
         if node.id in CONSTANTS:
             return ("const", column, node.id)
         if node.id in FUNCTIONS:
-            raise _refuse(f"{node.id} is a function: write {node.id}(...)", column)
-        raise _refuse(f"unknown name {node.id!r} (allowed: x, y, pi, e)", column)
+            raise _refuse("function_needs_call", column, name=node.id)
+        raise _refuse("unknown_name", column, name=repr(node.id))
 
     def call(self, node: ast.Call, column: int, depth: int) -> Syntax:
         if isinstance(node.func, (ast.Attribute, ast.Subscript, ast.Lambda)):
             return self.parse(node.func, depth + 1)  # refused, saying what it is
         if not isinstance(node.func, ast.Name):  # 2(x+1), (x-1)(y-1): a product written without *
-            raise _refuse("a product needs *: write 2*(x+1), not 2(x+1)", self.column(node.func))
+            raise _refuse("product", self.column(node.func))
         name = node.func.id
         if name not in FUNCTIONS:
-            allowed = ", ".join(sorted(FUNCTIONS))
-            raise _refuse(f"unknown function {name!r} (allowed: {allowed})", column)
+            raise _refuse("unknown_function", column, name=repr(name), allowed=", ".join(sorted(FUNCTIONS)))
         if node.keywords:
-            raise self.refuse("keyword arguments", node.keywords[0].value)
+            raise self.refuse("keywords", node.keywords[0].value)
         if any(isinstance(argument, ast.Starred) for argument in node.args):
-            raise self.refuse("starred arguments", node.args[0])
+            raise self.refuse("starred", node.args[0])
         if len(node.args) != 1:
-            raise _refuse(f"{name} takes one argument, got {len(node.args)}", column)
+            raise _refuse("arguments", column, name=name, count=len(node.args))
         return ("call", column, FUNCTIONS[name], self.parse(node.args[0], depth + 1))
 
 
@@ -213,9 +230,9 @@ def _short(text: str, node: ast.AST) -> str:
 def parse(text: object) -> Syntax:
     """Check ``text`` against the whitelist and return its tree; ValueError says what and where."""
     if not isinstance(text, str):
-        raise _refuse(f"expected text, got {type(text).__name__}")
+        raise _refuse("not_text", kind=type(text).__name__)
     if len(text) > MAX_LENGTH:
-        raise _refuse(f"too long ({len(text)} characters, at most {MAX_LENGTH})")
+        raise _refuse("too_long", length=len(text), limit=MAX_LENGTH)
     if not text.strip():
         raise _refuse("empty")
     normalised, columns = [], []
@@ -238,12 +255,12 @@ def parse(text: object) -> Syntax:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
         offset = (error.offset or 1) - 1 + (len(source) - len(source.lstrip()))
-        hint = " (write 2*x, not 2x)" if "decimal literal" in (error.msg or "") else ""
-        raise _refuse(f"cannot read it: {error.msg}{hint}", columns[min(max(offset, 0), len(columns) - 1)]) from None
+        code = "syntax_number" if "decimal literal" in (error.msg or "") else "syntax"  # 2x, not 2*x
+        raise _refuse(code, columns[min(max(offset, 0), len(columns) - 1)]) from None
     except (ValueError, RecursionError, MemoryError):  # NUL characters; pathological nesting
-        raise _refuse("cannot read it") from None
+        raise _refuse("unreadable") from None
     if sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
-        raise _refuse(f"too long (more than {MAX_NODES} numbers, names and operations)")
+        raise _refuse("too_many", limit=MAX_NODES)
     stripped = len(source) - len(source.lstrip())
     return _Parser(source.strip(), columns[stripped:]).parse(tree.body)
 
@@ -527,18 +544,18 @@ def _build(graph: Graph, tree: Syntax) -> int:  # noqa: PLR0911  (one case per k
             return _power(graph, a, b, column)
         return {"add": graph.add, "sub": graph.sub, "mul": graph.mul, "div": graph.div}[kind](a, b)
     except _NotFinite:
-        raise _refuse("a constant part is not a finite number (such as 1/0 or log(0))", column) from None
+        raise _refuse("not_finite", column) from None
 
 
 def _power(graph: Graph, a: int, b: int, column: int) -> int:
     exponent = graph.value(b)
     if exponent is not None:
         if abs(exponent) > MAX_EXPONENT:
-            raise _refuse(f"the exponent {exponent:g} is too large (at most {MAX_EXPONENT})", column)
+            raise _refuse("exponent", column, exponent=f"{exponent:g}", limit=MAX_EXPONENT)
         return graph.power(a, exponent)
     base = graph.value(a)
     if base is not None and base <= 0.0:
-        raise _refuse("a power of a number that is not positive needs a constant exponent", column)
+        raise _refuse("negative_base", column)
     if base == math.e:
         return graph.fn("exp", b)
     logarithm = graph.const(portable.log(base)) if base is not None else graph.fn("log", a)
@@ -922,12 +939,12 @@ def from_expression(
     graph = Graph()
     f = _build(graph, tree)
     if graph.value(f) is not None:
-        raise _refuse("it does not depend on x or y")
+        raise _refuse("constant")
     try:
         gx, gy = graph.derivative(f, "x"), graph.derivative(f, "y")
         second = [graph.derivative(gx, "x"), graph.derivative(gx, "y"), graph.derivative(gy, "y")]
     except _NotFinite:
-        raise _refuse("its derivative has a constant part that is not finite") from None
+        raise _refuse("derivative") from None
     value_run = _on_points(_program(graph, [f]))
     grad_run = _on_points(_program(graph, [gx, gy]))
 
@@ -956,7 +973,7 @@ def _surface(
     minima: Sequence[tuple[float, float]] | None,
 ) -> Surface:
     if not np.isfinite(search.z).any():
-        raise _refuse("it is nowhere finite on the domain")
+        raise _refuse("nowhere_finite")
     if minima is not None:
         points = [_check_point(m, "minimum", domain) for m in minima]
         found = [Point(x, y, float(value(x, y))) for x, y in points]

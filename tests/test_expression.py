@@ -97,7 +97,10 @@ SENTINEL = Path("/tmp/optviz-expression-sentinel")
 HOSTILE = [
     ("x.__class__", "attribute access"),
     ("x.__class__.__bases__[0].__subclasses__()", "attribute access"),
-    ("__import__('os').system('touch /tmp/optviz-expression-sentinel')", r"attribute access \(\.system\) at column 17"),
+    (
+        "__import__('os').system('touch /tmp/optviz-expression-sentinel')",
+        r"attribute access \(\.system\) is not allowed at column 17",
+    ),
     ("__import__('os')", "unknown function '__import__'"),
     ("__builtins__", "unknown name '__builtins__'"),
     ("open('/etc/passwd')", "unknown function 'open'"),
@@ -126,7 +129,7 @@ HOSTILE = [
     ("not x", "the operator not"),
     ("(x, y)", "tuples"),
     ("{x: y}", "dicts"),
-    ("True * x", "True is not allowed"),
+    ("True * x", "True and False cannot be used"),
     ("1j * x", "imaginary numbers"),
     ("sin(x, y)", "sin takes one argument, got 2"),
     ("sin", "sin is a function"),
@@ -146,7 +149,7 @@ HOSTILE = [
     ("3 + 4", "does not depend on x or y"),
     ("sqrt(-1 - x^2)", "nowhere finite"),
     ("(" * 1000 + "x" + ")" * 1000, "too long"),
-    ("(" * 240 + "x" + ")" * 240, "cannot read it: too many nested parentheses"),
+    ("(" * 240 + "x" + ")" * 240, "cannot read it at column"),
     ("-" * 150 + "x", "nested more than 100 deep"),
     ("-(" * 101 + "x" + ")" * 101, "nested more than 100 deep"),
     ("+".join(["x"] * 240), "too long"),
@@ -183,7 +186,7 @@ def test_only_text_is_a_formula(value):
 def test_the_message_says_where():
     with pytest.raises(ValueError, match=r"unknown name 'z' .* at column 9"):
         from_expression("x^2 + y^z")  # ^ becomes ** and the column is still the typed one
-    with pytest.raises(ValueError, match=r"attribute access \(\.real\) at column 7"):
+    with pytest.raises(ValueError, match=r"attribute access \(\.real\) is not allowed at column 7"):
         from_expression("sin(x).real")
 
 

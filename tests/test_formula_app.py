@@ -51,3 +51,11 @@ def test_the_views_work_on_a_formula():
         assert not at.exception, view
         assert not at.error, view
         assert [v["kind"] for v in views(at)].count("race") == 1
+
+
+def test_a_refused_formula_is_explained_in_the_readers_language():
+    at = start({"v": "2", "surface": "formula:f=2(x+1)", "lang": "zh"})
+    assert not at.exception
+    shown = at.warning[0].value.replace("&#42;", "*").replace("&#40;", "(").replace("&#41;", ")")
+    assert "公式无效" in shown
+    assert "乘法要写" in shown

@@ -32,8 +32,9 @@ from optviz.experiment import (
     Run,
     lesson_experiment,
     presets,
+    refusal,
 )
-from optviz.messages import problem_text
+from optviz.messages import problem_text, refusal_text
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Spec
@@ -293,7 +294,7 @@ def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
         surfaces.get(name, **params)
     except ValueError as error:
-        st.warning(plain(str(error)))
+        st.warning(plain(refusal_text(refusal(error), words().lang)))
         return dict(st.session_state.get(good, {p.name: p.default for p in surfaces.entry(name).param_specs}))
     st.session_state[good] = dict(params)
     return params
