@@ -136,6 +136,20 @@ def sweep_run(experiment: Experiment, run_: Run, lrs: np.ndarray) -> Sweep:
     return Sweep(lrs=lrs, gap=mean, steps=median, diverged=diverged, gap_low=low, gap_high=high, seeds=SEEDS)
 
 
+def _final_run(experiment: Experiment, run_: Run, starts: np.ndarray, values: dict[str, Any] | None = None) -> Any:
+    """``run_`` from each of ``starts`` with the experiment's settings (``values`` changed), only
+    its last step kept, and the first step within the tolerance of the minimum each ends in."""
+    return run(
+        run_.optimizer,
+        experiment.build_surface(),
+        start=starts,
+        steps=experiment.steps,
+        record="final",
+        tolerance=experiment.tolerance,
+        **{**experiment.run_settings(run_), **(values or {})},
+    )
+
+
 def _outcomes(
     experiment: Experiment, run_: Run, values: dict[str, Any], starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -148,15 +162,7 @@ def _outcomes(
     """
     surf = experiment.build_surface()
     f_star = optimum(surf)
-    t = run(
-        run_.optimizer,
-        surf,
-        start=starts,
-        steps=experiment.steps,
-        record="final",
-        tolerance=experiment.tolerance,
-        **{**experiment.run_settings(run_), **values},
-    )
+    t = _final_run(experiment, run_, starts, values)
     diverged = np.array([k is not None for k in t.diverged_at])
     lowest = np.array([m.value == f_star for m in surf.basin_minima])
     nearest, _ = surf.nearest_minimum(t.points[1], surf.basin_minima)
@@ -331,15 +337,7 @@ def basin_map(experiment: Experiment, run_: Run, count: int) -> BasinMap:
     xs, ys = (cell_centres(d, count) for d in surf.domain)
     grid_x, grid_y = np.meshgrid(xs, ys)
     starts = np.column_stack([grid_x.ravel(), grid_y.ravel()])
-    t = run(
-        run_.optimizer,
-        surf,
-        start=starts,
-        steps=experiment.steps,
-        record="final",
-        tolerance=experiment.tolerance,
-        **experiment.run_settings(run_),
-    )
+    t = _final_run(experiment, run_, starts)
     nearest, _ = surf.nearest_minimum(t.points[1], surf.basin_minima)
     reached = np.array([np.nan if k is None else k for k in t.reached_at], dtype=np.float64)
     diverged = np.array([k is not None for k in t.diverged_at])

@@ -59,3 +59,14 @@ def test_a_refused_formula_is_explained_in_the_readers_language():
     shown = at.warning[0].value.replace("&#42;", "*").replace("&#40;", "(").replace("&#41;", ")")
     assert "公式无效" in shown
     assert "乘法要写" in shown
+
+
+def test_a_link_cannot_ask_the_views_for_hours_of_work():
+    # A typed formula's steps cost more: a basin map asked for 200 cells a side over 1,000 steps
+    # is drawn coarser, and says so; a sweep that would ask too much is not run, and says why.
+    at = start({"v": "2", "surface": "formula", "view": "basins", "basin_n": "200", "steps": "1000"})
+    assert not at.exception
+    assert any("cells a side instead of 200" in i.value for i in at.info)
+    at = start({"v": "2", "surface": "formula", "view": "sweep", "sweep_n": "200", "steps": "5000", "noise": "1"})
+    assert not at.exception
+    assert any("too much" in w.value for w in at.warning)

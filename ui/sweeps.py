@@ -35,7 +35,7 @@ from optviz.experiment import (
 from optviz.race import colour
 from optviz.results import optimum, summarise
 from optviz.specs import Spec
-from ui.component import clicked_point, figure
+from ui.component import clicked, clicked_point, figure
 from ui.controls import apply_hyperparameters, mirrored
 from ui.text import words
 
@@ -48,9 +48,16 @@ REPLAY = "_replay"  # set by the fair race: the race starts again from its first
 WORK_LIMIT = 150_000_000
 
 
-def _cells_within(count: int, per_cell: float) -> int:
-    """The most cells a side (at most ``count``, at least 10) whose work stays within the limit."""
-    return max(10, min(count, int((WORK_LIMIT / max(per_cell, 1.0)) ** 0.5)))
+def _cells(asked: int, per_cell: float) -> int | None:
+    """The cells a side a map may have: those asked for, or as many as the work limit allows (at
+    least 10), saying so; None, saying why, when even 10 would ask too much."""
+    count = max(10, min(asked, int((WORK_LIMIT / max(per_cell, 1.0)) ** 0.5)))
+    if count * count * per_cell > WORK_LIMIT:
+        st.warning(words()("sweep.too_much"))
+        return None
+    if count < asked:
+        st.info(words()("basin.coarser", count=count, asked=asked))
+    return count
 
 
 # ------------------------------------------------------------------------------ computing, cached
@@ -195,7 +202,7 @@ def _best_table(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
 
 def _on_sweep_click() -> None:
     """A click on a sweep's point: that run gets that learning rate."""
-    point = _clicked("sweep")
+    point = clicked("sweep")
     if point is None:
         return
     custom = point.get("customdata")
@@ -213,11 +220,6 @@ def _fair_race(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
     for index, run in enumerate(fair.runs):
         apply_hyperparameters(_run_key(index), {"lr": run.values()["lr"]})
     st.session_state[REPLAY] = st.session_state.get(REPLAY, 0) + 1
-
-
-def _clicked(key: str) -> dict[str, Any] | None:
-    found = (st.session_state.get(key) or {}).get("clicked")
-    return found if isinstance(found, dict) else None
 
 
 # ------------------------------------------------------------------------------ the hyperparameter map
@@ -250,11 +252,8 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     st.caption(say("map.of_run", number=index + 1, label=experiment.labels()[index]))
     lr_range = (experiment.sweep_from, experiment.sweep_to)
     per_cell = experiment.steps * surf.step_cost
-    count = _cells_within(experiment.map_n, per_cell)
-    if count < experiment.map_n:
-        st.info(say("basin.coarser", count=count, asked=experiment.map_n))
-    if count * count * per_cell > WORK_LIMIT:
-        st.warning(say("sweep.too_much"))
+    count = _cells(experiment.map_n, per_cell)
+    if count is None:
         return
     with st.spinner(say("sweep.working")) if count * count * per_cell > PROGRESS_ABOVE else _nothing():
         found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range)
@@ -290,7 +289,7 @@ def _value(values: dict[str, Any], optimizer: str, name: str) -> float:
 
 def _on_map_click(index: int, optimizer: str, axes: tuple[str, str]) -> None:
     """A click on a map's cell: the run gets that cell's two settings."""
-    point = _clicked("hyper_map")
+    point = clicked("hyper_map")
     runs = st.session_state.get("runs", [])
     if point is None or not 0 <= index < len(runs):
         return
@@ -314,11 +313,8 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
     say = words()
     _setting(BASIN_COUNT, st.columns(4)[0])
     per_cell = len(experiment.runs) * experiment.steps * surf.step_cost
-    count = _cells_within(experiment.basin_n, per_cell)
-    if count < experiment.basin_n:
-        st.info(say("basin.coarser", count=count, asked=experiment.basin_n))
-    if count * count * per_cell > WORK_LIMIT:
-        st.warning(say("sweep.too_much"))
+    count = _cells(experiment.basin_n, per_cell)
+    if count is None:
         return
     progress = _Progress(int(count * count * per_cell))
     found = _basin_maps(_key(experiment), count, progress)
@@ -334,6 +330,6 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
 
 def _on_basin_click(key: str) -> None:
     """A click on a basin map: the race starts there."""
-    point = clicked_point(_clicked(key), st.session_state.get("_domain"))
+    point = clicked_point(clicked(key), st.session_state.get("_domain"))
     if point is not None:
         st.session_state["start_x"], st.session_state["start_y"] = point
