@@ -248,10 +248,10 @@ def _run_path(
             states = _record_states(stepping, stepped, points, grads, per_row)
         elif batch <= SCALAR_BATCH and spec.elementwise:
             for i in range(batch):
-                _step_one(stepping, stepped, points[:, :, i : i + 1], grads[:, :, i : i + 1], _row(per_row, i))
+                _step_one(stepping, stepped, points[:, :, i : i + 1], grads[:, :, i : i + 1], row(per_row, i))
         else:
             for block in _blocks(batch):
-                _step_arrays(stepping, stepped, points[:, :, block], grads[:, :, block], _columns(per_row, block))
+                _step_arrays(stepping, stepped, points[:, :, block], grads[:, :, block], columns(per_row, block))
         chunk = max(1, 8192 // min(batch, BLOCK))  # evaluate the losses in cache-sized blocks
         for block in _blocks(batch):
             last = grads[steps, :, block]
@@ -355,7 +355,7 @@ def _run_final(
             spec,
             surf,
             np.ascontiguousarray(starts[block].T),
-            _columns(hp, block),
+            columns(hp, block),
             steps=steps,
             out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
             tolerance=None if levels is None else (levels, reached[block]),
@@ -652,12 +652,12 @@ def _record_states(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, 
     batch = points.shape[2]
     if batch <= SCALAR_BATCH and spec.elementwise:
         parts = [
-            (block, _record_one(spec, surf, points[:, :, block], grads[:, :, block], _row(hp, block.start)))
+            (block, _record_one(spec, surf, points[:, :, block], grads[:, :, block], row(hp, block.start)))
             for block in (slice(i, i + 1) for i in range(batch))
         ]
     else:
         parts = [
-            (block, _record_arrays(spec, surf, points[:, :, block], grads[:, :, block], _columns(hp, block)))
+            (block, _record_arrays(spec, surf, points[:, :, block], grads[:, :, block], columns(hp, block)))
             for block in _blocks(batch)
         ]
     kind = type(parts[0][1])
@@ -762,8 +762,8 @@ def _blocks(batch: int) -> list[slice]:
     return [slice(lo, lo + BLOCK) for lo in range(0, batch, BLOCK)]
 
 
-def _columns(hp: dict[str, Any], block: slice) -> dict[str, Any]:
-    """The hyperparameters of the trajectories in ``block``."""
+def columns(hp: dict[str, Any], block: slice | np.ndarray) -> dict[str, Any]:
+    """The hyperparameters of the trajectories in ``block`` (a slice, or an array of indices)."""
 
     def pick(value: Any) -> Any:
         if isinstance(value, tuple):
@@ -773,7 +773,7 @@ def _columns(hp: dict[str, Any], block: slice) -> dict[str, Any]:
     return {name: pick(value) for name, value in hp.items()}
 
 
-def _row(hp: dict[str, Any], i: int) -> dict[str, Any]:
+def row(hp: dict[str, Any], i: int) -> dict[str, Any]:
     """The hyperparameters of trajectory ``i``: per-trajectory arrays become floats."""
 
     def pick(value: Any) -> Any:

@@ -294,7 +294,7 @@ class Experiment:
 
     def physics(self) -> Experiment:
         """What decides the trajectories, and nothing else: the key of the cached computation."""
-        runs = tuple(Run(*run.trajectory_key()[:2], batch=run.batch, schedule=run.schedule) for run in self.runs)
+        runs = tuple(replace(run, name="", slot=None) for run in self.runs)  # what moves it, not its look
         return Experiment(
             self.surface, self.surface_params, self.start, runs, steps=self.steps, noise=self.noise, seed=self.seed
         )

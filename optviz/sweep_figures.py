@@ -177,38 +177,41 @@ def sweep_figure(
             }
         ],
     }
-    rates = learning_rates(surf)
-    if rates is not None:  # theory's marks on a quadratic: the largest stable and the optimal rate
-        for value in (rates.max_stable, rates.optimal):
-            for axis in ("x", "x2", "x3"):
-                yref = {"x": "y domain", "x2": "y2 domain", "x3": "y3 domain"}[axis]
-                layout["shapes"].append(
-                    {
-                        "type": "line",
-                        "xref": axis,
-                        "yref": yref,
-                        "x0": value.lr,
-                        "x1": value.lr,
-                        "y0": 0,
-                        "y1": 1,
-                        "line": {"dash": "dash", "width": 1.5, "color": "rgba(128, 128, 128, 0.9)"},
-                    }
-                )
-            layout["annotations"].append(
-                {
-                    "text": value.name(lang),
-                    "x": math.log10(value.lr),
-                    "xref": "x",
-                    "y": 1.0,
-                    "yref": "paper",
-                    "yanchor": "bottom",
-                    # 2/L to the right of its line, the optimal rate (just below it) to the left
-                    "xanchor": "left" if value is rates.max_stable else "right",
-                    "showarrow": False,
-                    "font": {"size": 12},
-                }
-            )
+    shapes, annotations = rate_marks(surf, lang, ("x", "x2", "x3"), log=True, colour="rgba(128, 128, 128, 0.9)")
+    layout["shapes"] += shapes
+    layout["annotations"] += annotations
     return {"data": data, "layout": layout}
+
+
+def rate_marks(
+    surf: surfaces.Surface, lang: str, axes: tuple[str, ...], *, log: bool, colour: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Theory's learning rates on a quadratic surface (the largest stable one, 2/L, and the
+    optimal one): a dashed line across each of the learning-rate ``axes`` ("x", "x2", or "y"
+    for a vertical axis), named at the first; none on another surface."""
+    rates = learning_rates(surf)
+    if rates is None:
+        return [], []
+    shapes, annotations = [], []
+    for value in (rates.max_stable, rates.optimal):
+        for axis in axes:
+            across = ("y" if axis == "x" else "y" + axis[1:]) + " domain" if axis.startswith("x") else "x domain"
+            where = (axis, across) if axis.startswith("x") else (across, axis)
+            ends = (
+                {"x0": value.lr, "x1": value.lr, "y0": 0, "y1": 1}
+                if axis.startswith("x")
+                else {"x0": 0, "x1": 1, "y0": value.lr, "y1": value.lr}
+            )
+            line = {"dash": "dash", "width": 1.5, "color": colour}
+            shapes.append({"type": "line", "xref": where[0], "yref": where[1], **ends, "line": line})
+        position = math.log10(value.lr) if log else value.lr
+        if axes[0].startswith("x"):  # above the plot; 2/L to the right of its line, the optimal rate to the left
+            side = "left" if value is rates.max_stable else "right"
+            place = {"x": position, "xref": axes[0], "y": 1.0, "yref": "paper", "yanchor": "bottom", "xanchor": side}
+        else:  # right of the plot
+            place = {"y": position, "yref": axes[0], "x": 1.0, "xref": "paper", "xanchor": "left"}
+        annotations.append({"text": value.name(lang), **place, "showarrow": False, "font": {"size": 12}})
+    return shapes, annotations
 
 
 def _finite(values: np.ndarray) -> list[float | None]:
@@ -321,36 +324,12 @@ def hyper_map_figure(
         "shapes": [],
         "annotations": [],
     }
-    rates = learning_rates(surf) if surf is not None else None
-    if rates is not None and "lr" in (found.x_name, found.y_name):
-        horizontal = found.x_name == "lr"
-        for value in (rates.max_stable, rates.optimal):
-            along = "x" if horizontal else "y"
-            layout["shapes"].append(
-                {
-                    "type": "line",
-                    "xref": "x" if horizontal else "x domain",
-                    "yref": "y domain" if horizontal else "y",
-                    **(
-                        {"x0": value.lr, "x1": value.lr, "y0": 0, "y1": 1}
-                        if horizontal
-                        else {"x0": 0, "x1": 1, "y0": value.lr, "y1": value.lr}
-                    ),
-                    "line": {"dash": "dash", "width": 1.5, "color": "rgba(255, 255, 255, 0.9)"},
-                }
-            )
-            layout["annotations"].append(
-                {
-                    "text": value.name(lang),
-                    along: math.log10(value.lr) if _log_axis(found.xs if horizontal else found.ys) else value.lr,
-                    "xref": "x" if horizontal else "paper",
-                    "yref": "paper" if horizontal else "y",
-                    **({"y": 1.0, "yanchor": "bottom"} if horizontal else {"x": 1.0, "xanchor": "left"}),
-                    "xanchor": ("left" if value is rates.max_stable else "right") if horizontal else "left",
-                    "showarrow": False,
-                    "font": {"size": 12},
-                }
-            )
+    if surf is not None and "lr" in (found.x_name, found.y_name):
+        along = "x" if found.x_name == "lr" else "y"
+        log = _log_axis(found.xs if along == "x" else found.ys)
+        layout["shapes"], layout["annotations"] = rate_marks(
+            surf, lang, (along,), log=log, colour="rgba(255, 255, 255, 0.9)"
+        )
     return {"data": data, "layout": layout}
 
 

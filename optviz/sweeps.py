@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.engine import run
+from optviz.engine import columns, row, run
 from optviz.experiment import Experiment, Run
 from optviz.optimizers import OPTIMIZERS
 from optviz.results import optimum
@@ -282,33 +282,16 @@ def hyper_map(
     invalid = np.zeros(grid_x.size, dtype=bool)
     for constraint in spec.constraints:  # e.g. Nesterov at momentum 0: a setting torch refuses
         for i in range(grid_x.size):
-            invalid[i] |= not constraint.holds(_row({**defaults, **values}, i))
+            invalid[i] |= not constraint.holds(row({**defaults, **values}, i))
     valid = np.flatnonzero(~invalid)
     gap = np.full(grid_x.size, np.nan)
     steps = np.full(grid_x.size, np.nan)
     if valid.size:
-        chosen = {k: _take(v, valid) for k, v in values.items()}
+        chosen = columns(values, valid)
         starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (valid.size, 1))
         gap[valid], steps[valid], _ = _outcomes(experiment, run_, chosen, starts)
     shape = grid_x.shape
     return HyperMap(x_name, y_name, xs, ys, gap.reshape(shape), steps.reshape(shape), invalid.reshape(shape))
-
-
-def _row(values: dict[str, Any], i: int) -> dict[str, Any]:
-    """Trajectory ``i``'s settings: per-trajectory arrays (and pairs of them) become numbers."""
-
-    def pick(value: Any) -> Any:
-        if isinstance(value, tuple):
-            return tuple(pick(v) for v in value)
-        return float(value[i]) if isinstance(value, np.ndarray) else value
-
-    return {name: pick(value) for name, value in values.items()}
-
-
-def _take(value: Any, rows: np.ndarray) -> Any:
-    if isinstance(value, tuple):
-        return tuple(_take(v, rows) for v in value)
-    return value[rows] if isinstance(value, np.ndarray) else value
 
 
 # ------------------------------------------------------------------------------ basin maps

@@ -126,8 +126,11 @@ class StepPlan:
         names = {hp.name for hp in optimizer.hyperparameters}
         momentum_name = next((name for name in MOMENTUM_NAMES if name in names), None)
         cache: dict[int, tuple[Any, list[Any], list[Any] | None]] = {}
+        last: list[Any] = [None, -1, None]  # (hp, k, its settings): the float path asks twice a step
 
         def settings(k: int, hp: dict[str, Any]) -> dict[str, Any]:
+            if last[0] is hp and last[1] == k:
+                return last[2]
             # The series is made once per set of hyperparameters (a loop's, a block's), from its own lr.
             found = cache.get(id(hp))
             if found is None or found[0] is not hp:
@@ -140,6 +143,7 @@ class StepPlan:
                 changed["momentum"] = momenta[k]
             elif momenta is not None and momentum_name == "betas":
                 changed["betas"] = (momenta[k], hp["betas"][1])
+            last[:] = [hp, k, changed]
             return changed
 
         return settings

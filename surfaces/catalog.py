@@ -204,16 +204,20 @@ def himmelblau() -> Surface:
         p, q = x * x + y - 11.0, x + y * y - 7.0
         return 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
 
+    def _terms_into(x: np.ndarray, y: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
+        """p = x * x + y - 11.0 and q = x + y * y - 7.0, in place, in value's and grad's order."""
+        np.multiply(x, x, out=p)
+        np.add(p, y, out=p)
+        np.subtract(p, 11.0, out=p)
+        np.multiply(y, y, out=q)
+        np.add(x, q, out=q)
+        np.subtract(q, 7.0, out=q)
+
     def grad_kernel(width: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]:
         p, q, t = np.empty(width), np.empty(width), np.empty(width)
 
         def grad_into(x: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
-            np.multiply(x, x, out=p)  # p = x * x + y - 11.0
-            np.add(p, y, out=p)
-            np.subtract(p, 11.0, out=p)
-            np.multiply(y, y, out=q)  # q = x + y * y - 7.0
-            np.add(x, q, out=q)
-            np.subtract(q, 7.0, out=q)
+            _terms_into(x, y, p, q)
             np.multiply(x, 4.0, out=gx)  # 4.0 * x * p + 2.0 * q
             np.multiply(gx, p, out=gx)
             np.multiply(q, 2.0, out=t)
@@ -229,12 +233,7 @@ def himmelblau() -> Surface:
         p, q = np.empty(width), np.empty(width)
 
         def value_into(x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
-            np.multiply(x, x, out=p)  # p = x * x + y - 11.0
-            np.add(p, y, out=p)
-            np.subtract(p, 11.0, out=p)
-            np.multiply(y, y, out=q)  # q = x + y * y - 7.0
-            np.add(x, q, out=q)
-            np.subtract(q, 7.0, out=q)
+            _terms_into(x, y, p, q)
             np.multiply(p, p, out=p)  # p * p + q * q
             np.multiply(q, q, out=q)
             np.add(p, q, out=out)

@@ -9,6 +9,7 @@ the page fall back to what they had.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from surfaces.base import Param, Surface, register, runs
@@ -38,11 +39,9 @@ def _built(text: str, x0: float, x1: float, y0: float, y1: float) -> Surface:
     up to a few tenths of a second)."""
     surface = from_expression(text, domain=((x0, x1), (y0, y1)))
     # A formula's own default page: the three classics, which a person then tunes.
-    return surface.__class__(
-        **{
-            **surface.__dict__,
-            "default_runs": runs(("sgd", {"lr": 0.01}), ("sgd", {"lr": 0.01, "momentum": 0.9}), ("adam", {"lr": 0.05})),
-            "default_steps": 300,
-            "step_cost": gradient_cost(text) / 2.0,
-        }
+    return replace(
+        surface,
+        default_runs=runs(("sgd", {"lr": 0.01}), ("sgd", {"lr": 0.01, "momentum": 0.9}), ("adam", {"lr": 0.05})),
+        default_steps=300,
+        step_cost=gradient_cost(text) / 2.0,
     )

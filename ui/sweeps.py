@@ -9,8 +9,8 @@ the start there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -255,18 +255,13 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     count = _cells(experiment.map_n, per_cell)
     if count is None:
         return
-    with st.spinner(say("sweep.working")) if count * count * per_cell > PROGRESS_ABOVE else _nothing():
+    with st.spinner(say("sweep.working")) if count * count * per_cell > PROGRESS_ABOVE else nullcontext():
         found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range)
     values = run.values()
     current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
     fig = sweep_figures.hyper_map_figure(found, experiment.map_of, current, say.lang, surf)
     figure(fig, key="hyper_map", click="points", on_click=lambda: _on_map_click(index, run.optimizer, (x_name, y_name)))
     st.caption(say("map.click"))
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _other(names: list[str], taken: str) -> str | None:
