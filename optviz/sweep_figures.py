@@ -442,8 +442,9 @@ def basin_figure(
         "title": {"text": html.escape(label), "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98},
         "height": BASIN_SIZE + 110,
         "margin": {"l": 40, "r": 8, "t": 30, "b": 8},
-        "xaxis": _axis("x", range=[x0, x1], showgrid=False, constrain="domain"),
-        "yaxis": _axis("y", range=[y0, y1], showgrid=False, scaleanchor="x", constrain="domain"),
+        # x and y as on the race; no axis titles, so that the legend below has the room
+        "xaxis": _axis("", range=[x0, x1], showgrid=False, constrain="domain"),
+        "yaxis": _axis("", range=[y0, y1], showgrid=False, scaleanchor="x", constrain="domain"),
         "images": [
             {
                 "source": image,

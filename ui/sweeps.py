@@ -315,11 +315,13 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
     found = _basin_maps(_key(experiment), count, progress)
     progress.done()
     st.caption(say("basin.caption", steps=experiment.steps, tolerance=f"{experiment.tolerance:g}"))
-    columns = st.columns(min(3, len(found)))
+    width = min(3, len(found))
     for index, (result, label) in enumerate(zip(found, experiment.labels(), strict=True)):
+        if index % width == 0:  # a row of maps at a time: on a phone they stack in the runs' order
+            columns = st.columns(width)
         fig = sweep_figures.basin_figure(result, surf, experiment.start, f"{index + 1}. {label}", say.lang)
         key = f"basin_{index}"
-        with columns[index % len(columns)]:
+        with columns[index % width]:
             figure(fig, key=key, click="plane", on_click=lambda key=key: _on_basin_click(key))
 
 
