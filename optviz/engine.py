@@ -172,7 +172,7 @@ def run(
     per_row = {name: _per_row(value, starts.shape[0], name) for name, value in hp.items()}
     plan = _plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size)
     if plan is not None:
-        plan.check(spec, surf)
+        plan.check(spec, hp, surf)
     small = starts.shape[0] <= SCALAR_BATCH and spec.elementwise
     if plan is None and record == "final" and not small:
         with np.errstate(all="ignore"):

@@ -30,7 +30,8 @@ from urllib.parse import urlencode
 import surfaces
 from optviz.lessons import LESSONS
 from optviz.optimizers import OPTIMIZERS, Optimizer
-from optviz.schedules import Schedule, fitted, read_schedule, schedule_text
+from optviz.rules import Setup, check_run, repair_run
+from optviz.schedules import Schedule, read_schedule, schedule_text
 from optviz.specs import Problem, Spec, Value, number_text, read_number
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words
 from surfaces.expression import FormulaError
@@ -274,12 +275,7 @@ class Experiment:
             msg = f"Invalid runs: expected at most {MAX_RUNS} Run records"
             raise ValueError(msg)
         for r in runs:
-            if r.schedule is not None and fitted(r.schedule, values[STEPS.name]) != r.schedule:
-                msg = f"Invalid schedule: {r.schedule.kind}'s total_steps is shorter than the run's steps"
-                raise ValueError(msg)
-            if r.batch is not None and (surf.data_rows is None or r.batch > surf.data_rows):
-                msg = f"Invalid batch: {r.batch} (minibatches need a data surface, and at most its rows)"
-                raise ValueError(msg)
+            check_run(run_setup(r, surf, values[STEPS.name]), app=True)
         return cls(surface, kept, _check_start(start, surf), normalise_slots(runs), **values)
 
     def surface_key(self) -> tuple[str, Pairs]:
@@ -508,8 +504,7 @@ def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Proble
         if spec is not LESSON
     }
     settings[LESSON.name] = lesson
-    runs = _fit_batches(_read_runs(values.get("run"), base.runs, problems), surf, problems)
-    runs = _fit_schedules(runs, settings[STEPS.name], problems)
+    runs = _read_runs(values.get("run"), base.runs, surf, settings[STEPS.name], problems)
     problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
     experiment = Experiment(surface_name, surface_params, start, runs, **settings)
     return experiment, problems
@@ -666,57 +661,28 @@ def _read_start(
     return clamped
 
 
-def _read_runs(texts: list[str] | None, default: tuple[Run, ...], problems: list[Problem]) -> tuple[Run, ...]:
+def _read_runs(
+    texts: list[str] | None,
+    default: tuple[Run, ...],
+    surf: surfaces.Surface,
+    steps: int,
+    problems: list[Problem],
+) -> tuple[Run, ...]:
     if texts is None:
-        return default
+        return tuple(_repaired(run, surf, steps, problems) for run in default)
     if texts == ["none"]:
         return ()
     if len(texts) > MAX_RUNS:
         problems.append(Problem.of("too_many_runs", count=len(texts), limit=MAX_RUNS))
         texts = texts[:MAX_RUNS]
-    runs = [run for run in (_read_run(text, problems) for text in texts) if run is not None]
+    runs = [run for run in (_read_run(text, surf, steps, problems) for text in texts) if run is not None]
     if not runs:
         problems.append(Problem.of("no_runs"))
         return default
     return normalise_slots(runs)
 
 
-def _fit_batches(runs: tuple[Run, ...], surf: surfaces.Surface, problems: list[Problem]) -> tuple[Run, ...]:
-    """Minibatches where the surface has data, at most its rows; elsewhere none, with a problem."""
-    fitted = []
-    for run in runs:
-        if run.batch is not None and surf.data_rows is None:
-            problems.append(Problem.of("batch_needs_data", batch=run.batch, optimizer=run.optimizer, surface=surf.name))
-            run = replace(run, batch=None)  # noqa: PLW2901
-        elif run.batch is not None and run.batch > surf.data_rows:
-            problems.append(
-                Problem.of(
-                    "out_of_range",
-                    key="batch",
-                    number=run.batch,
-                    range=f"[1, {surf.data_rows}]",
-                    used=surf.data_rows,
-                    where=("run", run.optimizer),
-                )
-            )
-            run = replace(run, batch=surf.data_rows)  # noqa: PLW2901
-        fitted.append(run)
-    return tuple(fitted)
-
-
-def _fit_schedules(runs: tuple[Run, ...], steps: int, problems: list[Problem]) -> tuple[Run, ...]:
-    """Schedules long enough for the run: a OneCycleLR cycle shorter than the steps is stretched."""
-    fitted_runs = []
-    for run in runs:
-        if run.schedule is not None and fitted(run.schedule, steps) != run.schedule:
-            total = run.schedule.values()["total_steps"]
-            problems.append(Problem.of("schedule_too_short", optimizer=run.optimizer, total=total, steps=steps))
-            run = replace(run, schedule=fitted(run.schedule, steps))  # noqa: PLW2901
-        fitted_runs.append(run)
-    return tuple(fitted_runs)
-
-
-def _read_run(text: str, problems: list[Problem]) -> Run | None:
+def _read_run(text: str, surf: surfaces.Surface, steps: int, problems: list[Problem]) -> Run | None:
     if len(text) > MAX_QUERY_VALUE:
         problems.append(Problem.of("too_long", part="run"))
         return None
@@ -736,11 +702,61 @@ def _read_run(text: str, problems: list[Problem]) -> Run | None:
     schedule, problem = read_schedule(chosen.pop(SCHEDULE.name, ""))
     if problem is not None:
         problems.append(Problem(problem.code, (*problem.args, ("where", where))))
-    repaired, repairs = spec.repair(chosen)
-    problems.extend(repairs)
-    return Run.make(
-        name, name=label, slot=None if colour is None else colour - 1, batch=batch, schedule=schedule, **repaired
+    run, repairs = runnable(
+        name,
+        chosen,
+        surf=surf,
+        steps=steps,
+        name=label,
+        slot=None if colour is None else colour - 1,
+        batch=batch,
+        schedule=schedule,
     )
+    problems.extend(Problem(p.code, (*p.args, ("where", where))) for p in repairs)
+    return run
+
+
+def runnable(
+    optimizer: str,
+    values: Mapping[str, Any],
+    *,
+    surf: surfaces.Surface,
+    steps: int,
+    name: str = "",
+    slot: int | None = None,
+    batch: int | None = None,
+    schedule: Schedule | None = None,
+) -> tuple[Run, list[Problem]]:
+    """A run from what a link or a person asked for, with every rule of a runnable run kept on
+    ``surf`` for ``steps`` steps (:mod:`optviz.rules`: the optimizer's own and the run's), and a
+    problem for each repair. The link reader and the sidebar both make their runs here."""
+    spec = _optimizer(optimizer)
+    setup = Setup(spec, {**spec.defaults(), **values}, schedule, batch, surf.name, surf.data_rows, steps)
+    setup, problems = repair_run(setup)
+    changed = {hp.name: setup.values[hp.name] for hp in spec.hyperparameters if setup.values[hp.name] != hp.default}
+    run = Run.make(optimizer, name=name, slot=slot, batch=setup.batch, schedule=setup.schedule, **changed)
+    return run, problems
+
+
+def run_setup(run: Run, surf: surfaces.Surface, steps: int) -> Setup:
+    """``run`` on ``surf`` for ``steps`` steps, as the rules of a runnable run see it."""
+    return Setup(run.spec, run.values(), run.schedule, run.batch, surf.name, surf.data_rows, steps)
+
+
+def _repaired(run: Run, surf: surfaces.Surface, steps: int, problems: list[Problem]) -> Run:
+    """``run`` with every rule of a runnable run kept, its name and colour too."""
+    fixed, repairs = runnable(
+        run.optimizer,
+        run.values(),
+        surf=surf,
+        steps=steps,
+        name=run.name,
+        slot=run.slot,
+        batch=run.batch,
+        schedule=run.schedule,
+    )
+    problems.extend(Problem(p.code, (*p.args, ("where", ("run", run.optimizer)))) for p in repairs)
+    return fixed
 
 
 @cache

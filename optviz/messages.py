@@ -31,8 +31,10 @@ def problem_text(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
     for name in LISTED:
         if isinstance(args.get(name), (tuple, list)):
             args[name] = words("problem.list_separator").join(args[name])
+    if words.has(f"surface.{args.get('surface')}.title"):  # a surface by its name in the reader's language
+        args["surface"] = words(f"surface.{args['surface']}.title")
     if problem.code == "constraint":
-        args["rule"], args["repair"] = words(f"rule.{args['rule']}"), words(f"repair.{args['repair']}")
+        args["rule"], args["repair"] = words(f"rule.{args['rule']}", **args), words(f"repair.{args['repair']}", **args)
     if problem.code == "bad_surface":
         args["reason"] = refusal_text(args["reason"], lang)
     return words(f"problem.{problem.code}", **args)

@@ -95,6 +95,9 @@ class Optimizer:
     # the same operations in the same order, so the same bits (tests/test_kernels.py checks it
     # against ``update``). ``update`` stays the reference; None: the engine calls ``update``.
     kernel: KernelFn | None = None
+    # True when the momentum buffer is made at the first step only if the momentum is above 0
+    # then (torch's RMSprop): a schedule may not raise a momentum that starts at 0 (optviz.rules).
+    momentum_from_first_step: bool = False
 
     @property
     def summary(self) -> str:
@@ -404,6 +407,7 @@ RMSPROP = Optimizer(
     inspection=RMSPROP_INSPECTION,
     elementwise=True,
     rule=_rmsprop_rule,
+    momentum_from_first_step=True,
 )
 
 

@@ -150,6 +150,25 @@ def schedule(name: str, **kwargs: Any) -> Schedule:
     return Schedule(kind.name, kept)
 
 
+def schedule_from(name: str, values: Mapping[str, Any]) -> tuple[Schedule, list[Problem]]:
+    """The schedule ``name`` from a person's ``values`` (the sidebar's): each argument that is not
+    valid is left at its default, with a problem that the page words in the reader's language."""
+    kind = KINDS[str(name).lower()]
+    where = ("schedule", kind.name)
+    kept: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for spec in kind.params:
+        if spec.name not in values:
+            continue
+        value = values[spec.name]
+        try:
+            kept[spec.name] = _milestones_text(value) if spec.name == "milestones" else spec.check(value)
+        except ValueError:
+            code = "bad_milestones" if spec.name == "milestones" else "bad_argument"
+            problems.append(Problem.of(code, key=spec.name, value=value, range=spec.range_text(), where=where))
+    return schedule(kind.name, **kept), problems
+
+
 def _milestones_text(value: object) -> str:
     """Milestones as a link writes them: increasing whole numbers joined by "/"."""
     if isinstance(value, str):

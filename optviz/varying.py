@@ -27,10 +27,8 @@ import numpy as np
 
 import surfaces
 from optviz.optimizers import Optimizer
+from optviz.rules import MOMENTUM_NAMES, Setup, check_run, cycles_momentum
 from optviz.schedules import Schedule
-
-# Which hyperparameter OneCycleLR cycles: the momentum, or the first of the betas (as torch).
-MOMENTUM_NAMES = ("momentum", "betas")
 
 
 def noise_draws(seed: int, steps: int) -> np.ndarray:
@@ -70,24 +68,10 @@ class StepPlan:
     seed: int = 0
     batch_size: int | None = None
 
-    def check(self, optimizer: Optimizer, surf: surfaces.Surface) -> None:
-        """Raise ValueError where this plan cannot run: minibatches off a data surface, a
-        momentum cycle for an optimizer without one (torch refuses it too)."""
-        if self.batch_size is not None and surf.data_rows is None:
-            msg = f"Invalid batch_size: {surf.name} has no data to draw minibatches from"
-            raise ValueError(msg)
-        if self.schedule is not None and self._cycles_momentum():
-            names = {hp.name for hp in optimizer.hyperparameters}
-            if not names & set(MOMENTUM_NAMES):
-                msg = f"{self.schedule.kind} with cycle_momentum needs an optimizer with a momentum or betas"
-                raise ValueError(msg)
-
-    def _cycles_momentum(self) -> bool:
-        return (
-            self.schedule is not None
-            and self.schedule.spec.cycles_momentum
-            and self.schedule.values().get("cycle_momentum", False)
-        )
+    def check(self, optimizer: Optimizer, hp: dict[str, Any], surf: surfaces.Surface) -> None:
+        """Raise ValueError where this plan cannot run (:mod:`optviz.rules`: minibatches off a data
+        surface, a momentum cycle for an optimizer without one, ...)."""
+        check_run(Setup(optimizer, hp, self.schedule, self.batch_size, surf.name, surf.data_rows, self.steps))
 
     def wrap(self, optimizer: Optimizer, surf: surfaces.Surface) -> tuple[Optimizer, surfaces.Surface]:
         """The optimizer and surface whose functions know the step (see the module's docstring)."""
@@ -122,7 +106,7 @@ class StepPlan:
         if self.schedule is None:
             return lambda _, hp: hp
         schedule, steps = self.schedule, self.steps
-        cycles = self._cycles_momentum()
+        cycles = cycles_momentum(self.schedule)
         names = {hp.name for hp in optimizer.hyperparameters}
         momentum_name = next((name for name in MOMENTUM_NAMES if name in names), None)
         cache: dict[int, tuple[Any, list[Any], list[Any] | None]] = {}

@@ -7,7 +7,9 @@ from ``random_query`` (query dicts, some read from raw strings), half raw query 
 - parse returns without raising, an (Experiment, problems) pair with problems a list of
   non-empty strings ("contract" failures otherwise);
 - the experiment it returns round-trips: ``parse(to_query(e)) == (e, [])``, and through the
-  link text too, ``parse(query_from_string(query_string(e))) == (e, [])`` ("round-trip").
+  link text too, ``parse(query_from_string(query_string(e))) == (e, [])`` ("round-trip");
+- the experiment it returns runs: every run of it, for all its steps, as the page computes
+  its race (``optviz.results.run_experiment``; "run"). A link that parses cleanly must run.
 
 It prints a summary line (inputs, failures, rate), then each distinct failure (exception
 type and message, or what differs) with its count, where it was raised and one minimal
@@ -31,6 +33,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from optviz.experiment import Experiment, parse, query_string, to_query
+from optviz.results import run_experiment
 from optviz.specs import Problem
 from tests.link_grammar import query_from_string, random_query, random_raw_query
 
@@ -114,6 +117,10 @@ def _inspect(query: dict[str, list[str]]) -> tuple[str, str, str] | list[Problem
             return "round-trip", f"via {route}: {type(error).__name__}: {_message(error)}", _where(error)
         if again != (experiment, []):
             return "round-trip", f"via {route}: {_differences(experiment, again)}", route
+    try:
+        run_experiment(experiment)
+    except Exception as error:  # noqa: BLE001
+        return "run", f"{type(error).__name__}: {_message(error)}", _where(error)
     return problems
 
 
@@ -273,12 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     failures = sorted(total.failures.values(), key=lambda f: (f.category, -f.count, f.signature))
     failed = sum(f.count for f in failures)
     by_category = {
-        c: sum(f.count for f in failures if f.category == c) for c in ("exception", "contract", "round-trip")
+        c: sum(f.count for f in failures if f.category == c) for c in ("exception", "contract", "round-trip", "run")
     }
     _say(
         f"fuzz_links: {total.inputs} inputs (seed {args.seed}), {failed} failed ({failed / max(total.inputs, 1):.2%}): "
         f"{by_category['exception']} raised, {by_category['contract']} broke the contract, "
-        f"{by_category['round-trip']} did not round-trip; {total.clean} parsed without problems; "
+        f"{by_category['round-trip']} did not round-trip, {by_category['run']} did not run; "
+        f"{total.clean} parsed without problems; "
         f"{elapsed:.0f} s"
     )
     slowest = total.slowest_example or []

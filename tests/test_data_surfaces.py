@@ -99,10 +99,11 @@ def test_a_link_with_a_batch_off_data_or_a_bad_schedule_is_repaired_and_says_so(
     experiment, problems = parse({"v": "2", "surface": "valley", "run": "sgd:lr=0.1,batch=8,schedule=warp:x=1"})
     assert experiment.runs[0].batch is None
     assert experiment.runs[0].schedule is None
-    assert {p.code for p in problems} == {"batch_needs_data", "unknown_schedule"}
+    assert {p.code for p in problems} == {"constraint", "unknown_schedule"}
+    assert dict(problems[-1].args)["rule"] == "batch_needs_data"
     experiment, problems = parse({"v": "2", "surface": "tips", "run": "sgd:lr=0.001,batch=9999"})
     assert experiment.runs[0].batch == 244
-    assert [p.code for p in problems] == ["out_of_range"]
+    assert [dict(p.args)["rule"] for p in problems] == ["batch_within_rows"]
     with pytest.raises(ValueError, match="batch"):
         Experiment.make("valley", runs=(Run.make("sgd", batch=4),))
 

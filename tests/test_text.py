@@ -124,9 +124,9 @@ def test_every_problem_code_is_worded(lang):
         Problem.of("constraint", optimizer="sgd", rule="nesterov_needs_momentum", repair="nesterov_off"),
         Problem.of("more", count=3),
         Problem.of("unknown_schedule", value="x", unknown="x", choices=["steplr"]),
-        Problem.of("batch_needs_data", batch=8, optimizer="sgd", surface="valley"),
         Problem.of("bad_surface", surface="formula", reason="Invalid formula: x.y", default="rosenbrock"),
-        Problem.of("schedule_too_short", optimizer="sgd", total=10, steps=500),
+        Problem.of("bad_argument", key="gamma", value=5.0, range="[0, 1]", where=("schedule", "StepLR")),
+        Problem.of("bad_milestones", key="milestones", value="soon", range="", where=("schedule", "MultiStepLR")),
     ]
     codes = {key.removeprefix("problem.") for key in catalog("en") if key.startswith("problem.")}
     assert {p.code for p in problems} == codes - {"list_separator"}

@@ -9,6 +9,7 @@ record; its widgets exist only while its panel is open.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import replace
 from typing import Any
@@ -33,6 +34,7 @@ from optviz.experiment import (
     lesson_experiment,
     presets,
     refusal,
+    runnable,
 )
 from optviz.messages import problem_text, refusal_text
 from optviz.optimizers import OPTIMIZERS
@@ -313,10 +315,11 @@ def start_controls(surface: str, params: dict[str, Any]) -> tuple[float, float]:
     return st.session_state["start_x"], st.session_state["start_y"]
 
 
-def run_controls() -> list[Run]:
-    """The list of runs, each with its optimizer and hyperparameters; add, duplicate, remove."""
+def run_controls(surf: surfaces.Surface, steps: int) -> list[Run]:
+    """The list of runs on ``surf`` for ``steps`` steps, each with its optimizer and hyperparameters;
+    add, duplicate, remove."""
     say = words()
-    runs = [_one_run(index, entry) for index, entry in enumerate(st.session_state["runs"])]
+    runs = [_one_run(index, entry, surf, steps) for index, entry in enumerate(st.session_state["runs"])]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.selectbox(say("sidebar.add_a_run"), list(PRESETS), key="preset", format_func=_preset_name)
     right.button(
@@ -330,10 +333,10 @@ def run_controls() -> list[Run]:
     return runs
 
 
-def _one_run(index: int, entry: dict[str, Any]) -> Run:
+def _one_run(index: int, entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> Run:
     """A run's panel: its title always; its widgets only while it is open."""
     run_id, slot = entry["id"], entry["slot"]
-    run = entry["run"] = _current_run(entry)
+    run = entry["run"] = _current_run(entry, surf, steps)
     say = words()
     title = GLYPHS[SYMBOLS[slot]] + " " + say("sidebar.run_title", number=index + 1, label=plain(run.label(say.lang)))
     # Tracked, so that a closed panel draws no widgets. Its title changes with the settings, which
@@ -342,7 +345,7 @@ def _one_run(index: int, entry: dict[str, Any]) -> Run:
     panel = st.expander(title, expanded=entry["open"], key=key, on_change=_on_panel, args=(entry["id"], key))
     with panel:
         if panel.open:
-            _run_widgets(entry)
+            _run_widgets(entry, surf, steps)
     return replace(run, slot=slot)
 
 
@@ -350,38 +353,33 @@ def _on_panel(run_id: int, key: str) -> None:
     _entry(run_id)["open"] = bool(st.session_state[key])
 
 
-def _current_run(entry: dict[str, Any]) -> Run:
+def _current_run(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> Run:
     """The run as its widgets now show it (they are current before they are drawn), else as stored.
 
-    The optimizer's own rules repair what breaks them, as for a link, and say so.
+    The rules of a runnable run repair what breaks them, as for a link, and say so.
     """
     run_id, stored = entry["id"], entry["run"]
     state = st.session_state
     optimizer = state.get(f"r{run_id}_optimizer", stored.optimizer)
+    if optimizer not in OPTIMIZERS:
+        optimizer = state[f"r{run_id}_optimizer"] = stored.optimizer
     spec = OPTIMIZERS[optimizer]
     values = stored.values() if optimizer == stored.optimizer else {}
     for hp in spec.hyperparameters:
         parts = [state.get(_hp_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
         if all(part is not None for part in parts):
-            values[hp.name] = tuple(parts) if hp.parts else parts[0]
-    repaired, problems = spec.repair(values)
-    for problem in problems:
-        st.warning(plain(problem_text(problem, words().lang)))
+            with contextlib.suppress(ValueError):  # a value no widget offers: the stored one stays
+                values[hp.name] = hp.check(tuple(parts) if hp.parts else parts[0], app=True)
     typed = " ".join(str(state.get(f"r{run_id}_name", stored.name)).split())
     name = "".join(c for c in typed if c.isprintable())[: int(NAME.high)]
-    batch, schedule = run_steps(run_id, stored, surfaces.get(state["surface"], **_surface_params()))
-    return Run.make(optimizer, name=name, batch=batch, schedule=schedule, **repaired)
+    batch, schedule, problems = run_steps(run_id, stored)
+    run, repairs = runnable(optimizer, values, surf=surf, steps=steps, name=name, batch=batch, schedule=schedule)
+    for problem in problems + repairs:
+        st.warning(plain(problem_text(problem, words().lang)))
+    return run
 
 
-def _surface_params() -> dict[str, Any]:
-    """The current surface's parameters as its widgets hold them."""
-    name = st.session_state["surface"]
-    return {
-        p.name: st.session_state.get(_surface_key(name, p.name), p.default) for p in surfaces.entry(name).param_specs
-    }
-
-
-def _run_widgets(entry: dict[str, Any]) -> None:
+def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> None:
     """The widgets of an open run, each starting from the stored run's value."""
     run_id, run = entry["id"], entry["run"]
     state = st.session_state
@@ -411,10 +409,9 @@ def _run_widgets(entry: dict[str, Any]) -> None:
             state.setdefault(key, value)
             setting_widget(part, key, help=hyperparameter_help(run.optimizer, part.name, say.lang))
             if part.name == "lr":
-                _theory_widgets(entry)
-    surf = surfaces.get(state["surface"], **_surface_params())
+                _theory_widgets(entry, surf)
     batch_widget(run_id, run, surf)
-    schedule_widgets(run_id, run, int(state.get(STEPS.link_key, STEPS.default)))
+    schedule_widgets(run_id, run, steps)
     left, right = st.columns(2)
     left.button(
         say("sidebar.duplicate"),
@@ -427,12 +424,10 @@ def _run_widgets(entry: dict[str, Any]) -> None:
     right.button(say("sidebar.remove"), key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
 
 
-def _theory_widgets(entry: dict[str, Any]) -> None:
+def _theory_widgets(entry: dict[str, Any], surf: surfaces.Surface) -> None:
     """Beside an SGD run's learning rate on a quadratic surface: theory's values, a button each to apply it."""
-    run, state = entry["run"], st.session_state
-    name = state["surface"]
-    params = {p.name: state.get(_surface_key(name, p.name), p.default) for p in surfaces.entry(name).param_specs}
-    rates = learning_rates(surfaces.get(name, **params)) if run.optimizer == "sgd" else None
+    run = entry["run"]
+    rates = learning_rates(surf) if run.optimizer == "sgd" else None
     if rates is None:
         return
     say = words()
@@ -473,7 +468,7 @@ def experiment_controls() -> Experiment:
         start = start_controls(surface, params)
         settings = {spec.name: page_setting_widget(spec) for spec in SIDEBAR_SETTINGS}
         st.header(say("sidebar.runs"))
-        runs = run_controls()
+        runs = run_controls(surfaces.get(surface, **params), settings[STEPS.name])
     # The others have their widgets elsewhere on the page (drawn later in this run: their state
     # is current already), or only a link sets them (what a projector's link hides).
     for spec in SETTINGS:

@@ -13,12 +13,11 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optviz.experiment import STEPS, Run
-from optviz.messages import problem_text
-from optviz.schedules import KINDS, Schedule, fitted, schedule
+from optviz.experiment import Run
+from optviz.schedules import KINDS, Schedule, schedule_from
 from optviz.specs import Problem, Spec
 from ui.component import figure
-from ui.text import plain, words
+from ui.text import words
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)  # the slider's stops, then every row
 ALL_ROWS = 0  # the slider's value for every row: gradient descent on the whole data set
@@ -29,37 +28,26 @@ def _key(run_id: int, name: str) -> str:
     return f"r{run_id}_{name}"
 
 
-def run_steps(run_id: int, stored: Run, surf: surfaces.Surface) -> tuple[int | None, Schedule | None]:
-    """The batch size and schedule the run's widgets now hold (the stored run's where they are not drawn)."""
+def run_steps(run_id: int, stored: Run) -> tuple[int | None, Schedule | None, list[Problem]]:
+    """The batch size and schedule the run's widgets now hold (the stored run's where they are not
+    drawn), and a problem for each schedule argument that was left at its default. Whether they
+    suit the surface, the optimizer and the steps is for the rules of a runnable run (optviz.rules)."""
     state = st.session_state
     batch = stored.batch
     chosen = state.get(_key(run_id, "batch"))
     if chosen is not None:
         batch = None if chosen == ALL_ROWS else int(chosen)
-    if surf.data_rows is None:
-        batch = None
-    elif batch is not None:
-        batch = min(batch, surf.data_rows)
     kind = state.get(_key(run_id, "schedule"), stored.schedule.kind.lower() if stored.schedule else NO_SCHEDULE)
-    if not kind:
-        return batch, None
+    if kind not in KINDS:  # no schedule (or a value that is not one)
+        return batch, None, []
     found = KINDS[kind]
     stored_args = stored.schedule.values() if stored.schedule and stored.schedule.kind == found.name else {}
-    args = {}
-    for spec in found.params:
-        value = state.get(_argument_key(run_id, found.name, spec.name), stored_args.get(spec.name, spec.default))
-        args[spec.name] = value
-    try:
-        made = schedule(found.name, **args)
-    except ValueError as error:
-        st.warning(plain(str(error)))
-        return batch, None
-    steps = int(state.get(STEPS.link_key, STEPS.default))
-    if fitted(made, steps) != made:  # OneCycleLR's cycle cannot end before the run does
-        problem = Problem.of("schedule_too_short", optimizer=stored.optimizer, total=args["total_steps"], steps=steps)
-        st.warning(plain(problem_text(problem, words().lang)))
-        made = fitted(made, steps)
-    return batch, made
+    args = {
+        spec.name: state.get(_argument_key(run_id, found.name, spec.name), stored_args.get(spec.name, spec.default))
+        for spec in found.params
+    }
+    made, problems = schedule_from(found.name, args)
+    return batch, made, problems
 
 
 def batch_widget(run_id: int, run: Run, surf: surfaces.Surface) -> None:
@@ -126,13 +114,8 @@ def _argument(key: str, spec: Spec, value: Any) -> None:
 
 def _schedule_plot(run_id: int, run: Run, steps: int) -> None:
     """The learning rate of every step, small: what the schedule does to this run."""
-    try:
-        lrs = run.schedule.lrs(run.values()["lr"], steps)
-    except ValueError as error:  # OneCycleLR shorter than the run
-        st.warning(plain(str(error)))
-        return
     say = words()
-    values = np.array(lrs, dtype=np.float64)
+    values = np.array(run.schedule.lrs(run.values()["lr"], steps), dtype=np.float64)
     fig = {
         "data": [
             {
