@@ -25,9 +25,11 @@ def trajectories(physics: Experiment) -> list[Trajectory]:
 
 def page() -> None:
     ui.preload()  # plotly.js starts loading while the page is made
-    # The link seeds the widgets once, and again after Back or Forward; a click on the race
-    # moves the start; the widgets build the experiment; the experiment writes the link.
-    problems = ui.seed_from_link() + ui.follow_link()
+    # After a failure the widgets go back to the last view drawn. The link seeds them once, and
+    # again after Back or Forward; a click on the race moves the start; the widgets build the
+    # experiment; the experiment writes the link.
+    ui.restore_last_good()
+    problems = ui.queued_problems() + ui.seed_from_link() + ui.follow_link()
     experiment = ui.experiment_controls()
     ui.write_link(to_query(experiment))
     say = ui.words()
@@ -36,9 +38,11 @@ def page() -> None:
         ui.projector_page(sidebar=experiment.hidden("sidebar"))
     if not experiment.hidden("header"):
         ui.header(compact=bool(experiment.lesson))
+    ui.say_failure()
     ui.show_problems(problems)
     if not experiment.runs:
         st.info(say("page.no_runs"))
+        ui.remember(experiment)
         st.stop()
 
     surf = experiment.build_surface()
@@ -65,6 +69,7 @@ def page() -> None:
         st.subheader(say("page.share"))
         st.code(ui.share_url(query_string(experiment)), language=None)
         st.caption(say("page.share_caption"))
+    ui.remember(experiment)  # drawn whole: a later failure comes back here
 
 
 ui.guarded(page)

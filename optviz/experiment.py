@@ -58,8 +58,9 @@ LANG = Spec("lang", DEFAULT_LANGUAGE, kind="choice", choices=tuple(LANGUAGES))
 LESSON = Spec("lesson", "", kind="choice", choices=("", *LESSONS))
 QUIZ = Spec("quiz", True, kind="bool")  # a lesson asks its question before the race plays
 # The sweep (and a map's learning-rate axis): its range and how many learning rates.
-SWEEP_FROM = Spec("sweep_from", 1e-4, low=1e-6, high=10.0, log=True)
-SWEEP_TO = Spec("sweep_to", 1.0, low=1e-5, high=100.0, log=True)
+# Within the learning rates a run can take: a click on any point of a sweep gives the run that rate.
+SWEEP_FROM = Spec("sweep_from", 1e-4, low=1e-5, high=10.0, log=True)
+SWEEP_TO = Spec("sweep_to", 1.0, low=1e-5, high=10.0, log=True)
 SWEEP_COUNT = Spec("sweep_n", 60, kind="int", low=50, high=200, step=10)
 # The hyperparameter map: whose (a run's number), over which two hyperparameters, of what, how fine.
 MAP_AXES = tuple(

@@ -286,6 +286,14 @@ class Spec:
         }
         return readers.get(self.kind, self._read_number)(text)
 
+    def accept(self, value: object) -> tuple[Value | None, Problem | None]:
+        """A number from a click (the browser's JSON) read as a link's text is: within the app's
+        range (clamped, with a problem), or None with a problem when it is not a number at all
+        (a JSON ``true`` is not the number 1)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, self._problem("not_a_number", str(value)[:MAX_TEXT])
+        return self.read(str(value) if isinstance(value, int) else number_text(value))
+
     def _read_choice(self, text: str) -> tuple[str | None, Problem | None]:
         if text in self.choices:
             return text, None

@@ -82,7 +82,7 @@ def test_default_page_shows_the_race_with_every_step():
 @pytest.mark.parametrize("name", surfaces.names())
 def test_every_surface_can_be_chosen(name):
     at = start()
-    at.selectbox(key="surface").set_value(name).run()
+    at.selectbox(key="surface__widget_en").set_value(name).run()
     assert not at.exception
     scene = race(at)["scene"]
     surf = surfaces.get(name)
@@ -202,7 +202,7 @@ def test_a_link_with_a_thousand_problems_gets_a_short_warning():
 
 def test_runs_can_be_added_duplicated_and_removed():
     at = start({"run": "adam:lr=0.05"})
-    at.selectbox(key="preset").set_value("Nesterov")
+    at.selectbox(key="preset__widget_en").set_value("Nesterov")
     at.button(key="add_run").click().run()
     assert at.query_params["run"] == ["adam:lr=0.05", "sgd:momentum=0.9,nesterov=true"]  # lr 0.001 is the default
     assert [entry["open"] for entry in at.session_state["runs"]] == [False, True]  # a new run's panel opens
@@ -409,7 +409,7 @@ def test_the_page_follows_the_address_bar_back_and_forward():
 
 def test_choosing_a_surface_opens_its_own_default_page():
     at = start({"tol": "0.01", "speed": "slow"})
-    at.selectbox(key="surface").set_value("himmelblau").run()
+    at.selectbox(key="surface__widget_en").set_value("himmelblau").run()
     assert not at.exception
     page = Experiment.make("himmelblau")
     data = race(at)

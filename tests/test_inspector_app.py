@@ -66,7 +66,7 @@ def test_the_view_shows_the_rule_and_the_values_at_the_players_step():
 def test_another_run_and_all_runs():
     at = start({**QUERY, "run": RUNS})
     at.session_state["race"] = {"step": 2}
-    at = at.selectbox(key="inspect_run").select(1).run()
+    at = at.selectbox(key="inspect_run__widget_en").select(1).run()
     assert not at.exception
     _, (_, adam) = recorded(RUNS)
     assert headings(at) == ["#### Adam, lr 0.1 — step 2 of 40"]
@@ -75,7 +75,7 @@ def test_another_run_and_all_runs():
     assert rows["$v_{t-1}$"][0] == pair(adam.states.exp_avg_sq[1])
     assert rows["Velocity $m_t$ (momentum)"] == [pair(adam.states.exp_avg[2])]
     assert race(at)["inspect"]["run"] == 1  # the race draws that run's arrows only
-    at = at.selectbox(key="inspect_run").select("all").run()
+    at = at.selectbox(key="inspect_run__widget_en").select("all").run()
     assert len(headings(at)) == 2
     assert race(at)["inspect"]["run"] is None
 

@@ -194,7 +194,7 @@ def test_each_lesson_opens_from_its_link_with_its_question(name, lang):
     assert say(f"lesson.{name}.title") in [h.value for h in at.subheader]
     text = "\n".join(m.value for m in at.markdown)
     assert say(f"lesson.{name}.question") in text
-    choices = at.radio(key=f"lesson_choice_{name}")
+    choices = at.radio(key=f"lesson_choice_{name}__widget_{lang}")
     assert choices.options == say.list(f"lesson.{name}.choices")
     held = race(at)
     assert held["hold"] == say("lesson.hold")  # the race waits for the answer
@@ -207,7 +207,7 @@ def test_answering_plays_the_race_and_says_why(lang):
     lesson = LESSONS["momentum"]
     at = start({"lesson": "momentum", "lang": lang})
     wrong = (lesson.answer + 1) % 3
-    at.radio(key="lesson_choice_momentum").set_value(wrong).run()
+    at.radio(key=f"lesson_choice_momentum__widget_{lang}").set_value(wrong).run()
     at.button(key="lesson_check").click().run()
     data = race(at)
     assert data["hold"] is None
@@ -220,7 +220,7 @@ def test_answering_plays_the_race_and_says_why(lang):
     assert say("lesson.momentum.look_for") in text
     at.button(key="lesson_again").click().run()  # ask again: the race waits once more
     assert race(at)["hold"] == say("lesson.hold")
-    at.radio(key="lesson_choice_momentum").set_value(lesson.answer).run()
+    at.radio(key=f"lesson_choice_momentum__widget_{lang}").set_value(lesson.answer).run()
     at.button(key="lesson_check").click().run()
     assert say("lesson.right") in at.success[0].value
 
@@ -231,14 +231,14 @@ def test_a_teacher_turns_the_question_off():
     assert not [r for r in at.radio if r.key == "lesson_choice_saddle"]  # the choices are listed, not asked
     assert at.query_params["quiz"] == "false"
     at = start({"lesson": "saddle"})
-    at.toggle(key="quiz__widget").set_value(False).run()
+    at.toggle(key="quiz__widget_en").set_value(False).run()
     assert race(at)["hold"] is None
     assert at.query_params["quiz"] == "false"
 
 
 def test_the_lesson_picker_loads_a_lesson_and_keeps_the_language():
     at = start({"lang": "zh"})
-    at.selectbox(key="lesson__widget").set_value("saddle").run()
+    at.selectbox(key="lesson__widget_zh").set_value("saddle").run()
     assert at.query_params["lesson"] == "saddle"
     assert at.query_params["lang"] == "zh"
     assert Words("zh")("lesson.saddle.title") in [h.value for h in at.subheader]
@@ -249,8 +249,8 @@ def test_a_projector_keeps_the_lesson_text_and_question():
     at = start({"lesson": "zigzag", "hide": "all", "lang": "zh"})
     say = Words("zh")
     assert say("lesson.zigzag.title") in [h.value for h in at.subheader]
-    assert at.radio(key="lesson_choice_zigzag")
-    at.radio(key="lesson_choice_zigzag").set_value(1).run()
+    assert at.radio(key="lesson_choice_zigzag__widget_zh")
+    at.radio(key="lesson_choice_zigzag__widget_zh").set_value(1).run()
     at.button(key="lesson_check").click().run()
     assert at.query_params["lang"] == "zh"
     assert race(at)["text"]["play"] == say("player.play")

@@ -7,17 +7,21 @@
 - :mod:`ui.text`: the page's words in the reader's language; text from a link or a person,
   shown as text; a link's problems.
 - :mod:`ui.lesson`: a lesson's text beside its race, and its question before the race plays.
-- :mod:`ui.guard`: an unexpected error becomes a short message, never a traceback.
+- :mod:`ui.guard`: an unexpected error, in the script or in a callback, becomes a short
+  message and the last view drawn, never a traceback.
+- :mod:`ui.state`: a setting kept in the session, shown by a widget of the page's language.
+- :mod:`ui.chrome`: the page's title, its language switch, and a projector's layout.
 
 Data flows one way: the link seeds the widgets, the widgets build an Experiment, the
 Experiment writes the link and is computed (cached), and the views show the result.
 """
 
+from ui.chrome import header, projector_page
 from ui.controls import experiment_controls
-from ui.guard import guarded
+from ui.guard import guarded, remember, say_failure
 from ui.lesson import lesson_text
-from ui.link import follow_link, seed_from_link, share_url, write_link
-from ui.text import header, plain, projector_page, show_problems, words
+from ui.link import follow_link, restore_last_good, seed_from_link, share_url, write_link
+from ui.text import plain, queued_problems, show_problems, words
 from ui.views import export_panel, preload, race, show_view, view_picker
 
 __all__ = [
@@ -30,7 +34,11 @@ __all__ = [
     "plain",
     "preload",
     "projector_page",
+    "queued_problems",
     "race",
+    "remember",
+    "restore_last_good",
+    "say_failure",
     "seed_from_link",
     "share_url",
     "show_problems",

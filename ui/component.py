@@ -19,6 +19,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from optviz import race as race_data
+from optviz.specs import MAX_TEXT, Problem
+from ui.guard import callback
+from ui.text import queue_problems
 
 # plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
 # sooner) draws the race and the 2-D figures; the full one, from the plotly package, the 3-D view.
@@ -75,7 +78,7 @@ def figure(
     if on_click is None:
         VIEW_COMPONENT(data=data, key=key)
     else:
-        VIEW_COMPONENT(data=data, key=key, on_clicked_change=on_click)
+        VIEW_COMPONENT(data=data, key=key, on_clicked_change=callback(on_click))
 
 
 def clicked(key: str) -> dict[str, Any] | None:
@@ -96,3 +99,15 @@ def clicked_point(clicked: object, domain: Any) -> tuple[float, float] | None:
         digits = max(0, 4 - math.floor(math.log10(high - low)))
         point.append(round(min(max(float(value), low), high), digits))
     return point[0], point[1]
+
+
+def start_at(clicked: object) -> None:
+    """The race starts where a click on it (or on a basin map) landed; a click that is not a
+    point of the plot is said to be ignored."""
+    if clicked is None:
+        return
+    point = clicked_point(clicked, st.session_state.get("_domain"))
+    if point is None:
+        queue_problems([Problem.of("bad_start", value=str(clicked)[:MAX_TEXT])])
+        return
+    st.session_state["start_x"], st.session_state["start_y"] = point

@@ -18,6 +18,7 @@ import streamlit as st
 
 import surfaces
 from optviz.experiment import (
+    DEFAULT,
     LESSON,
     MAX_RUNS,
     NAME,
@@ -39,11 +40,14 @@ from optviz.experiment import (
 from optviz.messages import problem_text, refusal_text
 from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
-from optviz.specs import Spec
+from optviz.specs import Problem, Spec
+from optviz.sweeps import assign, axis_spec
 from optviz.text import hyperparameter_help
 from optviz.theory import learning_rates
+from ui.guard import LAST_GOOD, callback
+from ui.state import copy_state, mirror, mirrored, scoped
 from ui.steps import batch_widget, run_steps, schedule_widgets
-from ui.text import plain, words
+from ui.text import plain, queue_problems, words
 
 # The settings the sidebar shows; the others have their places on the page (the view picker,
 # the language switch, the lesson picker and its question switch) or only a link sets them (hide).
@@ -145,8 +149,7 @@ def load_lesson(name: str) -> None:
 
 
 def _on_lesson_change() -> None:
-    name = st.session_state[f"{LESSON.link_key}__widget"]
-    st.session_state[LESSON.link_key] = name
+    name = st.session_state[LESSON.link_key]
     if name:
         load_lesson(name)
 
@@ -176,7 +179,10 @@ def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None,
 def _choice_widget(spec: Spec, label: str, key: str, help: str) -> Any:
     say = words()
     choice = lambda value: say(f"setting.{spec.name}.choice.{value}")
-    return st.radio(label, spec.choices, key=key, horizontal=True, help=help, format_func=choice)
+    st.radio(
+        label, spec.choices, horizontal=True, help=help, format_func=choice, **mirror(key, spec.default, spec.choices)
+    )
+    return st.session_state[key]
 
 
 # The widgets of the settings that are not numbers: a flag, a choice, a typed formula (text
@@ -232,7 +238,7 @@ def _log_number(label: str, name: str, key: str, spec: Spec, help: str) -> float
         key=scale_key,
         help=help,
         format_func=lambda v: f"{v:g}",
-        on_change=_copy_state,
+        on_change=callback(copy_state),
         args=(scale_key, key),
     )
     say = words()
@@ -249,22 +255,6 @@ def _log_number(label: str, name: str, key: str, spec: Spec, help: str) -> float
     return float(state[key])
 
 
-def _copy_state(source: str, target: str) -> None:
-    st.session_state[target] = st.session_state[source]
-
-
-def mirrored(spec: Spec) -> dict[str, Any]:
-    """The key and callback of a widget that shows the page setting ``spec``.
-
-    The setting itself stays in the session under its link key whether or not its widget is
-    drawn in a run (Streamlit forgets the state of a widget it did not draw: a projector's
-    link that hides the header would otherwise lose the language on the next click).
-    """
-    key = f"{spec.link_key}__widget"
-    st.session_state[key] = st.session_state.setdefault(spec.link_key, spec.default)
-    return {"key": key, "on_change": _copy_state, "args": (key, spec.link_key)}
-
-
 # ------------------------------------------------------------------------------- the sidebar
 
 
@@ -274,9 +264,8 @@ def surface_controls() -> tuple[str, dict[str, float]]:
     st.selectbox(
         say("sidebar.surface"),
         surfaces.names(),
-        key="surface",
         format_func=lambda name: say(f"surface.{name}.title"),
-        on_change=_on_surface_change,
+        **mirror("surface", DEFAULT.surface, surfaces.names(), then=_on_surface_change),
     )
     name = st.session_state["surface"]
     params = {}
@@ -321,16 +310,23 @@ def run_controls(surf: surfaces.Surface, steps: int) -> list[Run]:
     say = words()
     runs = [_one_run(index, entry, surf, steps) for index, entry in enumerate(st.session_state["runs"])]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.selectbox(say("sidebar.add_a_run"), list(PRESETS), key="preset", format_func=_preset_name)
+    left.selectbox(say("sidebar.add_a_run"), list(PRESETS), key=scoped("preset"), format_func=_preset_name)
     right.button(
         say("sidebar.add"),
         key="add_run",
-        on_click=lambda: _add_run(_presets()[st.session_state["preset"]]),
+        on_click=callback(_add_preset),
+        args=(scoped("preset"),),
         disabled=len(st.session_state["runs"]) >= MAX_RUNS,
         help=say("sidebar.add_help", limit=MAX_RUNS),
         width="stretch",
     )
     return runs
+
+
+def _add_preset(key: str) -> None:
+    """Add a run from the preset the picker shows (the first one if it shows none)."""
+    chosen = _presets()
+    _add_run(chosen.get(st.session_state.get(key), next(iter(chosen.values()))))
 
 
 def _one_run(index: int, entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> Run:
@@ -342,7 +338,7 @@ def _one_run(index: int, entry: dict[str, Any], surf: surfaces.Surface, steps: i
     # Tracked, so that a closed panel draws no widgets. Its title changes with the settings, which
     # makes it a new element to Streamlit: it opens as the run's panel last was.
     key = f"r{run_id}_panel"
-    panel = st.expander(title, expanded=entry["open"], key=key, on_change=_on_panel, args=(entry["id"], key))
+    panel = st.expander(title, expanded=entry["open"], key=key, on_change=callback(_on_panel), args=(entry["id"], key))
     with panel:
         if panel.open:
             _run_widgets(entry, surf, steps)
@@ -391,7 +387,7 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
         list(OPTIMIZERS),
         key=f"r{run_id}_optimizer",
         format_func=lambda name: OPTIMIZERS[name].title,
-        on_change=_seed_new_optimizer,
+        on_change=callback(_seed_new_optimizer),
         args=(run_id,),
     )
     st.text_input(
@@ -416,12 +412,14 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
     left.button(
         say("sidebar.duplicate"),
         key=f"r{run_id}_duplicate",
-        on_click=_add_run,
+        on_click=callback(_add_run),
         args=(replace(run, name="", slot=None),),
         width="stretch",
         disabled=len(state["runs"]) >= MAX_RUNS,
     )
-    right.button(say("sidebar.remove"), key=f"r{run_id}_remove", on_click=_remove_run, args=(run_id,), width="stretch")
+    right.button(
+        say("sidebar.remove"), key=f"r{run_id}_remove", on_click=callback(_remove_run), args=(run_id,), width="stretch"
+    )
 
 
 def _theory_widgets(entry: dict[str, Any], surf: surfaces.Surface) -> None:
@@ -438,7 +436,7 @@ def _theory_widgets(entry: dict[str, Any], surf: surfaces.Surface) -> None:
         left.button(
             value.name(say.lang),
             key=f"r{entry['id']}_theory_{value.key}",
-            on_click=apply_hyperparameters,
+            on_click=callback(apply_hyperparameters),
             args=(entry["id"], applied),
             help=f"{value.explanation(say.lang)}\n\n${value.formula}$\n\n{say('theory.apply_help')}",
             width="stretch",
@@ -448,12 +446,47 @@ def _theory_widgets(entry: dict[str, Any], surf: surfaces.Surface) -> None:
 
 
 def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
-    """Give the run these hyperparameters (theory's, a sweep's best, a map's cell); its widgets start again from them."""
+    """Give the run these hyperparameters (theory's, a sweep's best, a map's cell), as far as the
+    rules of a runnable run allow (saying what they changed); its widgets start again from them."""
     entry = _entry(run_id)
     run = entry["run"]
-    entry["run"] = run.with_values(**hyperparameters)
-    for key in [k for k in st.session_state if str(k).startswith(f"r{run_id}_{run.optimizer}_")]:
-        del st.session_state[key]
+    state = st.session_state
+    drawn = state.get(LAST_GOOD, DEFAULT)  # the page the person clicked on
+    changed, problems = runnable(
+        run.optimizer,
+        assign(run.optimizer, run.values(), hyperparameters),
+        surf=drawn.build_surface(),
+        steps=drawn.steps,
+        name=run.name,
+        slot=run.slot,
+        batch=run.batch,
+        schedule=run.schedule,
+    )
+    queue_problems(problems)
+    entry["run"] = changed
+    for key in [k for k in state if str(k).startswith(f"r{run_id}_{run.optimizer}_")]:
+        del state[key]
+
+
+def apply_clicked(run_id: int, clicked: dict[str, object], digits: int | None = None) -> None:
+    """Values from a click on a sweep or a map (the browser's numbers, by hyperparameter or pair
+    part), each read as a link's value is: within the app's range, or left out, with a problem;
+    then applied (rounded to ``digits`` significant digits, where given, as a person would type)."""
+    run = _entry(run_id)["run"]
+    chosen: dict[str, float] = {}
+    problems = []
+    for name, value in clicked.items():
+        spec = axis_spec(run.optimizer, name)
+        if spec is None:
+            continue
+        number, problem = spec.accept(value)
+        if problem is not None:
+            problems.append(Problem(problem.code, (*problem.args, ("where", ("run", run.optimizer)))))
+        if number is not None:
+            chosen[name] = float(f"{number:.{digits}g}") if digits else number
+    queue_problems(problems)
+    if chosen:
+        apply_hyperparameters(run_id, chosen)
 
 
 def experiment_controls() -> Experiment:
@@ -480,14 +513,12 @@ def experiment_controls() -> Experiment:
 def lesson_picker() -> None:
     """The lessons, at the top of the sidebar: choosing one loads its experiment."""
     say = words()
-    key = mirrored(LESSON)["key"]
     st.selectbox(
         say("sidebar.lesson"),
         LESSON.choices,
-        key=key,
         format_func=lambda name: say(f"lesson.{name}.title") if name else say("sidebar.free"),
-        on_change=_on_lesson_change,
         help=say("sidebar.lesson_help"),
+        **mirrored(LESSON, then=_on_lesson_change),
     )
     if st.session_state[LESSON.link_key]:
         switch(QUIZ)  # the teacher's: a demonstration shows the race without the question

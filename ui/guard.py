@@ -1,11 +1,21 @@
-"""One guard around the page: an unexpected error becomes a short message, never a traceback."""
+"""One guard around the page and every callback: an unexpected error becomes a short message in
+the reader's language, the page goes back to the last view it drew, and no traceback is shown.
+
+The script runs under :func:`guarded`; every widget's and component's callback (which Streamlit
+runs before the script, where that guard does not reach) is made with :func:`callback`. Either
+way the exception and its traceback go to the server's log with a short reference that the
+visitor also sees, and the next run starts again from the last experiment the page drew
+(:data:`LAST_GOOD`), so that a failure costs a change, never the page.
+"""
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -15,14 +25,59 @@ from ui.text import words
 
 _LOG = logging.getLogger("optviz.app")
 DEFAULT_LINK = "?" + query_string(DEFAULT)  # the default page
+LAST_GOOD = "_last_good"  # the last experiment the page drew whole
+RESTORE = "_restore"  # set by a failure: the next run starts from LAST_GOOD
+RESTORING = "_restoring"  # this run started from LAST_GOOD: a failure now is not retried
+FAILED = "_failed"  # (what failed, reference): said once on the next run
+
+
+def _logged(what: str) -> str:
+    """Log the exception being handled with a new reference, and return the reference."""
+    reference = secrets.token_hex(3)
+    _LOG.exception("%s failed; the visitor saw reference %s", what, reference)
+    return reference
+
+
+def callback(fn: Callable[..., Any]) -> Callable[..., None]:
+    """``fn`` as a widget's or a component's callback, under the same guard as the script.
+
+    A callback that raises changes nothing the visitor sees: the error is logged, and the next
+    run starts again from the last experiment the page drew and says so.
+    """
+
+    @functools.wraps(fn)
+    def guarded_callback(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
+            reference = _logged(f"The callback {getattr(fn, '__qualname__', fn)!s}")
+            st.session_state[FAILED] = ("callback_failed", reference)
+            st.session_state[RESTORE] = True
+
+    return guarded_callback
+
+
+def say_failure() -> None:
+    """The message of a failure in the run before this one, once."""
+    failed = st.session_state.pop(FAILED, None)
+    if failed is not None:
+        kind, reference = failed
+        st.error(words()(f"guard.{kind}", reference=reference))
+
+
+def remember(experiment: Any) -> None:
+    """``experiment`` was drawn whole: a later failure goes back to it."""
+    st.session_state[LAST_GOOD] = experiment
+    st.session_state.pop(RESTORING, None)
 
 
 def guarded(page: Callable[[], None]) -> None:
-    """Run ``page``; an unexpected error becomes a short message and a way back, never a traceback.
+    """Run ``page``; an unexpected error goes back to the last view drawn, never to a traceback.
 
-    The exception and its traceback go to the server's log with a short reference that the
-    visitor also sees. The message takes the place of everything the page had drawn in the
-    main area (the sidebar stays, to change a setting). Streamlit's own control flow
+    The first failure after a view was drawn starts the page again from that view, with a
+    message; a failure of that view itself (or before any view was drawn) takes the place of
+    everything the page had drawn in the main area (the sidebar stays, to change a setting)
+    with a short message and a way back to the default page. Streamlit's own control flow
     (``st.stop``, ``st.rerun``) is not an ``Exception`` and passes through.
     """
     slot = st.empty()
@@ -30,8 +85,13 @@ def guarded(page: Callable[[], None]) -> None:
         with slot.container():
             page()
     except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
-        reference = secrets.token_hex(3)
-        _LOG.exception("The page failed; the visitor saw reference %s", reference)
+        reference = _logged("The page")
+        state = st.session_state
+        if LAST_GOOD in state and not state.get(RESTORING):
+            state[FAILED] = ("restored", reference)
+            state[RESTORE] = True
+            st.rerun()
+        state.pop(RESTORING, None)
         # One element in the container's place drops what the page drew there (st.empty()
         # or a new container would keep it).
         say = words()

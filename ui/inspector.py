@@ -18,6 +18,7 @@ from optviz import inspector
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment
 from optviz.optimizers import OPTIMIZERS
+from ui.state import mirror
 from ui.text import plain, words
 
 RUN_KEY = "inspect_run"
@@ -60,12 +61,12 @@ def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:
     """The picked run's (or every run's) update rule and its values at ``step``."""
     labels = experiment.labels()
     options = [*range(len(labels)), ALL]
+    st.session_state[RUN_KEY] = ALL if selected(experiment) is None else selected(experiment)
     st.selectbox(
         say("inspector.run"),
         options,
-        index=options.index(ALL if selected(experiment) is None else selected(experiment)),
-        key=RUN_KEY,
-        format_func=lambda option: say("inspector.all_runs") if option == ALL else labels[option],
+        format_func=lambda option: say("inspector.all_runs") if option == ALL else plain(labels[option]),
+        **mirror(RUN_KEY, 0, options),
     )
     st.caption(say("inspector.how"))
     picked = selected(experiment)

@@ -15,6 +15,8 @@ import streamlit as st
 from optviz.experiment import Experiment
 from optviz.lessons import LESSONS
 from ui.controls import load_lesson
+from ui.guard import callback
+from ui.state import scoped
 from ui.text import LESSON_TEXT, words
 
 ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
@@ -36,7 +38,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
     st.markdown(say(f"{key}.intro"))
     if not experiment.on_lesson():
         st.info(say("lesson.changed"))
-        st.button(say("lesson.restore"), key="lesson_restore", on_click=load_lesson, args=(name,))
+        st.button(say("lesson.restore"), key="lesson_restore", on_click=callback(load_lesson), args=(name,))
     st.markdown(f"**{say(f'{key}.question')}**")
     choices = say.list(f"{key}.choices")
     chosen = answers.get(name)
@@ -46,7 +48,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
             range(len(choices)),
             index=None,
             format_func=lambda i: choices[i],
-            key=f"lesson_choice_{name}",
+            key=scoped(f"lesson_choice_{name}"),
             label_visibility="collapsed",
         )
         st.button(
@@ -54,7 +56,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
             key="lesson_check",
             type="primary",
             disabled=picked is None,
-            on_click=_answer,
+            on_click=callback(_answer),
             args=(name, picked),
         )
         return say("lesson.hold")
@@ -64,7 +66,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
         (st.success if right else st.warning)(f"{say('lesson.you_chose', choice=choices[chosen])} {verdict}")
         st.markdown(say(f"{key}.explanation"))
         st.markdown(f"**{say('lesson.look_for')}** {say(f'{key}.look_for')}")
-        st.button(say("lesson.again"), key="lesson_again", on_click=_forget, args=(name,))
+        st.button(say("lesson.again"), key="lesson_again", on_click=callback(_forget), args=(name,))
     else:
         st.markdown("\n".join(f"- {choice}" for choice in choices))
         st.markdown(f"**{say('lesson.look_for')}** {say(f'{key}.look_for')}")
@@ -74,11 +76,13 @@ def _lesson_text(experiment: Experiment) -> str | None:
     return None
 
 
-def _answer(name: str, choice: int | None) -> None:
-    if choice is not None:
-        st.session_state.setdefault(ANSWERS, {})[name] = int(choice)
+def _answer(name: str, choice: object) -> None:
+    """The student's answer: one of the lesson's choices, by its index (nothing else counts)."""
+    count = len(words().list(f"lesson.{name}.choices"))
+    if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < count:
+        st.session_state.setdefault(ANSWERS, {})[name] = choice
 
 
 def _forget(name: str) -> None:
     st.session_state.setdefault(ANSWERS, {}).pop(name, None)
-    st.session_state.pop(f"lesson_choice_{name}", None)
+    st.session_state.pop(scoped(f"lesson_choice_{name}"), None)

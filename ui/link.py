@@ -7,12 +7,21 @@ import streamlit as st
 from optviz.experiment import parse
 from optviz.specs import Problem
 from ui.controls import load
+from ui.guard import LAST_GOOD, RESTORE, RESTORING
 
 Query = dict[str, list[str]]
 
 
 def _address_bar() -> Query:
     return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def restore_last_good() -> None:
+    """After a failure (ui.guard), the widgets go back to the last experiment the page drew."""
+    state = st.session_state
+    if state.pop(RESTORE, False) and LAST_GOOD in state:
+        state[RESTORING] = True  # first: should this run fail too, it is not tried again
+        load(state[LAST_GOOD])
 
 
 def seed_from_link() -> list[Problem]:

@@ -17,6 +17,7 @@ from optviz.experiment import Run
 from optviz.schedules import KINDS, Schedule, schedule_from
 from optviz.specs import Problem, Spec
 from ui.component import figure
+from ui.state import scoped
 from ui.text import words
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)  # the slider's stops, then every row
@@ -34,10 +35,10 @@ def run_steps(run_id: int, stored: Run) -> tuple[int | None, Schedule | None, li
     suit the surface, the optimizer and the steps is for the rules of a runnable run (optviz.rules)."""
     state = st.session_state
     batch = stored.batch
-    chosen = state.get(_key(run_id, "batch"))
-    if chosen is not None:
-        batch = None if chosen == ALL_ROWS else int(chosen)
-    kind = state.get(_key(run_id, "schedule"), stored.schedule.kind.lower() if stored.schedule else NO_SCHEDULE)
+    chosen = state.get(scoped(_key(run_id, "batch")))
+    if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen >= 0:  # what the slider offers
+        batch = None if chosen == ALL_ROWS else chosen
+    kind = state.get(scoped(_key(run_id, "schedule")), stored.schedule.kind.lower() if stored.schedule else NO_SCHEDULE)
     if kind not in KINDS:  # no schedule (or a value that is not one)
         return batch, None, []
     found = KINDS[kind]
@@ -55,7 +56,7 @@ def batch_widget(run_id: int, run: Run, surf: surfaces.Surface) -> None:
     if surf.data_rows is None:
         return
     say = words()
-    key = _key(run_id, "batch")
+    key = scoped(_key(run_id, "batch"))
     options = sorted({*(b for b in BATCH_SIZES if b < surf.data_rows), *([run.batch] if run.batch else [])})
     options.append(ALL_ROWS)
     st.session_state.setdefault(key, run.batch or ALL_ROWS)
@@ -71,7 +72,7 @@ def batch_widget(run_id: int, run: Run, surf: surfaces.Surface) -> None:
 def schedule_widgets(run_id: int, run: Run, steps: int) -> None:
     """The learning-rate schedule: torch's schedulers, their arguments, and the rate it gives each step."""
     say = words()
-    key = _key(run_id, "schedule")
+    key = scoped(_key(run_id, "schedule"))
     st.session_state.setdefault(key, run.schedule.kind.lower() if run.schedule else NO_SCHEDULE)
     st.selectbox(
         say("sidebar.schedule"),
@@ -81,7 +82,7 @@ def schedule_widgets(run_id: int, run: Run, steps: int) -> None:
         help=say("sidebar.schedule_help"),
     )
     kind = st.session_state[key]
-    if not kind:
+    if kind not in KINDS:
         return
     found = KINDS[kind]
     stored = run.schedule.values() if run.schedule and run.schedule.kind == found.name else {}

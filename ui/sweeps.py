@@ -35,8 +35,10 @@ from optviz.experiment import (
 from optviz.race import colour
 from optviz.results import optimum, summarise
 from optviz.specs import Spec
-from ui.component import clicked, clicked_point, figure
-from ui.controls import apply_hyperparameters, mirrored
+from ui.component import clicked, figure, start_at
+from ui.controls import apply_clicked, apply_hyperparameters
+from ui.guard import callback
+from ui.state import mirrored
 from ui.text import words
 
 # Point-steps (starts x steps, summed over the runs) that take about half a second here: more
@@ -177,7 +179,7 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         say("sweep.fair"),
         key="fair_race",
         type="primary",
-        on_click=_fair_race,
+        on_click=callback(_fair_race),
         args=(experiment, found),
         help=say("sweep.fair_help"),
     )
@@ -201,17 +203,16 @@ def _best_table(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
 
 
 def _on_sweep_click() -> None:
-    """A click on a sweep's point: that run gets that learning rate."""
+    """A click on a sweep's point: that run gets that learning rate, validated as a link's is."""
     point = clicked("sweep")
-    if point is None:
-        return
-    custom = point.get("customdata")
+    custom = None if point is None else point.get("customdata")
     if not (isinstance(custom, list) and len(custom) == 2):
         return
     index, lr = custom
     runs = st.session_state.get("runs", [])
-    if isinstance(index, int) and 0 <= index < len(runs) and isinstance(lr, (int, float)):
-        apply_hyperparameters(_run_key(index), {"lr": float(f"{float(lr):.3g}")})
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(runs):
+        return
+    apply_clicked(_run_key(index), {"lr": lr}, digits=3)
 
 
 def _fair_race(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
@@ -283,22 +284,12 @@ def _value(values: dict[str, Any], optimizer: str, name: str) -> float:
 
 
 def _on_map_click(index: int, optimizer: str, axes: tuple[str, str]) -> None:
-    """A click on a map's cell: the run gets that cell's two settings."""
+    """A click on a map's cell: the run gets that cell's two settings, validated as a link's are."""
     point = clicked("hyper_map")
     runs = st.session_state.get("runs", [])
-    if point is None or not 0 <= index < len(runs):
+    if point is None or not 0 <= index < len(runs) or runs[index]["run"].optimizer != optimizer:
         return
-    x, y = point.get("x"), point.get("y")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in (x, y)):
-        return
-    run = runs[index]["run"]
-    if run.optimizer != optimizer:
-        return
-    try:
-        changed = sweeps.assign(optimizer, run.values(), {axes[0]: float(x), axes[1]: float(y)})
-    except ValueError:
-        return
-    apply_hyperparameters(_run_key(index), changed)
+    apply_clicked(_run_key(index), {axes[0]: point.get("x"), axes[1]: point.get("y")})
 
 
 # ------------------------------------------------------------------------------ the basin map
@@ -327,6 +318,4 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
 
 def _on_basin_click(key: str) -> None:
     """A click on a basin map: the race starts there."""
-    point = clicked_point(clicked(key), st.session_state.get("_domain"))
-    if point is not None:
-        st.session_state["start_x"], st.session_state["start_y"] = point
+    start_at(clicked(key))

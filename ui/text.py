@@ -9,9 +9,10 @@ import streamlit as st
 from optviz.experiment import LANG
 from optviz.messages import problem_text
 from optviz.specs import Problem
-from optviz.text import LANGUAGES, Words
+from optviz.text import Words
 
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
+QUEUED = "_queued_problems"  # problems found by a callback (a click), said on the next run
 LESSON_TEXT = "lesson_text"  # the key of the container that holds a lesson's text
 
 
@@ -45,6 +46,16 @@ _PUNCTUATION = frozenset(string.punctuation)
 _WORD_JOINER = "\u2060"
 
 
+def queue_problems(problems: list[Problem]) -> None:
+    """Problems found in a callback (a click's values), to be said on the run that follows it."""
+    st.session_state.setdefault(QUEUED, []).extend(problems)
+
+
+def queued_problems() -> list[Problem]:
+    """The problems callbacks found since the last run, once."""
+    return st.session_state.pop(QUEUED, [])
+
+
 def show_problems(problems: list[Problem]) -> None:
     """One warning for a link's problems: the first few as plain text, then how many more."""
     if not problems:
@@ -55,43 +66,3 @@ def show_problems(problems: list[Problem]) -> None:
         shown.append(Problem.of("more", count=len(problems) - SHOWN_PROBLEMS))
     lines = [f"- {plain(problem_text(problem, say.lang))}" for problem in shown]
     st.warning(say("page.problems") + "\n\n" + "\n".join(lines))
-
-
-def projector_page(*, sidebar: bool) -> None:
-    """A projector's page: less space above the race, a lesson's text as large as the race's
-    (drawn half as large again), and no sidebar or its toggle if asked.
-
-    The sidebar's widgets still run (hidden), so they still hold the experiment.
-    """
-    rules = [
-        "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem !important; }",
-        f".st-key-{LESSON_TEXT} {{ zoom: 1.4; }}",
-    ]
-    if sidebar:
-        rules.append(
-            "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
-            " [data-testid='stExpandSidebarButton'] { display: none !important; }"
-        )
-    st.html("<style>" + " ".join(rules) + "</style>")
-
-
-def header(*, compact: bool = False) -> None:
-    """The page's title and what it does, with the language switch beside them.
-
-    ``compact`` (a lesson's page): only the switch, so that the lesson starts at the top.
-    """
-    from ui.controls import mirrored  # noqa: PLC0415  (ui.controls uses this module's words)
-
-    say = words()
-    left, right = st.columns([4, 1], vertical_alignment="bottom")
-    if not compact:
-        left.title(say("page.heading"))
-        left.caption(say("page.caption"))
-    right.segmented_control(
-        say("page.language"),
-        list(LANGUAGES),
-        required=True,
-        format_func=LANGUAGES.get,
-        label_visibility="collapsed",
-        **mirrored(LANG),
-    )

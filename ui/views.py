@@ -23,8 +23,9 @@ from optviz.results import optimum, summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
 from ui import inspector, sweeps
-from ui.component import PLOTLY_URL, VIEW_COMPONENT, clicked_point, ensure_plotly, figure
-from ui.controls import mirrored
+from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
+from ui.guard import callback
+from ui.state import mirrored
 from ui.text import plain, words
 
 RACE_KEY = "race"
@@ -106,9 +107,9 @@ def race(
     VIEW_COMPONENT(
         data=data,
         key=RACE_KEY,
-        on_clicked_change=_on_click,
-        on_missing_change=_on_missing,
-        on_step_change=_on_step,
+        on_clicked_change=callback(_on_click),
+        on_missing_change=callback(_on_missing),
+        on_step_change=callback(_on_step),
     )
 
 
@@ -158,10 +159,7 @@ def export_panel(
 
 def _on_click() -> None:
     """A click on the race: start exactly there (rounded far below a pixel)."""
-    clicked = (st.session_state.get(RACE_KEY) or {}).get("clicked")
-    point = clicked_point(clicked, st.session_state.get("_domain"))
-    if point is not None:
-        st.session_state["start_x"], st.session_state["start_y"] = point
+    start_at((st.session_state.get(RACE_KEY) or {}).get("clicked"))
 
 
 def _on_missing() -> None:

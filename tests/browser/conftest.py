@@ -68,6 +68,15 @@ def failing_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         yield url, log
 
 
+@pytest.fixture(scope="session")
+def failing_callbacks_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The page with every component's click callback made to fail
+    (tests/browser/failing_callbacks_app.py), and its server's log."""
+    log = tmp_path_factory.mktemp("failing_callbacks_app") / "server.log"
+    with running_app("tests/browser/failing_callbacks_app.py", log=log) as url:
+        yield url, log
+
+
 @pytest.fixture
 def console_errors(page: Page) -> Iterator[list[str]]:
     """Every error the page logs; each test ends by asserting there were none."""
