@@ -41,6 +41,12 @@ FINAL_BLOCK = 16_384
 FINAL_ROWS = 65_536
 RECORDS = ("path", "state", "final")
 SEEDS = 1 << 32  # seeds from 0 to 2^32 - 1
+# A run has diverged at the first step where its loss is not finite, or where f - f* is more
+# than DIVERGENCE times the larger of its value at the start and the highest f - f* over the
+# plot (Surface.plot_gap; the plot's scale keeps a start at the minimum from counting every
+# wobble): such a point is far off the picture, and the run is frozen before it. One
+# definition for the race, the results, the sweeps, the maps and the lessons.
+DIVERGENCE = 1e4
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +57,8 @@ class Trajectory:
     ``(steps + 1,)`` and ``diverged_at`` is None or an int. For a batch of B starts they have
     shapes ``(steps + 1, B, 2)`` and ``(steps + 1, B)``, and ``diverged_at`` is a tuple of B
     entries. Row k is the state after k steps; ``grads[k]`` is the gradient at ``points[k]``.
-    A run that left the finite numbers at step k is frozen from there on at ``points[k - 1]``.
+    A run that diverged at step k (see :data:`DIVERGENCE`) is frozen from there on at
+    ``points[k - 1]``.
     """
 
     optimizer: str
@@ -69,6 +76,10 @@ class Trajectory:
     # minimum it ends nearest to (f - f_i <= tolerance), None where it never did (a diverged
     # one never did); shaped like diverged_at. None without a tolerance.
     reached_at: int | tuple[int | None, ...] | None = None
+    # With a tolerance: the step from which each trajectory stays within it to its last step
+    # (it may have come within it earlier and left again), None where its last step is not
+    # within it; shaped like diverged_at. None without a tolerance.
+    settled_at: int | tuple[int | None, ...] | None = None
     # The number of steps run: the rows of points are every step ("path", "state") or only the
     # start and the last one ("final").
     steps_run: int = 0
@@ -124,7 +135,8 @@ def run(
     tolerance
         With a tolerance (> 0), ``reached_at`` holds the first step at which each trajectory
         came within it of the minimum it ends nearest to (f − f_i ≤ tolerance), among the
-        surface's basin minima (its minima and any local ones it lists).
+        surface's basin minima (its minima and any local ones it lists), and ``settled_at``
+        the step from which it stays within it.
     schedule
         A learning-rate schedule (:func:`optviz.schedule`), stepped once per optimizer step with
         torch.optim.lr_scheduler's values: step k uses the rate after k scheduler steps.
@@ -156,7 +168,7 @@ def run(
     ((501, 2), None)
     >>> sweep = run("sgd", "valley", start=[(-2.5, 1.0)] * 3, steps=300, lr=[0.01, 0.1, 1.0])
     >>> sweep.points.shape, sweep.diverged_at
-    ((301, 3, 2), (None, None, 161))
+    ((301, 3, 2), (None, None, 3))
     """
     spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     surf = surface if isinstance(surface, surfaces.Surface) else surfaces.get(surface)
@@ -177,12 +189,13 @@ def run(
     if plan is None and record == "final" and not small:
         with np.errstate(all="ignore"):
             _check_finite_start(surf, starts)
-            points, losses, grads, diverged_at, reached_at = _run_final(
+            points, losses, grads, diverged_at, reached_at, settled_at = _run_final(
                 spec, surf, starts, per_row, steps=steps, tolerance=tolerance
             )
         if not batched:  # a single start with a rule that is not elementwise
             points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
-            diverged_at, reached_at = diverged_at[0], None if reached_at is None else reached_at[0]
+            diverged_at = diverged_at[0]
+            reached_at, settled_at = (None, None) if reached_at is None else (reached_at[0], settled_at[0])
         return Trajectory(
             optimizer=spec.name,
             hyperparameters=hp,
@@ -192,14 +205,15 @@ def run(
             grads=grads,
             diverged_at=diverged_at,
             reached_at=reached_at,
+            settled_at=settled_at,
             steps_run=steps,
         )
     # Small batches of record="final", and runs whose steps vary (a schedule, noise,
     # minibatches), take the path and keep its first and last rows.
     trajectory = _run_path(spec, surf, starts, per_row, steps=steps, record=record, plan=plan)
-    reached_at = None
+    reached_at = settled_at = None
     if tolerance is not None:
-        reached_at = _reached_at(surf, trajectory.points, trajectory.losses, trajectory.diverged_at, tolerance)
+        reached_at, settled_at = arrivals(surf, trajectory.points, trajectory.losses, trajectory.diverged_at, tolerance)
     points, losses, grads = trajectory.points, trajectory.losses, trajectory.grads
     if record == "final":
         points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
@@ -215,6 +229,7 @@ def run(
         diverged_at=trajectory.diverged_at if batched else trajectory.diverged_at[0],
         states=None if trajectory.states is None else _lay_out(trajectory.states, batched),
         reached_at=None if reached_at is None else reached_at if batched else reached_at[0],
+        settled_at=None if settled_at is None else settled_at if batched else settled_at[0],
         steps_run=steps,
     )
 
@@ -259,7 +274,7 @@ def _run_path(
             for i in range(0, steps + 1, chunk):
                 part = points[i : i + chunk, :, block]
                 losses[i : i + chunk, block] = surf.value_fn(part[:, 0], part[:, 1])
-        diverged_at = _freeze_diverged(points, losses, grads)
+        diverged_at = _freeze_diverged(points, losses, grads, divergence_limits(surf, losses[0]))
         if states is not None:
             states = _finish_states(states, diverged_at)
     return Trajectory(
@@ -298,15 +313,23 @@ def _plan(steps: int, *, schedule: object, noise: object, seed: object, batch_si
     return StepPlan(steps, schedule, float(noise), int(seed), None if batch_size is None else int(batch_size))
 
 
-def _reached_at(
+def divergence_limits(surf: surfaces.Surface, start_losses: np.ndarray) -> np.ndarray:
+    """The loss above which each trajectory has diverged (see :data:`DIVERGENCE`), from its
+    loss at the start: f* + DIVERGENCE * max(f_0 - f*, the plot's highest f - f*)."""
+    f_star = surf.f_star
+    return f_star + DIVERGENCE * np.maximum(start_losses - f_star, surf.plot_gap)
+
+
+def arrivals(
     surf: surfaces.Surface,
     points: np.ndarray,
     losses: np.ndarray,
     diverged_at: tuple[int | None, ...],
     tolerance: float,
-) -> tuple[int | None, ...]:
-    """For each trajectory, the first step with f - f_i <= tolerance, where i is the basin minimum
-    its last point is nearest to; None where there is none (a diverged trajectory never has one).
+) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+    """For each trajectory, the first step with f - f_i <= tolerance, and the step from which it
+    stays so to the last step, where i is the basin minimum its last point is nearest to; None
+    where there is none (a diverged trajectory has neither).
 
     Takes the whole history, (steps + 1, B, 2) points and (steps + 1, B) losses.
     """
@@ -314,10 +337,19 @@ def _reached_at(
     nearest, _ = surf.nearest_minimum(points[-1], minima)
     values = np.array([m.value for m in minima])[nearest]  # (B,)
     within = losses - values <= tolerance  # (steps + 1, B)
+    columns = np.arange(within.shape[1])
     first = np.argmax(within, axis=0)
-    hit = within[first, np.arange(within.shape[1])]
-    return tuple(
+    hit = within[first, columns]
+    last_out = within.shape[0] - 1 - np.argmax(~within[::-1], axis=0)  # the last step outside
+    left = ~within[last_out, columns]  # False: never outside
+    settled = np.where(left, last_out + 1, 0)
+    stays = within[-1]
+    reached = tuple(
         int(k) if ok and d is None else None for k, ok, d in zip(first.tolist(), hit.tolist(), diverged_at, strict=True)
+    )
+    return reached, tuple(
+        int(k) if ok and d is None else None
+        for k, ok, d in zip(settled.tolist(), stays.tolist(), diverged_at, strict=True)
     )
 
 
@@ -339,15 +371,16 @@ def _run_final(
     *,
     steps: int,
     tolerance: float | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int | None, ...], tuple[int | None, ...] | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int | None, ...], Arrivals | None, Arrivals | None]:
     """record="final" for a batch on arrays: the path's rows 0 and ``steps`` (frozen where it
-    diverged), its diverged_at and, with a tolerance, its reached_at; nothing else is kept."""
+    diverged), its diverged_at and, with a tolerance, its reached_at and settled_at; nothing
+    else is kept."""
     batch = len(starts)
     points = np.empty((2, 2, batch))  # coordinate-major, as the path's history
     grads = np.empty((2, 2, batch))
     losses = np.empty((2, batch))
     diverged = np.zeros(batch, dtype=np.int64)  # 0: never (a run cannot diverge at its start)
-    reached = None if tolerance is None else np.full(batch, -1, dtype=np.int64)
+    reached = None if tolerance is None else np.full((2, batch), -1, dtype=np.int64)  # first, settled
     levels = None if tolerance is None else _Levels(surf, tolerance)
     for lo in range(0, batch, FINAL_BLOCK):
         block = slice(lo, lo + FINAL_BLOCK)
@@ -358,19 +391,23 @@ def _run_final(
             columns(hp, block),
             steps=steps,
             out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
-            tolerance=None if levels is None else (levels, reached[block]),
+            tolerance=None if levels is None else (levels, reached[:, block]),
         )
     diverged_at = dict(zip(np.flatnonzero(diverged).tolist(), diverged[diverged > 0].tolist(), strict=True))
-    reached_at = None
+    reached_at = settled_at = None
     if reached is not None:
-        reached_at = tuple(None if k < 0 else k for k in reached.tolist())
+        reached_at, settled_at = (tuple(None if k < 0 else k for k in row.tolist()) for row in reached)
     return (
         np.ascontiguousarray(points.transpose(0, 2, 1)),
         losses,
         np.ascontiguousarray(grads.transpose(0, 2, 1)),
         tuple(map(diverged_at.get, range(batch))),
         reached_at,
+        settled_at,
     )
+
+
+Arrivals = tuple[int | None, ...]
 
 
 def _final_block(
@@ -397,8 +434,9 @@ def _final_block(
     points, grads, losses = buffer[:, 0:2], buffer[:, 2:4], buffer[:, 4]
     points[0] = start
     losses[0] = surf.value_fn(start[0], start[1])
+    limits = divergence_limits(surf, losses[0])
     advance = _stepper(spec, surf, start, hp, width, losses=losses)
-    track, first_hits = (None, None) if tolerance is None else tolerance[0].tracker(width)
+    track, hits = (None, None) if tolerance is None else tolerance[0].tracker(width)
     alive = np.ones(width, dtype=bool)
     last = None  # the row before the chunk: (point, loss, gradient)
     done = 0
@@ -409,7 +447,7 @@ def _final_block(
             losses[1 : n + 1] = surf.value_fn(rows[:, 0], rows[:, 1])
         if done == 0:
             out_points[0], out_losses[0], out_grads[0] = start, losses[0], grads[0]
-        _freeze_chunk(buffer, n, done, last=last, alive=alive, out=out)
+        _freeze_chunk(buffer, n, done, limits, last=last, alive=alive, out=out)
         if track is not None:
             track(losses[:n], done)
         last = (points[n - 1].copy(), losses[n - 1].copy(), grads[n - 1].copy())
@@ -417,7 +455,7 @@ def _final_block(
         done += n
     final = grads[0]
     final[0], final[1] = surf.grad_fn(points[0, 0], points[0, 1])
-    _freeze_chunk(buffer, 1, steps, last=last, alive=alive, out=out)
+    _freeze_chunk(buffer, 1, steps, limits, last=last, alive=alive, out=out)
     out_points[1][:, alive], out_losses[1][alive], out_grads[1][:, alive] = (
         points[0][:, alive],
         losses[0][alive],
@@ -426,27 +464,30 @@ def _final_block(
     if tolerance is not None:
         track(losses[:1], steps)
         levels, reached = tolerance
-        reached[:] = levels.first(out_points[1].T, first_hits)
-        reached[~alive] = -1
+        reached[:] = levels.arrivals(out_points[1].T, hits, steps)
+        reached[:, ~alive] = -1
 
 
 def _freeze_chunk(
     buffer: np.ndarray,
     n: int,
     done: int,
+    limits: np.ndarray,
     *,
     last: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     alive: np.ndarray,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """:func:`_freeze_diverged` for the buffer's rows 0 .. n - 1, the path's rows done ..:
-    a trajectory with a non-finite point, loss or gradient there is frozen at the row before."""
+    a trajectory with a non-finite point, loss or gradient there, or a loss above its limit
+    (:func:`divergence_limits`), is frozen at the row before."""
     points, grads, losses = buffer[:, 0:2], buffer[:, 2:4], buffer[:, 4]
     sums = buffer[:n].reshape(5 * n, -1).sum(axis=0)  # finite sums: finite entries
-    suspects = np.flatnonzero(~np.isfinite(sums) & alive)
+    high = np.fmax.reduce(losses[:n], axis=0) > limits  # (NaN only where every loss is NaN)
+    suspects = np.flatnonzero((~np.isfinite(sums) | high) & alive)
     if not suspects.size:
         return
-    finite = np.isfinite(losses[:n, suspects])
+    finite = np.isfinite(losses[:n, suspects]) & (losses[:n, suspects] <= limits[suspects])
     finite &= np.isfinite(points[:n, :, suspects]).all(axis=1)
     finite &= np.isfinite(grads[:n, :, suspects]).all(axis=1)
     broken = ~finite.all(axis=0)
@@ -521,15 +562,18 @@ def _stepper(
 
 
 class _Levels:
-    """reached_at without the history: the first step with f - f_i <= tolerance, for every
-    distinct value f_i of the surface's basin minima at once.
+    """reached_at and settled_at without the history: the first step with f - f_i <= tolerance,
+    and the last step with f - f_i > tolerance, for every distinct value f_i of the surface's
+    basin minima at once.
 
     Rounding is monotone, so fl(f - v) <= tolerance holds exactly when f <= T(v), the largest
     float for which it holds, and T grows with v. With the distinct values sorted, the values
-    a loss is within the tolerance of are those from a level on; a trajectory's level only
-    falls, and it falls at most once per value (Rastrigin has 121 minima with few distinct
-    values). Each chunk costs a minimum per trajectory; only the trajectories whose level fell
-    are searched step by step.
+    a loss is within the tolerance of are those from a level on (its level: how many T(v) lie
+    below it). For the first hits, a trajectory's lowest level so far only falls, and it falls
+    at most once per value (Rastrigin has 121 minima with 28 distinct values): each chunk costs
+    a minimum per trajectory, and only the trajectories whose level fell are searched step by
+    step. For the last step outside, only the trajectories whose level rose above 0 in a chunk
+    (not yet within the tolerance of every value) are read step by step.
     """
 
     def __init__(self, surf: surfaces.Surface, tolerance: float) -> None:
@@ -540,13 +584,24 @@ class _Levels:
 
     def tracker(self, width: int) -> tuple[Any, np.ndarray]:
         """For one block of w trajectories: a function of (losses of shape (n, w), the path's
-        row of the first) to call on every row in order, and the first step each distinct
-        value was reached at, (values, w), that it fills (-1: not yet)."""
+        row of the first) to call on every row in order, and the steps it fills for each
+        distinct value, (2, values, w): the first step within the tolerance of it (-1: not yet)
+        and the last step outside (-1: none yet)."""
         thresholds, count = self.thresholds, len(self.thresholds)
         level = np.full(width, count)
-        first_hits = np.full((count, width), -1, dtype=np.int64)
+        hits = np.full((2, count, width), -1, dtype=np.int64)
+        first_hits, last_out = hits
 
         def see(losses: np.ndarray, offset: int) -> None:
+            n = losses.shape[0]
+            ceiling = np.searchsorted(thresholds, np.fmax.reduce(losses, axis=0))  # all NaN: count
+            out = np.flatnonzero(ceiling > 0)
+            if out.size:  # the last row with a level above j, for each j: from the end, a running maximum
+                from_end = np.maximum.accumulate(np.searchsorted(thresholds, losses[::-1, out]), axis=0)
+                flat = (from_end + np.arange(out.size) * (count + 1)).ravel()
+                below = np.cumsum(np.bincount(flat, minlength=out.size * (count + 1)).reshape(-1, count + 1), axis=1)
+                at_or_below = below[:, :count].T  # (values, a): rows whose running maximum is <= j
+                last_out[:, out] = np.where(at_or_below < n, offset + n - 1 - at_or_below, last_out[:, out])
             lowest = np.searchsorted(thresholds, np.fmin.reduce(losses, axis=0))  # NaN: count
             fell = np.flatnonzero(lowest < level)
             if not fell.size:
@@ -562,14 +617,17 @@ class _Levels:
             first_hits[starts + within, np.repeat(fell[column], counts)] = offset + np.repeat(step, counts)
             level[fell] = levels[-1]
 
-        return see, first_hits
+        return see, hits
 
-    def first(self, final_points: np.ndarray, first_hits: np.ndarray) -> np.ndarray:
-        """For the block just tracked, the first step within the tolerance of the basin
-        minimum each trajectory ends nearest to (-1: never), as _reached_at measures it."""
+    def arrivals(self, final_points: np.ndarray, hits: np.ndarray, steps: int) -> np.ndarray:
+        """For the block just tracked to its last step, ``steps``: the first step within the
+        tolerance of the basin minimum each trajectory ends nearest to, and the step from which
+        it stays within it, (2, w) (-1: never), as :func:`arrivals` measures them."""
         nearest, _ = self.surface.nearest_minimum(final_points, self.minima)
         index = np.searchsorted(self.distinct, self.values[nearest])
-        return first_hits[index, np.arange(len(index))]
+        columns = np.arange(len(index))
+        first, last_out = hits[0, index, columns], hits[1, index, columns]
+        return np.stack([first, np.where(last_out < steps, last_out + 1, -1)])
 
 
 def _threshold(value: float, tolerance: float) -> float:
@@ -867,27 +925,32 @@ def _per_row(value: Any, batch: int, name: str) -> Any:
     return value
 
 
-def _freeze_diverged(points: np.ndarray, losses: np.ndarray, grads: np.ndarray) -> tuple[int | None, ...]:
-    """Freeze every trajectory at its last finite point; return the step it diverged at.
+def _freeze_diverged(
+    points: np.ndarray, losses: np.ndarray, grads: np.ndarray, limits: np.ndarray
+) -> tuple[int | None, ...]:
+    """Freeze every trajectory before the step it diverged at (see :data:`DIVERGENCE`: a point,
+    loss or gradient not finite, or a loss above its limit); return that step.
 
-    Takes coordinate-major histories, (steps + 1, 2, B). Trajectories evolve independently
-    (no update rule couples two of them), so cutting one off after the loop gives exactly what
-    stopping it inside the loop would have given.
+    Takes coordinate-major histories, (steps + 1, 2, B), and each trajectory's loss limit.
+    Trajectories evolve independently (no update rule couples two of them), so cutting one off
+    after the loop gives exactly what stopping it inside the loop would have given.
     """
     # A cheap pass first: a trajectory whose sums are finite has only finite entries (an
-    # overflowing sum only sends it to the exact check below).
+    # overflowing sum only sends it to the exact check below), and one whose highest loss is
+    # below its limit never went above it.
     suspects = np.empty(points.shape[2], dtype=bool)
     for block in _blocks(points.shape[2]):
         sums = points[:, :, block].sum(axis=(0, 1)) + grads[:, :, block].sum(axis=(0, 1))
-        suspects[block] = ~np.isfinite(sums + losses[:, block].sum(axis=0))
+        high = np.fmax.reduce(losses[:, block], axis=0) > limits[block]
+        suspects[block] = ~np.isfinite(sums + losses[:, block].sum(axis=0)) | high
     diverged_at: dict[int, int] = {}
     for row in np.flatnonzero(suspects):
-        finite = np.isfinite(losses[:, row])
+        finite = np.isfinite(losses[:, row]) & (losses[:, row] <= limits[row])
         finite &= np.isfinite(points[:, :, row]).all(axis=1)
         finite &= np.isfinite(grads[:, :, row]).all(axis=1)
         if finite.all():
             continue
-        k = int(np.argmin(finite))  # >= 1: the start was checked to be finite
+        k = int(np.argmin(finite))  # >= 1: the start was checked to be finite, and is below its limit
         points[k:, :, row] = points[k - 1, :, row]
         losses[k:, row] = losses[k - 1, row]
         grads[k:, :, row] = grads[k - 1, :, row]

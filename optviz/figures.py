@@ -115,9 +115,11 @@ def loss_figure(
 ) -> Figure:
     """f − f* at every step of every run, on a log scale.
 
-    The y axis is scaled to the runs that did not diverge (every one of their steps fits). A
-    diverged run is drawn until it leaves that range, where its line meets the top edge, and
-    "diverged at step k" is marked there in its colour.
+    The y axis is scaled to the runs that did not diverge (every one of their steps fits), down
+    to a floor of LOSS_FLOOR times its top. A diverged run is drawn until it leaves that range,
+    where its line meets the top edge, and "diverged at step k" is marked there in its colour.
+    A run that goes below the floor (or reaches f* exactly) is drawn along the bottom edge from
+    there, and marked where it first does, so that no line is flat without saying why.
     """
     colours = _run_colours(experiment, trajectories, colours)
     words = Words(experiment.lang)
@@ -128,6 +130,7 @@ def loss_figure(
     as_array = typed_array if bottom >= 1e-37 and top <= FLOAT32_LIMIT else _typed_array64
     data: list[dict[str, Any]] = []
     marks: list[tuple[float, int, Trajectory, str, str]] = []
+    floors: list[tuple[int, int, str, str]] = []
     for i, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True)):
         name = _run_name(label, t, words)
         steps, values, left_at = _drawn_loss(gaps[i], t.diverged_at, bottom, 10.0**high)
@@ -145,7 +148,12 @@ def loss_figure(
         )
         if t.diverged_at is not None:
             marks.append((left_at, i, t, name, colours[i]))
+        shown = gaps[i][: t.diverged_at]
+        below = np.flatnonzero(~(shown >= bottom))  # NaN too: nothing is drawn under the floor unmarked
+        if below.size:
+            floors.append((int(below[0]), i, name, colours[i]))
     data += _divergence_marks(marks, experiment.steps, low, high, words)
+    data += _floor_marks(floors, bottom, low, high, words)
     layout = {
         "xaxis": {
             "title": {"text": words("figure.step")},
@@ -296,6 +304,34 @@ def _divergence_marks(
             }
         )
     return traces
+
+
+def _floor_marks(
+    floors: list[tuple[int, int, str, str]], bottom: float, low: float, high: float, words: Words
+) -> list[dict[str, Any]]:
+    """A downward triangle on the bottom edge where each run's f − f* first goes below the axis'
+    floor: from there its line is drawn along the edge, not at its value."""
+    floor = f"{bottom:.1e}"
+    return [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [step],
+            "y": [10.0 ** (low + 0.015 * (high - low))],
+            "marker": {
+                "symbol": "triangle-down",
+                "size": 11,
+                "color": colour_,
+                "line": {"color": "#ffffff", "width": 1},
+            },
+            "cliponaxis": False,
+            "name": name,
+            "legendgroup": f"run {i}",
+            "showlegend": False,
+            "hovertemplate": words("figure.below_floor", floor=floor, step=step) + "<extra>%{fullData.name}</extra>",
+        }
+        for step, i, name, colour_ in floors
+    ]
 
 
 # ------------------------------------------------------------------------------ the 3-D view

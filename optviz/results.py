@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import surfaces
-from optviz.engine import Trajectory, run
+from optviz.engine import Trajectory, arrivals, run
 from optviz.experiment import Experiment
 
 
@@ -22,7 +22,18 @@ def run_experiment(experiment: Experiment) -> list[Trajectory]:
 
 def optimum(surf: surfaces.Surface) -> float:
     """f*: the lowest value among the surface's listed minima."""
-    return min(m.value for m in surf.minima)
+    return surf.f_star
+
+
+def of_f_star(
+    surf: surfaces.Surface, final_points: np.ndarray, steps: tuple[int | None, ...]
+) -> tuple[int | None, ...]:
+    """``steps`` (the engine's, measured from the basin minimum each run ends nearest to) where
+    that minimum is a lowest one (f*), None where it is a higher one: a run is within the
+    tolerance of f* only there. One rule for the results, the sweeps and the lessons."""
+    nearest, _ = surf.nearest_minimum(final_points, surf.basin_minima)
+    lowest = [m.value == surf.f_star for m in surf.basin_minima]
+    return tuple(k if lowest[i] else None for k, i in zip(steps, np.ravel(nearest).tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,8 @@ class Summary:
     gap: float  # final loss minus f*
     nearest_minimum: tuple[float, float]
     distance: float  # from the final point to the nearest listed minimum
-    steps_to_tolerance: int | None  # first step with f - f* <= tolerance
+    steps_to_tolerance: int | None  # the step from which f - f* stays within the tolerance to the end
+    first_within: int | None  # the first step with f - f* <= tolerance (it may have left again)
     diverged_at: int | None
 
 
@@ -44,7 +56,8 @@ def summarise(experiment: Experiment, surf: surfaces.Surface, trajectories: list
     for label, t in zip(experiment.labels(), trajectories, strict=True):
         index, distance = surf.nearest_minimum(t.points[-1])
         minimum = surf.minima[int(index)]
-        reached = np.flatnonzero(t.losses - f_star <= experiment.tolerance)
+        reached, settled = arrivals(surf, t.points[:, None], t.losses[:, None], (t.diverged_at,), experiment.tolerance)
+        ends = t.points[-1:]
         rows.append(
             Summary(
                 label=label,
@@ -52,7 +65,8 @@ def summarise(experiment: Experiment, surf: surfaces.Surface, trajectories: list
                 gap=float(t.losses[-1] - f_star),
                 nearest_minimum=(minimum.x, minimum.y),
                 distance=float(distance),
-                steps_to_tolerance=int(reached[0]) if reached.size else None,
+                steps_to_tolerance=of_f_star(surf, ends, settled)[0],
+                first_within=of_f_star(surf, ends, reached)[0],
                 diverged_at=t.diverged_at,
             )
         )

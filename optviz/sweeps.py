@@ -6,10 +6,11 @@ rate per trajectory, a map one pair of hyperparameters per trajectory, a basin m
 per trajectory. Every value here is what a single ``optviz.run`` of that setting gives (the
 tests check sampled points against single runs).
 
-A sweep or a map counts a run as converged when it came within the tolerance of the minimum
-it ends in and that minimum is a lowest one (f*); a basin map asks which minimum a start
-leads to, and counts a run as arrived once it came within the tolerance of the minimum it
-ends in, local ones included (Rastrigin's dimples).
+A sweep or a map counts a run as converged when it ends within the tolerance of a lowest
+minimum (f*), and counts its steps to the tolerance from the step it stays within it (the
+results table's rule, :func:`optviz.results.of_f_star`); a basin map asks which minimum a
+start leads to, and counts a run as arrived when it ends within the tolerance of the minimum
+it ends in, local ones included (Rastrigin's dimples), from the step it stays there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from optviz.engine import columns, row, run
 from optviz.experiment import Experiment, Run
 from optviz.optimizers import OPTIMIZERS
-from optviz.results import optimum
+from optviz.results import of_f_star
 from optviz.specs import Spec
 
 Progress = Callable[[float], None]
@@ -70,7 +71,9 @@ class Sweep:
 
     lrs: np.ndarray  # (n,)
     gap: np.ndarray  # (n,) final f − f*, NaN where the run diverged (the mean over the seeds)
-    steps: np.ndarray  # (n,) first step with f − f* <= tolerance, NaN where never (the median)
+    steps: (
+        np.ndarray
+    )  # (n,) the step from which f − f* stays within the tolerance, NaN where it does not end within it (the median)
     diverged: np.ndarray  # (n,) bool (with any seed)
     # Over several seeds (noise or minibatches): the lowest and highest final f − f*; else None.
     gap_low: np.ndarray | None = None
@@ -138,7 +141,7 @@ def sweep_run(experiment: Experiment, run_: Run, lrs: np.ndarray) -> Sweep:
 
 def _final_run(experiment: Experiment, run_: Run, starts: np.ndarray, values: dict[str, Any] | None = None) -> Any:
     """``run_`` from each of ``starts`` with the experiment's settings (``values`` changed), only
-    its last step kept, and the first step within the tolerance of the minimum each ends in."""
+    its last step kept, and the steps within the tolerance of the minimum each ends in."""
     return run(
         run_.optimizer,
         experiment.build_surface(),
@@ -153,22 +156,15 @@ def _final_run(experiment: Experiment, run_: Run, starts: np.ndarray, values: di
 def _outcomes(
     experiment: Experiment, run_: Run, values: dict[str, Any], starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One batched final run: each trajectory's final f − f* (NaN if it diverged), its steps to
-    the tolerance (NaN if it never came within it of a lowest minimum) and whether it diverged.
-
-    A run converged when it came within the tolerance of the minimum it ends in and that
-    minimum is a lowest one (f*): on a surface whose minima are all as deep (the valley,
-    Rosenbrock, Himmelblau) this is the results table's first step with f − f* <= tolerance.
+    """One batched final run: each trajectory's final f − f* (NaN if it diverged), the step from
+    which it stays within the tolerance of f* (NaN if it does not end within it) and whether it
+    diverged: the results table's "steps to tolerance" (optviz.results.of_f_star).
     """
     surf = experiment.build_surface()
-    f_star = optimum(surf)
     t = _final_run(experiment, run_, starts, values)
     diverged = np.array([k is not None for k in t.diverged_at])
-    lowest = np.array([m.value == f_star for m in surf.basin_minima])
-    nearest, _ = surf.nearest_minimum(t.points[1], surf.basin_minima)
-    reached = np.array([np.nan if k is None else k for k in t.reached_at], dtype=np.float64)
-    steps = np.where(lowest[nearest], reached, np.nan)
-    return np.where(diverged, np.nan, t.losses[1] - f_star), steps, diverged
+    steps = np.array([np.nan if k is None else k for k in of_f_star(surf, t.points[1], t.settled_at)], dtype=np.float64)
+    return np.where(diverged, np.nan, t.losses[1] - surf.f_star), steps, diverged
 
 
 def sweep(experiment: Experiment, lrs: np.ndarray, progress: Progress = _quiet) -> list[Sweep]:
@@ -232,7 +228,9 @@ class HyperMap:
     xs: np.ndarray  # (nx,)
     ys: np.ndarray  # (ny,)
     gap: np.ndarray  # (ny, nx), NaN where diverged
-    steps: np.ndarray  # (ny, nx), NaN where never within the tolerance
+    steps: (
+        np.ndarray
+    )  # (ny, nx) the step from which f − f* stays within the tolerance, NaN where it does not end within it
     invalid: np.ndarray  # (ny, nx) bool: settings the optimizer refuses (Nesterov without momentum)
 
 
@@ -304,7 +302,7 @@ class BasinMap:
     xs: np.ndarray  # (n,) the cells' centres
     ys: np.ndarray  # (n,)
     label: np.ndarray  # (n, n) int: index into surf.basin_minima, NOT_CONVERGED or DIVERGED
-    steps: np.ndarray  # (n, n) first step within the tolerance of its minimum, NaN where none
+    steps: np.ndarray  # (n, n) the step from which it stays within the tolerance of its minimum, NaN where none
 
 
 def cell_centres(domain: tuple[float, float], count: int) -> np.ndarray:
@@ -322,10 +320,10 @@ def basin_map(experiment: Experiment, run_: Run, count: int) -> BasinMap:
     starts = np.column_stack([grid_x.ravel(), grid_y.ravel()])
     t = _final_run(experiment, run_, starts)
     nearest, _ = surf.nearest_minimum(t.points[1], surf.basin_minima)
-    reached = np.array([np.nan if k is None else k for k in t.reached_at], dtype=np.float64)
+    settled = np.array([np.nan if k is None else k for k in t.settled_at], dtype=np.float64)
     diverged = np.array([k is not None for k in t.diverged_at])
-    label = np.where(diverged, DIVERGED, np.where(np.isfinite(reached), nearest, NOT_CONVERGED))
-    return BasinMap(xs, ys, label.reshape(grid_x.shape), reached.reshape(grid_x.shape))
+    label = np.where(diverged, DIVERGED, np.where(np.isfinite(settled), nearest, NOT_CONVERGED))
+    return BasinMap(xs, ys, label.reshape(grid_x.shape), settled.reshape(grid_x.shape))
 
 
 def basin_maps(experiment: Experiment, count: int, progress: Progress = _quiet) -> list[BasinMap]:

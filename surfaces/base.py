@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -132,6 +133,22 @@ class Surface:
         out[..., 0] = gx
         out[..., 1] = gy
         return out
+
+    @property
+    def f_star(self) -> float:
+        """The lowest value among the listed minima: what runs are measured against."""
+        return min(m.value for m in self.minima)
+
+    @cached_property
+    def plot_gap(self) -> float:
+        """The highest f − f* over the plot (a 9 x 9 grid of it, where f is defined): how high a
+        run can climb and still be in the picture. The engine's divergence is measured by it."""
+        (x0, x1), (y0, y1) = self.domain
+        xs, ys = np.meshgrid(np.linspace(x0, x1, 9), np.linspace(y0, y1, 9))
+        with np.errstate(all="ignore"):
+            gaps = self.value_fn(xs, ys) - self.f_star
+        finite = gaps[np.isfinite(gaps)]
+        return float(finite.max()) if finite.size else 0.0
 
     @property
     def basin_minima(self) -> tuple[Point, ...]:

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import optviz
+from optviz.engine import DIVERGENCE
 
 DATA = np.load(Path(__file__).parent / "data" / "torch_reference.npz")
 META = json.loads(str(DATA["meta"]))
@@ -52,8 +53,10 @@ def test_trajectory_matches_torch(index, name, hp, surface, start):
     np.testing.assert_allclose(t.points[:end], reference[:end], rtol=1e-5, atol=1e-9)
 
 
-def test_divergence_is_where_torch_leaves_the_finite_losses():
-    """Where optviz reports divergence, torch's point is finite but its loss overflows."""
+def test_divergence_is_where_torch_leaves_the_finite_losses_or_the_picture():
+    """Where optviz reports divergence at step k, torch's loss at k is not finite, or f - f* is
+    beyond the engine's limit (DIVERGENCE times the larger of the start's and the plot's), and
+    it was neither before; optviz's run is torch's up to k and frozen from there."""
     diverged = 0
     for case in CASES:
         index, name, hp, surface, start = case.values
@@ -62,10 +65,13 @@ def test_divergence_is_where_torch_leaves_the_finite_losses():
             continue
         diverged += 1
         reference = DATA[f"case{index}"]
-        with np.errstate(all="ignore"):
-            loss = t.surface.value(reference[t.diverged_at])
-        assert not np.isfinite(loss) or not np.isfinite(reference[t.diverged_at]).all()
         k = t.diverged_at
+        with np.errstate(all="ignore"):
+            losses = t.surface.value(reference[: k + 1])
+        limit = t.surface.f_star + DIVERGENCE * max(losses[0] - t.surface.f_star, t.surface.plot_gap)
+        gone = ~np.isfinite(losses) | ~np.isfinite(reference[: k + 1]).all(axis=1) | (losses > limit)
+        assert gone[k]
+        assert not gone[:k].any()
         np.testing.assert_allclose(t.points[k - 1], reference[k - 1], rtol=1e-12)
         np.testing.assert_array_equal(t.points[k:], np.broadcast_to(t.points[k - 1], t.points[k:].shape))
     assert diverged >= 2

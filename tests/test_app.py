@@ -17,6 +17,7 @@ import ui.component
 import ui.views
 from optviz import OPTIMIZERS
 from optviz.experiment import Experiment
+from optviz.results import Summary
 
 TIMEOUT = 60
 
@@ -324,18 +325,30 @@ SADDLE_WITH_A_DIVERGENCE = {
 def test_the_results_table_holds_numbers_that_sort_as_numbers():
     at = start(SADDLE_WITH_A_DIVERGENCE)
     table = at.dataframe[0].value.set_index("run")
-    numeric = ["final loss", "f − f*", "distance to it", "steps to tolerance", "diverged at step"]
+    numeric = ["final loss", "f − f*", "distance to it", "steps to tolerance", "first within", "diverged at step"]
     for column in numeric:
         assert pd.api.types.is_float_dtype(table[column]), column
     # the figures: 20, 208, 49, 71 steps sorted as text came out 20, 208, 49, 71
-    steps = table["steps to tolerance"].dropna().sort_values()
-    assert steps.tolist() == [20, 49, 71, 208]
-    assert table.loc["SGD, lr 3", "diverged at step"] == 11
-    assert np.isnan(table.loc["SGD, lr 3", "steps to tolerance"])  # never reached: empty, not text
+    assert table["first within"].dropna().sort_values().tolist() == [20, 49, 71, 208]
+    # Adam comes within the tolerance at step 49 and stays within it from step 83
+    assert table["steps to tolerance"].dropna().sort_values().tolist() == [20, 71, 83, 208]
+    assert table.loc["SGD, lr 3", "diverged at step"] == 4  # f − f* 10,000 times the plot's highest
+    assert np.isnan(table.loc["SGD, lr 3", "steps to tolerance"])  # never reached: missing, not text
     assert np.isnan(table.loc["Adam, lr 0.05", "diverged at step"])
-    # huge and tiny values stay numbers, at the four significant digits the table shows
-    assert table.loc["SGD, lr 3", "final loss"] == 4.747e129
+    assert at.dataframe[0].proto.placeholder == "—"  # a missing value is drawn as a dash, never "None"
+    # large and tiny values stay numbers, at the four significant digits the table shows
+    assert table.loc["SGD, lr 3", "final loss"] == 5.062e4
     assert table.loc["Adagrad, lr 0.5", "distance to it"] == 2.369e-43
+
+
+def test_the_results_table_rounds_any_magnitude_to_what_it_shows():
+    (row,) = ui.views.results_table(
+        [Summary("run", 4.74712345e129, 4.74712345e129, (0.0, 1.0), 2.3694e-43, None, None, 3)]
+    )
+    assert row["final_loss"] == 4.747e129
+    assert row["distance"] == 2.369e-43
+    assert np.isnan(row["steps_to_tolerance"])
+    assert np.isnan(row["first_within"])
 
 
 def test_the_results_table_shows_losses_and_distances_in_scientific_notation():
@@ -343,7 +356,7 @@ def test_the_results_table_shows_losses_and_distances_in_scientific_notation():
     columns = json.loads(at.dataframe[0].proto.columns)
     for column in ("final loss", "f − f*", "distance to it"):
         assert columns[column]["type_config"] == {"type": "number", "format": "%.3e"}
-    for column in ("steps to tolerance", "diverged at step"):
+    for column in ("steps to tolerance", "first within", "diverged at step"):
         assert columns[column]["type_config"] == {"type": "number", "format": "%d"}
 
 

@@ -34,6 +34,7 @@ def test_a_final_run_is_the_paths_first_and_last_rows_bit_for_bit(name, surface)
         np.testing.assert_array_equal(getattr(final, name_), getattr(path, name_)[[0, -1]])
     assert final.diverged_at == path.diverged_at
     assert final.reached_at == path.reached_at
+    assert final.settled_at == path.settled_at
 
 
 def test_some_runs_diverge_and_their_final_row_is_their_last_finite_point():
@@ -76,6 +77,34 @@ def test_reached_at_counts_from_the_minimum_a_run_ends_in():
     assert m.value > 10
 
 
+def test_settled_at_is_the_step_from_which_a_run_stays_within_the_tolerance():
+    """Heavy-ball momentum (the Nesterov lesson's) swings through the tolerance at step 64 and
+    out again: it stays within it only from step 169; over 150 steps it never settles."""
+    t = optviz.run("sgd", "valley", start=(-2.5, 1.0), steps=300, lr=0.03, momentum=0.95, tolerance=1e-3)
+    gap = t.losses - t.surface.f_star
+    assert (t.reached_at, t.settled_at) == (64, 169)
+    assert gap[t.reached_at] <= 1e-3 < gap[t.reached_at - 1]
+    assert (gap[t.settled_at :] <= 1e-3).all()
+    assert gap[t.settled_at - 1] > 1e-3
+    short = optviz.run("sgd", "valley", start=(-2.5, 1.0), steps=150, lr=0.03, momentum=0.95, tolerance=1e-3)
+    assert short.losses[-1] - short.surface.f_star > 1e-3  # 2.7e-3: it ends outside
+    assert (short.reached_at, short.settled_at) == (64, None)
+
+
+def test_a_run_far_off_the_picture_has_diverged_there():
+    """SGD beyond 2/L on the valley grows by |1 - lr L| a step: it diverges where f - f* passes
+    DIVERGENCE times the plot's highest f - f*, long before it overflows."""
+    t = optviz.run("sgd", "valley", start=(-2.5, 1.0), steps=500, lr=0.25)
+    k = t.diverged_at
+    assert k is not None
+    limit = engine.DIVERGENCE * max(t.losses[0], t.surface.plot_gap)
+    assert t.losses[k - 1] <= limit
+    beyond = t.points[k - 1] - 0.25 * t.surface.grad(t.points[k - 1])  # step k, by hand
+    assert np.isfinite(t.surface.value(beyond))
+    assert t.surface.value(beyond) > limit  # finite, but far off the picture
+    np.testing.assert_array_equal(t.points[k:], np.broadcast_to(t.points[k - 1], t.points[k:].shape))
+
+
 @pytest.mark.parametrize("bad", [0, -1e-3, float("nan"), float("inf"), "1e-3", True, None, 1j])
 def test_a_bad_tolerance_or_record_is_refused(bad):
     if bad is None:
@@ -113,6 +142,7 @@ def assert_final_is_the_paths_rows(name, surface, start, steps, tolerance=1e-3, 
         np.testing.assert_array_equal(got.view(np.uint64), expected.view(np.uint64), err_msg=field)
     assert final.diverged_at == path.diverged_at
     assert final.reached_at == path.reached_at
+    assert final.settled_at == path.settled_at
     return final
 
 

@@ -64,8 +64,8 @@ def test_a_sweeps_points_are_single_runs(surface):
                 assert np.isnan(result.gap[i])
                 continue
             assert result.gap[i] == single.losses[-1] - f_star  # the same bits
-            expected = np.nan if single.reached_at is None else single.reached_at
-            np.testing.assert_equal(result.steps[i], expected)
+            expected = np.nan if single.settled_at is None else single.settled_at
+            np.testing.assert_equal(result.steps[i], expected)  # the step it stays within the tolerance from
 
 
 def test_the_best_rate_on_the_valley_is_theorys_and_the_fair_race_uses_it():

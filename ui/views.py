@@ -29,6 +29,7 @@ from ui.state import mirrored
 from ui.text import plain, words
 
 RACE_KEY = "race"
+MISSING = "—"  # a value that is not there (a step that never came), in a table, in any language
 
 
 # ------------------------------------------------------------------------------- the race
@@ -217,13 +218,13 @@ def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     table = [
         {names.get(key, say(f"results.{key}")): value for key, value in row.items()} for row in results_table(rows)
     ]
-    st.dataframe(table, column_config=columns, hide_index=True, key="results")
+    st.dataframe(table, column_config=columns, hide_index=True, key="results", placeholder=MISSING)
 
 
 def results_table(rows: list[Any]) -> list[dict[str, Any]]:
     """The summaries as table rows: numbers stay numbers, so the columns sort as numbers.
 
-    A step that never came ("not reached", "did not diverge") is NaN, an empty cell.
+    A step that never came ("not reached", "did not diverge") is NaN, shown as a dash.
     Losses and distances are rounded to the four significant digits the table shows, so that
     a copied cell or the CSV download holds what is on screen, and so that a magnitude beyond
     2**53, which Streamlit's table cannot format as a number (it draws the raw value in a
@@ -238,6 +239,7 @@ def results_table(rows: list[Any]) -> list[dict[str, Any]]:
             "nearest": "(" + ", ".join(f"{c:.4g}" for c in row.nearest_minimum) + ")",
             "distance": _four_digits(row.distance),
             "steps_to_tolerance": math.nan if row.steps_to_tolerance is None else row.steps_to_tolerance,
+            "first_within": math.nan if row.first_within is None else row.first_within,
             "diverged_at": math.nan if row.diverged_at is None else row.diverged_at,
         }
         for row in rows
@@ -266,6 +268,7 @@ def results_columns(say: Any) -> dict[str, Any]:
         "gap": number("gap", _SCIENTIFIC),
         "distance": number("distance", _SCIENTIFIC),
         "steps_to_tolerance": number("steps_to_tolerance", "%d"),
+        "first_within": number("first_within", "%d"),
         "diverged_at": number("diverged_at", "%d"),
     }
 

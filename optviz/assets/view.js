@@ -393,10 +393,31 @@ class Player {
         hctx.fillText(label, Math.min(Math.max(px - w / 2, 2), this.heads.width - w - 2), py < 30 * r ? py + 24 * k * r : py - 14 * k * r);
         continue;
       }
-      hctx.fillStyle = run.colour; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r;
+      const off = this.offPlot(px, py);
+      run.off = Boolean(off);
+      if (off) { // outside the frame: on its edge, with an arrow that points where it is
+        [px, py] = off.at;
+        arrow(hctx, px - off.dir[0] * 4 * k * r, py - off.dir[1] * 4 * k * r, px + off.dir[0] * 16 * k * r, py + off.dir[1] * 16 * k * r,
+          ARROWS.step, run.colour, k * r);
+      }
+      hctx.fillStyle = run.colour; hctx.strokeStyle = off ? "#000000" : "#ffffff"; hctx.lineWidth = 1.5 * r;
       shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
     }
     if (this.data.inspect) this.drawArrows(hctx, area);
+    this.showOff();
+  }
+
+  // A head outside the plot: where to draw it (on the frame, inside its margin) and the way
+  // out towards the point; null when the point is inside.
+  offPlot(px, py) {
+    const w = this.heads.width, h = this.heads.height, pad = 22 * this.scale() * this.ratio;
+    if (px >= 0 && px <= w && py >= 0 && py <= h) return null;
+    const cx = w / 2, cy = h / 2;
+    let dx = px - cx, dy = py - cy;
+    if (!Number.isFinite(dx) || !Number.isFinite(dy)) { dx = Number.isFinite(dx) ? dx : Math.sign(px) || 1; dy = Number.isFinite(dy) ? dy : 0; }
+    const norm = Math.hypot(dx, dy) || 1;
+    const t = Math.min((w / 2 - pad) / Math.abs(dx || 1e-9), (h / 2 - pad) / Math.abs(dy || 1e-9));
+    return { at: [cx + dx * t, cy + dy * t], dir: [dx / norm, dy / norm] };
   }
 
   // The step inspector's arrows at step k, from the point the step left, theta_{k-1}: the step
@@ -497,7 +518,18 @@ class Player {
       const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
       this.cells[i].textContent = diverged ? this.text.diverged_at.replace("{step}", run.diverged_at) : formatLoss(this.scene.f_star + run.gap[j]);
     });
+    this.showOff();
     this.root.dataset.step = String(this.step);
+  }
+
+  // The runs table says which heads are outside the plot (drawn on its edge).
+  showOff() {
+    if (!this.cells) return;
+    this.runs.forEach((run, i) => {
+      const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
+      this.cells[i].classList.toggle("ovp-off", Boolean(run.off) && !diverged);
+      this.cells[i].dataset.off = this.text.off_plot;
+    });
   }
 
   // --------------------------------------------------------------------------- playing

@@ -146,7 +146,8 @@ def grid_cells(page: Page) -> dict[str, list[str]]:
     """What the results table shows, column by column, as drawn (its canvas has no text).
 
     Reads the display text of each cell from the data grid's own cell function, reached
-    through React's fiber of the grid's canvas.
+    through React's fiber of the grid's canvas; a missing value (which the grid draws as the
+    table's placeholder, a dash) reads "(missing)".
     """
     return page.evaluate(
         """() => {
@@ -157,7 +158,10 @@ def grid_cells(page: Page) -> dict[str, list[str]]:
             const table = {};
             grid.columns.forEach((column, c) => {
                 table[column.title] = [];
-                for (let r = 0; r < grid.rows; r++) table[column.title].push(grid.getCellContent([c, r]).displayData);
+                for (let r = 0; r < grid.rows; r++) {
+                    const cell = grid.getCellContent([c, r]);
+                    table[column.title].push(cell.isMissingValue ? "(missing)" : cell.displayData);
+                }
             });
             return table;
         }"""
@@ -173,10 +177,11 @@ def test_the_results_table_shows_huge_and_tiny_numbers_in_scientific_notation(
     page.get_by_test_id("stDataFrame").locator("canvas").first.wait_for()
     cells = grid_cells(page)
     assert cells["run"] == ["SGD, lr 3", "Adagrad, lr 0.5", "Adam, lr 0.05"]
-    assert cells["final loss"] == ["4.747e+129", "-2.500e-1", "-2.500e-1"]  # diverged at step 11
+    assert cells["final loss"] == ["5.062e+4", "-2.500e-1", "-2.500e-1"]  # diverged at step 4
     assert cells["distance to it"][1] == "2.369e-43"
-    assert cells["steps to tolerance"] == ["", "20", "49"]
-    assert cells["diverged at step"] == ["11", "", ""]
+    assert cells["steps to tolerance"] == ["(missing)", "20", "83"]  # drawn as a dash, never "None"
+    assert cells["first within"] == ["(missing)", "20", "49"]
+    assert cells["diverged at step"] == ["4", "(missing)", "(missing)"]
 
 
 def test_text_from_a_link_is_shown_as_text(page: Page, app_url: str, console_errors: list[str]):
