@@ -8,11 +8,12 @@ story, its lesson's test fails (the text cannot drift from the figure).
 import numpy as np
 import pytest
 
-from optviz.experiment import LESSON, lesson_experiment, parse, to_query
+import ui.views
+from optviz.experiment import LESSON, VIEW, lesson_experiment, parse, to_query
 from optviz.lessons import LESSONS
 from optviz.results import run_experiment, summarise
 from optviz.text import LANGUAGES, Words
-from tests.test_app import race, start
+from tests.test_app import open_panel, race, start, views
 
 
 def _race(name):
@@ -259,3 +260,56 @@ def test_a_projector_keeps_the_lesson_text_and_question():
     at.button(key="lesson_check").click().run()
     assert at.query_params["lang"] == "zh"
     assert race(at)["text"]["play"] == say("player.play")
+
+
+# ------------------------------------------------------------------------------ no spoilers
+
+
+def _page_text(at):
+    """Every text a student can read on the page, the sidebar's included."""
+    parts = []
+    for kind in ("markdown", "caption", "subheader", "info", "warning", "success", "error", "latex"):
+        parts += [element.value for element in at.get(kind)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("view", VIEW.choices)
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_a_lesson_shows_no_outcome_before_its_answer_and_all_of_it_after(name, view):
+    say = Words("en")
+    lesson = lesson_experiment(name)
+    at = start({"lesson": name, "view": view, "sweep_n": "50", "map_n": "10", "basin_n": "10"})
+    assert not at.exception
+    # Before the answer: the race waits at its start, and nothing else shows how it comes out.
+    assert race(at)["hold"] == say("lesson.hold")
+    assert [data["kind"] for data in views(at)] == ["preload", "race"]  # no loss, 3-D, sweep, map or basins
+    assert not at.dataframe  # no results
+    text = _page_text(at)
+    assert say(f"lesson.{name}.explanation") not in text
+    assert say(f"lesson.{name}.look_for") not in text
+    assert say(f"surface.{lesson.surface}.description") not in text  # the sidebar's text tells the outcome
+    assert say("lesson.held_description") in text
+    assert (say("lesson.held_view") in text) == (view not in ui.views.VIEWS_BEFORE_THE_ANSWER)
+    assert not [h for h in at.markdown if h.value.startswith("####") and "step" in h.value]  # no inspector
+    exports = at.get("popover")
+    assert len(exports) == 1
+    assert exports[0].proto.popover.disabled
+    open_panel(at, 0)
+    assert say("theory.caption", m="1", L="10", kappa="10")[:12] not in _page_text(at)  # no theory's best rate
+    # After the answer: all of it.
+    at.radio(key=f"lesson_choice_{name}__widget_en").set_value(LESSONS[name].answer).run()
+    at.button(key="lesson_check").click().run()
+    assert not at.exception
+    assert race(at)["hold"] is None
+    text = _page_text(at)
+    assert say(f"lesson.{name}.explanation") in text
+    assert say(f"surface.{lesson.surface}.description") in text
+    assert say("lesson.held_view") not in text
+    assert not at.get("popover")[0].proto.popover.disabled
+    kinds = [data["kind"] for data in views(at)]
+    if view in ("loss", "3d", "sweep", "map", "basins"):
+        assert kinds.count("figure") >= 1, kinds
+    elif view == "results":
+        assert len(at.dataframe) == 1
+    elif view == "inspect":
+        assert [h for h in at.markdown if h.value.startswith("####")]

@@ -45,7 +45,7 @@ from optviz.sweeps import assign, axis_spec
 from optviz.text import hyperparameter_help
 from optviz.theory import learning_rates
 from ui.guard import LAST_GOOD, callback
-from ui.state import copy_state, mirror, mirrored, scoped
+from ui.state import copy_state, lesson_held, mirror, mirrored, scoped
 from ui.steps import batch_widget, run_steps, schedule_widgets
 from ui.text import plain, queue_problems, words
 
@@ -425,7 +425,7 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
 def _theory_widgets(entry: dict[str, Any], surf: surfaces.Surface) -> None:
     """Beside an SGD run's learning rate on a quadratic surface: theory's values, a button each to apply it."""
     run = entry["run"]
-    rates = learning_rates(surf) if run.optimizer == "sgd" else None
+    rates = learning_rates(surf) if run.optimizer == "sgd" and not lesson_held() else None  # theory's best is an answer
     if rates is None:
         return
     say = words()
@@ -496,7 +496,8 @@ def experiment_controls() -> Experiment:
         lesson_picker()
         st.header(say("sidebar.surface"))
         surface, params = surface_controls()
-        st.caption(say(f"surface.{surface}.description"))
+        # What a surface teaches would answer a lesson's question: it waits for the answer.
+        st.caption(say("lesson.held_description" if lesson_held() else f"surface.{surface}.description"))
         st.header(say("sidebar.start_and_steps"))
         start = start_controls(surface, params)
         settings = {spec.name: page_setting_widget(spec) for spec in SIDEBAR_SETTINGS}

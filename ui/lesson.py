@@ -16,10 +16,8 @@ from optviz.experiment import Experiment
 from optviz.lessons import LESSONS
 from ui.controls import load_lesson
 from ui.guard import callback
-from ui.state import scoped
+from ui.state import ANSWERS, scoped
 from ui.text import LESSON_TEXT, words
-
-ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
 
 
 def lesson_text(experiment: Experiment) -> str | None:

@@ -9,9 +9,20 @@ from typing import Any
 
 import streamlit as st
 
+from optviz.experiment import LESSON, QUIZ
 from optviz.specs import Spec
 from ui.guard import callback
 from ui.text import words
+
+ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
+
+
+def lesson_held() -> bool:
+    """Whether the page is a lesson whose question is not answered yet: until it is, nothing on
+    the page shows how the race comes out (the race, the views, the exports, the surface's text)."""
+    state = st.session_state
+    lesson = state.get(LESSON.link_key, LESSON.default)
+    return bool(lesson) and bool(state.get(QUIZ.link_key, QUIZ.default)) and lesson not in state.get(ANSWERS, {})
 
 
 def copy_state(source: str, target: str) -> None:

@@ -25,7 +25,7 @@ from optviz.symbols import Symbol, legend, meaning
 from ui import inspector, sweeps
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
-from ui.state import mirrored
+from ui.state import lesson_held, mirrored
 from ui.text import plain, words
 
 RACE_KEY = "race"
@@ -141,6 +141,9 @@ def export_panel(
     """Downloads of the race (optviz.export): each file is made only when its button is clicked."""
     name = f"optviz-{experiment.surface}"
     say = words()
+    if lesson_held():  # an export holds the whole race: it waits for the lesson's answer
+        st.popover(say("export.button"), disabled=True, help=say("lesson.held_view"))
+        return
     with st.popover(say("export.button")):  # a popover: the page's expanders are the runs' panels
         columns = st.columns(4)
         files = (
@@ -190,6 +193,11 @@ def view_picker() -> str:
 
 
 def show_view(view: str, experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    """The chosen view; while a lesson waits for its answer, one line instead of any view that shows
+    how the race comes out (only the update rules, which do not, are shown)."""
+    if lesson_held() and view not in VIEWS_BEFORE_THE_ANSWER:
+        st.caption(words()("lesson.held_view"))
+        return
     VIEWS[view](experiment, surf, trajectories)
 
 
@@ -335,6 +343,8 @@ def _inspect(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     inspector.panel(experiment, surf, inspector.shown_step(experiment, st.session_state.get(RACE_KEY)))
 
 
+# The views that show nothing of how a race comes out, and so show while a lesson waits for its answer.
+VIEWS_BEFORE_THE_ANSWER = frozenset({"rules"})
 # One row per view: what the view picker offers and what each one shows.
 VIEWS = {
     "loss": _loss,
