@@ -13,8 +13,8 @@ st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def background(surface: str, params: tuple) -> str:
-    return figures.background(surfaces.get(surface, **dict(params)))
+def background(surface: str, params: tuple, size: int) -> str:
+    return figures.background(surfaces.get(surface, **dict(params)), size)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -46,25 +46,29 @@ def page() -> None:
         st.stop()
 
     surf = experiment.build_surface()
-    with st.spinner(say("page.running")):
-        paths = trajectories(experiment.physics())
-    shaded = background(experiment.surface, experiment.surface_params)
+    # Every piece of work is admitted by the budget: the race first, with all its steps unless
+    # they cost more than a page may (then it says where it stops); the views and the exports
+    # show that race. The link keeps what was asked for.
+    race = ui.admitted_race(experiment, surf)
+    with st.spinner(say("page.running")), ui.turn(ui.race_seconds(race, surf, race.steps)):
+        paths = trajectories(race.physics())
+    shaded = background(race.surface, race.surface_params, ui.background_size(surf, figures.BACKGROUND))
     scale = 1.5 if experiment.hide else 1.0
     if experiment.lesson:  # the lesson's text and question beside its race
         text, figure = st.columns([2, 3], gap="large")
         with text:
             hold = ui.lesson_text(experiment)
         with figure:
-            ui.race(experiment, surf, paths, shaded, scale=scale, hold=hold)
+            ui.race(race, surf, paths, shaded, scale=scale, hold=hold)
             st.latex(surf.formula)
     else:
         st.subheader(say(f"surface.{experiment.surface}.title"))
         st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
-        ui.race(experiment, surf, paths, shaded, scale=scale)
+        ui.race(race, surf, paths, shaded, scale=scale)
     if not experiment.hidden("export"):
-        ui.export_panel(experiment, surf, paths, shaded)
+        ui.export_panel(race, surf, paths, shaded)
     if not experiment.hidden("views"):
-        ui.show_view(ui.view_picker(), experiment, surf, paths)
+        ui.show_view(ui.view_picker(), race, surf, paths)
     if not experiment.hidden("share"):
         st.subheader(say("page.share"))
         st.code(ui.share_url(query_string(experiment)), language=None)

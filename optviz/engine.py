@@ -11,25 +11,15 @@ from typing import Any
 import numpy as np
 
 import surfaces
+from optviz.budget import MAX_POINTS, MAX_RECORDED_POINTS, checkpoint
 from optviz.optimizers import Optimizer
 from optviz.optimizers import get as get_optimizer
 from optviz.schedules import Schedule
 from optviz.varying import StepPlan
 
 MAX_STEPS = 100_000
-# (steps + 1) * batch. The histories of points, gradients and losses take 40 bytes a point,
-# 1.9 GiB at the cap; wide batches are stepped BLOCK trajectories at a time, so little comes
-# on top. Peak memory of the whole process (ru_maxrss) for the largest allowed calls: 1.9 GiB
-# for 100,000 steps x 499 starts, 2.5 GiB for 1 step x 25 million starts (of which 0.4 GiB
-# is the caller's array of starts and 0.2 GiB the tuple of their diverged_at).
-MAX_POINTS = 50_000_000
 BLOCK = 65_536  # trajectories stepped together on arrays: bounds the per-step temporaries
 SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python floats
-# record="state" also keeps the optimizer's state after every step: up to four (2,)-vectors a
-# point on top of the path's 40 bytes, collected step by step and then stacked (twice that at
-# the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
-# most 10 runs x 5,001 points.
-MAX_RECORDED_POINTS = MAX_POINTS // 8
 # record="final" keeps no history: batches wider than SCALAR_BATCH are stepped FINAL_BLOCK
 # trajectories at a time through chunks of FINAL_ROWS // FINAL_BLOCK steps (more for narrower
 # batches), in a rolling buffer of points, gradients and losses of about 3 MB, which stays in
@@ -40,6 +30,10 @@ MAX_RECORDED_POINTS = MAX_POINTS // 8
 FINAL_BLOCK = 16_384
 FINAL_ROWS = 65_536
 RECORDS = ("path", "state", "final")
+# The loops on Python floats call optviz.budget.checkpoint (which stops work over its budget, or
+# whose visitor left) once every CHECK_STEPS + 1 steps; the loops on arrays once a step (it looks
+# at the clock at most every 50 ms).
+CHECK_STEPS = 255
 SEEDS = 1 << 32  # seeds from 0 to 2^32 - 1
 # A run has diverged at the first step where its loss is not finite, or where f - f* is more
 # than DIVERGENCE times the larger of its value at the start and the highest f - f* over the
@@ -524,6 +518,7 @@ def _stepper(
 
         def advance_in_place(points: np.ndarray, grads: np.ndarray, n: int) -> bool:
             for k in range(n):
+                checkpoint()
                 p, g, q = points[k], grads[k], points[k + 1]
                 grad_into(p[0], p[1], g[0], g[1])
                 kernel(p, g, q)
@@ -535,6 +530,7 @@ def _stepper(
 
         def advance_kernel(points: np.ndarray, grads: np.ndarray, n: int) -> bool:
             for k in range(n):
+                checkpoint()
                 p, g = points[k], grads[k]
                 if grad_into is None:
                     g[0], g[1] = grad_fn(p[0], p[1])
@@ -549,6 +545,7 @@ def _stepper(
     def advance(points: np.ndarray, grads: np.ndarray, n: int) -> bool:
         nonlocal params, state
         for k in range(n):
+            checkpoint()
             g = grads[k]
             if grad_into is None:
                 g[0], g[1] = grad_fn(params[0], params[1])
@@ -659,6 +656,7 @@ def _step_arrays(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, gr
     state = spec.init(params, hp)
     grad_fn, update = surf.grad_fn, spec.update
     for k in range(points.shape[0] - 1):
+        checkpoint()
         g = grads[k]
         g[0], g[1] = grad_fn(params[0], params[1])
         params, state = update(params, g, state, hp)
@@ -681,7 +679,9 @@ def _step_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads
     grad_fn, update = surf.grad_fn, spec.update
     xs, ys, gxs, gys = [], [], [], []
     try:
-        for _ in range(points.shape[0] - 1):
+        for k in range(points.shape[0] - 1):
+            if not k & CHECK_STEPS:
+                checkpoint()
             gx, gy = grad_fn(x, y)
             gxs.append(gx)
             gys.append(gy)
@@ -740,6 +740,7 @@ def _record_arrays(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, 
     states = [state]
     grad_fn, update = surf.grad_fn, spec.update
     for k in range(points.shape[0] - 1):
+        checkpoint()
         g = grads[k]
         g[0], g[1] = grad_fn(params[0], params[1])
         params, state = update(params, g, state, hp)
@@ -766,7 +767,9 @@ def _record_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, gra
     grad_fn, update = surf.grad_fn, spec.update
     xs, ys, gxs, gys, states_x, states_y = [], [], [], [], [state_x], [state_y]
     try:
-        for _ in range(points.shape[0] - 1):
+        for k in range(points.shape[0] - 1):
+            if not k & CHECK_STEPS:
+                checkpoint()
             gx, gy = grad_fn(x, y)
             gxs.append(gx)
             gys.append(gy)

@@ -444,7 +444,11 @@ def _format_loss(v: float) -> str:
     return f"{v:#.4g}".rstrip(".")
 
 
-def frame_steps(steps: int, *, steps_per_frame: int | None = None, max_frames: int = 300) -> list[int]:
+MAX_FRAMES = 300  # the most frames a GIF shows
+FEWEST_FRAMES = 10  # a GIF with fewer would not show a race: the budget refuses it instead
+
+
+def frame_steps(steps: int, *, steps_per_frame: int | None = None, max_frames: int = MAX_FRAMES) -> list[int]:
     """The steps the GIF shows: evenly spaced from 0, always ending on ``steps``, at most ``max_frames``.
 
     >>> frame_steps(10, max_frames=4)
@@ -474,7 +478,7 @@ def race_gif(
     size: tuple[int, int] = (640, 640),
     fps: float = 20,
     steps_per_frame: int | None = None,
-    max_frames: int = 300,
+    max_frames: int = MAX_FRAMES,
 ) -> bytes:
     """The race as an animated GIF (looping), drawn with Pillow: no browser needed.
 

@@ -80,7 +80,10 @@ def png(rgb: np.ndarray) -> bytes:
     )
 
 
-def background(surf: surfaces.Surface, n: int = 240) -> str:
+BACKGROUND = 240  # points a side of the surface's shading (the budget may ask for fewer)
+
+
+def background(surf: surfaces.Surface, n: int = BACKGROUND) -> str:
     """The surface as banded greys (light = low), as a PNG data URI; north is up."""
     with np.errstate(all="ignore"):
         _, _, z = grid(surf, n)

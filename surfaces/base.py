@@ -97,9 +97,10 @@ class Surface:
     # ``minima`` holds the lowest point of the search grid, to measure runs against; the page
     # says "lowest point found").
     minima_origin: str = "listed"
-    # What one step costs here, against a catalog surface's (1): the page's sweeps and maps
-    # budget their work by it (a typed formula's gradient or a data set's rows cost more).
-    step_cost: float = 1.0
+    # A typed formula's size: the work of one gradient, in operations (a function counts 10).
+    # The budget (optviz.budget) prices a formula's steps by it, a data surface's by the rows
+    # each step reads, and a catalog surface's by its name.
+    operations: int = 0
 
     @property
     def title(self) -> str:

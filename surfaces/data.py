@@ -268,7 +268,6 @@ def iris_logistic(standardise: bool) -> Surface:
         # The logistic loss is flat (curvature at most 0.17): gradient descent takes rates of
         # about 1 to 10 here, where the general 0.001 would not move.
         preset_lr=(("SGD", 5.0), ("SGD with momentum", 0.5), ("Nesterov", 0.5)),
-        step_cost=30.0,  # every step reads its rows through exp: about 30 catalog steps' work
         data_rows=model.rows,
         batch_grad_fn=model.batch_grad,
     )

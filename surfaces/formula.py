@@ -43,5 +43,5 @@ def _built(text: str, x0: float, x1: float, y0: float, y1: float) -> Surface:
         surface,
         default_runs=runs(("sgd", {"lr": 0.01}), ("sgd", {"lr": 0.01, "momentum": 0.9}), ("adam", {"lr": 0.05})),
         default_steps=300,
-        step_cost=gradient_cost(text) / 2.0,
+        operations=gradient_cost(text),
     )

@@ -11,6 +11,8 @@
   message and the last view drawn, never a traceback.
 - :mod:`ui.state`: a setting kept in the session, shown by a widget of the page's language.
 - :mod:`ui.chrome`: the page's title, its language switch, and a projector's layout.
+- :mod:`ui.work`: the page's work under the one budget (optviz.budget): admitted, reduced or
+  refused with a line saying why, watched while it runs, taking turns when heavy.
 
 Data flows one way: the link seeds the widgets, the widgets build an Experiment, the
 Experiment writes the link and is computed (cached), and the views show the result.
@@ -23,8 +25,11 @@ from ui.lesson import lesson_text
 from ui.link import follow_link, restore_last_good, seed_from_link, share_url, write_link
 from ui.text import plain, queued_problems, show_problems, words
 from ui.views import export_panel, preload, race, show_view, view_picker
+from ui.work import admitted_race, background_size, race_seconds, turn
 
 __all__ = [
+    "admitted_race",
+    "background_size",
     "experiment_controls",
     "export_panel",
     "follow_link",
@@ -36,6 +41,7 @@ __all__ = [
     "projector_page",
     "queued_problems",
     "race",
+    "race_seconds",
     "remember",
     "restore_last_good",
     "say_failure",
@@ -43,6 +49,7 @@ __all__ = [
     "share_url",
     "show_problems",
     "show_view",
+    "turn",
     "view_picker",
     "words",
     "write_link",

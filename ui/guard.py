@@ -19,8 +19,10 @@ from typing import Any
 
 import streamlit as st
 
+from optviz import budget
 from optviz.experiment import DEFAULT, query_string
 from optviz.text import DEFAULT_LANGUAGE
+from ui import work
 from ui.text import words
 
 _LOG = logging.getLogger("optviz.app")
@@ -51,7 +53,7 @@ def callback(fn: Callable[..., Any]) -> Callable[..., None]:
             fn(*args, **kwargs)
         except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
             reference = _logged(f"The callback {getattr(fn, '__qualname__', fn)!s}")
-            st.session_state[FAILED] = ("callback_failed", reference)
+            st.session_state[FAILED] = ("guard.callback_failed", {"reference": reference})
             st.session_state[RESTORE] = True
 
     return guarded_callback
@@ -61,8 +63,10 @@ def say_failure() -> None:
     """The message of a failure in the run before this one, once."""
     failed = st.session_state.pop(FAILED, None)
     if failed is not None:
-        kind, reference = failed
-        st.error(words()(f"guard.{kind}", reference=reference))
+        key, args = failed
+        say = words()
+        went_back = args.get("went_back") and key.startswith("budget.")  # the guard's own texts say so
+        st.error(say(key, **args) + (" " + say("guard.went_back") if went_back else ""))
 
 
 def remember(experiment: Any) -> None:
@@ -82,21 +86,36 @@ def guarded(page: Callable[[], None]) -> None:
     """
     slot = st.empty()
     try:
-        with slot.container():
+        with slot.container(), work.watched():
+            work.start()
             page()
+    except budget.Stopped as stop:
+        if stop.reason == "gone":  # nobody is there to see the page: stop, quietly
+            _LOG.warning("A page run stopped after %.1f s of work: its visitor left", stop.seconds)
+            return
+        _LOG.warning("A page run was stopped after %.1f s of work", stop.seconds)
+        _go_back(slot, ("budget.stopped", {"seconds": work.seconds_text(budget.STOP_AFTER)}))
+    except budget.Busy:
+        _go_back(slot, ("budget.busy", {}))
     except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
         reference = _logged("The page")
-        state = st.session_state
-        if LAST_GOOD in state and not state.get(RESTORING):
-            state[FAILED] = ("restored", reference)
-            state[RESTORE] = True
-            st.rerun()
-        state.pop(RESTORING, None)
-        # One element in the container's place drops what the page drew there (st.empty()
-        # or a new container would keep it).
-        say = words()
-        slot.error(say("guard.message", reference=reference))
-        link = DEFAULT_LINK if say.lang == DEFAULT_LANGUAGE else f"{DEFAULT_LINK}&lang={say.lang}"
-        st.markdown(
-            f'<a href="{link}" target="_self">{html.escape(say("guard.start_again"))}</a>', unsafe_allow_html=True
-        )
+        _go_back(slot, ("guard.restored", {"reference": reference}), reference)
+
+
+def _go_back(slot: Any, failed: tuple[str, dict[str, str]], reference: str | None = None) -> None:
+    """The page could not be drawn: start again from the last view drawn, saying ``failed``; if
+    that was the last view itself (or none was drawn), a short message and a way back instead."""
+    state = st.session_state
+    if LAST_GOOD in state and not state.get(RESTORING):
+        key, args = failed
+        state[FAILED] = (key, {**args, "went_back": True})
+        state[RESTORE] = True
+        st.rerun()
+    state.pop(RESTORING, None)
+    # One element in the container's place drops what the page drew there (st.empty()
+    # or a new container would keep it).
+    say = words()
+    key, args = failed
+    slot.error(say("guard.message", reference=reference) if reference else say(key, **args))
+    link = DEFAULT_LINK if say.lang == DEFAULT_LANGUAGE else f"{DEFAULT_LINK}&lang={say.lang}"
+    st.markdown(f'<a href="{link}" target="_self">{html.escape(say("guard.start_again"))}</a>', unsafe_allow_html=True)

@@ -9,7 +9,8 @@ the start there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optviz import sweep_figures, sweeps
+from optviz import budget, sweep_figures, sweeps
 from optviz.engine import Trajectory
 from optviz.experiment import (
     BASIN_COUNT,
@@ -31,34 +32,39 @@ from optviz.experiment import (
     SWEEP_FROM,
     SWEEP_TO,
     Experiment,
+    Run,
 )
 from optviz.race import colour
 from optviz.results import optimum, summarise
 from optviz.specs import Spec
+from ui import work
 from ui.component import clicked, figure, start_at
 from ui.controls import apply_clicked, apply_hyperparameters
 from ui.guard import callback
 from ui.state import mirrored
 from ui.text import words
 
-# Point-steps (starts x steps, summed over the runs) that take about half a second here: more
-# than this shows a progress bar (work below it is done before a bar would be seen).
-PROGRESS_ABOVE = 5_000_000
 REPLAY = "_replay"  # set by the fair race: the race starts again from its first step and plays
-# The most work a view may ask of the server, in catalog point-steps (a few seconds here): a
-# map asking more is drawn coarser, a sweep asking more is not run (it says why).
-WORK_LIMIT = 150_000_000
+# The fewest learning rates a sweep, and the fewest cells a side a map, is drawn with: where the
+# budget affords fewer, the view is off (ui.work says why).
+FEWEST_RATES = 5
+FEWEST_CELLS = 10
 
 
-def _cells(asked: int, per_cell: float) -> int | None:
-    """The cells a side a map may have: those asked for, or as many as the work limit allows (at
-    least 10), saying so; None, saying why, when even 10 would ask too much."""
-    count = max(10, min(asked, int((WORK_LIMIT / max(per_cell, 1.0)) ** 0.5)))
-    if count * count * per_cell > WORK_LIMIT:
-        st.warning(words()("sweep.too_much"))
-        return None
-    if count < asked:
-        st.info(words()("basin.coarser", count=count, asked=asked))
+def _cells(view: str, experiment: Experiment, surf: surfaces.Surface, asked: int, runs: Sequence[Run]) -> int:
+    """The cells a side a map of ``view`` (each of ``runs`` from every cell) is drawn with: those
+    asked for, or as many as the budget and the engine's most points a call afford, saying so;
+    0, saying why, when even FEWEST_CELLS would cost too much."""
+
+    def seconds(count: int) -> float:
+        return sum(work.batch_seconds(experiment, surf, run, count * count) for run in runs)
+
+    most = math.isqrt(min(work.most_at_once(experiment, run) for run in runs))  # one run's grid: one call
+    count = work.left().most(min(asked, most), seconds, least=FEWEST_CELLS)
+    if count == 0:
+        work.say_refused(view, seconds(asked))
+    elif count < asked:
+        work.say_coarser(count, asked)
     return count
 
 
@@ -88,11 +94,11 @@ def _basin_maps(key: Experiment, count: int, _progress: Callable[[float], None])
 
 
 class _Progress:
-    """A progress bar that appears only when the work is long, and only if it is done (a cached
-    result calls nothing)."""
+    """A progress bar that appears only when the work is long (above optviz.budget.HEAVY seconds),
+    and only if it is done (a cached result calls nothing)."""
 
-    def __init__(self, work: int) -> None:
-        self.shown = work > PROGRESS_ABOVE
+    def __init__(self, seconds: float) -> None:
+        self.shown = seconds > budget.HEAVY
         self.bar: Any = None
 
     def __call__(self, fraction: float) -> None:
@@ -138,14 +144,27 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
     _setting(SWEEP_FROM, left)
     _setting(SWEEP_TO, middle)
     _setting(SWEEP_COUNT, right)
-    lrs = sweeps.log_grid(experiment.sweep_from, experiment.sweep_to, experiment.sweep_n)
-    seeds = [sweeps.SEEDS if sweeps.stochastic(experiment, run) else 1 for run in experiment.runs]
-    work = sum(seeds) * len(lrs) * experiment.steps * surf.step_cost
-    if work > WORK_LIMIT:
-        st.warning(say("sweep.too_much"))
+
+    def seconds(count: int) -> float:  # one call per run (and seed) of ``count`` rates
+        return sum(
+            (sweeps.SEEDS if sweeps.stochastic(experiment, run) else 1)
+            * work.batch_seconds(experiment, surf, run, count)
+            for run in experiment.runs
+        )
+
+    wanted = min([experiment.sweep_n, *(work.most_at_once(experiment, run) for run in experiment.runs)])
+    count = work.left().most(wanted, seconds, least=FEWEST_RATES)
+    if count == 0:
+        work.say_refused("sweep", seconds(experiment.sweep_n))
         return
-    progress = _Progress(int(work))
-    found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress)
+    if count < experiment.sweep_n:
+        st.info(
+            say("budget.fewer_rates", count=count, asked=experiment.sweep_n, budget=work.seconds_text(budget.SECONDS))
+        )
+    lrs = sweeps.log_grid(experiment.sweep_from, experiment.sweep_to, count)
+    progress = _Progress(seconds(count))
+    with work.turn(seconds(count)):
+        found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress)
     progress.done()
     rows = summarise(experiment, surf, trajectories)
     current = [
@@ -252,11 +271,11 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         return
     st.caption(say("map.of_run", number=index + 1, label=experiment.labels()[index]))
     lr_range = (experiment.sweep_from, experiment.sweep_to)
-    per_cell = experiment.steps * surf.step_cost
-    count = _cells(experiment.map_n, per_cell)
-    if count is None:
+    count = _cells("map", experiment, surf, experiment.map_n, [run])
+    if count == 0:
         return
-    with st.spinner(say("sweep.working")) if count * count * per_cell > PROGRESS_ABOVE else nullcontext():
+    heavy = work.batch_seconds(experiment, surf, run, count * count)
+    with st.spinner(say("sweep.working")) if heavy > budget.HEAVY else nullcontext(), work.turn(heavy):
         found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range)
     values = run.values()
     current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
@@ -298,12 +317,13 @@ def _on_map_click(index: int, optimizer: str, axes: tuple[str, str]) -> None:
 def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
     say = words()
     _setting(BASIN_COUNT, st.columns(4)[0])
-    per_cell = len(experiment.runs) * experiment.steps * surf.step_cost
-    count = _cells(experiment.basin_n, per_cell)
-    if count is None:
+    count = _cells("basins", experiment, surf, experiment.basin_n, experiment.runs)
+    if count == 0:
         return
-    progress = _Progress(int(count * count * per_cell))
-    found = _basin_maps(_key(experiment), count, progress)
+    heavy = sum(work.batch_seconds(experiment, surf, run, count * count) for run in experiment.runs)
+    progress = _Progress(heavy)
+    with work.turn(heavy):
+        found = _basin_maps(_key(experiment), count, progress)
     progress.done()
     st.caption(say("basin.caption", steps=experiment.steps, tolerance=f"{experiment.tolerance:g}"))
     width = min(3, len(found))

@@ -7,14 +7,16 @@ asks again for anything it does not have.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import streamlit as st
 
 import surfaces
-from optviz import export, figures
+from optviz import budget, export, figures
 from optviz import race as race_data
+from optviz.budget import Budget
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, VIEW, Experiment, Run
 from optviz.messages import player_text
@@ -22,7 +24,7 @@ from optviz.optimizers import OPTIMIZERS
 from optviz.results import optimum, summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
-from ui import inspector, sweeps
+from ui import inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
 from ui.state import lesson_held, mirrored
@@ -63,8 +65,12 @@ def race(
     st.session_state["_replays_shown"] = replays
     sent: set[str] = st.session_state.setdefault("_sent", set())
     scene = race_data.scene(surf, background)
-    inspecting = experiment.view == "inspect"
-    vectors = inspector.arrays(experiment) if inspecting else [None] * len(trajectories)
+    inspecting = experiment.view == "inspect" and not lesson_held() and _inspector_admitted(experiment, surf)
+    if inspecting:
+        with work.turn(_inspector_seconds(experiment, surf)):
+            vectors = inspector.arrays(experiment)
+    else:
+        vectors = [None] * len(trajectories)
     runs = []
     for run, label, slot, trajectory, arrows in zip(
         experiment.runs, experiment.labels(), experiment.slots(), trajectories, vectors, strict=True
@@ -131,6 +137,15 @@ def _inspecting(experiment: Experiment) -> dict[str, Any]:
     }
 
 
+def _inspector_seconds(experiment: Experiment, surf: surfaces.Surface) -> float:
+    """The estimate of recording every run's state (record="state")."""
+    return budget.cost("state", "factor") * work.race_seconds(experiment, surf, experiment.steps)
+
+
+def _inspector_admitted(experiment: Experiment, surf: surfaces.Surface) -> bool:
+    return work.admit("inspect", _inspector_seconds(experiment, surf))
+
+
 def _on_step() -> None:
     """The player rests on another step: the rerun this brings shows it in the inspector's panel."""
 
@@ -138,27 +153,55 @@ def _on_step() -> None:
 def export_panel(
     experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory], background: str
 ) -> None:
-    """Downloads of the race (optviz.export): each file is made only when its button is clicked."""
+    """Downloads of the race (optviz.export): each file is made only when its button is clicked,
+    once (cached like the views), within the budget of one download: a GIF with fewer frames
+    where all of them would cost too much, and a file that would cost too much not at all."""
     name = f"optviz-{experiment.surface}"
     say = words()
     if lesson_held():  # an export holds the whole race: it waits for the lesson's answer
         st.popover(say("export.button"), disabled=True, help=say("lesson.held_view"))
         return
+    points = sum(t.points.shape[0] for t in trajectories)
+    text = points * budget.cost("text", "point")
+    per_frame = budget.cost("gif", "frame") + len(trajectories) * budget.cost("gif", "run_frame")
+    frames = Budget().most(export.MAX_FRAMES, lambda n: n * per_frame, least=export.FEWEST_FRAMES)
+    gif = say("export.gif") if frames == export.MAX_FRAMES else say("budget.gif_frames", count=frames)
+    files = (
+        (say("export.html"), "html", "text/html", text),
+        (say("export.csv"), "csv", "text/csv", text),
+        (say("export.json"), "json", "application/json", text),
+        (gif, "gif", "image/gif", frames * per_frame if frames else math.inf),
+    )
+    off = say("budget.export_off", budget=work.seconds_text(budget.SECONDS))
     with st.popover(say("export.button")):  # a popover: the page's expanders are the runs' panels
-        columns = st.columns(4)
-        files = (
-            (say("export.html"), "html", "text/html", lambda: export.race_html(experiment, trajectories, background)),
-            (say("export.csv"), "csv", "text/csv", lambda: export.trajectories_csv(experiment, trajectories)),
-            (
-                say("export.json"),
-                "json",
-                "application/json",
-                lambda: export.trajectories_json(experiment, trajectories),
-            ),
-            (say("export.gif"), "gif", "image/gif", lambda: export.race_gif(experiment, trajectories, surf)),
-        )
-        for column, (label, ext, mime, make) in zip(columns, files, strict=True):
-            column.download_button(label, data=make, file_name=f"{name}.{ext}", mime=mime, on_click="ignore")
+        for column, (label, kind, mime, seconds) in zip(st.columns(4), files, strict=True):
+            if seconds > budget.SECONDS:
+                column.download_button(label, data=b"", file_name=f"{name}.{kind}", disabled=True, help=off)
+                continue
+            make = functools.partial(_exported, kind, experiment, frames, seconds, trajectories, surf, background)
+            column.download_button(label, data=make, file_name=f"{name}.{kind}", mime=mime, on_click="ignore")
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _exported(
+    kind: str,
+    experiment: Experiment,
+    frames: int,
+    seconds: float,
+    _trajectories: list[Trajectory],
+    _surf: surfaces.Surface,
+    _background: str,
+) -> str | bytes:
+    """One export of the race, made once for every visitor (the experiment decides it), taking its
+    turn when heavy."""
+    with budget.turn(seconds):
+        if kind == "html":
+            return export.race_html(experiment, _trajectories, _background)
+        if kind == "csv":
+            return export.trajectories_csv(experiment, _trajectories)
+        if kind == "json":
+            return export.trajectories_json(experiment, _trajectories)
+        return export.race_gif(experiment, _trajectories, _surf, max_frames=frames)
 
 
 def _on_click() -> None:
@@ -211,7 +254,13 @@ def _loss(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Tra
 
 
 def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
-    figure(figures.surface_3d_figure(experiment, surf, trajectories), key="surface3d")
+    points = sum(t.points.shape[0] for t in trajectories)
+    seconds = figures.SURFACE_GRID**2 * budget.step_seconds(surf, "value") + points * budget.cost("drape", "point")
+    if not work.admit("3d", seconds):
+        work.say_refused("3d", seconds)
+        return
+    with work.turn(seconds):
+        figure(figures.surface_3d_figure(experiment, surf, trajectories), key="surface3d")
 
 
 def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
@@ -340,6 +389,9 @@ def _legend_text(symbols: list[Symbol], users: list[tuple[int, tuple[Run, str]]]
 
 
 def _inspect(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    if not _inspector_admitted(experiment, surf):
+        work.say_refused("inspect", _inspector_seconds(experiment, surf))
+        return
     inspector.panel(experiment, surf, inspector.shown_step(experiment, st.session_state.get(RACE_KEY)))
 
 

@@ -1,0 +1,259 @@
+"""What work costs on this machine, for the budget: ``python -m benchmarks.costs [--write]``.
+
+The budget (optviz/budget.py) admits every piece of work a link or a click can start by an
+estimate made of the seconds measured here, never of assumed ratios. This measures, in CPU
+seconds of this process (``time.process_time``: NumPy runs in it), the least of several
+repeats after a warm-up:
+
+* ``scalar``: one step of one trajectory on the race's loop (Python floats, the path kept,
+  its losses included), for the slowest registered optimizer: each catalog surface by name;
+  a typed formula as a line in its operations (``Surface.operations``: its gradient's work);
+  each data surface as a line in the rows a step reads (its minibatch, or every row);
+* ``array``: a step of a batch with ``record="final"`` (sweeps, maps and basin maps), as what
+  it costs whatever its width (NumPy's calls) and what each trajectory adds;
+* ``value``: one value of f at a point of a grid (the background image, the 3-D view);
+* ``state``: how much longer ``record="state"`` (the step inspector) takes than the race's loop;
+* ``plan``: how much longer a run takes whose steps vary (noise, a schedule, minibatches);
+* ``drape``: one point of one path laid on the 3-D surface;
+* ``gif``: one frame of the GIF, and one run's share of it;
+* ``text``: one point of one run written to the CSV, the JSON or the HTML export.
+
+It prints the table with how long it took; ``--write`` also writes it to optviz/costs.toml,
+which the budget reads (the tests check that every registered surface and every cost the
+budget asks for is in it). Measure on the machine that serves the class: the budget's
+seconds are that machine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import optviz
+import surfaces
+from optviz import OPTIMIZERS, export, figures
+from optviz.experiment import Experiment, Run
+from optviz.results import run_experiment
+
+TABLE = Path(__file__).resolve().parent.parent / "optviz" / "costs.toml"
+REPEATS = 3
+WIDTH = 4096  # trajectories in a wide batch, as a basin map steps them
+NARROW = 32  # and in a narrow one
+# Typed formulas from a few operations to the largest a link may hold (500 characters).
+FORMULAS = (
+    "x**2 + y**2",
+    "sin(3*x) * cos(3*y) + 0.1*(x**2 + y**2)",
+    "(x**2 + y - 11)**2 + (x + y**2 - 7)**2 + exp(-x**2) * log(1 + y**2)",
+    " + ".join(f"sin({k}*x)*cos({k}*y)" for k in range(1, 8)),
+    " + ".join(f"sin({k}*x + y)*cos({k}*y - x) + tanh({k}*x*y)" for k in range(1, 9)),
+)
+BATCHES = (1, 16, 64, None)  # rows a data surface's step reads; None: every row
+
+
+def cpu(work: Callable[[], object], repeats: int = REPEATS) -> float:
+    """The least CPU time of ``repeats`` runs of ``work``, after one to warm up."""
+    work()
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.process_time()
+        work()
+        best = min(best, time.process_time() - began)
+    return best
+
+
+def _catalog() -> list[str]:
+    return [name for name in surfaces.names() if name != "formula" and surfaces.get(name).data_rows is None]
+
+
+def _data() -> list[str]:
+    return [name for name in surfaces.names() if surfaces.get(name).data_rows is not None]
+
+
+def _line(sizes: list[float], seconds: list[float]) -> list[float]:
+    """[base, per unit] of the least-squares line through the points, neither below zero."""
+    per, base = np.polyfit(np.asarray(sizes, dtype=float), np.asarray(seconds), 1)
+    return [float(max(base, min(seconds) * 0.5)), float(max(per, 0.0))]
+
+
+def _lines(sizes: list[float], pairs: list[tuple[float, float]]) -> list[float]:
+    """[base, base per unit, point, point per unit]: a line for each of a batch step's two parts."""
+    return [*_line(sizes, [pair[0] for pair in pairs]), *_line(sizes, [pair[1] for pair in pairs])]
+
+
+def _slowest_optimizer(surf: surfaces.Surface, steps: int) -> tuple[str, float]:
+    """The optimizer whose race steps take longest here, and its seconds a step."""
+    timed = {name: cpu(lambda name=name: optviz.run(name, surf, steps=steps, lr=1e-4)) / steps for name in OPTIMIZERS}
+    name = max(timed, key=timed.get)
+    return name, timed[name]
+
+
+def _scalar(optimizer: str, surf: surfaces.Surface, steps: int, batch: int | None = None) -> float:
+    return cpu(lambda: optviz.run(optimizer, surf, steps=steps, lr=1e-4, batch_size=batch)) / steps
+
+
+def _array(optimizer: str, surf: surfaces.Surface, steps: int, batch: int | None = None) -> tuple[float, float]:
+    """(seconds a step of a batch costs whatever its width, seconds per trajectory on top): a
+    narrow batch (a sweep's 60 learning rates) pays NumPy's calls, a wide one its arithmetic."""
+    seconds = {}
+    for width in (NARROW, WIDTH):
+        starts = np.tile(np.asarray(surf.default_start, dtype=np.float64), (width, 1))
+        work = lambda s=starts: optviz.run(
+            optimizer, surf, start=s, steps=steps, lr=1e-4, record="final", batch_size=batch
+        )
+        seconds[width] = cpu(work, repeats=2) / steps
+    point = max((seconds[WIDTH] - seconds[NARROW]) / (WIDTH - NARROW), 0.0)
+    return max(seconds[NARROW] - NARROW * point, 0.0), point
+
+
+def _value(surf: surfaces.Surface, n: int = 200) -> float:
+    _, _, z = figures.grid(surf, 2)  # warm the surface
+    del z
+    return cpu(lambda: figures.grid(surf, n), repeats=2) / (n * n)
+
+
+def measure() -> dict[str, Any]:
+    table: dict[str, Any] = {mode: {"catalog": {}, "data": {}} for mode in ("scalar", "array", "value")}
+    # The slowest optimizer on the slowest catalog surface prices every race step.
+    slowest, worst = "sgd", 0.0
+    for name in _catalog():
+        surf = surfaces.get(name)
+        optimizer, seconds = _slowest_optimizer(surf, 1500)
+        table["scalar"]["catalog"][name] = [seconds, 0.0]
+        if seconds > worst:
+            slowest, worst = optimizer, seconds
+        base, point = (max(pair) for pair in zip(*(_array(opt, surf, 40) for opt in (optimizer, "adam")), strict=True))
+        table["array"]["catalog"][name] = [base, 0.0, point, 0.0]
+        table["value"]["catalog"][name] = [_value(surf), 0.0]
+    formulas = [surfaces.get("formula", f=text) for text in FORMULAS]
+    ops = [f.operations for f in formulas]
+    table["scalar"]["formula"] = _line(ops, [_scalar(slowest, f, 300) for f in formulas])
+    table["array"]["formula"] = _lines(ops, [_array(slowest, f, 8) for f in formulas])
+    table["value"]["formula"] = _line(ops, [_value(f, 120) for f in formulas])
+    for name in _data():
+        surf = surfaces.get(name)
+        rows = [b or surf.data_rows for b in BATCHES]
+        table["scalar"]["data"][name] = _line(rows, [_scalar(slowest, surf, 300, b) for b in BATCHES])
+        table["array"]["data"][name] = _lines(rows, [_array(slowest, surf, 4, b) for b in BATCHES])
+        table["value"]["data"][name] = [_value(surf, 120), 0.0]  # a value reads every row
+    table["state"] = {"factor": _state_factor()}
+    table["plan"] = {"factor": _plan_factor(slowest)}
+    table["drape"], table["gif"], table["text"] = _figures_and_exports()
+    return table
+
+
+def _state_factor() -> float:
+    """How much longer the inspector's record="state" takes than the race's loop (the most, over
+    the optimizers, on the valley)."""
+    surf = surfaces.get("valley")
+    ratios = []
+    for name in OPTIMIZERS:
+        path = cpu(lambda name=name: optviz.run(name, surf, steps=1500, lr=1e-4))
+        state = cpu(lambda name=name: optviz.run(name, surf, steps=1500, lr=1e-4, record="state"))
+        ratios.append(state / path)
+    return float(max(ratios))
+
+
+def _plan_factor(optimizer: str) -> float:
+    """How much longer a run takes whose steps vary (gradient noise and a schedule: the step plan's
+    functions) than a plain one, on the race's loop and on arrays (the most of the two)."""
+    surf = surfaces.get("valley")
+    varied = {"noise": 0.5, "schedule": optviz.schedule("CosineAnnealingLR", T_max=100)}
+    ratios = []
+    narrow, wide = (np.tile(np.asarray(surf.default_start, dtype=np.float64), (n, 1)) for n in (NARROW, WIDTH))
+    for start, steps, record in ((None, 1500, "path"), (narrow, 200, "final"), (wide, 40, "final")):
+        plain = cpu(lambda s=start, n=steps, r=record: optviz.run(optimizer, surf, start=s, steps=n, lr=1e-4, record=r))
+        plan = cpu(
+            lambda s=start, n=steps, r=record: optviz.run(
+                optimizer, surf, start=s, steps=n, lr=1e-4, record=r, **varied
+            )
+        )
+        ratios.append(plan / plain)
+    return float(max(ratios))
+
+
+def _figures_and_exports() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    def experiment(runs: int, steps: int) -> tuple[Experiment, surfaces.Surface, list]:
+        chosen = tuple(Run.make("adam", lr=0.01 * (i + 1)) for i in range(runs))
+        made = Experiment.make("rosenbrock", runs=chosen, steps=steps)
+        return made, made.build_surface(), run_experiment(made)
+
+    small, large = experiment(2, 500), experiment(8, 3000)
+    points = [len(e.runs) * (e.steps + 1) for e, _, _ in (small, large)]
+    drape = [cpu(lambda e=e, s=s, t=t: figures.surface_3d_figure(e, s, t), repeats=2) for e, s, t in (small, large)]
+    drape_per_point = max((drape[1] - drape[0]) / (points[1] - points[0]), 0.0)
+    gif = {}
+    frames = 30
+    one = cpu(lambda: export.race_gif(*small[:1], small[2], small[1], max_frames=frames), repeats=1)
+    many = cpu(lambda: export.race_gif(*large[:1], large[2], large[1], max_frames=frames), repeats=1)
+    gif["run_frame"] = max((many - one) / (frames * (len(large[0].runs) - len(small[0].runs))), 0.0)
+    gif["frame"] = max(one / frames - gif["run_frame"] * len(small[0].runs), 0.0)
+    background = figures.background(large[1], 60)
+    text = max(
+        cpu(lambda: export.trajectories_csv(large[0], large[2]), repeats=2),
+        cpu(lambda: export.trajectories_json(large[0], large[2]), repeats=2),
+        cpu(lambda: export.race_html(large[0], large[2], background), repeats=2),
+    )
+    return {"point": drape_per_point}, gif, {"point": text / points[1]}
+
+
+def _cpu_name() -> str:
+    """The CPU's model, as Linux names it (or the platform's name elsewhere)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip().replace('"', "'")
+    return platform.platform()
+
+
+def toml_text(table: dict[str, Any], took: float) -> str:
+    """The table as optviz/costs.toml."""
+
+    def value(v: Any) -> str:
+        return "[" + ", ".join(f"{x:.4g}" for x in v) + "]" if isinstance(v, list) else f"{v:.4g}"
+
+    lines = [
+        "# What work costs, in CPU seconds of the machine below: written by `python -m benchmarks.costs --write`",
+        "# (its docstring says what each figure is). optviz.budget estimates every piece of work from these.",
+        "# Size is a formula's operations, a data surface's rows read per step (0 for a catalog surface).",
+        "# scalar [a, b]: a race step (Python floats), a + b size; value [a, b]: f at one point of a grid;",
+        "# array [a, b, c, d]: a step of a batch of w trajectories, (a + b size) + w (c + d size).",
+        "",
+        "[measured]",
+        f'on = "{datetime.date.today().isoformat()}"',
+        f'machine = "{_cpu_name()}"',
+        f"seconds = {took:.0f}",
+    ]
+    for section, entries in table.items():
+        plain = {key: v for key, v in entries.items() if not isinstance(v, dict)}
+        lines += ["", f"[{section}]", *(f"{key} = {value(v)}" for key, v in plain.items())]
+        for key, inner in entries.items():
+            if isinstance(inner, dict):
+                lines += ["", f"[{section}.{key}]", *(f"{name} = {value(v)}" for name, v in inner.items())]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="write the table to optviz/costs.toml")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    table = measure()
+    text = toml_text(table, time.perf_counter() - began)
+    sys.stdout.write(text)
+    if args.write:
+        TABLE.write_text(text)
+        sys.stdout.write(f"\nwritten to {TABLE}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

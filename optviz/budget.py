@@ -1,0 +1,232 @@
+"""One budget, in CPU seconds of this machine, for every piece of work a link or a click can start.
+
+A link or a click can start a race of ten runs of 5,000 steps on a typed formula, a basin map
+of 200 x 200 starts, a GIF of 300 frames: work that, unchecked, costs a shared server half a
+minute. Every such piece is admitted here before it starts, by an estimate made of costs
+measured on this machine (``optviz/costs.toml``, written by ``python -m benchmarks.costs``):
+seconds per trajectory-step for each catalog surface, for a typed formula by its operations,
+for a data surface by the rows a step reads; seconds per point of a grid, of a 3-D path, of
+an export; per frame of a GIF. One request (a run of the page, or one download) may spend
+:data:`SECONDS`: work that asks more is reduced (fewer steps, fewer learning rates, coarser
+cells, fewer frames) or refused, and the page says which and why.
+
+The estimate decides, never the clock: a link is admitted the same way on a busy server and
+an idle one, cold or warm, so that it restores the same view. The clock only stops what an
+estimate got wrong (a formula's cost depends on its numbers too): while work runs,
+:func:`checkpoint`, which the engine calls every few hundred steps, raises :class:`Stopped`
+once the work has used :data:`STOP_AFTER` CPU seconds of its thread, or once whoever started
+it has gone (the page's ``cancelled``). And heavy work (estimated above :data:`HEAVY`) takes
+turns (:func:`turn`): at most :data:`AT_ONCE` pieces at once on this server, the others
+waiting, so that a class's worth of heavy links cannot take every core at once.
+
+This module imports nothing from the page; the page gives it the visitor's ``cancelled``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import surfaces
+
+TABLE = Path(__file__).parent / "costs.toml"
+SECONDS = 3.0  # what one request may spend on the work it starts, by the estimates
+STOP_AFTER = 4.0  # CPU seconds of one request's work after which it is stopped, estimate or not
+HEAVY = 0.5  # work estimated above this many seconds takes turns
+AT_ONCE = 2  # heavy pieces at once on this server (it has two cores)
+WAIT = 60.0  # seconds a heavy piece waits for its turn before it is refused as "busy"
+CHECK_EVERY = 0.05  # seconds of wall time between two looks at the clock and at the visitor
+# The most one call of the engine (optviz.run) may step, in (steps + 1) * starts, whatever the
+# seconds: the histories of points, gradients and losses take 40 bytes a point, 1.9 GiB at the
+# cap; wide batches are stepped a block at a time, so little comes on top. Peak memory of the
+# whole process (ru_maxrss) for the largest allowed calls: 1.9 GiB for 100,000 steps x 499
+# starts, 2.5 GiB for 1 step x 25 million starts (of which 0.4 GiB is the caller's array of
+# starts and 0.2 GiB the tuple of their diverged_at). The page asks far less (SECONDS first).
+MAX_POINTS = 50_000_000
+# record="state" also keeps the optimizer's state after every step: up to four (2,)-vectors a
+# point on top of the path's 40 bytes, collected step by step and then stacked (twice that at
+# the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
+# most 10 runs x 5,001 points.
+MAX_RECORDED_POINTS = MAX_POINTS // 8
+# What the page keeps in memory for one call of the engine whose steps vary (noise, a schedule,
+# minibatches: the engine keeps the whole path then, 40 bytes a point): 200 MB at most, so that
+# a sweep, a map or a basin map of noisy runs stays far below the page's 600 MB.
+PATH_POINTS = 5_000_000
+
+
+def _load() -> dict[str, dict[str, object]]:
+    with TABLE.open("rb") as file:
+        return tomllib.load(file)
+
+
+COSTS = _load()
+MODES = ("scalar", "array", "value")
+
+
+# ------------------------------------------------------------------------------ estimates
+
+
+def _entry(mode: str, surf: surfaces.Surface, batch: int | None) -> tuple[list[float], float]:
+    """The table's figures for ``surf`` in ``mode`` and the size they grow with: a formula's
+    operations, the rows a data surface's step reads (0 for a catalog surface). A surface
+    registered since the table was measured is priced as the dearest of its kind (the tests
+    check that every registered surface is in the table)."""
+    table = COSTS[mode]
+    if surf.name == "formula":
+        return table["formula"], float(surf.operations)
+    if surf.data_rows is not None:
+        kind, size = table["data"], float(surf.data_rows if batch is None else min(batch, surf.data_rows))
+    else:
+        kind, size = table["catalog"], 0.0
+    if surf.name in kind:
+        return kind[surf.name], size
+    return max(kind.values(), key=sum), size
+
+
+def step_seconds(surf: surfaces.Surface, mode: str, batch: int | None = None, width: int = 1) -> float:
+    """Seconds of work on ``surf``: ``mode`` "scalar", one step of one trajectory on the race's
+    loop; "array", one step of a batch of ``width`` trajectories; "value", one value of f at a
+    point of a grid. ``batch``: the rows each step reads, on a data surface."""
+    if mode not in MODES:
+        msg = f"unknown mode {mode!r}; choose one of {MODES}"
+        raise ValueError(msg)
+    entry, size = _entry(mode, surf, None if mode == "value" else batch)
+    seconds = entry[0] + entry[1] * size
+    if mode == "array":
+        seconds += width * (entry[2] + entry[3] * size)
+    return float(seconds)
+
+
+def run_step_seconds(surf: surfaces.Surface, run: object, noise: float, mode: str, width: int = 1) -> float:
+    """One step of ``run`` (an optviz.experiment.Run: its minibatch read, its schedule stepped) on
+    ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more."""
+    factor = cost("plan", "factor") if varies(run, noise) else 1.0
+    return step_seconds(surf, mode, getattr(run, "batch", None), width) * factor
+
+
+def varies(run: object, noise: float) -> bool:
+    """Whether ``run``'s steps vary (minibatches, a schedule, noise): then the engine keeps its
+    whole path even for record="final", and the page's memory bound applies (PATH_POINTS)."""
+    return getattr(run, "batch", None) is not None or getattr(run, "schedule", None) is not None or noise > 0
+
+
+def cost(section: str, name: str) -> float:
+    """One of the table's other figures: ``cost("gif", "frame")``, ``cost("state", "factor")``."""
+    return float(COSTS[section][name])
+
+
+# ------------------------------------------------------------------------------ admission
+
+
+@dataclass
+class Budget:
+    """The seconds one request may still spend; each admission takes what it admits."""
+
+    left: float = SECONDS
+
+    def admit(self, seconds: float) -> bool:
+        """Whether work of ``seconds`` fits; if it does, it is taken from what is left."""
+        if seconds > self.left:
+            return False
+        self.left -= seconds
+        return True
+
+    def most(self, wanted: int, seconds: Callable[[int], float], least: int = 1) -> int:
+        """The largest n <= ``wanted`` whose work, ``seconds(n)`` (growing with n), fits, taken
+        from what is left; 0 when even ``least`` does not fit (nothing is taken)."""
+        if wanted < least or seconds(least) > self.left:
+            return 0
+        low, high = least, wanted  # seconds(low) fits; find the last n that does
+        while low < high:
+            middle = (low + high + 1) // 2
+            if seconds(middle) <= self.left:
+                low = middle
+            else:
+                high = middle - 1
+        self.left -= seconds(low)
+        return low
+
+
+# ------------------------------------------------------------------------------ while it runs
+
+
+class Stopped(Exception):
+    """Work stopped before it ended: ``reason`` "time" (it took :data:`STOP_AFTER` seconds) or
+    "gone" (whoever started it left)."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        self.reason, self.seconds = reason, seconds
+        super().__init__(f"stopped ({reason}) after {seconds:.1f} s")
+
+
+class Busy(Exception):
+    """Heavy work that waited :data:`WAIT` seconds for its turn and was refused."""
+
+
+@dataclass
+class _Watch:
+    started: float  # thread CPU time at the start
+    seconds: float
+    cancelled: Callable[[], bool]
+    next_look: float = 0.0  # wall time of the next look
+
+
+_WATCH = threading.local()
+
+
+@contextlib.contextmanager
+def watched(seconds: float = STOP_AFTER, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """Within this block, :func:`checkpoint` stops the work once it has used ``seconds`` of this
+    thread's CPU time, or once ``cancelled()`` is true."""
+    outer = getattr(_WATCH, "watch", None)
+    _WATCH.watch = _Watch(time.thread_time(), seconds, cancelled)
+    try:
+        yield
+    finally:
+        _WATCH.watch = outer
+
+
+def checkpoint() -> None:
+    """Called by long work every so often: raises :class:`Stopped` when it must stop (see
+    :func:`watched`); costs next to nothing between two looks at the clock."""
+    watch = getattr(_WATCH, "watch", None)
+    if watch is None:
+        return
+    now = time.monotonic()
+    if now < watch.next_look:
+        return
+    watch.next_look = now + CHECK_EVERY
+    spent = time.thread_time() - watch.started
+    if spent > watch.seconds:
+        raise Stopped("time", spent)
+    if watch.cancelled():
+        raise Stopped("gone", spent)
+
+
+_TURNS = threading.BoundedSemaphore(AT_ONCE)
+
+
+@contextlib.contextmanager
+def turn(seconds: float, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """Work estimated at ``seconds``: heavy work waits for one of :data:`AT_ONCE` turns (raising
+    :class:`Busy` after :data:`WAIT` seconds, :class:`Stopped` if whoever asked leaves), light
+    work goes at once."""
+    if seconds <= HEAVY:
+        yield
+        return
+    waited = 0.0
+    while not _TURNS.acquire(timeout=0.25):
+        waited += 0.25
+        if cancelled():
+            raise Stopped("gone", 0.0)
+        if waited >= WAIT:
+            raise Busy
+    try:
+        yield
+    finally:
+        _TURNS.release()

@@ -1,0 +1,160 @@
+"""The page's work under the one budget (optviz.budget): admitted by its estimate, said when it is
+reduced or refused, watched while it runs, taking its turn when heavy, stopped when its visitor
+has gone.
+
+Each run of the page (and each download) starts with the whole of :data:`optviz.budget.SECONDS`;
+the race is admitted first, then the view, then the background; a piece that does not fit is
+made smaller (fewer steps, learning rates, cells or frames) or left out, with one line in the
+reader's language saying so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import replace
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+import surfaces
+from optviz import budget, engine
+from optviz.budget import Budget
+from optviz.experiment import Experiment, Run
+from ui.text import words
+
+BUDGET = "_budget"  # this run's Budget
+
+
+def start() -> Budget:
+    """A new run: the whole budget again."""
+    st.session_state[BUDGET] = Budget()
+    st.session_state[DECISIONS] = {}
+    return st.session_state[BUDGET]
+
+
+def left() -> Budget:
+    """What this run may still spend."""
+    return st.session_state.setdefault(BUDGET, Budget())
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds as a person reads them: 0.4, 3, 27."""
+    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+
+
+def visitor_gone() -> bool:
+    """Whether the browser that started this run has gone (its tab closed, its link dropped)."""
+    context = get_script_run_ctx()
+    if context is None or not Runtime.exists():
+        return False
+    return not Runtime.instance().is_active_session(context.session_id)
+
+
+@contextlib.contextmanager
+def watched() -> Iterator[None]:
+    """This run's work, stopped once it has used optviz.budget.STOP_AFTER seconds or its visitor
+    has gone (optviz.budget.checkpoint)."""
+    context = get_script_run_ctx()
+    session = None if context is None else context.session_id
+
+    def gone() -> bool:
+        return session is not None and Runtime.exists() and not Runtime.instance().is_active_session(session)
+
+    with budget.watched(budget.STOP_AFTER, cancelled=gone):
+        yield
+
+
+@contextlib.contextmanager
+def turn(seconds: float) -> Iterator[None]:
+    """Work estimated at ``seconds``: heavy work waits for its turn (optviz.budget.turn)."""
+    with budget.turn(seconds, cancelled=visitor_gone):
+        yield
+
+
+# ------------------------------------------------------------------------------ admissions
+
+
+DECISIONS = "_budget_decisions"  # what this run admitted, by name: the race and its views agree
+
+
+def admit(name: str, seconds: float) -> bool:
+    """Whether a piece of this run's work, ``name``, estimated at ``seconds``, fits in what is left;
+    decided once a run (later asks get the same answer and take nothing)."""
+    decisions = st.session_state.setdefault(DECISIONS, {})
+    if name not in decisions:
+        decisions[name] = left().admit(seconds)
+    return decisions[name]
+
+
+def say_refused(view: str, seconds: float) -> None:
+    """One line: the view ``view`` is off, and why."""
+    say = words()
+    st.info(say("budget.refused", what=say(f"view.{view}"), seconds=seconds_text(seconds), budget=_budget_text()))
+
+
+def say_coarser(count: int, asked: int) -> None:
+    st.info(words()("budget.coarser", count=count, asked=asked, budget=_budget_text()))
+
+
+def _budget_text() -> str:
+    return seconds_text(budget.SECONDS)
+
+
+def race_seconds(experiment: Experiment, surf: surfaces.Surface, steps: int) -> float:
+    """The estimate of the race's runs for ``steps`` steps (the race's loop)."""
+    return steps * sum(budget.run_step_seconds(surf, run, experiment.noise, "scalar") for run in experiment.runs)
+
+
+def batch_seconds(experiment: Experiment, surf: surfaces.Surface, run: Run, width: int) -> float:
+    """The estimate of ``run`` from ``width`` starts (or settings) at once, for all its steps, on
+    arrays (a sweep, a map, a basin map), a block of the engine's at a time."""
+    varied = budget.varies(run, experiment.noise)
+    block = engine.BLOCK if varied else engine.FINAL_BLOCK  # the path's blocks, or the final loop's
+    blocks, last = divmod(width, block)
+    each = budget.run_step_seconds(surf, run, experiment.noise, "array", block) if blocks else 0.0
+    tail = budget.run_step_seconds(surf, run, experiment.noise, "array", last) if last else 0.0
+    return experiment.steps * (blocks * each + tail)
+
+
+def most_at_once(experiment: Experiment, run: Run) -> int:
+    """The most starts (or settings) one call of the engine for ``run`` may take: its points
+    (steps + 1 each) within the engine's limit, and within the page's memory where the engine
+    keeps the whole path (its steps vary)."""
+    points = budget.PATH_POINTS if budget.varies(run, experiment.noise) else budget.MAX_POINTS
+    return points // (experiment.steps + 1)
+
+
+def admitted_race(experiment: Experiment, surf: surfaces.Surface) -> Experiment:
+    """The experiment with as many of its steps as the budget affords its race (all, mostly),
+    saying so when it had to stop the race early."""
+    each = race_seconds(experiment, surf, 1)
+    steps = left().most(experiment.steps, lambda n: n * each, least=1) or 1
+    if steps < experiment.steps:
+        st.info(
+            words()(
+                "budget.race_cut",
+                steps=steps,
+                asked=experiment.steps,
+                seconds=seconds_text(each * experiment.steps),
+                budget=_budget_text(),
+            )
+        )
+        return replace(experiment, steps=steps)
+    return experiment
+
+
+def background_size(surf: surfaces.Surface, wanted: int) -> int:
+    """The grid of the surface's shading: ``wanted`` points a side, or fewer where that costs more
+    than is left (saying so)."""
+    value = budget.step_seconds(surf, "value")
+    count = left().most(wanted, lambda n: n * n * value, least=BACKGROUND_LEAST)
+    if count == 0:
+        count = BACKGROUND_LEAST  # the page needs its surface: the coarsest, whatever it costs
+    if count < wanted:
+        st.caption(words()("budget.background", count=count, budget=_budget_text()))
+    return count
+
+
+BACKGROUND_LEAST = 40
