@@ -11,7 +11,8 @@ Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no 
   a classic ``<script>`` before it, and the Plotly it makes is registered in
   ``window.__optvizPlotly`` under a sentinel address (:data:`PLOTLY_SENTINEL`) that the player
   is given as ``plotly_url``: view.js's ``loadPlotly`` finds it there and never adds a
-  ``<script src>``. Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
+  ``<script src>``. It draws with the page's one plotly.js config
+  (:data:`optviz.figures.PLOTLY_CONFIG`: no "Share chart" button, no logo). Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
   apply.
 * :func:`trajectories_csv` and :func:`trajectories_json`: every step of every run, floats
   written with ``repr`` (they parse back to the same float64).
@@ -39,7 +40,7 @@ import surfaces
 from optviz import race as race_data
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
-from optviz.figures import background
+from optviz.figures import PLOTLY_CONFIG, background
 from optviz.messages import player_text
 from optviz.results import optimum
 from optviz.text import DEFAULT_LANGUAGE, Words
@@ -72,6 +73,7 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
     return {
         "kind": "race",
         "plotly_url": PLOTLY_SENTINEL,
+        "config": PLOTLY_CONFIG,
         "race": race_data.race_id(experiment),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],

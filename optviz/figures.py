@@ -1,5 +1,6 @@
 """Figure builders: the surface's shading, and pure functions of (experiment, surface,
-trajectories) -> Plotly figure dict for the loss per step and the 3-D view.
+trajectories) -> Plotly figure dict for the loss per step and the 3-D view; how plotly.js draws
+every figure (:data:`PLOTLY_CONFIG`).
 
 The figures are plain dicts in Plotly's JSON schema, built directly rather than through
 validated ``plotly.graph_objects`` (the tests validate every figure with
@@ -25,11 +26,28 @@ from optviz.race import FLOAT32_LIMIT, PALETTE, colour
 from optviz.results import optimum
 from optviz.text import Words
 
-__all__ = ["PALETTE", "background", "colour", "loss_figure", "surface_3d_figure"]
+__all__ = ["PALETTE", "PLOTLY_CONFIG", "background", "colour", "loss_figure", "surface_3d_figure"]
 
 BANDS = 24  # colour bands of the background, like filled contour levels
 UNDEFINED_RGB = (150, 120, 120)  # where the surface has no value: a muted red-grey, not a band
 Figure = dict[str, Any]
+
+
+# plotly.js's config for every figure of the page and of the HTML export: sent with each
+# figure's data (ui/component.py, ui/views.py, optviz/export.py), the only config view.js draws
+# with. Nothing leaves the machine and no text is typeset: no "Share chart" button, which
+# uploads the chart to a cloud service (showSendToCloud, on by default in plotly.js 4), and no
+# address for it (plotlyServerURL); no Plotly logo, a link to plotly.com (displaylogo); no
+# MathJax for "$...$" in a run's name (typesetMath). plotly.js 3 removed the other buttons and
+# links that sent data away (showLink, linkText, sendData, showEditInChartStudio): 4.1.1 ignores
+# them, so they are not set here.
+PLOTLY_CONFIG: dict[str, Any] = {
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "displaylogo": False,
+    "typesetMath": False,
+    "responsive": True,
+}
 
 
 def typed_array(values: np.ndarray) -> dict[str, str]:

@@ -46,6 +46,12 @@ function loadPlotly(url) {
   return bundles.get(url);
 }
 
+// plotly.js's config comes with the data, for every figure and the player alike (Python's
+// optviz.figures.PLOTLY_CONFIG: nothing leaves the machine, no text is typeset). The player adds
+// only how its plot takes gestures (a click sets the start; no box or lasso selection), under
+// that config, so nothing here can override it.
+const PLAYER_GESTURES = { scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
+
 // The player's buttons, drawn (no icon font is needed: a classroom's machine may lack one).
 const svg = (path) => `<svg viewBox="0 0 24 24" width="1.1em" height="1.1em" aria-hidden="true" fill="currentColor">${path}</svg>`;
 const ICONS = {
@@ -244,8 +250,7 @@ class Player {
   render() {
     return loadPlotly(this.data.plotly_url).then((P) => {
       this.P = P;
-      const config = { displaylogo: false, responsive: true, scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
-      return P.react(this.gd, this.figure(), this.layout(), config);
+      return P.react(this.gd, this.figure(), this.layout(), { ...PLAYER_GESTURES, ...this.data.config });
     });
   }
 
@@ -686,7 +691,7 @@ function drawFigure(root, data, setTriggerValue) {
   const figureNow = () => ({ ...data.figure, data: data.figure.data.map(fromCache) });
   const draw = (P) => {
     const figure = figureNow();
-    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), { displaylogo: false, responsive: true });
+    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), data.config);
   };
   return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown
