@@ -37,7 +37,7 @@ from optviz.results import optimum, summarise
 from optviz.specs import Spec
 from ui.component import clicked, clicked_point, figure
 from ui.controls import apply_hyperparameters, mirrored
-from ui.text import words
+from ui.text import plain, words
 
 # Point-steps (starts x steps, summed over the runs) that take about half a second here: more
 # than this shows a progress bar (work below it is done before a bar would be seen).
@@ -246,10 +246,11 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         **mirrored(MAP_OF),
     )
     _setting(MAP_COUNT, top[4])
+    label = plain(experiment.labels()[index])  # a person's text: shown as written
     if y_name is None:
-        st.info(say("map.one_axis", label=experiment.labels()[index]))
+        st.info(say("map.one_axis", label=label))
         return
-    st.caption(say("map.of_run", number=index + 1, label=experiment.labels()[index]))
+    st.caption(say("map.of_run", number=index + 1, label=label))
     lr_range = (experiment.sweep_from, experiment.sweep_to)
     per_cell = experiment.steps * surf.step_cost
     count = _cells(experiment.map_n, per_cell)
