@@ -192,15 +192,16 @@ class Player {
     this.setStateValue = setStateValue;
     this.setTriggerValue = setTriggerValue;
     this.text = data.text;
-    // Arrays come once per page; anything the page lost (a reload) is asked for again.
-    const missing = data.runs.filter((r) => !r.arrays && !CACHE.has(r.id)).map((r) => r.id);
-    if (!data.scene.background && !CACHE.has(data.scene.id)) missing.push(data.scene.id);
-    if (data.inspect) missing.push(...data.runs.filter((r) => !r.inspect && !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect"));
-    if (missing.length) { setTriggerValue("missing", missing); return Promise.resolve(); } // a rerun brings them
+    // Arrays come once per page (and once for runs that share a path: the same settings, other
+    // names); anything the page lost (a reload) is asked for again.
     for (const r of data.runs) {
       if (r.arrays) CACHE.set(r.id, { x: decode(r.arrays.x), y: decode(r.arrays.y), gap: decode(r.arrays.gap) });
       if (r.inspect) CACHE.set(r.id + ":inspect", Object.fromEntries(Object.entries(r.inspect).map(([k, v]) => [k, decode(v)])));
     }
+    const missing = data.runs.filter((r) => !CACHE.has(r.id)).map((r) => r.id);
+    if (!data.scene.background && !CACHE.has(data.scene.id)) missing.push(data.scene.id);
+    if (data.inspect) missing.push(...data.runs.filter((r) => !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect"));
+    if (missing.length) { setTriggerValue("missing", missing); return Promise.resolve(); } // a rerun brings them
     if (data.scene.background) CACHE.set(data.scene.id, data.scene);
     const scene = CACHE.get(data.scene.id);
     const previous = this.data;
