@@ -563,7 +563,7 @@ class Player {
   // when the button goes down, before Plotly handles the gesture.
   press(e) {
     const area = this.plotArea();
-    if (!area) return;
+    if (!area || onModebar(e)) { this.down = null; return; } // a modebar button is no start
     const box = this.gd.getBoundingClientRect();
     const px = e.clientX - box.left - area.left, py = e.clientY - box.top - area.top;
     const inside = px >= 0 && py >= 0 && px <= area.width && py <= area.height;
@@ -654,6 +654,10 @@ function fromCache(trace) {
   return { ...rest, x, y };
 }
 
+// Plotly's modebar floats over the top right of the plot: a press on one of its buttons is not a
+// click on the plot.
+const onModebar = (e) => Boolean(e.target.closest && e.target.closest(".modebar"));
+
 // Any other figure of the page (loss per step, 3-D view, ...), drawn with the same plotly.js.
 // A figure that can be clicked says where: "points" sends the clicked point's x, y and
 // customdata (Plotly's own hit test: a curve's point, a heatmap's cell); "plane" sends the
@@ -667,7 +671,7 @@ function watchClicks(root, gd, setTriggerValue) {
     setTriggerValue("clicked", { x: p.x, y: p.y, customdata: p.customdata ?? null, at: Date.now() });
   });
   let down = null;
-  gd.addEventListener("mousedown", (e) => { down = [e.clientX, e.clientY]; });
+  gd.addEventListener("mousedown", (e) => { down = onModebar(e) ? null : [e.clientX, e.clientY]; });
   gd.addEventListener("click", (e) => {
     const fl = gd._fullLayout;
     if (root.__click !== "plane" || !down || !fl || !fl.xaxis) return;
