@@ -11,10 +11,12 @@ Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no 
   a classic ``<script>`` before it, and the Plotly it makes is registered in
   ``window.__optvizPlotly`` under a sentinel address (:data:`PLOTLY_SENTINEL`) that the player
   is given as ``plotly_url``: view.js's ``loadPlotly`` finds it there and never adds a
-  ``<script src>``. Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
+  ``<script src>``. It draws with the page's one plotly.js config
+  (:data:`optviz.figures.PLOTLY_CONFIG`: no "Share chart" button, no logo). Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
   apply.
 * :func:`trajectories_csv` and :func:`trajectories_json`: every step of every run, floats
-  written with ``repr`` (they parse back to the same float64).
+  written with ``repr`` (they parse back to the same float64); in the CSV, no run's name is
+  a formula to a spreadsheet (:func:`csv_text`).
 * :func:`race_gif`: the race as an animated GIF drawn with Pillow (which comes with Streamlit),
   laid out like the page: the shaded surface, the start and the minima, each run's faint whole
   path, its path up to the frame's step and its head, and "step k of N".
@@ -39,7 +41,7 @@ import surfaces
 from optviz import race as race_data
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
-from optviz.figures import background
+from optviz.figures import PLOTLY_CONFIG, background
 from optviz.messages import player_text
 from optviz.results import optimum
 from optviz.text import DEFAULT_LANGUAGE, Words
@@ -72,6 +74,7 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
     return {
         "kind": "race",
         "plotly_url": PLOTLY_SENTINEL,
+        "config": PLOTLY_CONFIG,
         "race": race_data.race_id(experiment),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],
@@ -178,13 +181,34 @@ def _rows(experiment: Experiment, trajectories: Sequence[Trajectory]):
             )
 
 
+# A text cell that starts with one of these is a formula to a spreadsheet (OWASP's "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A person's text (a run's name) as a CSV cell that a spreadsheet shows as written: a text
+    a spreadsheet would read as a formula gets a leading ``'``, as OWASP advises.
+
+    >>> csv_text("=1+1"), csv_text("@SUM(1)"), csv_text("Adam, lr 0.05")
+    ("'=1+1", "'@SUM(1)", 'Adam, lr 0.05')
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def trajectories_csv(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
-    """Every step of every run as CSV (header :data:`COLUMNS`); floats as ``repr``, exact."""
+    """Every step of every run as CSV (header :data:`COLUMNS`); floats as ``repr``, exact.
+
+    Numbers stay numbers; a run's name goes through :func:`csv_text`. The text starts with a
+    byte order mark, so that Excel reads it as UTF-8 (Chinese names and words are shown, not
+    mangled, on a Chinese Windows).
+    """
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in _rows(experiment, trajectories):
-        writer.writerow([*row[:3], *(repr(v) for v in row[3:])])
+        number, label, step = row[:3]
+        writer.writerow([number, csv_text(label), step, *(repr(v) for v in row[3:])])
     return out.getvalue()
 
 

@@ -1,5 +1,7 @@
 """Figure builders: the surface's shading, and pure functions of (experiment, surface,
-trajectories) -> Plotly figure dict for the loss per step and the 3-D view.
+trajectories) -> Plotly figure dict for the loss per step and the 3-D view; how plotly.js draws
+every figure (:data:`PLOTLY_CONFIG`), and the one way a person's text goes into a figure
+(:func:`figure_text`).
 
 The figures are plain dicts in Plotly's JSON schema, built directly rather than through
 validated ``plotly.graph_objects`` (the tests validate every figure with
@@ -11,7 +13,6 @@ optviz/assets/player.js), which draws the surface as the background image made h
 from __future__ import annotations
 
 import base64
-import html
 import struct
 import zlib
 from typing import Any
@@ -25,11 +26,44 @@ from optviz.race import FLOAT32_LIMIT, PALETTE, colour
 from optviz.results import optimum
 from optviz.text import Words
 
-__all__ = ["PALETTE", "background", "colour", "loss_figure", "surface_3d_figure"]
+__all__ = ["PALETTE", "PLOTLY_CONFIG", "background", "colour", "figure_text", "loss_figure", "surface_3d_figure"]
 
 BANDS = 24  # colour bands of the background, like filled contour levels
 UNDEFINED_RGB = (150, 120, 120)  # where the surface has no value: a muted red-grey, not a band
 Figure = dict[str, Any]
+
+
+# plotly.js's config for every figure of the page and of the HTML export: sent with each
+# figure's data (ui/component.py, ui/views.py, optviz/export.py), the only config view.js draws
+# with. Nothing leaves the machine and no text is typeset: no "Share chart" button, which
+# uploads the chart to a cloud service (showSendToCloud, on by default in plotly.js 4), and no
+# address for it (plotlyServerURL); no Plotly logo, a link to plotly.com (displaylogo); no
+# MathJax for "$...$" in a run's name (typesetMath). plotly.js 3 removed the other buttons and
+# links that sent data away (showLink, linkText, sendData, showEditInChartStudio): 4.1.1 ignores
+# them, so they are not set here.
+PLOTLY_CONFIG: dict[str, Any] = {
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "displaylogo": False,
+    "typesetMath": False,
+    "responsive": True,
+}
+
+# What plotly.js would read in figure text: the few HTML tags it draws (<a href>, <b>, <br>,
+# <span style>), the entities it decodes, %{...} that a hovertemplate fills (and %{meta} in
+# names and titles), and $...$ for MathJax. Each becomes a character reference, which plotly.js
+# shows as the character.
+_FIGURE_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;", "$": "&#36;"})
+
+
+def figure_text(text: str) -> str:
+    """``text`` from a link or a person (a run's name) made inert for plotly.js: shown as
+    written in a legend, a title or a hover label, never interpreted.
+
+    >>> figure_text('<a href="http://x">%{x}</a> $a$')
+    '&lt;a href="http://x"&gt;&#37;{x}&lt;/a&gt; &#36;a&#36;'
+    """
+    return text.translate(_FIGURE_TEXT)
 
 
 def typed_array(values: np.ndarray) -> dict[str, str]:
@@ -193,8 +227,8 @@ def _run_colours(experiment: Experiment, trajectories: list[Trajectory], colours
 
 
 def _run_name(label: str, trajectory: Trajectory, words: Words) -> str:
-    """A run's name in a legend: a person's text, so Plotly's few HTML tags are escaped."""
-    label = html.escape(label)
+    """A run's name in a legend: a person's text, made inert (:func:`figure_text`)."""
+    label = figure_text(label)
     if trajectory.diverged_at is None:
         return label
     return words("figure.label_diverged", label=label, step=trajectory.diverged_at)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import base64
 import colorsys
-import html
 import math
 from typing import Any
 
 import numpy as np
 
 import surfaces
-from optviz.figures import AXIS_GREY, GRID_GREY, png
+from optviz.figures import AXIS_GREY, GRID_GREY, figure_text, png
 from optviz.sweeps import DIVERGED, NOT_CONVERGED, BasinMap, HyperMap, Sweep
 from optviz.text import Words
 from optviz.theory import learning_rates
@@ -70,7 +69,7 @@ def sweep_figure(
     floor = tolerance * 1e-6
     top = max(start_gap, tolerance) * 1e3
     for index, (found, label, colour) in enumerate(zip(sweeps, labels, colours, strict=True)):
-        name = html.escape(label)
+        name = figure_text(label)
         custom = [[index, float(lr)] for lr in found.lrs]
         common = {"type": "scatter", "mode": "lines+markers", "legendgroup": f"run {index}", "customdata": custom}
         marker = {"size": 5, "color": colour}
@@ -439,7 +438,7 @@ def basin_figure(
         }
     )
     layout = {
-        "title": {"text": html.escape(label), "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98},
+        "title": {"text": figure_text(label), "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98},
         "height": BASIN_SIZE + 110,
         "margin": {"l": 40, "r": 8, "t": 30, "b": 8},
         # x and y as on the race; no axis titles, so that the legend below has the room

@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> None:
                         themed(figure, theme),
                         html,
                         include_plotlyjs=PLOTLY_JS.as_uri(),
+                        config=figures.PLOTLY_CONFIG,  # drawn as on the page
                         validate=False,
                         post_script=f"document.body.style.background = '{background}';"
                         "document.body.style.margin = '0';",

@@ -76,7 +76,8 @@ def test_a_name_cannot_break_out_of_the_page(diverging):
 def test_the_csv_parses_back_to_the_trajectories(diverging, rosenbrock):
     for experiment, trajectories in (rosenbrock, diverging):
         text = export.trajectories_csv(experiment, trajectories)
-        rows = list(csv.reader(io.StringIO(text)))
+        assert text.startswith("\ufeff")  # a byte order mark, for Excel: read the file as utf-8-sig
+        rows = list(csv.reader(io.StringIO(text.encode().decode("utf-8-sig"))))
         assert tuple(rows[0]) == export.COLUMNS
         rows = rows[1:]
         assert len(rows) == sum(t.steps + 1 for t in trajectories)

@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from optviz import race as race_data
+from optviz.figures import PLOTLY_CONFIG
 from optviz.specs import MAX_TEXT, Problem
 from ui.guard import callback
 from ui.text import queue_problems
@@ -67,14 +68,16 @@ FULL_BUNDLE_TRACES = frozenset({"surface", "scatter3d", "heatmap"})
 def figure(
     fig: dict[str, Any], key: str, *, click: str | None = None, on_click: Callable[[], None] | None = None
 ) -> None:
-    """A Plotly figure drawn by the page's own plotly.js, in the page's theme.
+    """A Plotly figure drawn by the page's own plotly.js, in the page's theme, with the one
+    config of every figure (:data:`optviz.figures.PLOTLY_CONFIG`).
 
     With ``click`` ("points": a curve's point or a heatmap's cell; "plane": anywhere in the
     plot), a click calls ``on_click``, which reads it with :func:`clicked`.
     """
     ensure_plotly()
     full = any(trace.get("type") in FULL_BUNDLE_TRACES for trace in fig["data"])
-    data = {"kind": "figure", "plotly_url": PLOTLY_FULL_URL if full else PLOTLY_URL, "figure": fig, "click": click}
+    url = PLOTLY_FULL_URL if full else PLOTLY_URL
+    data = {"kind": "figure", "plotly_url": url, "figure": fig, "config": PLOTLY_CONFIG, "click": click}
     if on_click is None:
         VIEW_COMPONENT(data=data, key=key)
     else:

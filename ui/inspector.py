@@ -65,7 +65,9 @@ def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:
     st.selectbox(
         say("inspector.run"),
         options,
-        format_func=lambda option: say("inspector.all_runs") if option == ALL else plain(labels[option]),
+        format_func=lambda option: (
+            say("inspector.all_runs") if option == ALL else labels[option]
+        ),  # options are text, never Markdown
         **mirror(RUN_KEY, 0, options),
     )
     st.caption(say("inspector.how"))

@@ -42,7 +42,7 @@ from ui.component import clicked, figure, start_at
 from ui.controls import apply_clicked, apply_hyperparameters
 from ui.guard import callback
 from ui.state import mirrored
-from ui.text import words
+from ui.text import plain, words
 
 REPLAY = "_replay"  # set by the fair race: the race starts again from its first step and plays
 # The fewest learning rates a sweep, and the fewest cells a side a map, is drawn with: where the
@@ -266,10 +266,11 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         **mirrored(MAP_OF),
     )
     _setting(MAP_COUNT, top[4])
+    label = plain(experiment.labels()[index])  # a person's text: shown as written
     if y_name is None:
-        st.info(say("map.one_axis", label=experiment.labels()[index]))
+        st.info(say("map.one_axis", label=label))
         return
-    st.caption(say("map.of_run", number=index + 1, label=experiment.labels()[index]))
+    st.caption(say("map.of_run", number=index + 1, label=label))
     lr_range = (experiment.sweep_from, experiment.sweep_to)
     count = _cells("map", experiment, surf, experiment.map_n, [run])
     if count == 0:

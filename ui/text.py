@@ -30,6 +30,9 @@ def plain(text: str) -> str:
     (``http://``, ``www.``, ``name@host``) into a link after decoding, so an invisible word
     joiner follows each ``:`` and ``@`` and comes between ``www`` and its dot. Line breaks
     become spaces.
+
+    One function per medium: this one for Markdown; in a Plotly figure (a legend, a title, a
+    hover label) :func:`optviz.figures.figure_text`; in the CSV :func:`optviz.export.csv_text`.
     """
     flat = " ".join(text.split())
     out = []

@@ -19,6 +19,7 @@ from optviz import race as race_data
 from optviz.budget import Budget
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, VIEW, Experiment, Run
+from optviz.figures import PLOTLY_CONFIG
 from optviz.messages import player_text
 from optviz.optimizers import OPTIMIZERS
 from optviz.results import optimum, summarise
@@ -97,6 +98,7 @@ def race(
     data = {
         "kind": "race",
         "plotly_url": PLOTLY_URL,
+        "config": PLOTLY_CONFIG,
         "race": race_data.race_id(experiment) + (f":replay{replays}" if replays else ""),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],

@@ -46,6 +46,12 @@ function loadPlotly(url) {
   return bundles.get(url);
 }
 
+// plotly.js's config comes with the data, for every figure and the player alike (Python's
+// optviz.figures.PLOTLY_CONFIG: nothing leaves the machine, no text is typeset). The player adds
+// only how its plot takes gestures (a click sets the start; no box or lasso selection), under
+// that config, so nothing here can override it.
+const PLAYER_GESTURES = { scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
+
 // The player's buttons, drawn (no icon font is needed: a classroom's machine may lack one).
 const svg = (path) => `<svg viewBox="0 0 24 24" width="1.1em" height="1.1em" aria-hidden="true" fill="currentColor">${path}</svg>`;
 const ICONS = {
@@ -253,8 +259,7 @@ class Player {
   render() {
     return loadPlotly(this.data.plotly_url).then((P) => {
       this.P = P;
-      const config = { displaylogo: false, responsive: true, scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
-      return P.react(this.gd, this.figure(), this.layout(), config);
+      return P.react(this.gd, this.figure(), this.layout(), { ...PLAYER_GESTURES, ...this.data.config });
     });
   }
 
@@ -598,7 +603,7 @@ class Player {
   // when the button goes down, before Plotly handles the gesture.
   press(e) {
     const area = this.plotArea();
-    if (!area) return;
+    if (!area || onModebar(e)) { this.down = null; return; } // a modebar button is no start
     const box = this.gd.getBoundingClientRect();
     const px = e.clientX - box.left - area.left, py = e.clientY - box.top - area.top;
     const inside = px >= 0 && py >= 0 && px <= area.width && py <= area.height;
@@ -689,6 +694,10 @@ function fromCache(trace) {
   return { ...rest, x, y };
 }
 
+// Plotly's modebar floats over the top right of the plot: a press on one of its buttons is not a
+// click on the plot.
+const onModebar = (e) => Boolean(e.target.closest && e.target.closest(".modebar"));
+
 // Any other figure of the page (loss per step, 3-D view, ...), drawn with the same plotly.js.
 // A figure that can be clicked says where: "points" sends the clicked point's x, y and
 // customdata (Plotly's own hit test: a curve's point, a heatmap's cell); "plane" sends the
@@ -702,7 +711,7 @@ function watchClicks(root, gd, setTriggerValue) {
     setTriggerValue("clicked", { x: p.x, y: p.y, customdata: p.customdata ?? null, at: Date.now() });
   });
   let down = null;
-  gd.addEventListener("mousedown", (e) => { down = [e.clientX, e.clientY]; });
+  gd.addEventListener("mousedown", (e) => { down = onModebar(e) ? null : [e.clientX, e.clientY]; });
   gd.addEventListener("click", (e) => {
     const fl = gd._fullLayout;
     if (root.__click !== "plane" || !down || !fl || !fl.xaxis) return;
@@ -727,7 +736,7 @@ function drawFigure(root, data, setTriggerValue) {
   const figureNow = () => ({ ...data.figure, data: data.figure.data.map(fromCache) });
   const draw = (P) => {
     const figure = figureNow();
-    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), { displaylogo: false, responsive: true });
+    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), data.config);
   };
   return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown

@@ -75,7 +75,7 @@ def test_the_page_offers_the_exports(page, app_url: str, console_errors: list[st
     page.get_by_role("button", name="Export").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Trajectories (CSV)").click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")  # after its byte order mark
     assert download.value.suggested_filename == "optviz-valley.csv"
     lines = text.splitlines()
     assert lines[0] == ",".join(export.COLUMNS)

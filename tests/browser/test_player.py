@@ -141,6 +141,24 @@ def test_removing_a_run_keeps_the_others_colours(page: Page, app_url: str, conso
     assert after == before[1:]
 
 
+def test_a_duplicated_run_is_drawn_beside_its_original(page: Page, app_url: str, console_errors: list[str]):
+    # The copy has the same settings, so the same path and the same arrays: sent once, drawn twice.
+    page.goto(app_url + "/?v=2&surface=valley&steps=80&run=sgd:lr=0.05&run=adam:lr=0.1")
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Run 1: SGD, lr 0.05").click()
+    sidebar.get_by_role("button", name="Duplicate").first.click()
+    page.wait_for_url(lambda url: url.count("run=") == 3, timeout=30_000)
+    wait_for_app(page)
+    runs = player(page)["runs"]
+    assert [run["label"] for run in runs] == ["SGD, lr 0.05", "Adam, lr 0.1", "SGD, lr 0.05 (2)"]
+    assert (runs[2]["x"], runs[2]["y"]) == (runs[0]["x"], runs[0]["y"])
+    assert len(runs[2]["x"]) == 81
+    page.goto(app_url + "/?v=2&surface=valley&steps=80&run=sgd:lr=0.05&run=sgd:lr=0.05,name=Copy")  # from a link too
+    wait_for_app(page)
+    assert [run["label"] for run in player(page)["runs"]] == ["SGD, lr 0.05", "Copy"]
+
+
 @pytest.mark.parametrize("width", [400, 1280])
 def test_the_controls_fit_a_phone_and_a_laptop(page: Page, app_url: str, console_errors: list[str], width: int):
     page.set_viewport_size({"width": width, "height": 900})
