@@ -14,6 +14,8 @@ repeats after a warm-up:
 * ``value``: one value of f at a point of a grid (the background image, the 3-D view);
 * ``state``: how much longer ``record="state"`` (the step inspector) takes than the race's loop;
 * ``plan``: how much longer a run takes whose steps vary (noise, a schedule, minibatches);
+* ``per_row``: how much longer a batch takes whose trajectories have their own hyperparameters
+  (a hyperparameter map's cells);
 * ``drape``: one point of one path laid on the 3-D surface;
 * ``gif``: one frame of the GIF, and one run's share of it;
 * ``text``: one point of one run written to the CSV, the JSON or the HTML export.
@@ -145,6 +147,7 @@ def measure() -> dict[str, Any]:
         table["value"]["data"][name] = [_value(surf, 120), 0.0]  # a value reads every row
     table["state"] = {"factor": _state_factor()}
     table["plan"] = {"factor": _plan_factor(slowest)}
+    table["per_row"] = {"factor": _per_row_factor()}
     table["drape"], table["gif"], table["text"] = _figures_and_exports()
     return table
 
@@ -176,6 +179,27 @@ def _plan_factor(optimizer: str) -> float:
             )
         )
         ratios.append(plan / plain)
+    return float(max(ratios))
+
+
+def _per_row_factor() -> float:
+    """How much longer a batch takes whose trajectories each have their own two hyperparameters
+    (a hyperparameter map's cells: the learning rate and the first of the others, beta1 for Adam)
+    than one whose trajectories share them: the most over the optimizers, on Rosenbrock."""
+    surf = surfaces.get("rosenbrock")
+    starts = np.tile(np.asarray(surf.default_start, dtype=np.float64), (WIDTH, 1))
+    ratios = []
+    for name, spec in OPTIMIZERS.items():
+        parts = [p for hp in spec.hyperparameters for p in hp.parts or (hp,) if p.kind == "float" and p.name != "lr"]
+        values = {"lr": np.full(WIDTH, 1e-4)}
+        if parts:
+            other = parts[0]
+            column = np.full(WIDTH, float(other.default))
+            owner = next(hp for hp in spec.hyperparameters if other in (hp.parts or (hp,)))
+            values[owner.name] = (column, np.full(WIDTH, owner.default[1])) if owner.parts else column
+        shared = cpu(lambda n=name: optviz.run(n, surf, start=starts, steps=20, lr=1e-4, record="final"), repeats=2)
+        own = cpu(lambda n=name, v=values: optviz.run(n, surf, start=starts, steps=20, record="final", **v), repeats=2)
+        ratios.append(own / shared)
     return float(max(ratios))
 
 

@@ -57,7 +57,7 @@ def _cells(view: str, experiment: Experiment, surf: surfaces.Surface, asked: int
     0, saying why, when even FEWEST_CELLS would cost too much."""
 
     def seconds(count: int) -> float:
-        return sum(work.batch_seconds(experiment, surf, run, count * count) for run in runs)
+        return sum(work.batch_seconds(experiment, surf, run, count * count, own=view == "map") for run in runs)
 
     most = math.isqrt(min(work.most_at_once(experiment, run) for run in runs))  # one run's grid: one call
     count = work.left().most(min(asked, most), seconds, least=FEWEST_CELLS)
@@ -275,7 +275,7 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     count = _cells("map", experiment, surf, experiment.map_n, [run])
     if count == 0:
         return
-    heavy = work.batch_seconds(experiment, surf, run, count * count)
+    heavy = work.batch_seconds(experiment, surf, run, count * count, own=True)
     with st.spinner(say("sweep.working")) if heavy > budget.HEAVY else nullcontext(), work.turn(heavy):
         found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range)
     values = run.values()

@@ -40,8 +40,8 @@ def left() -> Budget:
 
 
 def seconds_text(seconds: float) -> str:
-    """Seconds as a person reads them: 0.4, 3, 27."""
-    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+    """Seconds as a person reads them: 0.04, 0.4, 3.0, 27."""
+    return f"{seconds:.2g}" if seconds < 0.1 else f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
 
 
 def visitor_gone() -> bool:
@@ -89,9 +89,14 @@ def admit(name: str, seconds: float) -> bool:
 
 
 def say_refused(view: str, seconds: float) -> None:
-    """One line: the view ``view`` is off, and why."""
+    """One line: the view ``view`` is off, and why: it costs more than a page may, or more than
+    the race (admitted first) has left of it."""
     say = words()
-    st.info(say("budget.refused", what=say(f"view.{view}"), seconds=seconds_text(seconds), budget=_budget_text()))
+    what = say(f"view.{view}")
+    if seconds > budget.SECONDS:
+        st.info(say("budget.refused", what=what, seconds=seconds_text(seconds), budget=_budget_text()))
+    else:
+        st.info(say("budget.refused_after_race", what=what, seconds=seconds_text(seconds), budget=_budget_text()))
 
 
 def say_coarser(count: int, asked: int) -> None:
@@ -107,15 +112,16 @@ def race_seconds(experiment: Experiment, surf: surfaces.Surface, steps: int) -> 
     return steps * sum(budget.run_step_seconds(surf, run, experiment.noise, "scalar") for run in experiment.runs)
 
 
-def batch_seconds(experiment: Experiment, surf: surfaces.Surface, run: Run, width: int) -> float:
+def batch_seconds(experiment: Experiment, surf: surfaces.Surface, run: Run, width: int, *, own: bool = False) -> float:
     """The estimate of ``run`` from ``width`` starts (or settings) at once, for all its steps, on
-    arrays (a sweep, a map, a basin map), a block of the engine's at a time."""
+    arrays (a sweep, a map, a basin map), a block of the engine's at a time; ``own``: each
+    trajectory has its own two hyperparameters (a hyperparameter map's cells)."""
     varied = budget.varies(run, experiment.noise)
     block = engine.BLOCK if varied else engine.FINAL_BLOCK  # the path's blocks, or the final loop's
     blocks, last = divmod(width, block)
     each = budget.run_step_seconds(surf, run, experiment.noise, "array", block) if blocks else 0.0
     tail = budget.run_step_seconds(surf, run, experiment.noise, "array", last) if last else 0.0
-    return experiment.steps * (blocks * each + tail)
+    return experiment.steps * (blocks * each + tail) * (budget.cost("per_row", "factor") if own else 1.0)
 
 
 def most_at_once(experiment: Experiment, run: Run) -> int:

@@ -140,7 +140,7 @@ def test_twin_runs_draw_and_the_page_rests(page: Page, app_url: str, console_err
     asking the server for anything once it has drawn them (it once asked 11 times a second)."""
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(str(payload)[:40])))
-    for attempt in range(4):
+    for attempt in range(3):
         page.goto(app_url + "/?v=2&surface=valley&run=adam:lr=0.05&run=adam:lr=0.05,name=Twin")
         alive(page)
         runs = player(page)["runs"]
@@ -149,7 +149,7 @@ def test_twin_runs_draw_and_the_page_rests(page: Page, app_url: str, console_err
         assert len(runs[0]["x"]) == 101
         page.wait_for_timeout(300)
         before = len(frames)
-        page.wait_for_timeout(2500)
+        page.wait_for_timeout(1500)
         assert len(frames) - before <= 1, (attempt, frames[before:])
 
 
