@@ -90,8 +90,7 @@ def guarded(page: Callable[[], None]) -> None:
             work.start()
             page()
     except budget.Stopped as stop:
-        if stop.reason == "gone":  # nobody is there to see the page: stop, quietly
-            _LOG.warning("A page run stopped after %.1f s of work: its visitor left", stop.seconds)
+        if stop.reason == "gone":  # nobody is there to see the page: stop, quietly (ui.work logged it)
             return
         _LOG.warning("A page run was stopped after %.1f s of work", stop.seconds)
         _go_back(slot, ("budget.stopped", {"seconds": work.seconds_text(budget.STOP_AFTER)}))

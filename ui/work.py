@@ -11,6 +11,7 @@ reader's language saying so.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -25,6 +26,7 @@ from optviz.experiment import Experiment, Run
 from ui.text import words
 
 BUDGET = "_budget"  # this run's Budget
+_LOG = logging.getLogger("optviz.app")
 
 
 def start() -> Budget:
@@ -60,7 +62,10 @@ def watched() -> Iterator[None]:
     session = None if context is None else context.session_id
 
     def gone() -> bool:
-        return session is not None and Runtime.exists() and not Runtime.instance().is_active_session(session)
+        left = session is not None and Runtime.exists() and not Runtime.instance().is_active_session(session)
+        if left:  # said here: Streamlit's own stop may end the run before the guard sees ours
+            _LOG.warning("Stopping a page's work: its visitor left")
+        return left
 
     with budget.watched(budget.STOP_AFTER, cancelled=gone):
         yield

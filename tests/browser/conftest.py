@@ -50,10 +50,17 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """The app, headless on a free loopback port, stopped whatever happens."""
-    with running_app() as url:
-        yield url
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app, headless on a free loopback port, stopped whatever happens, and its server's log."""
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    with running_app(log=log) as url:
+        yield url, log
+
+
+@pytest.fixture(scope="session")
+def app_url(served: tuple[str, Path]) -> str:
+    """The app's address (see ``served``)."""
+    return served[0]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ Each test does what a person did (or what anyone can send over the websocket), t
 that the page still shows its race and its sidebar, with at most one clear message.
 """
 
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,23 @@ def test_a_fault_in_a_click_callback_keeps_the_race(
     for leak in ("Traceback", ".py", "injected fault", "RuntimeError"):
         assert leak not in main
     assert "injected fault" in log.read_text()
+
+
+def test_work_stops_when_its_visitor_leaves(browser, served: tuple[str, Path]):
+    """A heavy link dropped at once costs the server no more than a moment: the work checks for
+    its visitor and stops (it once went on for a minute, for nobody)."""
+    url, log = served
+    page = browser.new_page()
+    heavy = "/?v=2&surface=rosenbrock&steps=5000&view=map&map_n=100&run=adam:lr=0.01&run=sgd:lr=0.001"
+    page.goto(url + heavy)
+    page.wait_for_function(  # the race is drawn: the map is under way
+        "() => { const p = document.querySelector('.ovp')?.__ready; return p !== undefined && p.done; }",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(200)
+    page.close()
+    for _ in range(40):
+        if "its visitor left" in log.read_text():
+            break
+        time.sleep(0.25)
+    assert "its visitor left" in log.read_text()
