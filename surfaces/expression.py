@@ -2,7 +2,8 @@ r"""A surface from a formula: f(x, y) typed by a person, never evaluated as code
 
 The text is parsed with Python's :mod:`ast` (``mode="eval"``) and every node is checked
 against a whitelist; the tree is rebuilt as a small expression graph of our own, which is
-simplified (constants folded, ``x*1``, ``x+0``), differentiated symbolically, and run by
+simplified (constants folded, ``x*1`` and ``x/1`` dropped; never a part that may be undefined:
+``0*log(x)`` stays a product, nan where the log is), differentiated symbolically, and run by
 closures that call :mod:`optviz.portable` (so a batch equals its single runs, on every CPU).
 ``eval``, ``exec`` and ``compile`` never see the text.
 
@@ -18,7 +19,9 @@ Powers: a constant exponent is at most 64 in size; a whole one is a product (``x
 ``x*x*x``, as the catalog writes it), a half-integer one a power of ``sqrt``, any other
 ``exp(p log a)`` (nan for a negative base). A non-constant exponent, ``a**b``, means
 ``exp(b log a)``: defined where a > 0. Limits: 500 characters, 200 numbers, names and operations, nesting 100 deep.
-Anything else is refused with a ValueError that says what and at which column.
+Anything else is refused with a ValueError that says what and at which column. Where the
+formula is undefined (a log of a negative, 0/0, 0*log(0) ...) its value is nan, as torch
+computes it: the simplifier drops nothing that could be nan.
 
 >>> s = from_expression("(1 - x)^2 + 100*(y - x^2)^2", domain=((-2, 2), (-1, 3)))
 >>> s.formula
@@ -282,13 +285,14 @@ class Graph:
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
-        self.index: dict[Node, int] = {}
+        self.index: dict[Any, int] = {}
         self.derivatives: dict[tuple[int, str], int] = {}
 
     def add_node(self, node: Node) -> int:
-        found = self.index.get(node)
+        key = (node, math.copysign(1.0, node[3])) if node[0] == "const" else node  # -0.0 apart from 0.0
+        found = self.index.get(key)
         if found is None:
-            found = self.index[node] = len(self.nodes)
+            found = self.index[key] = len(self.nodes)
             self.nodes.append(node)
         return found
 
@@ -300,7 +304,7 @@ class Graph:
         value = float(value)
         if not math.isfinite(value):
             raise _NotFinite
-        return self.add_node(("const", -1, -1, value + 0.0))  # -0.0 and 0.0 alike
+        return self.add_node(("const", -1, -1, value))
 
     def var(self, name: str) -> int:
         return self.add_node(("var", -1, -1, name))
@@ -313,15 +317,14 @@ class Graph:
             return None
         return self.const(_OPERATIONS[op](value)(va, vb) if b >= 0 else _OPERATIONS[op](value)(va))
 
+    # Every rewrite below gives the same double as the operation it replaces, at every point
+    # (x, y), nan, inf and -0.0 included: 0*log(x) stays a product (nan where log x is), x - x
+    # and x/x stay (nan where x is 0 or inf), and so do x + 0 (-0.0 + 0 is 0.0) and x*-0.
     def add(self, a: int, b: int) -> int:
         folded = self.fold("add", a, b)
         if folded is not None:
             return folded
-        if self.value(a) == 0.0:
-            return b
-        if self.value(b) == 0.0:
-            return a
-        if self.nodes[b][0] == "neg":
+        if self.nodes[b][0] == "neg":  # a + (-b) is a - b, bit for bit
             return self.sub(a, self.nodes[b][1])
         return self.add_node(("add", a, b, None))
 
@@ -329,15 +332,11 @@ class Graph:
         folded = self.fold("sub", a, b)
         if folded is not None:
             return folded
-        if self.value(b) == 0.0:
-            return a
-        if self.value(a) == 0.0:
-            return self.neg(b)
         if self.nodes[b][0] == "neg":
             return self.add(a, self.nodes[b][1])
         return self.add_node(("sub", a, b, None))
 
-    def mul(self, a: int, b: int) -> int:  # noqa: PLR0911  (one simplification each)
+    def mul(self, a: int, b: int) -> int:
         folded = self.fold("mul", a, b)
         if folded is not None:
             return folded
@@ -346,9 +345,7 @@ class Graph:
                 return other
             if self.value(one) == -1.0:
                 return self.neg(other)
-            if self.value(one) == 0.0:
-                return self.const(0.0)
-        if self.nodes[a][0] == "neg":
+        if self.nodes[a][0] == "neg":  # (-a) b is -(a b): rounding is symmetric
             return self.neg(self.mul(self.nodes[a][1], b))
         if self.nodes[b][0] == "neg":
             return self.neg(self.mul(a, self.nodes[b][1]))
@@ -362,8 +359,6 @@ class Graph:
             return folded
         if self.value(b) == 1.0:
             return a
-        if self.value(a) == 0.0:
-            return self.const(0.0)
         return self.add_node(("div", a, b, None))
 
     def neg(self, a: int) -> int:
@@ -375,7 +370,7 @@ class Graph:
         return self.add_node(("neg", a, -1, None))
 
     def power(self, a: int, exponent: float) -> int:
-        """a to a constant power."""
+        """a to a constant power; a**0 is 1 wherever a is nan too, as torch.pow and IEEE's pow have it."""
         if exponent == 0.0:
             return self.const(1.0)
         if exponent == 1.0:
@@ -398,35 +393,49 @@ class Graph:
     # ------------------------------------------------------------------- the derivative
 
     def derivative(self, i: int, variable: str) -> int:
+        """The node of d(node i)/d(variable): torch's, where a part that does not depend on
+        the variable adds nothing (d/dx of log(y) is no term at all, not 0 times 1/y)."""
+        d = self.partial(i, variable)
+        return self.const(0.0) if d is None else d
+
+    def partial(self, i: int, variable: str) -> int | None:
+        """The derivative's node, or None where node i does not depend on the variable."""
         key = (i, variable)
         if key not in self.derivatives:
-            self.derivatives[key] = self._derivative(i, variable)
+            self.derivatives[key] = self._partial(i, variable)
         return self.derivatives[key]
 
-    def _derivative(self, i: int, variable: str) -> int:  # noqa: PLR0911  (one case per op)
+    def _partial(self, i: int, variable: str) -> int | None:  # noqa: PLR0911  (one case per op)
         op, a, b, value = self.nodes[i]
-        if op == "const":
-            return self.const(0.0)
+        if op in ("const", "sign") or (op == "var" and value != variable):
+            return None
         if op == "var":
-            return self.const(1.0 if value == variable else 0.0)
-        if op == "sign":
-            return self.const(0.0)
-        da = self.derivative(a, variable)
-        if op == "neg":
-            return self.neg(da)
-        if op in ("ipow", "powc"):  # p a^(p - 1) da
-            return self.mul(self.mul(self.const(value), self.power(a, value - 1)), da)
-        if op == "fn":
-            return self.chain(value, a, i, da)
-        db = self.derivative(b, variable)
+            return self.const(1.0)
+        da = self.partial(a, variable)
+        if op in ("neg", "ipow", "powc", "fn"):
+            if da is None:
+                return None
+            if op == "neg":
+                return self.neg(da)
+            if op == "fn":
+                return self.chain(value, a, i, da)
+            return self.mul(self.mul(self.const(value), self.power(a, value - 1)), da)  # p a^(p - 1) da
+        db = self.partial(b, variable)
         if op == "add":
-            return self.add(da, db)
+            return self._sum(da, db)
         if op == "sub":
-            return self.sub(da, db)
+            return self._sum(da, None if db is None else self.neg(db))
         if op == "mul":
-            return self.add(self.mul(da, b), self.mul(a, db))
+            return self._sum(None if da is None else self.mul(da, b), None if db is None else self.mul(a, db))
         # div: (da - (a/b) db) / b
-        return self.div(self.sub(da, self.mul(i, db)), b)
+        top = self._sum(da, None if db is None else self.neg(self.mul(i, db)))
+        return None if top is None else self.div(top, b)
+
+    def _sum(self, a: int | None, b: int | None) -> int | None:
+        """a + b, where None is a term that is not there."""
+        if a is None or b is None:
+            return b if a is None else a
+        return self.add(a, b)
 
     def chain(self, name: str, a: int, i: int, da: int) -> int:
         """d name(a) = name'(a) da, with i the node name(a)."""
@@ -821,7 +830,8 @@ class _Search:
         gx, gy = self.grad(points[:, 0], points[:, 1])
         hxx, hxy, hyy = self.hessian(points[:, 0], points[:, 1])
         f = np.asarray(self.value(points[:, 0], points[:, 1]))
-        slope = float(np.nanmedian(np.abs(np.stack(self.grad(self.xx, self.yy))))) if np.isfinite(self.z).any() else 1.0
+        slopes = np.abs(np.stack(self.grad(self.xx, self.yy)))
+        slope = 1.0 if np.isnan(slopes).all() else float(np.nanmedian(slopes))  # (x - x)**y: 0 for y > 0, with no slope
         tolerance = 1e-8 * max(1.0, slope if math.isfinite(slope) else 1.0)
         mean, radius = _eigen(hxx, hxy, hyy)
         (x0, x1), (y0, y1) = self.domain
