@@ -1,6 +1,6 @@
 """A typed formula's simplifier keeps every undefined point (issue 15): ``0*log(x) + y**2`` is nan
-at x = -1, as torch computes it. Checked on cases worked out by hand and on random formulas
-against an evaluation of the unsimplified tree."""
+at x = -1, as torch computes it, and so is its gradient. Checked on cases worked out by hand
+and on random formulas against an evaluation of the unsimplified tree."""
 
 import math
 
@@ -12,16 +12,22 @@ from hypothesis import strategies as st
 import optviz
 from optviz import portable
 from optviz.primitives import sqrt
+from surfaces import expression
 from surfaces.expression import CONSTANTS, FUNCTIONS, from_expression, parse
 from tests.test_portability import bits
 
 nan = math.nan
 DOMAIN = ((-3.0, 3.0), (-3.0, 3.0))
 
-# text -> [(x, y, f, df/dx, df/dy)], each as torch computes it on the formula as typed; the
-# gradient where f is defined. The sign of a zero slope is the order of the rounding (torch's
-# rules are not ours), not checked here.
+# text -> [(x, y, f, df/dx, df/dy)], each as torch computes it on the formula as typed (where f
+# is nan, the gradient is too: where the formula is undefined, so is its slope). The sign of a
+# zero slope is the order of the rounding (torch's rules are not ours), not checked here.
 CASES = {
+    "log(x) + y**2": [  # the slope 1/x alone is a number at x = -1
+        (-1.0, 0.5, nan, nan, nan),
+        (0.0, 0.5, -math.inf, math.inf, 1.0),
+        (1.0, 0.5, 0.25, 1.0, 1.0),
+    ],
     "0*log(x) + y**2": [
         (-1.0, 0.5, nan, nan, nan),  # 0*nan
         (0.0, 0.5, nan, nan, nan),  # 0*-inf
@@ -87,12 +93,43 @@ def test_undefined_points_survive_simplification(text):
     s = from_expression(text, domain=DOMAIN)
     x, y, f, gx, gy = (np.array(column) for column in zip(*CASES[text], strict=True))
     assert_same(s.value_fn(x, y), f, f"{text}: f")
-    defined = ~np.isnan(f)
-    np.testing.assert_array_equal(np.stack(s.grad_fn(x, y))[:, defined], np.stack([gx, gy])[:, defined], text)
+    np.testing.assert_array_equal(np.stack(s.grad_fn(x, y)), np.stack([gx, gy]), f"{text}: gradient")
     for xi, yi, fi, gxi, gyi in CASES[text]:  # the float path of single runs
         assert_same(s.value_fn(xi, yi), fi, f"{text}: f at {xi, yi}")
-        if not math.isnan(fi):
-            np.testing.assert_array_equal(s.grad_fn(xi, yi), (gxi, gyi), f"{text}: gradient at {xi, yi}")
+        np.testing.assert_array_equal(s.grad_fn(xi, yi), (gxi, gyi), f"{text}: gradient at {xi, yi}")
+
+
+@pytest.mark.parametrize("text", ["log(x)**0", "0*x + 3", "x - x", "x*0"])
+def test_a_formula_that_is_one_number_wherever_it_is_defined_is_refused(text):
+    with pytest.raises(ValueError, match="does not depend on x or y"):
+        from_expression(text)
+
+
+def gradient_costs(text: str) -> tuple[int, int]:
+    """The work of the partial derivatives alone, and of the gradient as run."""
+    graph = expression.Graph()
+    f = expression._build(graph, parse(text))
+    return expression._cost(graph, [graph.derivative(f, v) for v in "xy"]), expression.gradient_cost(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",  # nowhere nan (at most inf)
+        "sin(3*x) * cos(3*y) + 0.1*(x**2 + y**2)",  # nan where sin(3x), and so cos(3x), is
+        "sqrt(x^2 + y^2 + 1) + arctan(x*y) - atan(y) / 3",
+        "exp(-(x^2 + y^2)/2) * tan(x/3) + log(1 + x^2 + y^2)",
+    ],
+)
+def test_a_slope_that_is_nan_wherever_f_is_costs_nothing_more(text):
+    partials, gradient = gradient_costs(text)
+    assert gradient == partials
+
+
+@pytest.mark.parametrize("text", ["0*log(x) + y**2", "x**2 - y**2", "log(x) + y"])
+def test_a_slope_that_may_be_a_number_where_f_is_nan_is_made_nan(text):
+    partials, gradient = gradient_costs(text)
+    assert gradient > partials
 
 
 def test_a_run_that_steps_into_the_undefined_part_diverges():
@@ -250,14 +287,12 @@ def test_simplified_formulas_equal_the_raw_tree_everywhere(text):
     with np.errstate(all="ignore"):
         f, *gradient = raw(parse(text), x, y)
     f = np.broadcast_to(f, x.shape)
-    gradient = np.stack([np.broadcast_to(0.0 if g is None else g, x.shape) for g in gradient])
-    defined = ~np.isnan(f)
+    gradient = [np.where(np.isnan(f), nan, 0.0 if g is None else g) for g in gradient]  # no slope where no f
     # The same doubles; a zero slope's sign aside: the simplified -(a*b) has the slope
     # -(a'b + ab'), +0 or -0 where the raw (-a)*b's (-a')b + (-a)b' is 0 or +0.
     assert_same(s.value_fn(x, y), f, f"{text}: f")
-    np.testing.assert_array_equal(np.stack(s.grad_fn(x, y))[:, defined], gradient[:, defined], f"{text}: gradient")
+    np.testing.assert_array_equal(np.stack(s.grad_fn(x, y)), np.stack(gradient), f"{text}: gradient")
     for k in range(0, len(POINTS), 23):  # the float path of single runs
         xk, yk = float(x[k]), float(y[k])
         assert_same(s.value_fn(xk, yk), f[k], f"{text}: f at {xk, yk}")
-        if defined[k]:
-            np.testing.assert_array_equal(s.grad_fn(xk, yk), gradient[:, k], f"{text}: gradient at {xk, yk}")
+        np.testing.assert_array_equal(s.grad_fn(xk, yk), [g[k] for g in gradient], f"{text}: gradient at {xk, yk}")
