@@ -2,7 +2,8 @@ r"""A surface from a formula: f(x, y) typed by a person, never evaluated as code
 
 The text is parsed with Python's :mod:`ast` (``mode="eval"``) and every node is checked
 against a whitelist; the tree is rebuilt as a small expression graph of our own, which is
-simplified (constants folded, ``x*1``, ``x+0``), differentiated symbolically, and run by
+simplified (constants folded, ``x*1`` and ``x/1`` dropped; never a part that may be undefined:
+``0*log(x)`` stays a product, nan where the log is), differentiated symbolically, and run by
 closures that call :mod:`optviz.portable` (so a batch equals its single runs, on every CPU).
 ``eval``, ``exec`` and ``compile`` never see the text.
 
@@ -18,7 +19,9 @@ Powers: a constant exponent is at most 64 in size; a whole one is a product (``x
 ``x*x*x``, as the catalog writes it), a half-integer one a power of ``sqrt``, any other
 ``exp(p log a)`` (nan for a negative base). A non-constant exponent, ``a**b``, means
 ``exp(b log a)``: defined where a > 0. Limits: 500 characters, 200 numbers, names and operations, nesting 100 deep.
-Anything else is refused with a ValueError that says what and at which column.
+Anything else is refused with a ValueError that says what and at which column. Where the
+formula is undefined (a log of a negative, 0/0, 0*log(0) ...) its value is nan, as torch
+computes it, and so is its gradient: the simplifier drops nothing that could be nan.
 
 >>> s = from_expression("(1 - x)^2 + 100*(y - x^2)^2", domain=((-2, 2), (-1, 3)))
 >>> s.formula
@@ -36,6 +39,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -282,13 +286,14 @@ class Graph:
 
     def __init__(self) -> None:
         self.nodes: list[Node] = []
-        self.index: dict[Node, int] = {}
+        self.index: dict[Any, int] = {}
         self.derivatives: dict[tuple[int, str], int] = {}
 
     def add_node(self, node: Node) -> int:
-        found = self.index.get(node)
+        key = (node, math.copysign(1.0, node[3])) if node[0] == "const" else node  # -0.0 apart from 0.0
+        found = self.index.get(key)
         if found is None:
-            found = self.index[node] = len(self.nodes)
+            found = self.index[key] = len(self.nodes)
             self.nodes.append(node)
         return found
 
@@ -300,7 +305,7 @@ class Graph:
         value = float(value)
         if not math.isfinite(value):
             raise _NotFinite
-        return self.add_node(("const", -1, -1, value + 0.0))  # -0.0 and 0.0 alike
+        return self.add_node(("const", -1, -1, value))
 
     def var(self, name: str) -> int:
         return self.add_node(("var", -1, -1, name))
@@ -313,15 +318,14 @@ class Graph:
             return None
         return self.const(_OPERATIONS[op](value)(va, vb) if b >= 0 else _OPERATIONS[op](value)(va))
 
+    # Every rewrite below gives the same double as the operation it replaces, at every point
+    # (x, y), nan, inf and -0.0 included: 0*log(x) stays a product (nan where log x is), x - x
+    # and x/x stay (nan where x is 0 or inf), and so do x + 0 (-0.0 + 0 is 0.0) and x*-0.
     def add(self, a: int, b: int) -> int:
         folded = self.fold("add", a, b)
         if folded is not None:
             return folded
-        if self.value(a) == 0.0:
-            return b
-        if self.value(b) == 0.0:
-            return a
-        if self.nodes[b][0] == "neg":
+        if self.nodes[b][0] == "neg":  # a + (-b) is a - b, bit for bit
             return self.sub(a, self.nodes[b][1])
         return self.add_node(("add", a, b, None))
 
@@ -329,15 +333,11 @@ class Graph:
         folded = self.fold("sub", a, b)
         if folded is not None:
             return folded
-        if self.value(b) == 0.0:
-            return a
-        if self.value(a) == 0.0:
-            return self.neg(b)
         if self.nodes[b][0] == "neg":
             return self.add(a, self.nodes[b][1])
         return self.add_node(("sub", a, b, None))
 
-    def mul(self, a: int, b: int) -> int:  # noqa: PLR0911  (one simplification each)
+    def mul(self, a: int, b: int) -> int:
         folded = self.fold("mul", a, b)
         if folded is not None:
             return folded
@@ -346,9 +346,7 @@ class Graph:
                 return other
             if self.value(one) == -1.0:
                 return self.neg(other)
-            if self.value(one) == 0.0:
-                return self.const(0.0)
-        if self.nodes[a][0] == "neg":
+        if self.nodes[a][0] == "neg":  # (-a) b is -(a b): rounding is symmetric
             return self.neg(self.mul(self.nodes[a][1], b))
         if self.nodes[b][0] == "neg":
             return self.neg(self.mul(a, self.nodes[b][1]))
@@ -362,8 +360,6 @@ class Graph:
             return folded
         if self.value(b) == 1.0:
             return a
-        if self.value(a) == 0.0:
-            return self.const(0.0)
         return self.add_node(("div", a, b, None))
 
     def neg(self, a: int) -> int:
@@ -375,7 +371,7 @@ class Graph:
         return self.add_node(("neg", a, -1, None))
 
     def power(self, a: int, exponent: float) -> int:
-        """a to a constant power."""
+        """a to a constant power; a**0 is 1 wherever a is nan too, as torch.pow and IEEE's pow have it."""
         if exponent == 0.0:
             return self.const(1.0)
         if exponent == 1.0:
@@ -395,38 +391,58 @@ class Graph:
         folded = self.fold("sign", a)
         return self.add_node(("sign", a, -1, None)) if folded is None else folded
 
+    def defined_where(self, a: int, f: int) -> int:
+        """a where f is a number, nan where f is nan (a constant f is never nan)."""
+        return a if self.value(f) is not None else self.add_node(("defined_where", a, f, None))
+
     # ------------------------------------------------------------------- the derivative
 
     def derivative(self, i: int, variable: str) -> int:
+        """The node of d(node i)/d(variable): torch's, where a part that does not depend on
+        the variable adds nothing (d/dx of log(y) is no term at all, not 0 times 1/y)."""
+        d = self.partial(i, variable)
+        return self.const(0.0) if d is None else d
+
+    def partial(self, i: int, variable: str) -> int | None:
+        """The derivative's node, or None where node i does not depend on the variable."""
         key = (i, variable)
         if key not in self.derivatives:
-            self.derivatives[key] = self._derivative(i, variable)
+            self.derivatives[key] = self._partial(i, variable)
         return self.derivatives[key]
 
-    def _derivative(self, i: int, variable: str) -> int:  # noqa: PLR0911  (one case per op)
+    def _partial(self, i: int, variable: str) -> int | None:  # noqa: PLR0911  (one case per op)
         op, a, b, value = self.nodes[i]
-        if op == "const":
-            return self.const(0.0)
+        if op in ("const", "sign") or (op == "var" and value != variable):
+            return None
         if op == "var":
-            return self.const(1.0 if value == variable else 0.0)
-        if op == "sign":
-            return self.const(0.0)
-        da = self.derivative(a, variable)
-        if op == "neg":
-            return self.neg(da)
-        if op in ("ipow", "powc"):  # p a^(p - 1) da
-            return self.mul(self.mul(self.const(value), self.power(a, value - 1)), da)
-        if op == "fn":
-            return self.chain(value, a, i, da)
-        db = self.derivative(b, variable)
+            return self.const(1.0)
+        da = self.partial(a, variable)
+        if op in ("neg", "ipow", "powc", "fn", "defined_where"):
+            if da is None:
+                return None
+            if op == "neg":
+                return self.neg(da)
+            if op == "fn":
+                return self.chain(value, a, i, da)
+            if op == "defined_where":
+                return self.defined_where(da, b)
+            return self.mul(self.mul(self.const(value), self.power(a, value - 1)), da)  # p a^(p - 1) da
+        db = self.partial(b, variable)
         if op == "add":
-            return self.add(da, db)
+            return self._sum(da, db)
         if op == "sub":
-            return self.sub(da, db)
+            return self._sum(da, None if db is None else self.neg(db))
         if op == "mul":
-            return self.add(self.mul(da, b), self.mul(a, db))
+            return self._sum(None if da is None else self.mul(da, b), None if db is None else self.mul(a, db))
         # div: (da - (a/b) db) / b
-        return self.div(self.sub(da, self.mul(i, db)), b)
+        top = self._sum(da, None if db is None else self.neg(self.mul(i, db)))
+        return None if top is None else self.div(top, b)
+
+    def _sum(self, a: int | None, b: int | None) -> int | None:
+        """a + b, where None is a term that is not there."""
+        if a is None or b is None:
+            return b if a is None else a
+        return self.add(a, b)
 
     def chain(self, name: str, a: int, i: int, da: int) -> int:
         """d name(a) = name'(a) da, with i the node name(a)."""
@@ -491,6 +507,13 @@ def _sign(v: Any) -> Any:
     return np.sign(v)
 
 
+def _defined_where(v: Any, f: Any) -> Any:
+    """v where f is a number, nan where f is nan."""
+    if isinstance(f, float):
+        return v if f == f else math.nan  # noqa: PLR0124
+    return np.where(f == f, v, math.nan)  # noqa: PLR0124
+
+
 _FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "sin": portable.sin,
     "cos": portable.cos,
@@ -518,6 +541,7 @@ _OPERATIONS: dict[str, Callable[[Any], Callable[..., Any]]] = {
     "powc": lambda p: lambda v: _constant_power(v, p),
     "fn": lambda name: _FUNCTIONS[name],
     "sign": lambda _: _sign,
+    "defined_where": lambda _: _defined_where,
 }
 
 
@@ -562,14 +586,158 @@ def _power(graph: Graph, a: int, b: int, column: int) -> int:
     return graph.fn("exp", graph.mul(b, logarithm))  # a**b = exp(b log a), where a > 0
 
 
+# ------------------------------------------------------------ where the value may be nan
+
+# At a finite point (x, y) a node is nan where an operand is (every operation passes nan on)
+# or where it turns numbers into nan: the log or sqrt of a negative, 0/0, inf - inf, 0*inf,
+# sin(inf). Bounds on every node's values tell which nodes might do that.
+
+Range = tuple[float, float]  # (low, high), ±inf included
+
+_REALS = (-math.inf, math.inf)
+_BOUNDED = (-2.0, 2.0)  # sin, cos, tanh, arctan (loosely)
+_TAN = (-1e300, 1e300)  # no double is near enough an odd multiple of pi/2 for more than about 1e17
+_ANY_DOUBLE = (-sys.float_info.max, sys.float_info.max)  # x and y: finite
+
+
+def _span(*ends: float) -> Range:
+    """The lowest and highest of the candidate ends; unbounded if one is nan (inf - inf)."""
+    return _REALS if any(math.isnan(end) for end in ends) else (min(ends), max(ends))
+
+
+def _times(a: float, b: float) -> float:
+    return 0.0 if a == 0.0 or b == 0.0 else a * b  # an end 0 * inf bounds the products by 0
+
+
+def _exp_bound(high: float) -> float:
+    return portable.exp(high) * 2.0 if high <= 700.0 else math.inf
+
+
+def _may_be_zero(r: Range) -> bool:
+    return r[0] <= 0.0 <= r[1]
+
+
+def _may_be_infinite(r: Range) -> bool:
+    return r[0] == -math.inf or r[1] == math.inf
+
+
+def _range(node: Node, ra: Range, rb: Range, divisor: float | None) -> Range:  # noqa: PLR0911, PLR0912  (one case per op)
+    """Bounds on a node's values where it is not nan, from its operands' (rounding is monotonic,
+    so the ends computed in doubles bound the values computed in doubles)."""
+    op, _, _, value = node
+    (la, ha), (lb, hb) = ra, rb
+    if op == "const":
+        return value, value
+    if op == "var":
+        return _ANY_DOUBLE
+    if op == "neg":
+        return -ha, -la
+    if op == "add":
+        return _span(la + lb, ha + hb)
+    if op == "sub":
+        return _span(la - hb, ha - lb)
+    if op == "mul":
+        return _span(*(_times(p, q) for p in ra for q in rb))
+    if op == "div":
+        if divisor is not None:
+            return _span(la / divisor, ha / divisor)
+        return _span(la / lb, la / hb, ha / lb, ha / hb) if lb > 0.0 or hb < 0.0 else _REALS
+    if op == "ipow":
+        if value < 0:
+            return (0.0, math.inf) if value % 2 == 0 else _REALS
+        if value % 2 == 0:
+            return 0.0, _whole_power(max(-la, ha), value)
+        return _whole_power(la, value), _whole_power(ha, value)
+    if op == "powc":
+        return (0.0, math.inf) if value > 0 else _REALS
+    if op == "sign":
+        return -1.0, 1.0
+    if op == "defined_where":
+        return ra
+    largest = max(-la, ha)
+    if value in ("log", "log10", "log2"):  # increasing; log2's is the widest
+        return (min(0.0, portable.log2(la)) - 1.0 if la > 0.0 else -math.inf), max(0.0, portable.log2(ha)) + 1.0
+    return {
+        "sin": _BOUNDED,
+        "cos": _BOUNDED,
+        "tanh": _BOUNDED,
+        "arctan": _BOUNDED,
+        "tan": _TAN,
+        "exp": (0.0, _exp_bound(ha)),
+        "cosh": (0.0, _exp_bound(largest)),
+        "sinh": (-_exp_bound(largest), _exp_bound(largest)),
+        "sqrt": (0.0, sqrt(ha) if ha >= 0.0 else math.inf),
+        "abs": (0.0, largest),
+    }.get(value, _REALS)
+
+
+def _turns_nan(node: Node, ra: Range, rb: Range, divisor: float | None) -> bool:  # noqa: PLR0911  (one case per op)
+    """Whether the node may be nan where its operands are numbers."""
+    op, _, _, value = node
+    (la, ha), (lb, hb) = ra, rb
+    if op == "add":  # inf + -inf
+        return (ha == math.inf and lb == -math.inf) or (la == -math.inf and hb == math.inf)
+    if op == "sub":  # inf - inf
+        return (ha == math.inf and hb == math.inf) or (la == -math.inf and lb == -math.inf)
+    if op == "mul":  # 0 * inf
+        return (_may_be_zero(ra) and _may_be_infinite(rb)) or (_may_be_infinite(ra) and _may_be_zero(rb))
+    if op == "div":  # 0/0, inf/inf
+        both = (_may_be_zero(ra) and _may_be_zero(rb)) or (_may_be_infinite(ra) and _may_be_infinite(rb))
+        return divisor is None and both
+    if op == "powc" or (op == "fn" and value in ("log", "log10", "log2", "sqrt")):  # of a negative
+        return la < 0.0
+    if op == "fn" and value in ("sin", "cos", "tan"):  # of inf
+        return _may_be_infinite(ra)
+    return op == "defined_where"  # nan where f is
+
+
+def _nan_makers(graph: Graph, root: int) -> set[tuple[str, int]]:
+    """How ``root`` may be nan at a finite point (x, y): the nodes it depends on that may turn
+    numbers into nan, each named by when it does (log(a) and sqrt(a) both where a < 0, sin(a)
+    and cos(a) both where a is infinite; any other node by itself). Where root is nan, one of
+    them is."""
+    ranges: list[Range] = []
+    for node in graph.nodes:  # operands first
+        _, a, b, _ = node
+        ranges.append(
+            _range(node, ranges[a] if a >= 0 else _REALS, ranges[b] if b >= 0 else _REALS, _divisor(graph, b))
+        )
+    makers = set()
+    for i in _needed(graph, [root]):
+        node = graph.nodes[i]
+        op, a, b, value = node
+        if _turns_nan(node, ranges[a] if a >= 0 else _REALS, ranges[b] if b >= 0 else _REALS, _divisor(graph, b)):
+            if op == "powc" or value in ("log", "log10", "log2", "sqrt"):
+                makers.add(("negative", a))
+            elif value in ("sin", "cos", "tan"):
+                makers.add(("infinite", a))
+            else:
+                makers.add(("node", i))
+    return makers
+
+
+def _divisor(graph: Graph, b: int) -> float | None:
+    return graph.value(b) if b >= 0 else None
+
+
 # ------------------------------------------------------------------------------- running
+
+
+def _gradient(graph: Graph, f: int) -> list[int]:
+    """The nodes of f's gradient: torch's partial derivatives, and nan where f is nan (where
+    the formula is undefined, so is its slope: 0*log(x) + y**2 has none at x = -1). A partial
+    derivative that depends on every node that can make f nan is nan there already; any other
+    is guarded by f."""
+    partials = [graph.derivative(f, variable) for variable in VARIABLES]
+    makers = _nan_makers(graph, f)
+    return [p if makers <= _nan_makers(graph, p) else graph.defined_where(p, f) for p in partials]
 
 
 def gradient_cost(text: str) -> int:
     """The work of one gradient of the formula ``text``, in operations (a function call counts 10)."""
     graph = Graph()
     f = _build(graph, parse(text))
-    return _cost(graph, [graph.derivative(f, "x"), graph.derivative(f, "y")])
+    return _cost(graph, _gradient(graph, f))
 
 
 def _cost(graph: Graph, roots: Sequence[int]) -> int:
@@ -821,7 +989,8 @@ class _Search:
         gx, gy = self.grad(points[:, 0], points[:, 1])
         hxx, hxy, hyy = self.hessian(points[:, 0], points[:, 1])
         f = np.asarray(self.value(points[:, 0], points[:, 1]))
-        slope = float(np.nanmedian(np.abs(np.stack(self.grad(self.xx, self.yy))))) if np.isfinite(self.z).any() else 1.0
+        slopes = np.abs(np.stack(self.grad(self.xx, self.yy)))
+        slope = 1.0 if np.isnan(slopes).all() else float(np.nanmedian(slopes))  # (x - x)**y: 0 for y > 0, with no slope
         tolerance = 1e-8 * max(1.0, slope if math.isfinite(slope) else 1.0)
         mean, radius = _eigen(hxx, hxy, hyy)
         (x0, x1), (y0, y1) = self.domain
@@ -941,12 +1110,15 @@ def from_expression(
     if graph.value(f) is not None:
         raise _refuse("constant")
     try:
+        gradient = _gradient(graph, f)
         gx, gy = graph.derivative(f, "x"), graph.derivative(f, "y")
         second = [graph.derivative(gx, "x"), graph.derivative(gx, "y"), graph.derivative(gy, "y")]
     except _NotFinite:
         raise _refuse("derivative") from None
+    if graph.value(gx) == graph.value(gy) == 0.0 and not _nan_makers(graph, f):  # x - x, 0*x + 3
+        raise _refuse("constant")
     value_run = _on_points(_program(graph, [f]))
-    grad_run = _on_points(_program(graph, [gx, gy]))
+    grad_run = _on_points(_program(graph, gradient))
 
     def value(x: Any, y: Any) -> Any:
         return value_run(x, y)[0]
@@ -957,7 +1129,7 @@ def from_expression(
 
     hessian_run = _on_points(_program(graph, second))
     with np.errstate(all="ignore"):  # the search meets undefined points and overflows on the way
-        costs = (_cost(graph, [f]), _cost(graph, [gx, gy]), _cost(graph, second))
+        costs = (_cost(graph, [f]), _cost(graph, gradient), _cost(graph, second))
         search = _Search(value, grad, hessian_run, domain, costs)
         return _surface(tree, domain=domain, value=value, grad=grad, search=search, start=start, minima=minima)
 

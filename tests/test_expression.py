@@ -263,6 +263,12 @@ def test_many_minima_are_listed_lowest_first_and_the_rest_kept_as_local_ones():
     assert values == sorted(values)
 
 
+def test_a_formula_whose_slope_is_nowhere_a_number():
+    s = from_expression("(x - x)**y")  # exp(y log 0): 0 for y > 0, and its slope 0 * -inf
+    assert s.minima_origin == "lowest"
+    assert s.minima[0].value == 0.0
+
+
 def test_degenerate_and_saddle_points():
     assert from_expression("x^4 + y^4", domain=((-1, 1), (-1, 1))).minima[0][:2] == pytest.approx((0, 0), abs=1e-7)
     saddle = from_expression("x^2 - y^2", domain=((-1, 1), (-1, 1)))
