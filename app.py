@@ -18,9 +18,11 @@ def background(surface: str, params: tuple, size: int) -> str:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def trajectories(physics: Experiment) -> list[Trajectory]:
-    """The runs' trajectories, shared by every visitor (read-only): keyed by what decides them."""
-    return run_experiment(physics)
+def trajectories(physics: Experiment, _seconds: float) -> list[Trajectory]:
+    """The runs' trajectories, shared by every visitor (read-only): keyed by what decides them,
+    made in their turn when heavy (their estimate, ``_seconds``)."""
+    with ui.turn(_seconds):
+        return run_experiment(physics)
 
 
 def page() -> None:
@@ -49,9 +51,10 @@ def page() -> None:
     # Every piece of work is admitted by the budget: the race first, with all its steps unless
     # they cost more than a page may (then it says where it stops); the views and the exports
     # show that race. The link keeps what was asked for.
+    ui.charge_surface(surf)
     race = ui.admitted_race(experiment, surf)
-    with st.spinner(say("page.running")), ui.turn(ui.race_seconds(race, surf, race.steps)):
-        paths = trajectories(race.physics())
+    with st.spinner(say("page.running")):
+        paths = trajectories(race.physics(), ui.race_seconds(race, surf, race.steps))
     shaded = background(race.surface, race.surface_params, ui.background_size(surf, figures.BACKGROUND))
     scale = 1.5 if experiment.hide else 1.0
     if experiment.lesson:  # the lesson's text and question beside its race

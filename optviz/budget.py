@@ -35,8 +35,11 @@ from pathlib import Path
 import surfaces
 
 TABLE = Path(__file__).parent / "costs.toml"
-SECONDS = 3.0  # what one request may spend on the work it starts, by the estimates
-STOP_AFTER = 4.0  # CPU seconds of one request's work after which it is stopped, estimate or not
+SECONDS = 2.75  # what one request may spend on the work it starts, by the estimates
+# CPU seconds of one request's work after which it is stopped, estimate or not: half as much
+# again as SECONDS, for estimates made from medians on a quiet machine; with the page's own
+# half second, no request takes more than 5 s.
+STOP_AFTER = 4.2
 HEAVY = 0.5  # work estimated above this many seconds takes turns
 AT_ONCE = 2  # heavy pieces at once on this server (it has two cores)
 WAIT = 60.0  # seconds a heavy piece waits for its turn before it is refused as "busy"
@@ -57,6 +60,7 @@ MAX_RECORDED_POINTS = MAX_POINTS // 8
 # minibatches: the engine keeps the whole path then, 40 bytes a point): 200 MB at most, so that
 # a sweep, a map or a basin map of noisy runs stays far below the page's 600 MB.
 PATH_POINTS = 5_000_000
+HEAVY_POINTS = PATH_POINTS // 4  # work that keeps more points of paths (50 MB) takes turns too
 
 
 def _load() -> dict[str, dict[str, object]]:
@@ -115,6 +119,29 @@ def varies(run: object, noise: float) -> bool:
     return getattr(run, "batch", None) is not None or getattr(run, "schedule", None) is not None or noise > 0
 
 
+def build_seconds(surf: surfaces.Surface) -> float:
+    """What making ``surf`` costs the first time (a typed formula's parsing, derivatives and
+    minima search; a data set's model): charged to every page that shows it, made or cached."""
+    if surf.name == "formula":
+        return _at(COSTS["build"]["formula"], surf.operations)
+    if surf.data_rows is not None:
+        found = COSTS["build"]["data"]
+        return float(found.get(surf.name, max(found.values())))
+    return 0.0
+
+
+def _at(entry: list[float], size: float) -> float:
+    return float(entry[0] + entry[1] * size)
+
+
+def per_row(optimizer: str) -> float:
+    """How much longer ``optimizer`` steps a batch whose trajectories have their own two
+    hyperparameters (a map's cells) than a batch that shares them; an optimizer registered since
+    the table was measured is priced as the dearest."""
+    factors = COSTS["per_row"]
+    return float(factors.get(optimizer, max(factors.values())))
+
+
 def cost(section: str, name: str) -> float:
     """One of the table's other figures: ``cost("gif", "frame")``, ``cost("state", "factor")``."""
     return float(COSTS[section][name])
@@ -128,6 +155,10 @@ class Budget:
     """The seconds one request may still spend; each admission takes what it admits."""
 
     left: float = SECONDS
+
+    def spend(self, seconds: float) -> None:
+        """Take ``seconds`` already spent (what is left may go below zero: then nothing more fits)."""
+        self.left -= seconds
 
     def admit(self, seconds: float) -> bool:
         """Whether work of ``seconds`` fits; if it does, it is taken from what is left."""
@@ -212,11 +243,15 @@ _TURNS = threading.BoundedSemaphore(AT_ONCE)
 
 
 @contextlib.contextmanager
-def turn(seconds: float, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
-    """Work estimated at ``seconds``: heavy work waits for one of :data:`AT_ONCE` turns (raising
-    :class:`Busy` after :data:`WAIT` seconds, :class:`Stopped` if whoever asked leaves), light
-    work goes at once."""
-    if seconds <= HEAVY:
+def turn(seconds: float, points: int = 0, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """Work estimated at ``seconds`` that keeps ``points`` points of paths in memory: heavy work
+    (above :data:`HEAVY` seconds or :data:`HEAVY_POINTS` points) waits for one of
+    :data:`AT_ONCE` turns (raising :class:`Busy` after :data:`WAIT` seconds, :class:`Stopped`
+    if whoever asked leaves), light work goes at once.
+
+    Turns bound what runs at once, not what a core does: two turns of the race's loop (Python
+    floats, holding the interpreter's lock) still slow every other visitor's page a little."""
+    if seconds <= HEAVY and points <= HEAVY_POINTS:
         yield
         return
     waited = 0.0

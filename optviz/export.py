@@ -43,7 +43,6 @@ from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import PLOTLY_CONFIG, background
 from optviz.messages import player_text
-from optviz.results import optimum
 from optviz.text import DEFAULT_LANGUAGE, Words
 
 PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
@@ -242,7 +241,7 @@ def trajectories_json(experiment: Experiment, trajectories: Sequence[Trajectory]
         "surface_params": dict(experiment.surface_params),
         "start": list(experiment.start),
         "steps": experiment.steps,
-        "f_star": optimum(experiment.build_surface()),
+        "f_star": experiment.build_surface().f_star,
         "runs": runs,
         "columns": list(COLUMNS),
         "rows": [[*row[:3], *(_json_float(v) for v in row[3:])] for row in _rows(experiment, trajectories)],

@@ -23,7 +23,6 @@ import surfaces
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment
 from optviz.race import FLOAT32_LIMIT, PALETTE, colour
-from optviz.results import optimum
 from optviz.text import Words
 
 __all__ = ["PALETTE", "PLOTLY_CONFIG", "background", "colour", "figure_text", "loss_figure", "surface_3d_figure"]
@@ -90,7 +89,7 @@ def shade(surf: surfaces.Surface, values: np.ndarray, reference: np.ndarray) -> 
     """
     if not surf.log_scale:
         return values
-    f_star = optimum(surf)
+    f_star = surf.f_star
     finite = reference[np.isfinite(reference)]
     delta = 1e-6 * float((finite.max() if finite.size else 1.0) - f_star)
     with np.errstate(invalid="ignore"):  # a formula's undefined points stay NaN
@@ -160,7 +159,7 @@ def loss_figure(
     """
     colours = _run_colours(experiment, trajectories, colours)
     words = Words(experiment.lang)
-    f_star = optimum(surf)
+    f_star = surf.f_star
     gaps = [np.asarray(t.losses, dtype=np.float64) - f_star for t in trajectories]
     bottom, top = _loss_bounds(gaps, trajectories)
     low, high = _log_range(bottom, top)
@@ -551,7 +550,7 @@ def _heights(surf: surfaces.Surface, f: np.ndarray) -> _Heights:
     everything above δ is drawn in decades."""
     if _spread_ratio(f) <= LOG_HEIGHT_RATIO:
         return _Heights(log=False)
-    f_star = min(optimum(surf), float(f.min()))
+    f_star = min(surf.f_star, float(f.min()))
     g = f - f_star
     delta = max(DELTA_FRACTION * float(np.median(g)), 1e-12 * float(g.max()), 1e-300)
     return _Heights(log=True, f_star=f_star, delta=delta)

@@ -19,7 +19,6 @@ import numpy as np
 import surfaces
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment, Run
-from optviz.results import optimum
 
 ASSETS = Path(__file__).parent / "assets"
 FLOAT32_LIMIT = 1e37  # values beyond float32's range are far off any plot: clip, don't overflow
@@ -66,7 +65,7 @@ def scene(surf: surfaces.Surface, background_uri: str) -> dict[str, Any]:
         "background": background_uri,
         "minima": [[m.x, m.y, m.value] for m in surf.minima],
         "saddles": [[p.x, p.y, p.value] for p in surf.saddles],
-        "f_star": optimum(surf),
+        "f_star": surf.f_star,
     }
 
 
@@ -82,16 +81,18 @@ def run_id(experiment: Experiment, run: Run) -> str:
     )
 
 
-def run_arrays(trajectory: Trajectory) -> dict[str, str]:
-    """A trajectory as the player reads it: x, y and f − f* at every step, float32.
+def run_arrays(trajectory: Trajectory, upto: int | None = None) -> dict[str, str]:
+    """A trajectory as the player reads it: x, y and f − f* at every step (up to step ``upto``
+    only, when given), float32.
 
     f − f* rather than f: float32 keeps its small values near a minimum (f itself, near
     f* = −78.33, would lose them), so the loss per step can be drawn from the same arrays.
     """
+    rows = slice(None if upto is None else upto + 1)
     return {
-        "x": float32_base64(trajectory.points[:, 0]),
-        "y": float32_base64(trajectory.points[:, 1]),
-        "gap": float32_base64(trajectory.losses - optimum(trajectory.surface)),
+        "x": float32_base64(trajectory.points[rows, 0]),
+        "y": float32_base64(trajectory.points[rows, 1]),
+        "gap": float32_base64(trajectory.losses[rows] - trajectory.surface.f_star),
     }
 
 

@@ -20,11 +20,6 @@ def run_experiment(experiment: Experiment) -> list[Trajectory]:
     ]
 
 
-def optimum(surf: surfaces.Surface) -> float:
-    """f*: the lowest value among the surface's listed minima."""
-    return surf.f_star
-
-
 def of_f_star(
     surf: surfaces.Surface, final_points: np.ndarray, steps: tuple[int | None, ...]
 ) -> tuple[int | None, ...]:
@@ -51,7 +46,7 @@ class Summary:
 
 
 def summarise(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> list[Summary]:
-    f_star = optimum(surf)
+    f_star = surf.f_star
     rows = []
     for label, t in zip(experiment.labels(), trajectories, strict=True):
         index, distance = surf.nearest_minimum(t.points[-1])

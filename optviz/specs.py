@@ -18,6 +18,7 @@ This module imports nothing from the rest of optviz, so that ``surfaces`` can us
 from __future__ import annotations
 
 import math
+import reprlib
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -291,7 +292,7 @@ class Spec:
         range (clamped, with a problem), or None with a problem when it is not a number at all
         (a JSON ``true`` is not the number 1)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, self._problem("not_a_number", str(value)[:MAX_TEXT])
+            return None, self._problem("not_a_number", reprlib.repr(value)[:MAX_TEXT])
         return self.read(str(value) if isinstance(value, int) else number_text(value))
 
     def _read_choice(self, text: str) -> tuple[str | None, Problem | None]:

@@ -51,15 +51,20 @@ def log_grid(low: float, high: float, count: int) -> np.ndarray:
         msg = f"Invalid count: {count!r} (at least 2)"
         raise ValueError(msg)
     a, b = math.log10(low), math.log10(high)
-    values = [float(f"{10.0 ** (a + (b - a) * i / (count - 1)):.3g}") for i in range(count)]
+    values = [_within(float(f"{10.0 ** (a + (b - a) * i / (count - 1)):.3g}"), low, high) for i in range(count)]
     return np.array(sorted(set(values)))  # a narrow range may round two values together
 
 
 def linear_grid(low: float, high: float, count: int) -> np.ndarray:
     """``count`` values from ``low`` to ``high``, evenly spaced, rounded to four significant digits."""
     low, high = sorted((float(low), float(high)))
-    values = [float(f"{low + (high - low) * i / (count - 1):.4g}") for i in range(count)]
+    values = [_within(float(f"{low + (high - low) * i / (count - 1):.4g}"), low, high) for i in range(count)]
     return np.array(sorted(set(values)))
+
+
+def _within(value: float, low: float, high: float) -> float:
+    """A rounded grid value kept in its range: beta2's 0.99999 rounds to 1, which Adam refuses."""
+    return min(max(value, low), high)
 
 
 # ------------------------------------------------------------------------------ sweeps
@@ -71,9 +76,9 @@ class Sweep:
 
     lrs: np.ndarray  # (n,)
     gap: np.ndarray  # (n,) final f − f*, NaN where the run diverged (the mean over the seeds)
-    steps: (
-        np.ndarray
-    )  # (n,) the step from which f − f* stays within the tolerance, NaN where it does not end within it (the median)
+    # (n,) the step from which f − f* stays within the tolerance, NaN where it does not end within
+    # it (the median over the seeds)
+    steps: np.ndarray
     diverged: np.ndarray  # (n,) bool (with any seed)
     # Over several seeds (noise or minibatches): the lowest and highest final f − f*; else None.
     gap_low: np.ndarray | None = None
@@ -228,9 +233,8 @@ class HyperMap:
     xs: np.ndarray  # (nx,)
     ys: np.ndarray  # (ny,)
     gap: np.ndarray  # (ny, nx), NaN where diverged
-    steps: (
-        np.ndarray
-    )  # (ny, nx) the step from which f − f* stays within the tolerance, NaN where it does not end within it
+    # (ny, nx) the step from which f − f* stays within the tolerance, NaN where it does not end within it
+    steps: np.ndarray
     invalid: np.ndarray  # (ny, nx) bool: settings the optimizer refuses (Nesterov without momentum)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import budget
+from optviz import OPTIMIZERS, budget
 from optviz.budget import Budget, Busy, Stopped
 from optviz.text import Words
 from tests.test_app import race, start, views
@@ -29,9 +29,20 @@ def test_the_table_prices_every_surface_and_every_cost_the_budget_reads():
             if kind is not None:
                 assert name in budget.COSTS[mode][kind], (mode, name)
             assert budget.step_seconds(surf, mode) > 0
-            assert budget.step_seconds(surf, mode, width=100) >= budget.step_seconds(surf, mode, width=1)
-    for section, name in (("state", "factor"), ("plan", "factor"), ("per_row", "factor"), ("drape", "point")):
+        for kind in ("catalog", "data"):
+            for entry in budget.COSTS[mode][kind].values():
+                assert min(entry) >= 0
+                assert len(entry) == (4 if mode == "array" else 2)
+                if mode == "array":
+                    assert entry[2] > 0  # every trajectory of a batch adds to a step's cost
+    for section, name in (("state", "factor"), ("plan", "factor"), ("drape", "point")):
         assert budget.cost(section, name) > 0
+    for optimizer in OPTIMIZERS:
+        assert optimizer in budget.COSTS["per_row"]
+        assert budget.per_row(optimizer) >= 1
+    assert budget.build_seconds(surfaces.get("formula")) > 0
+    for name in ("tips", "iris"):
+        assert name in budget.COSTS["build"]["data"]
     assert budget.cost("gif", "frame") > 0
     assert budget.cost("text", "point") > 0
 

@@ -14,6 +14,7 @@ from optviz.lessons import LESSONS
 from optviz.results import run_experiment, summarise
 from optviz.text import LANGUAGES, Words
 from tests.test_app import open_panel, race, start, views
+from tests.test_app import path as race_path
 
 
 def _race(name):
@@ -281,7 +282,11 @@ def test_a_lesson_shows_no_outcome_before_its_answer_and_all_of_it_after(name, v
     at = start({"lesson": name, "view": view, "sweep_n": "50", "map_n": "10", "basin_n": "10"})
     assert not at.exception
     # Before the answer: the race waits at its start, and nothing else shows how it comes out.
-    assert race(at)["hold"] == say("lesson.hold")
+    held = race(at)
+    assert held["hold"] == say("lesson.hold")
+    for index in range(len(held["runs"])):  # the browser gets each run's start, never its path
+        assert [len(values) for values in race_path(held, index)] == [1, 1, 1]
+        assert held["runs"][index]["diverged_at"] is None
     assert [data["kind"] for data in views(at)] == ["preload", "race"]  # no loss, 3-D, sweep, map or basins
     assert not at.dataframe  # no results
     text = _page_text(at)
@@ -300,7 +305,9 @@ def test_a_lesson_shows_no_outcome_before_its_answer_and_all_of_it_after(name, v
     at.radio(key=f"lesson_choice_{name}__widget_en").set_value(LESSONS[name].answer).run()
     at.button(key="lesson_check").click().run()
     assert not at.exception
-    assert race(at)["hold"] is None
+    played = race(at)
+    assert played["hold"] is None
+    assert len(race_path(played, 0)[0]) == played["steps"] + 1  # now every step
     text = _page_text(at)
     assert say(f"lesson.{name}.explanation") in text
     assert say(f"surface.{lesson.surface}.description") in text

@@ -8,11 +8,12 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.experiment import Experiment, Run, parse, runnable
+from optviz.experiment import Experiment, Run, parse
 from optviz.messages import problem_text
 from optviz.rules import RUN_RULES, Setup, check_run, repair_run
 from optviz.schedules import schedule
 from optviz.text import LANGUAGES
+from tests.test_app import open_panel, start, unescaped
 
 VALLEY = surfaces.get("valley")
 TIPS = surfaces.get("tips", standardise=True)
@@ -105,16 +106,18 @@ def test_a_link_that_breaks_a_rule_says_so_and_runs(link):
         optviz.run(run.optimizer, surf, start=experiment.start, steps=experiment.steps, **experiment.run_settings(run))
 
 
-def test_the_sidebar_and_the_link_reader_make_the_same_run():
-    wanted = schedule("OneCycleLR", total_steps=100)
-    from_widgets, problems = runnable("adagrad", {"lr": 0.1}, surf=VALLEY, steps=100, schedule=wanted)
-    from_link, link_problems = parse(
-        parse_qs("v=2&surface=valley&steps=100&run=adagrad:lr=0.1,schedule=onecyclelr:total_steps=100")
-    )
-    assert from_widgets == from_link.runs[0]
-    assert [p.args for p in problems] == [
-        tuple(a for a in p.args if a[0] != "where") for p in link_problems if p.code == "constraint"
-    ]
+def test_the_sidebar_repairs_a_run_as_the_link_reader_does():
+    """A person choosing OneCycleLR for an Adagrad run in the sidebar gets the run the link
+    reader makes of the same request, and the same words."""
+    at = open_panel(start({"surface": "valley", "steps": "100", "run": "adagrad:lr=0.1"}), 0)
+    at.selectbox(key="r0_schedule__widget_en").set_value("onecyclelr").run()
+    assert not at.exception
+    said = [warning.value for warning in at.sidebar.warning]
+    from_link, problems = parse(parse_qs("v=2&surface=valley&steps=100&run=adagrad:lr=0.1,schedule=onecyclelr"))
+    assert [p.code for p in problems] == ["constraint"]
+    assert len(said) == 1
+    assert unescaped(said[0]) == str(problems[0])
+    assert parse({key: [value] for key, value in at.query_params.items()})[0].runs == from_link.runs
 
 
 def test_experiment_make_refuses_what_a_link_cannot_hold():

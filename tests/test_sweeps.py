@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import sweep_figures, sweeps
+from optviz import OPTIMIZERS, sweep_figures, sweeps
 from optviz.experiment import (
     BASIN_COUNT,
     MAP_COUNT,
@@ -20,7 +20,6 @@ from optviz.experiment import (
     parse,
     to_query,
 )
-from optviz.results import optimum
 from optviz.text import LANGUAGES, Words
 from tests.test_app import race, start, views
 
@@ -55,7 +54,7 @@ def test_a_sweeps_points_are_single_runs(surface):
     experiment = Experiment.make(surface)
     lrs = sweeps.log_grid(1e-4, 1.0, 50)
     found = sweeps.sweep(experiment, lrs)
-    f_star = optimum(experiment.build_surface())
+    f_star = experiment.build_surface().f_star
     for run, result in zip(experiment.runs, found, strict=True):
         for i in (0, 17, 33, 49):
             single = _single(experiment, run, lr=float(lrs[i]))
@@ -96,7 +95,7 @@ def test_a_maps_cells_are_single_runs():
     experiment = Experiment.make("valley", runs=(Run.make("adam", lr=0.05),))
     run = experiment.runs[0]
     found = sweeps.hyper_map(experiment, run, ("lr", "beta1"), 12, (1e-3, 1.0))
-    f_star = optimum(experiment.build_surface())
+    f_star = experiment.build_surface().f_star
     assert found.gap.shape == (len(found.ys), len(found.xs))
     for j, i in ((0, 0), (5, 7), (11, 11), (3, 10)):
         single = _single(experiment, run, lr=float(found.xs[i]), beta1=float(found.ys[j]))
@@ -241,7 +240,7 @@ def test_with_random_gradients_a_sweep_averages_seeds_and_shows_their_spread():
     lrs = sweeps.log_grid(1e-3, 0.15, 50)
     found = sweeps.sweep(experiment, lrs)[0]
     assert found.seeds == sweeps.SEEDS
-    f_star = optimum(experiment.build_surface())
+    f_star = experiment.build_surface().f_star
     for i in (10, 30, 45):
         finals = [
             optviz.run(
@@ -280,3 +279,22 @@ def test_a_rate_in_the_converging_band_ends_within_the_tolerance_the_page_states
         single = _single(experiment, rmsprop, lr=0.21)
         assert single.reached_at is not None  # it came within the tolerance once,
         assert single.settled_at is None  # and did not stay
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_map_axis_holds_only_values_the_optimizer_accepts(optimizer):
+    """A map of beta2 once asked Adam for beta2 = 1 (0.99999 rounded to four digits): a dead page."""
+    for name in sweeps.axes(optimizer):
+        spec = sweeps.axis_spec(optimizer, name)
+        for count in (10, 37, 100):
+            for value in sweeps.axis_values(optimizer, name, count, (1e-5, 10.0)):
+                assert spec.check(float(value), app=True) == value, (name, count, value)
+
+
+def test_a_map_of_beta2_draws():
+    at = start(
+        {"surface": "valley", "view": "map", "run": "adam:lr=0.1", "map_x": "lr", "map_y": "beta2", "map_n": "10"}
+    )
+    assert not at.exception
+    assert not at.error
+    assert any(data["kind"] == "figure" for data in views(at))

@@ -25,11 +25,12 @@ from ui.lesson import lesson_text
 from ui.link import follow_link, restore_last_good, seed_from_link, share_url, write_link
 from ui.text import plain, queued_problems, show_problems, words
 from ui.views import export_panel, preload, race, show_view, view_picker
-from ui.work import admitted_race, background_size, race_seconds, turn
+from ui.work import admitted_race, background_size, charge_surface, race_seconds, turn
 
 __all__ = [
     "admitted_race",
     "background_size",
+    "charge_surface",
     "experiment_controls",
     "export_panel",
     "follow_link",

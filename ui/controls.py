@@ -44,7 +44,7 @@ from optviz.specs import Problem, Spec
 from optviz.sweeps import assign, axis_spec
 from optviz.text import hyperparameter_help
 from optviz.theory import learning_rates
-from ui.guard import LAST_GOOD, callback
+from ui.guard import callback
 from ui.state import copy_state, lesson_held, mirror, mirrored, scoped
 from ui.steps import batch_widget, run_steps, schedule_widgets
 from ui.text import plain, queue_problems, words
@@ -281,7 +281,7 @@ def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
     Only a typed formula (or a plot with no width) can be refused; its text stays in its box
     to be corrected, while the page goes on with the last surface it could draw.
     """
-    good = f"_good_{name}"
+    good = _good(name)
     try:
         surfaces.get(name, **params)
     except ValueError as error:
@@ -289,6 +289,11 @@ def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
         return dict(st.session_state.get(good, {p.name: p.default for p in surfaces.entry(name).param_specs}))
     st.session_state[good] = dict(params)
     return params
+
+
+def _good(surface: str) -> str:
+    """Where the session keeps the last parameters of ``surface`` that made a surface."""
+    return f"_good_{surface}"
 
 
 def start_controls(surface: str, params: dict[str, Any]) -> tuple[float, float]:
@@ -451,12 +456,12 @@ def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
     entry = _entry(run_id)
     run = entry["run"]
     state = st.session_state
-    drawn = state.get(LAST_GOOD, DEFAULT)  # the page the person clicked on
+    surface = state.get("surface", DEFAULT.surface)  # as the sidebar holds it, which made the page
     changed, problems = runnable(
         run.optimizer,
         assign(run.optimizer, run.values(), hyperparameters),
-        surf=drawn.build_surface(),
-        steps=drawn.steps,
+        surf=surfaces.get(surface, **state.get(_good(surface), {})),
+        steps=int(state.get(STEPS.link_key, STEPS.default)),
         name=run.name,
         slot=run.slot,
         batch=run.batch,

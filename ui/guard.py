@@ -93,6 +93,12 @@ def guarded(page: Callable[[], None]) -> None:
         if stop.reason == "gone":  # nobody is there to see the page: stop, quietly (ui.work logged it)
             return
         _LOG.warning("A page run was stopped after %.1f s of work", stop.seconds)
+        state = st.session_state
+        if LAST_GOOD not in state and not state.get(work.DRAW_LESS):  # a first page: draw less, once
+            state[work.DRAW_LESS] = True
+            state[FAILED] = ("budget.drew_less", {"seconds": work.seconds_text(budget.STOP_AFTER)})
+            st.rerun()
+        state[work.DRAW_LESS] = True
         _go_back(slot, ("budget.stopped", {"seconds": work.seconds_text(budget.STOP_AFTER)}))
     except budget.Busy:
         _go_back(slot, ("budget.busy", {}))

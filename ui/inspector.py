@@ -14,10 +14,11 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz import inspector
+from optviz import budget, inspector
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment
 from optviz.optimizers import OPTIMIZERS
+from ui import work
 from ui.state import mirror
 from ui.text import plain, words
 
@@ -31,9 +32,17 @@ def say(key: str, **args: Any) -> str:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def recorded(physics: Experiment) -> list[Trajectory]:
-    """The runs with their states: keyed, like the race's, by what decides them."""
-    return inspector.record_experiment(physics)
+def _recorded(physics: Experiment, _seconds: float) -> list[Trajectory]:
+    with work.turn(_seconds):
+        return inspector.record_experiment(physics)
+
+
+def recorded(experiment: Experiment) -> list[Trajectory]:
+    """The runs with their states: keyed, like the race's, by what decides them, made in their
+    turn when heavy."""
+    surf = experiment.build_surface()
+    seconds = budget.cost("state", "factor") * work.race_seconds(experiment, surf, experiment.steps)
+    return _recorded(experiment.physics(), seconds)
 
 
 def selected(experiment: Experiment) -> int | None:
@@ -54,7 +63,7 @@ def shown_step(experiment: Experiment, state: Any) -> int:
 
 def arrays(experiment: Experiment) -> list[dict[str, str]]:
     """Each run's gradient and velocity at every step, for the race's arrows."""
-    return [inspector.encoded(t) for t in recorded(experiment.physics())]
+    return [inspector.encoded(t) for t in recorded(experiment)]
 
 
 def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:
@@ -72,7 +81,7 @@ def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:
     )
     st.caption(say("inspector.how"))
     picked = selected(experiment)
-    trajectories = recorded(experiment.physics())
+    trajectories = recorded(experiment)
     for index in range(len(labels)) if picked is None else [picked]:
         _run(experiment.runs[index].values(), labels[index], trajectories[index], step, experiment.steps)
     st.caption(say("inspector.scale_note"))

@@ -16,7 +16,7 @@ from optviz.experiment import Experiment
 from optviz.lessons import LESSONS
 from ui.controls import load_lesson
 from ui.guard import callback
-from ui.state import ANSWERS, scoped
+from ui.state import ANSWERS, lesson_held, scoped
 from ui.text import LESSON_TEXT, words
 
 
@@ -40,7 +40,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
     st.markdown(f"**{say(f'{key}.question')}**")
     choices = say.list(f"{key}.choices")
     chosen = answers.get(name)
-    if experiment.quiz and chosen is None:
+    if lesson_held():
         picked = st.radio(
             say("lesson.your_answer"),
             range(len(choices)),

@@ -35,7 +35,7 @@ from optviz.experiment import (
     Run,
 )
 from optviz.race import colour
-from optviz.results import optimum, summarise
+from optviz.results import summarise
 from optviz.specs import Spec
 from ui import work
 from ui.component import clicked, figure, start_at
@@ -76,21 +76,37 @@ def _key(experiment: Experiment) -> Experiment:
     return replace(experiment.physics(), tolerance=experiment.tolerance)
 
 
+# Each is made in its turn when heavy (``_work``: its estimate in seconds and the points of paths
+# it keeps), inside the cached function: a result made for another visitor waits for nothing.
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _sweeps(key: Experiment, lrs: tuple[float, ...], _progress: Callable[[float], None]) -> list[sweeps.Sweep]:
-    return sweeps.sweep(key, np.array(lrs), _progress)
+def _sweeps(
+    key: Experiment, lrs: tuple[float, ...], _progress: Callable[[float], None], _work: tuple[float, int]
+) -> list[sweeps.Sweep]:
+    with work.turn(*_work):
+        return sweeps.sweep(key, np.array(lrs), _progress)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _hyper_map(
-    key: Experiment, index: int, axes: tuple[str, str], count: int, lr_range: tuple[float, float]
+    key: Experiment,
+    index: int,
+    axes: tuple[str, str],
+    count: int,
+    lr_range: tuple[float, float],
+    _work: tuple[float, int],
 ) -> sweeps.HyperMap:
-    return sweeps.hyper_map(key, key.runs[index], axes, count, lr_range)
+    with work.turn(*_work):
+        return sweeps.hyper_map(key, key.runs[index], axes, count, lr_range)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _basin_maps(key: Experiment, count: int, _progress: Callable[[float], None]) -> list[sweeps.BasinMap]:
-    return sweeps.basin_maps(key, count, _progress)
+def _basin_maps(
+    key: Experiment, count: int, _progress: Callable[[float], None], _work: tuple[float, int]
+) -> list[sweeps.BasinMap]:
+    with work.turn(*_work):
+        return sweeps.basin_maps(key, count, _progress)
 
 
 class _Progress:
@@ -163,8 +179,8 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         )
     lrs = sweeps.log_grid(experiment.sweep_from, experiment.sweep_to, count)
     progress = _Progress(seconds(count))
-    with work.turn(seconds(count)):
-        found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress)
+    points = max(work.kept_points(experiment, run, count) for run in experiment.runs)
+    found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress, (seconds(count), points))
     progress.done()
     rows = summarise(experiment, surf, trajectories)
     current = [
@@ -172,7 +188,7 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         for run, row in zip(experiment.runs, rows, strict=True)
     ]
     colours = [colour(slot) for slot in experiment.slots()]
-    start_gap = float(trajectories[0].losses[0]) - optimum(surf) if trajectories else 1.0
+    start_gap = float(trajectories[0].losses[0]) - surf.f_star if trajectories else 1.0
     fig = sweep_figures.sweep_figure(
         found,
         experiment.labels(),
@@ -276,8 +292,9 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     if count == 0:
         return
     heavy = work.batch_seconds(experiment, surf, run, count * count, own=True)
-    with st.spinner(say("sweep.working")) if heavy > budget.HEAVY else nullcontext(), work.turn(heavy):
-        found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range)
+    points = work.kept_points(experiment, run, count * count)
+    with st.spinner(say("sweep.working")) if heavy > budget.HEAVY else nullcontext():
+        found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range, (heavy, points))
     values = run.values()
     current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
     fig = sweep_figures.hyper_map_figure(found, experiment.map_of, current, say.lang, surf)
@@ -323,8 +340,8 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
         return
     heavy = sum(work.batch_seconds(experiment, surf, run, count * count) for run in experiment.runs)
     progress = _Progress(heavy)
-    with work.turn(heavy):
-        found = _basin_maps(_key(experiment), count, progress)
+    points = max(work.kept_points(experiment, run, count * count) for run in experiment.runs)
+    found = _basin_maps(_key(experiment), count, progress, (heavy, points))
     progress.done()
     st.caption(say("basin.caption", steps=experiment.steps, tolerance=f"{experiment.tolerance:g}"))
     width = min(3, len(found))

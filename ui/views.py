@@ -18,11 +18,11 @@ from optviz import budget, export, figures
 from optviz import race as race_data
 from optviz.budget import Budget
 from optviz.engine import Trajectory
-from optviz.experiment import SPEEDS, VIEW, Experiment, Run
+from optviz.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.figures import PLOTLY_CONFIG
 from optviz.messages import player_text
 from optviz.optimizers import OPTIMIZERS
-from optviz.results import optimum, summarise
+from optviz.results import summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
 from ui import inspector, sweeps, work
@@ -32,6 +32,7 @@ from ui.state import lesson_held, mirrored
 from ui.text import plain, words
 
 RACE_KEY = "race"
+HELD = ":held"  # the id of a held race's run: its start only, never its path
 MISSING = "—"  # a value that is not there (a step that never came), in a table, in any language
 
 
@@ -67,24 +68,20 @@ def race(
     sent: set[str] = st.session_state.setdefault("_sent", set())
     scene = race_data.scene(surf, background)
     inspecting = experiment.view == "inspect" and not lesson_held() and _inspector_admitted(experiment, surf)
-    if inspecting:
-        with work.turn(_inspector_seconds(experiment, surf)):
-            vectors = inspector.arrays(experiment)
-    else:
-        vectors = [None] * len(trajectories)
+    vectors = inspector.arrays(experiment) if inspecting else [None] * len(trajectories)
     runs = []
     for run, label, slot, trajectory, arrows in zip(
         experiment.runs, experiment.labels(), experiment.slots(), trajectories, vectors, strict=True
     ):
         item = {
-            "id": race_data.run_id(experiment, run),
+            "id": race_data.run_id(experiment, run) + (HELD if hold else ""),
             "label": label,
             "colour": race_data.colour(slot),
             "symbol": slot,
-            "diverged_at": trajectory.diverged_at,
+            "diverged_at": None if hold else trajectory.diverged_at,
         }
-        if item["id"] not in sent:
-            item["arrays"] = race_data.run_arrays(trajectory)
+        if item["id"] not in sent:  # a held race gets its start only: the browser holds no answer
+            item["arrays"] = race_data.run_arrays(trajectory, upto=0 if hold else None)
             sent.add(item["id"])
         if inspecting and item["id"] + ":inspect" not in sent:  # the step inspector's arrows
             item["inspect"] = arrows
@@ -212,10 +209,16 @@ def _on_click() -> None:
 
 
 def _on_missing() -> None:
-    """The browser lacks arrays it was told it had (a reload, a new tab): send them again."""
+    """The browser lacks arrays it was told it had (a reload, a new tab): send them again. What
+    the browser sends is ids the page made (each a short digest): a few, short, or nothing."""
     missing = (st.session_state.get(RACE_KEY) or {}).get("missing")
-    if isinstance(missing, list):
-        st.session_state.setdefault("_sent", set()).difference_update(str(m) for m in missing)
+    if isinstance(missing, list) and len(missing) <= MISSING_IDS:
+        ids = [m for m in missing if isinstance(m, str) and len(m) <= MISSING_ID_LENGTH]
+        st.session_state.setdefault("_sent", set()).difference_update(ids)
+
+
+MISSING_IDS = 2 * MAX_RUNS + 1  # each run's arrays and inspector's arrows, and the scene
+MISSING_ID_LENGTH = 64
 
 
 # ------------------------------------------------------------------------------ the figures
@@ -267,7 +270,7 @@ def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
 
 def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
     say = words()
-    st.caption(say("results.caption", optimum=f"{optimum(surf):.6g}", tolerance=f"{experiment.tolerance:g}"))
+    st.caption(say("results.caption", optimum=f"{surf.f_star:.6g}", tolerance=f"{experiment.tolerance:g}"))
     rows = summarise(experiment, surf, trajectories)
     # Where a typed formula has no minimum, runs are measured against the lowest point found.
     names = {key: say(f"results.{key}") for key in results_columns(say)} | {"nearest": say("results.nearest")}

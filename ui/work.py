@@ -30,10 +30,20 @@ _LOG = logging.getLogger("optviz.app")
 
 
 def start() -> Budget:
-    """A new run: the whole budget again."""
-    st.session_state[BUDGET] = Budget()
+    """A new run: the whole budget again (half of it, for the rest of the session, once a page
+    of it ran past its estimate and was stopped: see ui.guard)."""
+    st.session_state[BUDGET] = Budget(budget.SECONDS * (LESS if st.session_state.get(DRAW_LESS) else 1.0))
     st.session_state[DECISIONS] = {}
     return st.session_state[BUDGET]
+
+
+DRAW_LESS = "_draw_less"  # set once a page's work ran past its estimate: later pages plan for less
+LESS = 0.5
+
+
+def charge_surface(surf: surfaces.Surface) -> None:
+    """The making of the page's surface (already made, or cached) is charged to its budget."""
+    left().spend(budget.build_seconds(surf))
 
 
 def left() -> Budget:
@@ -49,9 +59,11 @@ def seconds_text(seconds: float) -> str:
 def visitor_gone() -> bool:
     """Whether the browser that started this run has gone (its tab closed, its link dropped)."""
     context = get_script_run_ctx()
-    if context is None or not Runtime.exists():
-        return False
-    return not Runtime.instance().is_active_session(context.session_id)
+    return context is not None and _gone(context.session_id)
+
+
+def _gone(session: str) -> bool:
+    return Runtime.exists() and not Runtime.instance().is_active_session(session)
 
 
 @contextlib.contextmanager
@@ -62,7 +74,7 @@ def watched() -> Iterator[None]:
     session = None if context is None else context.session_id
 
     def gone() -> bool:
-        left = session is not None and Runtime.exists() and not Runtime.instance().is_active_session(session)
+        left = session is not None and _gone(session)
         if left:  # said here: Streamlit's own stop may end the run before the guard sees ours
             _LOG.warning("Stopping a page's work: its visitor left")
         return left
@@ -72,10 +84,18 @@ def watched() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def turn(seconds: float) -> Iterator[None]:
-    """Work estimated at ``seconds``: heavy work waits for its turn (optviz.budget.turn)."""
-    with budget.turn(seconds, cancelled=visitor_gone):
+def turn(seconds: float, points: int = 0) -> Iterator[None]:
+    """Work estimated at ``seconds``, keeping ``points`` points of paths: heavy work waits for its
+    turn (optviz.budget.turn). Taken inside a cached function, so that a result already made
+    for another visitor waits for nothing."""
+    with budget.turn(seconds, points, cancelled=visitor_gone):
         yield
+
+
+def kept_points(experiment: Experiment, run: Run, width: int) -> int:
+    """The points of paths the engine keeps for ``run`` from ``width`` starts at once: none for a
+    final run, the whole path where its steps vary (the engine keeps it then)."""
+    return width * (experiment.steps + 1) if budget.varies(run, experiment.noise) else 0
 
 
 # ------------------------------------------------------------------------------ admissions
@@ -126,7 +146,7 @@ def batch_seconds(experiment: Experiment, surf: surfaces.Surface, run: Run, widt
     blocks, last = divmod(width, block)
     each = budget.run_step_seconds(surf, run, experiment.noise, "array", block) if blocks else 0.0
     tail = budget.run_step_seconds(surf, run, experiment.noise, "array", last) if last else 0.0
-    return experiment.steps * (blocks * each + tail) * (budget.cost("per_row", "factor") if own else 1.0)
+    return experiment.steps * (blocks * each + tail) * (budget.per_row(run.optimizer) if own else 1.0)
 
 
 def most_at_once(experiment: Experiment, run: Run) -> int:
