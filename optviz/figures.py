@@ -302,7 +302,9 @@ def _drawn_loss(
 def _divergence_marks(
     marks: list[tuple[float, int, Trajectory, str, str]], steps: int, low: float, high: float, words: Words
 ) -> list[dict[str, Any]]:
-    """An x at the top edge where each diverged run leaves the plot, with "diverged at step k".
+    """An x at the top edge at the step each diverged run diverged at, with "diverged at step k";
+    where its line left the top of the axis earlier (it climbed beyond every other run long
+    before it was far off the picture), an upward triangle on the edge there too.
 
     Marks closer than a fifth of the width to an earlier one are moved down a row, so that
     their texts do not overlap.
@@ -310,7 +312,30 @@ def _divergence_marks(
     traces: list[dict[str, Any]] = []
     rows: list[list[float]] = []
     row_height = 0.075 * (high - low)
-    for x, i, t, name, colour_ in sorted(marks, key=lambda mark: mark[0]):
+    edge = 10.0 ** (high - 0.015 * (high - low))
+    for left_at, i, t, name, colour_ in marks:
+        if t.diverged_at - left_at > 0.02 * steps:
+            above = words("figure.above_axis", step=round(left_at))
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": [left_at],
+                    "y": [edge],
+                    "marker": {
+                        "symbol": "triangle-up",
+                        "size": 13,
+                        "color": colour_,
+                        "line": {"color": "#ffffff", "width": 1},
+                    },
+                    "cliponaxis": False,
+                    "name": name,
+                    "legendgroup": f"run {i}",
+                    "showlegend": False,
+                    "hovertemplate": f"{above}<extra>%{{fullData.name}}</extra>",
+                }
+            )
+    for x, i, t, name, colour_ in sorted(((min(m[2].diverged_at, steps), *m[1:]) for m in marks), key=lambda m: m[0]):
         row = next((j for j, xs in enumerate(rows) if all(abs(x - other) > 0.2 * steps for other in xs)), len(rows))
         if row == len(rows):
             rows.append([])
@@ -331,7 +356,7 @@ def _divergence_marks(
                 "text": [text],
                 "textposition": position,
                 "textfont": {"color": colour_, "size": 12},
-                "marker": {"symbol": "x", "size": 11, "color": colour_},
+                "marker": {"symbol": "x", "size": 13, "color": colour_},
                 "cliponaxis": False,
                 "name": name,
                 "legendgroup": f"run {i}",
@@ -356,7 +381,7 @@ def _floor_marks(
             "y": [10.0 ** (low + 0.015 * (high - low))],
             "marker": {
                 "symbol": "triangle-down",
-                "size": 11,
+                "size": 13,
                 "color": colour_,
                 "line": {"color": "#ffffff", "width": 1},
             },

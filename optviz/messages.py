@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from optviz.optimizers import OPTIMIZERS
 from optviz.specs import Problem, quote
 from optviz.text import DEFAULT_LANGUAGE, Words, catalog
 from surfaces.expression import FormulaError
@@ -31,8 +32,11 @@ def problem_text(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
     for name in LISTED:
         if isinstance(args.get(name), (tuple, list)):
             args[name] = words("problem.list_separator").join(args[name])
-    if words.has(f"surface.{args.get('surface')}.title"):  # a surface by its name in the reader's language
-        args["surface"] = words(f"surface.{args['surface']}.title")
+    for name in ("surface", "default"):  # a surface by its name in the reader's language
+        if isinstance(args.get(name), str) and words.has(f"surface.{args[name]}.title"):
+            args[name] = words(f"surface.{args[name]}.title")
+    if args.get("optimizer") in OPTIMIZERS:  # an optimizer by its name, torch's: Adagrad, not adagrad
+        args["optimizer"] = OPTIMIZERS[args["optimizer"]].title
     if problem.code == "constraint":
         args["rule"], args["repair"] = words(f"rule.{args['rule']}", **args), words(f"repair.{args['repair']}", **args)
     if problem.code == "bad_surface":

@@ -32,7 +32,7 @@ def wait_for_page(page: Page) -> None:
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         state="attached", timeout=60_000
     )
-    page.wait_for_timeout(1500)  # let charts and fonts settle
+    page.wait_for_timeout(2500)  # let charts and fonts settle (2 cores: about 2 s)
 
 
 def answer(page: Page, wait: float) -> None:

@@ -127,7 +127,7 @@ BAD_LINKS = [
     ({"run": "adam:betas=0.9"}, "Ignored betas='0.9' in run adam: it takes two numbers (beta1, beta2)."),
     ({"run": "adam:lr"}, "Ignored 'lr' in run adam (expected name=value)."),
     ({"run": "sgd:nesterov=maybe"}, "Ignored nesterov='maybe' in run sgd (expected true or false)."),
-    ({"run": "sgd:nesterov=true"}, "In run sgd: Nesterov momentum requires a momentum and zero dampening; turned"),
+    ({"run": "sgd:nesterov=true"}, "In run SGD: Nesterov momentum requires a momentum and zero dampening; turned"),
     ({"run": ["adam"] * 25}, "The link has 25 runs; kept the first 10."),
     ({"run": ["bogus", "junk:"]}, "No valid run in the link; showing the default runs."),
     ({"v": "7"}, "Unknown link version '7'; read as version 2."),

@@ -164,8 +164,9 @@ def test_a_line_drawn_along_the_floor_is_marked_where_it_goes_below():
     figure = figures.loss_figure(experiment, surf, trajectories)
     bottom, _ = log_range(figure)
     marks = [trace for trace in figure["data"] if trace["mode"] == "markers"]
-    assert len(marks) == 1
-    (mark,) = marks
+    floors = [mark for mark in marks if mark["marker"]["symbol"] == "triangle-down"]
+    assert len(floors) == 1
+    (mark,) = floors
     right = trajectories[1].losses - surf.f_star
     floor = decode([t for t in figure["data"] if t["mode"] == "lines"][1]["y"]).min()
     assert mark["x"] == [int(np.flatnonzero(right < floor)[0])] == [91]
@@ -174,7 +175,26 @@ def test_a_line_drawn_along_the_floor_is_marked_where_it_goes_below():
     assert "below" in mark["hovertemplate"]
     assert bottom < mark["y"][0] < 10 * bottom  # on the bottom edge
     for i in (0, 2):  # the others never go below it (the diverged one is marked at the top)
-        assert not any(m["name"] == figure["data"][i]["name"] for m in marks)
+        assert not any(m["name"] == figure["data"][i]["name"] for m in floors)
+
+
+def test_a_diverged_run_is_marked_at_its_step_and_where_its_line_left_the_axis():
+    """The learning-rate lesson's lr 0.21 run climbs above every other run's values by step 10
+    and diverges at step 61: an upward triangle on the top edge at 10, the x and its words at 61."""
+    experiment = lesson_experiment("learning_rate")
+    surf, trajectories = computed(experiment)
+    figure = figures.loss_figure(experiment, surf, trajectories)
+    _, top = log_range(figure)
+    name = figure["data"][2]["name"]
+    mine = [trace for trace in figure["data"][3:] if trace["name"] == name]
+    (above,) = [m for m in mine if m["marker"]["symbol"] == "triangle-up"]
+    (crossed,) = [m for m in mine if m["marker"]["symbol"] == "x"]
+    assert trajectories[2].diverged_at == 61
+    assert crossed["x"] == [61]
+    assert crossed["text"] == ["diverged at step 61"]
+    assert 5 < above["x"][0] < 20
+    assert decode(figure["data"][2]["x"])[-1] == pytest.approx(above["x"][0])  # where its line meets the edge
+    assert above["y"][0] > top / 10
 
 
 def test_a_run_that_reaches_the_minimum_exactly_does_not_stretch_the_axis():

@@ -142,3 +142,11 @@ def test_fill_leaves_latex_braces_alone():
 def test_an_unknown_language_falls_back_to_english():
     assert Words("xx")("page.heading") == Words("en")("page.heading")
     assert has("page.heading", "zh")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_surface_parameter_is_named_in_each_language(lang):
+    for name in surfaces.names():
+        for param in surfaces.entry(name).param_specs:
+            assert has(f"parameter_title.{param.name}", lang), (name, param.name)
+    assert Words("zh")("parameter_title.angle") == "角度"  # not the English name on a Chinese page

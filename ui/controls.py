@@ -271,7 +271,8 @@ def surface_controls() -> tuple[str, dict[str, float]]:
     params = {}
     for param in surfaces.entry(name).param_specs:
         help = say(f"surface.{name}.parameter.{param.name}")
-        params[param.name] = setting_widget(param, _surface_key(name, param.name), help=help, slider=True)
+        title = say(f"parameter_title.{param.name}")
+        params[param.name] = setting_widget(param, _surface_key(name, param.name), help=help, title=title, slider=True)
     return name, _checked(name, params)
 
 

@@ -140,7 +140,7 @@ class Player {
         <button class="ovp-full" type="button">${ICONS.fullscreen}</button>
         </div>
        </div>
-       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-arrows"></div></div>
+       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-offnote"></div><div class="ovp-arrows"></div></div>
       </div>`;
     this.gd = this.root.querySelector(".ovp-gd");
     this.trails = this.root.querySelector(".ovp-trails");
@@ -310,6 +310,13 @@ class Player {
       ctx.fillStyle = r.colour; ctx.strokeStyle = "#ffffff"; shape(ctx, SYMBOLS[r.symbol % SYMBOLS.length], 9, 9, 6); ctx.fill(); ctx.stroke();
       name.appendChild(icon);
       name.appendChild(document.createTextNode(" " + r.label)); // text, never HTML
+      const twin = this.runs.find((other) => other.id === r.id && other.index < r.index);
+      if (twin) { // drawn exactly under its twin: say so, or the student looks for a missing run
+        const same = document.createElement("div");
+        same.className = "ovp-same";
+        same.textContent = this.text.same_path.replace("{name}", twin.label);
+        name.appendChild(same);
+      }
       const loss = row.insertCell(); loss.className = "ovp-loss";
       return loss;
     });
@@ -392,10 +399,13 @@ class Player {
         [px, py] = this.edgePoint(area, run);
         hctx.fillStyle = run.colour; hctx.strokeStyle = "#000000"; hctx.lineWidth = 1.5 * r;
         shape(hctx, "x", px, py, 9 * k * r); hctx.fill(); hctx.stroke();
-        hctx.font = `${12 * k * r}px sans-serif`; hctx.fillStyle = getComputedStyle(this.root).color;
+        // Dark words edged in white: the surface is light in either theme.
+        hctx.font = `600 ${12 * k * r}px sans-serif`; hctx.lineJoin = "round";
         const label = this.text.diverged_at.replace("{step}", run.diverged_at);
         const w = hctx.measureText(label).width;
-        hctx.fillText(label, Math.min(Math.max(px - w / 2, 2), this.heads.width - w - 2), py < 30 * r ? py + 24 * k * r : py - 14 * k * r);
+        const lx = Math.min(Math.max(px - w / 2, 2), this.heads.width - w - 2), ly = py < 30 * r ? py + 24 * k * r : py - 14 * k * r;
+        hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 3 * r; hctx.strokeText(label, lx, ly);
+        hctx.fillStyle = "#1a1a1a"; hctx.fillText(label, lx, ly);
         continue;
       }
       const off = this.offPlot(px, py);
@@ -527,14 +537,19 @@ class Player {
     this.root.dataset.step = String(this.step);
   }
 
-  // The runs table says which heads are outside the plot (drawn on its edge).
+  // The runs table marks the heads that are outside the plot (drawn on its edge), and one line
+  // under it says what the mark means.
   showOff() {
     if (!this.cells) return;
+    let any = false;
     this.runs.forEach((run, i) => {
       const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
-      this.cells[i].classList.toggle("ovp-off", Boolean(run.off) && !diverged);
-      this.cells[i].dataset.off = this.text.off_plot;
+      const off = Boolean(run.off) && !diverged;
+      this.cells[i].classList.toggle("ovp-off", off);
+      any = any || off;
     });
+    const note = this.root.querySelector(".ovp-offnote");
+    note.textContent = any ? "↗ " + this.text.off_plot : "";
   }
 
   // --------------------------------------------------------------------------- playing

@@ -33,9 +33,8 @@ def test_a_head_outside_the_plot_is_drawn_on_its_edge_and_named(page: Page, app_
     assert state["off"]
     assert state["at"][0] < 0 or state["at"][1] > state["size"][1]  # its point is outside
     expect(page.locator(f"{PLAYER} .ovp-loss").first).to_have_class("ovp-loss ovp-off")
-    assert "outside the plot" in page.evaluate(
-        "() => getComputedStyle(document.querySelector('.ovp-off'), '::after').content"
-    )
+    assert "↗" in page.evaluate("() => getComputedStyle(document.querySelector('.ovp-off'), '::after').content")
+    expect(page.locator(f"{PLAYER} .ovp-offnote")).to_have_text("↗ outside the plot: drawn on its edge")
     # Its marker is drawn on the plot, inside the frame, towards the point.
     drawn = page.evaluate(
         """() => { const p = document.querySelector('.ovp').__player, ctx = p.heads.getContext('2d');
@@ -45,3 +44,4 @@ def test_a_head_outside_the_plot_is_drawn_on_its_edge_and_named(page: Page, app_
     assert drawn > 50
     page.locator(f"{PLAYER} .ovp-first").click()  # at the start the head is inside: no mark
     expect(page.locator(f"{PLAYER} .ovp-off")).to_have_count(0)
+    expect(page.locator(f"{PLAYER} .ovp-offnote")).to_have_text("")

@@ -148,6 +148,8 @@ def test_twin_runs_draw_and_the_page_rests(page: Page, app_url: str, console_err
         assert [run["label"] for run in runs] == ["Adam, lr 0.05", "Twin"]
         assert runs[0]["x"] == runs[1]["x"]
         assert len(runs[0]["x"]) == 101
+        # drawn exactly under its twin, so the table says so
+        expect(page.locator(".ovp-same")).to_have_text(["same path as Adam, lr 0.05"])
         page.wait_for_timeout(300)
         before = len(frames)
         page.wait_for_timeout(1500)
