@@ -192,8 +192,9 @@ def _exported(
     _background: str,
 ) -> str | bytes:
     """One export of the race, made once for every visitor (the experiment decides it), taking its
-    turn when heavy."""
-    with budget.turn(seconds):
+    turn when heavy, and stopped past optviz.budget.STOP_AFTER like a page's work (Streamlit makes
+    a download in a thread of its own, outside the page's watch)."""
+    with budget.turn(seconds), budget.watched(budget.STOP_AFTER):
         if kind == "html":
             return export.race_html(experiment, _trajectories, _background)
         if kind == "csv":
