@@ -684,13 +684,21 @@ class _GifPainter:
         surround = Image.new("RGB", base.size, (255, 255, 255))
         box = (layout.left - w, layout.top - w, layout.left + layout.plot_w + w - 1, layout.top + layout.plot_h + w - 1)
         ImageDraw.Draw(surround).rectangle(box, outline=_FRAME_GREY, width=w)
-        self.outside = Image.new("L", base.size, 255)
-        ImageDraw.Draw(self.outside).rectangle(
-            (layout.left, layout.top, layout.left + layout.plot_w - 1, layout.top + layout.plot_h - 1), fill=0
-        )
-        self.surround = surround
-        base.paste(surround, (0, 0), self.outside)
+        # What lies outside the plot, as four strips (above, below, left, right of it).
+        right, bottom = layout.left + layout.plot_w, layout.top + layout.plot_h
+        width, height = base.size
+        strips = [(0, 0, width, layout.top), (0, bottom, width, height)]
+        strips += [(0, layout.top, layout.left, bottom), (right, layout.top, width, bottom)]
+        self.surround = [
+            (surround.crop(strip), strip[:2]) for strip in strips if strip[0] < strip[2] and strip[1] < strip[3]
+        ]
+        self.cover(base)
         return base
+
+    def cover(self, image: Image.Image) -> None:
+        """Paint everything outside the plot as its surround (white, and the frame around the plot)."""
+        for strip, corner in self.surround:
+            image.paste(strip, corner)
 
     def grow(self, step: int) -> None:
         """Draw each run's path on from the last frame's step to ``step``."""
@@ -707,7 +715,7 @@ class _GifPainter:
         frame = self.trails.copy()
         draw = ImageDraw.Draw(frame)
         self.heads(draw, step)
-        frame.paste(self.surround, (0, 0), self.outside)
+        self.cover(frame)
         caption = self.words("player.step_of", step=step, steps=self.steps)
         draw.text((round(10 * self.k), round(8 * self.k)), caption, fill=_PAGE_TEXT, font=self.font)
         self.legend(draw, step)

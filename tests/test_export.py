@@ -223,6 +223,26 @@ def test_a_gif_stream_writes_what_pillow_writes_of_the_whole_list(monkeypatch, g
     assert out.getvalue() == expected.getvalue()
 
 
+def test_the_gif_covers_exactly_what_lies_outside_the_plot(diverging):
+    # What the mask "outside the plot" painted: every pixel outside replaced, every pixel inside kept.
+    experiment, trajectories = diverging
+    painter = export._GifPainter(experiment, trajectories, experiment.build_surface(), (300, 200))
+    layout = painter.layout
+    rng = np.random.default_rng(0)
+    pictures = [rng.integers(0, 256, size=(layout.height, layout.width, 3), dtype=np.uint8) for _ in range(2)]
+    covered = []
+    for picture in pictures:
+        image = Image.fromarray(picture)
+        painter.cover(image)
+        covered.append(np.asarray(image))
+    inside = np.zeros((layout.height, layout.width), dtype=bool)
+    inside[layout.top : layout.top + layout.plot_h, layout.left : layout.left + layout.plot_w] = True
+    for picture, done in zip(pictures, covered, strict=True):
+        np.testing.assert_array_equal(done[inside], picture[inside])
+    np.testing.assert_array_equal(covered[0][~inside], covered[1][~inside])
+    assert (covered[0][0, 0] == 255).all()  # white beyond the frame
+
+
 def test_a_gif_of_one_picture_is_a_still_as_pillow_writes_it(monkeypatch):
     frame = Image.new("P", (50, 40), 3)
     frame.putpalette([0, 0, 0, 255, 255, 255, 200, 10, 10, 10, 200, 10] * 64)
