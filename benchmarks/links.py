@@ -20,7 +20,8 @@ The links are the costly ones of issue 15: a 486-character formula (16 sin, cos 
 194 of the 200 operations a formula may have) with ten runs of 5,000 steps in the step
 inspector, the 3-D view, a learning-rate sweep, a hyperparameter map and basin maps; the iris
 data surface (its background alone, and basin maps with single-row minibatches); Rastrigin's
-121 basins at 200 cells a side; a formula
+121 basins at 200 cells a side; basin maps whose runs take the path (gradient noise, the tips
+data's minibatches); a formula
 whose trig arguments are huge (``tan(1e10*x) + y**2``: exact argument reduction) in basin
 maps and a hyperparameter map; the exports of ten runs of 5,000 steps.
 """
@@ -113,6 +114,8 @@ LINKS = (
     Link("iris-batch1-basins", f"v=2&surface=iris&{IRIS_BATCH_1}&view=basins&basin_n=200"),
     Link("tips-batch1-basins", "v=2&surface=tips:standardise=true&steps=5000&run=sgd:lr=0.1,batch=1&view=basins"),
     Link("rastrigin-basins", "v=2&surface=rastrigin&view=basins&basin_n=200"),
+    Link("noisy-basins", "v=2&surface=valley&noise=0.1&steps=1000&run=sgd:lr=0.1&view=basins&basin_n=200"),
+    Link("tips-basins", "v=2&surface=tips:standardise=true&view=basins&basin_n=200"),
     Link("huge-trig", f"v=2&{HUGE_TRIG}"),
     Link("huge-trig-basins", f"v=2&{HUGE_TRIG}&view=basins"),
     Link("huge-trig-map", f"v=2&{HUGE_TRIG}&view=map"),
