@@ -16,14 +16,15 @@ timeout is stopped by the kernel (RLIMIT_CPU) and printed as "timed out"; so is 
 four times as long in wall time (a machine busy with other work slows the wall clock, not the
 CPU seconds).
 
-The links are the costly ones of issue 15: a 486-character formula (16 sin, cos and exp terms,
-194 of the 200 operations a formula may have) with ten runs of 5,000 steps in the step
-inspector, the 3-D view, a learning-rate sweep, a hyperparameter map and basin maps; the iris
-data surface (its background alone, and basin maps with single-row minibatches); Rastrigin's
-121 basins at 200 cells a side; basin maps whose runs take the path (gradient noise, the tips
-data's minibatches); a formula
-whose trig arguments are huge (``tan(1e10*x) + y**2``: exact argument reduction) in basin
-maps and a hyperparameter map; the exports of ten runs of 5,000 steps.
+The links are the costly ones of issue 15: a 486-character formula (a bowl and 15 sin, cos and
+exp terms, 194 of the 200 operations a formula may have) with ten runs of 5,000 steps in the
+step inspector and the 3-D view, and the largest learning-rate sweep, hyperparameter map and
+basin map the page admits on it; the iris data surface (its background alone, the 3-D view,
+basin maps with single-row minibatches); basin maps of 200 x 200 starts: Rastrigin's 121
+basins, runs that take gradient noise or the tips data's minibatches, and a tips map of 5,000
+steps (which the engine refuses as too much work: that page raises); a formula whose trig
+arguments are huge (``tan(1e10*x) + y**2``: exact argument reduction), on its own and in basin
+maps and a hyperparameter map; the exports of the formula's ten runs of 5,000 steps.
 """
 
 from __future__ import annotations

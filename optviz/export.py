@@ -17,7 +17,8 @@ Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no 
   written with ``repr`` (they parse back to the same float64).
 * :func:`race_gif`: the race as an animated GIF drawn with Pillow (which comes with Streamlit),
   laid out like the page: the shaded surface, the start and the minima, each run's faint whole
-  path, its path up to the frame's step and its head, and "step k of N".
+  path, its path up to the frame's step and its head, and "step k of N". Frames are drawn,
+  quantised and written a few at a time (:class:`GifStream`), never all kept.
 """
 
 from __future__ import annotations
