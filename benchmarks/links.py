@@ -6,9 +6,10 @@ the app's modules and warms Streamlit up on a page that has nothing to do with t
 the link's query (Streamlit's AppTest, as tests/test_app.py's ``start()`` does it): the
 process's CPU seconds (user and system, every thread), its peak resident memory during the
 run (VmHWM, started afresh after the warm-up; what was resident before counts), the wall time,
-and whether the page raised. An export (optviz.export's HTML, CSV, JSON or GIF of a link's
-race) is measured the same way, in a process of its own, after its trajectories are computed
-(on the page they are already there when the button is clicked).
+and whether the page raised. A part of a page's work is measured the same way, in a process of
+its own: an export (optviz.export's HTML, CSV, JSON or GIF of a link's race), after its
+trajectories are computed (on the page they are already there when the button is clicked), or
+the surface's background alone.
 
 The default page, ``?v=2``, is measured in the same run, as the yardstick: each row's CPU is
 also printed as a multiple of the default page's. A row whose run takes more CPU than the
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -49,6 +51,7 @@ TRIVIAL_APP = str(ROOT / "benchmarks" / "trivial_app.py")
 DEFAULT_TIMEOUT = 120.0  # seconds of CPU per row (and four times as many of wall time)
 WALL = 4.0
 EXPORTS = ("html", "csv", "json", "gif")
+PARTS = (*EXPORTS, "background")
 
 
 def long_formula() -> str:
@@ -98,7 +101,7 @@ HUGE_TRIG = _formula("tan(1e10*x)+y**2")
 class Link:
     id: str
     query: str  # as in the address bar, after the "?"
-    export: str | None = None  # one of EXPORTS: that export of the link's race, not the page
+    part: str | None = None  # one of PARTS: that part of the link's work (an export), not the page
     problems: bool = False  # the link is meant to have problems (otherwise it must parse cleanly)
 
 
@@ -120,7 +123,8 @@ LINKS = (
     Link("huge-trig", f"v=2&{HUGE_TRIG}"),
     Link("huge-trig-basins", f"v=2&{HUGE_TRIG}&view=basins"),
     Link("huge-trig-map", f"v=2&{HUGE_TRIG}&view=map"),
-    *(Link(f"formula-race/{kind}", FORMULA_RACE, export=kind) for kind in EXPORTS),
+    Link("iris/background", "v=2&surface=iris", part="background"),
+    *(Link(f"formula-race/{kind}", FORMULA_RACE, part=kind) for kind in EXPORTS),
 )
 
 
@@ -176,21 +180,23 @@ def _page(link: Link, timeout: float) -> str:
     return "ok" + "".join(f"; {note[:60]}" for note in notes)
 
 
-def _export(link: Link) -> tuple[object, object]:
-    """What the export needs, made before the measurement, and the export itself."""
+def _part(link: Link) -> Callable[[], str | bytes]:
+    """The part of the link's work to measure; what it needs is made before the measurement."""
     from optviz import export, figures  # noqa: PLC0415
     from optviz.experiment import parse  # noqa: PLC0415
     from optviz.results import run_experiment  # noqa: PLC0415
 
     experiment, _ = parse(query_of(link))
     surf = experiment.build_surface()
+    if link.part == "background":
+        return lambda: figures.background(surf)
     trajectories = run_experiment(experiment)
-    if link.export == "html":
+    if link.part == "html":
         shaded = figures.background(surf)
         return lambda: export.race_html(experiment, trajectories, shaded)
-    if link.export == "csv":
+    if link.part == "csv":
         return lambda: export.trajectories_csv(experiment, trajectories)
-    if link.export == "json":
+    if link.part == "json":
         return lambda: export.trajectories_json(experiment, trajectories)
     return lambda: export.race_gif(experiment, trajectories, surf)
 
@@ -201,7 +207,7 @@ def child(link_id: str, timeout: float) -> None:
 
     link = next(link for link in LINKS if link.id == link_id)
     _warm_up()
-    work = _export(link) if link.export else (lambda: _page(link, timeout))
+    work = _part(link) if link.part else (lambda: _page(link, timeout))
     limit = math.ceil(cpu_seconds() + timeout)  # the kernel stops the process there (SIGXCPU)
     resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.getrlimit(resource.RLIMIT_CPU)[1]))
     fresh = reset_peak()
@@ -209,7 +215,7 @@ def child(link_id: str, timeout: float) -> None:
     cpu, wall = cpu_seconds(), time.perf_counter()
     try:
         result = work()
-        status = f"ok; {len(result) / 1e6:.2f} MB" if link.export else result
+        status = f"ok; {len(result) / 1e6:.3g} MB" if link.part else result
     except Exception:  # noqa: BLE001  (reported as the row's status)
         status = "raised: " + traceback.format_exc().strip().splitlines()[-1][:80]
     cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
@@ -252,7 +258,7 @@ def main() -> None:
     if args.list:
         for link in LINKS:
             problems = check(link)
-            what = f"{link.export} export of" if link.export else "page"
+            what = f"{link.part} of" if link.part else "page"
             print(f"{link.id:24} {what} ?{link.query[:90]}{'...' if len(link.query) > 90 else ''}")
             for problem in problems:
                 print(f"{'':24} problem: {problem}")
