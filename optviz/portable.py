@@ -588,7 +588,9 @@ def _remainder_range(x: np.ndarray, window: int) -> tuple[np.ndarray, ...]:
     quadrant = np.floor(product[-1] * (1.0 / _QUADRANT))
     product[-1] -= quadrant * _QUADRANT + _HALF_TOP  # the signed remainder, in [-half, half): its top limb
     negative = product[-1] < 0.0
-    remainder = _carry((times @ product) * np.where(negative, -1.0, 1.0))  # |remainder| pi/2 (exact sums)
+    # |remainder| pi/2: every partial sum of the matrix product is a whole number below 2**51,
+    # so any order of its additions, fused or not (whatever BLAS does), gives the exact sums.
+    remainder = _carry((times @ product) * np.where(negative, -1.0, 1.0))
     # The exact value lies within ``width`` of this, on the side where the window's missing carry
     # and the limbs not computed take it: up for a positive remainder, down for a negative one.
     low_end, high_end = remainder.copy(), remainder
