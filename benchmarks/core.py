@@ -161,15 +161,14 @@ def lr_sweep() -> None:
 
 def peak_memory_mb(function: str | None) -> float:
     """Peak resident memory of a fresh Python process that imports optviz and runs
-    ``benchmarks.core.<function>()`` once (nothing: None): Linux's VmHWM, which starts afresh
-    with the new program (ru_maxrss would keep the forking parent's peak)."""
+    ``benchmarks.core.<function>()`` once (nothing: None), in MB (benchmarks.process.peak_mb)."""
     code = (
         "import benchmarks.core as b\n"
         + (f"b.{function}()\n" if function else "")
-        + "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+        + "from benchmarks.process import peak_mb\nprint(peak_mb())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1]) / 1024
+    return float(out.stdout.split()[-1])
 
 
 def main() -> None:

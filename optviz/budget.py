@@ -56,11 +56,6 @@ MAX_POINTS = 50_000_000
 # the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
 # most 10 runs x 5,001 points.
 MAX_RECORDED_POINTS = MAX_POINTS // 8
-# What the page keeps in memory for one call of the engine whose steps vary (noise, a schedule,
-# minibatches: the engine keeps the whole path then, 40 bytes a point): 200 MB at most, so that
-# a sweep, a map or a basin map of noisy runs stays far below the page's 600 MB.
-PATH_POINTS = 5_000_000
-HEAVY_POINTS = PATH_POINTS // 4  # work that keeps more points of paths (50 MB) takes turns too
 
 
 def _load() -> dict[str, dict[str, object]]:
@@ -114,8 +109,8 @@ def run_step_seconds(surf: surfaces.Surface, run: object, noise: float, mode: st
 
 
 def varies(run: object, noise: float) -> bool:
-    """Whether ``run``'s steps vary (minibatches, a schedule, noise): then the engine keeps its
-    whole path even for record="final", and the page's memory bound applies (PATH_POINTS)."""
+    """Whether ``run``'s steps vary (minibatches, a schedule, noise): the step plan's functions
+    make each step then, at a cost of their own."""
     return getattr(run, "batch", None) is not None or getattr(run, "schedule", None) is not None or noise > 0
 
 
@@ -243,15 +238,15 @@ _TURNS = threading.BoundedSemaphore(AT_ONCE)
 
 
 @contextlib.contextmanager
-def turn(seconds: float, points: int = 0, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
-    """Work estimated at ``seconds`` that keeps ``points`` points of paths in memory: heavy work
-    (above :data:`HEAVY` seconds or :data:`HEAVY_POINTS` points) waits for one of
+def turn(seconds: float, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """Work estimated at ``seconds``: heavy work (above :data:`HEAVY` seconds) waits for one of
     :data:`AT_ONCE` turns (raising :class:`Busy` after :data:`WAIT` seconds, :class:`Stopped`
-    if whoever asked leaves), light work goes at once.
+    if whoever asked leaves), light work goes at once. (What a piece of work holds in memory is
+    bounded apart from its seconds: the final loop keeps no history, MAX_POINTS bounds a path.)
 
     Turns bound what runs at once, not what a core does: two turns of the race's loop (Python
     floats, holding the interpreter's lock) still slow every other visitor's page a little."""
-    if seconds <= HEAVY and points <= HEAVY_POINTS:
+    if seconds <= HEAVY:
         yield
         return
     waited = 0.0

@@ -180,11 +180,11 @@ def run(
     if plan is not None:
         plan.check(spec, hp, surf)
     small = starts.shape[0] <= SCALAR_BATCH and spec.elementwise
-    if plan is None and record == "final" and not small:
+    if record == "final" and not small:
         with np.errstate(all="ignore"):
             _check_finite_start(surf, starts)
             points, losses, grads, diverged_at, reached_at, settled_at = _run_final(
-                spec, surf, starts, per_row, steps=steps, tolerance=tolerance
+                spec, surf, starts, per_row, steps=steps, tolerance=tolerance, plan=plan
             )
         if not batched:  # a single start with a rule that is not elementwise
             points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
@@ -202,8 +202,7 @@ def run(
             settled_at=settled_at,
             steps_run=steps,
         )
-    # Small batches of record="final", and runs whose steps vary (a schedule, noise,
-    # minibatches), take the path and keep its first and last rows.
+    # Small batches of record="final" take the path and keep its first and last rows.
     trajectory = _run_path(spec, surf, starts, per_row, steps=steps, record=record, plan=plan)
     reached_at = settled_at = None
     if tolerance is not None:
@@ -365,10 +364,13 @@ def _run_final(
     *,
     steps: int,
     tolerance: float | None,
+    plan: StepPlan | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int | None, ...], Arrivals | None, Arrivals | None]:
     """record="final" for a batch on arrays: the path's rows 0 and ``steps`` (frozen where it
     diverged), its diverged_at and, with a tolerance, its reached_at and settled_at; nothing
-    else is kept."""
+    else is kept. With a plan (a schedule, noise, minibatches), the steps take its step-aware
+    functions, as the path's loop does; the losses and the last gradient are the surface's own."""
+    stepping, stepped = (spec, surf) if plan is None else plan.wrap(spec, surf)
     batch = len(starts)
     points = np.empty((2, 2, batch))  # coordinate-major, as the path's history
     grads = np.empty((2, 2, batch))
@@ -379,7 +381,7 @@ def _run_final(
     for lo in range(0, batch, FINAL_BLOCK):
         block = slice(lo, lo + FINAL_BLOCK)
         _final_block(
-            spec,
+            (stepping, stepped),
             surf,
             np.ascontiguousarray(starts[block].T),
             columns(hp, block),
@@ -405,7 +407,7 @@ Arrivals = tuple[int | None, ...]
 
 
 def _final_block(
-    spec: Optimizer,
+    stepping: tuple[Optimizer, surfaces.Surface],
     surf: surfaces.Surface,
     start: np.ndarray,
     hp: dict[str, Any],
@@ -416,7 +418,9 @@ def _final_block(
 ) -> None:
     """Step one block, ``start`` of shape (2, w), and fill its part of the results ``out``.
 
-    The buffer's rows 0 .. n of a chunk are the path's rows done .. done + n. Row 0 carries
+    ``stepping``: the optimizer and surface whose update and gradient make the steps (a plan's
+    step-aware ones, or ``surf`` itself); the losses and the last gradient are ``surf``'s. The
+    buffer's rows 0 .. n of a chunk are the path's rows done .. done + n. Row 0 carries
     over from the chunk before (its point and loss; its gradient is computed in the chunk), so
     after a chunk rows 0 .. n - 1 are complete and are checked, and row n moves to row 0.
     """
@@ -429,7 +433,7 @@ def _final_block(
     points[0] = start
     losses[0] = surf.value_fn(start[0], start[1])
     limits = divergence_limits(surf, losses[0])
-    advance = _stepper(spec, surf, start, hp, width, losses=losses)
+    advance = _stepper(*stepping, start, hp, width, losses=losses)
     track, hits = (None, None) if tolerance is None else tolerance[0].tracker(width)
     alive = np.ones(width, dtype=bool)
     last = None  # the row before the chunk: (point, loss, gradient)

@@ -19,7 +19,8 @@ Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no 
   a formula to a spreadsheet (:func:`csv_text`).
 * :func:`race_gif`: the race as an animated GIF drawn with Pillow (which comes with Streamlit),
   laid out like the page: the shaded surface, the start and the minima, each run's faint whole
-  path, its path up to the frame's step and its head, and "step k of N".
+  path, its path up to the frame's step and its head, and "step k of N". Frames are drawn,
+  quantised and written a few at a time (:class:`GifStream`), never all kept.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import surfaces
 from optviz import race as race_data
+from optviz.budget import checkpoint
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import PLOTLY_CONFIG, background
@@ -168,6 +170,8 @@ def _rows(experiment: Experiment, trajectories: Sequence[Trajectory]):
     _check(experiment, trajectories)
     for number, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True), start=1):
         for step in range(t.points.shape[0]):
+            if not step & 1023:
+                checkpoint()
             yield (
                 number,
                 label,
@@ -523,15 +527,132 @@ def race_gif(
         experiment = replace(experiment, lang=DEFAULT_LANGUAGE)
     painter = _GifPainter(experiment, trajectories, surf, (size[0], size[1]))
     shown = frame_steps(painter.steps, steps_per_frame=steps_per_frame, max_frames=max_frames)
-    frames = [painter.frame(step) for step in shown]
-    palette = _palette(frames[-1], painter.colours)
-    paletted = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    # The palette comes from the last frame (which holds everything ever drawn); the frames
+    # are then drawn again from the first, each quantised and written as soon as it is made.
+    palette = _palette(painter.last_frame(shown), painter.colours)
+    painter.restart()
     duration = max(10, round(1000 / fps / 10) * 10)
-    durations = [duration] * len(paletted)
-    durations[-1] += 1500
     out = io.BytesIO()
-    paletted[0].save(out, format="GIF", save_all=True, append_images=paletted[1:], duration=durations, loop=0)
+    writer = GifStream(out, loop=0)
+    for index, step in enumerate(shown):
+        checkpoint()  # a GIF is long work: stopped past its budget (optviz.budget)
+        frame = painter.frame(step).quantize(palette=palette, dither=Image.Dither.NONE)
+        writer.add(frame, duration + (1500 if index == len(shown) - 1 else 0))
+    writer.close()
     return out.getvalue()
+
+
+class GifStream:
+    """An animated GIF written a few frames at a time, with the bytes that Pillow's own writer
+    gives for the whole list of frames (``save(save_all=True, append_images=...)``).
+
+    Pillow's writer keeps every frame until the end (a frame the same as the one before only
+    lengthens that one); each later frame is written as the rectangle where it differs from
+    the frame before. So frames are handed to it in groups of :attr:`GROUP`, each group after
+    the first led by the last frame of the group before (which the rest are measured
+    against); the leading frame's own block is dropped, the time it gives that frame is kept,
+    and the last block of each group waits for the next (which may lengthen it). Frames are
+    "P" images of one size; durations in milliseconds (GIF counts hundredths).
+    """
+
+    GROUP = 16
+
+    def __init__(self, out: io.BytesIO, *, loop: int = 0) -> None:
+        self.out, self.loop = out, loop
+        self.frames: list[Image.Image] = []  # not yet handed to Pillow
+        self.durations: list[int] = []
+        self.last: tuple[Image.Image, int] | None = None  # the last frame handed over, and its time so far
+        self.held: bytes | None = None  # that frame's block, not yet written
+
+    def add(self, frame: Image.Image, duration: int) -> None:
+        if not (isinstance(duration, int) and duration >= 10):
+            msg = f"Invalid duration: {duration!r} (whole milliseconds, at least 10)"
+            raise ValueError(msg)
+        self.frames.append(frame)
+        self.durations.append(duration)
+        if len(self.frames) >= self.GROUP:
+            self._flush(closing=False)
+
+    def close(self) -> None:
+        """Write what is left and the end of the file."""
+        self._flush(closing=True)
+        if self.held is not None:
+            self.out.write(self.held)
+        self.out.write(b";")
+
+    def _flush(self, *, closing: bool) -> None:
+        if not self.frames:
+            return
+        frames, durations = self.frames, self.durations
+        if self.last is not None:
+            frames, durations = [self.last[0], *frames], [self.last[1], *durations]
+        written = io.BytesIO()
+        frames[0].save(
+            written, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=self.loop
+        )
+        header, blocks = _gif_blocks(written.getvalue())
+        if self.last is None and len(blocks) == 1 and not closing:
+            # Every frame so far is the same picture, which Pillow writes as a still: wait for another.
+            self.frames, self.durations = [frames[0]], [sum(durations)]
+            return
+        if self.last is None:
+            self.out.write(header)
+        else:
+            self.held = _with_hundredths(self.held, _hundredths(blocks[0]))
+            blocks = blocks[1:]
+        if blocks:
+            if self.held is not None:
+                self.out.write(self.held)
+            self.out.write(b"".join(blocks[:-1]))
+            self.held = blocks[-1]
+        self.last = (frames[-1], 10 * _hundredths(self.held))
+        self.frames, self.durations = [], []
+
+
+def _gif_blocks(data: bytes) -> tuple[bytes, list[bytes]]:
+    """A GIF file's header (signature, screen, global colours and the extensions before the
+    first frame) and each frame's bytes (its graphic control extension and its image)."""
+    at = 13
+    if data[10] & 0x80:  # a global colour table
+        at += 3 << ((data[10] & 7) + 1)
+    blocks: list[bytes] = []
+    header_end, frame_start = None, None
+    while data[at] != 0x3B:  # the trailer
+        begin = at
+        if data[at] == 0x21:  # an extension: its label, then sub-blocks
+            label = data[at + 1]
+            at = _after_sub_blocks(data, at + 2)
+            if label == 0xF9 and frame_start is None:  # a frame's graphic control
+                frame_start = begin
+            continue
+        # an image: descriptor, local colours, the LZW code size, then sub-blocks
+        flags = data[at + 9]
+        at += 10 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
+        at = _after_sub_blocks(data, at + 1)
+        first = begin if frame_start is None else frame_start
+        if header_end is None:
+            header_end = first
+        blocks.append(data[first:at])
+        frame_start = None
+    return data[:header_end], blocks
+
+
+def _after_sub_blocks(data: bytes, at: int) -> int:
+    while data[at]:
+        at += data[at] + 1
+    return at + 1
+
+
+def _hundredths(block: bytes) -> int:
+    """How long a frame shows (its graphic control extension's delay), in hundredths of a second."""
+    if block[:2] != b"\x21\xf9":
+        msg = "a GIF frame without a delay"
+        raise ValueError(msg)
+    return int.from_bytes(block[4:6], "little")
+
+
+def _with_hundredths(block: bytes, hundredths: int) -> bytes:
+    return block[:4] + hundredths.to_bytes(2, "little") + block[6:]
 
 
 class _GifPainter:
@@ -553,8 +674,20 @@ class _GifPainter:
         self.font = _font(experiment.lang, 16 * self.k)
         self.small = _font(experiment.lang, 13 * self.k)
         self.legend_w = (layout.width - 2 * round(10 * self.k)) / layout.legend_columns
-        self.trails = self.still(experiment, surf)
+        self.base = self.still(experiment, surf)
+        self.restart()
+
+    def restart(self) -> None:
+        """Back to the first frame: no path drawn yet."""
+        self.trails = self.base.copy()
         self.drawn_to = 0
+
+    def last_frame(self, steps: Sequence[int]) -> Image.Image:
+        """The frame at ``steps[-1]``, drawn exactly as when every frame of ``steps`` comes
+        before it (the paths grow by the same pieces), without making the others."""
+        for step in steps:
+            self.grow(step)
+        return self.frame(steps[-1])
 
     def still(self, experiment: Experiment, surf: surfaces.Surface) -> Image.Image:
         """What does not move: the surface, its frame, the start, minima and saddles, the faint paths."""
@@ -583,26 +716,38 @@ class _GifPainter:
         surround = Image.new("RGB", base.size, (255, 255, 255))
         box = (layout.left - w, layout.top - w, layout.left + layout.plot_w + w - 1, layout.top + layout.plot_h + w - 1)
         ImageDraw.Draw(surround).rectangle(box, outline=_FRAME_GREY, width=w)
-        self.outside = Image.new("L", base.size, 255)
-        ImageDraw.Draw(self.outside).rectangle(
-            (layout.left, layout.top, layout.left + layout.plot_w - 1, layout.top + layout.plot_h - 1), fill=0
-        )
-        self.surround = surround
-        base.paste(surround, (0, 0), self.outside)
+        # What lies outside the plot, as four strips (above, below, left, right of it).
+        right, bottom = layout.left + layout.plot_w, layout.top + layout.plot_h
+        width, height = base.size
+        strips = [(0, 0, width, layout.top), (0, bottom, width, height)]
+        strips += [(0, layout.top, layout.left, bottom), (right, layout.top, width, bottom)]
+        self.surround = [
+            (surround.crop(strip), strip[:2]) for strip in strips if strip[0] < strip[2] and strip[1] < strip[3]
+        ]
+        self.cover(base)
         return base
 
-    def frame(self, step: int) -> Image.Image:
-        """The picture at ``step`` (steps must come in increasing order), at the GIF's size."""
+    def cover(self, image: Image.Image) -> None:
+        """Paint everything outside the plot as its surround (white, and the frame around the plot)."""
+        for strip, corner in self.surround:
+            image.paste(strip, corner)
+
+    def grow(self, step: int) -> None:
+        """Draw each run's path on from the last frame's step to ``step``."""
         trails_draw = ImageDraw.Draw(self.trails)
         for colour, path in zip(self.colours, self.paths, strict=True):
             last = min(step, len(path) - 1)
             if last > self.drawn_to:
                 _polyline(trails_draw, path[self.drawn_to : last + 1], colour, max(1, round(2.5 * self.k)), self.layout)
         self.drawn_to = max(self.drawn_to, step)
+
+    def frame(self, step: int) -> Image.Image:
+        """The picture at ``step`` (steps must come in increasing order), at the GIF's size."""
+        self.grow(step)
         frame = self.trails.copy()
         draw = ImageDraw.Draw(frame)
         self.heads(draw, step)
-        frame.paste(self.surround, (0, 0), self.outside)
+        self.cover(frame)
         caption = self.words("player.step_of", step=step, steps=self.steps)
         draw.text((round(10 * self.k), round(8 * self.k)), caption, fill=_PAGE_TEXT, font=self.font)
         self.legend(draw, step)

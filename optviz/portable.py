@@ -17,9 +17,11 @@ departures, both deterministic:
 
 * fdlibm's shortcuts that only save time (a first-order branch of ``log`` near 1, a
   single-round reduction by pi/2 when nothing cancels) are left out: the general formula runs.
-* Arguments of sin, cos and tan beyond 2**20 pi/2 are reduced exactly with Python integers
-  (2/pi to 1280 bits, worked out with Machin's formula), one element at a time: fdlibm's
-  ``__kernel_rem_pio2`` does the same with tables.
+* Arguments of sin, cos and tan beyond 2**20 pi/2 are reduced exactly: a float with Python's
+  integers (2/pi to 1280 bits, worked out with Machin's formula), an array with the same
+  integers' bits that decide the result, in 24-bit limbs held in floats (Payne and Hanek's
+  method, as fdlibm's ``__kernel_rem_pio2`` uses it), the same bits at a small multiple of the
+  ordinary reduction's cost.
 
 Special values follow the C library, silently: ``log(0) = -inf``, ``log(-1) = nan``,
 ``exp(1000) = inf``, ``sin(inf) = nan``; no warning is printed and nothing raises.
@@ -474,6 +476,146 @@ def _reduce_large(x: float) -> tuple[float, float, float]:
     return float(n % 4), y0, y1
 
 
+# The same reduction on arrays (Payne and Hanek's), in exact integer arithmetic on floats: each
+# integer as 24-bit limbs held in float64 (products of two limbs and sums of a few dozen are
+# exact), limbs as rows and arguments as columns. Only the bits that decide the result are
+# computed, and a range known to hold the exact value: a window of _WINDOW limbs of
+# |x| 2/pi (short of the carry from the bits below it, less than 2**53 of its lowest units),
+# whose top two bits are n mod 4 once a half is added and the rest the signed remainder; and
+# the remainder times pi/2 without its _DROPPED lowest limbs (short of their carry). Both ends
+# of the range are rounded to y0 and y1: where the two agree to the last bit, so does the
+# exact reduction (rounding is monotone); where not, or where six limbs of the product do not
+# decide (a few arguments in 100,000), _reduce_large decides. tests/test_portable.py checks the
+# range against the integers and the result against _reduce_large, bit for bit.
+
+_RADIX = math.ldexp(1.0, 24)  # a limb's values: 0 to 2**24 - 1
+_RADIX2 = math.ldexp(1.0, 48)  # two limbs'
+_HALF_TOP = math.ldexp(1.0, 21)  # a half, in the window's top limb (a quarter of a quadrant)
+_QUADRANT = math.ldexp(1.0, 22)  # a quadrant, in the window's top limb
+_SMALLEST_NORMAL = math.ldexp(1.0, -1022)
+_WINDOW = 9  # limbs of |x| 2/pi: 216 bits
+_DROPPED = 6  # lowest limbs of the remainder times pi/2 that are not computed (pi/2 has 6)
+_CHUNK = 4096  # arguments reduced at once
+
+
+@cache
+def _limbs(window: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """2/pi 2**_BITS shifted right by 0 to 23 bits, in limbs (zeros above); the rows of the
+    matrix that multiplies ``window`` limbs by pi/2 2**_PIO2_BITS's, from limb _DROPPED up; and
+    how far the exact value may be from the computed one, in units of the lowest limb computed."""
+    two_over_pi, pio2 = _pi_scaled()
+
+    def limbs(value: int, count: int) -> list[float]:
+        return [float((value >> (24 * i)) & 0xFFFFFF) for i in range(count)]
+
+    count = _BITS // 24 + window + 2
+    shifted = np.array([limbs(two_over_pi >> r, count) for r in range(24)])
+    p = limbs(pio2, -(-pio2.bit_length() // 24))
+    times = np.zeros((window + len(p), window))
+    for j in range(window):
+        times[j : j + len(p), j] = p
+    unit = 1 << (24 * _DROPPED)
+    missing = (pio2 << 53) // unit + 1  # the carry missing from the window, times pi/2
+    most = sum(int(times[r].sum()) * 0xFFFFFF << (24 * r) for r in range(_DROPPED))  # the limbs not computed
+    return shifted, times[_DROPPED:], float(missing + most // unit + 1)
+
+
+def _carry(limbs: np.ndarray, *, lowest: bool = False) -> np.ndarray:
+    """Every limb in [0, 2**24) again, the carries (negative ones too) moved up in one pass;
+    what the top limb carries out is dropped (the number is kept modulo 2**(24 limbs)). With
+    ``lowest``, only the lowest limb was changed: the pass stops where nothing is carried. In place."""
+    for row in range(limbs.shape[0] - 1):
+        carry = np.floor(limbs[row] * (1.0 / _RADIX))
+        if lowest and row and not carry.any():
+            return limbs
+        limbs[row] -= carry * _RADIX
+        limbs[row + 1] += carry
+    limbs[-1] -= np.floor(limbs[-1] * (1.0 / _RADIX)) * _RADIX
+    return limbs
+
+
+def _fold(whole: np.ndarray, sticky: np.ndarray) -> np.ndarray:
+    """``whole`` with its last bit set where ``sticky``: for a whole number of 55 bits or more,
+    it rounds to 53 as ``whole`` plus anything in (0, 1) does."""
+    return whole + np.where(sticky & (whole - 2.0 * np.floor(0.5 * whole) == 0.0), 1.0, 0.0)
+
+
+def _ends(limbs: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """y0 and y1 for remainders times pi/2 (rows of limbs, nonnegative; y0 + y1 = remainder
+    2**scale), each rounded from the exact integers as Python's int / int rounds; and where
+    these limbs do not decide: y0 below 2**-30 (the top two limbs are 0), y1's first limb under
+    7 bits, or y1 subnormal."""
+    last = limbs.shape[0] - 1
+    full = limbs[last] != 0.0  # the top limb is set: six limbs from it, else from the one below
+    a, b, c, d, e, f = (np.where(full, limbs[last - i], limbs[last - 1 - i]) for i in range(6))
+    below = (limbs[0] != 0.0) | (limbs[1] != 0.0) | (full & (limbs[2] != 0.0))  # any limb below those six
+    upper, lower = a * _RADIX + b, c * _RADIX + d  # exact: 48 bits each
+    y0 = upper * _RADIX2 + _fold(lower, (e != 0.0) | (f != 0.0) | below)  # rounded once
+    left = lower - (y0 - upper * _RADIX2)  # what y0 left, in units of limb top - 3: exact
+    # y1 from what y0 left and the next two limbs: the rest of the integer, or its complement.
+    rest = e * _RADIX + f
+    y1 = np.where(
+        left > 0.0,
+        left * _RADIX2 + _fold(rest, below),
+        -((-left - 1.0) * _RADIX2 + _fold(_RADIX2 - 1.0 - rest + np.where(below, 0.0, 1.0), below)),
+    )
+    exponent = np.where(full, 24 * (last - 3) + scale, 24 * (last - 4) + scale).astype(np.int32)
+    y0 = np.ldexp(y0, exponent)
+    y1 = np.ldexp(y1, exponent - 48)
+    unsure = (a == 0.0) | (np.abs(left) < 128.0) | (np.abs(y1) < _SMALLEST_NORMAL)
+    return y0, y1, unsure
+
+
+def _remainder_range(x: np.ndarray, window: int) -> tuple[np.ndarray, ...]:
+    """For a 1-D array of finite |x| >= _MEDIUM: n mod 4 for |x|; whether the remainder
+    |x| - n pi/2 is negative; two integers (rows of limbs) between which its size times pi/2
+    (_reduce_large's remainder times pio2) lies, in units of 2**(shift + 2 - 24 window + 24
+    _DROPPED); and where the window cannot tell the quadrant or the remainder's sign."""
+    shifted, times, width = _limbs(window)
+    m, e = np.frexp(np.abs(x))
+    mantissa = m * 9007199254740992.0  # |x| = mantissa 2**(e - 53), exactly
+    # The window: bits low to low + 24 window of mantissa 2/pi 2**_BITS, low = shift + 2 - 24 window.
+    low = (_BITS - e + 53 + 2 - 24 * window).astype(np.int64)
+    limbs = np.take(shifted, (low % 24) * shifted.shape[1] + low // 24 + np.arange(window)[:, None])
+    high = np.floor(mantissa * (1.0 / _RADIX2))
+    middle = np.floor((mantissa - high * _RADIX2) * (1.0 / _RADIX))
+    bottom = mantissa - high * _RADIX2 - middle * _RADIX
+    product = limbs * bottom  # below 2**48 each, and below 2**50 summed
+    product[1:] += limbs[:-1] * middle
+    product[2:] += limbs[:-2] * high
+    _carry(product)
+    product[-1] = np.fmod(product[-1] + _HALF_TOP, _RADIX)  # plus a half: the quadrant is n rounded
+    quadrant = np.floor(product[-1] * (1.0 / _QUADRANT))
+    product[-1] -= quadrant * _QUADRANT + _HALF_TOP  # the signed remainder, in [-half, half): its top limb
+    negative = product[-1] < 0.0
+    # |remainder| pi/2: every partial sum of the matrix product is a whole number below 2**51,
+    # so any order of its additions, fused or not (whatever BLAS does), gives the exact sums.
+    remainder = _carry((times @ product) * np.where(negative, -1.0, 1.0))
+    # The exact value lies within ``width`` of this, on the side where the window's missing carry
+    # and the limbs not computed take it: up for a positive remainder, down for a negative one.
+    low_end, high_end = remainder.copy(), remainder
+    low_end[0] -= np.where(negative, width, 0.0)
+    high_end[0] += np.where(negative, 0.0, width)
+    # Unsure: the remainder within 2**72 window units of 0 (it may change sign) or of a half (the quadrant).
+    unsure = (product[3:-1] == _RADIX - 1.0).all(axis=0) & ((product[-1] == -1.0) | (product[-1] == _HALF_TOP - 1.0))
+    return quadrant, negative, _carry(low_end, lowest=True), _carry(high_end, lowest=True), unsure
+
+
+def _reduce_large_array(x: np.ndarray, window: int = _WINDOW) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_reduce_large` for a 1-D array of finite |x| >= _MEDIUM: the same bits. ``window``:
+    limbs of |x| 2/pi computed (fewer leave more arguments to _reduce_large; at least 7)."""
+    quadrant, negative, low_end, high_end, unsure = _remainder_range(x, window)
+    scale = 24 * _DROPPED - (24 * window + _PIO2_BITS - 2)  # y0 + y1 = remainder pi/2 2**scale
+    y0, y1, unsure_low = _ends(low_end, scale)
+    y0_high, y1_high, unsure_high = _ends(high_end, scale)
+    unsure |= unsure_low | unsure_high | (y0_high != y0) | (y1_high != y1)
+    y0, y1 = np.where(negative, -y0, y0), np.where(negative, -y1, y1)
+    for i in np.flatnonzero(unsure):
+        quadrant[i], y0[i], y1[i] = _reduce_large(abs(float(x[i])))
+    flip = x < 0
+    return np.where(flip, (4.0 - quadrant) % 4.0, quadrant), np.where(flip, -y0, y0), np.where(flip, -y1, y1)
+
+
 def _reduce(x: Any) -> tuple[Any, Any, Any]:
     """The quadrant (0 to 3) and y0 + y1 in [-pi/4, pi/4], for finite x."""
     if isinstance(x, float):
@@ -484,9 +626,10 @@ def _reduce(x: Any) -> tuple[Any, Any, Any]:
     large = np.abs(x) >= _MEDIUM
     n, y0, y1 = _reduce_medium(np.where(large, 0.0, x))
     quadrant = n - 4.0 * np.floor(0.25 * n)
-    if large.any():
-        for i in np.flatnonzero(large):
-            quadrant.flat[i], y0.flat[i], y1.flat[i] = _reduce_large(float(x.flat[i]))
+    where_large = np.flatnonzero(large)
+    for lo in range(0, where_large.size, _CHUNK):
+        chosen = where_large[lo : lo + _CHUNK]
+        quadrant.flat[chosen], y0.flat[chosen], y1.flat[chosen] = _reduce_large_array(x.flat[chosen])
     return quadrant, y0, y1
 
 

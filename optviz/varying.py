@@ -99,7 +99,8 @@ class StepPlan:
         def update(params: Any, grad: Any, state: Any, hp: Any) -> tuple[Any, Any]:
             return optimizer.update(params, grad, state, settings(count.step, hp))
 
-        return replace(optimizer, init=init, update=update, kernel=None), replace(surf, grad_fn=grad_fn)
+        stepping = replace(optimizer, init=init, update=update, kernel=None)
+        return stepping, replace(surf, grad_fn=grad_fn, grad_kernel=None)  # its in-place gradient is another
 
     def _settings(self, optimizer: Optimizer) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
         """Step k's hyperparameters: the run's, with the schedule's learning rate (and momentum)."""

@@ -36,6 +36,9 @@ Param = Spec  # a surface parameter is a setting like any other
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
 
+# Points times minima measured at once by Surface.nearest_minimum (2 MB of float64 an array).
+NEAREST_BLOCK = 1 << 18
+
 # A run as plain data: an optimizer's name (torch.optim's class name in lower case) and the
 # hyperparameters that differ from torch's defaults, by torch's keyword names:
 # ("sgd", (("lr", 0.02), ("momentum", 0.9))). Plain data keeps surfaces independent of the
@@ -162,9 +165,15 @@ class Surface:
         it, for points ``(..., 2)``."""
         xy = _as_points(xy)
         centres = np.array([(m.x, m.y) for m in (self.minima if minima is None else minima)])  # (M, 2)
-        distances = np.linalg.norm(xy[..., None, :] - centres, axis=-1)  # (..., M)
-        index = np.argmin(distances, axis=-1)
-        return index, np.take_along_axis(distances, index[..., None], axis=-1)[..., 0]
+        flat = xy.reshape(-1, 2)
+        index = np.empty(flat.shape[0], dtype=np.intp)
+        distance = np.empty(flat.shape[0])
+        block = max(1, NEAREST_BLOCK // len(centres))  # a basin map's 40,000 ends by 200 minima: in blocks
+        for lo in range(0, flat.shape[0], block):
+            distances = np.linalg.norm(flat[lo : lo + block, None, :] - centres, axis=-1)  # (block, M)
+            index[lo : lo + block] = np.argmin(distances, axis=-1)
+            distance[lo : lo + block] = np.take_along_axis(distances, index[lo : lo + block, None], axis=-1)[:, 0]
+        return index.reshape(xy.shape[:-1])[()], distance.reshape(xy.shape[:-1])
 
     def contains(self, x: float, y: float) -> bool:
         """Whether (x, y) lies inside the plotting domain."""

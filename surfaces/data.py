@@ -9,15 +9,20 @@ whole data set is the full-batch run, bit for bit.
 
 Sums over rows are taken in a fixed order (:func:`tree_sum`: halves added elementwise), the
 same for one point and for a batch of points: the engine's float path and array path agree,
-and so does every CPU.
+and so does every CPU. Many points at once (a plot's grid, a basin map's starts) are taken a
+block at a time (:func:`by_blocks`), so that no intermediate array of points x rows grows
+beyond a few MB; each point's value is its own column's, so the blocks change no bit.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly
@@ -55,6 +60,32 @@ def tree_sum(values: np.ndarray) -> np.ndarray:
         half = values.shape[0] // 2
         values = values[:half] + values[half:]
     return values[0]
+
+
+# The most point-row pairs (elements of one intermediate array) a model works on at once: 2 MB
+# of float64 each. The logistic loss's exp and log hold a few dozen such arrays at a time.
+BLOCK_ELEMENTS = 1 << 18
+
+
+def by_blocks(function: Callable[..., tuple[Any, ...]], x: Any, y: Any, rows: int, *args: Any) -> tuple[Any, ...]:
+    """``function(x, y, *args)``, a tuple of arrays shaped like the points, computed a block of
+    points at a time where the points times the ``rows`` read would make large intermediates.
+
+    Floats and small arrays go straight to ``function``. Every value depends only on its own
+    point (elementwise operations and :func:`tree_sum` down each column), so the blocks give
+    the bits the whole array would.
+    """
+    if isinstance(x, float) and isinstance(y, float):
+        return function(x, y, *args)
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    count = math.prod(shape)
+    block = max(1, BLOCK_ELEMENTS // max(rows, 1))
+    if count <= block:
+        return function(x, y, *args)
+    xs, ys = np.broadcast_to(x, shape).reshape(-1), np.broadcast_to(y, shape).reshape(-1)
+    parts = [function(xs[i : i + block], ys[i : i + block], *args) for i in range(0, count, block)]
+    return tuple(np.concatenate([part[k] for part in parts]).reshape(shape) for k in range(len(parts[0])))
 
 
 def standardised(feature: np.ndarray) -> np.ndarray:
@@ -98,12 +129,15 @@ class LeastSquares:
         return found
 
     def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return by_blocks(self._value, x, y, self.rows)[0]
+
+    def _value(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray]:
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         shape = np.broadcast_shapes(x.shape, y.shape)
         t = self.t.reshape(-1, *([1] * len(shape)))
         p = self.p.reshape(-1, *([1] * len(shape)))
         residual = x * t + y - p
-        return 0.5 * tree_sum(residual * residual) / float(self.rows)
+        return (0.5 * tree_sum(residual * residual) / float(self.rows),)
 
     def batch_grad(self, x: object, y: object, rows: np.ndarray) -> tuple[object, object]:
         s_tt, s_t, s_tp, s_p, m = self.moments(rows)
@@ -195,17 +229,23 @@ class Logistic:
         return s * (x * t + y), t, s
 
     def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return by_blocks(self._value, x, y, self.rows)[0]
+
+    def _value(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray]:
         u, _, _ = self._margins(x, y, self.full)
         # log(1 + exp(-u)) = max(-u, 0) + log(1 + exp(-|u|)): no overflow for any margin
         loss = np.maximum(-u, 0.0) + portable.log(1.0 + portable.exp(-np.abs(u)))
-        return tree_sum(loss) / float(self.rows)
+        return (tree_sum(loss) / float(self.rows),)
 
     def batch_grad(self, x: object, y: object, rows: np.ndarray) -> tuple[object, object]:
+        gx, gy = by_blocks(self._batch_grad, x, y, rows.shape[0], rows)
+        return _scalar(gx, x), _scalar(gy, x)
+
+    def _batch_grad(self, x: object, y: object, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u, t, s = self._margins(x, y, rows)
         weight = -s / (1.0 + portable.exp(u))  # d/dz of log(1 + exp(-s z)): -s sigma(-s z)
         m = float(rows.shape[0])
-        gx, gy = tree_sum(weight * t) / m, tree_sum(weight) / m
-        return _scalar(gx, x), _scalar(gy, x)
+        return tree_sum(weight * t) / m, tree_sum(weight) / m
 
     def grad(self, x: object, y: object) -> tuple[object, object]:
         return self.batch_grad(x, y, self.full)

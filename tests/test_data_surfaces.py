@@ -6,6 +6,7 @@ import pytest
 import optviz
 import surfaces
 import surfaces.data
+from optviz import figures
 from optviz.experiment import Experiment, Run, parse, to_query
 from optviz.schedules import schedule
 from surfaces.data import tips, tree_sum
@@ -138,3 +139,39 @@ def test_the_start_stays_where_the_link_puts_it_on_the_standardised_plot():
     assert not at.exception
     assert at.query_params["start"] == "3,5"
     assert race(at)["start"] == [3.0, 5.0]
+
+
+@pytest.mark.parametrize(("name", "standardise"), [("tips", False), ("tips", True), ("iris", False), ("iris", True)])
+def test_many_points_are_taken_in_blocks_that_change_no_bit(monkeypatch, name, standardise):
+    s = surfaces.get(name, standardise=standardise)
+    (x0, x1), (y0, y1) = s.domain
+    xx, yy = np.meshgrid(np.linspace(x0, x1, 37), np.linspace(y0, y1, 23))  # 851 points: blocks end mid-row
+    rows = np.array([0, 5, 9, 40, 77])
+
+    def everything():
+        return s.value_fn(xx, yy), *s.grad_fn(xx, yy), *s.batch_grad_fn(xx, yy, rows)
+
+    monkeypatch.setattr(surfaces.data, "BLOCK_ELEMENTS", 10**9)  # one block: the whole grid at once
+    whole = everything()
+    monkeypatch.setattr(surfaces.data, "BLOCK_ELEMENTS", 1000)  # a few points a block
+    blocked = everything()
+    for a, b in zip(whole, blocked, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
+    assert s.value_fn(xx[0, 0], yy[0, 0]) == whole[0][0, 0]  # a single point, as the float path takes it
+
+
+def test_the_iris_background_holds_no_grid_by_rows_array(monkeypatch):
+    # 240 x 240 points by 100 rows would be 46 MB an array; a block of them is 2 MB.
+    margins = surfaces.data.Logistic._margins
+    sizes = []
+
+    def spy(self, x, y, rows):
+        found = margins(self, x, y, rows)
+        sizes.append(found[0].size)
+        return found
+
+    monkeypatch.setattr(surfaces.data.Logistic, "_margins", spy)
+    figures.background(surfaces.get("iris"))
+    assert sizes
+    assert max(sizes) * 8 <= 2 * 2**20

@@ -228,12 +228,44 @@ def test_the_threshold_is_the_largest_loss_within_the_tolerance():
         assert np.nextafter(t, np.inf) - value > tolerance
 
 
+@pytest.mark.parametrize(
+    ("name", "surface", "varying"),
+    [
+        ("sgd", "valley", {"noise": 0.5, "seed": 3, "lr": 0.05, "momentum": 0.9}),
+        ("adam", "himmelblau", {"schedule": optviz.schedule("OneCycleLR", max_lr=0.2, total_steps=90), "lr": 0.1}),
+        ("sgd", surfaces.get("tips", standardise=True), {"batch_size": 1, "seed": 5, "lr": 0.1}),
+        ("rmsprop", surfaces.get("tips"), {"batch_size": 16, "noise": 0.1, "lr": 0.01}),
+        ("adam", surfaces.get("iris", standardise=True), {"batch_size": 7, "seed": 2, "lr": 0.5}),
+        ("sgd", "himmelblau", {"noise": 3.0, "lr": 0.05}),  # some diverge
+    ],
+    ids=["noise", "schedule", "tips-batch-1", "tips-batch-noise", "iris-batch", "noise-diverging"],
+)
+def test_varying_steps_take_the_final_loop_with_the_paths_bits(name, surface, varying, chunking):
+    # A schedule, noise or minibatches: a basin map of them holds no path either.
+    surf = surfaces.get(surface) if isinstance(surface, str) else surface
+    (x0, x1), (y0, y1) = surf.domain
+    starts = np.random.default_rng(4).uniform((x0, y0), (x1, y1), size=(23, 2))
+    assert_final_is_the_paths_rows(name, surf, starts, 90, **varying)
+
+
 def test_final_memory_does_not_grow_with_the_steps():
     # 4,000 starts x 10,000 steps: a path would hold 1.6 GB; the final loop holds its buffers.
     starts = np.random.default_rng(1).uniform(-5, 5, size=(4000, 2))
     tracemalloc.start()
     try:
         optviz.run("adam", "himmelblau", start=starts, steps=10_000, lr=0.05, record="final", tolerance=1e-3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6
+
+
+def test_final_memory_with_noise_does_not_grow_with_the_steps():
+    # What a noisy basin map asks: 4,000 starts x 5,000 steps would hold a path of 0.8 GB.
+    starts = np.random.default_rng(1).uniform(-3, 3, size=(4000, 2))
+    tracemalloc.start()
+    try:
+        optviz.run("sgd", "valley", start=starts, steps=5_000, lr=0.05, noise=0.1, record="final", tolerance=1e-3)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -162,6 +162,102 @@ def test_a_gif_of_a_diverging_run_and_bad_arguments(diverging):
         export.trajectories_csv(experiment, trajectories[:1])
 
 
+def _gif_of_every_frame(experiment, trajectories, surf, *, size, fps=20, steps_per_frame=None, max_frames=300):
+    """The GIF as race_gif made it before it streamed: every frame drawn, kept and quantised,
+    then one call of Pillow's writer with the whole list (the reference)."""
+    painter = export._GifPainter(experiment, trajectories, surf, size)
+    shown = export.frame_steps(painter.steps, steps_per_frame=steps_per_frame, max_frames=max_frames)
+    frames = [painter.frame(step) for step in shown]
+    palette = export._palette(frames[-1], painter.colours)
+    paletted = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    duration = max(10, round(1000 / fps / 10) * 10)
+    durations = [duration] * len(paletted)
+    durations[-1] += 1500
+    out = io.BytesIO()
+    paletted[0].save(out, format="GIF", save_all=True, append_images=paletted[1:], duration=durations, loop=0)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("size", "options"),
+    [
+        ((640, 640), {"max_frames": 40}),
+        ((320, 240), {"fps": 10, "max_frames": 25}),
+        ((700, 520), {"steps_per_frame": 9}),
+    ],
+)
+def test_the_streamed_gif_is_the_gif_of_every_frame_byte_for_byte(diverging, monkeypatch, size, options):
+    experiment, trajectories = diverging
+    surf = experiment.build_surface()
+    monkeypatch.setattr(export.GifStream, "GROUP", 7)  # groups that end anywhere
+    streamed = export.race_gif(experiment, trajectories, surf, size=size, **options)
+    assert streamed == _gif_of_every_frame(experiment, trajectories, surf, size=size, **options)
+
+
+@pytest.mark.parametrize("group", [1, 2, 3, 16])
+@pytest.mark.parametrize("size", [(40, 30), (600, 520)])
+def test_a_gif_stream_writes_what_pillow_writes_of_the_whole_list(monkeypatch, group, size):
+    # Frames the same as the one before (at the start, in a group, across groups, at the end)
+    # only lengthen it; every other frame differs from the one before in a rectangle.
+    rng = np.random.default_rng(group)
+    pictures, current = [], np.zeros(size[::-1], dtype=np.uint8)
+    for repeat in (3, 1, 1, 2, 1, 4, 1, 1, 1, 3, 1, 2):
+        top, left = rng.integers(0, size[1] - 5), rng.integers(0, size[0] - 5)
+        current = current.copy()
+        current[top : top + rng.integers(1, 6), left : left + rng.integers(1, 6)] = rng.integers(0, 9)
+        pictures += [current] * repeat
+    palette = [v for i in range(256) for v in (i, 255 - i, (7 * i) % 256)]
+    frames = []
+    for picture in pictures:
+        frame = Image.frombytes("P", size, picture.tobytes())
+        frame.putpalette(palette)
+        frames.append(frame)
+    durations = [int(d) for d in rng.integers(1, 30, size=len(frames)) * 10]
+    expected = io.BytesIO()
+    frames[0].save(expected, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    monkeypatch.setattr(export.GifStream, "GROUP", group)
+    out = io.BytesIO()
+    stream = export.GifStream(out, loop=0)
+    for frame, duration in zip(frames, durations, strict=True):
+        stream.add(frame, duration)
+    stream.close()
+    assert out.getvalue() == expected.getvalue()
+
+
+def test_the_gif_covers_exactly_what_lies_outside_the_plot(diverging):
+    # What the mask "outside the plot" painted: every pixel outside replaced, every pixel inside kept.
+    experiment, trajectories = diverging
+    painter = export._GifPainter(experiment, trajectories, experiment.build_surface(), (300, 200))
+    layout = painter.layout
+    rng = np.random.default_rng(0)
+    pictures = [rng.integers(0, 256, size=(layout.height, layout.width, 3), dtype=np.uint8) for _ in range(2)]
+    covered = []
+    for picture in pictures:
+        image = Image.fromarray(picture)
+        painter.cover(image)
+        covered.append(np.asarray(image))
+    inside = np.zeros((layout.height, layout.width), dtype=bool)
+    inside[layout.top : layout.top + layout.plot_h, layout.left : layout.left + layout.plot_w] = True
+    for picture, done in zip(pictures, covered, strict=True):
+        np.testing.assert_array_equal(done[inside], picture[inside])
+    np.testing.assert_array_equal(covered[0][~inside], covered[1][~inside])
+    assert (covered[0][0, 0] == 255).all()  # white beyond the frame
+
+
+def test_a_gif_of_one_picture_is_a_still_as_pillow_writes_it(monkeypatch):
+    frame = Image.new("P", (50, 40), 3)
+    frame.putpalette([0, 0, 0, 255, 255, 255, 200, 10, 10, 10, 200, 10] * 64)
+    expected = io.BytesIO()
+    frame.save(expected, format="GIF", save_all=True, append_images=[frame] * 6, duration=[50] * 7, loop=0)
+    monkeypatch.setattr(export.GifStream, "GROUP", 3)
+    out = io.BytesIO()
+    stream = export.GifStream(out, loop=0)
+    for _ in range(7):
+        stream.add(frame, 50)
+    stream.close()
+    assert out.getvalue() == expected.getvalue()
+
+
 def test_export_does_not_import_streamlit():
     import subprocess
     import sys

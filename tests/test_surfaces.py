@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import surfaces
+import surfaces.base
 
 NAMES = surfaces.names()
 
@@ -150,6 +151,21 @@ def test_nearest_minimum():
     index, distance = s.nearest_minimum(np.array([[3.0, 2.5], [-3.7, -3.3]]))
     assert index.tolist() == [0, 2]
     assert distance[0] == pytest.approx(0.5)
+
+
+def test_nearest_minimum_in_blocks_is_the_whole_at_once(monkeypatch):
+    s = surfaces.get("rastrigin")
+    ends = np.random.default_rng(5).uniform(-5.12, 5.12, size=(7, 11, 2))
+    centres = np.array([(m.x, m.y) for m in s.basin_minima])
+    distances = np.linalg.norm(ends[..., None, :] - centres, axis=-1)  # every end by every minimum
+    expected = np.argmin(distances, axis=-1)
+    monkeypatch.setattr(surfaces.base, "NEAREST_BLOCK", 500)  # four ends a block
+    index, distance = s.nearest_minimum(ends, s.basin_minima)
+    np.testing.assert_array_equal(index, expected)
+    np.testing.assert_array_equal(distance, np.take_along_axis(distances, expected[..., None], axis=-1)[..., 0])
+    one, at = s.nearest_minimum(ends[0, 0], s.basin_minima)
+    assert one == expected[0, 0]
+    assert at.shape == ()
 
 
 def test_points_must_have_two_coordinates():

@@ -59,7 +59,7 @@ def _cells(view: str, experiment: Experiment, surf: surfaces.Surface, asked: int
     def seconds(count: int) -> float:
         return sum(work.batch_seconds(experiment, surf, run, count * count, own=view == "map") for run in runs)
 
-    most = math.isqrt(min(work.most_at_once(experiment, run) for run in runs))  # one run's grid: one call
+    most = math.isqrt(work.most_at_once(experiment))  # one run's grid: one call
     count = work.left().most(min(asked, most), seconds, least=FEWEST_CELLS)
     if count == 0:
         work.say_refused(view, seconds(asked))
@@ -76,15 +76,15 @@ def _key(experiment: Experiment) -> Experiment:
     return replace(experiment.physics(), tolerance=experiment.tolerance)
 
 
-# Each is made in its turn when heavy (``_work``: its estimate in seconds and the points of paths
-# it keeps), inside the cached function: a result made for another visitor waits for nothing.
+# Each is made in its turn when heavy (``_seconds``: its estimate), inside the cached function:
+# a result made for another visitor waits for nothing.
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _sweeps(
-    key: Experiment, lrs: tuple[float, ...], _progress: Callable[[float], None], _work: tuple[float, int]
+    key: Experiment, lrs: tuple[float, ...], _progress: Callable[[float], None], _seconds: float
 ) -> list[sweeps.Sweep]:
-    with work.turn(*_work):
+    with work.turn(_seconds):
         return sweeps.sweep(key, np.array(lrs), _progress)
 
 
@@ -95,17 +95,17 @@ def _hyper_map(
     axes: tuple[str, str],
     count: int,
     lr_range: tuple[float, float],
-    _work: tuple[float, int],
+    _seconds: float,
 ) -> sweeps.HyperMap:
-    with work.turn(*_work):
+    with work.turn(_seconds):
         return sweeps.hyper_map(key, key.runs[index], axes, count, lr_range)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _basin_maps(
-    key: Experiment, count: int, _progress: Callable[[float], None], _work: tuple[float, int]
+    key: Experiment, count: int, _progress: Callable[[float], None], _seconds: float
 ) -> list[sweeps.BasinMap]:
-    with work.turn(*_work):
+    with work.turn(_seconds):
         return sweeps.basin_maps(key, count, _progress)
 
 
@@ -168,7 +168,7 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
             for run in experiment.runs
         )
 
-    wanted = min([experiment.sweep_n, *(work.most_at_once(experiment, run) for run in experiment.runs)])
+    wanted = min(experiment.sweep_n, work.most_at_once(experiment))
     count = work.left().most(wanted, seconds, least=FEWEST_RATES)
     if count == 0:
         work.say_refused("sweep", seconds(experiment.sweep_n))
@@ -179,8 +179,7 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         )
     lrs = sweeps.log_grid(experiment.sweep_from, experiment.sweep_to, count)
     progress = _Progress(seconds(count))
-    points = max(work.kept_points(experiment, run, count) for run in experiment.runs)
-    found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress, (seconds(count), points))
+    found = _sweeps(_key(experiment), tuple(lrs.tolist()), progress, seconds(count))
     progress.done()
     rows = summarise(experiment, surf, trajectories)
     current = [
@@ -292,9 +291,8 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     if count == 0:
         return
     heavy = work.batch_seconds(experiment, surf, run, count * count, own=True)
-    points = work.kept_points(experiment, run, count * count)
     with st.spinner(say("sweep.working")) if heavy > budget.HEAVY else nullcontext():
-        found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range, (heavy, points))
+        found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range, heavy)
     values = run.values()
     current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
     fig = sweep_figures.hyper_map_figure(found, experiment.map_of, current, say.lang, surf)
@@ -340,8 +338,7 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
         return
     heavy = sum(work.batch_seconds(experiment, surf, run, count * count) for run in experiment.runs)
     progress = _Progress(heavy)
-    points = max(work.kept_points(experiment, run, count * count) for run in experiment.runs)
-    found = _basin_maps(_key(experiment), count, progress, (heavy, points))
+    found = _basin_maps(_key(experiment), count, progress, heavy)
     progress.done()
     st.caption(say("basin.caption", steps=experiment.steps, tolerance=f"{experiment.tolerance:g}"))
     width = min(3, len(found))

@@ -84,18 +84,12 @@ def watched() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def turn(seconds: float, points: int = 0) -> Iterator[None]:
-    """Work estimated at ``seconds``, keeping ``points`` points of paths: heavy work waits for its
-    turn (optviz.budget.turn). Taken inside a cached function, so that a result already made
-    for another visitor waits for nothing."""
-    with budget.turn(seconds, points, cancelled=visitor_gone):
+def turn(seconds: float) -> Iterator[None]:
+    """Work estimated at ``seconds``: heavy work waits for its turn (optviz.budget.turn). Taken
+    inside a cached function, so that a result already made for another visitor waits for
+    nothing."""
+    with budget.turn(seconds, cancelled=visitor_gone):
         yield
-
-
-def kept_points(experiment: Experiment, run: Run, width: int) -> int:
-    """The points of paths the engine keeps for ``run`` from ``width`` starts at once: none for a
-    final run, the whole path where its steps vary (the engine keeps it then)."""
-    return width * (experiment.steps + 1) if budget.varies(run, experiment.noise) else 0
 
 
 # ------------------------------------------------------------------------------ admissions
@@ -141,20 +135,17 @@ def batch_seconds(experiment: Experiment, surf: surfaces.Surface, run: Run, widt
     """The estimate of ``run`` from ``width`` starts (or settings) at once, for all its steps, on
     arrays (a sweep, a map, a basin map), a block of the engine's at a time; ``own``: each
     trajectory has its own two hyperparameters (a hyperparameter map's cells)."""
-    varied = budget.varies(run, experiment.noise)
-    block = engine.BLOCK if varied else engine.FINAL_BLOCK  # the path's blocks, or the final loop's
+    block = engine.FINAL_BLOCK  # the final loop's blocks
     blocks, last = divmod(width, block)
     each = budget.run_step_seconds(surf, run, experiment.noise, "array", block) if blocks else 0.0
     tail = budget.run_step_seconds(surf, run, experiment.noise, "array", last) if last else 0.0
     return experiment.steps * (blocks * each + tail) * (budget.per_row(run.optimizer) if own else 1.0)
 
 
-def most_at_once(experiment: Experiment, run: Run) -> int:
-    """The most starts (or settings) one call of the engine for ``run`` may take: its points
-    (steps + 1 each) within the engine's limit, and within the page's memory where the engine
-    keeps the whole path (its steps vary)."""
-    points = budget.PATH_POINTS if budget.varies(run, experiment.noise) else budget.MAX_POINTS
-    return points // (experiment.steps + 1)
+def most_at_once(experiment: Experiment) -> int:
+    """The most starts (or settings) one call of the engine may take: their points (steps + 1
+    each) within the engine's limit."""
+    return budget.MAX_POINTS // (experiment.steps + 1)
 
 
 def admitted_race(experiment: Experiment, surf: surfaces.Surface) -> Experiment:
