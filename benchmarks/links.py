@@ -182,14 +182,21 @@ def _page(link: Link, timeout: float) -> str:
 
 def _part(link: Link) -> Callable[[], str | bytes]:
     """The part of the link's work to measure; what it needs is made before the measurement."""
-    from optviz import export, figures  # noqa: PLC0415
+    from dataclasses import replace  # noqa: PLC0415
+
+    from optviz import budget, export, figures  # noqa: PLC0415
     from optviz.experiment import parse  # noqa: PLC0415
     from optviz.results import run_experiment  # noqa: PLC0415
+    from ui import work  # noqa: PLC0415
 
     experiment, _ = parse(query_of(link))
     surf = experiment.build_surface()
     if link.part == "background":
         return lambda: figures.background(surf)
+    # The race the page shows (its steps admitted by the budget), and the export as it offers it.
+    each = work.race_seconds(experiment, surf, 1)
+    steps = budget.Budget().most(experiment.steps, lambda n: n * each) or 1
+    experiment = replace(experiment, steps=steps)
     trajectories = run_experiment(experiment)
     if link.part == "html":
         shaded = figures.background(surf)
@@ -198,7 +205,7 @@ def _part(link: Link) -> Callable[[], str | bytes]:
         return lambda: export.trajectories_csv(experiment, trajectories)
     if link.part == "json":
         return lambda: export.trajectories_json(experiment, trajectories)
-    return lambda: export.race_gif(experiment, trajectories, surf)
+    return lambda: export.race_gif(experiment, trajectories, surf, max_frames=export.gif_frames(len(trajectories)))
 
 
 def child(link_id: str, timeout: float) -> None:

@@ -39,6 +39,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import surfaces
+from optviz import budget
 from optviz import race as race_data
 from optviz.budget import checkpoint
 from optviz.engine import Trajectory
@@ -473,6 +474,18 @@ def _format_loss(v: float) -> str:
 
 MAX_FRAMES = 300  # the most frames a GIF shows
 FEWEST_FRAMES = 10  # a GIF with fewer would not show a race: the budget refuses it instead
+
+
+def gif_frames(runs: int, seconds: float = budget.SECONDS) -> int:
+    """The most frames, up to MAX_FRAMES, that a GIF of ``runs`` runs may have within ``seconds``
+    of work by the budget's measured costs (optviz.budget); 0 when not even FEWEST_FRAMES fit."""
+    per_frame = budget.cost("gif", "frame") + runs * budget.cost("gif", "run_frame")
+    return budget.Budget(seconds).most(MAX_FRAMES, lambda n: n * per_frame, least=FEWEST_FRAMES)
+
+
+def gif_seconds(runs: int, frames: int) -> float:
+    """The estimate of a GIF of ``runs`` runs and ``frames`` frames."""
+    return frames * (budget.cost("gif", "frame") + runs * budget.cost("gif", "run_frame"))
 
 
 def frame_steps(steps: int, *, steps_per_frame: int | None = None, max_frames: int = MAX_FRAMES) -> list[int]:

@@ -13,6 +13,7 @@ import pytest
 
 import optviz
 import surfaces
+import ui.views
 from optviz import OPTIMIZERS, budget
 from optviz.budget import Budget, Busy, Stopped
 from optviz.text import Words
@@ -199,3 +200,20 @@ def test_a_gif_has_as_many_frames_as_a_downloads_budget_affords(monkeypatch):
     monkeypatch.setitem(budget.COSTS["gif"], "frame", budget.SECONDS)  # not even ten
     buttons = [button for button in start(link).get("download_button") if "GIF" in button.label]
     assert buttons[0].proto.disabled
+
+
+def test_a_view_past_its_budget_stops_and_the_race_stays(monkeypatch):
+    calls = []
+
+    def slow(*args):
+        calls.append(1)
+        raise Stopped("time", budget.STOP_AFTER)
+
+    monkeypatch.setitem(ui.views.VIEWS, "basins", slow)
+    at = start({"surface": "valley", "steps": "60", "view": "basins"})
+    assert not at.exception
+    assert any("Basin map took longer than its estimate" in text for text in infos(at))
+    assert race(at)["steps"] == 60  # the race is drawn
+    at.run()  # the same view on the same experiment is not tried again
+    assert calls == [1]
+    assert any("Basin map took longer than its estimate" in text for text in infos(at))

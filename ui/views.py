@@ -16,7 +16,6 @@ import streamlit as st
 import surfaces
 from optviz import budget, export, figures
 from optviz import race as race_data
-from optviz.budget import Budget
 from optviz.engine import Trajectory
 from optviz.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.figures import PLOTLY_CONFIG
@@ -162,14 +161,13 @@ def export_panel(
         return
     points = sum(t.points.shape[0] for t in trajectories)
     text = points * budget.cost("text", "point")
-    per_frame = budget.cost("gif", "frame") + len(trajectories) * budget.cost("gif", "run_frame")
-    frames = Budget().most(export.MAX_FRAMES, lambda n: n * per_frame, least=export.FEWEST_FRAMES)
+    frames = export.gif_frames(len(trajectories))
     gif = say("export.gif") if frames == export.MAX_FRAMES else say("budget.gif_frames", count=frames)
     files = (
         (say("export.html"), "html", "text/html", text),
         (say("export.csv"), "csv", "text/csv", text),
         (say("export.json"), "json", "application/json", text),
-        (gif, "gif", "image/gif", frames * per_frame if frames else math.inf),
+        (gif, "gif", "image/gif", export.gif_seconds(len(trajectories), frames) if frames else math.inf),
     )
     off = say("budget.export_off", budget=work.seconds_text(budget.SECONDS))
     with st.popover(say("export.button")):  # a popover: the page's expanders are the runs' panels
@@ -247,7 +245,17 @@ def show_view(view: str, experiment: Experiment, surf: surfaces.Surface, traject
     if lesson_held() and view not in VIEWS_BEFORE_THE_ANSWER:
         st.caption(words()("lesson.held_view"))
         return
-    VIEWS[view](experiment, surf, trajectories)
+    stopped = st.session_state.setdefault(STOPPED, set())
+    if (view, experiment) in stopped:  # it ran past its budget once: it is not tried again
+        work.say_stopped(view)
+        return
+    try:
+        VIEWS[view](experiment, surf, trajectories)
+    except budget.Stopped as stop:  # its estimate was wrong: the view stops, the race stays
+        if stop.reason != "time":
+            raise
+        stopped.add((view, experiment))
+        work.say_stopped(view)
 
 
 def _loss(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
@@ -400,6 +408,8 @@ def _inspect(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         return
     inspector.panel(experiment, surf, inspector.shown_step(experiment, st.session_state.get(RACE_KEY)))
 
+
+STOPPED = "_stopped_views"  # (view, experiment) that ran past the budget in this session
 
 # The views that show nothing of how a race comes out, and so show while a lesson waits for its answer.
 VIEWS_BEFORE_THE_ANSWER = frozenset({"rules"})

@@ -118,6 +118,12 @@ def say_refused(view: str, seconds: float) -> None:
         st.info(say("budget.refused_after_race", what=what, seconds=seconds_text(seconds), budget=_budget_text()))
 
 
+def say_stopped(view: str) -> None:
+    """One line: the view ``view`` took longer than its estimate and was stopped."""
+    say = words()
+    st.info(say("budget.view_stopped", what=say(f"view.{view}"), seconds=seconds_text(budget.STOP_AFTER)))
+
+
 def say_coarser(count: int, asked: int) -> None:
     st.info(words()("budget.coarser", count=count, asked=asked, budget=_budget_text()))
 
