@@ -10,13 +10,13 @@ measured in the same run. benchmarks/page.py measures the page in a browser.
 from __future__ import annotations
 
 import json
-import statistics
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.process import median
 from optviz import figures, race
 from optviz.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
 from optviz.results import run_experiment
@@ -24,14 +24,9 @@ from optviz.results import run_experiment
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def median_ms(work, repeats: int = 5) -> float:
-    work()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+def median_ms(work: Callable[[], object], repeats: int = 5) -> float:
+    """The median wall time of ``work`` in milliseconds (benchmarks.process.median)."""
+    return median(work, repeats) * 1e3
 
 
 def report(title: str, experiment: Experiment) -> None:

@@ -24,7 +24,6 @@ the batched case is printed as well.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ import numpy as np
 
 import optviz
 import surfaces
+from benchmarks.process import median
 from optviz import engine
 from optviz.optimizers import get as get_optimizer
 
@@ -51,13 +51,8 @@ START = (-1.5, 2.0)
 
 
 def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    work()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    """The median wall time of ``work`` in seconds (benchmarks.process.median)."""
+    return median(work, repeats)
 
 
 def optviz_runs(steps: int) -> None:

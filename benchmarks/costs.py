@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +41,7 @@ import numpy as np
 
 import optviz
 import surfaces
+from benchmarks.process import median
 from optviz import OPTIMIZERS, export, figures
 from optviz.experiment import Experiment, Run
 from optviz.results import run_experiment
@@ -66,13 +66,7 @@ BATCHES = (1, 16, 64, None)  # rows a data surface's step reads; None: every row
 def cpu(work: Callable[[], object], repeats: int = REPEATS) -> float:
     """The median CPU time of ``repeats`` runs of ``work``, after one to warm up (a typical run,
     not the luckiest: the budget must not promise what a busy machine cannot keep)."""
-    work()
-    times = []
-    for _ in range(repeats):
-        began = time.process_time()
-        work()
-        times.append(time.process_time() - began)
-    return statistics.median(times)
+    return median(work, repeats, time.process_time)
 
 
 def _catalog() -> list[str]:

@@ -19,19 +19,15 @@ from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks.process import median
 from optviz import portable
 from surfaces.expression import from_expression
 from tests.test_expression import HOSTILE, SMOOTH
 
 
 def median_ms(work: Callable[[], object], repeats: int = 7) -> float:
-    work()  # warm-up
-    times = []
-    for _ in range(repeats):
-        begin = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times) * 1e3
+    """The median wall time of ``work`` in milliseconds (benchmarks.process.median)."""
+    return median(work, repeats) * 1e3
 
 
 def one_at_a_time(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,12 +1,16 @@
-"""What a process spends: its CPU time (every thread) and its peak resident memory (Linux).
+"""What a process spends: its CPU time (every thread) and its peak resident memory (Linux),
+and the median time of repeated work.
 
-Shared by the benchmarks that measure work in a fresh process (benchmarks.core's basin map,
-benchmarks.links' links and exports).
+Shared by the benchmarks (benchmarks.core's basin map, benchmarks.links' links and exports,
+the medians of benchmarks.app, benchmarks.core, benchmarks.costs and benchmarks.expressions).
 """
 
 from __future__ import annotations
 
 import resource
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 _STATUS = Path("/proc/self/status")
@@ -46,3 +50,15 @@ def _status_kb(field: str) -> int:
             return int(line.split()[1])
     msg = f"{field} not in {_STATUS}"
     raise RuntimeError(msg)
+
+
+def median(work: Callable[[], object], repeats: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    """The median of ``repeats`` timings of ``work`` by ``clock`` (wall time by default; pass
+    ``time.process_time`` for CPU time), in seconds, after one run to warm up."""
+    work()
+    times = []
+    for _ in range(repeats):
+        began = clock()
+        work()
+        times.append(clock() - began)
+    return statistics.median(times)

@@ -316,25 +316,7 @@ def _divergence_marks(
     for left_at, i, t, name, colour_ in marks:
         if t.diverged_at - left_at > 0.02 * steps:
             above = words("figure.above_axis", step=round(left_at))
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "x": [left_at],
-                    "y": [edge],
-                    "marker": {
-                        "symbol": "triangle-up",
-                        "size": 13,
-                        "color": colour_,
-                        "line": {"color": "#ffffff", "width": 1},
-                    },
-                    "cliponaxis": False,
-                    "name": name,
-                    "legendgroup": f"run {i}",
-                    "showlegend": False,
-                    "hovertemplate": f"{above}<extra>%{{fullData.name}}</extra>",
-                }
-            )
+            traces.append(_edge_mark("triangle-up", left_at, edge, (i, name, colour_), above))
     for x, i, t, name, colour_ in sorted(((min(m[2].diverged_at, steps), *m[1:]) for m in marks), key=lambda m: m[0]):
         row = next((j for j, xs in enumerate(rows) if all(abs(x - other) > 0.2 * steps for other in xs)), len(rows))
         if row == len(rows):
@@ -372,27 +354,29 @@ def _floor_marks(
 ) -> list[dict[str, Any]]:
     """A downward triangle on the bottom edge where each run's f − f* first goes below the axis'
     floor: from there its line is drawn along the edge, not at its value."""
-    floor = f"{bottom:.1e}"
+    floor, edge = f"{bottom:.1e}", 10.0 ** (low + 0.015 * (high - low))
     return [
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "x": [step],
-            "y": [10.0 ** (low + 0.015 * (high - low))],
-            "marker": {
-                "symbol": "triangle-down",
-                "size": 13,
-                "color": colour_,
-                "line": {"color": "#ffffff", "width": 1},
-            },
-            "cliponaxis": False,
-            "name": name,
-            "legendgroup": f"run {i}",
-            "showlegend": False,
-            "hovertemplate": words("figure.below_floor", floor=floor, step=step) + "<extra>%{fullData.name}</extra>",
-        }
+        _edge_mark("triangle-down", step, edge, (i, name, colour_), words("figure.below_floor", floor=floor, step=step))
         for step, i, name, colour_ in floors
     ]
+
+
+def _edge_mark(symbol: str, x: float, y: float, run: tuple[int, str, str], hover: str) -> dict[str, Any]:
+    """A triangle on an edge of the loss axis where a run's line leaves it (``run``: its index,
+    name and colour), saying so when hovered."""
+    i, name, colour_ = run
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [x],
+        "y": [y],
+        "marker": {"symbol": symbol, "size": 13, "color": colour_, "line": {"color": "#ffffff", "width": 1}},
+        "cliponaxis": False,
+        "name": name,
+        "legendgroup": f"run {i}",
+        "showlegend": False,
+        "hovertemplate": hover + "<extra>%{fullData.name}</extra>",
+    }
 
 
 # ------------------------------------------------------------------------------ the 3-D view
