@@ -119,7 +119,7 @@ def test_a_maps_clicks_are_read_like_a_link(page: Page, app_url: str, console_er
 def test_a_link_that_breaks_a_rule_says_so_and_draws(page: Page, app_url: str, console_errors: list[str], link: str):
     page.goto(app_url + link)
     alive(page)
-    expect(page.get_by_test_id("stAlert").first).to_contain_text("turned cycle_momentum off")
+    expect(page.get_by_test_id("stAlert").first).to_contain_text("OneCycleLR now cycles the learning rate only")
     assert len(player(page)["runs"]) == 1
 
 
