@@ -410,13 +410,13 @@ class Player {
       }
       const off = this.offPlot(px, py);
       run.off = Boolean(off);
-      if (off) { // outside the frame: on its edge, with an arrow that points where it is
-        [px, py] = off.at;
-        arrow(hctx, px - off.dir[0] * 4 * k * r, py - off.dir[1] * 4 * k * r, px + off.dir[0] * 16 * k * r, py + off.dir[1] * 16 * k * r,
-          ARROWS.step, run.colour, k * r);
-      }
+      if (off) [px, py] = off.at; // outside the frame: inside its edge, and an arrow to where it is
       hctx.fillStyle = run.colour; hctx.strokeStyle = off ? "#000000" : "#ffffff"; hctx.lineWidth = 1.5 * r;
       shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
+      if (off) {
+        const [dx, dy] = off.dir, from = 10 * k * r, to = 30 * k * r;
+        arrow(hctx, px + dx * from, py + dy * from, px + dx * to, py + dy * to, ARROWS.step, run.colour, k * r);
+      }
     }
     if (this.data.inspect) this.drawArrows(hctx, area);
     this.showOff();
@@ -425,7 +425,7 @@ class Player {
   // A head outside the plot: where to draw it (on the frame, inside its margin) and the way
   // out towards the point; null when the point is inside.
   offPlot(px, py) {
-    const w = this.heads.width, h = this.heads.height, pad = 22 * this.scale() * this.ratio;
+    const w = this.heads.width, h = this.heads.height, pad = 34 * this.scale() * this.ratio;
     if (px >= 0 && px <= w && py >= 0 && py <= h) return null;
     const cx = w / 2, cy = h / 2;
     let dx = px - cx, dy = py - cy;
