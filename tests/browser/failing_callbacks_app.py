@@ -25,6 +25,7 @@ if __name__ == "__main__":  # as Streamlit runs it; pytest's doctest collection 
         (ui.views, "_on_click"),
         (ui.views, "_on_step"),
         (ui.sweeps, "_on_sweep_click"),
+        (ui.sweeps, "_on_map_click"),
         (ui.sweeps, "_on_basin_click"),
     ):
         setattr(module, name, _fault)

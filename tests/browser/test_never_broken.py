@@ -173,6 +173,17 @@ def test_a_fault_in_a_click_callback_keeps_the_race(
     for leak in ("Traceback", ".py", "injected fault", "RuntimeError"):
         assert leak not in main
     assert "injected fault" in log.read_text()
+    # A figure's click (a sweep's, a basin map's) goes through the same guard.
+    for view in ("sweep", "basins"):
+        page.goto(url + f"/?v=2&surface=valley&steps=50&view={view}&sweep_n=50&basin_n=10&run=sgd:lr=0.1")
+        alive(page)
+        page.wait_for_function("() => document.querySelector('.ovf-gd')?.parentElement.__send", timeout=60_000)
+        page.evaluate(
+            "() => document.querySelector('.ovf-gd').parentElement.__send("
+            "'clicked', {x: 0.5, y: 0.5, customdata: [0, 0.1], at: Date.now()})"
+        )
+        expect(page.get_by_test_id("stAlert").first).to_contain_text(EN("guard.callback_failed", reference="")[:40])
+        alive(page)
 
 
 def test_work_stops_when_its_visitor_leaves(browser, served: tuple[str, Path]):
