@@ -18,6 +18,7 @@ from dataclasses import replace
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 import surfaces
 from optviz import budget, engine
@@ -69,7 +70,9 @@ def _gone(session: str) -> bool:
 @contextlib.contextmanager
 def watched() -> Iterator[None]:
     """This run's work, stopped once it has used optviz.budget.STOP_AFTER seconds or its visitor
-    has gone (optviz.budget.checkpoint)."""
+    has gone: found gone at a checkpoint (optviz.budget.checkpoint), or stopped by Streamlit
+    itself, which asks a run to stop as its browser disconnects (the next Streamlit call
+    raises)."""
     context = get_script_run_ctx()
     session = None if context is None else context.session_id
 
@@ -79,8 +82,12 @@ def watched() -> Iterator[None]:
             _LOG.warning("Stopping a page's work: its visitor left")
         return left
 
-    with budget.watched(budget.STOP_AFTER, cancelled=gone):
-        yield
+    try:
+        with budget.watched(budget.STOP_AFTER, cancelled=gone):
+            yield
+    except StopException:
+        _LOG.warning("Stopping a page's work: its visitor left or stopped it")
+        raise
 
 
 @contextlib.contextmanager

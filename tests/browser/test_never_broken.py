@@ -192,12 +192,10 @@ def test_work_stops_when_its_visitor_leaves(browser, served: tuple[str, Path]):
     url, log = served
     page = browser.new_page()
     heavy = "/?v=2&surface=rosenbrock&steps=5000&view=map&map_n=100&run=adam:lr=0.01&run=sgd:lr=0.001"
-    page.goto(url + heavy)
-    page.wait_for_function(  # the race is drawn: the map is under way
-        "() => { const p = document.querySelector('.ovp')?.__ready; return p !== undefined && p.done; }",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(200)
+    page.goto(url + heavy, wait_until="commit")
+    # The first thing the page writes has arrived: its run is under way (it takes a second or
+    # more, most of it the map, made last; once the player reports ready, the run is over).
+    page.get_by_test_id("stElementContainer").first.wait_for(timeout=30_000)
     page.close()
     for _ in range(40):
         if "its visitor left" in log.read_text():
