@@ -36,6 +36,7 @@ def page() -> None:
     ui.write_link(to_query(experiment))
     say = ui.words()
 
+    ui.page_style()
     if experiment.hide:  # a link for a projector: hide=all, or the parts it names
         ui.projector_page(sidebar=experiment.hidden("sidebar"))
     if not experiment.hidden("header"):
@@ -56,18 +57,17 @@ def page() -> None:
     with st.spinner(say("page.running")):
         paths = trajectories(race.physics(), ui.race_seconds(race, surf, race.steps))
     shaded = background(race.surface, race.surface_params, ui.background_size(surf, figures.BACKGROUND))
-    scale = 1.5 if experiment.hide else 1.0
+    projector = bool(experiment.hide)
     if experiment.lesson:  # the lesson's text and question beside its race
         text, figure = st.columns([2, 3], gap="large")
         with text:
             hold = ui.lesson_text(experiment)
-        with figure:
-            ui.race(race, surf, paths, shaded, scale=scale, hold=hold)
             st.latex(surf.formula)
+        with figure:
+            ui.race(race, surf, paths, shaded, projector=projector, hold=hold)
     else:
-        st.subheader(say(f"surface.{experiment.surface}.title"))
-        st.latex(surf.formula)  # display math scrolls sideways where a formula is long (Goldstein-Price)
-        ui.race(race, surf, paths, shaded, scale=scale)
+        with ui.race_frame(say(f"surface.{experiment.surface}.title"), surf.formula, projector=projector):
+            ui.race(race, surf, paths, shaded, projector=projector)
     if not experiment.hidden("export"):
         ui.export_panel(race, surf, paths, shaded)
     if not experiment.hidden("views"):

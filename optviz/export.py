@@ -83,7 +83,7 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
         "start": list(experiment.start),
         "scene": race_data.scene(surf, background_uri),
         "runs": runs,
-        "scale": 1,
+        "projector": False,
         "text": player_text(experiment.lang),
     }
 

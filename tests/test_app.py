@@ -437,7 +437,7 @@ def test_a_projector_link_hides_what_it_names_and_draws_the_race_larger():
     assert not at.title  # no header
     assert not at.code  # no share box
     assert [v["kind"] for v in views(at)] == ["preload", "race"]  # no other view, no export
-    assert race(at)["scale"] == 1.5
+    assert race(at)["projector"] is True
     assert any("section[data-testid='stSidebar']" in html.value for html in at.get("html"))
     assert at.query_params["hide"] == "all"
 
@@ -446,7 +446,7 @@ def test_a_projector_link_hides_what_it_names_and_draws_the_race_larger():
     assert not at.title
     assert [v["kind"] for v in views(at)] == ["preload", "race", "figure"]  # the loss view stays
     assert not any("section[data-testid='stSidebar']" in html.value for html in at.get("html"))
-    assert race(at)["scale"] == 1.5
+    assert race(at)["projector"] is True
 
     at = start({"hide": "sidebar,lights"})
     assert "Ignored 'lights' in hide (choose any of: all, sidebar, header, views, export, share)." in unescaped(

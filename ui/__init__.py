@@ -18,7 +18,7 @@ Data flows one way: the link seeds the widgets, the widgets build an Experiment,
 Experiment writes the link and is computed (cached), and the views show the result.
 """
 
-from ui.chrome import header, projector_page
+from ui.chrome import header, page_style, projector_page, race_frame
 from ui.controls import experiment_controls
 from ui.guard import guarded, remember, say_failure
 from ui.lesson import lesson_text
@@ -37,11 +37,13 @@ __all__ = [
     "guarded",
     "header",
     "lesson_text",
+    "page_style",
     "plain",
     "preload",
     "projector_page",
     "queued_problems",
     "race",
+    "race_frame",
     "race_seconds",
     "remember",
     "restore_last_good",

@@ -50,7 +50,7 @@ def race(
     trajectories: list[Trajectory],
     background: str,
     *,
-    scale: float = 1.0,
+    projector: bool = False,
     hold: str | None = None,
 ) -> None:
     """The player: every step of every run, drawn in the browser.
@@ -101,7 +101,7 @@ def race(
         "start": list(experiment.start),
         "scene": scene,
         "runs": runs,
-        "scale": scale,
+        "projector": projector,  # text and lines sized for the back of a room
         "text": _player_words(experiment, surf),
         "hold": hold,
         # A lesson's race plays once it may, and so does a fair race (ui.sweeps): from its start.

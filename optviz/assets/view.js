@@ -14,6 +14,17 @@
 // push, and the player tells Python the step it rests on (a component state value, set when it
 // pauses or steps, never while it plays), so the panel under it can list that step's values.
 
+// The plot is never less tall than this: a phone's width, or a page with much above the race.
+const MIN_FIT = 360;
+// A plot beside its runs table should be at least this tall where the screen allows.
+const RICH_FIT = 400;
+// Axes whose ranges differ more than this are drawn in a square, each at its own scale (and the
+// plot says so): at one scale a raw data surface is a sliver a hundred pixels wide, and a
+// wide or tall one (six-hump camel, iris) too small to read on a laptop.
+const MAX_ASPECT = 1.4;
+// Whether the visitor asked the browser for less motion: no race then plays by itself.
+const reducedMotion = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
 const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star", "cross", "x"];
 // Run or scene id -> decoded arrays, kept for the page's life (across reruns and remounts).
 const CACHE = (window.__optvizCache = window.__optvizCache || new Map());
@@ -158,23 +169,72 @@ class Player {
     on(".ovp-loop", "change", (e) => { this.loop = e.target.checked; });
     this.speed.addEventListener("input", () => this.showSpeed());
     this.root.addEventListener("keydown", (e) => this.key(e));
-    this.onFullscreen = () => this.render().then(() => this.resize());
+    this.onFullscreen = () => { this.fit(); this.render().then(() => this.resize()); };
     document.addEventListener("fullscreenchange", this.onFullscreen);
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(this.root.querySelector(".ovp-plot"));
+    // The page above the player may grow or shrink (a formula typeset, a message shown), the
+    // controls may wrap, the window may change: the plot is fitted again.
+    this.onWindow = () => { const k = this.k; this.fit(); if (this.P && this.scale() !== k) this.render().then(() => this.resize()); };
+    window.addEventListener("resize", this.onWindow);
+    this.fitObserver = new ResizeObserver(() => this.fit());
+    this.fitObserver.observe(this.root.querySelector(".ovp-controls"));
+    const page = this.root.closest("[data-testid='stMainBlockContainer']");
+    if (page) this.fitObserver.observe(page);
     this.gd.addEventListener("mousedown", (e) => this.press(e));
     this.gd.addEventListener("click", (e) => this.click(e)); // Plotly takes mouseup for its drag
   }
 
-  // How large text, lines and markers are: the page's setting, half as large again in full
-  // screen (a projector seen from the back of a room).
+  // How large text, lines and markers are: on a projector (a projector's link, or full screen)
+  // in proportion to the screen's height, for the back of a room (twice as large at 1080 px).
   scale() {
-    return (this.data.scale || 1) * (document.fullscreenElement === this.root ? 1.5 : 1);
+    const big = (this.data && this.data.projector) || document.fullscreenElement === this.root;
+    this.k = big ? Math.min(2.5, Math.max(1.25, window.innerHeight / 540)) : 1;
+    this.root.style.setProperty("--ovp-scale", String(this.k));
+    return this.k;
+  }
+
+  // The plot's height: what the screen has under the plot's top once the controls are drawn
+  // (the page's first screen, or the full screen), and never less than MIN_FIT, so that the
+  // race and its controls are seen together without scrolling.
+  fit() {
+    const plot = this.root.querySelector(".ovp-plot"), controls = this.root.querySelector(".ovp-controls");
+    const below = controls.offsetHeight + 6 + 20; // the controls, their margin, air (a projector page's 1rem margin)
+    let room;
+    if (document.fullscreenElement === this.root) room = this.root.clientHeight - 32 - below;
+    else {
+      let scroller = this.root.parentElement;
+      while (scroller && scroller !== document.body && !/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)) scroller = scroller.parentElement;
+      const scrolled = scroller && scroller !== document.body ? scroller.scrollTop : window.scrollY;
+      room = window.innerHeight - (plot.getBoundingClientRect().top + scrolled) - below;
+    }
+    const fitted = Math.max(MIN_FIT, Math.floor(room));
+    if (fitted !== this.fitted) {
+      this.fitted = fitted;
+      this.root.style.setProperty("--ovp-fit", fitted + "px");
+    }
+    // A wide surface (six-hump camel) beside the runs is short: the runs go under it when that
+    // makes the plot taller and beside it would leave less than RICH_FIT.
+    if (!this.scene) return;
+    const width = this.root.clientWidth, aspect = this.shape().aspect;
+    const side = Math.min(Math.max(200, 0.28 * width), 380 * this.k) + 16;
+    const beside = Math.min(fitted, (width - side) / aspect), under = Math.min(fitted, width / aspect);
+    this.root.classList.toggle("ovp-stacked", beside < Math.min(fitted, RICH_FIT) && under > beside);
+  }
+
+  // The plot's shape: the surface's own proportions (one unit as long on either axis), or a
+  // square when they differ more than MAX_ASPECT times (the plot then says so).
+  shape() {
+    const [[x0, x1], [y0, y1]] = this.scene.domain, ratio = (x1 - x0) / (y1 - y0);
+    const equal = ratio <= MAX_ASPECT && ratio >= 1 / MAX_ASPECT;
+    return { equal, aspect: equal ? ratio : 1, stretch: ratio >= 1 ? ratio : 1 / ratio };
   }
 
   close() {
     this.pause();
     this.resizeObserver.disconnect();
+    this.fitObserver.disconnect();
+    window.removeEventListener("resize", this.onWindow);
     document.removeEventListener("fullscreenchange", this.onFullscreen);
   }
 
@@ -218,8 +278,7 @@ class Player {
     this.scene = scene;
     this.runs = data.runs.map((r, i) => ({ ...r, ...CACHE.get(r.id), vectors: data.inspect ? CACHE.get(r.id + ":inspect") : null, index: i }));
     this.reported = data.inspect ? data.inspect.step : null; // the step Python shows
-    const [[x0, x1], [y0, y1]] = scene.domain;
-    this.root.style.setProperty("--ovp-aspect", String((x1 - x0) / (y1 - y0)));
+    this.root.style.setProperty("--ovp-aspect", String(this.shape().aspect));
     this.steps = data.steps;
     this.scrub.max = String(this.steps);
     this.root.querySelector(".ovp-loop-label span").textContent = this.text.loop;
@@ -230,7 +289,8 @@ class Player {
     }
     if (!previous || previous.speed !== data.speed) this.speed.value = String(Math.round(1000 * Math.log(data.speed) / Math.log(500)));
     this.showSpeed();
-    this.root.style.setProperty("--ovp-base", String(data.scale || 1));
+    this.scale();
+    this.fit();
     this.renderRunsTable();
     this.renderArrowsKey();
     return this.render().then(() => {
@@ -243,12 +303,17 @@ class Player {
       // A new race opens on its whole story (every path drawn); a change of settings keeps the
       // step the player was at, so the runs can be compared where they were.
       // A lesson holds its race at the start until its question is answered, then plays it.
+      // The page's first race plays from its start, so that something moves as the page opens
+      // (not where the visitor asked the browser for less motion).
       const released = !newRace && previous.hold && !data.hold;
+      const opening = !previous && !reducedMotion();
       this.hold(data.hold);
       if (data.hold) this.go(0);
-      else if (newRace || released) this.go(data.initial_step === "start" ? 0 : this.steps);
+      else if (newRace || released) this.go(data.initial_step === "start" || opening ? 0 : this.steps);
       else this.go(Math.min(this.step, this.steps));
-      if ((newRace || released) && data.autoplay && !data.hold) this.play();
+      if ((newRace || released) && (data.autoplay || opening) && !data.hold) this.play();
+      // Answered on a phone, where the question is above the race: the race comes into view.
+      if (released) this.root.scrollIntoView({ block: "nearest", behavior: reducedMotion() ? "auto" : "smooth" });
       this.report();
       ready.done = true;
       raceDrawn();
@@ -281,14 +346,20 @@ class Player {
   }
 
   layout() {
-    const s = this.scene, [[x0, x1], [y0, y1]] = s.domain, c = theme(this.root), k = this.scale();
+    const s = this.scene, [[x0, x1], [y0, y1]] = s.domain, c = theme(this.root), k = this.scale(), shape = this.shape();
+    const big = k > 1 ? 14 / 12 : 1; // a projector's ticks: 28 px at 1080 px
     const axis = (title, lo, hi) => ({ range: [lo, hi], showgrid: false, zeroline: false, title: { text: title }, constrain: "domain",
-      color: c.text, linecolor: c.line, mirror: true, showline: true, ticks: "outside", tickfont: { size: 12 * k } });
+      color: c.text, linecolor: c.line, mirror: true, showline: true, ticks: "outside", tickfont: { size: 12 * k * big }, automargin: true });
+    const annotations = shape.equal ? [] : [{ // the eye reads a square as the surface's shape: it is not
+      xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left", yanchor: "bottom", yshift: 4, showarrow: false, align: "left",
+      text: "⚠ " + escapeText(this.text.not_to_scale.replace("{n}", formatRatio(shape.stretch))).replace(/\n/g, "<br>"),
+      font: { size: 12 * k, color: c.text } }];
     return {
-      xaxis: axis("x", x0, x1),
-      yaxis: { ...axis("y", y0, y1), scaleanchor: "x" },
+      xaxis: axis(this.text.x_axis || "x", x0, x1),
+      yaxis: shape.equal ? { ...axis(this.text.y_axis || "y", y0, y1), scaleanchor: "x" } : axis(this.text.y_axis || "y", y0, y1),
+      annotations,
       images: [{ source: s.background, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0, sizing: "stretch", layer: "below" }],
-      margin: { l: 48 * k, r: 8, t: 8, b: 40 * k },
+      margin: { l: 48 * k, r: 8, t: shape.equal ? 8 : 40 * k, b: 40 * k },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { color: c.text, size: 13 * k },
       hovermode: "closest", dragmode: "pan", showlegend: false, uirevision: s.id,
@@ -391,6 +462,7 @@ class Player {
     // Heads and divergence marks, above everything else.
     const hctx = this.heads.getContext("2d");
     hctx.clearRect(0, 0, this.heads.width, this.heads.height);
+    const labels = []; // the divergence labels already placed: another one moves down past them
     for (const run of this.runs) {
       const i = Math.min(this.step, run.x.length - 1);
       const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
@@ -403,7 +475,14 @@ class Player {
         hctx.font = `600 ${12 * k * r}px sans-serif`; hctx.lineJoin = "round";
         const label = this.text.diverged_at.replace("{step}", run.diverged_at);
         const w = hctx.measureText(label).width;
-        const lx = Math.min(Math.max(px - w / 2, 2), this.heads.width - w - 2), ly = py < 30 * r ? py + 24 * k * r : py - 14 * k * r;
+        const lx = Math.min(Math.max(px - w / 2, 2), this.heads.width - w - 2), lh = 16 * k * r;
+        let ly = py < 30 * r ? py + 24 * k * r : py - 14 * k * r;
+        for (let moved = 0; moved < labels.length + 1; moved++) {
+          const hit = labels.find((b) => lx < b.x + b.w && b.x < lx + w && ly - lh < b.y && b.y - lh < ly);
+          if (!hit) break;
+          ly = hit.y + lh > this.heads.height - 4 ? hit.y - lh : hit.y + lh;
+        }
+        labels.push({ x: lx, y: ly, w });
         hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 3 * r; hctx.strokeText(label, lx, ly);
         hctx.fillStyle = "#1a1a1a"; hctx.fillText(label, lx, ly);
         continue;
@@ -663,6 +742,16 @@ function arrow(ctx, x0, y0, x1, y1, style, colour, k) {
   path(); ctx.strokeStyle = colour; ctx.lineWidth = style.width * k; ctx.stroke();
   tip(); ctx.fillStyle = colour; ctx.fill();
   ctx.restore();
+}
+
+// Text for Plotly, which reads <br>, <b> and the like in it: a name or a word stays a word.
+function escapeText(text) {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// How many times one axis' range is the other's, to two digits: 12, 150, 3500.
+function formatRatio(v) {
+  return String(Number(v.toPrecision(2)));
 }
 
 function formatLoss(v) {

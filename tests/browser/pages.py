@@ -31,6 +31,15 @@ def wait_for_app(page: Page, timeout: float = 60_000, race: bool = True) -> None
         )
 
 
+def whole_story(page: Page) -> None:
+    """Stop the race the page opened playing and show its last step (the End key)."""
+    page.locator(PLAYER).focus()
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.ovp').__player; return !p.playing && p.step === p.steps; }"
+    )
+
+
 def url_has(text: str):
     """A wait_for_url predicate: the address bar (which Streamlit percent-encodes) holds ``text``."""
     return lambda url: text in unquote(url)

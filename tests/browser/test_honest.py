@@ -3,7 +3,7 @@ diverged and says so at its step; a head outside the plot is drawn on its edge a
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import PLAYER, player, wait_for_app
+from tests.browser.pages import PLAYER, player, wait_for_app, whole_story
 
 
 def test_a_run_that_leaves_the_picture_is_marked_diverged_at_its_step(
@@ -24,6 +24,7 @@ def test_a_head_outside_the_plot_is_drawn_on_its_edge_and_named(page: Page, app_
     # f = x + y has no minimum: gradient descent walks downhill at a constant pace, off the plot.
     page.goto(app_url + "/?v=2&surface=formula:f=x%2By&steps=400&run=sgd:lr=0.02")
     wait_for_app(page)
+    whole_story(page)
     state = page.evaluate(
         """() => { const p = document.querySelector('.ovp').__player, a = p.plotArea();
                    const r = p.runs[0], i = r.x.length - 1, [px, py] = p.toPixel(a, r.x[i], r.y[i]);

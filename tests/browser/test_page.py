@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import PLAYER, data_point, page_point, player, url_has, wait_for_app
+from tests.browser.pages import PLAYER, data_point, page_point, player, url_has, wait_for_app, whole_story
 
 
 def test_default_page_shows_the_race(page: Page, app_url: str, console_errors: list[str]):
@@ -16,7 +16,9 @@ def test_default_page_shows_the_race(page: Page, app_url: str, console_errors: l
     wait_for_app(page)
     state = player(page)
     assert len(state["runs"]) == 8
-    assert state["step"] == state["steps"] == 500  # a new race opens on its whole story
+    assert state["playing"]
+    assert state["step"] < state["steps"] == 500
+    whole_story(page)
     assert all(len(run["x"]) == 501 for run in state["runs"])
     expect(page.locator(PLAYER).get_by_role("button", name="Play or pause")).to_be_visible()
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)  # one copy of plotly.js, the app's own

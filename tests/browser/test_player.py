@@ -15,7 +15,7 @@ import surfaces
 from optviz import figures
 from optviz.experiment import parse
 from optviz.results import run_experiment
-from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app
+from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app, whole_story
 from tests.link_grammar import query_from_string
 
 ZIGZAG = "/?v=2&surface=valley:kappa=10,angle=30&steps=500&run=sgd:lr=0.19&run=sgd:lr=0.05,momentum=0.9"
@@ -36,6 +36,7 @@ def test_a_zigzag_is_drawn_with_every_vertex(page: Page, app_url: str, console_e
     # at every step: a path resampled at any other step would miss its corners.
     page.goto(app_url + ZIGZAG.split("&run=", maxsplit=1)[0] + "&run=sgd:lr=0.19")  # alone, so no other path covers it
     wait_for_app(page)
+    whole_story(page)
     surf = surfaces.get("valley", kappa=10, angle=30)
     t = optviz.run("sgd", surf, start=surf.default_start, steps=500, lr=0.19)
     state = player(page)
@@ -177,6 +178,7 @@ def test_the_controls_fit_a_phone_and_a_laptop(page: Page, app_url: str, console
         vertical = min(box["y"] + box["height"], scrub["y"] + scrub["height"]) - max(box["y"], scrub["y"])
         assert box is scrub or overlap <= 0 or vertical <= 0
     assert plot["width"] >= min(width - 60, 600) * 0.6
+    whole_story(page)
     expect(page.locator(f"{PLAYER} .ovp-step")).to_contain_text("step 500 of 500")
 
 
