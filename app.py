@@ -13,8 +13,8 @@ st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def background(surface: str, params: tuple, size: int) -> str:
-    return figures.background(surfaces.get(surface, **dict(params)), size)
+def background(surface: str, params: tuple, size: int, contours: bool) -> figures.Shading:
+    return figures.background(surfaces.get(surface, **dict(params)), size, contours=contours)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -56,7 +56,8 @@ def page() -> None:
     race = ui.admitted_race(experiment, surf)
     with st.spinner(say("page.running")):
         paths = trajectories(race.physics(), ui.race_seconds(race, surf, race.steps))
-    shaded = background(race.surface, race.surface_params, ui.background_size(surf, figures.BACKGROUND))
+    size = ui.background_size(surf, figures.BACKGROUND)
+    shaded = background(race.surface, race.surface_params, size, race.contours)
     projector = bool(experiment.hide)
     if experiment.lesson:  # the lesson's text and question beside its race
         text, figure = st.columns([2, 3], gap="large")

@@ -83,8 +83,12 @@ BASIN_COUNT = Spec("basin_n", 100, kind="int", low=10, high=200, step=10)
 # of the noise and of the minibatches' order.
 NOISE = Spec("noise", 0.0, low=0.0, high=1e6, ui_high=20.0, step=0.1)
 SEED = Spec("seed", 0, kind="int", low=0, high=99_999)
+# How the race looks: contour lines on the surface's shading; no race that plays by itself
+# (the browser's own "reduce motion" asks for that too).
+CONTOURS = Spec("contours", True, kind="bool")
+STILL = Spec("still", False, kind="bool")
 SETTINGS: tuple[Spec, ...] = (
-    *(STEPS, TOLERANCE, SPEED, VIEW, HIDE, LANG, LESSON, QUIZ),
+    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, VIEW, HIDE, LANG, LESSON, QUIZ),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
     *(NOISE, SEED),
 )
@@ -226,6 +230,8 @@ class Experiment:
     steps: int = STEPS.default
     tolerance: float = TOLERANCE.default  # "steps to tolerance" counts steps until f - f* <= tolerance
     speed: str = SPEED.default
+    contours: bool = CONTOURS.default
+    still: bool = STILL.default
     view: str = VIEW.default
     hide: tuple[str, ...] = HIDE.default
     lang: str = LANG.default

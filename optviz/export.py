@@ -46,6 +46,7 @@ from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import PLOTLY_CONFIG, background
 from optviz.messages import player_text
+from optviz.race import Shading
 from optviz.text import DEFAULT_LANGUAGE, Words
 
 PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
@@ -56,7 +57,7 @@ _EXPORT_MARK = "export default function"
 # ------------------------------------------------------------------------------ HTML
 
 
-def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajectory], background_uri: str) -> dict:
+def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajectory], shading: Shading) -> dict:
     """The player's data (as ui/views.py's ``race`` builds it), with every run's arrays included."""
     _check(experiment, trajectories)
     surf = experiment.build_surface()
@@ -81,9 +82,10 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],
         "start": list(experiment.start),
-        "scene": race_data.scene(surf, background_uri),
+        "scene": race_data.scene(surf, shading),
         "runs": runs,
         "projector": False,
+        "still": experiment.still,
         "text": player_text(experiment.lang),
     }
 
@@ -93,9 +95,9 @@ def _script_text(text: str) -> str:
     return text.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
 
 
-def race_html(experiment: Experiment, trajectories: Sequence[Trajectory], background_uri: str) -> str:
+def race_html(experiment: Experiment, trajectories: Sequence[Trajectory], shading: Shading) -> str:
     """One standalone HTML file that plays the race offline, with no server."""
-    data = race_data_for_export(experiment, trajectories, background_uri)
+    data = race_data_for_export(experiment, trajectories, shading)
     view_js = (race_data.ASSETS / "view.js").read_text(encoding="utf-8")
     if view_js.count(_EXPORT_MARK) != 1:
         msg = f"view.js must have exactly one {_EXPORT_MARK!r} for the export's shim"
@@ -706,17 +708,17 @@ class _GifPainter:
         """What does not move: the surface, its frame, the start, minima and saddles, the faint paths."""
         layout, k = self.layout, self.k
         base = Image.new("RGB", (layout.width, layout.height), (255, 255, 255))
-        uri = background(surf)
+        uri = background(surf).uri
         shaded = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
         base.paste(shaded.resize((layout.plot_w, layout.plot_h), Image.Resampling.BICUBIC), (layout.left, layout.top))
         draw = ImageDraw.Draw(base)
         sx, sy = layout.pixel(*experiment.start)
         _shape(draw, "star", sx, sy, 6.4 * k, fill=(0, 0, 0), outline=(255, 255, 255), width=max(1, round(k / 2)))
-        for m in surf.minima:
+        for m in surf.minima:  # a ring with a dot, as on the page (a cross would read as diverged)
             mx, my = layout.pixel(m.x, m.y)
-            r = 5.6 * k
-            for a, b in (((mx - r, my - r), (mx + r, my + r)), ((mx - r, my + r), (mx + r, my - r))):
-                draw.line([a, b], fill=(0, 0, 0), width=max(1, round(1.5 * k)))
+            r, dot = 5.6 * k, 1.6 * k
+            draw.ellipse([mx - r, my - r, mx + r, my + r], outline=(0, 0, 0), width=max(1, round(1.5 * k)))
+            draw.ellipse([mx - dot, my - dot, mx + dot, my + dot], fill=(0, 0, 0))
         for saddle in surf.saddles:
             px, py = layout.pixel(saddle.x, saddle.y)
             _shape(draw, "diamond", px, py, 4.8 * k, fill=None, outline=(0, 0, 0), width=max(1, round(k)))

@@ -22,13 +22,25 @@ import numpy as np
 import surfaces
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment
-from optviz.race import FLOAT32_LIMIT, PALETTE, colour
+from optviz.race import FLOAT32_LIMIT, PALETTE, Shading, colour
 from optviz.text import Words
 
-__all__ = ["PALETTE", "PLOTLY_CONFIG", "background", "colour", "figure_text", "loss_figure", "surface_3d_figure"]
+__all__ = [
+    "PALETTE",
+    "PLOTLY_CONFIG",
+    "Shading",
+    "background",
+    "colour",
+    "figure_text",
+    "loss_figure",
+    "surface_3d_figure",
+]
 
 BANDS = 24  # colour bands of the background, like filled contour levels
 UNDEFINED_RGB = (150, 120, 120)  # where the surface has no value: a muted red-grey, not a band
+CONTOUR_DARKER = 34  # a contour line's lightness below its band's
+CONTOUR_EVERY = (1, 2, 3, 4, 6)  # bands per contour line, fewest first (BANDS is a multiple of each)
+CONTOUR_SHARE = 0.1  # the most of the picture contour lines may cover
 Figure = dict[str, Any]
 
 
@@ -116,18 +128,41 @@ def png(rgb: np.ndarray) -> bytes:
 BACKGROUND = 240  # points a side of the surface's shading (the budget may ask for fewer)
 
 
-def background(surf: surfaces.Surface, n: int = BACKGROUND) -> str:
-    """The surface as banded greys (light = low), as a PNG data URI; north is up."""
+def background(surf: surfaces.Surface, n: int = BACKGROUND, *, contours: bool = True) -> Shading:
+    """The surface as banded greys (light = low), as a PNG data URI; north is up. With
+    ``contours``, a darker line where one band meets the next, as on a map."""
     with np.errstate(all="ignore"):
         _, _, z = grid(surf, n)
         shaded = shade(surf, z, z)
     defined = np.isfinite(shaded)  # a typed formula may be undefined in places (log of a negative)
     low, high = (float(shaded[defined].min()), float(shaded[defined].max())) if defined.any() else (0.0, 1.0)
     band = np.clip((np.nan_to_num((shaded - low) / (high - low + 1e-300)) * BANDS).astype(int), 0, BANDS - 1)
-    level = np.linspace(253, 185, BANDS)[band]  # lightness per band
+    levels = np.linspace(253, 185, BANDS)  # lightness per band
+    level = levels[band]
+    if contours:
+        level = np.where(_contour_lines(band) & defined, level - CONTOUR_DARKER, level)
     rgb = np.stack([level, level + 2, level + 6], axis=-1).clip(0, 255).astype(np.uint8)
     rgb[~defined] = UNDEFINED_RGB
-    return "data:image/png;base64," + base64.b64encode(png(rgb[::-1])).decode("ascii")
+    greys = tuple(f"rgb({int(v)},{min(int(v) + 2, 255)},{min(int(v) + 6, 255)})" for v in levels)
+    finite = z[np.isfinite(z)]
+    delta = 1e-6 * float((finite.max() if finite.size else 1.0) - surf.f_star) if surf.log_scale else 0.0
+    uri = "data:image/png;base64," + base64.b64encode(png(rgb[::-1])).decode("ascii")
+    return Shading(uri, low, high, bool(surf.log_scale), delta, greys)
+
+
+def _contour_lines(band: np.ndarray) -> np.ndarray:
+    """The pixels on a contour line: those whose right or upper neighbour lies in another group
+    of bands. A group is as few bands as keep the lines under CONTOUR_SHARE of the picture (a
+    line every band on a bowl, every few on Rosenbrock); none where even the widest groups
+    would cover it (Rastrigin's hundred bumps, which its bands already show)."""
+    for every in CONTOUR_EVERY:
+        group = band // every
+        edge = np.zeros(band.shape, dtype=bool)
+        edge[:, :-1] |= group[:, 1:] != group[:, :-1]
+        edge[:-1, :] |= group[1:, :] != group[:-1, :]
+        if edge.mean() <= CONTOUR_SHARE:
+            return edge
+    return np.zeros(band.shape, dtype=bool)
 
 
 # ------------------------------------------------------------------------------ other figures
@@ -501,13 +536,15 @@ def surface_3d_figure(
     data += ends
     data.append(
         {
+            # a star, as on the race (Plotly's 3-D markers have none: a diamond is the saddle's)
             "type": "scatter3d",
-            "mode": "markers",
+            "mode": "text",
             "x": [float(start[0, 0])],
             "y": [float(start[0, 1])],
             "z": [float(relief.above(start)[0])],
             "name": words("figure.start"),
-            "marker": {"symbol": "diamond", "size": 8, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
+            "text": ["★"],
+            "textfont": {"size": 22, "color": "#000000"},
             "hovertemplate": words("figure.start") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
         }
     )

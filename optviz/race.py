@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -53,16 +53,37 @@ def float32_base64(values: np.ndarray) -> str:
     return base64.b64encode(data.tobytes()).decode("ascii")
 
 
-def scene_id(surf: surfaces.Surface) -> str:
-    return _digest(("scene", surf.name, surf.param_values))
+class Shading(NamedTuple):
+    """The surface's shading as a picture, and what its greys mean (the legend beside the race).
+
+    ``low`` and ``high`` are the shaded values at the lightest and darkest band: f itself, or
+    log10(f − f* + delta) where ``log`` (a surface spanning orders of magnitude); ``greys`` the
+    bands' colours, light (low) to dark (high).
+    """
+
+    uri: str
+    low: float
+    high: float
+    log: bool
+    delta: float
+    greys: tuple[str, ...]
+
+    def legend(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "log": self.log, "delta": self.delta, "greys": list(self.greys)}
 
 
-def scene(surf: surfaces.Surface, background_uri: str) -> dict[str, Any]:
-    """What does not move: the shaded surface, its domain and its landmarks."""
+def scene_id(surf: surfaces.Surface, shading: Shading) -> str:
+    """Changes with the surface and with its picture (contour lines or none, its size)."""
+    return _digest(("scene", surf.name, surf.param_values, hashlib.sha256(shading.uri.encode()).hexdigest()))
+
+
+def scene(surf: surfaces.Surface, shading: Shading) -> dict[str, Any]:
+    """What does not move: the shaded surface and its legend, its domain and its landmarks."""
     return {
-        "id": scene_id(surf),
+        "id": scene_id(surf, shading),
         "domain": [list(surf.domain[0]), list(surf.domain[1])],
-        "background": background_uri,
+        "background": shading.uri,
+        "legend": shading.legend(),
         "minima": [[m.x, m.y, m.value] for m in surf.minima],
         "saddles": [[p.x, p.y, p.value] for p in surf.saddles],
         "f_star": surf.f_star,

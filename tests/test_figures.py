@@ -42,6 +42,51 @@ def test_png_encoder_writes_a_valid_image():
     np.testing.assert_array_equal(raw[:, 1:], rgb.reshape(4, 9))
 
 
+def pixels(shading: figures.Shading) -> np.ndarray:
+    """The shading's picture as an (h, w, 3) array."""
+    data = base64.b64decode(shading.uri.split(",", 1)[1])
+    width, height = struct.unpack(">II", data[16:24])
+    idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
+    return (
+        np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, 1 + 3 * width)[:, 1:].reshape(height, width, 3)
+    )
+
+
+def test_the_shading_says_what_its_greys_mean():
+    """The legend beside the race: f − f* on a log scale where the shading is logarithmic, its
+    greys light (low) to dark (high), and its range the shaded values' own."""
+    rosenbrock = surfaces.get("rosenbrock")
+    shading = figures.background(rosenbrock, 60)
+    assert shading.log
+    assert shading.delta > 0
+    assert len(shading.greys) == figures.BANDS
+    lightness = [int(grey[4:].split(",")[0]) for grey in shading.greys]
+    assert lightness == sorted(lightness, reverse=True)
+    _, _, z = figures.grid(rosenbrock, 60)
+    shaded = figures.shade(rosenbrock, z, z)
+    assert (shading.low, shading.high) == (float(shaded.min()), float(shaded.max()))
+    bowl = figures.background(surfaces.get("booth"), 60)
+    assert bowl.log == surfaces.get("booth").log_scale
+
+
+@pytest.mark.parametrize("name", surfaces.names())
+def test_contour_lines_are_drawn_where_bands_meet_and_never_cover_the_picture(name):
+    surf = surfaces.get(name)
+    plain = pixels(figures.background(surf, 120, contours=False)).astype(int)
+    lined = pixels(figures.background(surf, 120, contours=True)).astype(int)
+    darker = (plain - lined)[..., 0]
+    assert set(np.unique(darker)) <= {0, figures.CONTOUR_DARKER}  # a line is its band, darker; nothing else changes
+    assert (darker > 0).mean() <= figures.CONTOUR_SHARE  # lines, not a darker picture
+    # every line pixel sits where the plain picture's band changes to the right or above
+    band = plain[..., 0][::-1]  # north is up in the picture
+    edge = np.zeros(band.shape, dtype=bool)
+    edge[:, :-1] |= band[:, 1:] != band[:, :-1]
+    edge[:-1, :] |= band[1:, :] != band[:-1, :]
+    assert not (darker[::-1] > 0)[~edge].any()
+    if name in ("valley", "booth", "rosenbrock"):  # a smooth bowl or valley has its lines
+        assert (darker > 0).mean() > 0.02
+
+
 def test_divergence_is_named_in_the_loss_figure():
     experiment = Experiment.make("rosenbrock", runs=[Run.make("sgd", lr=0.1), Run.make("adam", lr=0.01)])
     surf, trajectories = build(experiment)

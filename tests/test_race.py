@@ -65,11 +65,15 @@ def test_every_run_keeps_a_distinct_colour_and_marker():
 
 def test_the_scene_names_the_landmarks():
     surf = Experiment.make("himmelblau").build_surface()
-    scene = race.scene(surf, "data:image/png;base64,")
+    scene = race.scene(surf, figures.background(surf, 40))
     assert len(scene["minima"]) == 4
     assert len(scene["saddles"]) == 4
     assert scene["domain"] == [[-5.0, 5.0], [-5.0, 5.0]]
-    assert scene["id"] == race.scene_id(surf) != race.scene_id(Experiment.make("valley").build_surface())
+    valley = Experiment.make("valley").build_surface()
+    assert scene["id"] == race.scene_id(surf, figures.background(surf, 40))
+    assert scene["id"] != race.scene_id(valley, figures.background(valley, 40))
+    lined, plain = figures.background(surf, 120), figures.background(surf, 120, contours=False)
+    assert race.scene_id(surf, lined) != race.scene_id(surf, plain)  # the browser is sent the new picture
 
 
 def test_f_minus_f_star_keeps_its_small_values_where_f_star_is_not_zero():

@@ -18,6 +18,7 @@ import streamlit as st
 
 import surfaces
 from optviz.experiment import (
+    CONTOURS,
     DEFAULT,
     LESSON,
     MAX_RUNS,
@@ -29,6 +30,7 @@ from optviz.experiment import (
     SETTINGS,
     SPEED,
     STEPS,
+    STILL,
     TOLERANCE,
     Experiment,
     Run,
@@ -51,7 +53,7 @@ from ui.text import plain, queue_problems, words
 
 # The settings the sidebar shows; the others have their places on the page (the view picker,
 # the language switch, the lesson picker and its question switch) or only a link sets them (hide).
-SIDEBAR_SETTINGS = (STEPS, TOLERANCE, SPEED, NOISE, SEED)
+SIDEBAR_SETTINGS = (STEPS, TOLERANCE, SPEED, CONTOURS, STILL, NOISE, SEED)
 
 # The marker of each slot as a character, for the run's title in the sidebar.
 GLYPHS = dict(zip(SYMBOLS, "●■◆▲▼⬟⬢★✚✖", strict=True))

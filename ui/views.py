@@ -21,6 +21,7 @@ from optviz.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.figures import PLOTLY_CONFIG
 from optviz.messages import player_text
 from optviz.optimizers import OPTIMIZERS
+from optviz.race import Shading
 from optviz.results import summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
@@ -48,7 +49,7 @@ def race(
     experiment: Experiment,
     surf: surfaces.Surface,
     trajectories: list[Trajectory],
-    background: str,
+    background: Shading,
     *,
     projector: bool = False,
     hold: str | None = None,
@@ -102,6 +103,7 @@ def race(
         "scene": scene,
         "runs": runs,
         "projector": projector,  # text and lines sized for the back of a room
+        "still": experiment.still,  # no race plays by itself
         "text": _player_words(experiment, surf),
         "hold": hold,
         # A lesson's race plays once it may, and so does a fair race (ui.sweeps): from its start.
@@ -149,7 +151,7 @@ def _on_step() -> None:
 
 
 def export_panel(
-    experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory], background: str
+    experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory], background: Shading
 ) -> None:
     """Downloads of the race (optviz.export): each file is made only when its button is clicked,
     once (cached like the views), within the budget of one download: a GIF with fewer frames
@@ -187,7 +189,7 @@ def _exported(
     seconds: float,
     _trajectories: list[Trajectory],
     _surf: surfaces.Surface,
-    _background: str,
+    _background: Shading,
 ) -> str | bytes:
     """One export of the race, made once for every visitor (the experiment decides it), taking its
     turn when heavy, and stopped past optviz.budget.STOP_AFTER like a page's work (Streamlit makes

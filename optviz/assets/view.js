@@ -306,14 +306,15 @@ class Player {
       // The page's first race plays from its start, so that something moves as the page opens
       // (not where the visitor asked the browser for less motion).
       const released = !newRace && previous.hold && !data.hold;
-      const opening = !previous && !reducedMotion();
+      const calm = data.still || reducedMotion(); // the visitor asked for less motion: nothing plays by itself
+      const opening = !previous && !calm;
       this.hold(data.hold);
       if (data.hold) this.go(0);
       else if (newRace || released) this.go(data.initial_step === "start" || opening ? 0 : this.steps);
       else this.go(Math.min(this.step, this.steps));
-      if ((newRace || released) && (data.autoplay || opening) && !data.hold) this.play();
+      if ((newRace || released) && (data.autoplay || opening) && !data.hold && !calm) this.play();
       // Answered on a phone, where the question is above the race: the race comes into view.
-      if (released) this.root.scrollIntoView({ block: "nearest", behavior: reducedMotion() ? "auto" : "smooth" });
+      if (released) this.root.scrollIntoView({ block: "nearest", behavior: calm ? "auto" : "smooth" });
       this.report();
       ready.done = true;
       raceDrawn();
@@ -335,14 +336,37 @@ class Player {
       hovertemplate: this.text.start + " (%{x:.4g}, %{y:.4g})<extra></extra>", showlegend: false });
     traces.push({ type: "scatter", mode: "markers", x: s.minima.map((m) => m[0]), y: s.minima.map((m) => m[1]), customdata: s.minima.map((m) => m[2]),
       name: this.text.minimum, showlegend: false,
-      marker: { symbol: "x-thin", size: 14 * this.scale(), line: { color: "#000000", width: 3 } },
+      marker: { symbol: "circle-open-dot", size: 15 * this.scale(), color: "#000000", line: { color: "#000000", width: 2.5 } },
       hovertemplate: this.text.minimum + " (%{x:.4g}, %{y:.4g})<br>f = %{customdata:.6g}<extra></extra>" });
+    const legend = this.legendTrace();
+    if (legend) traces.push(legend);
     if (s.saddles.length) {
       traces.push({ type: "scatter", mode: "markers", x: s.saddles.map((m) => m[0]), y: s.saddles.map((m) => m[1]), name: this.text.saddle, showlegend: false,
         marker: { symbol: "diamond-open", size: 12 * this.scale(), color: "#000000", line: { color: "#000000", width: 2 } },
         hovertemplate: this.text.saddle + " (%{x:.4g}, %{y:.4g})<extra></extra>" });
     }
     return traces;
+  }
+
+  // What the greys mean: a colour bar beside the plot, of f, or of f − f* on a log scale where
+  // the shading is logarithmic (ticks at whole powers of ten). Its one point is never drawn.
+  legendTrace() {
+    const g = this.scene.legend;
+    if (!g) return null;
+    const k = this.scale(), n = g.greys.length, scale = [];
+    g.greys.forEach((c, i) => { scale.push([i / n, c], [(i + 1) / n, c]); });
+    const bar = { title: { text: g.log ? "f − f*" : "f", side: "top", font: { size: 12 * k } }, thickness: 10 * k, len: 1, lenmode: "fraction",
+      x: 1, xpad: 6 * k, y: 0.5, outlinewidth: 0, tickfont: { size: 11 * k }, ticks: "outside", ticklen: 3 };
+    if (g.log) {
+      const decades = [];
+      for (let d = Math.ceil(g.low); d <= Math.floor(g.high); d++) decades.push(d);
+      const every = Math.max(1, Math.ceil(decades.length / 6));
+      const shown = decades.filter((d, i) => i % every === 0);
+      bar.tickvals = shown;
+      bar.ticktext = shown.map((d) => "10<sup>" + String(d).replace("-", "−") + "</sup>");
+    }
+    return { type: "scatter", mode: "markers", x: [null], y: [null], hoverinfo: "skip", showlegend: false,
+      marker: { color: [g.low], cmin: g.low, cmax: g.high, colorscale: scale, showscale: true, colorbar: bar } };
   }
 
   layout() {
@@ -359,7 +383,7 @@ class Player {
       yaxis: shape.equal ? { ...axis(this.text.y_axis || "y", y0, y1), scaleanchor: "x" } : axis(this.text.y_axis || "y", y0, y1),
       annotations,
       images: [{ source: s.background, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0, sizing: "stretch", layer: "below" }],
-      margin: { l: 48 * k, r: 8, t: shape.equal ? 8 : 40 * k, b: 40 * k },
+      margin: { l: 48 * k, r: 8, t: shape.equal ? 8 : 40 * k, b: 40 * k }, // the colour bar takes its room (automargin)
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { color: c.text, size: 13 * k },
       hovermode: "closest", dragmode: "pan", showlegend: false, uirevision: s.id,

@@ -183,3 +183,39 @@ def test_a_phone_shows_the_race_whole_and_brings_it_into_view_once_answered(brow
     assert b["plot"]["top"] >= -1
     assert b["controls"]["bottom"] <= b["height"] + 1
     page.context.close()
+
+
+@pytest.mark.parametrize(("surface", "title"), [("rosenbrock", "f − f*"), ("saddle", "f")])
+def test_the_race_says_what_its_greys_mean(browser, app_url, surface, title):
+    """A colour bar beside the race: f − f* on a log scale where the shading is logarithmic."""
+    page = opened(browser, app_url + f"/?v=2&surface={surface}", (1280, 720))
+    bar = page.locator(f"{PLAYER} .colorbar")
+    expect(bar).to_have_count(1)
+    expect(bar.locator(".cbtitle")).to_have_text(title)
+    assert bar.locator(".cbaxis text").count() >= 3  # its ticks
+    # the minimum is a ring with a dot, not a cross (a cross reads as "diverged")
+    symbols = page.evaluate("() => document.querySelector('.ovp .ovp-gd').data.map(t => t.marker && t.marker.symbol)")
+    assert "circle-open-dot" in symbols
+    assert not any(s and ("x" in s.split("-") or "cross" in s) for s in symbols)
+    page.context.close()
+
+
+def test_reduce_motion_keeps_the_race_still(browser, app_url):
+    page = opened(browser, app_url + "/?v=2&still=true", (1280, 720))
+    page.wait_for_timeout(600)
+    state = page.evaluate(
+        "() => { const p = document.querySelector('.ovp').__player; return [p.step, p.steps, p.playing]; }"
+    )
+    assert state == [state[1], state[1], False]
+    page.context.close()
+
+
+def test_contour_lines_can_be_turned_off(browser, app_url):
+    page = opened(browser, app_url + "/?v=2", (1280, 720))
+    source = "() => document.querySelector('.ovp .ovp-gd')._fullLayout.images[0].source"
+    lined = page.evaluate(source)
+    page.get_by_test_id("stSidebar").get_by_text(EN("setting.contours.title")).click()
+    page.wait_for_url(lambda url: "contours=false" in url, timeout=30_000)
+    wait_for_app(page)
+    assert page.evaluate(source) != lined
+    page.context.close()
