@@ -33,7 +33,7 @@ from optviz.optimizers import OPTIMIZERS, Optimizer
 from optviz.rules import Setup, check_run, repair_run
 from optviz.schedules import Schedule, read_schedule, schedule_text
 from optviz.specs import Problem, Spec, Value, number_text, read_number
-from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words
+from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words, hyperparameter_title
 from surfaces.expression import FormulaError
 
 VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
@@ -199,12 +199,13 @@ class Run:
         for key, value in self.hyperparameters:
             if key in already_named:
                 continue
+            title = hyperparameter_title(key, lang)
             if isinstance(value, bool):
-                extras.append(key if value else words("label.flag_off", name=key))
+                extras.append(title if value else words("label.flag_off", name=title))
             elif isinstance(value, tuple):
                 extras.append(words("label.betas", beta1=number_text(value[0]), beta2=number_text(value[1])))
             else:
-                extras.append(f"{key} {number_text(value)}")
+                extras.append(words("label.value", name=title, value=number_text(value)))
         if self.batch is not None:
             extras.append(words("label.batch", size=self.batch))
         if self.schedule is not None:

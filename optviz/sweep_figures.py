@@ -23,7 +23,7 @@ import numpy as np
 import surfaces
 from optviz.figures import AXIS_GREY, GRID_GREY, figure_text, png
 from optviz.sweeps import DIVERGED, NOT_CONVERGED, BasinMap, HyperMap, Sweep
-from optviz.text import Words
+from optviz.text import Words, hyperparameter_title
 from optviz.theory import learning_rates
 
 Figure = dict[str, Any]
@@ -51,9 +51,14 @@ def sweep_figure(
     tolerance: float,
     start_gap: float,
     lang: str,
+    symbols: list[str] | None = None,
 ) -> Figure:
     """Final f − f* (top) and steps to the tolerance (middle) against the learning rate, per run;
-    below them, a band per run where it converges and an x where it diverged.
+    below them, a band per run where it converges and an x where it diverged, named.
+
+    Every run has its own curve, marked with its race marker (``symbols``); a run whose sweep is
+    another's (the same optimizer and settings: only the learning rate varies) is drawn dashed
+    over it and says so in its name, or it would be hidden under it.
 
     ``current`` holds each run's (learning rate, final f − f*, steps to the tolerance or None),
     from its race: the marks of where each run is now. Points carry ``[run index, lr]`` as
@@ -68,11 +73,16 @@ def sweep_figure(
     # floor) to well above where the runs started (a run beyond that is diverging off the top).
     floor = tolerance * 1e-6
     top = max(start_gap, tolerance) * 1e3
+    symbols = symbols or ["circle"] * len(sweeps)
     for index, (found, label, colour) in enumerate(zip(sweeps, labels, colours, strict=True)):
         name = figure_text(label)
+        twin = next((i for i in range(index) if _same_sweep(sweeps[i], found)), None)
+        if twin is not None:
+            name = say("sweep.same_curve", name=name, other=figure_text(labels[twin]))
         custom = [[index, float(lr)] for lr in found.lrs]
         common = {"type": "scatter", "mode": "lines+markers", "legendgroup": f"run {index}", "customdata": custom}
-        marker = {"size": 5, "color": colour}
+        marker = {"size": 7, "color": colour, "symbol": symbols[index], "line": {"width": 0.5, "color": "#ffffff"}}
+        dash = "dash" if twin is not None else "solid"
         if found.gap_low is not None:  # the spread over the seeds: a band from lowest to highest
             band = {"type": "scatter", "mode": "lines", "x": found.lrs.tolist(), "legendgroup": f"run {index}"}
             band |= {"showlegend": False, "hoverinfo": "skip", "line": {"width": 0, "color": colour}}
@@ -84,7 +94,7 @@ def sweep_figure(
                 "x": found.lrs.tolist(),
                 "y": _finite(np.maximum(found.gap, floor)),
                 "name": name,
-                "line": {"color": colour, "width": 2},
+                "line": {"color": colour, "width": 2, "dash": dash},
                 "marker": marker,
                 "hovertemplate": say("sweep.hover_gap") + f"<extra>{name}</extra>",
             }
@@ -97,7 +107,7 @@ def sweep_figure(
                 "xaxis": "x2",
                 "yaxis": "y2",
                 "showlegend": False,
-                "line": {"color": colour, "width": 2},
+                "line": {"color": colour, "width": 2, "dash": dash},
                 "marker": marker,
                 "name": name,
                 "hovertemplate": say("sweep.hover_steps") + f"<extra>{name}</extra>",
@@ -123,7 +133,7 @@ def sweep_figure(
     upper = 1.0 - strip - 0.06  # what the two curves share
     layout = {
         "height": SWEEP_HEIGHT + 24 * len(sweeps),
-        "margin": {"l": 72, "r": 16, "t": 28, "b": 48},
+        "margin": {"l": 72, "r": 16, "t": 56, "b": 48},  # room above for theory's two rates, one a line
         "hovermode": "closest",
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1, "yanchor": "top"},
         "xaxis": _axis("", type="log", range=[low - pad, high + pad], matches="x3", showticklabels=False),
@@ -146,7 +156,8 @@ def sweep_figure(
             domain=[0.0, strip],
             range=[len(sweeps) - 0.5, -0.5],
             tickvals=list(range(len(sweeps))),
-            ticktext=[say("sweep.run_number", number=i + 1) for i in range(len(sweeps))],
+            ticktext=[_short(figure_text(label)) for label in labels],
+            automargin=True,  # every name whole
             showgrid=False,
             anchor="x3",
         ),
@@ -204,12 +215,29 @@ def rate_marks(
             line = {"dash": "dash", "width": 1.5, "color": colour}
             shapes.append({"type": "line", "xref": where[0], "yref": where[1], **ends, "line": line})
         position = math.log10(value.lr) if log else value.lr
-        if axes[0].startswith("x"):  # above the plot; 2/L to the right of its line, the optimal rate to the left
-            side = "left" if value is rates.max_stable else "right"
-            place = {"x": position, "xref": axes[0], "y": 1.0, "yref": "paper", "yanchor": "bottom", "xanchor": side}
-        else:  # right of the plot
-            place = {"y": position, "yref": axes[0], "x": 1.0, "xref": "paper", "xanchor": "left"}
-        annotations.append({"text": value.name(lang), **place, "showarrow": False, "font": {"size": 12}})
+        # Above the plot, one name a line (they are close: 2/(m + L) and 2/L), clear of Plotly's
+        # toolbar at the top right; or right of the plot, one above and one below its line.
+        first = value is rates.max_stable
+        if axes[0].startswith("x"):
+            place = {
+                "x": position,
+                "xref": axes[0],
+                "y": 1.0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "xanchor": "center",
+            }
+            place["yshift"] = 2 if first else 20
+        else:  # inside the plot's right edge (its colour bar is beyond it)
+            place = {"y": position, "yref": axes[0], "x": 1.0, "xref": "paper", "xanchor": "right"}
+            place |= {
+                "yanchor": "bottom" if first else "top",
+                "bgcolor": "rgba(0, 0, 0, 0.45)",
+                "font": {"color": "#ffffff"},
+            }
+        annotations.append(
+            {"text": value.name(lang), "showarrow": False, **place, "font": {"size": 12, **place.get("font", {})}}
+        )
     return shapes, annotations
 
 
@@ -269,6 +297,7 @@ def hyper_map_figure(
     setting the optimizer refuses; the run's setting marked, and on a quadratic ``surf``,
     theory's learning rates along a learning-rate axis. A click on a cell gives its values."""
     say = Words(lang)
+    x_title, y_title = hyperparameter_title(found.x_name, lang), hyperparameter_title(found.y_name, lang)
     if metric == "loss":
         z = np.where(found.gap > 0, found.gap, np.nan)
         shown = np.log10(z)
@@ -298,7 +327,7 @@ def hyper_map_figure(
             "reversescale": True,  # dark = slow or high: the good region is bright
             "colorbar": colorbar,
             "hoverongaps": True,
-            "hovertemplate": f"{found.x_name} = %{{x:.4g}}<br>{found.y_name} = %{{y:.4g}}<br>"
+            "hovertemplate": f"{x_title} = %{{x:.4g}}<br>{y_title} = %{{y:.4g}}<br>"
             + hover
             + " %{customdata[1]}<extra></extra>",
         },
@@ -309,16 +338,16 @@ def hyper_map_figure(
             "y": [current[1]],
             "marker": {"symbol": "star", "size": 16, "color": "#ffffff", "line": {"color": "#000000", "width": 1.5}},
             "name": say("map.current"),
-            "hovertemplate": say("map.current") + f" ({found.x_name} = %{{x:.4g}}, {found.y_name} = %{{y:.4g}})"
-            "<extra></extra>",
+            "hovertemplate": say("map.current") + f" ({x_title} = %{{x:.4g}}, {y_title} = %{{y:.4g}})<extra></extra>",
             "showlegend": False,
         },
     ]
     layout = {
         "height": MAP_HEIGHT,
-        "margin": {"l": 72, "r": 16, "t": 16, "b": 56},
-        "xaxis": _axis(found.x_name, type="log" if _log_axis(found.xs) else "linear"),
-        "yaxis": _axis(found.y_name, type="log" if _log_axis(found.ys) else "linear"),
+        "margin": {"l": 72, "r": 16, "t": 44, "b": 56},  # theory's rates are named above the plot, or inside it
+        # powers of ten, never SI prefixes: "100μ" would read as a momentum
+        "xaxis": _axis(x_title, type="log" if _log_axis(found.xs) else "linear", exponentformat="power"),
+        "yaxis": _axis(y_title, type="log" if _log_axis(found.ys) else "linear", exponentformat="power"),
         "hovermode": "closest",
         "shapes": [],
         "annotations": [],
@@ -419,7 +448,13 @@ def basin_figure(
             "mode": "markers",
             "x": [m.x for m in shown],
             "y": [m.y for m in shown],
-            "marker": {"symbol": "x-thin", "size": 10, "line": {"color": "#000000", "width": 2.5}},
+            # a ring with a dot, as on the race: a cross would read as "diverged"
+            "marker": {
+                "symbol": "circle-open-dot",
+                "size": 11,
+                "color": "#000000",
+                "line": {"color": "#000000", "width": 2},
+            },
             "name": say("figure.minimum"),
             "showlegend": False,
             "hovertemplate": say("figure.minimum") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
@@ -467,3 +502,17 @@ def basin_figure(
 def _css(rgb: tuple[float, ...]) -> str:
     r, g, b = (round(255 * c) for c in rgb)
     return f"rgb({r}, {g}, {b})"
+
+
+def _same_sweep(one: Sweep, other: Sweep) -> bool:
+    """Whether two runs' sweeps are the same numbers (same optimizer and settings)."""
+    return (
+        np.array_equal(one.lrs, other.lrs)
+        and np.array_equal(one.gap, other.gap, equal_nan=True)
+        and np.array_equal(one.steps, other.steps, equal_nan=True)
+    )
+
+
+def _short(text: str, most: int = 28) -> str:
+    """A run's name on the strip's axis: cut with an ellipsis past ``most`` characters."""
+    return text if len(text) <= most else text[: most - 1] + "…"

@@ -298,3 +298,58 @@ def test_a_map_of_beta2_draws():
     assert not at.exception
     assert not at.error
     assert any(data["kind"] == "figure" for data in views(at))
+
+
+def _sweep_figure(experiment, lang="en"):
+    surf = experiment.build_surface()
+    lrs = sweeps.log_grid(1e-3, 0.3, 8)
+    found = sweeps.sweep(experiment, lrs)
+    current = [(float(run.values()["lr"]), 1.0, None) for run in experiment.runs]
+    return sweep_figures.sweep_figure(
+        found,
+        experiment.labels(),
+        ["#111111"] * len(found),
+        current,
+        surf=surf,
+        tolerance=experiment.tolerance,
+        start_gap=1.0,
+        lang=lang,
+        symbols=["circle", "square", "diamond"][: len(found)],
+    )
+
+
+def test_every_run_has_its_own_curve_and_name_in_a_sweep():
+    """Two runs of one optimizer sweep to the same numbers: the second is drawn dashed over the
+    first and says so, and the strip names every run, not "run 1, run 2"."""
+    runs = (Run.make("sgd", lr=0.05), Run.make("sgd", lr=0.1), Run.make("adam", lr=0.05))
+    experiment = Experiment.make("valley", runs=runs, steps=60)
+    fig = _sweep_figure(experiment)
+    curves = [trace for trace in fig["data"] if trace.get("mode") == "lines+markers" and "xaxis" not in trace]
+    assert len(curves) == 3
+    labels = experiment.labels()
+    assert curves[0]["name"] == labels[0]
+    assert curves[1]["name"] == Words("en")("sweep.same_curve", name=labels[1], other=labels[0])
+    assert curves[2]["name"] == labels[2]
+    assert [c["line"]["dash"] for c in curves] == ["solid", "dash", "solid"]
+    assert len({c["marker"]["symbol"] for c in curves}) == 3  # each run's race marker
+    assert fig["layout"]["yaxis3"]["ticktext"] == labels
+
+
+def test_theorys_rates_are_named_on_lines_of_their_own():
+    experiment = Experiment.make("valley", runs=(Run.make("sgd", lr=0.05),), steps=60)
+    fig = _sweep_figure(experiment)
+    named = [a for a in fig["layout"]["annotations"] if a.get("xref") == "x"]
+    assert len(named) == 2  # 2/(m + L) and 2/L
+    assert named[0]["yshift"] != named[1]["yshift"]  # one above the other: they never overlap
+    assert fig["layout"]["margin"]["t"] >= 40  # above the plot, under nothing of Plotly's
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_maps_axes_are_named_in_the_pages_language_and_count_in_powers_of_ten(lang):
+    experiment = Experiment.make("valley", runs=(Run.make("sgd", lr=0.05, momentum=0.5),))
+    found = sweeps.hyper_map(experiment, experiment.runs[0], ("lr", "momentum"), 10, (1e-4, 1.0))
+    fig = sweep_figures.hyper_map_figure(found, "steps", (0.05, 0.5), lang, experiment.build_surface())
+    say = Words(lang)
+    assert fig["layout"]["xaxis"]["title"]["text"] == say("hyperparameter_title.lr")
+    assert fig["layout"]["yaxis"]["title"]["text"] == say("hyperparameter_title.momentum")
+    assert fig["layout"]["xaxis"]["exponentformat"] == "power"  # 10⁻⁴, never "100μ"

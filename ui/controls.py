@@ -44,7 +44,7 @@ from optviz.optimizers import OPTIMIZERS
 from optviz.race import SYMBOLS
 from optviz.specs import Problem, Spec
 from optviz.sweeps import assign, axis_spec
-from optviz.text import hyperparameter_help
+from optviz.text import hyperparameter_help, hyperparameter_title
 from optviz.theory import learning_rates
 from ui.guard import callback
 from ui.state import copy_state, lesson_held, mirror, mirrored, scoped
@@ -411,7 +411,12 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
         for part, value in pairs:
             key = _hp_key(run_id, run.optimizer, part.name)
             state.setdefault(key, value)
-            setting_widget(part, key, help=hyperparameter_help(run.optimizer, part.name, say.lang))
+            setting_widget(
+                part,
+                key,
+                title=hyperparameter_title(part.name, say.lang),
+                help=hyperparameter_help(run.optimizer, part.name, say.lang),
+            )
             if part.name == "lr":
                 _theory_widgets(entry, surf)
     batch_widget(run_id, run, surf)

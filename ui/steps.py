@@ -100,17 +100,18 @@ def _argument_key(run_id: int, kind: str, name: str) -> str:
 def _argument(key: str, spec: Spec, value: Any) -> None:
     say = words()
     st.session_state.setdefault(key, value)
-    help = say(f"schedule.{spec.name}")
+    help, title = say(f"schedule.{spec.name}"), say(f"schedule_title.{spec.name}")
     if spec.kind == "bool":
-        st.checkbox(spec.name, key=key, help=help)
+        st.checkbox(title, key=key, help=help)
     elif spec.kind == "choice":
-        st.radio(spec.name, spec.choices, key=key, horizontal=True, help=help)
+        choice = lambda value: say(f"schedule_choice.{value}")
+        st.radio(title, spec.choices, key=key, horizontal=True, help=help, format_func=choice)
     elif spec.kind == "text":
-        st.text_input(spec.name, key=key, help=help, max_chars=int(spec.high))
+        st.text_input(title, key=key, help=help, max_chars=int(spec.high))
     elif spec.kind == "int":
-        st.number_input(spec.name, int(spec.app_low), int(spec.app_high), key=key, help=help)
+        st.number_input(title, int(spec.app_low), int(spec.app_high), key=key, help=help)
     else:
-        st.number_input(spec.name, spec.app_low, min(spec.app_high, 1e9), key=key, format="%g", help=help)
+        st.number_input(title, spec.app_low, min(spec.app_high, 1e9), key=key, format="%g", help=help)
 
 
 def _schedule_plot(run_id: int, run: Run, steps: int) -> None:

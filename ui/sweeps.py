@@ -34,9 +34,10 @@ from optviz.experiment import (
     Experiment,
     Run,
 )
-from optviz.race import colour
+from optviz.race import colour, symbol
 from optviz.results import summarise
 from optviz.specs import Spec
+from optviz.text import hyperparameter_title
 from ui import work
 from ui.component import clicked, figure, start_at
 from ui.controls import apply_clicked, apply_hyperparameters
@@ -197,6 +198,7 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         tolerance=experiment.tolerance,
         start_gap=start_gap,
         lang=say.lang,
+        symbols=[symbol(slot) for slot in experiment.slots()],
     )
     figure(fig, key="sweep", click="points", on_click=_on_sweep_click)
     st.caption(
@@ -263,8 +265,16 @@ def _fair_race(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
 def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
     say = words()
     top = st.columns(5)
-    _setting(MAP_RUN, top[0])
     index = min(experiment.map_run, len(experiment.runs)) - 1
+    st.session_state[MAP_RUN.link_key] = index + 1  # what this run has: the link says so too
+    labels = experiment.labels()
+    top[0].selectbox(  # the run by its name, not a bare number
+        say(f"setting.{MAP_RUN.name}.title"),
+        range(1, len(labels) + 1),
+        format_func=lambda number: say("sidebar.run_title", number=number, label=labels[number - 1]),
+        help=say(f"setting.{MAP_RUN.name}.help"),
+        **mirrored(MAP_RUN),
+    )
     run = experiment.runs[index]
     names = sweeps.axes(run.optimizer)
     x_name = experiment.map_x if experiment.map_x in names else names[0]
@@ -272,7 +282,13 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     for spec, column, value in ((MAP_X, top[1], x_name), (MAP_Y, top[2], y_name)):
         st.session_state[spec.link_key] = value  # what this run has: the link says so too
         where = mirrored(spec)
-        column.selectbox(say(f"setting.{spec.name}.title"), names, help=say(f"setting.{spec.name}.help"), **where)
+        column.selectbox(
+            say(f"setting.{spec.name}.title"),
+            names,
+            format_func=lambda name: hyperparameter_title(name, say.lang),
+            help=say(f"setting.{spec.name}.help"),
+            **where,
+        )
     top[3].selectbox(
         say("setting.map_of.title"),
         MAP_OF.choices,

@@ -104,6 +104,12 @@ class Words:
         return has(key, self.lang)
 
 
+def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Hyperparameter ``name`` as its widget and a run's label call it: torch's name in English,
+    the teacher's word in Chinese (学习率, 动量)."""
+    return Words(lang)(f"hyperparameter_title.{name}")
+
+
 def hyperparameter_help(optimizer: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """What hyperparameter ``name`` does in ``optimizer``: its own words there, else the general ones."""
     return first((f"optimizer.{optimizer}.hyperparameter.{name}", f"hyperparameter.{name}"), lang)
