@@ -47,7 +47,7 @@ from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import PLOTLY_CONFIG, background
 from optviz.messages import player_text
 from optviz.race import Shading
-from optviz.text import DEFAULT_LANGUAGE, Words
+from optviz.text import DEFAULT_LANGUAGE, Words, plotly_locale
 
 PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
 COLUMNS = ("run", "label", "step", "x", "y", "loss", "grad_x", "grad_y")
@@ -78,6 +78,7 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
         "kind": "race",
         "plotly_url": PLOTLY_SENTINEL,
         "config": PLOTLY_CONFIG,
+        "locale": plotly_locale(experiment.lang),
         "race": race_data.race_id(experiment),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],

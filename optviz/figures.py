@@ -545,6 +545,7 @@ def surface_3d_figure(
             "name": words("figure.start"),
             "text": ["★"],
             "textfont": {"size": 22, "color": "#000000"},
+            "showlegend": False,  # its legend sign would be Plotly's "Aa" for text
             "hovertemplate": words("figure.start") + " (%{x:.4g}, %{y:.4g})<extra></extra>",
         }
     )

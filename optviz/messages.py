@@ -28,6 +28,8 @@ def problem_text(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
         if name in args:
             args[name] = quote(args[name])
     where = args.get("where")
+    if where is not None and where[0] == "run" and where[1] in OPTIMIZERS:  # an optimizer by its title: "Adam"
+        where = ("run", OPTIMIZERS[where[1]].title)
     args["where"] = "" if where is None else words(f"where.{where[0]}", name=where[1])
     for name in LISTED:
         if isinstance(args.get(name), (tuple, list)):

@@ -226,6 +226,11 @@ class _Parser:
         return ("call", column, FUNCTIONS[name], self.parse(node.args[0], depth + 1))
 
 
+# What a formula is written with: a typed character outside these (a full-width ；, a Chinese
+# comma) is named in the refusal, where Python's parser would only say it cannot read the text.
+_FORMULA_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_ .+-*/()^,\t")
+
+
 def _short(text: str, node: ast.AST) -> str:
     segment = ast.get_source_segment(text, node) or "?"
     return segment if len(segment) <= 20 else segment[:17] + "..."
@@ -253,6 +258,9 @@ def parse(text: object) -> Syntax:
         else:
             normalised.append(char)
             columns.append(column)
+    for column, (typed, char) in enumerate(zip(text, normalised, strict=False), start=1):
+        if not typed.isascii() and typed not in _SUPERSCRIPTS and not set(char) <= _FORMULA_CHARACTERS:
+            raise _refuse("character", column, char=typed)  # a full-width ； named, not "cannot read it"
     source = "".join(normalised)
     columns.append(len(text) + 1)
     try:

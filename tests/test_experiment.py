@@ -121,12 +121,12 @@ BAD_LINKS = [
     ({"tol": "abc"}, "Ignored tol='abc': not a number."),
     ({"speed": "warp"}, "Ignored speed 'warp'"),
     ({"run": "adamm:lr=0.1"}, "unknown optimizer 'adamm'"),
-    ({"run": "adam:lr=nan"}, "Ignored lr='nan' in run adam: not a number."),
-    ({"run": "adam:lr=1e9"}, "lr=1000000000 in run adam is outside [1e-05, 10]; using 10."),
-    ({"run": "adam:momentum=0.9"}, "Ignored unknown parameter 'momentum' in run adam (its parameters: lr, beta1,"),
-    ({"run": "adam:betas=0.9"}, "Ignored betas='0.9' in run adam: it takes two numbers (beta1, beta2)."),
-    ({"run": "adam:lr"}, "Ignored 'lr' in run adam (expected name=value)."),
-    ({"run": "sgd:nesterov=maybe"}, "Ignored nesterov='maybe' in run sgd (expected true or false)."),
+    ({"run": "adam:lr=nan"}, "Ignored lr='nan' in run Adam: not a number."),
+    ({"run": "adam:lr=1e9"}, "lr=1000000000 in run Adam is outside [1e-05, 10]; using 10."),
+    ({"run": "adam:momentum=0.9"}, "Ignored unknown parameter 'momentum' in run Adam (its parameters: lr, beta1,"),
+    ({"run": "adam:betas=0.9"}, "Ignored betas='0.9' in run Adam: it takes two numbers (beta1, beta2)."),
+    ({"run": "adam:lr"}, "Ignored 'lr' in run Adam (expected name=value)."),
+    ({"run": "sgd:nesterov=maybe"}, "Ignored nesterov='maybe' in run SGD (expected true or false)."),
     ({"run": "sgd:nesterov=true"}, "In run SGD: Nesterov momentum requires a momentum and zero dampening; turned"),
     ({"run": ["adam"] * 25}, "The link has 25 runs; kept the first 10."),
     ({"run": ["bogus", "junk:"]}, "No valid run in the link; showing the default runs."),
@@ -192,8 +192,8 @@ def test_a_number_where_a_pair_is_expected_and_a_pair_where_a_number_is():
     assert [r.values()["lr"] for r in experiment.runs] == [0.1, 0.1]
     assert experiment.runs[0].values()["betas"] == (0.9, 0.999)
     texts = [str(p) for p in problems]
-    assert "Ignored betas='0.8' in run adam: it takes two numbers (beta1, beta2)." in texts
-    assert "Ignored '0.2' in run adam (expected name=value)." in texts
+    assert "Ignored betas='0.8' in run Adam: it takes two numbers (beta1, beta2)." in texts
+    assert "Ignored '0.2' in run Adam (expected name=value)." in texts
 
 
 def test_each_optimizer_repairs_only_its_own_rules():

@@ -9,7 +9,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import engine
-from surfaces.expression import MAX_LENGTH, from_expression
+from surfaces.expression import MAX_LENGTH, FormulaError, from_expression
 from tests import test_portability
 from tests.test_portability import assert_same_bits, bits, column
 
@@ -342,3 +342,14 @@ def test_a_chinese_keyboards_full_width_signs_and_superscripts_are_read(typed, p
     a, b = from_expression(typed), from_expression(plain)
     point = np.array([[0.3, -1.2], [2.0, 0.5]])
     np.testing.assert_array_equal(a.value(point), b.value(point))
+
+
+@pytest.mark.parametrize(("typed", "char", "at"), [("x；y", "；", 2), ("x + y。", "。", 6), ("x、y", "、", 2)])
+def test_a_character_a_formula_cannot_hold_is_named_with_its_column(typed, char, at):
+    """A Chinese keyboard's ； or 。 is named, not "cannot read it"."""
+    with pytest.raises(FormulaError) as refused:
+        surfaces.from_expression(typed)
+    assert refused.value.code == "character"
+    assert refused.value.column == at
+    assert f"“{char}”" in refused.value.text("zh")
+    assert f"第 {at} 列" in refused.value.text("zh")

@@ -83,8 +83,12 @@ def test_the_player_draws_with_the_config_it_is_sent_and_no_other():
     js = (race.ASSETS / "view.js").read_text(encoding="utf-8")
     calls = re.findall(r"P\.react\((.*)\);", js)
     assert len(calls) == 2  # the race and every other figure
-    assert calls[0].endswith("{ ...PLAYER_GESTURES, ...this.data.config }")  # its own config last: it wins
-    assert calls[1].endswith(", data.config")
+    assert calls[0].endswith("configFor(P, this.data, PLAYER_GESTURES)")
+    assert calls[1].endswith("configFor(P, data)")
+    # the config sent comes last (it wins over the player's gestures); only the page's language is added
+    body = re.search(r"function configFor\(P, data, extra = \{\}\) \{(.*?)\n\}", js, re.DOTALL)[1]
+    assert "const config = { ...extra, ...data.config };" in body
+    assert set(re.findall(r"config\.(\w+) =", body)) == {"locale"}
     for key in PLOTLY_CONFIG:  # set only in Python
         assert key not in js
     gestures = re.search(r"const PLAYER_GESTURES = (\{.*\});", js)[1]

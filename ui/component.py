@@ -21,8 +21,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from optviz import race as race_data
 from optviz.figures import PLOTLY_CONFIG
 from optviz.specs import MAX_TEXT, Problem
+from optviz.text import plotly_locale
 from ui.guard import callback
-from ui.text import queue_problems
+from ui.text import queue_problems, words
 
 # plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
 # sooner) draws the race and the 2-D figures; the full one, from the plotly package, the 3-D view.
@@ -78,6 +79,7 @@ def figure(
     full = any(trace.get("type") in FULL_BUNDLE_TRACES for trace in fig["data"])
     url = PLOTLY_FULL_URL if full else PLOTLY_URL
     data = {"kind": "figure", "plotly_url": url, "figure": fig, "config": PLOTLY_CONFIG, "click": click}
+    data["locale"] = plotly_locale(words().lang)  # Plotly's buttons in the page's language
     if on_click is None:
         VIEW_COMPONENT(data=data, key=key)
     else:

@@ -25,6 +25,7 @@ from optviz.race import Shading
 from optviz.results import summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
+from optviz.text import plotly_locale
 from ui import inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
@@ -96,6 +97,7 @@ def race(
         "kind": "race",
         "plotly_url": PLOTLY_URL,
         "config": PLOTLY_CONFIG,
+        "locale": plotly_locale(experiment.lang),
         "race": race_data.race_id(experiment) + (f":replay{replays}" if replays else ""),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],

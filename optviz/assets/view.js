@@ -63,6 +63,22 @@ function loadPlotly(url) {
 // that config, so nothing here can override it.
 const PLAYER_GESTURES = { scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
 
+// plotly.js's own words (its buttons' tips) in the page's language: a locale made from the
+// page's catalog, registered once per language, and named in the config of every figure.
+const locales = new WeakMap(); // each plotly.js bundle -> the languages registered with it
+function configFor(P, data, extra = {}) {
+  const config = { ...extra, ...data.config };
+  if (data.locale) {
+    if (!locales.has(P)) locales.set(P, new Set());
+    if (!locales.get(P).has(data.locale.name)) {
+      P.register({ moduleType: "locale", name: data.locale.name, dictionary: data.locale.dictionary, format: {} });
+      locales.get(P).add(data.locale.name);
+    }
+    config.locale = data.locale.name;
+  }
+  return config;
+}
+
 // The player's buttons, drawn (no icon font is needed: a classroom's machine may lack one).
 const svg = (path) => `<svg viewBox="0 0 24 24" width="1.1em" height="1.1em" aria-hidden="true" fill="currentColor">${path}</svg>`;
 const ICONS = {
@@ -325,7 +341,7 @@ class Player {
   render() {
     return loadPlotly(this.data.plotly_url).then((P) => {
       this.P = P;
-      return P.react(this.gd, this.figure(), this.layout(), { ...PLAYER_GESTURES, ...this.data.config });
+      return P.react(this.gd, this.figure(), this.layout(), configFor(P, this.data, PLAYER_GESTURES));
     });
   }
 
@@ -864,7 +880,7 @@ function drawFigure(root, data, setTriggerValue) {
   const figureNow = () => ({ ...data.figure, data: data.figure.data.map(fromCache) });
   const draw = (P) => {
     const figure = figureNow();
-    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), data.config);
+    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), configFor(P, data));
   };
   return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown

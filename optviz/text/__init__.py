@@ -113,3 +113,10 @@ def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def hyperparameter_help(optimizer: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """What hyperparameter ``name`` does in ``optimizer``: its own words there, else the general ones."""
     return first((f"optimizer.{optimizer}.hyperparameter.{name}", f"hyperparameter.{name}"), lang)
+
+
+def plotly_locale(lang: str) -> dict[str, Any]:
+    """plotly.js's locale for ``lang``: its name and the words of its own buttons (the catalog's
+    ``[plotly]`` table, keyed by plotly.js's English)."""
+    words = {key.removeprefix("plotly."): value for key, value in catalog(lang).items() if key.startswith("plotly.")}
+    return {"name": lang, "dictionary": words}
