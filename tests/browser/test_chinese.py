@@ -90,8 +90,8 @@ def test_a_chinese_page_has_no_english_word(browser: Browser, app_url: str, link
     page.wait_for_timeout(800)  # Plotly's figures draw their toolbars
     ok = allowed()
     english = {}
-    for text in page.evaluate(READ):
-        text = re.sub(r"'[^']*'", "", text)  # what a person typed, quoted back to them
+    for read in page.evaluate(READ):
+        text = re.sub(r"'[^']*'", "", read)  # what a person typed, quoted back to them
         for word in re.findall(r"[A-Za-z][A-Za-z_]*", text):
             if word not in ok and len(word) > 1:
                 english.setdefault(word, text.strip()[:100])
