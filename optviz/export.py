@@ -47,10 +47,12 @@ from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import PLOTLY_CONFIG, background
 from optviz.messages import player_text
 from optviz.race import Shading
-from optviz.text import DEFAULT_LANGUAGE, Words, plotly_locale
+from optviz.text import DEFAULT_LANGUAGE, Words, axis_names, plotly_locale
 
 PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
-COLUMNS = ("run", "label", "step", "x", "y", "loss", "grad_x", "grad_y")
+# Every step of every run: where it is, f and f − f* there, the learning rate of the step that
+# arrived there (none at the start; a schedule's own rate at each step), and the gradient there.
+COLUMNS = ("run", "label", "step", "x", "y", "loss", "gap", "lr", "grad_x", "grad_y")
 _EXPORT_MARK = "export default function"
 
 
@@ -170,9 +172,14 @@ def _check(experiment: Experiment, trajectories: Sequence[Trajectory]) -> None:
 
 
 def _rows(experiment: Experiment, trajectories: Sequence[Trajectory]):
-    """(run, label, step, x, y, loss, grad_x, grad_y) for every step of every run; run counts from 1."""
+    """The :data:`COLUMNS` of every step of every run; run counts from 1, lr is NaN at step 0."""
     _check(experiment, trajectories)
-    for number, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True), start=1):
+    f_star = experiment.build_surface().f_star
+    for number, (run, label, t) in enumerate(
+        zip(experiment.runs, experiment.labels(), trajectories, strict=True), start=1
+    ):
+        lr = float(run.values()["lr"])
+        rates = [lr] * experiment.steps if run.schedule is None else run.schedule.lrs(lr, experiment.steps)
         for step in range(t.points.shape[0]):
             if not step & 1023:
                 checkpoint()
@@ -183,6 +190,8 @@ def _rows(experiment: Experiment, trajectories: Sequence[Trajectory]):
                 float(t.points[step, 0]),
                 float(t.points[step, 1]),
                 float(t.losses[step]),
+                float(t.losses[step]) - f_star,
+                float(rates[step - 1]) if step else math.nan,
                 float(t.grads[step, 0]),
                 float(t.grads[step, 1]),
             )
@@ -202,8 +211,17 @@ def csv_text(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def csv_header(experiment: Experiment) -> list[str]:
+    """The CSV's column names in the experiment's language (a data surface's x and y by what
+    they are: slope and intercept), in :data:`COLUMNS` order."""
+    words = Words(experiment.lang)
+    x, y = axis_names(experiment.surface, experiment.lang)
+    return [x if key == "x" else y if key == "y" else words(f"csv.{key}") for key in COLUMNS]
+
+
 def trajectories_csv(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
-    """Every step of every run as CSV (header :data:`COLUMNS`); floats as ``repr``, exact.
+    """Every step of every run as CSV (:data:`COLUMNS`, named in the page's language); floats
+    as ``repr``, exact; an empty cell where there is no value (the learning rate at step 0).
 
     Numbers stay numbers; a run's name goes through :func:`csv_text`. The text starts with a
     byte order mark, so that Excel reads it as UTF-8 (Chinese names and words are shown, not
@@ -212,10 +230,10 @@ def trajectories_csv(experiment: Experiment, trajectories: Sequence[Trajectory])
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(csv_header(experiment))
     for row in _rows(experiment, trajectories):
         number, label, step = row[:3]
-        writer.writerow([number, csv_text(label), step, *(repr(v) for v in row[3:])])
+        writer.writerow([number, csv_text(label), step, *(repr(v) if math.isfinite(v) else "" for v in row[3:])])
     return out.getvalue()
 
 
@@ -243,7 +261,7 @@ def trajectories_json(experiment: Experiment, trajectories: Sequence[Trajectory]
     ]
     document = {
         "format": "optviz-trajectories",
-        "version": 1,
+        "version": 2,  # 2: f − f* and the learning rate of each step
         "link": "?" + query_string(experiment),
         "surface": experiment.surface,
         "surface_params": dict(experiment.surface_params),

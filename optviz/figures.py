@@ -23,7 +23,7 @@ import surfaces
 from optviz.engine import Trajectory
 from optviz.experiment import Experiment
 from optviz.race import FLOAT32_LIMIT, PALETTE, Shading, colour
-from optviz.text import Words
+from optviz.text import Words, axis_names
 
 __all__ = [
     "PALETTE",
@@ -552,7 +552,7 @@ def surface_3d_figure(
     layout = {
         "height": SURFACE_HEIGHT,
         "margin": {"l": 0, "r": 0, "t": 0, "b": 8},
-        "scene": _scene(surf, heights.title, (z_low - 2 * relief.lift, relief.top)),
+        "scene": _scene(surf, heights.title, (z_low - 2 * relief.lift, relief.top), experiment.lang),
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "top"},
         "uirevision": _ui_revision(experiment),
     }
@@ -742,7 +742,7 @@ def _mesh_height(mesh: tuple[np.ndarray, np.ndarray, np.ndarray], px: np.ndarray
     return bilinear + 0.25 * np.abs(z00 - z10 - z01 + z11)
 
 
-def _scene(surf: surfaces.Surface, z_title: str, z_range: tuple[float, float]) -> dict[str, Any]:
+def _scene(surf: surfaces.Surface, z_title: str, z_range: tuple[float, float], lang: str) -> dict[str, Any]:
     """Axes, aspect and camera: x to the right and y away from the viewer, as on the map,
     seen from the south at CAMERA_ELEVATION degrees; the box has the domain's x:y ratio."""
     (x0, x1), (y0, y1) = surf.domain
@@ -762,8 +762,8 @@ def _scene(surf: surfaces.Surface, z_title: str, z_range: tuple[float, float]) -
         }
 
     return {
-        "xaxis": axis("x", [x0, x1]),
-        "yaxis": axis("y", [y0, y1]),
+        "xaxis": axis(axis_names(surf.name, lang)[0], [x0, x1]),
+        "yaxis": axis(axis_names(surf.name, lang)[1], [y0, y1]),
         "zaxis": axis(z_title, list(z_range)),
         "aspectmode": "manual",
         "aspectratio": {"x": (x1 - x0) / wide, "y": (y1 - y0) / wide, "z": 0.6},

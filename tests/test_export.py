@@ -15,8 +15,9 @@ from PIL import Image
 
 import surfaces
 from optviz import export, figures, race
-from optviz.experiment import Experiment, Run, query_string
+from optviz.experiment import Experiment, Run, parse, query_string
 from optviz.results import run_experiment
+from optviz.text import Words
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_the_csv_parses_back_to_the_trajectories(diverging, rosenbrock):
         text = export.trajectories_csv(experiment, trajectories)
         assert text.startswith("\ufeff")  # a byte order mark, for Excel: read the file as utf-8-sig
         rows = list(csv.reader(io.StringIO(text.encode().decode("utf-8-sig"))))
-        assert tuple(rows[0]) == export.COLUMNS
+        assert rows[0] == export.csv_header(experiment)
         rows = rows[1:]
         assert len(rows) == sum(t.steps + 1 for t in trajectories)
         labels = experiment.labels()
@@ -89,10 +90,29 @@ def test_the_csv_parses_back_to_the_trajectories(diverging, rosenbrock):
             assert {int(r[0]) for r in block} == {number}
             assert {r[1] for r in block} == {labels[number - 1]}
             assert [int(r[2]) for r in block] == list(range(t.steps + 1))
-            values = np.array([[float(v) for v in r[3:]] for r in block])
-            expected = np.column_stack([t.points, t.losses, t.grads])
+            values = np.array([[float(v) if v else np.nan for v in r[3:]] for r in block])
+            f_star = experiment.build_surface().f_star
+            lr = np.array([np.nan] + [float(experiment.runs[number - 1].values()["lr"])] * t.steps)
+            expected = np.column_stack([t.points, t.losses, t.losses - f_star, lr, t.grads])
             # exactly the float64 values (NaN where they are NaN)
             assert np.array_equal(values, expected, equal_nan=True)
+
+
+def test_the_csv_gives_a_schedules_rate_at_every_step_and_names_its_columns_in_the_pages_language():
+    schedule = "steplr:step_size=10:gamma=0.5"
+    for lang in ("en", "zh"):
+        link = {"v": "2", "surface": "tips", "steps": "30", "lang": lang, "run": f"sgd:lr=0.004,schedule={schedule}"}
+        experiment, problems = parse(link)
+        assert not problems
+        trajectories = run_experiment(experiment)
+        rows = list(csv.reader(io.StringIO(export.trajectories_csv(experiment, trajectories).lstrip("\ufeff"))))
+        say = Words(lang)
+        header = rows[0]
+        assert header[3:5] == [say("surface.tips.axis.x"), say("surface.tips.axis.y")]  # slope and intercept
+        assert header[6:8] == [say("csv.gap"), say("csv.lr")]
+        rates = [row[7] for row in rows[1:]]
+        assert rates[0] == ""  # no step arrived at the start
+        assert [float(r) for r in rates[1:]] == [0.004] * 10 + [0.002] * 10 + [0.001] * 10
 
 
 def test_the_json_holds_the_link_and_every_step(diverging):
@@ -107,7 +127,9 @@ def test_the_json_holds_the_link_and_every_step(diverging):
     for row in rows:
         t = trajectories[row[0] - 1]
         step = row[2]
-        expected = [*t.points[step], t.losses[step], *t.grads[step]]
+        lr = float(experiment.runs[row[0] - 1].values()["lr"]) if step else math.nan
+        f_star = experiment.build_surface().f_star
+        expected = [*t.points[step], t.losses[step], t.losses[step] - f_star, lr, *t.grads[step]]
         for got, want in zip(row[3:], expected, strict=True):
             assert got == float(want) if math.isfinite(want) else got is None
 

@@ -14,6 +14,7 @@ import surfaces
 from optviz import figures
 from optviz.experiment import DEFAULT, MAX_RUNS, PRESETS, Experiment, Run, lesson_experiment
 from optviz.results import run_experiment, summarise
+from optviz.text import Words, axis_names
 
 
 def decode(typed):
@@ -532,3 +533,16 @@ def test_a_run_name_is_text_in_the_legends():
         assert not any("<a" in name for name in names)
     lines = [t for t in figures.loss_figure(experiment, surf, trajectories)["data"] if t["mode"] == "lines"]
     assert lines[1]["line"]["color"] == figures.colour(5)  # the colour the run keeps in the race
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_data_surface_names_its_axes_by_the_models_parameters(lang):
+    """Tips' x is the line's slope and y its intercept; iris' the classifier's weight and bias."""
+    say = Words(lang)
+    assert axis_names("tips", lang) == (say("surface.tips.axis.x"), say("surface.tips.axis.y"))
+    assert axis_names("iris", lang) == (say("surface.iris.axis.x"), say("surface.iris.axis.y"))
+    assert axis_names("rosenbrock", lang) == ("x", "y")
+    experiment = Experiment.make("tips", lang=lang)
+    surf, trajectories = build(experiment)
+    scene = figures.surface_3d_figure(experiment, surf, trajectories)["layout"]["scene"]
+    assert (scene["xaxis"]["title"]["text"], scene["yaxis"]["title"]["text"]) == axis_names("tips", lang)

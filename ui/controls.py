@@ -307,7 +307,8 @@ def start_controls(surface: str, params: dict[str, Any]) -> tuple[float, float]:
     left, right = st.columns(2)
     for column, key, low, high in ((left, "start_x", x0, x1), (right, "start_y", y0, y1)):
         st.session_state[key] = min(max(float(st.session_state.get(key, 0.0)), low), high)
-        column.number_input(say(f"sidebar.{key}"), low, high, key=key, step=0.1, format="%g")
+        # five digits, as a click sets them: a data surface's start is not shown as -1.56694637319
+        column.number_input(say(f"sidebar.{key}"), low, high, key=key, step=0.1, format="%.5g")
     st.caption(say("sidebar.click_to_start"))
     return st.session_state["start_x"], st.session_state["start_y"]
 

@@ -120,3 +120,11 @@ def plotly_locale(lang: str) -> dict[str, Any]:
     ``[plotly]`` table, keyed by plotly.js's English)."""
     words = {key.removeprefix("plotly."): value for key, value in catalog(lang).items() if key.startswith("plotly.")}
     return {"name": lang, "dictionary": words}
+
+
+def axis_names(surface: str, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """What the surface's x and y are, in ``lang``: a model's parameters on a data surface
+    ("slope", "intercept"), else x and y."""
+    words = Words(lang)
+    names = tuple(f"surface.{surface}.axis.{axis}" for axis in ("x", "y"))
+    return (words(names[0]), words(names[1])) if has(names[0], lang) else ("x", "y")
