@@ -84,9 +84,24 @@ def scene(surf: surfaces.Surface, shading: Shading) -> dict[str, Any]:
         "domain": [list(surf.domain[0]), list(surf.domain[1])],
         "background": shading.uri,
         "legend": shading.legend(),
+        "data": _data(surf),
         "minima": [[m.x, m.y, m.value] for m in surf.minima],
         "saddles": [[p.x, p.y, p.value] for p in surf.saddles],
         "f_star": surf.f_star,
+    }
+
+
+def _data(surf: surfaces.Surface) -> dict[str, Any] | None:
+    """A data surface's rows and model, for the view of the data beside the race."""
+    view = surf.data_view
+    if view is None:
+        return None
+    return {
+        "model": view.model,
+        "feature": list(view.feature),
+        "target": list(view.target),
+        "centre": view.centre,
+        "scale": view.scale,
     }
 
 

@@ -52,6 +52,17 @@ def runs(*specs: tuple[str, Mapping[str, Any]]) -> tuple[RunSpec, ...]:
 
 
 @dataclass(frozen=True)
+class DataView:
+    """A data surface's rows and model, as the page draws them (see ``Surface.data_view``)."""
+
+    model: str  # "line" or "logistic"
+    feature: tuple[float, ...]
+    target: tuple[float, ...]
+    centre: float = 0.0
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
 class Surface:
     """A 2-D loss surface with its analytic gradient and its landmarks.
 
@@ -99,6 +110,10 @@ class Surface:
     # ``minima`` holds the lowest point of the search grid, to measure runs against; the page
     # says "lowest point found").
     minima_origin: str = "listed"
+    # A data surface's data, for a view of the data and the model at (x, y) beside the race:
+    # the model ("line": target = x * u + y; "logistic": P(+1) = 1 / (1 + exp(-(x * u + y))))
+    # of u = (feature - centre) / scale, and each row's feature and target (a class is 0 or 1).
+    data_view: DataView | None = field(default=None, repr=False, compare=False)
     # A typed formula's size: the work of one gradient, in operations (a function counts 10).
     # The budget (optviz.budget) prices a formula's steps by it, a data surface's by the rows
     # each step reads, and a catalog surface's by its name.

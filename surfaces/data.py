@@ -28,7 +28,7 @@ import numpy as np
 import plotly
 
 from optviz import portable
-from surfaces.base import Param, Point, Surface, register, runs
+from surfaces.base import DataView, Param, Point, Surface, register, runs
 
 DATASETS = Path(plotly.__file__).parent / "package_data" / "datasets"
 
@@ -94,6 +94,22 @@ def standardised(feature: np.ndarray) -> np.ndarray:
     mean = tree_sum(feature) / n
     centred = feature - mean
     return centred / np.sqrt(tree_sum(centred * centred) / n)
+
+
+def _data_view(model: str, name: str, feature: str, target: str, standardise: bool) -> DataView:
+    """The rows as the page draws them: a feature in its own units, a target (iris' virginica
+    1, versicolor 0), and how the model reads the feature (standardised or as it is)."""
+    u, v = columns(name, feature, target)
+    if model == "logistic":
+        kept = [i for i, species in enumerate(v) if species != "setosa"]
+        u, v = [u[i] for i in kept], [1.0 if v[i] == "virginica" else 0.0 for i in kept]
+    values = np.array([float(f) for f in u])
+    centre, scale = 0.0, 1.0
+    if standardise:
+        n = float(values.shape[0])
+        centre = float(tree_sum(values) / n)
+        scale = float(np.sqrt(tree_sum((values - centre) * (values - centre)) / n))
+    return DataView(model, tuple(values.tolist()), tuple(float(t) for t in v), centre, scale)
 
 
 def _scalar(value: np.ndarray, like: object) -> object:
@@ -205,6 +221,7 @@ def tips_line(standardise: bool) -> Surface:
         preset_lr=(("RAdam", 0.002),) if not standardise else (),
         curvature=(m, L),
         data_rows=model.rows,
+        data_view=_data_view("line", "tips", "total_bill", "tip", bool(standardise)),
         batch_grad_fn=model.batch_grad,
     )
 
@@ -309,5 +326,6 @@ def iris_logistic(standardise: bool) -> Surface:
         # about 1 to 10 here, where the general 0.001 would not move.
         preset_lr=(("SGD", 5.0), ("SGD with momentum", 0.5), ("Nesterov", 0.5)),
         data_rows=model.rows,
+        data_view=_data_view("logistic", "iris", "petal_width", "species", bool(standardise)),
         batch_grad_fn=model.batch_grad,
     )

@@ -25,7 +25,7 @@ from optviz.race import Shading
 from optviz.results import summarise
 from optviz.symbols import COMMON as COMMON_SYMBOLS
 from optviz.symbols import Symbol, legend, meaning
-from optviz.text import axis_names, plotly_locale
+from optviz.text import axis_names, data_words, plotly_locale
 from ui import inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
@@ -128,6 +128,7 @@ def _player_words(experiment: Experiment, surf: surfaces.Surface) -> dict[str, s
     if surf.minima_origin == "lowest":
         text["minimum"] = words()("figure.lowest")
     text["x_axis"], text["y_axis"] = axis_names(surf.name, experiment.lang)
+    text.update(data_words(surf.name, experiment.lang))
     return text
 
 

@@ -167,7 +167,8 @@ class Player {
         <button class="ovp-full" type="button">${ICONS.fullscreen}</button>
         </div>
        </div>
-       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-offnote"></div><div class="ovp-arrows"></div></div>
+       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-offnote"></div><div class="ovp-arrows"></div>
+        <figure class="ovp-data" hidden><figcaption></figcaption><canvas></canvas></figure></div>
       </div>`;
     this.gd = this.root.querySelector(".ovp-gd");
     this.trails = this.root.querySelector(".ovp-trails");
@@ -539,6 +540,57 @@ class Player {
     }
     if (this.data.inspect) this.drawArrows(hctx, area);
     this.showOff();
+    this.drawData();
+  }
+
+  // A data surface's data and, for each run, its model at the current step (the line through
+  // the bills and tips, the logistic curve over the petal widths), as TensorFlow Playground
+  // shows its data: the race's x and y are the model's parameters, and this is what they draw.
+  drawData() {
+    const view = this.scene && this.scene.data, box = this.root.querySelector(".ovp-data");
+    box.hidden = !view;
+    if (!view || !this.runs) return;
+    const canvas = box.querySelector("canvas"), r = window.devicePixelRatio || 1, k = this.scale();
+    const width = Math.max(160, box.clientWidth), height = Math.round(width * 0.7);
+    if (canvas.width !== Math.round(width * r)) {
+      canvas.width = Math.round(width * r); canvas.height = Math.round(height * r);
+      canvas.style.width = width + "px"; canvas.style.height = height + "px";
+    }
+    box.querySelector("figcaption").textContent = this.text.data_title;
+    const ctx = canvas.getContext("2d"), c = theme(this.root);
+    ctx.setTransform(r, 0, 0, r, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const fx = view.feature, fy = view.target;
+    let [u0, u1] = [Math.min(...fx), Math.max(...fx)], [v0, v1] = [Math.min(...fy), Math.max(...fy)];
+    const du = (u1 - u0) * 0.05 || 1, dv = (v1 - v0) * 0.08 || 1;
+    u0 -= du; u1 += du; v0 -= dv; v1 += dv;
+    const pad = { l: 34 * k, r: 6, t: 6, b: 30 * k }, w = width - pad.l - pad.r, h = height - pad.t - pad.b;
+    const px = (u) => pad.l + ((u - u0) / (u1 - u0)) * w, py = (v) => pad.t + (1 - (v - v0) / (v1 - v0)) * h;
+    ctx.font = `${10 * k}px sans-serif`; ctx.fillStyle = c.text; ctx.strokeStyle = c.line; ctx.lineWidth = 1;
+    ctx.strokeRect(pad.l, pad.t, w, h);
+    for (const [value, at, axis] of [[u0 + du, px(u0 + du), "x"], [u1 - du, px(u1 - du), "x"], [v0 + dv, py(v0 + dv), "y"], [v1 - dv, py(v1 - dv), "y"]]) {
+      const label = Number(value.toPrecision(3)).toString();
+      if (axis === "x") { ctx.textAlign = "center"; ctx.fillText(label, at, pad.t + h + 12 * k); }
+      else { ctx.textAlign = "right"; ctx.fillText(label, pad.l - 4, at + 3 * k); }
+    }
+    ctx.textAlign = "center"; ctx.fillText(this.text.data_x || "", pad.l + w / 2, height - 4);
+    ctx.save(); ctx.translate(9 * k, pad.t + h / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(this.text.data_y || "", 0, 0); ctx.restore();
+    ctx.save(); ctx.beginPath(); ctx.rect(pad.l, pad.t, w, h); ctx.clip();
+    ctx.fillStyle = "rgba(128, 128, 128, 0.55)";
+    for (let i = 0; i < fx.length; i++) { ctx.beginPath(); ctx.arc(px(fx[i]), py(fy[i]), 2.2 * k, 0, 2 * Math.PI); ctx.fill(); }
+    ctx.lineWidth = 2.5 * k;
+    for (const run of this.runs) {
+      const i = Math.min(this.step, run.x.length - 1), a = run.x[i], b = run.y[i];
+      if (!Number.isFinite(a) || !Number.isFinite(b) || (run.diverged_at !== null && this.step >= run.diverged_at)) continue;
+      ctx.strokeStyle = run.colour; ctx.beginPath();
+      for (let j = 0; j <= 48; j++) {
+        const u = u0 + ((u1 - u0) * j) / 48, z = a * ((u - view.centre) / view.scale) + b;
+        const v = view.model === "logistic" ? 1 / (1 + Math.exp(-z)) : z;
+        j ? ctx.lineTo(px(u), py(v)) : ctx.moveTo(px(u), py(v));
+      }
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   // A head outside the plot: where to draw it (on the frame, inside its margin) and the way

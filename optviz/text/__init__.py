@@ -128,3 +128,11 @@ def axis_names(surface: str, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
     words = Words(lang)
     names = tuple(f"surface.{surface}.axis.{axis}" for axis in ("x", "y"))
     return (words(names[0]), words(names[1])) if has(names[0], lang) else ("x", "y")
+
+
+def data_words(surface: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The axes of a data surface's view of its data (its title is the player's); none elsewhere."""
+    words = Words(lang)
+    if not has(f"surface.{surface}.data.x", lang):
+        return {}
+    return {"data_x": words(f"surface.{surface}.data.x"), "data_y": words(f"surface.{surface}.data.y")}

@@ -79,7 +79,7 @@ def test_the_page_offers_the_exports(page, app_url: str, console_errors: list[st
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")  # after its byte order mark
     assert download.value.suggested_filename == "optviz-valley.csv"
     lines = text.splitlines()
-    assert lines[0] == ",".join(export.COLUMNS)
+    assert lines[0] == ",".join(export.csv_header(Experiment.make("valley")))  # the names of the page's columns
     assert len(lines) == 1 + 2 * 51
     with page.expect_download() as download:
         page.get_by_role("button", name="Player (HTML)").click()

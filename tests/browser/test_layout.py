@@ -219,3 +219,28 @@ def test_contour_lines_can_be_turned_off(browser, app_url):
     wait_for_app(page)
     assert page.evaluate(source) != lined
     page.context.close()
+
+
+@pytest.mark.parametrize("surface", ["tips", "iris"])
+def test_a_data_surface_shows_its_data_and_each_runs_model_moving_with_the_player(browser, app_url, surface):
+    """Beside the race, as TensorFlow Playground shows its data: the rows, and each run's model
+    (a line through the bills and tips, a logistic curve over the petal widths) at the step
+    the player is on."""
+    page = opened(browser, app_url + f"/?v=2&surface={surface}&still=true", (1280, 720))
+    view = page.locator(f"{PLAYER} .ovp-data")
+    expect(view).to_be_visible()
+    expect(view.locator("figcaption")).to_have_text(EN("player.data_title"))
+    pixels = """() => { const c = document.querySelector('.ovp-data canvas');
+                        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
+    last = page.evaluate(pixels)
+    assert any(last[3::4])  # drawn
+    page.locator(PLAYER).focus()
+    page.keyboard.press("Home")  # the models at the start: other lines
+    assert page.evaluate(pixels) != last
+    page.context.close()
+
+
+def test_a_surface_without_data_has_no_data_view(browser, app_url):
+    page = opened(browser, app_url + "/?v=2&surface=rosenbrock", (1280, 720))
+    expect(page.locator(f"{PLAYER} .ovp-data")).to_be_hidden()
+    page.context.close()

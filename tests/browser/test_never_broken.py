@@ -128,7 +128,7 @@ def test_a_chinese_page_words_the_sidebars_problems_in_chinese(page: Page, app_u
     alive(page)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("SGD", exact=False).first.click()  # open the run's panel
-    box = sidebar.get_by_role("textbox", name="milestones")
+    box = sidebar.get_by_role("textbox", name=ZH("schedule_title.milestones"))
     box.fill("soon")
     box.press("Enter")
     expect(sidebar.get_by_test_id("stAlert")).to_contain_text("已忽略 milestones", timeout=30_000)
