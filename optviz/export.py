@@ -45,6 +45,7 @@ from optviz.budget import checkpoint
 from optviz.engine import Trajectory
 from optviz.experiment import SPEEDS, Experiment, query_string
 from optviz.figures import PLOTLY_CONFIG, background
+from optviz.lessons import LESSONS
 from optviz.messages import player_text
 from optviz.race import Shading
 from optviz.text import DEFAULT_LANGUAGE, Words, axis_names, plotly_locale
@@ -98,9 +99,20 @@ def _script_text(text: str) -> str:
     return text.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
 
 
-def race_html(experiment: Experiment, trajectories: Sequence[Trajectory], shading: Shading) -> str:
-    """One standalone HTML file that plays the race offline, with no server."""
+def race_html(
+    experiment: Experiment, trajectories: Sequence[Trajectory], shading: Shading, *, base_url: str = ""
+) -> str:
+    """One standalone HTML file that plays the race offline, with no server; its link is the
+    page's full address when ``base_url`` gives the server's.
+
+    A lesson asking its question (``quiz``) is handed out as it is taught: its text, its
+    question and choices, and a race that waits at its start; a choice locked in says whether
+    it was right, explains, and plays the race (predict, then see), all in the file.
+    """
     data = race_data_for_export(experiment, trajectories, shading)
+    lesson = _lesson_block(experiment)
+    if lesson:
+        data |= {"hold": Words(experiment.lang)("lesson.hold"), "initial_step": "start"}
     view_js = (race_data.ASSETS / "view.js").read_text(encoding="utf-8")
     if view_js.count(_EXPORT_MARK) != 1:
         msg = f"view.js must have exactly one {_EXPORT_MARK!r} for the export's shim"
@@ -112,7 +124,7 @@ def race_html(experiment: Experiment, trajectories: Sequence[Trajectory], shadin
     data_json = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
     words = Words(experiment.lang)
     title = f"optviz — {words(f'surface.{experiment.surface}.title')}"
-    link = "?" + query_string(experiment)
+    link = (base_url.rstrip("/") + "/" if base_url else "") + "?" + query_string(experiment)
     shim = f"""
 // ---- optviz export: call the player as Streamlit would, with everything already here.
 window.__optvizPlotly = window.__optvizPlotly || new Map();
@@ -124,6 +136,27 @@ optvizView({{
   setStateValue() {{}},
   setTriggerValue() {{}},
 }});
+// A lesson's answer: say whether it was right, explain, and let the race play.
+const check = document.getElementById("optviz-check");
+if (check) {{
+  const choices = [...document.querySelectorAll("input[name=optviz-choice]")];
+  choices.forEach((c) => c.addEventListener("change", () => {{ check.disabled = false; }}));
+  check.addEventListener("click", () => {{
+    const chosen = choices.findIndex((c) => c.checked);
+    if (chosen < 0) return;
+    const answer = Number(check.dataset.answer);
+    document.getElementById(chosen === answer ? "optviz-right" : "optviz-wrong").hidden = false;
+    document.getElementById("optviz-explanation").hidden = false;
+    choices.forEach((c) => {{ c.disabled = true; }});
+    check.disabled = true;
+    optvizView({{
+      data: {{ ...exportData, hold: null, autoplay: true }},
+      parentElement: document.getElementById("optviz"),
+      setStateValue() {{}},
+      setTriggerValue() {{}},
+    }});
+  }});
+}}
 """
     return f"""<!DOCTYPE html>
 <html lang="{experiment.lang}">
@@ -137,6 +170,10 @@ html, body {{ background: #ffffff; color: #31333F; }}
 body {{ margin: 0; padding: 16px 24px; font-family: sans-serif; }}
 h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
 .optviz-link {{ font-size: 0.8rem; opacity: 0.7; margin: 0 0 12px; overflow-wrap: anywhere; }}
+.optviz-lesson {{ max-width: 60rem; margin: 0 0 12px; line-height: 1.5; }}
+.optviz-lesson label {{ display: block; margin: 4px 0; }}
+.optviz-lesson button {{ margin: 8px 0; padding: 6px 14px; font: inherit; }}
+.optviz-verdict {{ font-weight: 600; }}
 </style>
 <style>
 {view_css}
@@ -144,7 +181,7 @@ h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="optviz-link">{html.escape(words("export.link"))} <code>{html.escape(link)}</code></p>
+{lesson}<p class="optviz-link">{html.escape(words("export.link"))} <code>{html.escape(link)}</code></p>
 <div id="optviz"></div>
 <script type="application/json" id="optviz-data">{data_json}</script>
 <script>
@@ -854,3 +891,31 @@ def _palette(image: Image.Image, colours: Sequence[tuple[int, int, int]]) -> Ima
     palette = Image.new("P", (1, 1))
     palette.putpalette(values)
     return palette
+
+
+def _lesson_block(experiment: Experiment) -> str:
+    """A lesson's text, question, choices and (hidden until a choice is locked in) verdict and
+    explanation, as HTML; empty when the experiment is no lesson or does not ask its question.
+    Every text is escaped: the catalog's words are shown, never read as markup."""
+    name = experiment.lesson
+    if not name or not experiment.quiz:
+        return ""
+    words, key = Words(experiment.lang), f"lesson.{name}"
+    choices = words.list(f"{key}.choices")
+    answer = LESSONS[name].answer
+    e = html.escape
+    options = "".join(
+        f'<label><input type="radio" name="optviz-choice" value="{i}"> {e(choice)}</label>\n'
+        for i, choice in enumerate(choices)
+    )
+    return f"""<section class="optviz-lesson">
+<h2>{e(words(f"{key}.title"))}</h2>
+<p>{e(words(f"{key}.intro"))}</p>
+<p><strong>{e(words(f"{key}.question"))}</strong></p>
+{options}<button id="optviz-check" type="button" data-answer="{answer}" disabled>{e(words("lesson.check"))}</button>
+<p class="optviz-verdict" id="optviz-right" hidden>{e(words("lesson.right"))}</p>
+<p class="optviz-verdict" id="optviz-wrong" hidden>{e(words("lesson.wrong", answer=choices[answer]))}</p>
+<div id="optviz-explanation" hidden><p>{e(words(f"{key}.explanation"))}</p>
+<p><strong>{e(words("lesson.look_for"))}</strong> {e(words(f"{key}.look_for"))}</p></div>
+</section>
+"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import json
 import math
@@ -15,7 +16,7 @@ from PIL import Image
 
 import surfaces
 from optviz import export, figures, race
-from optviz.experiment import Experiment, Run, parse, query_string
+from optviz.experiment import Experiment, Run, lesson_experiment, parse, query_string
 from optviz.results import run_experiment
 from optviz.text import Words
 
@@ -322,3 +323,18 @@ def test_a_gif_without_a_font_for_its_language_is_worded_in_english(short_race, 
     chinese = dataclasses.replace(experiment, lang="zh")
     english = export.race_gif(experiment, trajectories, surf, size=(320, 240), max_frames=3)
     assert export.race_gif(chinese, trajectories, surf, size=(320, 240), max_frames=3) == english
+
+
+def test_only_a_lesson_that_asks_hands_out_its_question():
+    lesson = dataclasses.replace(lesson_experiment("adam_bias"), lesson="adam_bias")
+    trajectories = run_experiment(lesson)
+    shading = figures.background(lesson.build_surface(), 40)
+    asked = export.race_html(lesson, trajectories, shading)
+    say = Words("en")
+    assert html.escape(say("lesson.adam_bias.question")) in asked  # escaped: shown as written
+    assert 'id="optviz-explanation" hidden' in asked  # the answer waits for a choice
+    data = json.loads(re.search(r'id="optviz-data">(.*?)</script>', asked, re.DOTALL)[1])
+    assert data["hold"] == say("lesson.hold")
+    demonstrated = export.race_html(dataclasses.replace(lesson, quiz=False), trajectories, shading)
+    assert 'optviz-lesson"' not in demonstrated  # no question: a demonstration
+    assert "hold" not in json.loads(re.search(r'id="optviz-data">(.*?)</script>', demonstrated, re.DOTALL)[1])

@@ -29,6 +29,7 @@ from optviz.text import axis_names, data_words, plotly_locale
 from ui import inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
+from ui.link import share_url
 from ui.state import lesson_held, mirrored
 from ui.text import plain, words
 
@@ -181,7 +182,9 @@ def export_panel(
             if seconds > budget.SECONDS:
                 column.download_button(label, data=b"", file_name=f"{name}.{kind}", disabled=True, help=off)
                 continue
-            make = functools.partial(_exported, kind, experiment, frames, seconds, trajectories, surf, background)
+            make = functools.partial(
+                _exported, kind, experiment, frames, seconds, share_url(""), trajectories, surf, background
+            )
             column.download_button(label, data=make, file_name=f"{name}.{kind}", mime=mime, on_click="ignore")
 
 
@@ -191,6 +194,7 @@ def _exported(
     experiment: Experiment,
     frames: int,
     seconds: float,
+    base: str,
     _trajectories: list[Trajectory],
     _surf: surfaces.Surface,
     _background: Shading,
@@ -200,7 +204,7 @@ def _exported(
     a download in a thread of its own, outside the page's watch)."""
     with budget.turn(seconds), budget.watched(budget.STOP_AFTER):
         if kind == "html":
-            return export.race_html(experiment, _trajectories, _background)
+            return export.race_html(experiment, _trajectories, _background, base_url=base)
         if kind == "csv":
             return export.trajectories_csv(experiment, _trajectories)
         if kind == "json":

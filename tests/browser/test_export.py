@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser
 
 from optviz import export, figures
-from optviz.experiment import Experiment, Run
+from optviz.experiment import Experiment, Run, lesson_experiment
+from optviz.lessons import LESSONS
 from optviz.results import run_experiment
+from optviz.text import Words
 from tests.browser.pages import PLAYER, player, wait_for_app
 
 READY = "() => { const p = document.querySelector('.ovp')?.__ready; return p !== undefined && p.done; }"
@@ -68,6 +72,42 @@ def test_the_exported_race_plays_offline_from_disk(browser: Browser, tmp_path: P
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_exported_lesson_asks_before_it_plays_offline(browser: Browser, tmp_path: Path, lang: str):
+    """A teacher's handout: the lesson's question and choices, a race held at its start, and,
+    once a choice is locked in, the verdict, the explanation and the race playing; no server."""
+    experiment = dataclasses.replace(lesson_experiment("minibatches"), lesson="minibatches", lang=lang)
+    trajectories = run_experiment(experiment)
+    path = tmp_path / "lesson.html"
+    html = export.race_html(
+        experiment, trajectories, figures.background(experiment.build_surface()), base_url="http://class.example:8501"
+    )
+    path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1200, "height": 1400})
+    context.route("**/*", lambda r: r.abort() if not r.request.url.startswith("file:") else r.continue_())
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_function(READY, timeout=30_000)
+    say = Words(lang)
+    assert page.locator(".optviz-link code").inner_text().startswith("http://class.example:8501/?v=2&")  # a full link
+    held = player(page)
+    assert held["step"] == 0
+    assert not held["playing"]
+    assert page.locator(f"{PLAYER} .ovp-play").is_disabled()
+    explanation = page.locator("#optviz-explanation")
+    assert not explanation.is_visible()
+    choices = say.list("lesson.minibatches.choices")
+    answer = LESSONS["minibatches"].answer
+    page.get_by_label(choices[answer]).check()
+    page.get_by_role("button", name=say("lesson.check")).click()
+    assert page.locator("#optviz-right").is_visible()
+    assert not page.locator("#optviz-wrong").is_visible()
+    assert explanation.is_visible()
+    page.wait_for_function("() => document.querySelector('.ovp').__player.step > 0")
+    assert page.locator(f"{PLAYER} .ovp-play").is_enabled()
+    context.close()
 
 
 def test_the_page_offers_the_exports(page, app_url: str, console_errors: list[str]):
