@@ -373,32 +373,42 @@ class GifLayout:
     ``pixel(x, y)`` is where the data point (x, y) is drawn; north is up, like the page.
     """
 
-    def __init__(self, surf: surfaces.Surface, size: tuple[int, int], runs: int, zoom: int = 1) -> None:
+    def __init__(
+        self, surf: surfaces.Surface, size: tuple[int, int], runs: int, zoom: int = 1, *, columns: int | None = None
+    ) -> None:
         width, height = size
         self.zoom = zoom
-        self.k = min(width, height) / 640 * zoom  # text, lines and markers grow with the picture
+        self.k = k = self.scale(size, zoom)  # text, lines and markers grow with the picture
         self.width, self.height = width * zoom, height * zoom
-        k = self.k
-        self.caption_height = round(34 * k)
-        self.legend_columns = 1 if runs <= 3 else 2
+        # the surface's shape: its own, or a square (and a note under the caption) as on the page
+        aspect, self.stretch = race_data.drawn_aspect(surf)
+        self.caption_height = round((34 if self.stretch is None else 70) * k)
+        # two columns of runs where their names fit (``columns``), one where they would be cut
+        self.legend_columns = columns or (1 if runs <= 3 else 2)
         self.legend_row = round(22 * k)
         legend_rows = -(-runs // self.legend_columns)
         self.legend_height = round(legend_rows * self.legend_row + 10 * k)
         pad = round(10 * k)
-        room_w = self.width - 2 * pad
-        room_h = self.height - self.caption_height - self.legend_height - 2 * pad
+        # the axes' numbers left of and under the plot, and their names beyond them
+        self.axis_left, self.axis_bottom = round(62 * k), round(44 * k)
+        room_w = self.width - 2 * pad - self.axis_left
+        room_h = self.height - self.caption_height - self.legend_height - 2 * pad - self.axis_bottom
         (x0, x1), (y0, y1) = surf.domain
-        aspect = (x1 - x0) / (y1 - y0)
         plot_w = min(room_w, room_h * aspect)
         plot_h = plot_w / aspect
         if plot_w < 8 or plot_h < 8:
             msg = f"a GIF of size {size} leaves no room for the race"
             raise ValueError(msg)
-        self.left = round(pad + (room_w - plot_w) / 2)
+        self.left = round(pad + self.axis_left + (room_w - plot_w) / 2)
         self.top = round(self.caption_height + pad + (room_h - plot_h) / 2)
         self.plot_w, self.plot_h = round(plot_w), round(plot_h)
         self.domain = ((x0, x1), (y0, y1))
-        self.legend_top = self.top + self.plot_h + pad
+        self.legend_top = self.top + self.plot_h + self.axis_bottom + pad
+
+    @staticmethod
+    def scale(size: tuple[int, int], zoom: int = 1) -> float:
+        """How large text and lines are drawn: 1 at 640 pixels."""
+        return min(size) / 640 * zoom
 
     def pixels(self, xy: np.ndarray) -> np.ndarray:
         """Points (n, 2) in data units -> (n, 2) pixels, kept within far bounds (no overflow)."""
@@ -733,20 +743,34 @@ class _GifPainter:
         self, experiment: Experiment, trajectories: Sequence[Trajectory], surf: surfaces.Surface, size: tuple[int, int]
     ) -> None:
         self.size = size
-        self.layout = layout = GifLayout(surf, size, len(trajectories), _SUPERSAMPLE)
+        self.labels = experiment.labels()
+        self.words = Words(experiment.lang)
+        k = GifLayout.scale(size, _SUPERSAMPLE)
+        self.font = _font(experiment.lang, 16 * k)
+        self.small = _font(experiment.lang, 13 * k)
+        self.layout = layout = GifLayout(
+            surf, size, len(trajectories), _SUPERSAMPLE, columns=self._columns(size[0] * _SUPERSAMPLE, k)
+        )
         self.k = layout.k
         self.trajectories = trajectories
-        self.labels = experiment.labels()
+        self.title = self.words(f"surface.{experiment.surface}.title")
+        self.axes = axis_names(experiment.surface, experiment.lang)
         self.colours = [_rgb(race_data.colour(slot)) for slot in experiment.slots()]
         self.symbols = [race_data.symbol(slot) for slot in experiment.slots()]
         self.paths = [layout.pixels(t.points) for t in trajectories]
         self.steps = max((t.steps for t in trajectories), default=experiment.steps)
-        self.words = Words(experiment.lang)
-        self.font = _font(experiment.lang, 16 * self.k)
-        self.small = _font(experiment.lang, 13 * self.k)
         self.legend_w = (layout.width - 2 * round(10 * self.k)) / layout.legend_columns
         self.base = self.still(experiment, surf)
         self.restart()
+
+    def _columns(self, width: float, k: float) -> int:
+        """Two columns of runs when every name fits whole in half the width, else one."""
+        if len(self.labels) <= 3:
+            return 1
+        measure = ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength
+        widest = max(measure(label, font=self.small) for label in self.labels)
+        value = measure(self.words("player.diverged_at", step=10_000), font=self.small)
+        return 2 if widest + value + 48 * k <= (width - 20 * k) / 2 else 1
 
     def restart(self) -> None:
         """Back to the first frame: no path drawn yet."""
@@ -787,6 +811,7 @@ class _GifPainter:
         surround = Image.new("RGB", base.size, (255, 255, 255))
         box = (layout.left - w, layout.top - w, layout.left + layout.plot_w + w - 1, layout.top + layout.plot_h + w - 1)
         ImageDraw.Draw(surround).rectangle(box, outline=_FRAME_GREY, width=w)
+        self.draw_axes(surround)
         # What lies outside the plot, as four strips (above, below, left, right of it).
         right, bottom = layout.left + layout.plot_w, layout.top + layout.plot_h
         width, height = base.size
@@ -819,10 +844,48 @@ class _GifPainter:
         draw = ImageDraw.Draw(frame)
         self.heads(draw, step)
         self.cover(frame)
-        caption = self.words("player.step_of", step=step, steps=self.steps)
+        caption = self.title + " · " + self.words("player.step_of", step=step, steps=self.steps)
         draw.text((round(10 * self.k), round(8 * self.k)), caption, fill=_PAGE_TEXT, font=self.font)
+        if self.layout.stretch is not None:  # drawn square: the eye would read that as the surface's shape
+            note = "⚠ " + self.words("player.not_to_scale", n=f"{self.layout.stretch:.2g}")
+            draw.multiline_text((round(10 * self.k), round(32 * self.k)), note, fill=_PAGE_TEXT, font=self.small)
         self.legend(draw, step)
         return frame.resize(self.size, Image.Resampling.LANCZOS)
+
+    def draw_axes(self, image: Image.Image) -> None:
+        """The axes' numbers under and left of the plot, and their names (a data surface's
+        parameters: slope and intercept), as on the page."""
+        layout, k = self.layout, self.k
+        draw = ImageDraw.Draw(image)
+        (x0, x1), (y0, y1) = layout.domain
+        bottom, tick = layout.top + layout.plot_h, max(1, round(k))
+        for value in _ticks(x0, x1):
+            px, _ = layout.pixel(value, y0)
+            text = _tick_text(value)
+            draw.line([(px, bottom), (px, bottom + 4 * k)], fill=_FRAME_GREY, width=tick)
+            draw.text(
+                (px - draw.textlength(text, font=self.small) / 2, bottom + 6 * k),
+                text,
+                fill=_PAGE_TEXT,
+                font=self.small,
+            )
+        for value in _ticks(y0, y1):
+            _, py = layout.pixel(x0, value)
+            text = _tick_text(value)
+            draw.line([(layout.left - 4 * k, py), (layout.left, py)], fill=_FRAME_GREY, width=tick)
+            width = draw.textlength(text, font=self.small)
+            draw.text((layout.left - 7 * k - width, py - 8 * k), text, fill=_PAGE_TEXT, font=self.small)
+        x_name, y_name = self.axes
+        name_w = draw.textlength(x_name, font=self.small)
+        draw.text(
+            (layout.left + (layout.plot_w - name_w) / 2, bottom + 24 * k), x_name, fill=_PAGE_TEXT, font=self.small
+        )
+        # y's name, turned to read upwards beside its numbers
+        name_w, name_h = round(draw.textlength(y_name, font=self.small)) + 2, round(18 * k)
+        label = Image.new("RGB", (name_w, name_h), (255, 255, 255))
+        ImageDraw.Draw(label).text((1, 0), y_name, fill=_PAGE_TEXT, font=self.small)
+        turned = label.rotate(90, expand=True)
+        image.paste(turned, (max(0, layout.left - layout.axis_left), round(layout.top + (layout.plot_h - name_w) / 2)))
 
     def heads(self, draw: ImageDraw.ImageDraw, step: int) -> None:
         """Each run's head, or where it left the frame and "diverged at step k"."""
@@ -919,3 +982,19 @@ def _lesson_block(experiment: Experiment) -> str:
 <p><strong>{e(words("lesson.look_for"))}</strong> {e(words(f"{key}.look_for"))}</p></div>
 </section>
 """
+
+
+def _ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round numbers from ``low`` to ``high``, at most ``most`` of them: 1, 2 or 5 times a power of ten apart."""
+    span = high - low
+    raw = span / max(most - 1, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step) * step
+    count = math.floor((high - first) / step + 1e-9) + 1
+    return [round(first + i * step, 12) for i in range(count)]
+
+
+def _tick_text(value: float) -> str:
+    """A tick's number as the page writes it: −0.5, 0, 2.5, 1e-4."""
+    return f"{value:g}".replace("-", "−")

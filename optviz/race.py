@@ -21,6 +21,10 @@ from optviz.engine import Trajectory
 from optviz.experiment import Experiment, Run
 
 ASSETS = Path(__file__).parent / "assets"
+# Axes whose ranges differ more than this are drawn in a square, each at its own scale, and the
+# picture says so (the player, the GIF): at one scale a raw data surface is a sliver a hundred
+# pixels wide, and a wide or tall one (six-hump camel, iris) too small to read on a laptop.
+MAX_ASPECT = 1.4
 FLOAT32_LIMIT = 1e37  # values beyond float32's range are far off any plot: clip, don't overflow
 # Paul Tol's "muted" scheme plus its pale grey: distinguishable with colour-blindness. A run keeps
 # its slot, so its colour and marker, for its whole life.
@@ -85,6 +89,7 @@ def scene(surf: surfaces.Surface, shading: Shading) -> dict[str, Any]:
         "background": shading.uri,
         "legend": shading.legend(),
         "data": _data(surf),
+        "max_aspect": MAX_ASPECT,
         "minima": [[m.x, m.y, m.value] for m in surf.minima],
         "saddles": [[p.x, p.y, p.value] for p in surf.saddles],
         "f_star": surf.f_star,
@@ -148,3 +153,13 @@ def loss_reference(trace: dict[str, Any], run: str) -> dict[str, Any]:
     tail = [float(x[-1]), float(y[-1])] if x.size and x[-1] != x.size - 1 else None
     n = x.size - (1 if tail else 0)
     return {"run": run, "n": n, "floor": float(y[:n].min()) if n else 0.0, "tail": tail}
+
+
+def drawn_aspect(surf: surfaces.Surface) -> tuple[float, float | None]:
+    """The plot's width over its height, and how many times one axis is stretched against the
+    other when they are drawn at different scales (None at one scale)."""
+    (x0, x1), (y0, y1) = surf.domain
+    ratio = (x1 - x0) / (y1 - y0)
+    if 1 / MAX_ASPECT <= ratio <= MAX_ASPECT:
+        return ratio, None
+    return 1.0, max(ratio, 1 / ratio)

@@ -338,3 +338,24 @@ def test_only_a_lesson_that_asks_hands_out_its_question():
     demonstrated = export.race_html(dataclasses.replace(lesson, quiz=False), trajectories, shading)
     assert 'optviz-lesson"' not in demonstrated  # no question: a demonstration
     assert "hold" not in json.loads(re.search(r'id="optviz-data">(.*?)</script>', demonstrated, re.DOTALL)[1])
+
+
+def test_a_gif_draws_a_wide_surface_square_as_the_page_does_and_its_axes_round():
+    tips, rosenbrock = surfaces.get("tips"), surfaces.get("rosenbrock")
+    square = export.GifLayout(tips, (640, 640), 3)
+    assert square.stretch is not None  # and the frame says "not to scale"
+    assert square.plot_w == square.plot_h
+    assert export.GifLayout(rosenbrock, (640, 640), 3).stretch is None
+    assert export._ticks(-2.0, 2.0) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert export._ticks(-0.2, 0.4) == [-0.2, 0.0, 0.2, 0.4]
+    assert export._tick_text(-0.5) == "−0.5"
+
+
+def test_a_gif_lists_every_run_whole():
+    """Names that two columns would cut go one a row."""
+    experiment = Experiment.make("rosenbrock", lang="zh")  # eight runs, long Chinese names
+    painter = export._GifPainter(experiment, run_experiment(experiment), experiment.build_surface(), (640, 640))
+    assert painter.layout.legend_columns == 1
+    short = Experiment.make("rosenbrock", runs=[Run.make("sgd", lr=0.01, name=f"r{i}") for i in range(4)])
+    painter = export._GifPainter(short, run_experiment(short), short.build_surface(), (640, 640))
+    assert painter.layout.legend_columns == 2

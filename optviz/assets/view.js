@@ -18,10 +18,6 @@
 const MIN_FIT = 360;
 // A plot beside its runs table should be at least this tall where the screen allows.
 const RICH_FIT = 400;
-// Axes whose ranges differ more than this are drawn in a square, each at its own scale (and the
-// plot says so): at one scale a raw data surface is a sliver a hundred pixels wide, and a
-// wide or tall one (six-hump camel, iris) too small to read on a laptop.
-const MAX_ASPECT = 1.4;
 // Whether the visitor asked the browser for less motion: no race then plays by itself.
 const reducedMotion = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -240,10 +236,11 @@ class Player {
   }
 
   // The plot's shape: the surface's own proportions (one unit as long on either axis), or a
-  // square when they differ more than MAX_ASPECT times (the plot then says so).
+  // square when they differ more than the scene's max_aspect times (Python's race.MAX_ASPECT;
+  // the plot then says so).
   shape() {
-    const [[x0, x1], [y0, y1]] = this.scene.domain, ratio = (x1 - x0) / (y1 - y0);
-    const equal = ratio <= MAX_ASPECT && ratio >= 1 / MAX_ASPECT;
+    const [[x0, x1], [y0, y1]] = this.scene.domain, ratio = (x1 - x0) / (y1 - y0), most = this.scene.max_aspect;
+    const equal = ratio <= most && ratio >= 1 / most;
     return { equal, aspect: equal ? ratio : 1, stretch: ratio >= 1 ? ratio : 1 / ratio };
   }
 
@@ -331,7 +328,7 @@ class Player {
       else this.go(Math.min(this.step, this.steps));
       if ((newRace || released) && (data.autoplay || opening) && !data.hold && !calm) this.play();
       // Answered on a phone, where the question is above the race: the race comes into view.
-      if (released) this.root.scrollIntoView({ block: "nearest", behavior: calm ? "auto" : "smooth" });
+      if (released) this.root.querySelector(".ovp-main").scrollIntoView({ block: "nearest", behavior: calm ? "auto" : "smooth" });
       this.report();
       ready.done = true;
       raceDrawn();
