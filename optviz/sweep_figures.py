@@ -473,9 +473,11 @@ def basin_figure(
         }
     )
     layout = {
-        "title": {"text": figure_text(label), "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98},
-        "height": BASIN_SIZE + 110,
-        "margin": {"l": 40, "r": 8, "t": 30, "b": 8},
+        "title": {"text": figure_text(_short(label, 40)), "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98},
+        "height": BASIN_SIZE + 158,
+        # Margins that do not grow with the legend (one map lists "diverged", another not): every
+        # map of a row is the same size, side by side; the legend has room for five rows below.
+        "margin": {"l": 40, "r": 8, "t": 30, "b": 120, "autoexpand": False},
         # x and y as on the race; no axis titles, so that the legend below has the room
         "xaxis": _axis("", range=[x0, x1], showgrid=False, constrain="domain"),
         "yaxis": _axis("", range=[y0, y1], showgrid=False, scaleanchor="x", constrain="domain"),
@@ -492,7 +494,7 @@ def basin_figure(
                 "layer": "below",
             }
         ],
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top", "font": {"size": 11}},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.03, "yanchor": "top", "font": {"size": 11}},
         "hovermode": "closest",
         "dragmode": False,
     }

@@ -353,3 +353,19 @@ def test_a_maps_axes_are_named_in_the_pages_language_and_count_in_powers_of_ten(
     assert fig["layout"]["xaxis"]["title"]["text"] == say("hyperparameter_title.lr")
     assert fig["layout"]["yaxis"]["title"]["text"] == say("hyperparameter_title.momentum")
     assert fig["layout"]["xaxis"]["exponentformat"] == "power"  # 10⁻⁴, never "100μ"
+
+
+def test_basin_maps_of_a_row_are_the_same_size_whatever_their_legends():
+    """One map lists "diverged", another not: their plots stay the same size, side by side."""
+    experiment = Experiment.make("himmelblau", runs=(Run.make("sgd", lr=0.001), Run.make("sgd", lr=0.05)), steps=60)
+    surf = experiment.build_surface()
+    found = sweeps.basin_maps(experiment, 12)
+    figures_ = [
+        sweep_figures.basin_figure(result, surf, experiment.start, label, "en")
+        for result, label in zip(found, ["a", "b" * 80], strict=True)
+    ]
+    layouts = [fig["layout"] for fig in figures_]
+    assert all(layout["margin"]["autoexpand"] is False for layout in layouts)
+    assert layouts[0]["margin"] == layouts[1]["margin"]
+    assert layouts[0]["height"] == layouts[1]["height"]
+    assert len(layouts[1]["title"]["text"]) <= 40  # a long name is cut, never wrapped

@@ -177,15 +177,20 @@ def export_panel(
         (gif, "gif", "image/gif", export.gif_seconds(len(trajectories), frames) if frames else math.inf),
     )
     off = say("budget.export_off", budget=work.seconds_text(budget.SECONDS))
-    with st.popover(say("export.button")):  # a popover: the page's expanders are the runs' panels
-        for column, (label, kind, mime, seconds) in zip(st.columns(4), files, strict=True):
+    # A popover (the page's expanders are the runs' panels), its files one a line: no name is cut.
+    with st.popover(say("export.button")):
+        for label, kind, mime, seconds in files:
             if seconds > budget.SECONDS:
-                column.download_button(label, data=b"", file_name=f"{name}.{kind}", disabled=True, help=off)
+                st.download_button(
+                    label, data=b"", file_name=f"{name}.{kind}", disabled=True, help=off, width="stretch"
+                )
                 continue
             make = functools.partial(
                 _exported, kind, experiment, frames, seconds, share_url(""), trajectories, surf, background
             )
-            column.download_button(label, data=make, file_name=f"{name}.{kind}", mime=mime, on_click="ignore")
+            st.download_button(
+                label, data=make, file_name=f"{name}.{kind}", mime=mime, on_click="ignore", width="stretch"
+            )
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
