@@ -83,6 +83,8 @@ def sweep_figure(
         common = {"type": "scatter", "mode": "lines+markers", "legendgroup": f"run {index}", "customdata": custom}
         marker = {"size": 7, "color": colour, "symbol": symbols[index], "line": {"width": 0.5, "color": "#ffffff"}}
         dash = "dash" if twin is not None else "solid"
+        if twin is not None:  # open markers, larger: the curve under them shows through
+            marker = {"size": 10, "color": colour, "symbol": symbols[index] + "-open", "line": {"width": 2}}
         if found.gap_low is not None:  # the spread over the seeds: a band from lowest to highest
             band = {"type": "scatter", "mode": "lines", "x": found.lrs.tolist(), "legendgroup": f"run {index}"}
             band |= {"showlegend": False, "hoverinfo": "skip", "line": {"width": 0, "color": colour}}
