@@ -761,9 +761,10 @@ def _scene(surf: surfaces.Surface, z_title: str, z_range: tuple[float, float], l
             "showspikes": False,
         }
 
+    x_name, y_name = axis_names(surf.name, lang)
     return {
-        "xaxis": axis(axis_names(surf.name, lang)[0], [x0, x1]),
-        "yaxis": axis(axis_names(surf.name, lang)[1], [y0, y1]),
+        "xaxis": axis(x_name, [x0, x1]),
+        "yaxis": axis(y_name, [y0, y1]),
         "zaxis": axis(z_title, list(z_range)),
         "aspectmode": "manual",
         "aspectratio": {"x": (x1 - x0) / wide, "y": (y1 - y0) / wide, "z": 0.6},

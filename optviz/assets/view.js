@@ -202,9 +202,10 @@ class Player {
   // in proportion to the screen's height, for the back of a room (twice as large at 1080 px).
   scale() {
     const big = (this.data && this.data.projector) || document.fullscreenElement === this.root;
-    this.k = big ? Math.min(2.5, Math.max(1.25, window.innerHeight / 540)) : 1;
-    this.root.style.setProperty("--ovp-scale", String(this.k));
-    return this.k;
+    const k = big ? Math.min(2.5, Math.max(1.25, window.innerHeight / 540)) : 1;
+    if (k !== this.k) this.root.style.setProperty("--ovp-scale", String(k)); // asked every frame: the page restyled only on a change
+    this.k = k;
+    return k;
   }
 
   // The plot's height: what the screen has under the plot's top once the controls are drawn
@@ -558,9 +559,12 @@ class Player {
     ctx.setTransform(r, 0, 0, r, 0, 0);
     ctx.clearRect(0, 0, width, height);
     const fx = view.feature, fy = view.target;
-    let [u0, u1] = [Math.min(...fx), Math.max(...fx)], [v0, v1] = [Math.min(...fy), Math.max(...fy)];
-    const du = (u1 - u0) * 0.05 || 1, dv = (v1 - v0) * 0.08 || 1;
-    u0 -= du; u1 += du; v0 -= dv; v1 += dv;
+    if (!view.bounds) { // the data's extent, padded: found once per scene, not every frame
+      const [a0, a1, b0, b1] = [Math.min(...fx), Math.max(...fx), Math.min(...fy), Math.max(...fy)];
+      const pu = (a1 - a0) * 0.05 || 1, pv = (b1 - b0) * 0.08 || 1;
+      view.bounds = { u0: a0 - pu, u1: a1 + pu, v0: b0 - pv, v1: b1 + pv, du: pu, dv: pv };
+    }
+    const { u0, u1, v0, v1, du, dv } = view.bounds;
     const pad = { l: 34 * k, r: 6, t: 6, b: 30 * k }, w = width - pad.l - pad.r, h = height - pad.t - pad.b;
     const px = (u) => pad.l + ((u - u0) / (u1 - u0)) * w, py = (v) => pad.t + (1 - (v - v0) / (v1 - v0)) * h;
     ctx.font = `${10 * k}px sans-serif`; ctx.fillStyle = c.text; ctx.strokeStyle = c.line; ctx.lineWidth = 1;
