@@ -4,10 +4,10 @@ import streamlit as st
 
 import surfaces
 import ui
-from optviz import figures
-from optviz.engine import Trajectory
-from optviz.experiment import Experiment, query_string, to_query
-from optviz.results import run_experiment
+from optviz.core.engine import Trajectory
+from optviz.draw import figures
+from optviz.settings.experiment import Experiment, query_string, to_query
+from optviz.study.results import run_experiment
 
 st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
 

@@ -17,9 +17,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.process import median
-from optviz import figures, race
-from optviz.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
-from optviz.results import run_experiment
+from optviz.draw import figures, race
+from optviz.settings.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
+from optviz.study.results import run_experiment
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

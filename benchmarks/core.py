@@ -34,8 +34,8 @@ import numpy as np
 import optviz
 import surfaces
 from benchmarks.process import median
-from optviz import engine
-from optviz.optimizers import get as get_optimizer
+from optviz.core import engine
+from optviz.core.optimizers import get as get_optimizer
 
 CLASSIC_RUNS: list[tuple[str, str, dict]] = [
     ("SGD", "sgd", {"lr": 1e-3}),
@@ -145,7 +145,7 @@ def basin_map() -> object:
 
 
 def lr_sweep() -> None:
-    from optviz.experiment import DEFAULT_RUNS  # noqa: PLC0415  (the app's eight classic runs)
+    from optviz.settings.experiment import DEFAULT_RUNS  # noqa: PLC0415  (the app's eight classic runs)
 
     lrs = np.geomspace(1e-4, 1.0, 50)
     starts = np.tile(surfaces.get("rosenbrock").default_start, (50, 1))

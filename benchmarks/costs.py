@@ -1,6 +1,6 @@
 """What work costs on this machine, for the budget: ``python -m benchmarks.costs [--write]``.
 
-The budget (optviz/budget.py) admits every piece of work a link or a click can start by an
+The budget (optviz/core/budget.py) admits every piece of work a link or a click can start by an
 estimate made of the seconds measured here, never of assumed ratios. This measures, in CPU
 seconds of this process (``time.process_time``: NumPy runs in it), the least of several
 repeats after a warm-up:
@@ -42,11 +42,12 @@ import numpy as np
 import optviz
 import surfaces
 from benchmarks.process import median
-from optviz import OPTIMIZERS, export, figures
-from optviz.experiment import Experiment, Run
-from optviz.results import run_experiment
+from optviz import OPTIMIZERS
+from optviz.draw import export, figures
+from optviz.settings.experiment import Experiment, Run
+from optviz.study.results import run_experiment
 
-TABLE = Path(__file__).resolve().parent.parent / "optviz" / "costs.toml"
+TABLE = Path(__file__).resolve().parent.parent / "optviz" / "core" / "costs.toml"
 REPEATS = 3
 WIDTH = 4096  # trajectories in a wide batch, as a basin map steps them
 NARROW = 32  # and in a narrow one
@@ -274,7 +275,7 @@ def toml_text(table: dict[str, Any], took: float) -> str:
 
     lines = [
         "# What work costs, in CPU seconds of the machine below: written by `python -m benchmarks.costs --write`",
-        "# (its docstring says what each figure is). optviz.budget estimates every piece of work from these.",
+        "# (its docstring says what each figure is). optviz.core.budget estimates every piece of work from these.",
         "# Size is a formula's operations, a data surface's rows read per step (0 for a catalog surface).",
         "# scalar [a, b]: a race step (Python floats), a + b size; value [a, b]: f at one point of a grid;",
         "# array [a, b, c, d]: a step of a batch of w trajectories, (a + b size) + w (c + d size).",

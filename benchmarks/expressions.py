@@ -6,7 +6,7 @@ Prints the slowest refusal and the median; the tests check that each is refused,
 how soon (a shared machine's timings belong in a benchmark, not in a test). Then how long
 typical formulas take to become surfaces, and what huge trig arguments cost: the gradient of
 ``tan(1e10*x) + y**2`` on a 200 x 200 grid (arguments from 1e10 to 3e10: every one reduced
-exactly, optviz.portable's Payne-Hanek on arrays), against the same with the old reduction
+exactly, optviz.core.portable's Payne-Hanek on arrays), against the same with the old reduction
 (Python's integers, one argument at a time: what the array path does where it cannot decide)
 and against ``tan(1.5*x) + y**2`` (the ordinary reduction), timed in the same run.
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks.process import median
-from optviz import portable
+from optviz.core import portable
 from surfaces.expression import from_expression
 from tests.test_expression import HOSTILE, SMOOTH
 

@@ -7,7 +7,7 @@ the link's query (Streamlit's AppTest, as tests/test_app.py's ``start()`` does i
 process's CPU seconds (user and system, every thread), its peak resident memory during the
 run (VmHWM, started afresh after the warm-up; what was resident before counts), the wall time,
 and whether the page raised. A part of a page's work is measured the same way, in a process of
-its own: an export (optviz.export's HTML, CSV, JSON or GIF of a link's race), after its
+its own: an export (optviz.draw.export's HTML, CSV, JSON or GIF of a link's race), after its
 trajectories are computed (on the page they are already there when the button is clicked), or
 the surface's background alone.
 
@@ -134,9 +134,9 @@ def query_of(link: Link) -> dict[str, list[str]]:
 
 
 def check(link: Link) -> list[str]:
-    """The problems optviz.experiment.parse reports for the link (none, unless it means to have some)."""
-    from optviz.experiment import parse  # noqa: PLC0415  (the parent process needs no optviz)
-    from optviz.messages import problem_text  # noqa: PLC0415
+    """The problems optviz.settings.experiment.parse reports for the link (none, unless it means to have some)."""
+    from optviz.settings.experiment import parse  # noqa: PLC0415  (the parent process needs no optviz)
+    from optviz.settings.wording import problem_text  # noqa: PLC0415
 
     _, problems = parse(query_of(link))
     return [problem_text(p, "en") for p in problems]
@@ -150,7 +150,7 @@ def _warm_up() -> None:
     import numpy  # noqa: F401, PLC0415
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415
 
-    import optviz.export  # noqa: F401, PLC0415
+    import optviz.draw.export  # noqa: F401, PLC0415
     import surfaces  # noqa: F401, PLC0415
     import ui  # noqa: F401, PLC0415
 
@@ -184,9 +184,10 @@ def _part(link: Link) -> Callable[[], str | bytes]:
     """The part of the link's work to measure; what it needs is made before the measurement."""
     from dataclasses import replace  # noqa: PLC0415
 
-    from optviz import budget, export, figures  # noqa: PLC0415
-    from optviz.experiment import parse  # noqa: PLC0415
-    from optviz.results import run_experiment  # noqa: PLC0415
+    from optviz.core import budget  # noqa: PLC0415
+    from optviz.draw import export, figures  # noqa: PLC0415
+    from optviz.settings.experiment import parse  # noqa: PLC0415
+    from optviz.study.results import run_experiment  # noqa: PLC0415
     from ui import work  # noqa: PLC0415
 
     experiment, _ = parse(query_of(link))

@@ -9,10 +9,10 @@ stepping engine, the experiment record and its link format, and the figure build
 (301, 2)
 """
 
-from optviz.engine import MAX_STEPS, Trajectory, run
-from optviz.hyperparameters import Hyperparameter
-from optviz.optimizers import OPTIMIZERS, Optimizer, register
-from optviz.schedules import Schedule, schedule
+from optviz.core.engine import MAX_STEPS, Trajectory, run
+from optviz.core.hyperparameters import Hyperparameter
+from optviz.core.optimizers import OPTIMIZERS, Optimizer, register
+from optviz.core.schedules import Schedule, schedule
 
 __all__ = [
     "MAX_STEPS",

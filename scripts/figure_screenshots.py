@@ -21,9 +21,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from playwright.sync_api import sync_playwright
 
-from optviz import figures
-from optviz.experiment import DEFAULT_RUNS, Experiment, Run
-from optviz.results import run_experiment
+from optviz.draw import figures
+from optviz.settings.experiment import DEFAULT_RUNS, Experiment, Run
+from optviz.study.results import run_experiment
 from scripts.app_server import ROOT
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

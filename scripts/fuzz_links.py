@@ -1,6 +1,6 @@
 """Long fuzz of the link reader: python -m scripts.fuzz_links --count 200000 --seed 1
 
-Feeds ``optviz.experiment.parse`` generated queries (tests/link_grammar.py): half of them
+Feeds ``optviz.settings.experiment.parse`` generated queries (tests/link_grammar.py): half of them
 from ``random_query`` (query dicts, some read from raw strings), half raw query strings from
 ``random_raw_query`` read with ``query_from_string``. For every input it checks that
 
@@ -9,7 +9,7 @@ from ``random_query`` (query dicts, some read from raw strings), half raw query 
 - the experiment it returns round-trips: ``parse(to_query(e)) == (e, [])``, and through the
   link text too, ``parse(query_from_string(query_string(e))) == (e, [])`` ("round-trip");
 - the experiment it returns runs: every run of it, for all its steps, as the page computes
-  its race (``optviz.results.run_experiment``; "run"). A link that parses cleanly must run.
+  its race (``optviz.study.results.run_experiment``; "run"). A link that parses cleanly must run.
 
 It prints a summary line (inputs, failures, rate), then each distinct failure (exception
 type and message, or what differs) with its count, where it was raised and one minimal
@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from optviz.experiment import Experiment, parse, query_string, to_query
-from optviz.results import run_experiment
-from optviz.specs import Problem
+from optviz.core.specs import Problem
+from optviz.settings.experiment import Experiment, parse, query_string, to_query
+from optviz.study.results import run_experiment
 from tests.link_grammar import query_from_string, random_query, random_raw_query
 
 ROOT = Path(__file__).resolve().parent.parent

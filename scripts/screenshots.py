@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 from playwright.sync_api import Page, sync_playwright
 
-from optviz.lessons import LESSONS
+from optviz.settings.lessons import LESSONS
 from optviz.text import Words
 from scripts.app_server import ROOT, running_app
 

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.specs import Spec
+from optviz.core.specs import Spec
 from optviz.text import say
 
 # A scalar field and its gradient, written on the two coordinate arrays so that the
@@ -91,7 +91,7 @@ class Surface:
     # The start that a link of format version 1 without ``start=`` opened, where
     # ``default_start`` has moved since (None: it has not). Only the link reader needs it.
     v1_start: tuple[float, float] | None = None
-    # A quadratic surface's Hessian eigenvalues (smallest, largest), for optviz.theory; None otherwise.
+    # A quadratic surface's Hessian eigenvalues (smallest, largest), for optviz.teach.theory; None otherwise.
     curvature: tuple[float, float] | None = None
     # Local minima too many to mark on the map (Rastrigin's lattice), which runs can still end
     # in: a basin map colours them, and a run's tolerance is measured from the one it ends at.
@@ -115,7 +115,7 @@ class Surface:
     # of u = (feature - centre) / scale, and each row's feature and target (a class is 0 or 1).
     data_view: DataView | None = field(default=None, repr=False, compare=False)
     # A typed formula's size: the work of one gradient, in operations (a function counts 10).
-    # The budget (optviz.budget) prices a formula's steps by it, a data surface's by the rows
+    # The budget (optviz.core.budget) prices a formula's steps by it, a data surface's by the rows
     # each step reads, and a catalog surface's by its name.
     operations: int = 0
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from optviz.primitives import cos_2pi, sin_2pi
+from optviz.core.primitives import cos_2pi, sin_2pi
 from surfaces.base import Param, Point, Surface, register, runs
 
 # --------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def beale() -> Surface:
 @register("rastrigin")
 def rastrigin() -> Surface:
     # cos_2pi and sin_2pi give the same bits on every machine, for floats and arrays alike
-    # (NumPy's np.cos and np.sin do not: optviz/primitives.py says why).
+    # (NumPy's np.cos and np.sin do not: optviz/core/primitives.py says why).
     slope = 10.0 * (2.0 * math.pi)
 
     def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import plotly
 
-from optviz import portable
+from optviz.core import portable
 from surfaces.base import DataView, Param, Point, Surface, register, runs
 
 DATASETS = Path(plotly.__file__).parent / "package_data" / "datasets"
@@ -231,7 +231,7 @@ def tips_line(standardise: bool) -> Surface:
 
 class Logistic:
     """The mean logistic loss of the classifier ``t -> x * t + y`` on rows (t_i, s_i), s_i = ±1:
-    mean of log(1 + exp(−s_i (x t_i + y))), computed with optviz.portable's exp and log."""
+    mean of log(1 + exp(−s_i (x t_i + y))), computed with optviz.core.portable's exp and log."""
 
     def __init__(self, t: np.ndarray, s: np.ndarray) -> None:
         self.t, self.s = t, s

@@ -4,7 +4,7 @@ The text is parsed with Python's :mod:`ast` (``mode="eval"``) and every node is 
 against a whitelist; the tree is rebuilt as a small expression graph of our own, which is
 simplified (constants folded, ``x*1`` and ``x/1`` dropped; never a part that may be undefined:
 ``0*log(x)`` stays a product, nan where the log is), differentiated symbolically, and run by
-closures that call :mod:`optviz.portable` (so a batch equals its single runs, on every CPU).
+closures that call :mod:`optviz.core.portable` (so a batch equals its single runs, on every CPU).
 ``eval``, ``exec`` and ``compile`` never see the text.
 
 What a formula may contain:
@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from optviz import portable
-from optviz.primitives import sqrt
+from optviz.core import portable
+from optviz.core.primitives import sqrt
 from optviz.text import DEFAULT_LANGUAGE, say
 from surfaces.base import Domain, Point, Surface
 

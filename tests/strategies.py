@@ -1,7 +1,7 @@
 """Hypothesis strategies generated from the settings' specs: what the app may hold.
 
 Nothing here is written per setting: a new surface parameter, hyperparameter or page setting
-is drawn from its :class:`~optviz.specs.Spec` the moment it is declared.
+is drawn from its :class:`~optviz.core.specs.Spec` the moment it is declared.
 """
 
 import math
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.experiment import MAX_RUNS, NAME, SETTINGS, Experiment, Run
-from optviz.specs import Spec
+from optviz.core.specs import Spec
+from optviz.settings.experiment import MAX_RUNS, NAME, SETTINGS, Experiment, Run
 
 # Formulas a person might type (the formula surface's text parameter).
 FORMULAS = ("x**2 + 3*y**2", "sin(3*x) * cos(3*y) + 0.1*(x**2 + y**2)", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2")

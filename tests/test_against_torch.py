@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz.engine import DIVERGENCE
+from optviz.core.engine import DIVERGENCE
 
 DATA = np.load(Path(__file__).parent / "data" / "torch_reference.npz")
 META = json.loads(str(DATA["meta"]))

@@ -16,8 +16,8 @@ import surfaces
 import ui.component
 import ui.views
 from optviz import OPTIMIZERS
-from optviz.experiment import Experiment
-from optviz.results import Summary
+from optviz.settings.experiment import Experiment
+from optviz.study.results import Summary
 
 TIMEOUT = 60
 
@@ -284,7 +284,7 @@ def page_texts(at):
     "where",
     [
         "ui.experiment_controls",  # while the sidebar is drawn
-        "optviz.results.run_experiment",  # inside the cached computation
+        "optviz.study.results.run_experiment",  # inside the cached computation
         "ui.share_url",  # after the chart, the tabs and the table are on the page
     ],
 )

@@ -1,4 +1,4 @@
-"""One budget for every piece of work a link or a click can start (optviz.budget, ui.work).
+"""One budget for every piece of work a link or a click can start (optviz.core.budget, ui.work).
 
 The admissions are tested with the measured table and with costs set by the test (so that
 each branch, reduced or refused, is reached whatever machine measured the table); nothing
@@ -14,8 +14,9 @@ import pytest
 import optviz
 import surfaces
 import ui.views
-from optviz import OPTIMIZERS, budget
-from optviz.budget import Budget, Busy, Stopped
+from optviz import OPTIMIZERS
+from optviz.core import budget
+from optviz.core.budget import Budget, Busy, Stopped
 from optviz.text import Words
 from tests.test_app import race, start, views
 

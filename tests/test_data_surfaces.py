@@ -6,9 +6,9 @@ import pytest
 import optviz
 import surfaces
 import surfaces.data
-from optviz import figures
-from optviz.experiment import Experiment, Run, parse, to_query
-from optviz.schedules import schedule
+from optviz.core.schedules import schedule
+from optviz.draw import figures
+from optviz.settings.experiment import Experiment, Run, parse, to_query
 from surfaces.data import tips, tree_sum
 from tests.test_app import race, start
 

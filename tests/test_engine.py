@@ -7,7 +7,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import engine
+from optviz.core import engine
 
 
 def test_single_run_shapes_and_consistency():

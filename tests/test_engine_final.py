@@ -8,9 +8,10 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import OPTIMIZERS, engine
-from optviz.experiment import Experiment, Run
-from optviz.results import run_experiment, summarise
+from optviz import OPTIMIZERS
+from optviz.core import engine
+from optviz.settings.experiment import Experiment, Run
+from optviz.study.results import run_experiment, summarise
 from tests import test_optimizers
 
 GRID = np.array([(x, y) for x in np.linspace(-4.5, 4.5, 7) for y in np.linspace(-4.5, 4.5, 7)])

@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 import surfaces
-from optviz import export, figures, race
-from optviz.experiment import Experiment, Run, lesson_experiment, parse, query_string
-from optviz.results import run_experiment
+from optviz.draw import export, figures, race
+from optviz.settings.experiment import Experiment, Run, lesson_experiment, parse, query_string
+from optviz.study.results import run_experiment
 from optviz.text import Words
 
 
@@ -285,7 +285,7 @@ def test_export_does_not_import_streamlit():
     import subprocess
     import sys
 
-    code = "import sys, optviz.export; assert 'streamlit' not in sys.modules"
+    code = "import sys, optviz.draw.export; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

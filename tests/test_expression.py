@@ -8,7 +8,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import engine
+from optviz.core import engine
 from surfaces.expression import MAX_LENGTH, FormulaError, from_expression
 from tests import test_portability
 from tests.test_portability import assert_same_bits, bits, column

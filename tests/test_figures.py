@@ -11,9 +11,9 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import figures
-from optviz.experiment import DEFAULT, MAX_RUNS, PRESETS, Experiment, Run, lesson_experiment
-from optviz.results import run_experiment, summarise
+from optviz.draw import figures
+from optviz.settings.experiment import DEFAULT, MAX_RUNS, PRESETS, Experiment, Run, lesson_experiment
+from optviz.study.results import run_experiment, summarise
 from optviz.text import Words, axis_names
 
 

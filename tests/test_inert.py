@@ -2,9 +2,9 @@
 and the exports.
 
 Every figure, the race and the HTML export draw with the one plotly.js config
-(optviz.figures.PLOTLY_CONFIG). A hostile run name, carried by a link through every view and
+(optviz.draw.figures.PLOTLY_CONFIG). A hostile run name, carried by a link through every view and
 every export, is only ever inert text: for Streamlit's Markdown through ui.text.plain, in a
-Plotly figure through optviz.figures.figure_text, in the CSV through optviz.export.csv_text,
+Plotly figure through optviz.draw.figures.figure_text, in the CSV through optviz.draw.export.csv_text,
 and as data in JSON (the player draws it as text). The browser's side is in
 tests/browser/test_inert.py.
 """
@@ -18,10 +18,10 @@ from urllib.parse import quote
 import pytest
 from PIL import Image
 
-from optviz import export, figures, race
-from optviz.experiment import parse
-from optviz.figures import PLOTLY_CONFIG, figure_text
-from optviz.results import run_experiment
+from optviz.draw import export, figures, race
+from optviz.draw.figures import PLOTLY_CONFIG, figure_text
+from optviz.settings.experiment import parse
+from optviz.study.results import run_experiment
 from optviz.text import Words
 from tests.test_app import open_panel, start, unescaped, views
 from tests.test_app import race as race_data
@@ -178,7 +178,7 @@ def test_a_hostile_name_is_inert_text_in_every_view(name: str):
 
 def test_a_map_of_one_hyperparameter_names_its_run_as_text(monkeypatch: pytest.MonkeyPatch):
     # No optimizer has a single hyperparameter a map can vary today; the message is ready for one.
-    monkeypatch.setattr("optviz.sweeps.axes", lambda optimizer: ["lr"])
+    monkeypatch.setattr("optviz.study.sweeps.axes", lambda optimizer: ["lr"])
     name = HOSTILE[0]
     at = start(link(name, view="map"))
     assert not at.exception

@@ -8,9 +8,10 @@ import pytest
 
 import optviz
 import surfaces
-from optviz import engine, inspector
-from optviz.optimizers import OPTIMIZERS
-from optviz.symbols import meaning
+from optviz.core import engine
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.teach import inspector
+from optviz.teach.symbols import meaning
 
 ROSENBROCK = surfaces.get("rosenbrock")
 START = (-1.5, 2.0)

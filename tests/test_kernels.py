@@ -11,7 +11,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz.optimizers import OPTIMIZERS
+from optviz.core.optimizers import OPTIMIZERS
 
 WITH_KERNEL = sorted(name for name, spec in OPTIMIZERS.items() if spec.kernel is not None)
 SURFACES_WITH_KERNELS = [name for name in surfaces.names() if surfaces.get(name).grad_kernel is not None]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import ui.views
-from optviz.experiment import LESSON, VIEW, lesson_experiment, parse, to_query
-from optviz.lessons import LESSONS
-from optviz.results import run_experiment, summarise
+from optviz.settings.experiment import LESSON, VIEW, lesson_experiment, parse, to_query
+from optviz.settings.lessons import LESSONS
+from optviz.study.results import run_experiment, summarise
 from optviz.text import LANGUAGES, Words
 from tests.test_app import open_panel, race, start, views
 from tests.test_app import path as race_path

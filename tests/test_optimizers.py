@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import engine
-from optviz.optimizers import OPTIMIZERS
+from optviz.core import engine
+from optviz.core.optimizers import OPTIMIZERS
 from optviz.text import LANGUAGES, hyperparameter_help
 
 THETA0 = np.array([1.0, -1.0])

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import engine
-from optviz.optimizers import OPTIMIZERS
+from optviz.core import engine
+from optviz.core.optimizers import OPTIMIZERS
 from tests import test_optimizers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,12 +241,11 @@ def test_the_guard_moves_every_listed_function_and_restores_it(one_ulp_off):
 # ---------------------------------------------------------------------------- source checks
 
 # Where the update rules, the engine, the surfaces and the portable functions live: only
-# optviz/primitives.py may use ``**`` (on Python floats) and transcendental functions.
+# optviz/core/primitives.py may use ``**`` (on Python floats) and transcendental functions.
 CHECKED = [
-    ROOT / "optviz" / "optimizers.py",
-    ROOT / "optviz" / "engine.py",
-    ROOT / "optviz" / "portable.py",
-    ROOT / "optviz" / "varying.py",
+    *sorted((ROOT / "optviz" / "core" / "optimizers").glob("*.py")),
+    *sorted((ROOT / "optviz" / "core" / "engine").glob("*.py")),
+    ROOT / "optviz" / "core" / "portable.py",
     *sorted((ROOT / "surfaces").glob("*.py")),
 ]
 MATH_TRANSCENDENTAL = {
@@ -293,20 +292,20 @@ def test_the_source_checks_see_powers_and_transcendental_functions():
 @pytest.mark.parametrize("path", CHECKED, ids=[str(p.relative_to(ROOT)) for p in CHECKED])
 def test_no_power_operator(path):
     lines = power_lines(path.read_text(encoding="utf-8"))
-    assert not lines, f"{path.name}: ** on lines {lines}; use optviz.primitives.power or a product"
+    assert not lines, f"{path.name}: ** on lines {lines}; use optviz.core.primitives.power or a product"
 
 
 @pytest.mark.parametrize("path", CHECKED, ids=[str(p.relative_to(ROOT)) for p in CHECKED])
 def test_no_transcendental_function_of_numpy_or_math(path):
     uses = transcendental_uses(path.read_text(encoding="utf-8"))
-    assert not uses, f"{path.name} uses {', '.join(uses)}; use optviz.primitives"
+    assert not uses, f"{path.name} uses {', '.join(uses)}; use optviz.core.primitives"
 
 
 @pytest.mark.parametrize(
-    "module", ["surfaces", "optviz", "optviz.primitives", "optviz.portable", "surfaces.expression"]
+    "module", ["surfaces", "optviz", "optviz.core.primitives", "optviz.core.portable", "surfaces.expression"]
 )
 def test_each_package_imports_on_its_own(module):
-    # surfaces uses optviz.primitives and optviz uses surfaces: either may be imported first.
+    # surfaces uses optviz.core.primitives and optviz uses surfaces: either may be imported first.
     subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, check=True)
 
 
@@ -314,7 +313,7 @@ def test_schedules_use_only_the_c_librarys_scalar_functions():
     # A schedule computes one learning rate per step with Python's math.cos and ** on floats, as
     # torch does (its values are torch's to the bit): the C library's scalar functions, the same
     # on every CPU of a platform. NumPy's vectorised ones, which differ with AVX-512, never.
-    source = (ROOT / "optviz" / "schedules.py").read_text(encoding="utf-8")
+    source = (ROOT / "optviz" / "core" / "schedules.py").read_text(encoding="utf-8")
     uses = transcendental_uses(source)
     assert uses
     assert all(use.startswith("math.cos") for use in uses), uses

@@ -1,4 +1,4 @@
-"""optviz.portable: fdlibm's elementary functions, the same bits for floats and arrays, close
+"""optviz.core.portable: fdlibm's elementary functions, the same bits for floats and arrays, close
 to the C library's, silent at special values, and blind to how NumPy rounds."""
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from optviz import portable
+from optviz.core import portable
 from tests import test_portability
 from tests.test_portability import TRANSCENDENTAL, bits
 

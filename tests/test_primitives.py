@@ -1,4 +1,4 @@
-"""optviz.primitives: the same bits for floats and arrays, libm's powers, an accurate cos and sin."""
+"""optviz.core.primitives: the same bits for floats and arrays, libm's powers, an accurate cos and sin."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optviz.primitives import branch, cos_2pi, lerp, maximum, power, rint, sin_2pi, sqrt, where
+from optviz.core.primitives import branch, cos_2pi, lerp, maximum, power, rint, sin_2pi, sqrt, where
 
 # ------------------------------------------------------------------------------------ power
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import figures, race
-from optviz.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
-from optviz.results import run_experiment
+from optviz.draw import figures, race
+from optviz.settings.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
+from optviz.study.results import run_experiment
 
 
 def decode(text):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz.schedules import KINDS, schedule
+from optviz.core.schedules import KINDS, schedule
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "torch_schedules.json").read_text())
 

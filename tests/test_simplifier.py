@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import optviz
-from optviz import portable
-from optviz.primitives import sqrt
+from optviz.core import portable
+from optviz.core.primitives import sqrt
 from surfaces import expression
 from surfaces.expression import CONSTANTS, FUNCTIONS, from_expression, parse
 from tests.test_portability import bits

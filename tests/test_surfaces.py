@@ -36,7 +36,7 @@ def test_gradient_matches_central_differences(name):
 
 
 def test_rastrigin_gradient_matches_central_differences_across_the_lattice():
-    # Its cos and sin are optviz.primitives' portable ones: check them where they turn, near
+    # Its cos and sin are optviz.core.primitives' portable ones: check them where they turn, near
     # every quarter turn of the lattice, and out to the edges of the domain.
     s = surfaces.get("rastrigin")
     rng = np.random.default_rng(3)

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import OPTIMIZERS, sweep_figures, sweeps
-from optviz.experiment import (
+from optviz import OPTIMIZERS
+from optviz.draw import sweep_figures
+from optviz.settings.experiment import (
     BASIN_COUNT,
     MAP_COUNT,
     MAP_OF,
@@ -20,6 +21,7 @@ from optviz.experiment import (
     parse,
     to_query,
 )
+from optviz.study import sweeps
 from optviz.text import LANGUAGES, Words
 from tests.test_app import race, start, views
 

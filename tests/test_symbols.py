@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from optviz import OPTIMIZERS
-from optviz.symbols import COMMON, legend, tokens
+from optviz.teach.symbols import COMMON, legend, tokens
 from optviz.text import LANGUAGES, catalog, hyperparameter_help
 
 

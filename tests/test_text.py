@@ -6,14 +6,15 @@ from pathlib import Path
 import pytest
 
 import surfaces
-from optviz.experiment import LESSON, SETTINGS, SPEED
-from optviz.experiment import PRESETS as PRESET_RUNS
-from optviz.lessons import LESSONS
-from optviz.messages import player_text, problem_text
-from optviz.optimizers import OPTIMIZERS
-from optviz.specs import Problem
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.core.specs import Problem
+from optviz.draw.race import player_text
+from optviz.settings.experiment import LESSON, SETTINGS, SPEED
+from optviz.settings.experiment import PRESETS as PRESET_RUNS
+from optviz.settings.lessons import LESSONS
+from optviz.settings.wording import problem_text
+from optviz.teach.theory import learning_rates
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words, catalog, fill, has, hyperparameter_help, placeholders
-from optviz.theory import learning_rates
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]

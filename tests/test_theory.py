@@ -8,8 +8,8 @@ import pytest
 
 import optviz
 import surfaces
+from optviz.teach.theory import learning_rates
 from optviz.text import LANGUAGES
-from optviz.theory import learning_rates
 
 START = (-2.5, 1.0)
 TOLERANCE = 1e-8  # f − f* (the valley's minimum is 0)

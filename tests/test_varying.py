@@ -6,8 +6,8 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.schedules import schedule
-from optviz.varying import batch_rows, noise_draws
+from optviz.core.engine.plan import batch_rows, noise_draws
+from optviz.core.schedules import schedule
 
 VALLEY = surfaces.get("valley", kappa=10.0, angle=30.0)
 START = (-2.5, 1.0)

@@ -11,7 +11,7 @@
   message and the last view drawn, never a traceback.
 - :mod:`ui.state`: a setting kept in the session, shown by a widget of the page's language.
 - :mod:`ui.chrome`: the page's title, its language switch, and a projector's layout.
-- :mod:`ui.work`: the page's work under the one budget (optviz.budget): admitted, reduced or
+- :mod:`ui.work`: the page's work under the one budget (optviz.core.budget): admitted, reduced or
   refused with a line saying why, watched while it runs, taking turns when heavy.
 
 Data flows one way: the link seeds the widgets, the widgets build an Experiment, the

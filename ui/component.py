@@ -1,4 +1,4 @@
-"""The page's one custom component (optviz/assets/view.js), and plotly.js for it.
+"""The page's one custom component (optviz/draw/assets/view.js), and plotly.js for it.
 
 It draws the race player and every figure with plotly.js served by the app itself from
 ``static/`` (copied there at start-up: nothing comes from a CDN, and a classroom may be
@@ -18,9 +18,9 @@ import plotly
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from optviz import race as race_data
-from optviz.figures import PLOTLY_CONFIG
-from optviz.specs import MAX_TEXT, Problem
+from optviz.core.specs import MAX_TEXT, Problem
+from optviz.draw import race as race_data
+from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.text import plotly_locale
 from ui.guard import callback
 from ui.text import queue_problems, words
@@ -70,7 +70,7 @@ def figure(
     fig: dict[str, Any], key: str, *, click: str | None = None, on_click: Callable[[], None] | None = None
 ) -> None:
     """A Plotly figure drawn by the page's own plotly.js, in the page's theme, with the one
-    config of every figure (:data:`optviz.figures.PLOTLY_CONFIG`).
+    config of every figure (:data:`optviz.draw.figures.PLOTLY_CONFIG`).
 
     With ``click`` ("points": a curve's point or a heatmap's cell; "plane": anywhere in the
     plot), a click calls ``on_click``, which reads it with :func:`clicked`.

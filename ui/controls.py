@@ -17,7 +17,10 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz.experiment import (
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.core.specs import Problem, Spec
+from optviz.draw.race import SYMBOLS
+from optviz.settings.experiment import (
     CONTOURS,
     DEFAULT,
     LESSON,
@@ -39,13 +42,10 @@ from optviz.experiment import (
     refusal,
     runnable,
 )
-from optviz.messages import problem_text, refusal_text
-from optviz.optimizers import OPTIMIZERS
-from optviz.race import SYMBOLS
-from optviz.specs import Problem, Spec
-from optviz.sweeps import assign, axis_spec
+from optviz.settings.wording import problem_text, refusal_text
+from optviz.study.sweeps import assign, axis_spec
+from optviz.teach.theory import learning_rates
 from optviz.text import hyperparameter_help, hyperparameter_title
-from optviz.theory import learning_rates
 from ui.guard import callback
 from ui.state import copy_state, lesson_held, mirror, mirrored, scoped
 from ui.steps import batch_widget, run_steps, schedule_widgets

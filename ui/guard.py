@@ -19,8 +19,8 @@ from typing import Any
 
 import streamlit as st
 
-from optviz import budget
-from optviz.experiment import DEFAULT, query_string
+from optviz.core import budget
+from optviz.settings.experiment import DEFAULT, query_string
 from optviz.text import DEFAULT_LANGUAGE
 from ui import work
 from ui.text import words

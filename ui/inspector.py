@@ -1,7 +1,7 @@
 """The step inspector's view: one step of a run, its vectors and its rule's symbols, with their values.
 
-The race draws the arrows (optviz/assets/view.js); this panel under it lists, for the step the
-player rests on, what :mod:`optviz.inspector` reads from the run's recorded state. The runs
+The race draws the arrows (optviz/draw/assets/view.js); this panel under it lists, for the step the
+player rests on, what :mod:`optviz.teach.inspector` reads from the run's recorded state. The runs
 are run again with ``record="state"`` only while this view is open (the same paths, bit for
 bit), cached like the race's.
 """
@@ -14,10 +14,11 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz import budget, inspector
-from optviz.engine import Trajectory
-from optviz.experiment import Experiment
-from optviz.optimizers import OPTIMIZERS
+from optviz.core import budget
+from optviz.core.engine import Trajectory
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.settings.experiment import Experiment
+from optviz.teach import inspector
 from ui import work
 from ui.state import mirror
 from ui.text import plain, words

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.experiment import Experiment
-from optviz.lessons import LESSONS
+from optviz.settings.experiment import Experiment
+from optviz.settings.lessons import LESSONS
 from ui.controls import load_lesson
 from ui.guard import callback
 from ui.state import ANSWERS, lesson_held, scoped

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.experiment import parse
-from optviz.specs import Problem
+from optviz.core.specs import Problem
+from optviz.settings.experiment import parse
 from ui.controls import load
 from ui.guard import LAST_GOOD, RESTORE, RESTORING
 

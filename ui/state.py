@@ -9,8 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from optviz.experiment import LESSON, QUIZ
-from optviz.specs import Spec
+from optviz.core.specs import Spec
+from optviz.settings.experiment import LESSON, QUIZ
 from ui.guard import callback
 from ui.text import words
 

@@ -13,9 +13,9 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optviz.experiment import Run
-from optviz.schedules import KINDS, Schedule, schedule_from
-from optviz.specs import Problem, Spec
+from optviz.core.schedules import KINDS, Schedule, schedule_from
+from optviz.core.specs import Problem, Spec
+from optviz.settings.experiment import Run
 from ui.component import figure
 from ui.state import scoped
 from ui.text import words
@@ -32,7 +32,7 @@ def _key(run_id: int, name: str) -> str:
 def run_steps(run_id: int, stored: Run) -> tuple[int | None, Schedule | None, list[Problem]]:
     """The batch size and schedule the run's widgets now hold (the stored run's where they are not
     drawn), and a problem for each schedule argument that was left at its default. Whether they
-    suit the surface, the optimizer and the steps is for the rules of a runnable run (optviz.rules)."""
+    suit the surface, the optimizer and the steps is for the rules of a runnable run (optviz.core.rules)."""
     state = st.session_state
     batch = stored.batch
     chosen = state.get(scoped(_key(run_id, "batch")))

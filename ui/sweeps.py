@@ -19,9 +19,12 @@ import numpy as np
 import streamlit as st
 
 import surfaces
-from optviz import budget, sweep_figures, sweeps
-from optviz.engine import Trajectory
-from optviz.experiment import (
+from optviz.core import budget
+from optviz.core.engine import Trajectory
+from optviz.core.specs import Spec
+from optviz.draw import sweep_figures
+from optviz.draw.race import colour, symbol
+from optviz.settings.experiment import (
     BASIN_COUNT,
     MAP_COUNT,
     MAP_OF,
@@ -34,9 +37,8 @@ from optviz.experiment import (
     Experiment,
     Run,
 )
-from optviz.race import colour, symbol
-from optviz.results import summarise
-from optviz.specs import Spec
+from optviz.study import sweeps
+from optviz.study.results import summarise
 from optviz.text import hyperparameter_title
 from ui import work
 from ui.component import clicked, figure, start_at
@@ -111,7 +113,7 @@ def _basin_maps(
 
 
 class _Progress:
-    """A progress bar that appears only when the work is long (above optviz.budget.HEAVY seconds),
+    """A progress bar that appears only when the work is long (above optviz.core.budget.HEAVY seconds),
     and only if it is done (a cached result calls nothing)."""
 
     def __init__(self, seconds: float) -> None:

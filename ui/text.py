@@ -6,9 +6,9 @@ import string
 
 import streamlit as st
 
-from optviz.experiment import LANG
-from optviz.messages import problem_text
-from optviz.specs import Problem
+from optviz.core.specs import Problem
+from optviz.settings.experiment import LANG
+from optviz.settings.wording import problem_text
 from optviz.text import Words
 
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
@@ -32,7 +32,7 @@ def plain(text: str) -> str:
     become spaces.
 
     One function per medium: this one for Markdown; in a Plotly figure (a legend, a title, a
-    hover label) :func:`optviz.figures.figure_text`; in the CSV :func:`optviz.export.csv_text`.
+    hover label) :func:`optviz.draw.figures.figure_text`; in the CSV :func:`optviz.draw.export.csv_text`.
     """
     flat = " ".join(text.split())
     out = []

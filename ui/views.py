@@ -14,17 +14,17 @@ from typing import Any
 import streamlit as st
 
 import surfaces
-from optviz import budget, export, figures
-from optviz import race as race_data
-from optviz.engine import Trajectory
-from optviz.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
-from optviz.figures import PLOTLY_CONFIG
-from optviz.messages import player_text
-from optviz.optimizers import OPTIMIZERS
-from optviz.race import Shading
-from optviz.results import summarise
-from optviz.symbols import COMMON as COMMON_SYMBOLS
-from optviz.symbols import Symbol, legend, meaning
+from optviz.core import budget
+from optviz.core.engine import Trajectory
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.draw import export, figures
+from optviz.draw import race as race_data
+from optviz.draw.figures import PLOTLY_CONFIG
+from optviz.draw.race import Shading, player_text
+from optviz.settings.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
+from optviz.study.results import summarise
+from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
+from optviz.teach.symbols import Symbol, legend, meaning
 from optviz.text import axis_names, data_words, plotly_locale
 from ui import inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
@@ -158,7 +158,7 @@ def _on_step() -> None:
 def export_panel(
     experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory], background: Shading
 ) -> None:
-    """Downloads of the race (optviz.export): each file is made only when its button is clicked,
+    """Downloads of the race (optviz.draw.export): each file is made only when its button is clicked,
     once (cached like the views), within the budget of one download: a GIF with fewer frames
     where all of them would cost too much, and a file that would cost too much not at all."""
     name = f"optviz-{experiment.surface}"
@@ -205,7 +205,7 @@ def _exported(
     _background: Shading,
 ) -> str | bytes:
     """One export of the race, made once for every visitor (the experiment decides it), taking its
-    turn when heavy, and stopped past optviz.budget.STOP_AFTER like a page's work (Streamlit makes
+    turn when heavy, and stopped past optviz.core.budget.STOP_AFTER like a page's work (Streamlit makes
     a download in a thread of its own, outside the page's watch)."""
     with budget.turn(seconds), budget.watched(budget.STOP_AFTER):
         if kind == "html":

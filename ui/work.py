@@ -1,8 +1,8 @@
-"""The page's work under the one budget (optviz.budget): admitted by its estimate, said when it is
+"""The page's work under the one budget (optviz.core.budget): admitted by its estimate, said when it is
 reduced or refused, watched while it runs, taking its turn when heavy, stopped when its visitor
 has gone.
 
-Each run of the page (and each download) starts with the whole of :data:`optviz.budget.SECONDS`;
+Each run of the page (and each download) starts with the whole of :data:`optviz.core.budget.SECONDS`;
 the race is admitted first, then the view, then the background; a piece that does not fit is
 made smaller (fewer steps, learning rates, cells or frames) or left out, with one line in the
 reader's language saying so.
@@ -21,9 +21,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 import surfaces
-from optviz import budget, engine
-from optviz.budget import Budget
-from optviz.experiment import Experiment, Run
+from optviz.core import budget, engine
+from optviz.core.budget import Budget
+from optviz.settings.experiment import Experiment, Run
 from ui.text import words
 
 BUDGET = "_budget"  # this run's Budget
@@ -69,8 +69,8 @@ def _gone(session: str) -> bool:
 
 @contextlib.contextmanager
 def watched() -> Iterator[None]:
-    """This run's work, stopped once it has used optviz.budget.STOP_AFTER seconds or its visitor
-    has gone: found gone at a checkpoint (optviz.budget.checkpoint), or stopped by Streamlit
+    """This run's work, stopped once it has used optviz.core.budget.STOP_AFTER seconds or its visitor
+    has gone: found gone at a checkpoint (optviz.core.budget.checkpoint), or stopped by Streamlit
     itself, which asks a run to stop as its browser disconnects (the next Streamlit call
     raises)."""
     context = get_script_run_ctx()
@@ -92,7 +92,7 @@ def watched() -> Iterator[None]:
 
 @contextlib.contextmanager
 def turn(seconds: float) -> Iterator[None]:
-    """Work estimated at ``seconds``: heavy work waits for its turn (optviz.budget.turn). Taken
+    """Work estimated at ``seconds``: heavy work waits for its turn (optviz.core.budget.turn). Taken
     inside a cached function, so that a result already made for another visitor waits for
     nothing."""
     with budget.turn(seconds, cancelled=visitor_gone):

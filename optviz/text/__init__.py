@@ -7,8 +7,8 @@ A language is one catalog file and one row of :data:`LANGUAGES`; the tests fail 
 of either catalog is missing in the other, or when their placeholders differ.
 
 The core never words anything for the page in a fixed language: functions that make text
-take a ``lang`` argument, and problems are records (:class:`optviz.specs.Problem`) that
-:mod:`optviz.messages` words in the reader's language. English is the default and the
+take a ``lang`` argument, and problems are records (:class:`optviz.core.specs.Problem`) that
+:mod:`optviz.settings.wording` words in the reader's language. English is the default and the
 fallback: a key a catalog lacks (which the tests forbid) is said in English, never shown as
 a key or a traceback.
 """
@@ -136,3 +136,9 @@ def data_words(surface: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     if not has(f"surface.{surface}.data.x", lang):
         return {}
     return {"data_x": words(f"surface.{surface}.data.x"), "data_y": words(f"surface.{surface}.data.y")}
+
+
+def section(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Every text under ``prefix`` (``"player"``), by its last key: a word list for the browser."""
+    start = prefix + "."
+    return {key[len(start) :]: Words(lang)(key) for key in catalog(DEFAULT_LANGUAGE) if key.startswith(start)}

@@ -7,7 +7,7 @@ message names a file path, then runs app.py unchanged. A visitor has no way to d
 import runpy
 from pathlib import Path
 
-import optviz.results
+import optviz.study.results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,5 +18,5 @@ def _fault(*args: object, **kwargs: object) -> None:
 
 
 if __name__ == "__main__":  # as Streamlit runs it; pytest's doctest collection only imports it
-    optviz.results.run_experiment = _fault
+    optviz.study.results.run_experiment = _fault
     runpy.run_path(str(ROOT / "app.py"), run_name="__main__")

@@ -16,8 +16,8 @@ from playwright.sync_api import Browser
 
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.experiment import SETTINGS
-from optviz.schedules import KINDS
+from optviz.core.schedules import KINDS
+from optviz.settings.experiment import SETTINGS
 from optviz.text import LANGUAGES, catalog
 from tests.browser.pages import wait_for_app
 

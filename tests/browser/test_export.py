@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from optviz import export, figures
-from optviz.experiment import Experiment, Run, lesson_experiment
-from optviz.lessons import LESSONS
-from optviz.results import run_experiment
+from optviz.draw import export, figures
+from optviz.settings.experiment import Experiment, Run, lesson_experiment
+from optviz.settings.lessons import LESSONS
+from optviz.study.results import run_experiment
 from optviz.text import Words
 from tests.browser.pages import PLAYER, player, wait_for_app
 

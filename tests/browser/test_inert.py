@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from optviz import export, figures, sweep_figures
-from optviz.experiment import parse
-from optviz.results import run_experiment
+from optviz.draw import export, figures, sweep_figures
+from optviz.settings.experiment import parse
+from optviz.study.results import run_experiment
 from optviz.text import Words
 from tests.browser.pages import wait_for_app
 from tests.link_grammar import query_from_string

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 import surfaces
-from optviz.lessons import LESSONS
+from optviz.settings.lessons import LESSONS
 from optviz.text import Words
 from tests.browser.pages import PLAYER, wait_for_app
 

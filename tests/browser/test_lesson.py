@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from optviz.lessons import LESSONS
+from optviz.settings.lessons import LESSONS
 from optviz.text import Words
 from tests.browser.pages import PLAYER, player, wait_for_app
 

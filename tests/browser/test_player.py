@@ -12,9 +12,9 @@ from playwright.sync_api import Page, expect
 
 import optviz
 import surfaces
-from optviz import figures
-from optviz.experiment import parse
-from optviz.results import run_experiment
+from optviz.draw import figures
+from optviz.settings.experiment import parse
+from optviz.study.results import run_experiment
 from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app, whole_story
 from tests.link_grammar import query_from_string
 

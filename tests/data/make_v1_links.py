@@ -304,8 +304,9 @@ def _check_v1(root: Path) -> None:
 
 def record(root: Path) -> dict:
     sys.path.insert(0, str(root))
-    import optviz
     from optviz.experiment import parse, query_string
+
+    import optviz
 
     if not Path(optviz.__file__).resolve().is_relative_to(root):
         msg = f"imported optviz from {optviz.__file__}, not from {root}"

@@ -1,6 +1,6 @@
 """The optimizers' hyperparameters, declared with torch.optim's names, defaults and checks.
 
-Each is a :class:`~optviz.specs.Spec`: ``low``/``high`` are the values torch accepts (the
+Each is a :class:`~optviz.core.specs.Spec`: ``low``/``high`` are the values torch accepts (the
 Python API accepts the same); ``ui_low``/``ui_high`` are the narrower range the app offers
 and links may carry. These builders keep the declarations in optimizers.py short. What each
 one means is worded in the catalogs (``hyperparameter.<name>``, or
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from optviz.specs import Spec
+from optviz.core.specs import Spec
 
 Hyperparameter = Spec  # a hyperparameter is a setting like any other
 

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 import surfaces
-from optviz.budget import MAX_POINTS, MAX_RECORDED_POINTS, checkpoint
-from optviz.optimizers import Optimizer
-from optviz.optimizers import get as get_optimizer
-from optviz.schedules import Schedule
-from optviz.varying import StepPlan
+from optviz.core.budget import MAX_POINTS, MAX_RECORDED_POINTS, checkpoint
+from optviz.core.engine.plan import StepPlan
+from optviz.core.optimizers import Optimizer
+from optviz.core.optimizers import get as get_optimizer
+from optviz.core.schedules import Schedule
 
 MAX_STEPS = 100_000
 BLOCK = 65_536  # trajectories stepped together on arrays: bounds the per-step temporaries
@@ -30,7 +30,7 @@ SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python float
 FINAL_BLOCK = 16_384
 FINAL_ROWS = 65_536
 RECORDS = ("path", "state", "final")
-# The loops on Python floats call optviz.budget.checkpoint (which stops work over its budget, or
+# The loops on Python floats call optviz.core.budget.checkpoint (which stops work over its budget, or
 # whose visitor left) once every CHECK_STEPS + 1 steps; the loops on arrays once a step (it looks
 # at the clock at most every 50 ms).
 CHECK_STEPS = 255
@@ -673,7 +673,7 @@ def _step_one(spec: Optimizer, surf: surfaces.Surface, points: np.ndarray, grads
     Only for elementwise rules (``spec.elementwise``): x and y are stepped as two independent
     one-coordinate problems. Python float arithmetic is IEEE arithmetic and the rules and
     surfaces compute every power and trigonometric function through
-    :mod:`optviz.primitives`, so this gives the same bits as :func:`_step_arrays` at a
+    :mod:`optviz.core.primitives`, so this gives the same bits as :func:`_step_arrays` at a
     fraction of NumPy's per-call cost. Where Python floats raise
     instead of returning inf or NaN (a division by zero, an overflowing power), the
     trajectory is computed again on arrays.

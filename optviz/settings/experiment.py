@@ -9,12 +9,12 @@ left out)::
     ?v=1&surface=valley:kappa=100&start=-2.5,1&steps=300
         &run=sgd:lr=0.015,momentum=0.9&run=adam:lr=0.05,beta1=0.8
 
-Every setting is a :class:`~optviz.specs.Spec`, described once; validation, the link's
+Every setting is a :class:`~optviz.core.specs.Spec`, described once; validation, the link's
 writer and reader, the widgets and the tests' strategies all come from the specs. A new page
 setting is one row of :data:`SETTINGS` and its field on :class:`Experiment`.
 
 :func:`parse` never raises: whatever a link holds, it returns a valid Experiment and a list
-of :class:`~optviz.specs.Problem` naming what was ignored or adjusted. :meth:`Experiment.make`
+of :class:`~optviz.core.specs.Problem` naming what was ignored or adjusted. :meth:`Experiment.make`
 accepts exactly what a link can hold, so :func:`to_query` and :func:`parse` round-trip every
 Experiment it makes.
 """
@@ -28,11 +28,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import surfaces
-from optviz.lessons import LESSONS
-from optviz.optimizers import OPTIMIZERS, Optimizer
-from optviz.rules import Setup, check_run, repair_run
-from optviz.schedules import Schedule, read_schedule, schedule_text
-from optviz.specs import Problem, Spec, Value, number_text, read_number
+from optviz.core.optimizers import OPTIMIZERS, Optimizer
+from optviz.core.rules import Setup, check_run, repair_run
+from optviz.core.schedules import Schedule, read_schedule, schedule_text
+from optviz.core.specs import Problem, Spec, Value, number_text, read_number
+from optviz.settings.lessons import LESSONS
+from optviz.settings.wording import problem_text
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words, hyperparameter_title
 from surfaces.expression import FormulaError
 
@@ -99,7 +100,7 @@ NAME = Spec("name", "", kind="text", high=40)
 COLOUR = Spec("colour", 1, kind="int", low=1, high=MAX_RUNS)
 # On a data surface, the rows per minibatch (the whole data set when absent: gradient descent).
 BATCH = Spec("batch", 1, kind="int", low=1, high=100_000)
-# A learning-rate schedule, written as schedule=name:argument=value:... (optviz.schedules).
+# A learning-rate schedule, written as schedule=name:argument=value:... (optviz.core.schedules).
 SCHEDULE = Spec("schedule", "", kind="text", high=200)
 
 Pairs = tuple[tuple[str, Any], ...]
@@ -736,7 +737,7 @@ def runnable(
     schedule: Schedule | None = None,
 ) -> tuple[Run, list[Problem]]:
     """A run from what a link or a person asked for, with every rule of a runnable run kept on
-    ``surf`` for ``steps`` steps (:mod:`optviz.rules`: the optimizer's own and the run's), and a
+    ``surf`` for ``steps`` steps (:mod:`optviz.core.rules`: the optimizer's own and the run's), and a
     problem for each repair. The link reader and the sidebar both make their runs here."""
     spec = _optimizer(optimizer)
     setup = Setup(spec, {**spec.defaults(), **values}, schedule, batch, surf.name, surf.data_rows, steps)
@@ -769,14 +770,14 @@ def _repaired(run: Run, surf: surfaces.Surface, steps: int, problems: list[Probl
 
 @cache
 def lesson_experiment(name: str) -> Experiment:
-    """The experiment of the lesson ``name``, as its link in optviz/lessons.toml sets it up.
+    """The experiment of the lesson ``name``, as its link in optviz/settings/lessons.toml sets it up.
 
     Raises KeyError for an unknown lesson and ValueError for a lesson whose link has a
     problem (the tests read every lesson's link).
     """
     experiment, problems = parse(LESSONS[name].query())
     if problems or experiment.lesson:
-        msg = f"lesson {name!r}: its link has problems: {[str(p) for p in problems]}"
+        msg = f"lesson {name!r}: its link has problems: {[problem_text(p) for p in problems]}"
         raise ValueError(msg)
     return experiment
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from optviz.hyperparameters import Hyperparameter
-from optviz.optimizers import Optimizer
+from optviz.core.hyperparameters import Hyperparameter
+from optviz.core.optimizers import Optimizer
 from optviz.text import DEFAULT_LANGUAGE, first, has, hyperparameter_help
 
 # The symbols every rule shares: defined once, above the rules.

@@ -8,7 +8,7 @@ tests check sampled points against single runs).
 
 A sweep or a map counts a run as converged when it ends within the tolerance of a lowest
 minimum (f*), and counts its steps to the tolerance from the step it stays within it (the
-results table's rule, :func:`optviz.results.of_f_star`); a basin map asks which minimum a
+results table's rule, :func:`optviz.study.results.of_f_star`); a basin map asks which minimum a
 start leads to, and counts a run as arrived when it ends within the tolerance of the minimum
 it ends in, local ones included (Rastrigin's dimples), from the step it stays there.
 """
@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from optviz.engine import columns, row, run
-from optviz.experiment import Experiment, Run
-from optviz.optimizers import OPTIMIZERS
-from optviz.results import of_f_star
-from optviz.specs import Spec
+from optviz.core.engine import columns, row, run
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.core.specs import Spec
+from optviz.settings.experiment import Experiment, Run
+from optviz.study.results import of_f_star
 
 Progress = Callable[[float], None]
 
@@ -163,7 +163,7 @@ def _outcomes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batched final run: each trajectory's final f − f* (NaN if it diverged), the step from
     which it stays within the tolerance of f* (NaN if it does not end within it) and whether it
-    diverged: the results table's "steps to tolerance" (optviz.results.of_f_star).
+    diverged: the results table's "steps to tolerance" (optviz.study.results.of_f_star).
     """
     surf = experiment.build_surface()
     t = _final_run(experiment, run_, starts, values)

@@ -6,7 +6,7 @@ The engine's loops call the surface's gradient once per step and then the update
 * the gradient is the surface's (or, with minibatches, the mean over step k's batch of a
   data surface's rows), plus ``noise`` times step k's Gaussian draw;
 * the update rule runs with step k's learning rate (and, for OneCycleLR, momentum or beta1)
-  from the schedule, torch's values (:mod:`optviz.schedules`).
+  from the schedule, torch's values (:mod:`optviz.core.schedules`).
 
 Common random numbers: step k's noise and batch depend only on the seed and k, never on the
 trajectory, so every run of an experiment and every trajectory of a batch sees the same
@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 import surfaces
-from optviz.optimizers import Optimizer
-from optviz.rules import MOMENTUM_NAMES, Setup, check_run, cycles_momentum
-from optviz.schedules import Schedule
+from optviz.core.optimizers import Optimizer
+from optviz.core.rules import MOMENTUM_NAMES, Setup, check_run, cycles_momentum
+from optviz.core.schedules import Schedule
 
 
 def noise_draws(seed: int, steps: int) -> np.ndarray:
@@ -69,7 +69,7 @@ class StepPlan:
     batch_size: int | None = None
 
     def check(self, optimizer: Optimizer, hp: dict[str, Any], surf: surfaces.Surface) -> None:
-        """Raise ValueError where this plan cannot run (:mod:`optviz.rules`: minibatches off a data
+        """Raise ValueError where this plan cannot run (:mod:`optviz.core.rules`: minibatches off a data
         surface, a momentum cycle for an optimizer without one, ...)."""
         check_run(Setup(optimizer, hp, self.schedule, self.batch_size, surf.name, surf.data_rows, self.steps))
 

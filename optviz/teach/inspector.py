@@ -1,11 +1,11 @@
 r"""The step inspector: what one step of a run did, read from the run's recorded state.
 
 For step ``k`` (from the point :math:`\theta_{k-1}` to :math:`\theta_k`) of a trajectory run
-with ``record="state"`` (:func:`optviz.engine.run`):
+with ``record="state"`` (:func:`optviz.core.engine.run`):
 
 * the **gradient** :math:`g_k = \nabla f(\theta_{k-1})`, as the engine fed it to the rule;
 * the **velocity**: the state field the rule steps along (its momentum, ``b_t`` or ``m_t``,
-  declared by the optimizer's :class:`~optviz.optimizers.Inspection`), after step k, or
+  declared by the optimizer's :class:`~optviz.core.optimizers.Inspection`), after step k, or
   None for a rule that steps along the gradient;
 * the **step** :math:`\Delta\theta_k = \theta_k - \theta_{k-1}`, the move actually made;
 * the **adaptive scale**, defined here and only here: the effective per-coordinate learning
@@ -39,11 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from optviz.engine import Trajectory, run
-from optviz.experiment import Experiment
-from optviz.optimizers import OPTIMIZERS, Optimizer
-from optviz.race import float32_base64
-from optviz.symbols import legend, meaning, tokens
+from optviz.core.engine import Trajectory, run
+from optviz.core.optimizers import OPTIMIZERS, Optimizer
+from optviz.draw.race import float32_base64
+from optviz.settings.experiment import Experiment
+from optviz.teach.symbols import legend, meaning, tokens
 from optviz.text import DEFAULT_LANGUAGE
 
 
@@ -132,7 +132,7 @@ def symbol_values(
     """The run's update rule (LaTeX) and the value of each of its symbols at step ``k`` (>= 1),
     their meanings in ``lang``.
 
-    Hyperparameters come first (as :func:`optviz.symbols.legend` orders them), then the
+    Hyperparameters come first (as :func:`optviz.teach.symbols.legend` orders them), then the
     other symbols as written in the rule, in order of appearance: ``\\theta_{t-1}``,
     ``g_t``, ``m_{t-1}``, ``m_t``, ...
     """

@@ -1,4 +1,4 @@
-"""The figures of the sweeps and maps (optviz/sweeps.py): pure functions to Plotly figure dicts.
+"""The figures of the sweeps and maps (optviz/study/sweeps.py): pure functions to Plotly figure dicts.
 
 - :func:`sweep_figure`: final f − f* and steps to the tolerance against the learning rate, one
   curve per run, each run's current rate marked, where it converges drawn as a band, and
@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 
 import surfaces
-from optviz.figures import AXIS_GREY, GRID_GREY, figure_text, png
-from optviz.sweeps import DIVERGED, NOT_CONVERGED, BasinMap, HyperMap, Sweep
+from optviz.draw.figures import AXIS_GREY, GRID_GREY, figure_text, png
+from optviz.study.sweeps import DIVERGED, NOT_CONVERGED, BasinMap, HyperMap, Sweep
+from optviz.teach.theory import learning_rates
 from optviz.text import Words, hyperparameter_title
-from optviz.theory import learning_rates
 
 Figure = dict[str, Any]
 SWEEP_HEIGHT = 600

@@ -102,7 +102,7 @@ def step_seconds(surf: surfaces.Surface, mode: str, batch: int | None = None, wi
 
 
 def run_step_seconds(surf: surfaces.Surface, run: object, noise: float, mode: str, width: int = 1) -> float:
-    """One step of ``run`` (an optviz.experiment.Run: its minibatch read, its schedule stepped) on
+    """One step of ``run`` (an optviz.settings.experiment.Run: its minibatch read, its schedule stepped) on
     ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more."""
     factor = cost("plan", "factor") if varies(run, noise) else 1.0
     return step_seconds(surf, mode, getattr(run, "batch", None), width) * factor

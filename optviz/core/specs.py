@@ -43,8 +43,8 @@ TEXT_SAFE = " !\"#$&'()*+-./;<>?@[\\]^_`{|}~"
 class Problem:
     """Something a link held that was ignored or adjusted: a message code and its arguments.
 
-    The words live in :mod:`optviz.messages`, so that the page can say them in the reader's
-    language; ``str(problem)`` gives the English.
+    A record, never words: :func:`optviz.settings.wording.problem_text` says it in the reader's
+    language, a layer above everything that reports one.
     """
 
     code: str
@@ -53,11 +53,6 @@ class Problem:
     @classmethod
     def of(cls, code: str, **args: Any) -> Problem:
         return cls(code, tuple(args.items()))
-
-    def __str__(self) -> str:
-        from optviz.messages import problem_text  # noqa: PLC0415  (messages imports this module)
-
-        return problem_text(self)
 
 
 def quote(value: object) -> str:

@@ -1,6 +1,6 @@
 """The race player's data: what the browser needs to draw every step of every run.
 
-The player (``optviz/assets/player.js``) receives each trajectory once, as float32 arrays,
+The player (``optviz/draw/assets/player.js``) receives each trajectory once, as float32 arrays,
 and draws the path up to the current step and the heads on the client: a faithful animation
 whose payload grows with the steps, not with their square. These builders are pure; the page
 caches them and sends a run's arrays only when the browser does not have them yet (each run
@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import surfaces
-from optviz.engine import Trajectory
-from optviz.experiment import Experiment, Run
+from optviz.core.engine import Trajectory
+from optviz.settings.experiment import Experiment, Run
+from optviz.text import DEFAULT_LANGUAGE, section
 
 ASSETS = Path(__file__).parent / "assets"
 # Axes whose ranges differ more than this are drawn in a square, each at its own scale, and the
@@ -41,6 +42,11 @@ PALETTE = (
     "#555555",
 )
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star", "cross", "x")
+
+
+def player_text(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The race player's words (assets/view.js fills their ``{n}``, ``{step}`` and ``{steps}``)."""
+    return section("player", lang)
 
 
 def colour(slot: int) -> str:
@@ -142,7 +148,7 @@ def _digest(value: object) -> str:
 
 
 def loss_reference(trace: dict[str, Any], run: str) -> dict[str, Any]:
-    """A loss-per-step line (optviz.figures.loss_figure) as the player's arrays rebuild it.
+    """A loss-per-step line (optviz.draw.figures.loss_figure) as the player's arrays rebuild it.
 
     The line is f − f* at steps 0 .. n-1 raised to a floor, and for a diverged run perhaps one
     more point, where it meets the top edge: the browser has f − f* already, so only n, the

@@ -1,6 +1,6 @@
-"""Problems worded in the reader's language, and the other word lists the browser needs.
+"""Problems worded in the reader's language.
 
-The core reports a :class:`~optviz.specs.Problem` (a code and its arguments); this module
+The core reports a :class:`~optviz.core.specs.Problem` (a code and its arguments); this module
 words it from the catalogs (``problem.<code>``, ``rule.<rule>``, ``repair.<repair>``,
 ``where.<part>``). Arguments named ``value`` and ``unknown`` came from the link: they are
 quoted and cut short, never trusted. ``where`` says which part of the link a problem is in:
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from optviz.optimizers import OPTIMIZERS
-from optviz.specs import Problem, quote
-from optviz.text import DEFAULT_LANGUAGE, Words, catalog
+from optviz.core.optimizers import OPTIMIZERS
+from optviz.core.specs import Problem, quote
+from optviz.text import DEFAULT_LANGUAGE, Words
 from surfaces.expression import FormulaError
 
 QUOTED = ("value", "unknown")
@@ -46,19 +46,8 @@ def problem_text(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
     return words(f"problem.{problem.code}", **args)
 
 
-def section(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """Every text under ``prefix`` (``"player"``), by its last key: what the browser's player reads."""
-    start = prefix + "."
-    return {key[len(start) :]: Words(lang)(key) for key in catalog(DEFAULT_LANGUAGE) if key.startswith(start)}
-
-
-def player_text(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """The race player's words (optviz/assets/view.js fills their ``{n}``, ``{step}`` and ``{steps}``)."""
-    return section("player", lang)
-
-
 def refusal_text(reason: Any, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A refused formula's reason in ``lang`` (see optviz.experiment.refusal); other text as it is."""
+    """A refused formula's reason in ``lang`` (see optviz.settings.experiment.refusal); other text as it is."""
     if not isinstance(reason, tuple):
         return str(reason)
     code, column, details = reason

@@ -54,7 +54,7 @@ function loadPlotly(url) {
 }
 
 // plotly.js's config comes with the data, for every figure and the player alike (Python's
-// optviz.figures.PLOTLY_CONFIG: nothing leaves the machine, no text is typeset). The player adds
+// optviz.draw.figures.PLOTLY_CONFIG: nothing leaves the machine, no text is typeset). The player adds
 // only how its plot takes gestures (a click sets the start; no box or lasso selection), under
 // that config, so nothing here can override it.
 const PLAYER_GESTURES = { scrollZoom: false, doubleClick: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };

@@ -11,7 +11,7 @@ itself, from correctly rounded operations only: ``+ - * /``, comparisons, and th
 The algorithms are fdlibm's (Sun Microsystems, 1993-2004, as kept in FreeBSD's msun:
 ``e_exp.c``, ``e_log.c``, ``s_expm1.c``, ``k_tan.c``, ``e_rem_pio2.c``, ``s_atan.c``,
 ``e_sinh.c``, ``e_cosh.c``, ``s_tanh.c``), written once for both kinds of numbers: where fdlibm
-branches, an array computes every branch and picks elementwise (:func:`optviz.primitives.where`),
+branches, an array computes every branch and picks elementwise (:func:`optviz.core.primitives.where`),
 a float takes its branch. Their error is below one ulp (log10 and log2: below two). Two
 departures, both deterministic:
 
@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.primitives import _kernel_cos, _kernel_sin, rint, where
+from optviz.core.primitives import _kernel_cos, _kernel_sin, rint, where
 
 __all__ = ["arctan", "cos", "cosh", "exp", "expm1", "log", "log2", "log10", "sin", "sinh", "tan", "tanh"]
 

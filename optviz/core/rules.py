@@ -11,7 +11,7 @@ together with the optimizers' own rules between hyperparameters (``Optimizer.con
 they are applied by one function on each side:
 
 * :func:`repair_run`, for what a person or a link asked for: every broken rule repaired, and
-  a :class:`~optviz.specs.Problem` for each repair, worded by the page in the reader's
+  a :class:`~optviz.core.specs.Problem` for each repair, worded by the page in the reader's
   language. The link reader and the sidebar both call it.
 * :func:`check_run`, for the Python API and the engine: ValueError in the rule's words.
 
@@ -25,9 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from optviz.optimizers import Optimizer
-from optviz.schedules import Schedule, fitted, schedule
-from optviz.specs import Problem, number_text
+from optviz.core.optimizers import Optimizer
+from optviz.core.schedules import Schedule, fitted, schedule
+from optviz.core.specs import Problem, number_text
 from optviz.text import say
 
 # Which hyperparameter OneCycleLR cycles: the momentum, or the first of the betas (as torch).

@@ -1,9 +1,9 @@
 """The lessons as data: each one an experiment (the link that opens it) and its right answer.
 
-The table is ``optviz/lessons.toml``; a lesson's words are in the catalogs
+The table is ``optviz/settings/lessons.toml``; a lesson's words are in the catalogs
 (``lesson.<id>.title``, ``.intro``, ``.question``, ``.choices``, ``.explanation``,
 ``.look_for``). A lesson is opened by ``?lesson=<id>``: the link's other keys change its
-experiment the way they change a surface's default page (:func:`optviz.experiment.parse`).
+experiment the way they change a surface's default page (:func:`optviz.settings.experiment.parse`).
 This module imports nothing else from optviz, so that the experiment module can read it.
 """
 

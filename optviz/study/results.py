@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import surfaces
-from optviz.engine import Trajectory, arrivals, run
-from optviz.experiment import Experiment
+from optviz.core.engine import Trajectory, arrivals, run
+from optviz.settings.experiment import Experiment
 
 
 def run_experiment(experiment: Experiment) -> list[Trajectory]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.specs import Problem, Spec
+from optviz.core.specs import Problem, Spec
 
 Number = float | np.ndarray
 

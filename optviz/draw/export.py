@@ -12,7 +12,7 @@ Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no 
   ``window.__optvizPlotly`` under a sentinel address (:data:`PLOTLY_SENTINEL`) that the player
   is given as ``plotly_url``: view.js's ``loadPlotly`` finds it there and never adds a
   ``<script src>``. It draws with the page's one plotly.js config
-  (:data:`optviz.figures.PLOTLY_CONFIG`: no "Share chart" button, no logo). Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
+  (:data:`optviz.draw.figures.PLOTLY_CONFIG`: no "Share chart" button, no logo). Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
   apply.
 * :func:`trajectories_csv` and :func:`trajectories_json`: every step of every run, floats
   written with ``repr`` (they parse back to the same float64); in the CSV, no run's name is
@@ -39,15 +39,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import surfaces
-from optviz import budget
-from optviz import race as race_data
-from optviz.budget import checkpoint
-from optviz.engine import Trajectory
-from optviz.experiment import SPEEDS, Experiment, query_string
-from optviz.figures import PLOTLY_CONFIG, background
-from optviz.lessons import LESSONS
-from optviz.messages import player_text
-from optviz.race import Shading
+from optviz.core import budget
+from optviz.core.budget import checkpoint
+from optviz.core.engine import Trajectory
+from optviz.draw import race as race_data
+from optviz.draw.figures import PLOTLY_CONFIG, background
+from optviz.draw.race import Shading, player_text
+from optviz.settings.experiment import SPEEDS, Experiment, query_string
+from optviz.settings.lessons import LESSONS
 from optviz.text import DEFAULT_LANGUAGE, Words, axis_names, plotly_locale
 
 PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
@@ -546,7 +545,7 @@ FEWEST_FRAMES = 10  # a GIF with fewer would not show a race: the budget refuses
 
 def gif_frames(runs: int, seconds: float = budget.SECONDS) -> int:
     """The most frames, up to MAX_FRAMES, that a GIF of ``runs`` runs may have within ``seconds``
-    of work by the budget's measured costs (optviz.budget); 0 when not even FEWEST_FRAMES fit."""
+    of work by the budget's measured costs (optviz.core.budget); 0 when not even FEWEST_FRAMES fit."""
     per_frame = budget.cost("gif", "frame") + runs * budget.cost("gif", "run_frame")
     return budget.Budget(seconds).most(MAX_FRAMES, lambda n: n * per_frame, least=FEWEST_FRAMES)
 
@@ -616,7 +615,7 @@ def race_gif(
     out = io.BytesIO()
     writer = GifStream(out, loop=0)
     for index, step in enumerate(shown):
-        checkpoint()  # a GIF is long work: stopped past its budget (optviz.budget)
+        checkpoint()  # a GIF is long work: stopped past its budget (optviz.core.budget)
         frame = painter.frame(step).quantize(palette=palette, dither=Image.Dither.NONE)
         writer.add(frame, duration + (1500 if index == len(shown) - 1 else 0))
     writer.close()

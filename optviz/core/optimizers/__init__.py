@@ -13,7 +13,7 @@ Conventions
 * Because every rule is elementwise (``Optimizer.elementwise``), the same functions also run
   on plain Python floats, one coordinate at a time: the engine's fast path for small batches,
   where NumPy's per-call overhead would dominate. The rules do all their float-or-array work
-  through :mod:`optviz.primitives` (``sqrt``, ``power``, ``where``, ``lerp``, ...), which keeps
+  through :mod:`optviz.core.primitives` (``sqrt``, ``power``, ``where``, ``lerp``, ...), which keeps
   the two paths bit-for-bit identical on every CPU; no rule tests the type of its numbers.
 * A numeric hyperparameter is a float, or an array of shape ``(B,)`` (one value per
   trajectory, broadcast along the rows); boolean hyperparameters are plain bools.
@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.hyperparameters import (
+from optviz.core.hyperparameters import (
     Hyperparameter,
     betas,
     eps,
@@ -45,8 +45,8 @@ from optviz.hyperparameters import (
     number,
     weight_decay,
 )
-from optviz.primitives import branch, copy, lerp, maximum, nonzero, power, sqrt, where, zeros_like
-from optviz.specs import Problem
+from optviz.core.primitives import branch, copy, lerp, maximum, nonzero, power, sqrt, where, zeros_like
+from optviz.core.specs import Problem
 from optviz.text import say
 
 HP = Mapping[str, Any]
@@ -61,14 +61,14 @@ KernelFn = Callable[[np.ndarray, HP], KernelStep | None]
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so that an Optimizer stays hashable
 class Inspection:
-    """Where the step inspector (:mod:`optviz.inspector`) finds the rule's quantities in its state.
+    """Where the step inspector (:mod:`optviz.teach.inspector`) finds the rule's quantities in its state.
 
     ``velocity`` is the state field the rule steps along, its momentum (``m_t``, ``b_t``), or
     None when it steps along the gradient; a run whose field holds None (SGD without
     momentum) steps along the gradient too. ``symbols`` maps each state symbol of the rule
-    (as :mod:`optviz.symbols` names it: ``m_t``, ``v_t``, ...) to the field that holds it.
+    (as :mod:`optviz.teach.symbols` names it: ``m_t``, ``v_t``, ...) to the field that holds it.
     The adaptive scale is not declared: the inspector reads it off the recorded step (see
-    :func:`optviz.inspector.vectors`).
+    :func:`optviz.teach.inspector.vectors`).
     """
 
     velocity: str | None = None
@@ -96,7 +96,7 @@ class Optimizer:
     # against ``update``). ``update`` stays the reference; None: the engine calls ``update``.
     kernel: KernelFn | None = None
     # True when the momentum buffer is made at the first step only if the momentum is above 0
-    # then (torch's RMSprop): a schedule may not raise a momentum that starts at 0 (optviz.rules).
+    # then (torch's RMSprop): a schedule may not raise a momentum that starts at 0 (optviz.core.rules).
     momentum_from_first_step: bool = False
 
     @property
@@ -159,7 +159,7 @@ class Optimizer:
 class Constraint:
     """A rule between hyperparameters, and the repair the app makes when a link or widget breaks it.
 
-    ``rule`` and ``repair`` name their words in :mod:`optviz.messages`; the Python API raises
+    ``rule`` and ``repair`` name their words in :mod:`optviz.settings.wording`; the Python API raises
     ValueError with the rule's words, the app applies ``fix`` and says what it did.
     """
 
