@@ -10,6 +10,7 @@ import optviz
 import surfaces
 from optviz.core import engine
 from optviz.core.optimizers import OPTIMIZERS
+from optviz.draw import race
 from optviz.teach import inspector
 from optviz.teach.symbols import meaning
 
@@ -309,11 +310,11 @@ def test_symbol_values_refuse_what_they_cannot_show():
 
 def test_the_browser_gets_the_gradient_and_velocity_as_float32():
     t = optviz.run("sgd", ROSENBROCK, start=START, steps=STEPS, record="state", lr=1e-3, momentum=0.9)
-    arrays = inspector.encoded(t)
+    arrays = race.arrows(t)
     assert set(arrays) == {"gx", "gy", "vx", "vy"}
     found = inspector.vectors(t)
     decoded = {key: np.frombuffer(base64.b64decode(value), dtype="<f4") for key, value in arrays.items()}
     assert same(decoded["gx"], found.gradient[:, 0].astype(np.float32))
     assert same(decoded["vy"], found.velocity[:, 1].astype(np.float32))
     plain = optviz.run("adagrad", ROSENBROCK, start=START, steps=STEPS, record="state")
-    assert set(inspector.encoded(plain)) == {"gx", "gy"}  # no velocity to draw
+    assert set(race.arrows(plain)) == {"gx", "gy"}  # no velocity to draw

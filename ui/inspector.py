@@ -17,6 +17,7 @@ import surfaces
 from optviz.core import budget
 from optviz.core.engine import Trajectory
 from optviz.core.optimizers import OPTIMIZERS
+from optviz.draw import race as race_data
 from optviz.settings.experiment import Experiment
 from optviz.teach import inspector
 from ui import work
@@ -64,7 +65,7 @@ def shown_step(experiment: Experiment, state: Any) -> int:
 
 def arrays(experiment: Experiment) -> list[dict[str, str]]:
     """Each run's gradient and velocity at every step, for the race's arrows."""
-    return [inspector.encoded(t) for t in recorded(experiment)]
+    return [race_data.arrows(t) for t in recorded(experiment)]
 
 
 def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:

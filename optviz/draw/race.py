@@ -19,6 +19,7 @@ import numpy as np
 import surfaces
 from optviz.core.engine import Trajectory
 from optviz.settings.experiment import Experiment, Run
+from optviz.teach import inspector
 from optviz.text import DEFAULT_LANGUAGE, section
 
 ASSETS = Path(__file__).parent / "assets"
@@ -169,3 +170,17 @@ def drawn_aspect(surf: surfaces.Surface) -> tuple[float, float | None]:
     if 1 / MAX_ASPECT <= ratio <= MAX_ASPECT:
         return ratio, None
     return 1.0, max(ratio, 1 / ratio)
+
+
+def arrows(trajectory: Trajectory) -> dict[str, str]:
+    """The vectors the race draws as arrows at each step, float32 base64 as the player reads them.
+
+    The gradient (``gx``, ``gy``) and the velocity (``vx``, ``vy``, only when the run keeps
+    one). The step needs nothing more: it goes from the path's point k - 1 to point k, which
+    the player has; the scale is a rate, not an arrow, and is shown in the table.
+    """
+    found = inspector.vectors(trajectory)
+    arrays = {"gx": found.gradient[:, 0], "gy": found.gradient[:, 1]}
+    if found.velocity is not None:
+        arrays |= {"vx": found.velocity[:, 0], "vy": found.velocity[:, 1]}
+    return {name: float32_base64(values) for name, values in arrays.items()}

@@ -1,1 +1,7 @@
-"""study"""
+"""Running an Experiment: a race's results, and the sweeps and maps that run it many times.
+
+- ``results``: a race run and summarised (where each run ended, when it arrived).
+- ``sweeps``: learning-rate sweeps, hyperparameter maps and basin maps, batched.
+
+May import: optviz.settings, optviz.core, surfaces, optviz.text.
+"""

@@ -41,7 +41,6 @@ import numpy as np
 
 from optviz.core.engine import Trajectory, run
 from optviz.core.optimizers import OPTIMIZERS, Optimizer
-from optviz.draw.race import float32_base64
 from optviz.settings.experiment import Experiment
 from optviz.teach.symbols import legend, meaning, tokens
 from optviz.text import DEFAULT_LANGUAGE
@@ -165,20 +164,6 @@ def symbol_values(
     return latex, rows
 
 
-def encoded(trajectory: Trajectory) -> dict[str, str]:
-    """The vectors the race draws as arrows at each step, float32 base64 as the player reads them.
-
-    The gradient (``gx``, ``gy``) and the velocity (``vx``, ``vy``, only when the run keeps
-    one). The step needs nothing more: it goes from the path's point k - 1 to point k, which
-    the player has; the scale is a rate, not an arrow, and is shown in the table.
-    """
-    found = vectors(trajectory)
-    arrays = {"gx": found.gradient[:, 0], "gy": found.gradient[:, 1]}
-    if found.velocity is not None:
-        arrays |= {"vx": found.velocity[:, 0], "vy": found.velocity[:, 1]}
-    return {name: float32_base64(values) for name, values in arrays.items()}
-
-
 def velocity_symbol(optimizer: str) -> str | None:
     """The rule's symbol for the velocity (``b_t``, ``m_t``), or None."""
     inspection = OPTIMIZERS[optimizer].inspection
@@ -191,7 +176,6 @@ def velocity_symbol(optimizer: str) -> str | None:
 __all__ = [
     "StepVectors",
     "SymbolValue",
-    "encoded",
     "record_experiment",
     "symbol_values",
     "vectors",

@@ -11,6 +11,8 @@ take a ``lang`` argument, and problems are records (:class:`optviz.core.specs.Pr
 :mod:`optviz.settings.wording` words in the reader's language. English is the default and the
 fallback: a key a catalog lacks (which the tests forbid) is said in English, never shown as
 a key or a traceback.
+
+May import: nothing of optviz.
 """
 
 from __future__ import annotations
