@@ -20,7 +20,7 @@ repeats after a warm-up:
 * ``gif``: one frame of the GIF, and one run's share of it;
 * ``text``: one point of one run written to the CSV, the JSON or the HTML export.
 
-It prints the table with how long it took; ``--write`` also writes it to optviz/costs.toml,
+It prints the table with how long it took; ``--write`` also writes it to optviz/core/costs.toml,
 which the budget reads (the tests check that every registered surface and every cost the
 budget asks for is in it). Measure on the machine that serves the class: the budget's
 seconds are that machine's.
@@ -268,7 +268,7 @@ def _cpu_name() -> str:
 
 
 def toml_text(table: dict[str, Any], took: float) -> str:
-    """The table as optviz/costs.toml."""
+    """The table as optviz/core/costs.toml."""
 
     def value(v: Any) -> str:
         return "[" + ", ".join(f"{x:.4g}" for x in v) + "]" if isinstance(v, list) else f"{v:.4g}"
@@ -296,7 +296,7 @@ def toml_text(table: dict[str, Any], took: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help="write the table to optviz/costs.toml")
+    parser.add_argument("--write", action="store_true", help="write the table to optviz/core/costs.toml")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     table = measure()
