@@ -10,9 +10,8 @@
 
 from surfaces import catalog as _catalog  # noqa: F401  (registers the surfaces)
 from surfaces import data as _data  # noqa: F401  (registers the surfaces of real data)
-from surfaces import formula as _formula  # noqa: F401  (registers the surface of a typed formula)
 from surfaces.base import Domain, Entry, Param, Point, RunSpec, Surface, entry, get, names, register, runs
-from surfaces.expression import from_expression
+from surfaces.formula import from_expression  # and registers the surface of a typed formula
 
 __all__ = [
     "Domain",
