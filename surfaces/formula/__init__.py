@@ -137,10 +137,12 @@ def from_expression(
     with np.errstate(all="ignore"):  # the search meets undefined points and overflows on the way
         costs = (cost(graph, [f]), cost(graph, first), cost(graph, second))
         search = MinimaSearch(value, grad, hessian_run, domain, costs)
-        return _surface(tree, domain=domain, value=value, grad=grad, search=search, start=start, minima=minima)
+        return _surface_from_search(
+            tree, domain=domain, value=value, grad=grad, search=search, start=start, minima=minima
+        )
 
 
-def _surface(
+def _surface_from_search(
     tree: Syntax,
     *,
     domain: Domain,
@@ -150,6 +152,8 @@ def _surface(
     start: tuple[float, float] | None,
     minima: Sequence[tuple[float, float]] | None,
 ) -> Surface:
+    """The formula's Surface, once its functions and search grid are made: the minima the caller
+    listed or the search found, its LaTeX as typed, its default start and its plot's scale."""
     if not np.isfinite(search.z).any():
         raise FormulaError("nowhere_finite")
     if minima is not None:
@@ -205,11 +209,11 @@ BOUND = {"low": -MAX_COORDINATE, "high": MAX_COORDINATE, "ui_low": -1000.0, "ui_
 )
 def typed_formula(f: str, x0: float, x1: float, y0: float, y1: float) -> Surface:
     """The surface of the formula ``f`` over [x0, x1] x [y0, y1]: ``surfaces.get("formula", f=...)``."""
-    return _built(f, float(x0), float(x1), float(y0), float(y1))
+    return _cached_surface(f, float(x0), float(x1), float(y0), float(y1))
 
 
 @lru_cache(maxsize=64)
-def _built(text: str, x0: float, x1: float, y0: float, y1: float) -> Surface:
+def _cached_surface(text: str, x0: float, x1: float, y0: float, y1: float) -> Surface:
     """The formula's surface, made once per text and bounds (parsing and the minima search take
     up to a few tenths of a second)."""
     surface = from_expression(text, domain=((x0, x1), (y0, y1)))

@@ -61,7 +61,7 @@ def _defined_where(v: Any, f: Any) -> Any:
     return np.where(f == f, v, math.nan)  # noqa: PLR0124
 
 
-_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+_FUNCTION_BY_NAME: dict[str, Callable[[Any], Any]] = {
     "sin": portable.sin,
     "cos": portable.cos,
     "tan": portable.tan,
@@ -86,7 +86,7 @@ OPERATIONS: dict[str, Callable[[Any], Callable[..., Any]]] = {
     "neg": lambda _: operator.neg,
     "ipow": lambda n: lambda v: whole_power(v, n),
     "powc": lambda p: lambda v: _constant_power(v, p),
-    "fn": lambda name: _FUNCTIONS[name],
+    "fn": lambda name: _FUNCTION_BY_NAME[name],
     "sign": lambda _: _sign,
     "defined_where": lambda _: _defined_where,
 }

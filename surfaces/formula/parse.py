@@ -137,7 +137,7 @@ class _Parser:
             kind = {str: "strings", bytes: "bytes", complex: "imaginary", bool: "booleans"}.get(type(value), "other")
             raise FormulaError("not_allowed", column, what=kind)
         if not abs(value) <= MAX_CONSTANT:  # ints compare exactly, however long; NaN and inf fail
-            raise FormulaError("number", column, number=_short(self.text, node), limit=f"{MAX_CONSTANT:g}")
+            raise FormulaError("number", column, number=_excerpt(self.text, node), limit=f"{MAX_CONSTANT:g}")
         return ("num", column, float(value))
 
     def name(self, node: ast.Name, column: int) -> Syntax:
@@ -171,7 +171,8 @@ class _Parser:
 _FORMULA_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_ .+-*/()^,\t")
 
 
-def _short(text: str, node: ast.AST) -> str:
+def _excerpt(text: str, node: ast.AST) -> str:
+    """What ``node`` is in ``text``, cut to 20 characters, for a refusal to quote."""
     segment = ast.get_source_segment(text, node) or "?"
     return segment if len(segment) <= 20 else segment[:17] + "..."
 
