@@ -21,7 +21,7 @@ import numpy as np
 
 from benchmarks.process import median
 from optviz.core import portable
-from surfaces.expression import from_expression
+from surfaces.formula import from_expression
 from tests.test_expression import HOSTILE, SMOOTH
 
 

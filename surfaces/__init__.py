@@ -1,5 +1,14 @@
 """Two-dimensional loss surfaces with analytic gradients, registered by name.
 
+What it holds: the Surface record and its registry (:mod:`surfaces.base`), the classic test
+functions (:mod:`surfaces.catalog`), losses of models on real data (:mod:`surfaces.data`) and
+the surface of a formula a person types (:mod:`surfaces.formula`). A surface is registered
+once, with its words in the catalogs (``surface.<name>.title``, ``.description``, its
+parameters'), and everything else (the page, links, sweeps, lessons) finds it by name.
+
+Its place in the layers: it may import :mod:`optviz.core` and :mod:`optviz.text` only, never
+:mod:`optviz.settings` or anything above, and never streamlit.
+
 >>> import surfaces
 >>> s = surfaces.get("rosenbrock")
 >>> float(s.value([1.0, 1.0]))
@@ -10,9 +19,8 @@
 
 from surfaces import catalog as _catalog  # noqa: F401  (registers the surfaces)
 from surfaces import data as _data  # noqa: F401  (registers the surfaces of real data)
-from surfaces import formula as _formula  # noqa: F401  (registers the surface of a typed formula)
 from surfaces.base import Domain, Entry, Param, Point, RunSpec, Surface, entry, get, names, register, runs
-from surfaces.expression import from_expression
+from surfaces.formula import from_expression  # and registers the surface of a typed formula
 
 __all__ = [
     "Domain",

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optviz.core.specs import Spec
-from optviz.text import say
+from optviz.text import LANGUAGES, catalog, say
 
 # A scalar field and its gradient, written on the two coordinate arrays so that the
 # same code serves a (B,) batch of points and a (ny, nx) plotting grid.
@@ -225,16 +225,32 @@ _REGISTRY: dict[str, Entry] = {}
 
 def register(name: str, params: tuple[Param, ...] = ()) -> Callable[[Builder], Builder]:
     """Register ``build(**params) -> Surface`` under ``name``, with its words in the catalogs
-    (``surface.<name>.title``, ``.description`` and ``.parameter.<param>``): all a new surface needs."""
+    (:func:`catalog_keys`): all a new surface needs. A surface whose words some catalog lacks
+    is refused here, naming the keys, rather than shown as English or a key on the page."""
 
     def decorator(build: Builder) -> Builder:
         if name in _REGISTRY:
             msg = f"surface {name!r} is already registered"
             raise ValueError(msg)
+        missing = [
+            f"{key} ({lang})" for lang in LANGUAGES for key in catalog_keys(name, params) if key not in catalog(lang)
+        ]
+        if missing:
+            msg = f"surface {name!r} lacks its words in optviz/text/<lang>.toml: {', '.join(missing)}"
+            raise ValueError(msg)
         _REGISTRY[name] = Entry(name, params, build)
         return build
 
     return decorator
+
+
+def catalog_keys(name: str, params: tuple[Param, ...]) -> list[str]:
+    """The catalog keys the page reads for surface ``name``: its title and description, and
+    each parameter's help (``surface.<name>.parameter.<param>``) and title (``parameter_title.<param>``)."""
+    keys = [f"surface.{name}.title", f"surface.{name}.description"]
+    for param in params:
+        keys += [f"surface.{name}.parameter.{param.name}", f"parameter_title.{param.name}"]
+    return keys
 
 
 def names() -> list[str]:

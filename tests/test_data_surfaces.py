@@ -141,7 +141,11 @@ def test_the_start_stays_where_the_link_puts_it_on_the_standardised_plot():
     assert race(at)["start"] == [3.0, 5.0]
 
 
-@pytest.mark.parametrize(("name", "standardise"), [("tips", False), ("tips", True), ("iris", False), ("iris", True)])
+# The surfaces of real data, from the registry: a new one is checked with them.
+DATA_SURFACES = [name for name in surfaces.names() if surfaces.get(name).data_rows is not None]
+
+
+@pytest.mark.parametrize(("name", "standardise"), [(name, flag) for name in DATA_SURFACES for flag in (False, True)])
 def test_many_points_are_taken_in_blocks_that_change_no_bit(monkeypatch, name, standardise):
     s = surfaces.get(name, standardise=standardise)
     (x0, x1), (y0, y1) = s.domain

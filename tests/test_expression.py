@@ -9,7 +9,8 @@ import pytest
 import optviz
 import surfaces
 from optviz.core import engine
-from surfaces.expression import MAX_LENGTH, FormulaError, from_expression
+from optviz.text import formula_text
+from surfaces.formula import MAX_LENGTH, FormulaError, from_expression
 from tests import test_portability
 from tests.test_portability import assert_same_bits, bits, column
 
@@ -351,5 +352,6 @@ def test_a_character_a_formula_cannot_hold_is_named_with_its_column(typed, char,
         surfaces.from_expression(typed)
     assert refused.value.code == "character"
     assert refused.value.column == at
-    assert f"“{char}”" in refused.value.text("zh")
-    assert f"第 {at} 列" in refused.value.text("zh")
+    in_chinese = formula_text(refused.value.code, refused.value.column, refused.value.details, "zh")
+    assert f"“{char}”" in in_chinese
+    assert f"第 {at} 列" in in_chinese

@@ -302,7 +302,7 @@ def test_no_transcendental_function_of_numpy_or_math(path):
 
 
 @pytest.mark.parametrize(
-    "module", ["surfaces", "optviz", "optviz.core.primitives", "optviz.core.portable", "surfaces.expression"]
+    "module", ["surfaces", "optviz", "optviz.core.primitives", "optviz.core.portable", "surfaces.formula"]
 )
 def test_each_package_imports_on_its_own(module):
     # surfaces uses optviz.core.primitives and optviz uses surfaces: either may be imported first.

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 import optviz
 from optviz.core import portable
 from optviz.core.primitives import sqrt
-from surfaces import expression
-from surfaces.expression import CONSTANTS, FUNCTIONS, from_expression, parse
+from surfaces.formula import from_expression, gradient_cost
+from surfaces.formula.derive import derivative
+from surfaces.formula.graph import Graph, build
+from surfaces.formula.parse import CONSTANTS, FUNCTIONS, parse
+from surfaces.formula.program import cost
 from tests.test_portability import bits
 
 nan = math.nan
@@ -107,9 +110,9 @@ def test_a_formula_that_is_one_number_wherever_it_is_defined_is_refused(text):
 
 def gradient_costs(text: str) -> tuple[int, int]:
     """The work of the partial derivatives alone, and of the gradient as run."""
-    graph = expression.Graph()
-    f = expression._build(graph, parse(text))
-    return expression._cost(graph, [graph.derivative(f, v) for v in "xy"]), expression.gradient_cost(text)
+    graph = Graph()
+    f = build(graph, parse(text))
+    return cost(graph, [derivative(graph, f, v) for v in "xy"]), gradient_cost(text)
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,19 @@ def test_unknown_name_lists_the_valid_ones():
         surfaces.get("banana")
 
 
+def test_a_surface_without_its_words_in_the_catalogs_is_refused_at_registration():
+    """One registration: a surface names its words in the catalogs or is not registered at all."""
+    register = surfaces.register("unworded", params=(surfaces.Param("kappa", 10.0), surfaces.Param("wobble", 1.0)))
+    with pytest.raises(ValueError, match="surface 'unworded' lacks its words") as refused:
+        register(lambda kappa, wobble: surfaces.get("valley"))
+    for key in ("surface.unworded.title", "surface.unworded.description", "surface.unworded.parameter.wobble"):
+        assert f"{key} (en)" in str(refused.value)
+        assert f"{key} (zh)" in str(refused.value)
+    assert "parameter_title.wobble (en)" in str(refused.value)
+    assert "parameter_title.kappa" not in str(refused.value)  # a parameter title the catalogs have
+    assert "unworded" not in surfaces.names()
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

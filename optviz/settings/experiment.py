@@ -35,7 +35,7 @@ from optviz.core.specs import Problem, Spec, Value, number_text, read_number
 from optviz.settings.lessons import LESSONS
 from optviz.settings.wording import problem_text
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words, hyperparameter_title
-from surfaces.expression import FormulaError
+from surfaces.formula import FormulaError
 
 VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
 VERSIONS = ("1", VERSION)

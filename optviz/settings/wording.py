@@ -13,8 +13,7 @@ from typing import Any
 
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Problem, quote
-from optviz.text import DEFAULT_LANGUAGE, Words
-from surfaces.expression import FormulaError
+from optviz.text import DEFAULT_LANGUAGE, Words, formula_text
 
 QUOTED = ("value", "unknown")
 LISTED = ("choices", "parts", "valid")
@@ -51,4 +50,4 @@ def refusal_text(reason: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     if not isinstance(reason, tuple):
         return str(reason)
     code, column, details = reason
-    return FormulaError(code, column, **dict(details)).text(lang)
+    return formula_text(code, column, dict(details), lang)

@@ -117,6 +117,17 @@ def hyperparameter_help(optimizer: str, name: str, lang: str = DEFAULT_LANGUAGE)
     return first((f"optimizer.{optimizer}.hyperparameter.{name}", f"hyperparameter.{name}"), lang)
 
 
+def formula_text(code: str, column: int | None, details: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """A refused formula in ``lang``: "Invalid formula: unknown name 'z' ... at column 9". ``code``
+    picks ``formula.<code>``, ``details`` fill it (a construct, ``what``, named by its key in
+    ``formula_node``), and ``column`` (None: the whole text) says where in the typed text."""
+    args = dict(details)
+    if "what" in args:
+        args["what"] = say(f"formula_node.{args['what']}", lang)
+    where = "" if column is None else say("formula.at_column", lang, column=column)
+    return say("formula.invalid", lang) + say(f"formula.{code}", lang, **args) + where
+
+
 def plotly_locale(lang: str) -> dict[str, Any]:
     """plotly.js's locale for ``lang``: its name and the words of its own buttons (the catalog's
     ``[plotly]`` table, keyed by plotly.js's English)."""

@@ -14,11 +14,11 @@ import re
 import pytest
 from playwright.sync_api import Browser
 
-import surfaces
 from optviz import OPTIMIZERS
 from optviz.core.schedules import KINDS
 from optviz.settings.experiment import SETTINGS
 from optviz.text import LANGUAGES, catalog
+from surfaces.formula.parse import FUNCTIONS
 from tests.browser.pages import wait_for_app
 
 # Names and symbols a Chinese teacher writes in Latin letters.
@@ -28,7 +28,7 @@ PROPER = {
     *("CSV", "GIF", "HTML", "JSON", "PNG", "Home", "End", "et", "al"),
     *LANGUAGES.values(),
 }
-SYMBOLS = {"pi", "inf", "NaN", "nan", "lr", *surfaces.expression.FUNCTIONS}
+SYMBOLS = {"pi", "inf", "NaN", "nan", "lr", *FUNCTIONS}
 
 
 def allowed() -> set[str]:
