@@ -6,8 +6,9 @@ the surface of a formula a person types (:mod:`surfaces.formula`). A surface is 
 once, with its words in the catalogs (``surface.<name>.title``, ``.description``, its
 parameters'), and everything else (the page, links, sweeps, lessons) finds it by name.
 
-Its place in the layers: it may import :mod:`optviz.core` and :mod:`optviz.text` only, never
-:mod:`optviz.settings` or anything above, and never streamlit.
+Its place in the layers: above the numerical core, below the settings; never streamlit.
+
+May import: optviz.core, optviz.text.
 
 >>> import surfaces
 >>> s = surfaces.get("rosenbrock")
