@@ -1,6 +1,6 @@
 """Adversarial link queries, generated from the link grammar.
 
-The link format (``optviz/settings/experiment.py``)::
+The link format (``optviz/settings/link.py``)::
 
     ?v=1&surface=NAME:param=value,...&start=x,y&steps=N&tol=T&speed=slow|normal|fast
         &run=OPTIMIZER:hp=value,...&run=...
@@ -8,7 +8,7 @@ The link format (``optviz/settings/experiment.py``)::
 with torch.optim's hyperparameter names (a pair such as ``betas`` is written as its halves
 ``beta1``, ``beta2``; flags ``true``/``false``).
 
-This module generates queries in the form :func:`optviz.settings.experiment.parse` takes: a dict
+This module generates queries in the form :func:`optviz.settings.link.parse` takes: a dict
 mapping each key to the list of its values (``{k: st.query_params.get_all(k)}``). Most of
 them are near-valid links, so that parsing gets deep: every surface with every parameter,
 every optimizer with every hyperparameter name (pair names and their halves too), spelled

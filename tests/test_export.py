@@ -16,7 +16,7 @@ from PIL import Image
 
 import surfaces
 from optviz.draw import export, figures, race
-from optviz.settings.experiment import Experiment, Run, lesson_experiment, parse, query_string
+from optviz.settings import Experiment, Run, lesson_experiment, parse, query_string
 from optviz.study.results import run_experiment
 from optviz.text import Words
 

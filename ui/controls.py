@@ -20,7 +20,7 @@ import surfaces
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Problem, Spec
 from optviz.draw.race import SYMBOLS
-from optviz.settings.experiment import (
+from optviz.settings import (
     CONTOURS,
     DEFAULT,
     LESSON,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment, on_lesson
 from optviz.settings.lessons import LESSONS
 from ui.controls import load_lesson
 from ui.guard import callback
@@ -34,7 +34,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
     answers: dict[str, int] = st.session_state.setdefault(ANSWERS, {})
     st.subheader(say(f"{key}.title"))
     st.markdown(say(f"{key}.intro"))
-    if not experiment.on_lesson():
+    if not on_lesson(experiment):
         st.info(say("lesson.changed"))
         st.button(say("lesson.restore"), key="lesson_restore", on_click=callback(load_lesson), args=(name,))
     st.markdown(f"**{say(f'{key}.question')}**")

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from optviz.core.specs import Spec
-from optviz.settings.experiment import LESSON, QUIZ
+from optviz.settings import LESSON, QUIZ
 from ui.guard import callback
 from ui.text import words
 

@@ -15,7 +15,7 @@ import streamlit as st
 import surfaces
 from optviz.core.schedules import KINDS, Schedule, schedule_from
 from optviz.core.specs import Problem, Spec
-from optviz.settings.experiment import Run
+from optviz.settings import Run
 from ui.component import figure
 from ui.state import scoped
 from ui.text import words

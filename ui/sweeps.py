@@ -24,7 +24,7 @@ from optviz.core.engine import Trajectory
 from optviz.core.specs import Spec
 from optviz.draw import sweep_figures
 from optviz.draw.race import colour, symbol
-from optviz.settings.experiment import (
+from optviz.settings import (
     BASIN_COUNT,
     MAP_COUNT,
     MAP_OF,

@@ -21,7 +21,7 @@ from optviz.draw import export, figures
 from optviz.draw import race as race_data
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.draw.race import Shading, player_text
-from optviz.settings.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
+from optviz.settings import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning

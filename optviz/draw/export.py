@@ -45,7 +45,7 @@ from optviz.core.engine import Trajectory
 from optviz.draw import race as race_data
 from optviz.draw.figures import PLOTLY_CONFIG, background
 from optviz.draw.race import Shading, player_text
-from optviz.settings.experiment import SPEEDS, Experiment, query_string
+from optviz.settings import SPEEDS, Experiment, query_string
 from optviz.settings.lessons import LESSONS
 from optviz.text import DEFAULT_LANGUAGE, Words, axis_names, plotly_locale
 

@@ -42,7 +42,7 @@ import numpy as np
 from optviz.core.engine import Trajectory, run
 from optviz.core.optimizers import OPTIMIZERS, Optimizer
 from optviz.draw.race import float32_base64
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment
 from optviz.teach.symbols import legend, meaning, tokens
 from optviz.text import DEFAULT_LANGUAGE
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser
 import surfaces
 from optviz import OPTIMIZERS
 from optviz.core.schedules import KINDS
-from optviz.settings.experiment import SETTINGS
+from optviz.settings import SETTINGS
 from optviz.text import LANGUAGES, catalog
 from tests.browser.pages import wait_for_app
 
