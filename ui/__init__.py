@@ -9,7 +9,8 @@
 - :mod:`ui.lesson`: a lesson's text beside its race, and its question before the race plays.
 - :mod:`ui.guard`: an unexpected error, in the script or in a callback, becomes a short
   message and the last view drawn, never a traceback.
-- :mod:`ui.state`: a setting kept in the session, shown by a widget of the page's language.
+- :mod:`ui.state`: every session key the page builds (a run's widgets, a surface's parameters...),
+  and a setting kept in the session, shown by a widget of the page's language.
 - :mod:`ui.chrome`: the page's title, its language switch, and a projector's layout.
 - :mod:`ui.work`: the page's work under the one budget (optviz.core.budget): admitted, reduced or
   refused with a line saying why, watched while it runs, taking turns when heavy.

@@ -16,7 +16,7 @@ from optviz.settings import Experiment, on_lesson
 from optviz.settings.lessons import LESSONS
 from ui.controls import load_lesson
 from ui.guard import callback
-from ui.state import ANSWERS, lesson_held, scoped
+from ui.state import ANSWERS, lesson_choice_key, lesson_held
 from ui.text import LESSON_TEXT, words
 
 
@@ -46,7 +46,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
             range(len(choices)),
             index=None,
             format_func=lambda i: choices[i],
-            key=scoped(f"lesson_choice_{name}"),
+            key=lesson_choice_key(name),
             label_visibility="collapsed",
         )
         st.button(
@@ -83,4 +83,4 @@ def _answer(name: str, choice: object) -> None:
 
 def _forget(name: str) -> None:
     st.session_state.setdefault(ANSWERS, {}).pop(name, None)
-    st.session_state.pop(scoped(f"lesson_choice_{name}"), None)
+    st.session_state.pop(lesson_choice_key(name), None)
