@@ -20,34 +20,8 @@ from optviz.core.optimizers import OPTIMIZERS, Optimizer
 from optviz.core.rules import Setup, check_run, repair_run
 from optviz.core.schedules import Schedule
 from optviz.core.specs import Problem, Spec, Value, number_text
-from optviz.settings.table import (
-    BASIN_COUNT,
-    BATCH,
-    COLOUR,
-    CONTOURS,
-    HIDE,
-    LANG,
-    LESSON,
-    MAP_COUNT,
-    MAP_OF,
-    MAP_RUN,
-    MAP_X,
-    MAP_Y,
-    MAX_RUNS,
-    NAME,
-    NOISE,
-    QUIZ,
-    SEED,
-    SETTINGS,
-    SPEED,
-    STEPS,
-    STILL,
-    SWEEP_COUNT,
-    SWEEP_FROM,
-    SWEEP_TO,
-    TOLERANCE,
-    VIEW,
-)
+from optviz.settings import table
+from optviz.settings.table import BATCH, COLOUR, MAX_RUNS, NAME, SETTINGS, STEPS
 from optviz.text import DEFAULT_LANGUAGE, Words, hyperparameter_title
 
 # The link format's version, and what a link of each opens (see Experiment.defaults).
@@ -180,27 +154,27 @@ class Experiment:
     surface_params: Pairs = ()  # non-default surface parameters, in spec order
     start: tuple[float, float] = (-1.5, 2.0)
     runs: tuple[Run, ...] = field(default_factory=tuple)
-    steps: int = STEPS.default
-    tolerance: float = TOLERANCE.default  # "steps to tolerance" counts steps until f - f* <= tolerance
-    speed: str = SPEED.default
-    contours: bool = CONTOURS.default
-    still: bool = STILL.default
-    view: str = VIEW.default
-    hide: tuple[str, ...] = HIDE.default
-    lang: str = LANG.default
-    lesson: str = LESSON.default
-    quiz: bool = QUIZ.default
-    sweep_from: float = SWEEP_FROM.default
-    sweep_to: float = SWEEP_TO.default
-    sweep_n: int = SWEEP_COUNT.default
-    map_run: int = MAP_RUN.default
-    map_x: str = MAP_X.default
-    map_y: str = MAP_Y.default
-    map_of: str = MAP_OF.default
-    map_n: int = MAP_COUNT.default
-    basin_n: int = BASIN_COUNT.default
-    noise: float = NOISE.default
-    seed: int = SEED.default
+    steps: int = table.STEPS.default
+    tolerance: float = table.TOLERANCE.default  # "steps to tolerance" counts steps until f - f* <= tolerance
+    speed: str = table.SPEED.default
+    contours: bool = table.CONTOURS.default
+    still: bool = table.STILL.default
+    view: str = table.VIEW.default
+    hide: tuple[str, ...] = table.HIDE.default
+    lang: str = table.LANG.default
+    lesson: str = table.LESSON.default
+    quiz: bool = table.QUIZ.default
+    sweep_from: float = table.SWEEP_FROM.default
+    sweep_to: float = table.SWEEP_TO.default
+    sweep_n: int = table.SWEEP_COUNT.default
+    map_run: int = table.MAP_RUN.default
+    map_x: str = table.MAP_X.default
+    map_y: str = table.MAP_Y.default
+    map_of: str = table.MAP_OF.default
+    map_n: int = table.MAP_COUNT.default
+    basin_n: int = table.BASIN_COUNT.default
+    noise: float = table.NOISE.default
+    seed: int = table.SEED.default
 
     @classmethod
     def make(
