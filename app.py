@@ -6,7 +6,7 @@ import surfaces
 import ui
 from optviz.core.engine import Trajectory
 from optviz.draw import figures
-from optviz.settings.experiment import Experiment, query_string, to_query
+from optviz.settings import Experiment, query_string, to_query
 from optviz.study.results import run_experiment
 
 st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.process import median
 from optviz.draw import figures, race
-from optviz.settings.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
+from optviz.settings import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
 from optviz.study.results import run_experiment
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

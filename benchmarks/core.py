@@ -145,7 +145,7 @@ def basin_map() -> object:
 
 
 def lr_sweep() -> None:
-    from optviz.settings.experiment import DEFAULT_RUNS  # noqa: PLC0415  (the app's eight classic runs)
+    from optviz.settings import DEFAULT_RUNS  # noqa: PLC0415  (the app's eight classic runs)
 
     lrs = np.geomspace(1e-4, 1.0, 50)
     starts = np.tile(surfaces.get("rosenbrock").default_start, (50, 1))

@@ -44,7 +44,7 @@ import surfaces
 from benchmarks.process import median
 from optviz import OPTIMIZERS
 from optviz.draw import export, figures
-from optviz.settings.experiment import Experiment, Run
+from optviz.settings import Experiment, Run
 from optviz.study.results import run_experiment
 
 TABLE = Path(__file__).resolve().parent.parent / "optviz" / "core" / "costs.toml"

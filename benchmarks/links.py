@@ -134,8 +134,8 @@ def query_of(link: Link) -> dict[str, list[str]]:
 
 
 def check(link: Link) -> list[str]:
-    """The problems optviz.settings.experiment.parse reports for the link (none, unless it means to have some)."""
-    from optviz.settings.experiment import parse  # noqa: PLC0415  (the parent process needs no optviz)
+    """The problems optviz.settings.link.parse reports for the link (none, unless it means to have some)."""
+    from optviz.settings import parse  # noqa: PLC0415  (the parent process needs no optviz)
     from optviz.settings.wording import problem_text  # noqa: PLC0415
 
     _, problems = parse(query_of(link))
@@ -186,7 +186,7 @@ def _part(link: Link) -> Callable[[], str | bytes]:
 
     from optviz.core import budget  # noqa: PLC0415
     from optviz.draw import export, figures  # noqa: PLC0415
-    from optviz.settings.experiment import parse  # noqa: PLC0415
+    from optviz.settings import parse  # noqa: PLC0415
     from optviz.study.results import run_experiment  # noqa: PLC0415
     from ui import work  # noqa: PLC0415
 

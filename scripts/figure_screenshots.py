@@ -22,7 +22,7 @@ import plotly.io as pio
 from playwright.sync_api import sync_playwright
 
 from optviz.draw import figures
-from optviz.settings.experiment import DEFAULT_RUNS, Experiment, Run
+from optviz.settings import DEFAULT_RUNS, Experiment, Run
 from optviz.study.results import run_experiment
 from scripts.app_server import ROOT
 

@@ -1,6 +1,6 @@
 """Long fuzz of the link reader: python -m scripts.fuzz_links --count 200000 --seed 1
 
-Feeds ``optviz.settings.experiment.parse`` generated queries (tests/link_grammar.py): half of them
+Feeds ``optviz.settings.link.parse`` generated queries (tests/link_grammar.py): half of them
 from ``random_query`` (query dicts, some read from raw strings), half raw query strings from
 ``random_raw_query`` read with ``query_from_string``. For every input it checks that
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from optviz.core.specs import Problem
-from optviz.settings.experiment import Experiment, parse, query_string, to_query
+from optviz.settings import Experiment, parse, query_string, to_query
 from optviz.study.results import run_experiment
 from tests.link_grammar import query_from_string, random_query, random_raw_query
 

@@ -1,6 +1,6 @@
 """Adversarial link queries, generated from the link grammar.
 
-The link format (``optviz/settings/experiment.py``)::
+The link format (``optviz/settings/link.py``)::
 
     ?v=1&surface=NAME:param=value,...&start=x,y&steps=N&tol=T&speed=slow|normal|fast
         &run=OPTIMIZER:hp=value,...&run=...
@@ -8,7 +8,7 @@ The link format (``optviz/settings/experiment.py``)::
 with torch.optim's hyperparameter names (a pair such as ``betas`` is written as its halves
 ``beta1``, ``beta2``; flags ``true``/``false``).
 
-This module generates queries in the form :func:`optviz.settings.experiment.parse` takes: a dict
+This module generates queries in the form :func:`optviz.settings.link.parse` takes: a dict
 mapping each key to the list of its values (``{k: st.query_params.get_all(k)}``). Most of
 them are near-valid links, so that parsing gets deep: every surface with every parameter,
 every optimizer with every hyperparameter name (pair names and their halves too), spelled
@@ -46,26 +46,21 @@ from urllib.parse import parse_qs, quote, quote_plus
 
 import surfaces
 from optviz import OPTIMIZERS
+from optviz.core.specs import Spec
+from optviz.settings import HIDE, SETTINGS, SPEED, STEPS, TOLERANCE, VIEW
 
 T = TypeVar("T")
 Query = dict[str, list[str]]
 Fields = list[tuple[str, str]]
 
-# The v1 link language's own ranges (kept here, not imported, so that the grammar outlives
-# a rewrite of the parser).
-KEYS = (
-    *("v", "surface", "start", "steps", "tol", "speed", "view", "hide", "run", "lang", "lesson", "quiz"),
-    *("sweep_from", "sweep_to", "sweep_n", "map_run", "map_x", "map_y", "map_of", "map_n", "basin_n"),
-    *("noise", "seed"),
-)
-SPEEDS = ("slow", "normal", "fast")
-VIEWS = ("loss", "3d", "results", "rules", "inspect", "sweep", "map", "basins")
-LANGS = ("en", "zh")
-LESSON_IDS = ("learning_rate", "zigzag", "momentum", "saddle", "himmelblau")  # some of them
-MAP_AXES = ("lr", "momentum", "beta1", "beta2", "alpha", "rho", "eps", "weight_decay")
-HIDDEN = ("all", "sidebar", "header", "views", "export", "share")
-STEPS_RANGE = (1, 5000)
-TOLERANCE_RANGE = (1e-12, 1e3)
+# The link's own keys, then one per row of the settings table (optviz.settings.table): a new
+# setting is fuzzed as soon as it is in the table. Its words and ranges come from its row.
+KEYS = ("v", "surface", "start", "run", *(spec.link_key for spec in SETTINGS))
+SPEEDS = SPEED.choices
+VIEWS = VIEW.choices
+HIDDEN = HIDE.choices
+STEPS_RANGE = (int(STEPS.app_low), int(STEPS.app_high))
+TOLERANCE_RANGE = (TOLERANCE.app_low, TOLERANCE.app_high)
 MAX_RUNS = 15  # a little over the app's limit, to cross it
 MAX_FIELDS = 1000
 
@@ -645,22 +640,34 @@ def flag_text(s: Source) -> str:
     return s.pick(("true", "false", "1", "0", "yes", "no", "on", "off", "False"))
 
 
-# The page settings beyond the classic ones: a maker of link text for each.
+# The classic page settings, with makers of their own (their own junk); every other row of the
+# settings table gets a maker by its kind (setting_text).
+CLASSIC_SETTINGS: dict[str, Callable[[Source], str]] = {
+    STEPS.link_key: steps_text,
+    TOLERANCE.link_key: tolerance_text,
+    SPEED.link_key: speed_text,
+    VIEW.link_key: view_text,
+    HIDE.link_key: hide_text,
+}
+
+
+def setting_text(spec: Spec) -> Callable[[Source], str]:
+    """A maker of link text for the page setting ``spec``, by its kind: a number in its range (the
+    app's), one of its choices, a flag. Raises TypeError for a kind the grammar cannot write yet,
+    naming the setting, so that a new kind of setting is never left out of the fuzz."""
+    if spec.kind in ("int", "float"):
+        return lambda s: number_text(s, spec.app_low, spec.app_high, log=spec.log, default=spec.default)
+    if spec.kind == "choice":
+        return lambda s: choice_text(s, spec.choices)
+    if spec.kind == "bool":
+        return flag_text
+    msg = f"the link grammar has no maker for the setting {spec.link_key!r} of kind {spec.kind!r}"
+    raise TypeError(msg)
+
+
+# The page settings beyond the classic ones: a maker of link text for each row of the table.
 PAGE_SETTINGS: dict[str, Callable[[Source], str]] = {
-    "lang": lambda s: choice_text(s, LANGS),
-    "lesson": lambda s: choice_text(s, LESSON_IDS),
-    "quiz": flag_text,
-    "sweep_from": lambda s: number_text(s, 1e-5, 10.0, log=True, default=1e-4),
-    "sweep_to": lambda s: number_text(s, 1e-5, 10.0, log=True, default=1.0),
-    "sweep_n": lambda s: number_text(s, 50, 200, default=60),
-    "map_run": lambda s: number_text(s, 1, 10, default=1),
-    "map_x": lambda s: choice_text(s, MAP_AXES),
-    "map_y": lambda s: choice_text(s, MAP_AXES),
-    "map_of": lambda s: choice_text(s, ("steps", "loss")),
-    "map_n": lambda s: number_text(s, 10, 100, default=40),
-    "basin_n": lambda s: number_text(s, 10, 200, default=100),
-    "noise": lambda s: number_text(s, 0.0, 20.0, default=0.0),
-    "seed": lambda s: number_text(s, 0, 99_999, default=0),
+    spec.link_key: setting_text(spec) for spec in SETTINGS if spec.link_key not in CLASSIC_SETTINGS
 }
 
 
@@ -826,12 +833,8 @@ def _value_of_key(s: Source, key: str) -> str:
         "v": version_text,
         "surface": surface_text,
         "start": lambda s: start_text(s, "rosenbrock"),
-        "steps": steps_text,
-        "tol": tolerance_text,
-        "speed": speed_text,
-        "view": view_text,
-        "hide": hide_text,
         "run": run_text,
+        **CLASSIC_SETTINGS,
         **PAGE_SETTINGS,
     }
     maker = makers.get(key)

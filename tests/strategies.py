@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import surfaces
 from optviz import OPTIMIZERS
 from optviz.core.specs import Spec
-from optviz.settings.experiment import MAX_RUNS, NAME, SETTINGS, Experiment, Run
+from optviz.settings import MAX_RUNS, NAME, SETTINGS, Experiment, Run
 
 # Formulas a person might type (the formula surface's text parameter).
 FORMULAS = ("x**2 + 3*y**2", "sin(3*x) * cos(3*y) + 0.1*(x**2 + y**2)", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2")

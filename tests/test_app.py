@@ -16,7 +16,7 @@ import surfaces
 import ui.component
 import ui.views
 from optviz import OPTIMIZERS
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment
 from optviz.study.results import Summary
 
 TIMEOUT = 60

@@ -8,7 +8,7 @@ import surfaces
 import surfaces.data
 from optviz.core.schedules import schedule
 from optviz.draw import figures
-from optviz.settings.experiment import Experiment, Run, parse, to_query
+from optviz.settings import Experiment, Run, parse, to_query
 from surfaces.data import tips, tree_sum
 from tests.test_app import race, start
 

@@ -10,7 +10,7 @@ import optviz
 import surfaces
 from optviz import OPTIMIZERS
 from optviz.core import engine
-from optviz.settings.experiment import Experiment, Run
+from optviz.settings import Experiment, Run
 from optviz.study.results import run_experiment, summarise
 from tests import test_optimizers
 

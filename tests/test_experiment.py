@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import surfaces
 from optviz import OPTIMIZERS
 from optviz.core.specs import Problem
-from optviz.settings.experiment import (
+from optviz.settings import (
     DEFAULT,
     DEFAULT_RUNS,
     MAX_RUNS,

@@ -16,9 +16,10 @@ from PIL import Image
 
 import surfaces
 from optviz.draw import export, figures, race
-from optviz.settings.experiment import Experiment, Run, lesson_experiment, parse, query_string
+from optviz.draw.export import fonts, gif
+from optviz.settings import Experiment, Run, lesson_experiment, parse, query_string
 from optviz.study.results import run_experiment
-from optviz.text import Words
+from optviz.text import LANGUAGES, Words
 
 
 @pytest.fixture(scope="module")
@@ -188,10 +189,10 @@ def test_a_gif_of_a_diverging_run_and_bad_arguments(diverging):
 def _gif_of_every_frame(experiment, trajectories, surf, *, size, fps=20, steps_per_frame=None, max_frames=300):
     """The GIF as race_gif made it before it streamed: every frame drawn, kept and quantised,
     then one call of Pillow's writer with the whole list (the reference)."""
-    painter = export._GifPainter(experiment, trajectories, surf, size)
+    painter = gif._GifPainter(experiment, trajectories, surf, size)
     shown = export.frame_steps(painter.steps, steps_per_frame=steps_per_frame, max_frames=max_frames)
     frames = [painter.frame(step) for step in shown]
-    palette = export._palette(frames[-1], painter.colours)
+    palette = gif._palette(frames[-1], painter.colours)
     paletted = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     duration = max(10, round(1000 / fps / 10) * 10)
     durations = [duration] * len(paletted)
@@ -250,7 +251,7 @@ def test_a_gif_stream_writes_what_pillow_writes_of_the_whole_list(monkeypatch, g
 def test_the_gif_covers_exactly_what_lies_outside_the_plot(diverging):
     # What the mask "outside the plot" painted: every pixel outside replaced, every pixel inside kept.
     experiment, trajectories = diverging
-    painter = export._GifPainter(experiment, trajectories, experiment.build_surface(), (300, 200))
+    painter = gif._GifPainter(experiment, trajectories, experiment.build_surface(), (300, 200))
     layout = painter.layout
     rng = np.random.default_rng(0)
     pictures = [rng.integers(0, 256, size=(layout.height, layout.width, 3), dtype=np.uint8) for _ in range(2)]
@@ -289,9 +290,9 @@ def test_export_does_not_import_streamlit():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def _caption(gif: bytes) -> np.ndarray:
+def _caption(picture: bytes) -> np.ndarray:
     """The GIF's first frame, top strip: where its caption ("step 0 of 30") is drawn."""
-    image = Image.open(io.BytesIO(gif))
+    image = Image.open(io.BytesIO(picture))
     return np.asarray(image.convert("L"))[:28]
 
 
@@ -310,7 +311,7 @@ def test_exports_speak_the_pages_language(short_race, monkeypatch):
     data = json.loads(re.search(r'id="optviz-data">(.*?)</script>', page, re.DOTALL)[1])
     assert data["text"]["step_of"] == "第 {step} 步，共 {steps} 步"
     # The GIF: Chinese words where the machine has a font for them (here: DejaVu pretends).
-    monkeypatch.setattr(export, "_FONT_FILES", {**export._FONT_FILES, "zh": export._FONT_FILES["en"]})
+    monkeypatch.setattr(fonts, "FONT_FILES", {**fonts.FONT_FILES, "zh": fonts.FONT_FILES["en"]})
     english = export.race_gif(experiment, trajectories, surf, size=(320, 240), max_frames=3)
     worded = export.race_gif(chinese, trajectories, surf, size=(320, 240), max_frames=3)
     assert not np.array_equal(_caption(english), _caption(worded))
@@ -318,7 +319,7 @@ def test_exports_speak_the_pages_language(short_race, monkeypatch):
 
 def test_a_gif_without_a_font_for_its_language_is_worded_in_english(short_race, monkeypatch):
     experiment, trajectories, surf = short_race
-    monkeypatch.setattr(export, "_FONT_FILES", {**export._FONT_FILES, "zh": ("/nowhere/NoSuchFont.ttc",)})
+    monkeypatch.setattr(fonts, "FONT_FILES", {**fonts.FONT_FILES, "zh": ("/nowhere/NoSuchFont.ttc",)})
     assert export.font_file("zh") is None
     chinese = dataclasses.replace(experiment, lang="zh")
     english = export.race_gif(experiment, trajectories, surf, size=(320, 240), max_frames=3)
@@ -346,16 +347,22 @@ def test_a_gif_draws_a_wide_surface_square_as_the_page_does_and_its_axes_round()
     assert square.stretch is not None  # and the frame says "not to scale"
     assert square.plot_w == square.plot_h
     assert export.GifLayout(rosenbrock, (640, 640), 3).stretch is None
-    assert export._ticks(-2.0, 2.0) == [-2.0, -1.0, 0.0, 1.0, 2.0]
-    assert export._ticks(-0.2, 0.4) == [-0.2, 0.0, 0.2, 0.4]
-    assert export._tick_text(-0.5) == "−0.5"
+    assert gif._ticks(-2.0, 2.0) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert gif._ticks(-0.2, 0.4) == [-0.2, 0.0, 0.2, 0.4]
+    assert gif._tick_text(-0.5) == "−0.5"
 
 
 def test_a_gif_lists_every_run_whole():
     """Names that two columns would cut go one a row."""
     experiment = Experiment.make("rosenbrock", lang="zh")  # eight runs, long Chinese names
-    painter = export._GifPainter(experiment, run_experiment(experiment), experiment.build_surface(), (640, 640))
+    painter = gif._GifPainter(experiment, run_experiment(experiment), experiment.build_surface(), (640, 640))
     assert painter.layout.legend_columns == 1
     short = Experiment.make("rosenbrock", runs=[Run.make("sgd", lr=0.01, name=f"r{i}") for i in range(4)])
-    painter = export._GifPainter(short, run_experiment(short), short.build_surface(), (640, 640))
+    painter = gif._GifPainter(short, run_experiment(short), short.build_surface(), (640, 640))
     assert painter.layout.legend_columns == 2
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_has_fonts_for_its_gif(lang):
+    """A new language needs its fonts named, or its GIF would quietly be worded in English."""
+    assert fonts.FONT_FILES.get(lang), f"no fonts for the GIF in {lang!r}: add its row to optviz/draw/export/fonts.py"

@@ -12,7 +12,7 @@ import pytest
 import optviz
 import surfaces
 from optviz.draw import figures
-from optviz.settings.experiment import DEFAULT, MAX_RUNS, PRESETS, Experiment, Run, lesson_experiment
+from optviz.settings import DEFAULT, MAX_RUNS, PRESETS, Experiment, Run, lesson_experiment
 from optviz.study.results import run_experiment, summarise
 from optviz.text import Words, axis_names
 

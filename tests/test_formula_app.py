@@ -2,7 +2,7 @@
 
 import pytest
 
-from optviz.settings.experiment import Experiment, parse, to_query
+from optviz.settings import Experiment, parse, to_query
 from tests.test_app import race, start, views
 
 HIMMELBLAU = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"

@@ -20,7 +20,7 @@ from PIL import Image
 
 from optviz.draw import export, figures, race
 from optviz.draw.figures import PLOTLY_CONFIG, figure_text
-from optviz.settings.experiment import parse
+from optviz.settings import parse
 from optviz.study.results import run_experiment
 from optviz.text import Words
 from tests.test_app import open_panel, start, unescaped, views

@@ -6,7 +6,7 @@ import html
 import numpy as np
 
 import optviz
-from optviz.settings.experiment import parse
+from optviz.settings import parse
 from optviz.teach import inspector
 from tests.link_grammar import query_from_string
 from tests.test_app import race, start, unescaped

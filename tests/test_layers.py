@@ -135,17 +135,18 @@ def test_no_import_runs_back_up(module):
     )
 
 
-def test_no_module_imports_itself_through_others():
-    """Tarjan's strongly connected components of the module graph: each must be one module."""
+def circles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """The circles of ``graph`` (module -> the modules it imports): Tarjan's strongly connected
+    components of more than one module, each sorted."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
-    circles: list[list[str]] = []
+    found: list[list[str]] = []
 
     def visit(module: str) -> None:
         index[module] = low[module] = len(index)
         stack.append(module)
-        for other in imports_of(module):
+        for other in graph[module]:
             if other not in index:
                 visit(other)
                 low[module] = min(low[module], low[other])
@@ -153,18 +154,24 @@ def test_no_module_imports_itself_through_others():
                 low[module] = min(low[module], index[other])
         if low[module] == index[module]:
             component = []
-            while True:
-                other = stack.pop()
-                component.append(other)
-                if other == module:
-                    break
+            while not component or component[-1] != module:
+                component.append(stack.pop())
             if len(component) > 1:
-                circles.append(sorted(component))
+                found.append(sorted(component))
 
-    for module in sorted(MODULES):
+    for module in sorted(graph):
         if module not in index:
             visit(module)
-    assert not circles
+    return found
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert circles({"a": ("b",), "b": ("c",), "c": ("a",), "d": ("a",)}) == [["a", "b", "c"]]
+    assert circles({"a": ("b",), "b": (), "c": ("a", "b")}) == []
+
+
+def test_no_module_imports_itself_through_others():
+    assert not circles({module: imports_of(module) for module in MODULES})
 
 
 def test_only_the_page_imports_streamlit():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import ui.views
-from optviz.settings.experiment import LESSON, VIEW, lesson_experiment, parse, to_query
+from optviz.settings import LESSON, VIEW, lesson_experiment, on_lesson, parse, to_query
 from optviz.settings.lessons import LESSONS
 from optviz.study.results import run_experiment, summarise
 from optviz.text import LANGUAGES, Words
@@ -160,14 +160,14 @@ def test_a_lessons_link_is_the_lesson(name):
     opened = parse({"lesson": name})[0]
     assert opened.physics() == experiment.physics()
     assert opened.lesson == name
-    assert opened.on_lesson()
+    assert on_lesson(opened)
     assert to_query(opened) == {"v": "2", "lesson": name}
     # Changed, it keeps the lesson and says only what changed.
     steps = str(experiment.steps + 10)
     moved = parse({"lesson": name, "steps": steps})[0]
     assert moved.steps == experiment.steps + 10
     assert moved.lesson == name
-    assert not moved.on_lesson()
+    assert not on_lesson(moved)
     assert to_query(moved) == {"v": "2", "steps": steps, "lesson": name}
     assert parse(to_query(moved))[0] == moved
 
@@ -176,7 +176,7 @@ def test_another_surface_leaves_the_lessons_page_but_keeps_the_link_honest():
     experiment, problems = parse({"lesson": "saddle", "surface": "booth"})
     assert not problems
     assert experiment.surface == "booth"
-    assert not experiment.on_lesson()
+    assert not on_lesson(experiment)
     assert parse(to_query(experiment))[0] == experiment
 
 

@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 
 import surfaces
 from optviz import OPTIMIZERS
+from optviz.settings import LINK_KEYS, SETTINGS
 from tests.link_grammar import (
+    KEYS,
     PAYLOADS,
     link_names,
     queries,
@@ -64,6 +66,9 @@ def test_the_generated_queries_cover_the_grammar():
     assert "betas" in link_names("adam")
     assert "none" in runs
 
+    never = sorted({spec.link_key for spec in SETTINGS} - {key for q in samples for key in q})
+    assert not never, f"settings of the table never fuzzed: {never}"
+
     surface_texts = [s for q in samples for s in q.get("surface", [])]
     for name in surfaces.names():
         for param in surfaces.entry(name).param_specs:
@@ -103,6 +108,12 @@ def test_the_generated_queries_cover_the_grammar():
     assert max(len(v) for q in samples for vs in q.values() for v in vs) >= 2000
     assert any(len(q.get("surface", [])) > 1 for q in samples)  # repeated keys
     assert any(v == "" for q in samples for vs in q.values() for v in vs)  # empty values
+
+
+def test_the_grammar_writes_every_key_the_reader_reads():
+    missing, extra = sorted(set(LINK_KEYS) - set(KEYS)), sorted(set(KEYS) - set(LINK_KEYS))
+    assert not missing, f"link keys the grammar never writes: {missing}"
+    assert not extra, f"keys the grammar writes that the reader does not know: {extra}"
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from optviz.settings.experiment import parse
+from optviz.settings import parse
 from tests.data import make_v1_links
 from tests.link_grammar import query_from_string
 

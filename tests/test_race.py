@@ -8,7 +8,7 @@ import pytest
 
 import optviz
 from optviz.draw import figures, race
-from optviz.settings.experiment import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
+from optviz.settings import DEFAULT, MAX_RUNS, STEPS, Experiment, Run
 from optviz.study.results import run_experiment
 
 

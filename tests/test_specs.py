@@ -8,7 +8,7 @@ import pytest
 import optviz
 from optviz.core.hyperparameters import betas, learning_rate
 from optviz.core.specs import Problem, Spec
-from optviz.settings.experiment import SETTINGS, STEPS, TOLERANCE
+from optviz.settings import SETTINGS, STEPS, TOLERANCE
 from optviz.settings.wording import problem_text
 
 

@@ -17,7 +17,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.settings.experiment import DEFAULT_RUNS, MAX_RUNS, PRESETS, STEPS, Run
+from optviz.settings import DEFAULT_RUNS, MAX_RUNS, PRESETS, STEPS, Run
 
 NAMES = surfaces.names()
 # How far a run may wander outside the plot, as a fraction of the plot's width or height: a run

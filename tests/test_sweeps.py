@@ -6,7 +6,7 @@ import pytest
 import optviz
 from optviz import OPTIMIZERS
 from optviz.draw import sweep_figures
-from optviz.settings.experiment import (
+from optviz.settings import (
     BASIN_COUNT,
     MAP_COUNT,
     MAP_OF,

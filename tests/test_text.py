@@ -9,8 +9,8 @@ import surfaces
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Problem
 from optviz.draw.race import player_text
-from optviz.settings.experiment import LESSON, SETTINGS, SPEED
-from optviz.settings.experiment import PRESETS as PRESET_RUNS
+from optviz.settings import LESSON, SETTINGS, SPEED
+from optviz.settings import PRESETS as PRESET_RUNS
 from optviz.settings.lessons import LESSONS
 from optviz.settings.wording import problem_text
 from optviz.teach.theory import learning_rates

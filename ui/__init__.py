@@ -3,16 +3,26 @@
 - :mod:`ui.link`: the address bar <-> the session (seed once, follow Back and Forward, write).
 - :mod:`ui.controls`: the sidebar's widgets, generated from the settings' specs, and the
   Experiment they build.
+- :mod:`ui.steps`: a run's minibatches and learning-rate schedule.
 - :mod:`ui.views`: the race player, the other figures, the results table, the update rules.
+- :mod:`ui.sweeps`: the learning-rate sweep, the hyperparameter map and the basin maps.
+- :mod:`ui.inspector`: the step inspector's view.
+- :mod:`ui.component`: the page's one custom component (the player) and plotly.js for it.
 - :mod:`ui.text`: the page's words in the reader's language; text from a link or a person,
   shown as text; a link's problems.
 - :mod:`ui.lesson`: a lesson's text beside its race, and its question before the race plays.
 - :mod:`ui.guard`: an unexpected error, in the script or in a callback, becomes a short
   message and the last view drawn, never a traceback.
-- :mod:`ui.state`: a setting kept in the session, shown by a widget of the page's language.
+- :mod:`ui.state`: every session key the page builds (a run's widgets, a surface's parameters...),
+  and a setting kept in the session, shown by a widget of the page's language.
 - :mod:`ui.chrome`: the page's title, its language switch, and a projector's layout.
 - :mod:`ui.work`: the page's work under the one budget (optviz.core.budget): admitted, reduced or
   refused with a line saying why, watched while it runs, taking turns when heavy.
+
+The modules import each other one way, never in a circle (tests/test_layers.py): ui.text and
+ui.work at the bottom, then ui.guard, ui.state and ui.component, the widgets, and ui.views at the top.
+
+May import: optviz, optviz.draw, optviz.teach, optviz.study, optviz.settings, optviz.core, surfaces, optviz.text.
 
 Data flows one way: the link seeds the widgets, the widgets build an Experiment, the
 Experiment writes the link and is computed (cached), and the views show the result.

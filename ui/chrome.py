@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from optviz.settings.experiment import LANG
+from optviz.settings import LANG
 from optviz.text import LANGUAGES
 from ui.state import mirrored
 from ui.text import LESSON_TEXT, words

@@ -23,6 +23,7 @@ from optviz.draw import race as race_data
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.text import plotly_locale
 from ui.guard import callback
+from ui.state import DOMAIN, START_X, START_Y
 from ui.text import queue_problems, words
 
 # plotly.js: the basic bundle (scatter plots, a quarter of the size: the page's first chart comes
@@ -111,8 +112,8 @@ def start_at(clicked: object) -> None:
     point of the plot is said to be ignored."""
     if clicked is None:
         return
-    point = clicked_point(clicked, st.session_state.get("_domain"))
+    point = clicked_point(clicked, st.session_state.get(DOMAIN))
     if point is None:
         queue_problems([Problem.of("bad_start", value=str(clicked)[:MAX_TEXT])])
         return
-    st.session_state["start_x"], st.session_state["start_y"] = point
+    st.session_state[START_X], st.session_state[START_Y] = point

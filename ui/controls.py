@@ -20,7 +20,7 @@ import surfaces
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Problem, Spec
 from optviz.draw.race import SYMBOLS
-from optviz.settings.experiment import (
+from optviz.settings import (
     CONTOURS,
     DEFAULT,
     LESSON,
@@ -47,7 +47,25 @@ from optviz.study.sweeps import assign, axis_spec
 from optviz.teach.theory import learning_rates
 from optviz.text import hyperparameter_help, hyperparameter_title
 from ui.guard import callback
-from ui.state import copy_state, lesson_held, mirror, mirrored, scoped
+from ui.state import (
+    RUNS,
+    START_X,
+    START_Y,
+    SURFACE,
+    copy_state,
+    forget_hyperparameters,
+    good_parameters_key,
+    hyperparameter_key,
+    is_run_key,
+    lesson_held,
+    mirror,
+    mirrored,
+    run_key,
+    scale_key,
+    scoped,
+    surface_parameter_key,
+    theory_key,
+)
 from ui.steps import batch_widget, run_steps, schedule_widgets
 from ui.text import plain, queue_problems, words
 
@@ -65,25 +83,17 @@ GLYPHS = dict(zip(SYMBOLS, "●■◆▲▼⬟⬢★✚✖", strict=True))
 def load(experiment: Experiment) -> None:
     """Put ``experiment`` into the widgets' state."""
     state = st.session_state
-    state["surface"] = experiment.surface
+    state[SURFACE] = experiment.surface
     for name, value in experiment.surface_params:
-        state[_surface_key(experiment.surface, name)] = value
-    state["start_x"], state["start_y"] = experiment.start
+        state[surface_parameter_key(experiment.surface, name)] = value
+    state[START_X], state[START_Y] = experiment.start
     for spec in SETTINGS:
         state[spec.link_key] = experiment.setting(spec)
-    state["runs"] = []
-    for key in [k for k in state if str(k).startswith("r") and str(k)[1:2].isdigit()]:
+    state[RUNS] = []
+    for key in [k for k in state if is_run_key(k)]:
         del state[key]  # the widgets of the runs that were there before
     for run, slot in zip(experiment.runs, experiment.slots(), strict=True):
         _add_run(run, slot=slot, open_panel=False)
-
-
-def _surface_key(surface: str, param: str) -> str:
-    return f"surface_{surface}_{param}"
-
-
-def _hp_key(run_id: int, optimizer: str, name: str) -> str:
-    return f"r{run_id}_{optimizer}_{name}"
 
 
 def _add_run(run: Run, *, slot: int | None = None, open_panel: bool = True) -> None:
@@ -94,7 +104,7 @@ def _add_run(run: Run, *, slot: int | None = None, open_panel: bool = True) -> N
     page with ten runs stays light.
     """
     state = st.session_state
-    entries = state.setdefault("runs", [])
+    entries = state.setdefault(RUNS, [])
     if len(entries) >= MAX_RUNS:
         return
     run_id = state.get("_next_run_id", 0)
@@ -105,26 +115,25 @@ def _add_run(run: Run, *, slot: int | None = None, open_panel: bool = True) -> N
 
 
 def _remove_run(run_id: int) -> None:
-    st.session_state["runs"] = [entry for entry in st.session_state["runs"] if entry["id"] != run_id]
+    st.session_state[RUNS] = [entry for entry in st.session_state[RUNS] if entry["id"] != run_id]
 
 
 def _entry(run_id: int) -> dict[str, Any]:
-    return next(entry for entry in st.session_state["runs"] if entry["id"] == run_id)
+    return next(entry for entry in st.session_state[RUNS] if entry["id"] == run_id)
 
 
 def _presets() -> dict[str, Run]:
     """The presets with the current surface's learning rates."""
-    return presets(surfaces.get(st.session_state["surface"]))
+    return presets(surfaces.get(st.session_state[SURFACE]))
 
 
 def _seed_new_optimizer(run_id: int) -> None:
     """A run switched optimizer: start from that optimizer's preset (a sensible learning rate)."""
-    optimizer = st.session_state[f"r{run_id}_optimizer"]
+    optimizer = st.session_state[run_key(run_id, "optimizer")]
     preset = next((run for run in _presets().values() if run.optimizer == optimizer), Run(optimizer))
     entry = _entry(run_id)
     entry["run"] = replace(preset, name=entry["run"].name)
-    for key in [k for k in st.session_state if str(k).startswith(f"r{run_id}_{optimizer}_")]:
-        del st.session_state[key]  # the widgets start again from the preset
+    forget_hyperparameters(run_id, optimizer)  # the widgets start again from the preset
 
 
 def _on_surface_change() -> None:
@@ -133,7 +142,7 @@ def _on_surface_change() -> None:
     A lesson is about its own surface: another surface leaves it.
     """
     state = st.session_state
-    page = Experiment.make(state["surface"])
+    page = Experiment.make(state[SURFACE])
     kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
     load(replace(page, **{**kept, LESSON.name: LESSON.default}))
 
@@ -231,17 +240,17 @@ def _log_number(label: str, name: str, key: str, spec: Spec, help: str) -> float
     low, high = spec.app_low, spec.app_high
     value = min(max(float(state[key]), low), high)  # a log scale has no zero
     state[key] = value
-    scale_key = f"{key}__scale"
-    state[scale_key] = value  # before the slider exists this run: it shows the current number
+    scale = scale_key(key)
+    state[scale] = value  # before the slider exists this run: it shows the current number
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.select_slider(
         label,
         log_options(low, high, value),
-        key=scale_key,
+        key=scale,
         help=help,
         format_func=lambda v: f"{v:g}",
         on_change=callback(copy_state),
-        args=(scale_key, key),
+        args=(scale, key),
     )
     say = words()
     right.number_input(
@@ -267,14 +276,16 @@ def surface_controls() -> tuple[str, dict[str, float]]:
         say("sidebar.surface"),
         surfaces.names(),
         format_func=lambda name: say(f"surface.{name}.title"),
-        **mirror("surface", DEFAULT.surface, surfaces.names(), then=_on_surface_change),
+        **mirror(SURFACE, DEFAULT.surface, surfaces.names(), then=_on_surface_change),
     )
-    name = st.session_state["surface"]
+    name = st.session_state[SURFACE]
     params = {}
     for param in surfaces.entry(name).param_specs:
         help = say(f"surface.{name}.parameter.{param.name}")
         title = say(f"parameter_title.{param.name}")
-        params[param.name] = setting_widget(param, _surface_key(name, param.name), help=help, title=title, slider=True)
+        params[param.name] = setting_widget(
+            param, surface_parameter_key(name, param.name), help=help, title=title, slider=True
+        )
     return name, _checked(name, params)
 
 
@@ -284,7 +295,7 @@ def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
     Only a typed formula (or a plot with no width) can be refused; its text stays in its box
     to be corrected, while the page goes on with the last surface it could draw.
     """
-    good = _good(name)
+    good = good_parameters_key(name)
     try:
         surfaces.get(name, **params)
     except ValueError as error:
@@ -294,30 +305,25 @@ def _checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _good(surface: str) -> str:
-    """Where the session keeps the last parameters of ``surface`` that made a surface."""
-    return f"_good_{surface}"
-
-
 def start_controls(surface: str, params: dict[str, Any]) -> tuple[float, float]:
     """The start, inside the plot of the surface with these parameters (a data surface's plot
     moves with its parameters)."""
     say = words()
     (x0, x1), (y0, y1) = surfaces.get(surface, **params).domain
     left, right = st.columns(2)
-    for column, key, low, high in ((left, "start_x", x0, x1), (right, "start_y", y0, y1)):
+    for column, key, low, high in ((left, START_X, x0, x1), (right, START_Y, y0, y1)):
         st.session_state[key] = min(max(float(st.session_state.get(key, 0.0)), low), high)
         # five digits, as a click sets them: a data surface's start is not shown as -1.56694637319
         column.number_input(say(f"sidebar.{key}"), low, high, key=key, step=0.1, format="%.5g")
     st.caption(say("sidebar.click_to_start"))
-    return st.session_state["start_x"], st.session_state["start_y"]
+    return st.session_state[START_X], st.session_state[START_Y]
 
 
 def run_controls(surf: surfaces.Surface, steps: int) -> list[Run]:
     """The list of runs on ``surf`` for ``steps`` steps, each with its optimizer and hyperparameters;
     add, duplicate, remove."""
     say = words()
-    runs = [_one_run(index, entry, surf, steps) for index, entry in enumerate(st.session_state["runs"])]
+    runs = [_one_run(index, entry, surf, steps) for index, entry in enumerate(st.session_state[RUNS])]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.selectbox(say("sidebar.add_a_run"), list(PRESETS), key=scoped("preset"), format_func=_preset_name)
     right.button(
@@ -325,7 +331,7 @@ def run_controls(surf: surfaces.Surface, steps: int) -> list[Run]:
         key="add_run",
         on_click=callback(_add_preset),
         args=(scoped("preset"),),
-        disabled=len(st.session_state["runs"]) >= MAX_RUNS,
+        disabled=len(st.session_state[RUNS]) >= MAX_RUNS,
         help=say("sidebar.add_help", limit=MAX_RUNS),
         width="stretch",
     )
@@ -346,7 +352,7 @@ def _one_run(index: int, entry: dict[str, Any], surf: surfaces.Surface, steps: i
     title = GLYPHS[SYMBOLS[slot]] + " " + say("sidebar.run_title", number=index + 1, label=plain(run.label(say.lang)))
     # Tracked, so that a closed panel draws no widgets. Its title changes with the settings, which
     # makes it a new element to Streamlit: it opens as the run's panel last was.
-    key = f"r{run_id}_panel"
+    key = run_key(run_id, "panel")
     panel = st.expander(title, expanded=entry["open"], key=key, on_change=callback(_on_panel), args=(entry["id"], key))
     with panel:
         if panel.open:
@@ -365,17 +371,17 @@ def _current_run(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> R
     """
     run_id, stored = entry["id"], entry["run"]
     state = st.session_state
-    optimizer = state.get(f"r{run_id}_optimizer", stored.optimizer)
+    optimizer = state.get(run_key(run_id, "optimizer"), stored.optimizer)
     if optimizer not in OPTIMIZERS:
-        optimizer = state[f"r{run_id}_optimizer"] = stored.optimizer
+        optimizer = state[run_key(run_id, "optimizer")] = stored.optimizer
     spec = OPTIMIZERS[optimizer]
     values = stored.values() if optimizer == stored.optimizer else {}
     for hp in spec.hyperparameters:
-        parts = [state.get(_hp_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
+        parts = [state.get(hyperparameter_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
         if all(part is not None for part in parts):
             with contextlib.suppress(ValueError):  # a value no widget offers: the stored one stays
                 values[hp.name] = hp.check(tuple(parts) if hp.parts else parts[0], app=True)
-    typed = " ".join(str(state.get(f"r{run_id}_name", stored.name)).split())
+    typed = " ".join(str(state.get(run_key(run_id, "name"), stored.name)).split())
     name = "".join(c for c in typed if c.isprintable())[: int(NAME.high)]
     batch, schedule, problems = run_steps(run_id, stored)
     run, repairs = runnable(optimizer, values, surf=surf, steps=steps, name=name, batch=batch, schedule=schedule)
@@ -388,20 +394,20 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
     """The widgets of an open run, each starting from the stored run's value."""
     run_id, run = entry["id"], entry["run"]
     state = st.session_state
-    state.setdefault(f"r{run_id}_optimizer", run.optimizer)
-    state.setdefault(f"r{run_id}_name", run.name)
+    state.setdefault(run_key(run_id, "optimizer"), run.optimizer)
+    state.setdefault(run_key(run_id, "name"), run.name)
     say = words()
     st.selectbox(
         say("sidebar.optimizer"),
         list(OPTIMIZERS),
-        key=f"r{run_id}_optimizer",
+        key=run_key(run_id, "optimizer"),
         format_func=lambda name: OPTIMIZERS[name].title,
         on_change=callback(_seed_new_optimizer),
         args=(run_id,),
     )
     st.text_input(
         say("setting.name.title"),
-        key=f"r{run_id}_name",
+        key=run_key(run_id, "name"),
         max_chars=int(NAME.high),
         placeholder=run.auto_label(say.lang),
         help=say("setting.name.help"),
@@ -410,7 +416,7 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
     for hp in run.spec.hyperparameters:
         pairs = zip(hp.parts, values[hp.name], strict=True) if hp.parts else [(hp, values[hp.name])]
         for part, value in pairs:
-            key = _hp_key(run_id, run.optimizer, part.name)
+            key = hyperparameter_key(run_id, run.optimizer, part.name)
             state.setdefault(key, value)
             setting_widget(
                 part,
@@ -425,14 +431,18 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
     left, right = st.columns(2)
     left.button(
         say("sidebar.duplicate"),
-        key=f"r{run_id}_duplicate",
+        key=run_key(run_id, "duplicate"),
         on_click=callback(_add_run),
         args=(replace(run, name="", slot=None),),
         width="stretch",
-        disabled=len(state["runs"]) >= MAX_RUNS,
+        disabled=len(state[RUNS]) >= MAX_RUNS,
     )
     right.button(
-        say("sidebar.remove"), key=f"r{run_id}_remove", on_click=callback(_remove_run), args=(run_id,), width="stretch"
+        say("sidebar.remove"),
+        key=run_key(run_id, "remove"),
+        on_click=callback(_remove_run),
+        args=(run_id,),
+        width="stretch",
     )
 
 
@@ -449,7 +459,7 @@ def _theory_widgets(entry: dict[str, Any], surf: surfaces.Surface) -> None:
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.button(
             value.name(say.lang),
-            key=f"r{entry['id']}_theory_{value.key}",
+            key=theory_key(entry["id"], value.key),
             on_click=callback(apply_hyperparameters),
             args=(entry["id"], applied),
             help=f"{value.explanation(say.lang)}\n\n${value.formula}$\n\n{say('theory.apply_help')}",
@@ -465,11 +475,11 @@ def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
     entry = _entry(run_id)
     run = entry["run"]
     state = st.session_state
-    surface = state.get("surface", DEFAULT.surface)  # as the sidebar holds it, which made the page
+    surface = state.get(SURFACE, DEFAULT.surface)  # as the sidebar holds it, which made the page
     changed, problems = runnable(
         run.optimizer,
         assign(run.optimizer, run.values(), hyperparameters),
-        surf=surfaces.get(surface, **state.get(_good(surface), {})),
+        surf=surfaces.get(surface, **state.get(good_parameters_key(surface), {})),
         steps=int(state.get(STEPS.link_key, STEPS.default)),
         name=run.name,
         slot=run.slot,
@@ -478,8 +488,7 @@ def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
     )
     queue_problems(problems)
     entry["run"] = changed
-    for key in [k for k in state if str(k).startswith(f"r{run_id}_{run.optimizer}_")]:
-        del state[key]
+    forget_hyperparameters(run_id, run.optimizer)
 
 
 def apply_clicked(run_id: int, clicked: dict[str, object], digits: int | None = None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from optviz.core import budget
-from optviz.settings.experiment import DEFAULT, query_string
+from optviz.settings import DEFAULT, query_string
 from optviz.text import DEFAULT_LANGUAGE
 from ui import work
 from ui.text import words

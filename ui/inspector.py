@@ -18,7 +18,7 @@ from optviz.core import budget
 from optviz.core.engine import Trajectory
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import race as race_data
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment
 from optviz.teach import inspector
 from ui import work
 from ui.state import mirror

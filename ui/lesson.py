@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment, on_lesson
 from optviz.settings.lessons import LESSONS
 from ui.controls import load_lesson
 from ui.guard import callback
-from ui.state import ANSWERS, lesson_held, scoped
+from ui.state import ANSWERS, lesson_choice_key, lesson_held
 from ui.text import LESSON_TEXT, words
 
 
@@ -34,7 +34,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
     answers: dict[str, int] = st.session_state.setdefault(ANSWERS, {})
     st.subheader(say(f"{key}.title"))
     st.markdown(say(f"{key}.intro"))
-    if not experiment.on_lesson():
+    if not on_lesson(experiment):
         st.info(say("lesson.changed"))
         st.button(say("lesson.restore"), key="lesson_restore", on_click=callback(load_lesson), args=(name,))
     st.markdown(f"**{say(f'{key}.question')}**")
@@ -46,7 +46,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
             range(len(choices)),
             index=None,
             format_func=lambda i: choices[i],
-            key=scoped(f"lesson_choice_{name}"),
+            key=lesson_choice_key(name),
             label_visibility="collapsed",
         )
         st.button(
@@ -83,4 +83,4 @@ def _answer(name: str, choice: object) -> None:
 
 def _forget(name: str) -> None:
     st.session_state.setdefault(ANSWERS, {}).pop(name, None)
-    st.session_state.pop(scoped(f"lesson_choice_{name}"), None)
+    st.session_state.pop(lesson_choice_key(name), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optviz.core.specs import Problem
-from optviz.settings.experiment import parse
+from optviz.settings import parse
 from ui.controls import load
 from ui.guard import LAST_GOOD, RESTORE, RESTORING
 

@@ -1,5 +1,10 @@
-"""The session's state behind the widgets: a setting kept under its own key, shown by a widget
-of the page's language.
+"""The session's state behind the widgets: every key the page builds, a setting kept under its own
+key, shown by a widget of the page's language.
+
+A widget and the code that reads it back (often in another module, or before the widget is
+drawn) must agree on its key: the keys built from a name (a run's widgets, a surface's
+parameters, a worded widget of one language) are built only here, one function per kind, and
+the fixed keys more than one module uses are named here.
 """
 
 from __future__ import annotations
@@ -10,11 +15,78 @@ from typing import Any
 import streamlit as st
 
 from optviz.core.specs import Spec
-from optviz.settings.experiment import LESSON, QUIZ
+from optviz.settings import LESSON, QUIZ
 from ui.guard import callback
 from ui.text import words
 
 ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
+RUNS = "runs"  # the sidebar's editable runs, one entry each (ui.controls)
+SURFACE = "surface"  # the surface the sidebar holds
+START_X, START_Y = "start_x", "start_y"  # the start the sidebar holds
+DOMAIN = "_domain"  # the plot's domain the race was drawn on, for a click that arrives on the next run
+
+
+# ------------------------------------------------------------------------------ built keys
+
+
+def run_key(run_id: int, part: str) -> str:
+    """The key of one of a run's own widgets (``optimizer``, ``name``, ``panel``, ``batch``...): ``r3_name``."""
+    return f"r{run_id}_{part}"
+
+
+def is_run_key(key: object) -> bool:
+    """Whether ``key`` is one of a run's widgets (:func:`run_key` and the keys built on it)."""
+    return str(key).startswith("r") and str(key)[1:2].isdigit()
+
+
+def hyperparameter_key(run_id: int, optimizer: str, name: str) -> str:
+    """The key of a run's hyperparameter widget, one per optimizer: SGD's lr is not Adam's."""
+    return run_key(run_id, f"{optimizer}_{name}")
+
+
+def forget_hyperparameters(run_id: int, optimizer: str) -> None:
+    """Drop the state of the run's hyperparameter widgets for ``optimizer``: they start again from the run."""
+    prefix = hyperparameter_key(run_id, optimizer, "")
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
+
+
+def schedule_argument_key(run_id: int, kind: str, name: str) -> str:
+    """One key per schedule and argument: StepLR's gamma is not ExponentialLR's."""
+    return run_key(run_id, f"schedule_{kind.lower()}_{name}")
+
+
+def theory_key(run_id: int, value: str) -> str:
+    """The key of the button that applies theory's ``value`` (a learning rate) to a run."""
+    return run_key(run_id, f"theory_{value}")
+
+
+def surface_parameter_key(surface: str, name: str) -> str:
+    """The key of a surface's parameter widget, one per surface."""
+    return f"surface_{surface}_{name}"
+
+
+def good_parameters_key(surface: str) -> str:
+    """Where the session keeps the last parameters of ``surface`` that made a surface."""
+    return f"_good_{surface}"
+
+
+def scale_key(key: str) -> str:
+    """The key of the log-scale slider that follows the number held under ``key``."""
+    return f"{key}__scale"
+
+
+def basin_key(index: int) -> str:
+    """The key of the basin map of the run at ``index``."""
+    return f"basin_{index}"
+
+
+def lesson_choice_key(lesson: str) -> str:
+    """The key of a lesson's choices (worded: one widget per language)."""
+    return scoped(f"lesson_choice_{lesson}")
+
+
+# ------------------------------------------------------------------------------ settings and widgets
 
 
 def lesson_held() -> bool:

@@ -15,18 +15,14 @@ import streamlit as st
 import surfaces
 from optviz.core.schedules import KINDS, Schedule, schedule_from
 from optviz.core.specs import Problem, Spec
-from optviz.settings.experiment import Run
+from optviz.settings import Run
 from ui.component import figure
-from ui.state import scoped
+from ui.state import run_key, schedule_argument_key, scoped
 from ui.text import words
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)  # the slider's stops, then every row
 ALL_ROWS = 0  # the slider's value for every row: gradient descent on the whole data set
 NO_SCHEDULE = ""
-
-
-def _key(run_id: int, name: str) -> str:
-    return f"r{run_id}_{name}"
 
 
 def run_steps(run_id: int, stored: Run) -> tuple[int | None, Schedule | None, list[Problem]]:
@@ -35,16 +31,20 @@ def run_steps(run_id: int, stored: Run) -> tuple[int | None, Schedule | None, li
     suit the surface, the optimizer and the steps is for the rules of a runnable run (optviz.core.rules)."""
     state = st.session_state
     batch = stored.batch
-    chosen = state.get(scoped(_key(run_id, "batch")))
+    chosen = state.get(scoped(run_key(run_id, "batch")))
     if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen >= 0:  # what the slider offers
         batch = None if chosen == ALL_ROWS else chosen
-    kind = state.get(scoped(_key(run_id, "schedule")), stored.schedule.kind.lower() if stored.schedule else NO_SCHEDULE)
+    kind = state.get(
+        scoped(run_key(run_id, "schedule")), stored.schedule.kind.lower() if stored.schedule else NO_SCHEDULE
+    )
     if kind not in KINDS:  # no schedule (or a value that is not one)
         return batch, None, []
     found = KINDS[kind]
     stored_args = stored.schedule.values() if stored.schedule and stored.schedule.kind == found.name else {}
     args = {
-        spec.name: state.get(_argument_key(run_id, found.name, spec.name), stored_args.get(spec.name, spec.default))
+        spec.name: state.get(
+            schedule_argument_key(run_id, found.name, spec.name), stored_args.get(spec.name, spec.default)
+        )
         for spec in found.params
     }
     made, problems = schedule_from(found.name, args)
@@ -56,7 +56,7 @@ def batch_widget(run_id: int, run: Run, surf: surfaces.Surface) -> None:
     if surf.data_rows is None:
         return
     say = words()
-    key = scoped(_key(run_id, "batch"))
+    key = scoped(run_key(run_id, "batch"))
     options = sorted({*(b for b in BATCH_SIZES if b < surf.data_rows), *([run.batch] if run.batch else [])})
     options.append(ALL_ROWS)
     st.session_state.setdefault(key, run.batch or ALL_ROWS)
@@ -72,7 +72,7 @@ def batch_widget(run_id: int, run: Run, surf: surfaces.Surface) -> None:
 def schedule_widgets(run_id: int, run: Run, steps: int) -> None:
     """The learning-rate schedule: torch's schedulers, their arguments, and the rate it gives each step."""
     say = words()
-    key = scoped(_key(run_id, "schedule"))
+    key = scoped(run_key(run_id, "schedule"))
     st.session_state.setdefault(key, run.schedule.kind.lower() if run.schedule else NO_SCHEDULE)
     st.selectbox(
         say("sidebar.schedule"),
@@ -87,14 +87,9 @@ def schedule_widgets(run_id: int, run: Run, steps: int) -> None:
     found = KINDS[kind]
     stored = run.schedule.values() if run.schedule and run.schedule.kind == found.name else {}
     for spec in found.params:
-        _argument(_argument_key(run_id, found.name, spec.name), spec, stored.get(spec.name, spec.default))
+        _argument(schedule_argument_key(run_id, found.name, spec.name), spec, stored.get(spec.name, spec.default))
     if run.schedule is not None:
         _schedule_plot(run_id, run, steps)
-
-
-def _argument_key(run_id: int, kind: str, name: str) -> str:
-    """One key per schedule and argument: StepLR's gamma is not ExponentialLR's."""
-    return _key(run_id, f"schedule_{kind.lower()}_{name}")
 
 
 def _argument(key: str, spec: Spec, value: Any) -> None:
@@ -137,4 +132,4 @@ def _schedule_plot(run_id: int, run: Run, steps: int) -> None:
             "showlegend": False,
         },
     }
-    figure(fig, key=_key(run_id, "schedule_plot"))
+    figure(fig, key=run_key(run_id, "schedule_plot"))

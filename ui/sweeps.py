@@ -24,7 +24,7 @@ from optviz.core.engine import Trajectory
 from optviz.core.specs import Spec
 from optviz.draw import sweep_figures
 from optviz.draw.race import colour, symbol
-from optviz.settings.experiment import (
+from optviz.settings import (
     BASIN_COUNT,
     MAP_COUNT,
     MAP_OF,
@@ -44,7 +44,7 @@ from ui import work
 from ui.component import clicked, figure, start_at
 from ui.controls import apply_clicked, apply_hyperparameters
 from ui.guard import callback
-from ui.state import mirrored
+from ui.state import RUNS, basin_key, mirrored
 from ui.text import plain, words
 
 REPLAY = "_replay"  # set by the fair race: the race starts again from its first step and plays
@@ -151,7 +151,7 @@ def _setting(spec: Spec, column: Any = st) -> Any:
 
 def _run_key(index: int) -> int:
     """The id of the run at ``index`` (its widgets' and its entry's)."""
-    return st.session_state["runs"][index]["id"]
+    return st.session_state[RUNS][index]["id"]
 
 
 # ------------------------------------------------------------------------------ the sweep
@@ -247,7 +247,7 @@ def _on_sweep_click() -> None:
     if not (isinstance(custom, list) and len(custom) == 2):
         return
     index, lr = custom
-    runs = st.session_state.get("runs", [])
+    runs = st.session_state.get(RUNS, [])
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(runs):
         return
     apply_clicked(_run_key(index), {"lr": lr}, digits=3)
@@ -339,7 +339,7 @@ def _value(values: dict[str, Any], optimizer: str, name: str) -> float:
 def _on_map_click(index: int, optimizer: str, axes: tuple[str, str]) -> None:
     """A click on a map's cell: the run gets that cell's two settings, validated as a link's are."""
     point = clicked("hyper_map")
-    runs = st.session_state.get("runs", [])
+    runs = st.session_state.get(RUNS, [])
     if point is None or not 0 <= index < len(runs) or runs[index]["run"].optimizer != optimizer:
         return
     apply_clicked(_run_key(index), {axes[0]: point.get("x"), axes[1]: point.get("y")})
@@ -364,7 +364,7 @@ def basins_view(experiment: Experiment, surf: surfaces.Surface, trajectories: li
         if index % width == 0:  # a row of maps at a time: on a phone they stack in the runs' order
             columns = st.columns(width)
         fig = sweep_figures.basin_figure(result, surf, experiment.start, f"{index + 1}. {label}", say.lang)
-        key = f"basin_{index}"
+        key = basin_key(index)
         with columns[index % width]:
             figure(fig, key=key, click="plane", on_click=lambda key=key: _on_basin_click(key))
 

@@ -7,7 +7,7 @@ import string
 import streamlit as st
 
 from optviz.core.specs import Problem
-from optviz.settings.experiment import LANG
+from optviz.settings import LANG
 from optviz.settings.wording import problem_text
 from optviz.text import Words
 

@@ -21,7 +21,7 @@ from optviz.draw import export, figures
 from optviz.draw import race as race_data
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.draw.race import Shading, player_text
-from optviz.settings.experiment import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
+from optviz.settings import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
@@ -30,7 +30,7 @@ from ui import inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
 from ui.link import share_url
-from ui.state import lesson_held, mirrored
+from ui.state import DOMAIN, lesson_held, mirrored
 from ui.text import plain, words
 
 RACE_KEY = "race"
@@ -93,7 +93,7 @@ def race(
         sent.add(scene["id"])
     else:
         scene = {key: value for key, value in scene.items() if key != "background"}
-    st.session_state["_domain"] = scene["domain"]  # for the click, which arrives on the next run
+    st.session_state[DOMAIN] = scene["domain"]  # for the click, which arrives on the next run
     data = {
         "kind": "race",
         "plotly_url": PLOTLY_URL,

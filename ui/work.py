@@ -23,7 +23,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 import surfaces
 from optviz.core import budget, engine
 from optviz.core.budget import Budget
-from optviz.settings.experiment import Experiment, Run
+from optviz.settings import Experiment, Run
 from ui.text import words
 
 BUDGET = "_budget"  # this run's Budget

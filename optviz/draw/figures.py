@@ -22,7 +22,7 @@ import numpy as np
 import surfaces
 from optviz.core.engine import Trajectory
 from optviz.draw.race import FLOAT32_LIMIT, PALETTE, Shading, colour
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment
 from optviz.text import Words, axis_names
 
 __all__ = [

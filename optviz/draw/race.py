@@ -18,7 +18,7 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory
-from optviz.settings.experiment import Experiment, Run
+from optviz.settings import Experiment, Run
 from optviz.teach import inspector
 from optviz.text import DEFAULT_LANGUAGE, section
 

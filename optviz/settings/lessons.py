@@ -3,8 +3,8 @@
 The table is ``optviz/settings/lessons.toml``; a lesson's words are in the catalogs
 (``lesson.<id>.title``, ``.intro``, ``.question``, ``.choices``, ``.explanation``,
 ``.look_for``). A lesson is opened by ``?lesson=<id>``: the link's other keys change its
-experiment the way they change a surface's default page (:func:`optviz.settings.experiment.parse`).
-This module imports nothing else from optviz, so that the experiment module can read it.
+experiment the way they change a surface's default page (:func:`optviz.settings.link.parse`).
+This module imports nothing else from optviz, so that the settings table can read it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory, arrivals, run
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment
 
 
 def run_experiment(experiment: Experiment) -> list[Trajectory]:

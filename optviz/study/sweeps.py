@@ -25,7 +25,7 @@ import numpy as np
 from optviz.core.engine import columns, row, run
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Spec
-from optviz.settings.experiment import Experiment, Run
+from optviz.settings import Experiment, Run
 from optviz.study.results import of_f_star
 
 Progress = Callable[[float], None]

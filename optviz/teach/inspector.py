@@ -41,7 +41,7 @@ import numpy as np
 
 from optviz.core.engine import Trajectory, run
 from optviz.core.optimizers import OPTIMIZERS, Optimizer
-from optviz.settings.experiment import Experiment
+from optviz.settings import Experiment
 from optviz.teach.symbols import legend, meaning, tokens
 from optviz.text import DEFAULT_LANGUAGE
 

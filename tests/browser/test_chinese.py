@@ -16,7 +16,7 @@ from playwright.sync_api import Browser
 
 from optviz import OPTIMIZERS
 from optviz.core.schedules import KINDS
-from optviz.settings.experiment import SETTINGS
+from optviz.settings import SETTINGS
 from optviz.text import LANGUAGES, catalog
 from surfaces.formula.parse import FUNCTIONS
 from tests.browser.pages import wait_for_app

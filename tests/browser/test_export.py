@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from optviz.draw import export, figures
-from optviz.settings.experiment import Experiment, Run, lesson_experiment
+from optviz.settings import Experiment, Run, lesson_experiment
 from optviz.settings.lessons import LESSONS
 from optviz.study.results import run_experiment
 from optviz.text import Words

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from optviz.draw import export, figures, sweep_figures
-from optviz.settings.experiment import parse
+from optviz.settings import parse
 from optviz.study.results import run_experiment
 from optviz.text import Words
 from tests.browser.pages import wait_for_app

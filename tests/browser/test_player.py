@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 import optviz
 import surfaces
 from optviz.draw import figures
-from optviz.settings.experiment import parse
+from optviz.settings import parse
 from optviz.study.results import run_experiment
 from tests.browser.pages import PLAYER, canvas_colours, hex_rgb, player, wait_for_app, whole_story
 from tests.link_grammar import query_from_string

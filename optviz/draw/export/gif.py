@@ -1,364 +1,37 @@
-"""Exports of a race: a standalone HTML player, the trajectories as CSV and JSON, an animated GIF.
+"""The race as an animated GIF drawn with Pillow (which comes with Streamlit), laid out like the page.
 
-Pure functions of (Experiment, trajectories, ...): no Streamlit, no browser, no network.
-
-* :func:`race_html` is one HTML file that plays offline, opened from disk: the page's own player
-  (``assets/view.js`` and ``view.css``) with plotly.js's basic bundle and every run's arrays
-  inlined. view.js ends in ``export default function (component)``; the file holds it in a
-  ``<script type="module">`` with that line rewritten to a named function (``optvizView``),
-  which a shim at the end of the same module calls with ``{data, parentElement,
-  setStateValue() {}, setTriggerValue() {}}``, the arguments Streamlit gives it. plotly.js is
-  a classic ``<script>`` before it, and the Plotly it makes is registered in
-  ``window.__optvizPlotly`` under a sentinel address (:data:`PLOTLY_SENTINEL`) that the player
-  is given as ``plotly_url``: view.js's ``loadPlotly`` finds it there and never adds a
-  ``<script src>``. It draws with the page's one plotly.js config
-  (:data:`optviz.draw.figures.PLOTLY_CONFIG`: no "Share chart" button, no logo). Light theme: no Streamlit CSS variables exist there, so view.css's fallbacks
-  apply.
-* :func:`trajectories_csv` and :func:`trajectories_json`: every step of every run, floats
-  written with ``repr`` (they parse back to the same float64); in the CSV, no run's name is
-  a formula to a spreadsheet (:func:`csv_text`).
-* :func:`race_gif`: the race as an animated GIF drawn with Pillow (which comes with Streamlit),
-  laid out like the page: the shaded surface, the start and the minima, each run's faint whole
-  path, its path up to the frame's step and its head, and "step k of N". Frames are drawn,
-  quantised and written a few at a time (:class:`GifStream`), never all kept.
+The shaded surface, the start and the minima, each run's faint whole path, its path up to the
+frame's step and its head, and "step k of N". Frames are drawn, quantised and written a few at
+a time (:class:`~optviz.draw.export.gif_stream.GifStream`), never all kept; how many a GIF may
+have is set by the budget's measured costs (:func:`gif_frames`).
 """
 
 from __future__ import annotations
 
 import base64
-import csv
-import html
 import io
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 import surfaces
 from optviz.core import budget
 from optviz.core.budget import checkpoint
 from optviz.core.engine import Trajectory
 from optviz.draw import race as race_data
-from optviz.draw.figures import PLOTLY_CONFIG, background
-from optviz.draw.race import Shading, player_text
-from optviz.settings.experiment import SPEEDS, Experiment, query_string
-from optviz.settings.lessons import LESSONS
-from optviz.text import DEFAULT_LANGUAGE, Words, axis_names, plotly_locale
-
-PLOTLY_SENTINEL = "optviz:inline/plotly-basic.min.js"  # never fetched: registered before the player runs
-# Every step of every run: where it is, f and f − f* there, the learning rate of the step that
-# arrived there (none at the start; a schedule's own rate at each step), and the gradient there.
-COLUMNS = ("run", "label", "step", "x", "y", "loss", "gap", "lr", "grad_x", "grad_y")
-_EXPORT_MARK = "export default function"
-
-
-# ------------------------------------------------------------------------------ HTML
-
-
-def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajectory], shading: Shading) -> dict:
-    """The player's data (as ui/views.py's ``race`` builds it), with every run's arrays included."""
-    _check(experiment, trajectories)
-    surf = experiment.build_surface()
-    runs = [
-        {
-            "id": race_data.run_id(experiment, run),
-            "label": label,
-            "colour": race_data.colour(slot),
-            "symbol": slot,
-            "diverged_at": trajectory.diverged_at,
-            "arrays": race_data.run_arrays(trajectory),
-        }
-        for run, label, slot, trajectory in zip(
-            experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True
-        )
-    ]
-    return {
-        "kind": "race",
-        "plotly_url": PLOTLY_SENTINEL,
-        "config": PLOTLY_CONFIG,
-        "locale": plotly_locale(experiment.lang),
-        "race": race_data.race_id(experiment),
-        "steps": experiment.steps,
-        "speed": SPEEDS[experiment.speed],
-        "start": list(experiment.start),
-        "scene": race_data.scene(surf, shading),
-        "runs": runs,
-        "projector": False,
-        "still": experiment.still,
-        "text": player_text(experiment.lang),
-    }
-
-
-def _script_text(text: str) -> str:
-    """Text safe inside a <script> element: no "</script" (nor "<!--") can end it early."""
-    return text.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT").replace("<!--", "<\\!--")
-
-
-def race_html(
-    experiment: Experiment, trajectories: Sequence[Trajectory], shading: Shading, *, base_url: str = ""
-) -> str:
-    """One standalone HTML file that plays the race offline, with no server; its link is the
-    page's full address when ``base_url`` gives the server's.
-
-    A lesson asking its question (``quiz``) is handed out as it is taught: its text, its
-    question and choices, and a race that waits at its start; a choice locked in says whether
-    it was right, explains, and plays the race (predict, then see), all in the file.
-    """
-    data = race_data_for_export(experiment, trajectories, shading)
-    lesson = _lesson_block(experiment)
-    if lesson:
-        data |= {"hold": Words(experiment.lang)("lesson.hold"), "initial_step": "start"}
-    view_js = (race_data.ASSETS / "view.js").read_text(encoding="utf-8")
-    if view_js.count(_EXPORT_MARK) != 1:
-        msg = f"view.js must have exactly one {_EXPORT_MARK!r} for the export's shim"
-        raise RuntimeError(msg)
-    view_js = view_js.replace(_EXPORT_MARK, "function optvizView")
-    view_css = (race_data.ASSETS / "view.css").read_text(encoding="utf-8")
-    plotly_js = (race_data.ASSETS / "vendor" / "plotly-basic.min.js").read_text(encoding="utf-8")
-    # JSON in a data block: "<" escaped, so no text in it (a run's name) can close the element.
-    data_json = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
-    words = Words(experiment.lang)
-    title = f"optviz — {words(f'surface.{experiment.surface}.title')}"
-    link = (base_url.rstrip("/") + "/" if base_url else "") + "?" + query_string(experiment)
-    shim = f"""
-// ---- optviz export: call the player as Streamlit would, with everything already here.
-window.__optvizPlotly = window.__optvizPlotly || new Map();
-window.__optvizPlotly.set({json.dumps(PLOTLY_SENTINEL)}, Promise.resolve(window.Plotly));
-const exportData = JSON.parse(document.getElementById("optviz-data").textContent);
-optvizView({{
-  data: exportData,
-  parentElement: document.getElementById("optviz"),
-  setStateValue() {{}},
-  setTriggerValue() {{}},
-}});
-// A lesson's answer: say whether it was right, explain, and let the race play.
-const check = document.getElementById("optviz-check");
-if (check) {{
-  const choices = [...document.querySelectorAll("input[name=optviz-choice]")];
-  choices.forEach((c) => c.addEventListener("change", () => {{ check.disabled = false; }}));
-  check.addEventListener("click", () => {{
-    const chosen = choices.findIndex((c) => c.checked);
-    if (chosen < 0) return;
-    const answer = Number(check.dataset.answer);
-    document.getElementById(chosen === answer ? "optviz-right" : "optviz-wrong").hidden = false;
-    document.getElementById("optviz-explanation").hidden = false;
-    choices.forEach((c) => {{ c.disabled = true; }});
-    check.disabled = true;
-    optvizView({{
-      data: {{ ...exportData, hold: null, autoplay: true }},
-      parentElement: document.getElementById("optviz"),
-      setStateValue() {{}},
-      setTriggerValue() {{}},
-    }});
-  }});
-}}
-"""
-    return f"""<!DOCTYPE html>
-<html lang="{experiment.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
-<title>{html.escape(title)}</title>
-<style>
-html, body {{ background: #ffffff; color: #31333F; }}
-body {{ margin: 0; padding: 16px 24px; font-family: sans-serif; }}
-h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
-.optviz-link {{ font-size: 0.8rem; opacity: 0.7; margin: 0 0 12px; overflow-wrap: anywhere; }}
-.optviz-lesson {{ max-width: 60rem; margin: 0 0 12px; line-height: 1.5; }}
-.optviz-lesson label {{ display: block; margin: 4px 0; }}
-.optviz-lesson button {{ margin: 8px 0; padding: 6px 14px; font: inherit; }}
-.optviz-verdict {{ font-weight: 600; }}
-</style>
-<style>
-{view_css}
-</style>
-</head>
-<body>
-<h1>{html.escape(title)}</h1>
-{lesson}<p class="optviz-link">{html.escape(words("export.link"))} <code>{html.escape(link)}</code></p>
-<div id="optviz"></div>
-<script type="application/json" id="optviz-data">{data_json}</script>
-<script>
-{_script_text(plotly_js)}
-</script>
-<script type="module">
-{_script_text(view_js + shim)}
-</script>
-</body>
-</html>
-"""
-
-
-# ------------------------------------------------------------------------------ CSV and JSON
-
-
-def _check(experiment: Experiment, trajectories: Sequence[Trajectory]) -> None:
-    if len(trajectories) != len(experiment.runs):
-        msg = f"expected {len(experiment.runs)} trajectories (one per run), got {len(trajectories)}"
-        raise ValueError(msg)
-    for t in trajectories:
-        if t.batched:
-            msg = "a batched trajectory cannot be exported: one trajectory per run"
-            raise ValueError(msg)
-
-
-def _rows(experiment: Experiment, trajectories: Sequence[Trajectory]):
-    """The :data:`COLUMNS` of every step of every run; run counts from 1, lr is NaN at step 0."""
-    _check(experiment, trajectories)
-    f_star = experiment.build_surface().f_star
-    for number, (run, label, t) in enumerate(
-        zip(experiment.runs, experiment.labels(), trajectories, strict=True), start=1
-    ):
-        lr = float(run.values()["lr"])
-        rates = [lr] * experiment.steps if run.schedule is None else run.schedule.lrs(lr, experiment.steps)
-        for step in range(t.points.shape[0]):
-            if not step & 1023:
-                checkpoint()
-            yield (
-                number,
-                label,
-                step,
-                float(t.points[step, 0]),
-                float(t.points[step, 1]),
-                float(t.losses[step]),
-                float(t.losses[step]) - f_star,
-                float(rates[step - 1]) if step else math.nan,
-                float(t.grads[step, 0]),
-                float(t.grads[step, 1]),
-            )
-
-
-# A text cell that starts with one of these is a formula to a spreadsheet (OWASP's "CSV Injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(text: str) -> str:
-    """A person's text (a run's name) as a CSV cell that a spreadsheet shows as written: a text
-    a spreadsheet would read as a formula gets a leading ``'``, as OWASP advises.
-
-    >>> csv_text("=1+1"), csv_text("@SUM(1)"), csv_text("Adam, lr 0.05")
-    ("'=1+1", "'@SUM(1)", 'Adam, lr 0.05')
-    """
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def csv_header(experiment: Experiment) -> list[str]:
-    """The CSV's column names in the experiment's language (a data surface's x and y by what
-    they are: slope and intercept), in :data:`COLUMNS` order."""
-    words = Words(experiment.lang)
-    x, y = axis_names(experiment.surface, experiment.lang)
-    return [x if key == "x" else y if key == "y" else words(f"csv.{key}") for key in COLUMNS]
-
-
-def trajectories_csv(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
-    """Every step of every run as CSV (:data:`COLUMNS`, named in the page's language); floats
-    as ``repr``, exact; an empty cell where there is no value (the learning rate at step 0).
-
-    Numbers stay numbers; a run's name goes through :func:`csv_text`. The text starts with a
-    byte order mark, so that Excel reads it as UTF-8 (Chinese names and words are shown, not
-    mangled, on a Chinese Windows).
-    """
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(csv_header(experiment))
-    for row in _rows(experiment, trajectories):
-        number, label, step = row[:3]
-        writer.writerow([number, csv_text(label), step, *(repr(v) if math.isfinite(v) else "" for v in row[3:])])
-    return out.getvalue()
-
-
-def _json_float(value: float) -> float | None:
-    return value if math.isfinite(value) else None  # JSON has no NaN or infinity
-
-
-def trajectories_json(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
-    """The experiment's link, its runs, and every step of every run (rows in :data:`COLUMNS` order).
-
-    Floats are written as Python's ``repr`` writes them (exact); a non-finite value is null.
-    """
-    runs = [
-        {
-            "run": number,
-            "label": label,
-            "optimizer": run.optimizer,
-            "hyperparameters": dict(run.values()),
-            "colour": race_data.colour(slot),
-            "diverged_at": t.diverged_at,
-        }
-        for number, (run, label, slot, t) in enumerate(
-            zip(experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True), start=1
-        )
-    ]
-    document = {
-        "format": "optviz-trajectories",
-        "version": 2,  # 2: f − f* and the learning rate of each step
-        "link": "?" + query_string(experiment),
-        "surface": experiment.surface,
-        "surface_params": dict(experiment.surface_params),
-        "start": list(experiment.start),
-        "steps": experiment.steps,
-        "f_star": experiment.build_surface().f_star,
-        "runs": runs,
-        "columns": list(COLUMNS),
-        "rows": [[*row[:3], *(_json_float(v) for v in row[3:])] for row in _rows(experiment, trajectories)],
-    }
-    return json.dumps(document, ensure_ascii=False, allow_nan=False, default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    return str(value)
-
-
-# ------------------------------------------------------------------------------ GIF
+from optviz.draw.export.fonts import font, font_file
+from optviz.draw.export.gif_stream import GifStream
+from optviz.draw.export.rows import check_trajectories
+from optviz.draw.figures import background
+from optviz.settings import Experiment
+from optviz.text import DEFAULT_LANGUAGE, Words, axis_names
 
 _SUPERSAMPLE = 2  # drawn at twice the size, then reduced: smooth lines and markers
-# The fonts the GIF is drawn in, by language: the first one found. A language's own fonts come
-# first; where none of them is installed, the GIF is worded in English (see race_gif).
-_FONT_FILES = {
-    "en": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    "zh": (
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-        "/System/Library/Fonts/PingFang.ttc",
-        "/System/Library/Fonts/STHeiti Light.ttc",
-        "C:/Windows/Fonts/msyh.ttc",
-        "C:/Windows/Fonts/simhei.ttf",
-        "NotoSansCJK-Regular.ttc",
-        "msyh.ttc",
-    ),
-}
 _PAGE_TEXT = (49, 51, 63)  # the page's text colour (#31333F)
 _FRAME_GREY = (160, 160, 160)
-
-
-def font_file(lang: str) -> str | None:
-    """The first font of ``lang`` that this machine has, or None."""
-    for name in _FONT_FILES.get(lang, ()):
-        try:
-            ImageFont.truetype(name, 12)
-        except OSError:
-            continue
-        return name
-    return None
-
-
-def _font(lang: str, size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = font_file(lang)
-    if name is None:
-        return ImageFont.load_default(size=max(1, round(size)))
-    return ImageFont.truetype(name, max(1, round(size)))
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -594,7 +267,7 @@ def race_gif(
     seconds (GIF counts in hundredths), the last one a second and a half more. Its words are
     in the experiment's language where this machine has a font for it, else in English.
     """
-    _check(experiment, trajectories)
+    check_trajectories(experiment, trajectories)
     if not (
         isinstance(size, tuple | list) and len(size) == 2 and all(isinstance(v, int) and 64 <= v <= 4096 for v in size)
     ):
@@ -622,119 +295,6 @@ def race_gif(
     return out.getvalue()
 
 
-class GifStream:
-    """An animated GIF written a few frames at a time, with the bytes that Pillow's own writer
-    gives for the whole list of frames (``save(save_all=True, append_images=...)``).
-
-    Pillow's writer keeps every frame until the end (a frame the same as the one before only
-    lengthens that one); each later frame is written as the rectangle where it differs from
-    the frame before. So frames are handed to it in groups of :attr:`GROUP`, each group after
-    the first led by the last frame of the group before (which the rest are measured
-    against); the leading frame's own block is dropped, the time it gives that frame is kept,
-    and the last block of each group waits for the next (which may lengthen it). Frames are
-    "P" images of one size; durations in milliseconds (GIF counts hundredths).
-    """
-
-    GROUP = 16
-
-    def __init__(self, out: io.BytesIO, *, loop: int = 0) -> None:
-        self.out, self.loop = out, loop
-        self.frames: list[Image.Image] = []  # not yet handed to Pillow
-        self.durations: list[int] = []
-        self.last: tuple[Image.Image, int] | None = None  # the last frame handed over, and its time so far
-        self.held: bytes | None = None  # that frame's block, not yet written
-
-    def add(self, frame: Image.Image, duration: int) -> None:
-        if not (isinstance(duration, int) and duration >= 10):
-            msg = f"Invalid duration: {duration!r} (whole milliseconds, at least 10)"
-            raise ValueError(msg)
-        self.frames.append(frame)
-        self.durations.append(duration)
-        if len(self.frames) >= self.GROUP:
-            self._flush(closing=False)
-
-    def close(self) -> None:
-        """Write what is left and the end of the file."""
-        self._flush(closing=True)
-        if self.held is not None:
-            self.out.write(self.held)
-        self.out.write(b";")
-
-    def _flush(self, *, closing: bool) -> None:
-        if not self.frames:
-            return
-        frames, durations = self.frames, self.durations
-        if self.last is not None:
-            frames, durations = [self.last[0], *frames], [self.last[1], *durations]
-        written = io.BytesIO()
-        frames[0].save(
-            written, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=self.loop
-        )
-        header, blocks = _gif_blocks(written.getvalue())
-        if self.last is None and len(blocks) == 1 and not closing:
-            # Every frame so far is the same picture, which Pillow writes as a still: wait for another.
-            self.frames, self.durations = [frames[0]], [sum(durations)]
-            return
-        if self.last is None:
-            self.out.write(header)
-        else:
-            self.held = _with_hundredths(self.held, _hundredths(blocks[0]))
-            blocks = blocks[1:]
-        if blocks:
-            if self.held is not None:
-                self.out.write(self.held)
-            self.out.write(b"".join(blocks[:-1]))
-            self.held = blocks[-1]
-        self.last = (frames[-1], 10 * _hundredths(self.held))
-        self.frames, self.durations = [], []
-
-
-def _gif_blocks(data: bytes) -> tuple[bytes, list[bytes]]:
-    """A GIF file's header (signature, screen, global colours and the extensions before the
-    first frame) and each frame's bytes (its graphic control extension and its image)."""
-    at = 13
-    if data[10] & 0x80:  # a global colour table
-        at += 3 << ((data[10] & 7) + 1)
-    blocks: list[bytes] = []
-    header_end, frame_start = None, None
-    while data[at] != 0x3B:  # the trailer
-        begin = at
-        if data[at] == 0x21:  # an extension: its label, then sub-blocks
-            label = data[at + 1]
-            at = _after_sub_blocks(data, at + 2)
-            if label == 0xF9 and frame_start is None:  # a frame's graphic control
-                frame_start = begin
-            continue
-        # an image: descriptor, local colours, the LZW code size, then sub-blocks
-        flags = data[at + 9]
-        at += 10 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
-        at = _after_sub_blocks(data, at + 1)
-        first = begin if frame_start is None else frame_start
-        if header_end is None:
-            header_end = first
-        blocks.append(data[first:at])
-        frame_start = None
-    return data[:header_end], blocks
-
-
-def _after_sub_blocks(data: bytes, at: int) -> int:
-    while data[at]:
-        at += data[at] + 1
-    return at + 1
-
-
-def _hundredths(block: bytes) -> int:
-    """How long a frame shows (its graphic control extension's delay), in hundredths of a second."""
-    if block[:2] != b"\x21\xf9":
-        msg = "a GIF frame without a delay"
-        raise ValueError(msg)
-    return int.from_bytes(block[4:6], "little")
-
-
-def _with_hundredths(block: bytes, hundredths: int) -> bytes:
-    return block[:4] + hundredths.to_bytes(2, "little") + block[6:]
-
-
 class _GifPainter:
     """Draws the GIF's frames in step order; each run's path grows from the previous frame's."""
 
@@ -745,8 +305,8 @@ class _GifPainter:
         self.labels = experiment.labels()
         self.words = Words(experiment.lang)
         k = GifLayout.scale(size, _SUPERSAMPLE)
-        self.font = _font(experiment.lang, 16 * k)
-        self.small = _font(experiment.lang, 13 * k)
+        self.font = font(experiment.lang, 16 * k)
+        self.small = font(experiment.lang, 13 * k)
         self.layout = layout = GifLayout(
             surf, size, len(trajectories), _SUPERSAMPLE, columns=self._columns(size[0] * _SUPERSAMPLE, k)
         )
@@ -953,34 +513,6 @@ def _palette(image: Image.Image, colours: Sequence[tuple[int, int, int]]) -> Ima
     palette = Image.new("P", (1, 1))
     palette.putpalette(values)
     return palette
-
-
-def _lesson_block(experiment: Experiment) -> str:
-    """A lesson's text, question, choices and (hidden until a choice is locked in) verdict and
-    explanation, as HTML; empty when the experiment is no lesson or does not ask its question.
-    Every text is escaped: the catalog's words are shown, never read as markup."""
-    name = experiment.lesson
-    if not name or not experiment.quiz:
-        return ""
-    words, key = Words(experiment.lang), f"lesson.{name}"
-    choices = words.list(f"{key}.choices")
-    answer = LESSONS[name].answer
-    e = html.escape
-    options = "".join(
-        f'<label><input type="radio" name="optviz-choice" value="{i}"> {e(choice)}</label>\n'
-        for i, choice in enumerate(choices)
-    )
-    return f"""<section class="optviz-lesson">
-<h2>{e(words(f"{key}.title"))}</h2>
-<p>{e(words(f"{key}.intro"))}</p>
-<p><strong>{e(words(f"{key}.question"))}</strong></p>
-{options}<button id="optviz-check" type="button" data-answer="{answer}" disabled>{e(words("lesson.check"))}</button>
-<p class="optviz-verdict" id="optviz-right" hidden>{e(words("lesson.right"))}</p>
-<p class="optviz-verdict" id="optviz-wrong" hidden>{e(words("lesson.wrong", answer=choices[answer]))}</p>
-<div id="optviz-explanation" hidden><p>{e(words(f"{key}.explanation"))}</p>
-<p><strong>{e(words("lesson.look_for"))}</strong> {e(words(f"{key}.look_for"))}</p></div>
-</section>
-"""
 
 
 def _ticks(low: float, high: float, most: int = 6) -> list[float]:

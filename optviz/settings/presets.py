@@ -1,0 +1,33 @@
+"""The runs offered ready-made: the classic optimizers with a sensible learning rate each, and a
+surface's own version of them."""
+
+from __future__ import annotations
+
+import surfaces
+from optviz.settings.experiment import Run
+
+# The classic optimizers offered as presets: label -> run with a sensible learning rate (a
+# surface may set another where this one would diverge or barely move: see presets()).
+PRESETS: dict[str, Run] = {
+    "SGD": Run.make("sgd", lr=1e-3),
+    "SGD with momentum": Run.make("sgd", lr=1e-3, momentum=0.9),
+    "Nesterov": Run.make("sgd", lr=1e-3, momentum=0.9, nesterov=True),
+    "Adagrad": Run.make("adagrad", lr=0.5),
+    "RMSprop": Run.make("rmsprop", lr=0.01),
+    "Adam": Run.make("adam", lr=0.05),
+    "Adadelta": Run.make("adadelta"),
+    "NAdam": Run.make("nadam", lr=0.05),
+    "AdamW": Run.make("adamw", lr=0.05),
+    "RAdam": Run.make("radam", lr=0.05),
+    "Adamax": Run.make("adamax", lr=0.05),
+}
+
+
+def presets(surf: surfaces.Surface) -> dict[str, Run]:
+    """The presets for ``surf``: the general ones, with the surface's own learning rates."""
+    return {
+        label: Run.make(
+            run.optimizer, **{**dict(run.hyperparameters), "lr": surf.learning_rate(label, run.values()["lr"])}
+        )
+        for label, run in PRESETS.items()
+    }
