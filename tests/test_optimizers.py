@@ -1,13 +1,18 @@
 """The update rules: hand-computed steps, identities, validation, and direction."""
 
+import dataclasses
 import math
+import pickle
+import re
 
 import numpy as np
 import pytest
 
 import optviz
 from optviz.core import engine
-from optviz.core.optimizers import OPTIMIZERS
+from optviz.core.hyperparameters import number
+from optviz.core.optimizers import OPTIMIZERS, missing_words
+from optviz.core.specs import Problem, Refused
 from optviz.text import LANGUAGES, hyperparameter_help
 
 THETA0 = np.array([1.0, -1.0])
@@ -186,6 +191,20 @@ def test_nesterov_requires_momentum_as_in_torch():
         optviz.run("sgd", "valley", nesterov=True, momentum=0.9, dampening=0.1)
 
 
+def test_a_broken_rule_is_refused_as_a_record_in_torchs_words():
+    with pytest.raises(Refused, match=r"^Nesterov momentum requires a momentum and zero dampening$") as refused:
+        OPTIMIZERS["sgd"].resolve({"nesterov": True})
+    assert isinstance(refused.value, ValueError)
+    assert refused.value.problem == Problem.of("refused", rule="nesterov_needs_momentum", optimizer="sgd")
+    assert pickle.loads(pickle.dumps(refused.value)).problem == refused.value.problem
+
+
+def test_a_run_that_breaks_a_rule_of_the_run_is_refused_as_a_record():
+    with pytest.raises(Refused, match=r"^minibatches need a data set, and valley has none$") as refused:
+        optviz.run("sgd", "valley", batch_size=4)
+    assert dict(refused.value.problem.args)["rule"] == "batch_needs_data"
+
+
 def test_nesterov_with_vanishing_momentum_is_plain_sgd():
     # torch forbids momentum 0 with nesterov, so take the limit: the difference is O(momentum).
     plain = run_points("sgd", lr=1e-3)
@@ -359,6 +378,53 @@ def test_spec_is_complete(name):
         if hp.kind == "float":
             assert hp.symbol
             assert hp.low <= hp.ui_low <= hp.default <= hp.ui_high <= hp.high
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_each_optimizer_names_the_class_it_mirrors(name):
+    # library.module.Class; the torch ones are torch.optim's classes, whose lower-case names are ours
+    library, _, cls = OPTIMIZERS[name].mirrors.rpartition(".")
+    assert re.fullmatch(r"[a-z_]+(\.[a-z_]+)*", library)
+    assert not library.startswith("torch") or (library == "torch.optim" and cls.lower() == name)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_each_registered_optimizer_has_every_word_the_page_needs(name):
+    assert missing_words(OPTIMIZERS[name]) == {}
+
+
+@pytest.fixture
+def registry():
+    """The registry, restored after the test whatever it registered."""
+    before = dict(OPTIMIZERS)
+    yield OPTIMIZERS
+    OPTIMIZERS.clear()
+    OPTIMIZERS.update(before)
+
+
+def test_register_refuses_an_optimizer_whose_words_are_missing_naming_each(registry):
+    sgd = OPTIMIZERS["sgd"]
+    zeal = number("zeal", 1.0, symbol="z", ui=(0.0, 2.0))
+    fake = dataclasses.replace(sgd, name="fake", hyperparameters=(*sgd.hyperparameters, zeal))
+    with pytest.raises(ValueError, match="optimizer 'fake' lacks its words in the catalogs") as refused:
+        optviz.register(fake)
+    missing = [
+        "optimizer.fake.title",
+        "optimizer.fake.summary",
+        "optimizer.fake.reference",
+        "hyperparameter_title.zeal",
+        "optimizer.fake.hyperparameter.zeal | hyperparameter.zeal",
+        "symbol.fake.b_t | symbol.b_t",  # the momentum buffer the inspector shows: SGD's own words
+    ]
+    for lang in LANGUAGES:
+        assert f"{lang}: {', '.join(missing)}" in str(refused.value)
+    assert "fake" not in registry
+
+
+def test_register_refuses_a_name_taken(registry):
+    with pytest.raises(ValueError, match="optimizer 'adam' is already registered"):
+        optviz.register(dataclasses.replace(OPTIMIZERS["adam"]))
+    assert list(registry) == ["sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", "radam", "adamax"]
 
 
 def test_torch_defaults():

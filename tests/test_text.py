@@ -64,6 +64,7 @@ def test_everything_a_page_names_has_its_words(lang):
         for param in surfaces.entry(name).param_specs:
             assert say(f"surface.{name}.parameter.{param.name}")
     for name, optimizer in OPTIMIZERS.items():
+        assert say(f"optimizer.{name}.title") == optimizer.title  # torch's class name, in every language
         assert len(say(f"optimizer.{name}.summary")) > 60
         assert say(f"optimizer.{name}.reference")
         for hp in optimizer.hyperparameters:

@@ -7,7 +7,9 @@ torch is not a dependency of optviz. Run this in a scratch environment that has 
 
 It steps torch.optim on each case below, feeding it optviz's analytic gradient at torch's
 own parameters, and stores the paths in tests/data/torch_reference.npz with the torch
-version. torch runs with float64 as its default dtype, so that its scalar state (step
+version. What it records follows the registry: every optimizer whose registration names a
+torch class (``Optimizer.mirrors``, "torch.optim.Adam") is stepped by that class, on the
+cases chosen for it below, or on torch's defaults on Rosenbrock when none are. torch runs with float64 as its default dtype, so that its scalar state (step
 counts, NAdam's mu-product) is float64 like the parameters; with torch's float32 default,
 NAdam's mu-product is rounded to float32 each step and differs by about 1e-7.
 
@@ -26,6 +28,7 @@ torch takes and records, per case, how many steps ran on correctly rounded roots
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
@@ -37,12 +40,17 @@ os.environ["ATEN_CPU_CAPABILITY"] = "default"  # read when torch is imported; se
 import torch
 
 import surfaces
+from optviz.core.optimizers import OPTIMIZERS
 
 STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.npz"
+DEFAULT_CASE = ({}, "rosenbrock", (-1.5, 2.0))  # torch's defaults, for an optimizer no case below covers
 
-# (optimizer, hyperparameters, surface, start)
-CASES: list[tuple[str, dict, str, tuple[float, float]]] = [
+# The optimizers that follow a torch class, and its path: {"adam": "torch.optim.Adam", ...}
+MIRRORED = {name: optimizer.mirrors for name, optimizer in OPTIMIZERS.items() if optimizer.mirrors.startswith("torch.")}
+
+# (optimizer, hyperparameters, surface, start), chosen to reach each branch of each rule
+CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("sgd", {"lr": 1e-3}, "rosenbrock", (-1.5, 2.0)),
     ("sgd", {"lr": 1e-3, "momentum": 0.9}, "rosenbrock", (-1.5, 2.0)),
     ("sgd", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}, "rosenbrock", (-1.5, 2.0)),
@@ -82,17 +90,21 @@ CASES: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("adamax", {"lr": 0.05, "betas": (0.45, 0.9)}, "rastrigin", (-4.2, 3.8)),
 ]
 
-CLASSES = {
-    "sgd": torch.optim.SGD,
-    "adagrad": torch.optim.Adagrad,
-    "rmsprop": torch.optim.RMSprop,
-    "adadelta": torch.optim.Adadelta,
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "nadam": torch.optim.NAdam,
-    "radam": torch.optim.RAdam,
-    "adamax": torch.optim.Adamax,
-}
+
+def cases() -> list[tuple[str, dict, str, tuple[float, float]]]:
+    """The chosen cases, then torch's defaults for each mirrored optimizer that none covers."""
+    chosen = {name for name, *_ in CHOSEN}
+    strays = sorted(chosen - set(MIRRORED))
+    if strays:
+        msg = f"cases for {', '.join(strays)}, which mirror no torch class: remove them or register the optimizers"
+        raise SystemExit(msg)
+    return CHOSEN + [(name, *DEFAULT_CASE) for name in MIRRORED if name not in chosen]
+
+
+def torch_class(path: str) -> type:
+    """The class at ``path``: "torch.optim.Adam" -> torch.optim.Adam."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 class RootWatch:
@@ -131,7 +143,7 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float]) ->
     """torch's path, and how many steps it took before its first inexact square root."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = CLASSES[name]([param], **hp)
+    opt = torch_class(MIRRORED[name])([param], **hp)
     path = [param.detach().numpy().copy()]
     exact_steps = STEPS
     with RootWatch() as watch:
@@ -146,18 +158,19 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float]) ->
 
 def main() -> None:
     torch.set_default_dtype(torch.float64)
-    paths = [torch_path(*case) for case in CASES]
+    recorded = cases()
+    paths = [torch_path(*case) for case in recorded]
     arrays = {f"case{i}": path for i, (path, _) in enumerate(paths)}
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,
         "capability": capability,
         "steps": STEPS,
-        "cases": CASES,
+        "cases": recorded,
         "exact_steps": [exact for _, exact in paths],
     }
     np.savez_compressed(OUT, meta=np.array(json.dumps(meta)), **arrays)
-    print(f"wrote {OUT} ({len(CASES)} cases, torch {torch.__version__}, {capability} kernels)")
+    print(f"wrote {OUT} ({len(recorded)} cases, torch {torch.__version__}, {capability} kernels)")
 
 
 if __name__ == "__main__":

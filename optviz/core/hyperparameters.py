@@ -2,7 +2,7 @@
 
 Each is a :class:`~optviz.core.specs.Spec`: ``low``/``high`` are the values torch accepts (the
 Python API accepts the same); ``ui_low``/``ui_high`` are the narrower range the app offers
-and links may carry. These builders keep the declarations in optimizers.py short. What each
+and links may carry. These builders keep the declarations in optviz/core/optimizers short. What each
 one means is worded in the catalogs (``hyperparameter.<name>``, or
 ``optimizer.<optimizer>.hyperparameter.<name>`` where one optimizer's differs).
 """
@@ -55,6 +55,11 @@ def learning_rate(default: float) -> Hyperparameter:
         ui=(1e-5, 10.0),
         log=True,
     )
+
+
+def momentum() -> Hyperparameter:
+    """torch's ``momentum`` (SGD's and RMSprop's), off by default."""
+    return number("momentum", 0.0, symbol=r"\mu", ui=(0.0, 0.999))
 
 
 def weight_decay(default: float = 0.0) -> Hyperparameter:

@@ -27,8 +27,7 @@ from typing import Any
 
 from optviz.core.optimizers import Optimizer
 from optviz.core.schedules import Schedule, fitted, schedule
-from optviz.core.specs import Problem, number_text
-from optviz.text import say
+from optviz.core.specs import Problem, Refused, number_text
 
 # Which hyperparameter OneCycleLR cycles: the momentum, or the first of the betas (as torch).
 MOMENTUM_NAMES = ("momentum", "betas")
@@ -184,11 +183,11 @@ def repair_run(setup: Setup) -> tuple[Setup, list[Problem]]:
 
 
 def check_run(setup: Setup, *, app: bool = False) -> None:
-    """Raise ValueError, in the first broken rule's words, if ``setup`` cannot run (with ``app``:
-    or is not what the app offers and a link can hold)."""
+    """Raise ValueError (:class:`~optviz.core.specs.Refused`), in the first broken rule's words, if
+    ``setup`` cannot run (with ``app``: or is not what the app offers and a link can hold)."""
     for rule in RUN_RULES:
         if (app or not rule.app_only) and not rule.holds(setup):
-            raise ValueError(say(f"rule.{rule.rule}", **setup.details()))
+            raise Refused(Problem.of("refused", rule=rule.rule, **setup.details()))
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

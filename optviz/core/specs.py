@@ -12,7 +12,8 @@ deliberate difference: NaN is rejected everywhere (torch's ``sgd`` lets ``lr=nan
 Every bad value raises ValueError, whatever its type: None, text, a complex number, an
 integer too large for a float.
 
-This module imports nothing from the rest of optviz, so that ``surfaces`` can use it too.
+This module imports nothing from the rest of optviz but optviz.text (the bottom layer, for the
+English of a :class:`Refused`), so that ``surfaces`` can use it too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from optviz.text import say
 
 # A numeric value is one number, or one number per trajectory of a batch.
 Number = float | np.ndarray
@@ -53,6 +56,23 @@ class Problem:
     @classmethod
     def of(cls, code: str, **args: Any) -> Problem:
         return cls(code, tuple(args.items()))
+
+
+class Refused(ValueError):
+    """A call that breaks a rule between settings (Nesterov momentum without a momentum), as a record.
+
+    ``problem`` is ``Problem.of("refused", rule=<rule>, ...)`` with what the rule's words may
+    name; the exception's text is those words in English (``rule.<rule>`` in the catalogs), for
+    the Python API, while a page can word ``problem`` in its reader's language.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        args = dict(problem.args)
+        super().__init__(say(f"rule.{args['rule']}", **args))
+
+    def __reduce__(self) -> tuple[type[Refused], tuple[Problem]]:  # pickled as its record, not its words
+        return Refused, (self.problem,)
 
 
 def quote(value: object) -> str:

@@ -1,0 +1,209 @@
+"""The optimizer record, the rules between its hyperparameters, and the registry.
+
+An :class:`Optimizer` holds its hyperparameters, its pure ``init`` and ``update`` functions, its
+update rule in LaTeX and what the step inspector reads from its state; its words (title,
+summary, reference, the help of its hyperparameters, the meaning of its state symbols) are in
+the catalogs, optviz/text. :func:`register` adds one to :data:`OPTIMIZERS` once it has checked
+that every word the page will ask for is there, in every language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from optviz.core.hyperparameters import Hyperparameter
+from optviz.core.specs import Problem, Refused
+from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, catalog, say
+
+HP = Mapping[str, Any]
+InitFn = Callable[[np.ndarray, HP], Any]
+UpdateFn = Callable[[np.ndarray, np.ndarray, Any, HP], tuple[np.ndarray, Any]]
+# An in-place fast path of an update rule: ``kernel(params, hp)`` returns ``step(params, grad,
+# out)``, which writes the new params into ``out`` (it may be ``params``) and keeps its state in
+# its own buffers, or None for settings it does not cover (the engine then calls ``update``).
+KernelStep = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+KernelFn = Callable[[np.ndarray, HP], KernelStep | None]
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity, so that an Optimizer stays hashable
+class Inspection:
+    """Where the step inspector (:mod:`optviz.teach.inspector`) finds the rule's quantities in its state.
+
+    ``velocity`` is the state field the rule steps along, its momentum (``m_t``, ``b_t``), or
+    None when it steps along the gradient; a run whose field holds None (SGD without
+    momentum) steps along the gradient too. ``symbols`` maps each state symbol of the rule
+    (as :mod:`optviz.teach.symbols` names it: ``m_t``, ``v_t``, ...) to the field that holds it.
+    The adaptive scale is not declared: the inspector reads it off the recorded step (see
+    :func:`optviz.teach.inspector.vectors`).
+    """
+
+    velocity: str | None = None
+    symbols: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer: its hyperparameters, its pure update rule and how to explain it."""
+
+    name: str  # torch.optim's class name in lower case
+    # The implementation the rule follows bit for bit, as library.module.Class ("torch.optim.Adam"):
+    # tests/torch_reference.py records a torch one, tests/test_against_torch.py compares with it.
+    mirrors: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    init: InitFn
+    update: UpdateFn
+    rule: Callable[[HP], str]  # LaTeX of the update for the given settings
+    constraints: tuple[Constraint, ...] = ()  # rules between hyperparameters
+    # True when the rule treats every coordinate on its own (no norms, no coupling between x
+    # and y): the engine then steps small batches on Python floats, one coordinate at a time.
+    elementwise: bool = False
+    # What the step inspector reads from the recorded state (engine.run(..., record="state")).
+    inspection: Inspection = field(default_factory=Inspection)
+    # An in-place version of ``update`` on (2, B) arrays, for the engine's record="final" loop:
+    # the same operations in the same order, so the same bits (tests/test_kernels.py checks it
+    # against ``update``). ``update`` stays the reference; None: the engine calls ``update``.
+    kernel: KernelFn | None = None
+    # True when the momentum buffer is made at the first step only if the momentum is above 0
+    # then (torch's RMSprop): a schedule may not raise a momentum that starts at 0 (optviz.core.rules).
+    momentum_from_first_step: bool = False
+
+    def text(self, part: str, lang: str = DEFAULT_LANGUAGE) -> str:
+        """Its ``part`` from the catalogs (``optimizer.<name>.<part>``), in ``lang``."""
+        return say(f"optimizer.{self.name}.{part}", lang)
+
+    # torch.optim's class name ("Adam"), the same in every language.
+    title = property(lambda self: self.text("title"))
+    # Plain language, in English: what it fixes, where it shines, where it fails.
+    summary = property(lambda self: self.text("summary"))
+    # Where it comes from, in English: the papers.
+    reference = property(lambda self: self.text("reference"))
+
+    def hyperparameter(self, name: str) -> Hyperparameter:
+        for hp in self.hyperparameters:
+            if hp.name == name:
+                return hp
+        msg = f"{self.name} has no hyperparameter {name!r}"
+        raise KeyError(msg)
+
+    def defaults(self) -> dict[str, Any]:
+        """torch.optim's defaults for this optimizer."""
+        return {hp.name: hp.default for hp in self.hyperparameters}
+
+    def resolve(self, given: Mapping[str, object]) -> dict[str, Any]:
+        """Validate ``given`` and fill in the defaults.
+
+        Unknown names raise TypeError (as an unexpected keyword argument would); invalid
+        values raise ValueError in torch's words, a broken rule between them
+        :class:`~optviz.core.specs.Refused`.
+        """
+        known = {hp.name for hp in self.hyperparameters}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            msg = (
+                f"{self.name} got an unexpected hyperparameter {unknown[0]!r}; "
+                f"its hyperparameters are: {', '.join(hp.name for hp in self.hyperparameters)}"
+            )
+            raise TypeError(msg)
+        values = {hp.name: hp.check(given[hp.name]) if hp.name in given else hp.default for hp in self.hyperparameters}
+        for constraint in self.constraints:
+            if not constraint.holds(values):
+                raise Refused(Problem.of("refused", rule=constraint.rule, optimizer=self.name))
+        return values
+
+    def repair(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        """``values`` with every broken rule repaired, and a problem for each repair.
+
+        The link reader and the widgets use this: what a person asked for is kept as far as
+        the rules allow, and they are told what changed.
+        """
+        repaired, problems = dict(values), []
+        for constraint in self.constraints:
+            if not constraint.holds({**self.defaults(), **repaired}):
+                repaired = constraint.fix(repaired)
+                problems.append(
+                    Problem.of("constraint", optimizer=self.name, rule=constraint.rule, repair=constraint.repair)
+                )
+        return repaired, problems
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A rule between hyperparameters, and the repair the app makes when a link or widget breaks it.
+
+    ``rule`` and ``repair`` name their words in the catalogs (``rule.<rule>``, ``repair.<repair>``);
+    the Python API refuses a broken rule (:class:`~optviz.core.specs.Refused`), the app applies
+    ``fix`` and says what it did.
+    """
+
+    rule: str
+    holds: Callable[[HP], bool]
+    repair: str
+    fix: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+OPTIMIZERS: dict[str, Optimizer] = {}
+
+
+def register(optimizer: Optimizer) -> Optimizer:
+    """Add ``optimizer`` to :data:`OPTIMIZERS`; the only step a new optimizer needs in the code.
+
+    Raises ValueError when the name is taken, or when a catalog lacks a text the page will ask
+    for (:func:`missing_words`), naming every missing key: an optimizer without its words would
+    break the page the first time someone chose it.
+    """
+    if optimizer.name in OPTIMIZERS:
+        msg = f"optimizer {optimizer.name!r} is already registered"
+        raise ValueError(msg)
+    missing = missing_words(optimizer)
+    if missing:
+        msg = (
+            f"optimizer {optimizer.name!r} lacks its words in the catalogs (optviz/text/<language>.toml): "
+            + "; ".join(f"{lang}: {', '.join(keys)}" for lang, keys in missing.items())
+        )
+        raise ValueError(msg)
+    OPTIMIZERS[optimizer.name] = optimizer
+    return optimizer
+
+
+def missing_words(optimizer: Optimizer) -> dict[str, list[str]]:
+    """The catalog keys the page needs for ``optimizer`` that a language lacks, by language.
+
+    Where one of several keys will do (an optimizer's own help for a hyperparameter, else the
+    general one), the missing ones are named together: ``a | b``.
+    """
+    missing = {}
+    for lang in LANGUAGES:
+        words = catalog(lang)
+        lacking = [" | ".join(keys) for keys in _needed_words(optimizer) if not any(key in words for key in keys)]
+        if lacking:
+            missing[lang] = lacking
+    return missing
+
+
+def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
+    """Each text the page may ask for, as the keys that can give it (the first one found is used)."""
+    name = optimizer.name
+    for part in ("title", "summary", "reference"):
+        yield (f"optimizer.{name}.{part}",)
+    for hp in optimizer.hyperparameters:
+        for setting in (hp, *hp.parts):  # a pair (betas) and each of its parts (beta1, beta2)
+            yield (f"hyperparameter_title.{setting.name}",)
+            yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")
+    for symbol in optimizer.inspection.symbols:
+        yield (f"symbol.{name}.{symbol}", f"symbol.{symbol}")
+    for constraint in optimizer.constraints:
+        yield (f"rule.{constraint.rule}",)
+        yield (f"repair.{constraint.repair}",)
+
+
+def get(name: str) -> Optimizer:
+    """The optimizer called ``name``; unknown names raise KeyError listing the valid ones."""
+    found = OPTIMIZERS.get(name) if isinstance(name, str) else None
+    if found is None:
+        msg = f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        raise KeyError(msg)
+    return found

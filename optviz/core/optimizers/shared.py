@@ -1,0 +1,66 @@
+r"""The pieces several update rules share, each written once: in the code and in the LaTeX shown.
+
+Each helper is one expression of torch's, operation for operation (see the package's
+conventions), so a rule that calls it gives the bits it gave when it wrote the expression out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optviz.core.optimizers.base import HP
+from optviz.core.primitives import lerp, nonzero, power
+
+
+def l2_penalty(grad: np.ndarray, params: np.ndarray, hp: HP) -> np.ndarray:
+    r"""L2 weight decay folded into the gradient: :math:`g_t \leftarrow g_t + \lambda\,\theta_{t-1}`."""
+    return grad + hp["weight_decay"] * params if nonzero(hp["weight_decay"]) else grad
+
+
+def apply_weight_decay(
+    params: np.ndarray, grad: np.ndarray, hp: HP, *, decoupled: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(params, grad)`` after weight decay: decoupled, the parameters shrink first,
+    :math:`\theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma\lambda)` (AdamW); else :func:`l2_penalty`."""
+    if decoupled and nonzero(hp["weight_decay"]):
+        return params * (1 - hp["lr"] * hp["weight_decay"]), grad
+    return params, l2_penalty(grad, params, hp)
+
+
+def running_mean(average: np.ndarray, value: np.ndarray, decay: float) -> np.ndarray:
+    r""":math:`\beta\, a + (1 - \beta)\, x` as torch's ``lerp_``: a first moment (Adam's ``exp_avg``)."""
+    return lerp(average, value, 1 - decay)
+
+
+def running_square_mean(average: np.ndarray, value: np.ndarray, decay: float) -> np.ndarray:
+    r""":math:`\beta\, a + (1 - \beta)\, x^2` as torch's ``mul_(beta).addcmul_(x, x, value=1 - beta)``:
+    a second moment (Adam's ``exp_avg_sq``, RMSprop's and Adadelta's ``square_avg``)."""
+    return decay * average + (1 - decay) * value * value
+
+
+def bias_correction(beta: float, step: int) -> float:
+    r""":math:`1 - \beta^t`, what a running mean started at zero is short of at step :math:`t`."""
+    return 1 - power(beta, step)
+
+
+# -------------------------------------------------------------------------- the LaTeX shown
+
+
+def aligned(lines: list[str]) -> str:
+    """A rule shown on the page: the gradient, then ``lines``, one equation a line."""
+    body = " \\\\\n".join([r"g_t &= \nabla f(\theta_{t-1})", *lines])
+    return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
+
+
+def decay_lines(hp: HP, decoupled: bool = False) -> list[str]:
+    """The weight decay's line of a rule, when there is weight decay."""
+    if not nonzero(hp["weight_decay"]):
+        return []
+    if decoupled:
+        return [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma\lambda)"]
+    return [r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}"]
+
+
+# The first and second moments of the Adam family's rules.
+FIRST_MOMENT = r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t"
+SECOND_MOMENT = r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2"
