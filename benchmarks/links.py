@@ -136,7 +136,7 @@ def query_of(link: Link) -> dict[str, list[str]]:
 def check(link: Link) -> list[str]:
     """The problems optviz.settings.link.parse reports for the link (none, unless it means to have some)."""
     from optviz.settings import parse  # noqa: PLC0415  (the parent process needs no optviz)
-    from optviz.settings.wording import problem_text  # noqa: PLC0415
+    from optviz.text.problems import problem_text  # noqa: PLC0415
 
     _, problems = parse(query_of(link))
     return [problem_text(p, "en") for p in problems]

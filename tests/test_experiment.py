@@ -25,8 +25,8 @@ from optviz.settings import (
     query_string,
     to_query,
 )
-from optviz.settings.wording import problem_text
 from optviz.study.results import run_experiment
+from optviz.text.problems import problem_text
 from tests.link_grammar import queries, query_from_string, random_query, random_raw_query, raw_queries
 from tests.strategies import experiments
 

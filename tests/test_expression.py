@@ -9,7 +9,7 @@ import pytest
 import optviz
 import surfaces
 from optviz.core import engine
-from optviz.text import formula_text
+from optviz.text.problems import formula_text
 from surfaces.formula import MAX_LENGTH, FormulaError, from_expression
 from tests import test_portability
 from tests.test_portability import assert_same_bits, bits, column

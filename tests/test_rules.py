@@ -11,8 +11,8 @@ from optviz import OPTIMIZERS
 from optviz.core.rules import RUN_RULES, Setup, check_run, repair_run
 from optviz.core.schedules import schedule
 from optviz.settings import Experiment, Run, parse
-from optviz.settings.wording import problem_text
 from optviz.text import LANGUAGES
+from optviz.text.problems import problem_text
 from tests.test_app import open_panel, start, unescaped
 
 VALLEY = surfaces.get("valley")

@@ -9,7 +9,7 @@ import optviz
 from optviz.core.hyperparameters import betas, learning_rate
 from optviz.core.specs import Problem, Spec
 from optviz.settings import SETTINGS, STEPS, TOLERANCE
-from optviz.settings.wording import problem_text
+from optviz.text.problems import problem_text
 
 
 @pytest.mark.parametrize(

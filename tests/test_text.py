@@ -12,9 +12,9 @@ from optviz.draw.race import player_text
 from optviz.settings import LESSON, SETTINGS, SPEED
 from optviz.settings import PRESETS as PRESET_RUNS
 from optviz.settings.lessons import LESSONS
-from optviz.settings.wording import problem_text
 from optviz.teach.theory import learning_rates
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words, catalog, fill, has, hyperparameter_help, placeholders
+from optviz.text.problems import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
@@ -124,6 +124,7 @@ def test_every_problem_code_is_worded(lang):
         Problem.of("unknown_optimizer", value="x", unknown="x", choices=["sgd"]),
         Problem.of("no_runs"),
         Problem.of("constraint", optimizer="sgd", rule="nesterov_needs_momentum", repair="nesterov_off"),
+        Problem.of("refused", rule="nesterov_needs_momentum"),
         Problem.of("more", count=3),
         Problem.of("unknown_schedule", value="x", unknown="x", choices=["steplr"]),
         Problem.of("bad_surface", surface="formula", reason="Invalid formula: x.y", default="rosenbrock"),

@@ -18,10 +18,11 @@ import plotly
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from optviz.core.specs import MAX_TEXT, Problem
+from optviz.core.specs import Problem
 from optviz.draw import race as race_data
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.text import plotly_locale
+from optviz.text.problems import MAX_TEXT
 from ui.guard import callback
 from ui.state import DOMAIN, START_X, START_Y
 from ui.text import queue_problems, words

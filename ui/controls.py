@@ -42,10 +42,10 @@ from optviz.settings import (
     refusal,
     runnable,
 )
-from optviz.settings.wording import problem_text, refusal_text
 from optviz.study.sweeps import assign, axis_spec
 from optviz.teach.theory import learning_rates
 from optviz.text import hyperparameter_help, hyperparameter_title
+from optviz.text.problems import problem_text, refusal_text
 from ui.guard import callback
 from ui.state import (
     RUNS,

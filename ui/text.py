@@ -8,8 +8,8 @@ import streamlit as st
 
 from optviz.core.specs import Problem
 from optviz.settings import LANG
-from optviz.settings.wording import problem_text
 from optviz.text import Words
+from optviz.text.problems import problem_text
 
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
 QUEUED = "_queued_problems"  # problems found by a callback (a click), said on the next run

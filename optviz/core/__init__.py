@@ -12,7 +12,7 @@
 - ``budget``: the one work budget, in seconds of this machine, that every caller asks.
 
 The core knows no surface by name and no page: it takes a surface as an object and reports
-problems as records that :mod:`optviz.settings.wording` words.
+problems as records that :mod:`optviz.text.problems` words.
 
 May import: optviz.text.
 """

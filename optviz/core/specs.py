@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.text import say
+from optviz.text.problems import MAX_TEXT, problem_text, quote
 
 # A numeric value is one number, or one number per trajectory of a batch.
 Number = float | np.ndarray
@@ -35,7 +35,6 @@ Value = Number | bool | int | str | tuple[Number, Number]
 KINDS = ("float", "int", "bool", "choice", "choices", "pair", "text")
 TRUE_WORDS = ("true", "1", "yes", "on")
 FALSE_WORDS = ("false", "0", "no", "off")
-MAX_TEXT = 40  # how much of an offending value a message quotes
 # What a text value (a run's name, a typed formula) keeps as it is: everything printable in
 # ASCII but what ends a piece of a run or a surface in a link (, : =) and the escape (%). The
 # query string's own encoding comes on top, so a formula reads as typed in the address bar.
@@ -46,7 +45,7 @@ TEXT_SAFE = " !\"#$&'()*+-./;<>?@[\\]^_`{|}~"
 class Problem:
     """Something a link held that was ignored or adjusted: a message code and its arguments.
 
-    A record, never words: :func:`optviz.settings.wording.problem_text` says it in the reader's
+    A record, never words: :func:`optviz.text.problems.problem_text` says it in the reader's
     language, a layer above everything that reports one.
     """
 
@@ -68,18 +67,10 @@ class Refused(ValueError):
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        args = dict(problem.args)
-        super().__init__(say(f"rule.{args['rule']}", **args))
+        super().__init__(problem_text(problem))
 
     def __reduce__(self) -> tuple[type[Refused], tuple[Problem]]:  # pickled as its record, not its words
         return Refused, (self.problem,)
-
-
-def quote(value: object) -> str:
-    """A value from a person or a link, quoted for a message and cut short if long."""
-    text = value if isinstance(value, str) else repr(value)
-    cut = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
-    return repr(cut) if isinstance(value, str) else cut
 
 
 def number_text(value: float) -> str:

@@ -8,7 +8,6 @@
   (:func:`to_query`, :func:`query_string`) a link, and each lesson's experiment from its link.
 - :mod:`optviz.settings.presets`: the runs offered ready-made.
 - :mod:`optviz.settings.lessons`: the lessons as data (``lessons.toml``).
-- :mod:`optviz.settings.wording`: a Problem worded in the reader's language.
 
 This layer imports only from lower ones, never from optviz.study, optviz.teach, optviz.draw or ui,
 and never streamlit.

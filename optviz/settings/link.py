@@ -36,7 +36,7 @@ from optviz.settings.experiment import (
 )
 from optviz.settings.lessons import LESSONS
 from optviz.settings.table import BATCH, COLOUR, LESSON, MAX_RUNS, NAME, SCHEDULE, SETTINGS, STEPS
-from optviz.settings.wording import problem_text
+from optviz.text.problems import problem_text
 from surfaces.formula import FormulaError
 
 # A longer value is junk, not an experiment (a typed formula of 500 Chinese characters,

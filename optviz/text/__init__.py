@@ -8,7 +8,7 @@ of either catalog is missing in the other, or when their placeholders differ.
 
 The core never words anything for the page in a fixed language: functions that make text
 take a ``lang`` argument, and problems are records (:class:`optviz.core.specs.Problem`) that
-:mod:`optviz.settings.wording` words in the reader's language. English is the default and the
+:mod:`optviz.text.problems` words in the reader's language. English is the default and the
 fallback: a key a catalog lacks (which the tests forbid) is said in English, never shown as
 a key or a traceback.
 
@@ -115,17 +115,6 @@ def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def hyperparameter_help(optimizer: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """What hyperparameter ``name`` does in ``optimizer``: its own words there, else the general ones."""
     return first((f"optimizer.{optimizer}.hyperparameter.{name}", f"hyperparameter.{name}"), lang)
-
-
-def formula_text(code: str, column: int | None, details: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
-    """A refused formula in ``lang``: "Invalid formula: unknown name 'z' ... at column 9". ``code``
-    picks ``formula.<code>``, ``details`` fill it (a construct, ``what``, named by its key in
-    ``formula_node``), and ``column`` (None: the whole text) says where in the typed text."""
-    args = dict(details)
-    if "what" in args:
-        args["what"] = say(f"formula_node.{args['what']}", lang)
-    where = "" if column is None else say("formula.at_column", lang, column=column)
-    return say("formula.invalid", lang) + say(f"formula.{code}", lang, **args) + where
 
 
 def plotly_locale(lang: str) -> dict[str, Any]:

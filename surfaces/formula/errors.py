@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optviz.text import formula_text
+from optviz.text.problems import formula_text
 
 
 class FormulaError(ValueError):
