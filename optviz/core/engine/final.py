@@ -49,7 +49,7 @@ def run_final(
     plan: Steps | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Arrivals, Arrivals | None, Arrivals | None, int]:
     """record="final" for a batch of starts (B, d) on arrays: the path's rows 0 and ``steps``
-    (points and gradients (2, B, d), losses (2, B)), diverged_at, reached_at and settled_at
+    (points and gradients (2, B, d) and losses (2, B), rows 0 and ``steps``), diverged_at, reached_at and settled_at
     (None without a tolerance), and the gradient evaluations each trajectory's steps made.
     With a plan (a schedule, noise, minibatches), the steps take step k's gradient and
     settings, as the path's do; the losses and the last gradient are the surface's own."""

@@ -119,44 +119,32 @@ def run(
         plan.check(spec, hp, surf)
     bound = None if plan is None else plan.on(spec, surf, dim)
     small = starts.shape[0] <= SCALAR_BATCH and spec.elementwise
+    states = None
     if record == "final" and not small:
         with np.errstate(all="ignore"):
             check_finite_start(surf, starts)
             points, losses, grads, diverged_at, reached_at, settled_at, grad_evals = run_final(
                 spec, surf, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound
             )
-        if not batched:  # a single start with a rule that is not elementwise
-            points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
-            diverged_at = diverged_at[0]
-            reached_at, settled_at = (None, None) if reached_at is None else (reached_at[0], settled_at[0])
-        return Trajectory(
-            optimizer=spec.name,
-            hyperparameters=hp,
-            surface=surf,
-            points=points,
-            losses=losses,
-            grads=grads,
-            diverged_at=diverged_at,
-            reached_at=reached_at,
-            settled_at=settled_at,
-            steps_run=steps,
-            grad_evals=grad_evals,
-        )
-    # Small batches of record="final" take the path and keep its first and last rows.
-    recorder = (recorders.States if record == "state" else recorders.Path)(starts, steps)
-    with np.errstate(all="ignore"):
-        check_finite_start(surf, starts)
-        recorder.record(spec, surf, hp_rows, bound)
-    points, losses, grads = recorder.points.transpose(0, 2, 1), recorder.losses, recorder.grads.transpose(0, 2, 1)
-    diverged = recorder.diverged_at
-    reached_at = settled_at = None
-    if tolerance is not None:
-        reached_at, settled_at = arrivals(surf, points, losses, diverged, tolerance)
-    if record == "final":
-        points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
-    if not batched:
+    else:  # small batches of record="final" take the path and keep its first and last rows
+        recorder = (recorders.States if record == "state" else recorders.Path)(starts, steps)
+        with np.errstate(all="ignore"):
+            check_finite_start(surf, starts)
+            recorder.record(spec, surf, hp_rows, bound)
+        points, losses, grads = recorder.points.transpose(0, 2, 1), recorder.losses, recorder.grads.transpose(0, 2, 1)
+        diverged_at, grad_evals = recorder.diverged_at, recorder.grad_evals
+        reached_at = settled_at = None
+        if tolerance is not None:
+            reached_at, settled_at = arrivals(surf, points, losses, diverged_at, tolerance)
+        if record == "final":
+            points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
+        if record == "state":
+            states = _lay_out(recorder.states, batched)
+    if not batched:  # one start: its own shapes, its own steps
         points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
-    states = recorder.states if record == "state" else None
+        diverged_at, reached_at, settled_at = (
+            None if k is None else k[0] for k in (diverged_at, reached_at, settled_at)
+        )
     return Trajectory(
         optimizer=spec.name,
         hyperparameters=hp,
@@ -164,12 +152,12 @@ def run(
         points=points,
         losses=losses,
         grads=grads,
-        diverged_at=diverged if batched else diverged[0],
-        states=None if states is None else _lay_out(states, batched),
-        reached_at=None if reached_at is None else reached_at if batched else reached_at[0],
-        settled_at=None if settled_at is None else settled_at if batched else settled_at[0],
+        diverged_at=diverged_at,
+        states=states,
+        reached_at=reached_at,
+        settled_at=settled_at,
         steps_run=steps,
-        grad_evals=recorder.grad_evals,
+        grad_evals=grad_evals,
     )
 
 
