@@ -8,6 +8,8 @@ each step's gradient and point into the rows its recorder gave it.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -134,13 +136,16 @@ class Arrays:
         kernel = surf.grad_kernel if in_place else None
         self.grad_into = None if kernel is None else kernel(self.params.shape[1])
         self.points, self.grads = points, grads
+        self.split, self.axes = rows_of(len(self.params)), range(len(self.params))
 
     def step(self, row: int, gradient: Gradient | None, hp: Any) -> None:
-        params, g = self.params, self.grads[row]
+        params, g, split = self.params, self.grads[row], self.split
         if gradient is None and self.grad_into is not None:
-            self.grad_into(*params, *g)
+            self.grad_into(*split(params), *split(g))
         else:
-            fill(g, (gradient or self.grad_fn)(*params))
+            values = (gradient or self.grad_fn)(*split(params))
+            for i in self.axes:
+                g[i] = values[i]
         self.params, self.state = self.update(params, g, self.state, hp)
         self.points[row + 1] = self.params
 
@@ -159,23 +164,35 @@ class InPlace:
     gradient = None
 
     def __init__(self, kernel: Any, surf: Surface, points: np.ndarray, grads: np.ndarray, losses: np.ndarray) -> None:
-        width = points.shape[2]
+        _, dim, width = points.shape
         self.kernel, self.grad_fn = kernel, surf.grad_fn
         self.grad_into = None if surf.grad_kernel is None else surf.grad_kernel(width)
         value_kernel = surf.value_kernel if self.grad_into is not None else None
         self.value_into = None if value_kernel is None else value_kernel(width)
         self.fills_losses = self.value_into is not None
         self.points, self.grads, self.losses = points, grads, losses
+        self.split, self.axes = rows_of(dim), range(dim)
 
     def step(self, row: int, gradient: Gradient | None, hp: Any) -> None:
-        p, g, q = self.points[row], self.grads[row], self.points[row + 1]
+        p, g, q, split = self.points[row], self.grads[row], self.points[row + 1], self.split
         if self.grad_into is None:
-            fill(g, self.grad_fn(*p))
+            values = self.grad_fn(*split(p))
+            for i in self.axes:
+                g[i] = values[i]
         else:
-            self.grad_into(*p, *g)
+            self.grad_into(*split(p), *split(g))
         self.kernel(p, g, q)
         if self.value_into is not None:
-            self.value_into(*q, self.losses[row + 1])
+            self.value_into(*split(q), self.losses[row + 1])
+
+
+def rows_of(dim: int) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    """A function that gives the ``dim`` rows of an array as a tuple of views, for a surface's
+    functions, which take a point coordinate by coordinate (faster than unpacking the array
+    itself: NumPy's iterator is slow)."""
+    if dim == 1:
+        return lambda array: (array[0],)
+    return operator.itemgetter(*range(dim))
 
 
 def fill(rows: np.ndarray, values: tuple[Any, ...]) -> None:

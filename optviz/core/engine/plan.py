@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -128,7 +129,7 @@ class Steps:
             values = grad_fn(*coordinates) if rows is None else batch_grad_fn(*coordinates, rows)
             if noise is None:
                 return values
-            return tuple(value + draw for value, draw in zip(values, noise, strict=True))
+            return tuple(map(add, values, noise))  # one draw a coordinate
 
         return gradient
 
