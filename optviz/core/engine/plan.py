@@ -124,6 +124,8 @@ class Steps:
         rows = None if self.batches is None else self.batches[k]
         noise = None if self.draws is None else self.draws[k]
         grad_fn, batch_grad_fn = self.surface.grad_fn, self.surface.batch_grad_fn
+        if rows is None and noise is None:  # only the settings vary
+            return grad_fn
 
         def gradient(*coordinates: Any) -> tuple[Any, ...]:
             values = grad_fn(*coordinates) if rows is None else batch_grad_fn(*coordinates, rows)
