@@ -8,7 +8,7 @@ import pytest
 import optviz
 import surfaces
 from optviz.core import engine
-from optviz.core.engine import loop
+from optviz.core.engine import loop, recorders
 from optviz.core.engine.plan import noise_draws
 
 
@@ -276,3 +276,16 @@ def test_a_single_start_of_five_coordinates_and_its_default():
     np.testing.assert_array_equal(t.points[0], QUADRATIC.default_start)
     with pytest.raises(ValueError, match=r"Invalid start: expected 5 coordinates"):
         engine.run("adam", QUADRATIC, start=(1.0, 2.0), steps=3)
+
+
+def test_small_batches_take_python_floats_unless_told_otherwise(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("stepped on Python floats")
+
+    floats = optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
+    monkeypatch.setattr(recorders, "Floats", refuse)
+    with pytest.raises(AssertionError, match="Python floats"):
+        optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
+    monkeypatch.setattr(loop, "SCALAR_BATCH", 0)  # what the tests of the float path against arrays set
+    arrays = optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
+    np.testing.assert_array_equal(arrays.points, floats.points)

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from optviz.core.engine import loop
 from optviz.core.engine.divergence import divergence_limits, freeze_diverged
-from optviz.core.engine.loop import BLOCK, SCALAR_BATCH, Arrays, Floats, advance, blocks, columns, fill, row
+from optviz.core.engine.loop import Arrays, Floats, advance, blocks, columns, fill, row
 from optviz.core.engine.plan import Steps
 from optviz.core.engine.surface import Surface
 from optviz.core.optimizers import Optimizer
@@ -42,14 +43,14 @@ class Path:
         step plan bound to this run, or None. ``surf``'s own gradient and value make the last
         row's gradient (no step used it) and the losses."""
         batch = self.points.shape[2]
-        if batch <= SCALAR_BATCH and spec.elementwise:
+        if batch <= loop.SCALAR_BATCH and spec.elementwise:
             for i in range(batch):
                 self._step(spec, surf, slice(i, i + 1), row(hp, i), plan, floats=True)
         else:
             for block in blocks(batch):
                 self._step(spec, surf, block, columns(hp, block), plan, floats=False)
         points, grads, losses, steps = self.points, self.grads, self.losses, self.steps
-        chunk = max(1, 8192 // min(batch, BLOCK))  # the losses in cache-sized blocks
+        chunk = max(1, 8192 // min(batch, loop.BLOCK))  # the losses in cache-sized blocks
         for block in blocks(batch):
             fill(grads[steps, :, block], surf.grad_fn(*points[steps, :, block]))
             for i in range(0, steps + 1, chunk):

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from optviz.core import budget
-from optviz.core.engine import recorders
+from optviz.core.engine import loop, recorders
 from optviz.core.engine.checks import (
     check_finite_start,
     check_record,
@@ -22,7 +22,6 @@ from optviz.core.engine.checks import (
 )
 from optviz.core.engine.divergence import arrivals
 from optviz.core.engine.final import run_final
-from optviz.core.engine.loop import SCALAR_BATCH
 from optviz.core.engine.surface import Surface
 from optviz.core.engine.trajectory import Trajectory
 from optviz.core.optimizers import Optimizer
@@ -103,12 +102,11 @@ def run(
     Examples: see :func:`optviz.run`, which takes a surface by name.
     """
     spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
-    surf = surface
     steps = check_steps(steps)
     record = check_record(record)
     tolerance = check_tolerance(tolerance)
-    start = surf.default_start if start is None else start
-    dim = dimension(surf, start)
+    start = surface.default_start if start is None else start
+    dim = dimension(surface, start)
     budget.check_work(steps, count_starts(start, dim), record=record, dim=dim)  # before the starts are copied
     starts, batched = check_start(start, dim)
     budget.check_work(steps, starts.shape[0], record=record, dim=dim)
@@ -116,26 +114,26 @@ def run(
     hp_rows = {name: per_row(value, starts.shape[0], name) for name, value in hp.items()}
     plan = step_plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size)
     if plan is not None:
-        plan.check(spec, hp, surf)
-    bound = None if plan is None else plan.on(spec, surf, dim)
-    small = starts.shape[0] <= SCALAR_BATCH and spec.elementwise
+        plan.check(spec, hp, surface)
+    bound = None if plan is None else plan.on(spec, surface, dim)
+    small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise
     states = None
     if record == "final" and not small:
         with np.errstate(all="ignore"):
-            check_finite_start(surf, starts)
+            check_finite_start(surface, starts)
             points, losses, grads, diverged_at, reached_at, settled_at, grad_evals = run_final(
-                spec, surf, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound
+                spec, surface, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound
             )
     else:  # small batches of record="final" take the path and keep its first and last rows
         recorder = (recorders.States if record == "state" else recorders.Path)(starts, steps)
         with np.errstate(all="ignore"):
-            check_finite_start(surf, starts)
-            recorder.record(spec, surf, hp_rows, bound)
+            check_finite_start(surface, starts)
+            recorder.record(spec, surface, hp_rows, bound)
         points, losses, grads = recorder.points.transpose(0, 2, 1), recorder.losses, recorder.grads.transpose(0, 2, 1)
         diverged_at, grad_evals = recorder.diverged_at, recorder.grad_evals
         reached_at = settled_at = None
         if tolerance is not None:
-            reached_at, settled_at = arrivals(surf, points, losses, diverged_at, tolerance)
+            reached_at, settled_at = arrivals(surface, points, losses, diverged_at, tolerance)
         if record == "final":
             points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
         if record == "state":
@@ -148,7 +146,7 @@ def run(
     return Trajectory(
         optimizer=spec.name,
         hyperparameters=hp,
-        surface=surf,
+        surface=surface,
         points=points,
         losses=losses,
         grads=grads,
