@@ -34,7 +34,7 @@ import numpy as np
 import optviz
 import surfaces
 from benchmarks.process import median
-from optviz.core import engine
+from optviz.core.engine.loop import Arrays, advance
 from optviz.core.optimizers import get as get_optimizer
 
 CLASSIC_RUNS: list[tuple[str, str, dict]] = [
@@ -68,8 +68,9 @@ def numpy_reference_runs(steps: int) -> None:
         points = np.empty((steps + 1, 2, 1))
         grads = np.empty_like(points)
         points[0, :, 0] = START
+        resolved = spec.resolve(hp)
         with np.errstate(all="ignore"):
-            engine._step_arrays(spec, surf, points, grads, spec.resolve(hp))
+            advance(Arrays(spec, surf, points[0], resolved, points=points, grads=grads), steps, resolved)
 
 
 def torch_runs(steps: int) -> Callable[[], None] | None:

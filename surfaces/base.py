@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -70,6 +70,7 @@ class Surface:
     y in ``[..., 1]``) and broadcast over the leading axes, in float64.
     """
 
+    dim: ClassVar[int] = 2  # the coordinates of a point, x and y (what the engine steps)
     name: str
     formula: str  # LaTeX for f(x, y), with the parameters as symbols
     value_fn: ValueFn = field(repr=False, compare=False)

@@ -70,6 +70,18 @@ def test_most_is_the_largest_amount_that_fits_and_takes_it():
     assert not Budget(3.0).admit(4.0)
 
 
+def test_the_engines_cap_is_the_budgets_and_counts_coordinates():
+    most = budget.MAX_POINTS // 1001  # starts of 1,000 steps within the cap
+    budget.check_work(1000, most)
+    with pytest.raises(ValueError, match=r"Too much work: 1000 steps x \d+ starts exceeds 50,000,000 points$"):
+        budget.check_work(1000, most + 1)
+    with pytest.raises(ValueError, match="Too much work"):
+        budget.check_work(1000, most, dim=4)  # twice the memory a point
+    budget.check_work(1000, most // 2, dim=4)
+    with pytest.raises(ValueError, match="with record='state'"):
+        budget.check_work(1000, budget.MAX_RECORDED_POINTS // 1001 + 1, record="state")
+
+
 def test_checkpoint_stops_long_work_and_work_whose_visitor_left():
     starts = np.tile((-1.5, 2.0), (2000, 1))
     with budget.watched(0.0), pytest.raises(Stopped) as stopped:

@@ -8,6 +8,8 @@ import pytest
 import optviz
 import surfaces
 from optviz.core import engine
+from optviz.core.engine import loop, recorders
+from optviz.core.engine.plan import noise_draws
 
 
 def test_single_run_shapes_and_consistency():
@@ -150,7 +152,7 @@ WIDE = {
 def test_wide_batches_are_stepped_block_by_block_with_the_same_bits(name, monkeypatch):
     starts = np.random.default_rng(2).uniform(-1.5, 1.5, size=(11, 2))
     whole = optviz.run(name, "rosenbrock", start=starts, steps=80, **WIDE[name])
-    monkeypatch.setattr(engine, "BLOCK", 3)
+    monkeypatch.setattr(loop, "BLOCK", 3)
     blocks = optviz.run(name, "rosenbrock", start=starts, steps=80, **WIDE[name])
     for field in ("points", "losses", "grads"):
         np.testing.assert_array_equal(getattr(blocks, field), getattr(whole, field))
@@ -161,3 +163,129 @@ def test_wide_batches_are_stepped_block_by_block_with_the_same_bits(name, monkey
 def test_unknown_surface_lists_the_valid_ones():
     with pytest.raises(KeyError, match="unknown surface 'bowl'"):
         optviz.run("sgd", "bowl")
+
+
+# ------------------------------------------------------------------------- d coordinates
+
+
+class Minimum:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+
+class Quadratic:
+    """A separable quadratic in five coordinates, f = sum_i c_i (x_i - m_i)^2 / 2, built here and
+    duck-typed: the engine asks a surface for no more than its protocol says."""
+
+    name = "quadratic"
+    dim = 5
+    data_rows = None
+    operations = 0
+    batch_grad_fn = None
+    grad_kernel = None
+    value_kernel = None
+    f_star = 0.0
+    plot_gap = 50.0
+    basin_minima = (Minimum(0.0),)
+    curvature = (0.5, 1.0, 2.0, 4.0, 8.0)
+    centre = (1.0, -1.0, 0.5, 0.0, 2.0)
+    default_start = (-1.0, 2.0, 1.5, -0.5, 0.0)
+
+    def value_fn(self, *xs):
+        total = 0.0
+        for x, c, m in zip(xs, self.curvature, self.centre, strict=True):
+            total = total + 0.5 * c * (x - m) * (x - m)
+        return total
+
+    def grad_fn(self, *xs):
+        return tuple(c * (x - m) for x, c, m in zip(xs, self.curvature, self.centre, strict=True))
+
+    def value(self, points):
+        return self.value_fn(*np.moveaxis(np.asarray(points), -1, 0))
+
+    def grad(self, points):
+        return np.stack(self.grad_fn(*np.moveaxis(np.asarray(points), -1, 0)), axis=-1)
+
+    def nearest_minimum(self, points, minima=None):
+        distance = np.linalg.norm(np.asarray(points) - self.centre, axis=-1)
+        return np.zeros(distance.shape, dtype=np.intp), distance
+
+
+QUADRATIC = Quadratic()
+STARTS5 = np.random.default_rng(5).uniform(-3.0, 3.0, size=(7, 5))
+
+
+def reference_path(name, starts, steps, noise=0.0, seed=0, **hp):
+    """A plain NumPy loop: the gradient at the current point (noise added), then the update."""
+    spec = optviz.OPTIMIZERS[name]
+    values = spec.resolve(hp)
+    params = np.ascontiguousarray(np.asarray(starts, dtype=float).T)
+    state = spec.init(params, values)
+    draws = noise_draws(seed, steps, QUADRATIC.dim) * noise
+    points, grads, states = [params], [], [state]
+    for k in range(steps):
+        g = np.array(QUADRATIC.grad_fn(*params))
+        if noise:
+            g = g + draws[k][:, None]
+        params, state = spec.update(params, g, state, values)
+        points.append(params)
+        grads.append(g)
+        states.append(state)
+    grads.append(np.array(QUADRATIC.grad_fn(*params)))
+
+    def stack(rows):  # (steps + 1, B, d)
+        return np.stack(rows).transpose(0, 2, 1)
+
+    return stack(points), stack(grads), QUADRATIC.value(stack(points)), states
+
+
+@pytest.mark.parametrize(("name", "hp"), [("sgd", {"lr": 0.05, "momentum": 0.9}), ("adam", {"lr": 0.1})])
+@pytest.mark.parametrize("count", [1, 3, 7])  # Python floats (up to SCALAR_BATCH starts) and arrays
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_a_surface_of_five_coordinates_takes_every_record_mode(name, hp, count, noise):
+    starts = STARTS5[:count]
+    points, grads, losses, states = reference_path(name, starts, 60, noise=noise, seed=4, **hp)
+    kwargs = {"start": starts, "steps": 60, "noise": noise, "seed": 4, **hp}
+    path = engine.run(name, QUADRATIC, tolerance=0.5, **kwargs)
+    assert path.points.shape == (61, count, 5)
+    assert path.grad_evals == 60
+    np.testing.assert_array_equal(path.points, points)
+    np.testing.assert_array_equal(path.grads, grads)
+    np.testing.assert_array_equal(path.losses, losses)
+    assert path.diverged_at == (None,) * count
+    within = losses <= 0.5  # the quadratic's one minimum is 0
+    assert path.reached_at == tuple(int(np.argmax(w)) if w.any() else None for w in within.T)
+    assert any(k is not None for k in path.reached_at)
+    final = engine.run(name, QUADRATIC, record="final", tolerance=0.5, **kwargs)
+    assert final.points.shape == (2, count, 5)
+    for field in ("points", "grads", "losses"):
+        np.testing.assert_array_equal(getattr(final, field), getattr(path, field)[[0, -1]])
+    assert (final.reached_at, final.settled_at) == (path.reached_at, path.settled_at)
+    recorded = engine.run(name, QUADRATIC, record="state", **kwargs)
+    np.testing.assert_array_equal(recorded.points, points)
+    velocity = "momentum_buffer" if name == "sgd" else "exp_avg"
+    expected = [
+        np.full((count, 5), np.nan) if s is None else np.asarray(s).T for s in (getattr(s, velocity) for s in states)
+    ]
+    np.testing.assert_array_equal(getattr(recorded.states, velocity), np.stack(expected))
+
+
+def test_a_single_start_of_five_coordinates_and_its_default():
+    t = engine.run("adam", QUADRATIC, steps=40, lr=0.1)
+    assert t.points.shape == (41, 5)
+    np.testing.assert_array_equal(t.points[0], QUADRATIC.default_start)
+    with pytest.raises(ValueError, match=r"Invalid start: expected 5 coordinates"):
+        engine.run("adam", QUADRATIC, start=(1.0, 2.0), steps=3)
+
+
+def test_small_batches_take_python_floats_unless_told_otherwise(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("stepped on Python floats")
+
+    floats = optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
+    monkeypatch.setattr(recorders, "Floats", refuse)
+    with pytest.raises(AssertionError, match="Python floats"):
+        optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
+    monkeypatch.setattr(loop, "SCALAR_BATCH", 0)  # what the tests of the float path against arrays set
+    arrays = optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
+    np.testing.assert_array_equal(arrays.points, floats.points)

@@ -9,7 +9,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.core import engine
+from optviz.core.engine import divergence, final, loop
 from optviz.settings import Experiment, Run
 from optviz.study.results import run_experiment, summarise
 from tests import test_optimizers
@@ -98,7 +98,7 @@ def test_a_run_far_off_the_picture_has_diverged_there():
     t = optviz.run("sgd", "valley", start=(-2.5, 1.0), steps=500, lr=0.25)
     k = t.diverged_at
     assert k is not None
-    limit = engine.DIVERGENCE * max(t.losses[0], t.surface.plot_gap)
+    limit = divergence.DIVERGENCE * max(t.losses[0], t.surface.plot_gap)
     assert t.losses[k - 1] <= limit
     beyond = t.points[k - 1] - 0.25 * t.surface.grad(t.points[k - 1])  # step k, by hand
     assert np.isfinite(t.surface.value(beyond))
@@ -147,12 +147,12 @@ def assert_final_is_the_paths_rows(name, surface, start, steps, tolerance=1e-3, 
     return final
 
 
-@pytest.fixture(params=[(engine.FINAL_BLOCK, engine.FINAL_ROWS), (7, 20), (16, 48)], ids=["as-built", "tiny", "small"])
+@pytest.fixture(params=[(final.FINAL_BLOCK, final.FINAL_ROWS), (7, 20), (16, 48)], ids=["as-built", "tiny", "small"])
 def chunking(request, monkeypatch):
     """Blocks and chunks as built, and small enough that every boundary is crossed many times."""
     block, rows = request.param
-    monkeypatch.setattr(engine, "FINAL_BLOCK", block)
-    monkeypatch.setattr(engine, "FINAL_ROWS", rows)
+    monkeypatch.setattr(final, "FINAL_BLOCK", block)
+    monkeypatch.setattr(final, "FINAL_ROWS", rows)
     return request.param
 
 
@@ -196,7 +196,7 @@ def test_per_trajectory_hyperparameters(name, chunking):
     assert_final_is_the_paths_rows(name, "rosenbrock", [(-1.5, 2.0)] * count, 150, **sweep)
 
 
-@pytest.mark.parametrize("count", [1, 2, engine.SCALAR_BATCH, engine.SCALAR_BATCH + 1])
+@pytest.mark.parametrize("count", [1, 2, loop.SCALAR_BATCH, loop.SCALAR_BATCH + 1])
 @pytest.mark.parametrize("name", ["sgd", "adam", "adadelta"])
 def test_single_starts_and_small_batches(name, count):
     start = (-4.45, 3.45) if count == 1 else [(-4.45, 3.45), (2.2, -1.1), (0.3, 0.4), (4.0, 4.0), (-1, 1)][:count]
@@ -224,7 +224,7 @@ def test_tolerances_small_and_large_on_rastrigins_many_values(tolerance, chunkin
 def test_the_threshold_is_the_largest_loss_within_the_tolerance():
     rng = np.random.default_rng(0)
     for value, tolerance in zip(rng.uniform(-1e3, 1e3, 300), np.geomspace(1e-14, 1e3, 300), strict=True):
-        t = engine._threshold(float(value), float(tolerance))
+        t = divergence.threshold(float(value), float(tolerance))
         assert t - value <= tolerance
         assert np.nextafter(t, np.inf) - value > tolerance
 

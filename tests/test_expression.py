@@ -8,7 +8,7 @@ import pytest
 
 import optviz
 import surfaces
-from optviz.core import engine
+from optviz.core.engine import loop
 from optviz.text.problems import formula_text
 from surfaces.formula import MAX_LENGTH, FormulaError, from_expression
 from tests import test_portability
@@ -299,14 +299,14 @@ FORMULAS = [
 
 
 def runs_of(surface, monkeypatch):
-    starts = points_in(surface.domain, engine.SCALAR_BATCH + 3, seed=9)
+    starts = points_in(surface.domain, loop.SCALAR_BATCH + 3, seed=9)
     out = {}
     for name, hp in RUNS:
         out[f"{name}-batch"] = optviz.run(name, surface, start=starts, steps=120, **hp)
         for i, start in enumerate(starts):
             out[f"{name}-{i}"] = optviz.run(name, surface, start=start, steps=120, **hp)  # the float path
         with monkeypatch.context() as patch:
-            patch.setattr(engine, "SCALAR_BATCH", 0)
+            patch.setattr(loop, "SCALAR_BATCH", 0)
             out[f"{name}-arrays"] = optviz.run(name, surface, start=starts[0], steps=120, **hp)
     return starts, out
 

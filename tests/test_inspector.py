@@ -8,7 +8,8 @@ import pytest
 
 import optviz
 import surfaces
-from optviz.core import engine
+from optviz.core import budget
+from optviz.core.engine import recorders
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import race
 from optviz.teach import inspector
@@ -236,7 +237,7 @@ def test_the_default_run_never_enters_the_recording_loops(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("recorded without being asked")
 
-    monkeypatch.setattr(engine, "_record_states", refuse)
+    monkeypatch.setattr(recorders, "States", refuse)
     for start in (START, STARTS):
         optviz.run("adam", ROSENBROCK, start=start, steps=20, lr=0.05)
 
@@ -245,8 +246,8 @@ def test_record_is_validated_and_recording_has_its_own_cap():
     with pytest.raises(ValueError, match="Invalid record value"):
         optviz.run("sgd", ROSENBROCK, steps=3, record="everything")
     steps = 999
-    starts = engine.MAX_RECORDED_POINTS // (steps + 1) + 1
-    assert (steps + 1) * starts <= engine.MAX_POINTS  # allowed without recording
+    starts = budget.MAX_RECORDED_POINTS // (steps + 1) + 1
+    assert (steps + 1) * starts <= budget.MAX_POINTS  # allowed without recording
     with pytest.raises(ValueError, match="record='state'"):
         optviz.run("sgd", ROSENBROCK, start=np.zeros((starts, 2)), steps=steps, record="state")
 

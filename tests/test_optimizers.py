@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz.core import engine
+from optviz.core.engine import loop
 from optviz.core.hyperparameters import number
 from optviz.core.optimizers import OPTIMIZERS, missing_words
 from optviz.core.specs import Problem, Refused
@@ -247,7 +247,7 @@ SETTINGS = [
 @pytest.mark.parametrize(("name", "hp"), SETTINGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(SETTINGS)])
 @pytest.mark.parametrize("surface", ["rosenbrock", "rastrigin", "goldstein_price"])
 def test_batch_equals_loop_over_single_runs_exactly(name, hp, surface):
-    starts = np.random.default_rng(3).uniform(-1.5, 1.5, size=(engine.SCALAR_BATCH + 3, 2))
+    starts = np.random.default_rng(3).uniform(-1.5, 1.5, size=(loop.SCALAR_BATCH + 3, 2))
     batch = optviz.run(name, surface, start=starts, steps=150, **hp)
     for i, start in enumerate(starts):
         single = optviz.run(name, surface, start=start, steps=150, **hp)
@@ -260,7 +260,7 @@ def test_batch_equals_loop_over_single_runs_exactly(name, hp, surface):
 @pytest.mark.parametrize(("name", "hp"), SETTINGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(SETTINGS)])
 def test_float_fast_path_equals_array_path_exactly(name, hp, monkeypatch):
     fast = optviz.run(name, "beale", steps=300, **hp)
-    monkeypatch.setattr(engine, "SCALAR_BATCH", 0)
+    monkeypatch.setattr(loop, "SCALAR_BATCH", 0)
     arrays = optviz.run(name, "beale", steps=300, **hp)
     np.testing.assert_array_equal(fast.points, arrays.points)
     np.testing.assert_array_equal(fast.grads, arrays.grads)

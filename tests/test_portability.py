@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz.core import engine
+from optviz.core.engine import loop
 from optviz.core.optimizers import OPTIMIZERS
 from tests import test_optimizers
 
@@ -111,7 +111,7 @@ def fast_path_equals_array_path(name: str, hp: dict, surface: str) -> Scenario:
     def run(monkeypatch: pytest.MonkeyPatch) -> dict[str, optviz.Trajectory]:
         fast = optviz.run(name, surface, steps=STEPS, **hp)
         with monkeypatch.context() as patch:
-            patch.setattr(engine, "SCALAR_BATCH", 0)
+            patch.setattr(loop, "SCALAR_BATCH", 0)
             arrays = optviz.run(name, surface, steps=STEPS, **hp)
         return {"fast": fast, "arrays": arrays}
 
@@ -165,7 +165,7 @@ def per_trajectory_equals_separate_runs(name: str, surface: str) -> Scenario:
 
 
 def batch_equals_single_runs(name: str, hp: dict, surface: str) -> Scenario:
-    starts = np.random.default_rng(5).uniform(-1.5, 1.5, size=(engine.SCALAR_BATCH + 3, 2))
+    starts = np.random.default_rng(5).uniform(-1.5, 1.5, size=(loop.SCALAR_BATCH + 3, 2))
 
     def run(monkeypatch: pytest.MonkeyPatch) -> dict[str, optviz.Trajectory]:
         runs = {"batch": optviz.run(name, surface, start=starts, steps=STEPS, **hp)}
@@ -183,7 +183,7 @@ def batch_equals_single_runs(name: str, hp: dict, surface: str) -> Scenario:
 def final_equals_path_rows(name: str, hp: dict, surface: str) -> Scenario:
     """record="final" (its blocks, chunks and the in-place kernels where there are some) against
     the path's first and last rows."""
-    starts = np.random.default_rng(9).uniform(-4.0, 4.0, size=(engine.SCALAR_BATCH + 40, 2))
+    starts = np.random.default_rng(9).uniform(-4.0, 4.0, size=(loop.SCALAR_BATCH + 40, 2))
 
     def run(monkeypatch: pytest.MonkeyPatch) -> dict[str, optviz.Trajectory]:
         path = optviz.run(name, surface, start=starts, steps=STEPS, **hp)

@@ -6,7 +6,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.core.engine.plan import batch_rows, noise_draws
+from optviz.core.engine.plan import StepPlan, batch_rows, noise_draws
 from optviz.core.schedules import schedule
 
 VALLEY = surfaces.get("valley", kappa=10.0, angle=30.0)
@@ -92,6 +92,19 @@ def test_runs_whose_steps_vary_keep_only_the_rows_asked_for_and_record_state():
     states = optviz.run("adam", VALLEY, start=START, steps=80, lr=0.05, noise=0.2, seed=3, record="state")
     np.testing.assert_array_equal(states.points, path.points[:, 0])
     assert states.states.exp_avg.shape == (81, 2)
+
+
+def test_the_loop_tells_the_plan_its_step():
+    # Step k's gradient and settings depend on k alone, never on how often they were asked for:
+    # a rule that looked twice at a step's gradient would see the same noise and rate.
+    sched = schedule("StepLR", step_size=2, gamma=0.5)
+    steps = StepPlan(10, sched, noise=0.5, seed=2).on(OPTIMIZERS["sgd"], VALLEY, VALLEY.dim)
+    point, draws = (0.3, -0.2), noise_draws(2, 10) * 0.5
+    for k in (4, 4, 7, 4, 0):
+        expected = tuple(g + n for g, n in zip(VALLEY.grad_fn(*point), draws[k], strict=True))
+        assert steps.gradient(k)(*point) == expected
+    hp = OPTIMIZERS["sgd"].resolve({"lr": 0.08})
+    assert [steps.settings(k, hp)["lr"] for k in (5, 1, 5)] == [sched.lrs(0.08, 10)[k] for k in (5, 1, 5)]
 
 
 def test_minibatches_are_drawn_without_replacement_epoch_by_epoch():

@@ -31,8 +31,10 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import surfaces
+if TYPE_CHECKING:
+    from optviz.core.engine.surface import Surface
 
 TABLE = Path(__file__).parent / "costs.toml"
 SECONDS = 2.75  # what one request may spend on the work it starts, by the estimates
@@ -58,6 +60,17 @@ MAX_POINTS = 50_000_000
 MAX_RECORDED_POINTS = MAX_POINTS // 8
 
 
+def check_work(steps: int, starts: int, *, record: str = "path", dim: int = 2) -> None:
+    """Refuse a call of the engine that would step more than its cap: (steps + 1) * starts
+    points, at most :data:`MAX_POINTS` (:data:`MAX_RECORDED_POINTS` with record="state"); a
+    point of more than two coordinates counts as dim / 2 points (its memory grows with them)."""
+    limit = MAX_RECORDED_POINTS if record == "state" else MAX_POINTS
+    if (steps + 1) * starts * max(dim, 2) > 2 * limit:
+        recorded = " with record='state'" if record == "state" else ""
+        msg = f"Too much work: {steps} steps x {starts} starts exceeds {limit:,} points{recorded}"
+        raise ValueError(msg)
+
+
 def _load() -> dict[str, dict[str, object]]:
     with TABLE.open("rb") as file:
         return tomllib.load(file)
@@ -70,7 +83,7 @@ MODES = ("scalar", "array", "value")
 # ------------------------------------------------------------------------------ estimates
 
 
-def _entry(mode: str, surf: surfaces.Surface, batch: int | None) -> tuple[list[float], float]:
+def _entry(mode: str, surf: Surface, batch: int | None) -> tuple[list[float], float]:
     """The table's figures for ``surf`` in ``mode`` and the size they grow with: a formula's
     operations, the rows a data surface's step reads (0 for a catalog surface). A surface
     registered since the table was measured is priced as the dearest of its kind (the tests
@@ -87,7 +100,7 @@ def _entry(mode: str, surf: surfaces.Surface, batch: int | None) -> tuple[list[f
     return max(kind.values(), key=sum), size
 
 
-def step_seconds(surf: surfaces.Surface, mode: str, batch: int | None = None, width: int = 1) -> float:
+def step_seconds(surf: Surface, mode: str, batch: int | None = None, width: int = 1) -> float:
     """Seconds of work on ``surf``: ``mode`` "scalar", one step of one trajectory on the race's
     loop; "array", one step of a batch of ``width`` trajectories; "value", one value of f at a
     point of a grid. ``batch``: the rows each step reads, on a data surface."""
@@ -101,7 +114,7 @@ def step_seconds(surf: surfaces.Surface, mode: str, batch: int | None = None, wi
     return float(seconds)
 
 
-def run_step_seconds(surf: surfaces.Surface, run: object, noise: float, mode: str, width: int = 1) -> float:
+def run_step_seconds(surf: Surface, run: object, noise: float, mode: str, width: int = 1) -> float:
     """One step of ``run`` (an optviz.settings.experiment.Run: its minibatch read, its schedule stepped) on
     ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more."""
     factor = cost("plan", "factor") if varies(run, noise) else 1.0
@@ -114,7 +127,7 @@ def varies(run: object, noise: float) -> bool:
     return getattr(run, "batch", None) is not None or getattr(run, "schedule", None) is not None or noise > 0
 
 
-def build_seconds(surf: surfaces.Surface) -> float:
+def build_seconds(surf: Surface) -> float:
     """What making ``surf`` costs the first time (a typed formula's parsing, derivatives and
     minima search; a data set's model): charged to every page that shows it, made or cached."""
     if surf.name == "formula":

@@ -3,7 +3,7 @@ r"""Elementary functions with the same bits on every x86-64 CPU, for floats and 
 NumPy's array ``exp``, ``log``, ``sin``, ``cos``, ``power``, ... are not correctly rounded on
 CPUs with AVX-512 (one ulp off on a few percent of inputs), and the C library's functions
 behind :mod:`math` may choose another code path on another CPU (with or without FMA). A
-surface typed by a person (:mod:`surfaces.expression`) needs them all, and a batch of
+surface typed by a person (:mod:`surfaces.formula`) needs them all, and a batch of
 trajectories on it must equal its single runs, on every machine. So this module computes them
 itself, from correctly rounded operations only: ``+ - * /``, comparisons, and the exact
 ``frexp``, ``ldexp``, ``rint``, ``floor``, ``trunc``, ``abs`` and ``copysign``.

@@ -14,7 +14,7 @@ both, on every x86-64 CPU:
 * :func:`cos_2pi` and :func:`sin_2pi` are built from correctly rounded operations only, so
   they give the same bits everywhere (and agree with the true value to within an ulp).
 
-Nothing else in ``optviz/core/optimizers/__init__.py``, ``optviz/core/engine/__init__.py`` or ``surfaces/`` may use ``**``
+Nothing else in ``optviz/core/optimizers/``, ``optviz/core/engine/`` or ``surfaces/`` may use ``**``
 or NumPy's transcendental functions; ``tests/test_portability.py`` checks both.
 """
 

@@ -1,40 +1,46 @@
-"""What changes from one step to the next: a learning-rate schedule, gradient noise, minibatches.
+"""The step plan: what changes from one step to the next (a learning-rate schedule, gradient
+noise, minibatches), as functions of the step number k.
 
-The engine's loops call the surface's gradient once per step and then the update rule; a
-:class:`StepPlan` hands them a surface and an optimizer whose functions know the step:
+The loop (:mod:`optviz.core.engine.loop`) tells the plan which step it is on: step k's
+gradient is :meth:`Steps.gradient` ``(k)`` and its settings :meth:`Steps.settings` ``(k, hp)``:
 
 * the gradient is the surface's (or, with minibatches, the mean over step k's batch of a
   data surface's rows), plus ``noise`` times step k's Gaussian draw;
 * the update rule runs with step k's learning rate (and, for OneCycleLR, momentum or beta1)
   from the schedule, torch's values (:mod:`optviz.core.schedules`).
 
+Nothing here counts calls: a rule that evaluates the gradient twice in a step (a look-ahead)
+would still see step k's batch, noise and rate, because k is passed, never inferred.
+
 Common random numbers: step k's noise and batch depend only on the seed and k, never on the
 trajectory, so every run of an experiment and every trajectory of a batch sees the same
 draws (a comparison between optimizers is fair, and a batch equals its single runs). The
 draws come from NumPy's PCG64 generator, whose integers are the same on every machine, and
 its ziggurat normal sampler.
-A plan's functions count the steps themselves: every loop starts with ``init``, which starts
-the count again, and calls the gradient once per step before the update.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from operator import add
 from typing import Any
 
 import numpy as np
 
-import surfaces
+from optviz.core.engine.surface import Surface
 from optviz.core.optimizers import Optimizer
 from optviz.core.rules import MOMENTUM_NAMES, Setup, check_run, cycles_momentum
 from optviz.core.schedules import Schedule
 
+Gradient = Callable[..., tuple[Any, ...]]  # gradient(*coordinates) -> one value per coordinate
 
-def noise_draws(seed: int, steps: int) -> np.ndarray:
-    """Step k's standard normal draw for x and y, (steps, 2): the same for every trajectory."""
+
+def noise_draws(seed: int, steps: int, dim: int = 2) -> np.ndarray:
+    """Step k's standard normal draw for each of ``dim`` coordinates, (steps, dim): the same for
+    every trajectory."""
     generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), 1])))
-    return generator.standard_normal((steps, 2))
+    return generator.standard_normal((steps, dim))
 
 
 def batch_rows(seed: int, steps: int, size: int, count: int) -> list[np.ndarray]:
@@ -53,11 +59,6 @@ def batch_rows(seed: int, steps: int, size: int, count: int) -> list[np.ndarray]
     return batches
 
 
-@dataclass
-class _Count:
-    step: int = -1
-
-
 @dataclass(frozen=True)
 class StepPlan:
     """The schedule, noise and minibatches of one run: how step k's gradient and settings differ."""
@@ -68,39 +69,18 @@ class StepPlan:
     seed: int = 0
     batch_size: int | None = None
 
-    def check(self, optimizer: Optimizer, hp: dict[str, Any], surf: surfaces.Surface) -> None:
+    def check(self, optimizer: Optimizer, hp: dict[str, Any], surf: Surface) -> None:
         """Raise ValueError where this plan cannot run (:mod:`optviz.core.rules`: minibatches off a data
         surface, a momentum cycle for an optimizer without one, ...)."""
         check_run(Setup(optimizer, hp, self.schedule, self.batch_size, surf.name, surf.data_rows, self.steps))
 
-    def wrap(self, optimizer: Optimizer, surf: surfaces.Surface) -> tuple[Optimizer, surfaces.Surface]:
-        """The optimizer and surface whose functions know the step (see the module's docstring)."""
-        count = _Count()
-        draws = noise_draws(self.seed, self.steps) * self.noise if self.noise else None
+    def on(self, optimizer: Optimizer, surf: Surface, dim: int) -> Steps:
+        """This plan for ``optimizer`` on ``surf`` (points of ``dim`` coordinates): its draws made."""
+        draws = noise_draws(self.seed, self.steps, dim) * self.noise if self.noise else None
         batches = None
         if self.batch_size is not None and surf.data_rows is not None:
             batches = batch_rows(self.seed, self.steps, self.batch_size, surf.data_rows)
-        gradient = surf.grad_fn if batches is None else surf.batch_grad_fn
-
-        def grad_fn(x: Any, y: Any) -> tuple[Any, Any]:
-            count.step += 1
-            k = count.step
-            gx, gy = gradient(x, y) if batches is None else gradient(x, y, batches[k])
-            if draws is not None:
-                gx, gy = gx + draws[k, 0], gy + draws[k, 1]
-            return gx, gy
-
-        settings = self._settings(optimizer)
-
-        def init(params: Any, hp: Any) -> Any:
-            count.step = -1  # a loop begins
-            return optimizer.init(params, settings(0, hp))
-
-        def update(params: Any, grad: Any, state: Any, hp: Any) -> tuple[Any, Any]:
-            return optimizer.update(params, grad, state, settings(count.step, hp))
-
-        stepping = replace(optimizer, init=init, update=update, kernel=None)
-        return stepping, replace(surf, grad_fn=grad_fn, grad_kernel=None)  # its in-place gradient is another
+        return Steps(surf, draws, batches, self._settings(optimizer))
 
     def _settings(self, optimizer: Optimizer) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
         """Step k's hyperparameters: the run's, with the schedule's learning rate (and momentum)."""
@@ -111,11 +91,8 @@ class StepPlan:
         names = {hp.name for hp in optimizer.hyperparameters}
         momentum_name = next((name for name in MOMENTUM_NAMES if name in names), None)
         cache: dict[int, tuple[Any, list[Any], list[Any] | None]] = {}
-        last: list[Any] = [None, -1, None]  # (hp, k, its settings): the float path asks twice a step
 
         def settings(k: int, hp: dict[str, Any]) -> dict[str, Any]:
-            if last[0] is hp and last[1] == k:
-                return last[2]
             # The series is made once per set of hyperparameters (a loop's, a block's), from its own lr.
             found = cache.get(id(hp))
             if found is None or found[0] is not hp:
@@ -128,10 +105,35 @@ class StepPlan:
                 changed["momentum"] = momenta[k]
             elif momenta is not None and momentum_name == "betas":
                 changed["betas"] = (momenta[k], hp["betas"][1])
-            last[:] = [hp, k, changed]
             return changed
 
         return settings
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A plan bound to one run: step k's gradient function and step k's settings."""
+
+    surface: Surface
+    draws: np.ndarray | None  # (steps, dim): step k's noise, scaled; None without noise
+    batches: list[np.ndarray] | None  # step k's rows of a data surface; None: every row
+    settings: Callable[[int, dict[str, Any]], dict[str, Any]]  # settings(k, hp): step k's hyperparameters
+
+    def gradient(self, k: int) -> Gradient:
+        """Step k's gradient, a function of the point's coordinates (floats or rows of arrays)."""
+        rows = None if self.batches is None else self.batches[k]
+        noise = None if self.draws is None else self.draws[k]
+        grad_fn, batch_grad_fn = self.surface.grad_fn, self.surface.batch_grad_fn
+        if rows is None and noise is None:  # only the settings vary
+            return grad_fn
+
+        def gradient(*coordinates: Any) -> tuple[Any, ...]:
+            values = grad_fn(*coordinates) if rows is None else batch_grad_fn(*coordinates, rows)
+            if noise is None:
+                return values
+            return tuple(map(add, values, noise))  # one draw a coordinate
+
+        return gradient
 
 
 def _momentum_of(hp: dict[str, Any], name: str | None) -> Any:

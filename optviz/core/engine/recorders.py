@@ -1,0 +1,164 @@
+"""What a run keeps of every step: :class:`Path` (record="path": every point, gradient and loss)
+and :class:`States` (record="state": the path and the optimizer's state after every step).
+
+A recorder holds coordinate-major histories, (steps + 1, d, B), so that the coordinates of the
+whole batch are contiguous rows for the surface and the update rules (the Trajectory shows them
+as (steps + 1, B, d) views), and steps its starts through the one loop
+(:func:`optviz.core.engine.loop.advance`): small batches of elementwise rules one trajectory
+at a time on Python floats, the others in blocks on arrays. record="final" keeps no history:
+:mod:`optviz.core.engine.final`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optviz.core.engine import loop
+from optviz.core.engine.divergence import divergence_limits, freeze_diverged
+from optviz.core.engine.loop import Arrays, Floats, advance, blocks, columns, fill, row
+from optviz.core.engine.plan import Steps
+from optviz.core.engine.surface import Surface
+from optviz.core.optimizers import Optimizer
+
+
+class Path:
+    """record="path": the points, gradients and losses of every step of every start."""
+
+    def __init__(self, starts: np.ndarray, steps: int) -> None:
+        batch, dim = starts.shape
+        self.steps = steps
+        self.points = np.empty((steps + 1, dim, batch))
+        self.grads = np.empty((steps + 1, dim, batch))
+        self.points[0] = starts.T
+        self.losses = np.empty((steps + 1, batch))
+        self.grad_evals = 0
+        self.diverged_at: tuple[int | None, ...] = ()
+
+    def record(self, spec: Optimizer, surf: Surface, hp: dict[str, Any], plan: Steps | None) -> None:
+        """Step every start, fill the histories and freeze the diverged trajectories.
+
+        ``hp``: the hyperparameters, a per-trajectory one an array of B values; ``plan``: the
+        step plan bound to this run, or None. ``surf``'s own gradient and value make the last
+        row's gradient (no step used it) and the losses."""
+        batch = self.points.shape[2]
+        if batch <= loop.SCALAR_BATCH and spec.elementwise:
+            for i in range(batch):
+                self._step(spec, surf, slice(i, i + 1), row(hp, i), plan, floats=True)
+        else:
+            for block in blocks(batch):
+                self._step(spec, surf, block, columns(hp, block), plan, floats=False)
+        points, grads, losses, steps = self.points, self.grads, self.losses, self.steps
+        chunk = max(1, 8192 // min(batch, loop.BLOCK))  # the losses in cache-sized blocks
+        for block in blocks(batch):
+            fill(grads[steps, :, block], surf.grad_fn(*points[steps, :, block]))
+            for i in range(0, steps + 1, chunk):
+                part = points[i : i + chunk, :, block]
+                losses[i : i + chunk, block] = surf.value_fn(*part.swapaxes(0, 1))
+        self.diverged_at = freeze_diverged(points, losses, grads, divergence_limits(surf, losses[0]))
+
+    def _step(
+        self, spec: Optimizer, surf: Surface, block: slice, hp: dict[str, Any], plan: Steps | None, *, floats: bool
+    ) -> None:
+        """The starts in ``block`` through every step: on Python floats (one start) where asked,
+        and on arrays where not, or where Python floats raised instead of giving inf or NaN."""
+        points, grads = self.points[:, :, block], self.grads[:, :, block]
+        first = hp if plan is None else plan.settings(0, hp)  # what the state starts from: step 0's
+        if floats:
+            backend = Floats(spec, surf, points[0, :, 0], first)
+            kept = self._begin(backend)
+            try:
+                self.grad_evals = advance(
+                    backend, self.steps, hp, plan=plan, keep=None if kept is None else kept.append
+                )
+            except (ArithmeticError, ValueError):
+                pass
+            else:
+                backend.write(points, grads)
+                self._end(block, kept, per_coordinate=True)
+                return
+        backend = Arrays(spec, surf, points[0], first, points=points, grads=grads)
+        kept = self._begin(backend)
+        self.grad_evals = advance(backend, self.steps, hp, plan=plan, keep=None if kept is None else kept.append)
+        self._end(block, kept, per_coordinate=False)
+
+    def _begin(self, backend: Floats | Arrays) -> list[Any] | None:
+        """The list the loop appends each step's state to: none here (see :class:`States`)."""
+        return None
+
+    def _end(self, block: slice, kept: list[Any] | None, *, per_coordinate: bool) -> None:
+        """Take the states ``kept`` of the starts in ``block``: nothing here (see :class:`States`)."""
+
+
+class States(Path):
+    """record="state": the path, and the optimizer's state after every step (row 0: the initial
+    state), taken from the state records the update rule returned."""
+
+    def __init__(self, starts: np.ndarray, steps: int) -> None:
+        super().__init__(starts, steps)
+        self.parts: list[tuple[slice, Any]] = []
+        self.states: Any = None
+
+    def record(self, spec: Optimizer, surf: Surface, hp: dict[str, Any], plan: Steps | None) -> None:
+        """The path's :meth:`Path.record`; then the states stacked like the points, frozen where
+        the points were: each field (steps + 1, d, B), NaN where the state held None (SGD's
+        buffer before the first step), None for a field that is None throughout."""
+        super().record(spec, surf, hp, plan)
+        kind = type(self.parts[0][1])
+        fields = []
+        for name in kind._fields:
+            pieces = [(block, getattr(stacked, name)) for block, stacked in self.parts]
+            if all(piece is None for _, piece in pieces):
+                fields.append(None)
+                continue
+            field = np.full(self.points.shape, np.nan)
+            for block, piece in pieces:
+                if piece is not None:
+                    field[:, :, block] = piece
+            for column, k in enumerate(self.diverged_at):
+                if k is not None:
+                    field[k:, :, column] = field[k - 1, :, column]
+            fields.append(field)
+        self.states = kind._make(fields)
+
+    def _begin(self, backend: Floats | Arrays) -> list[Any] | None:
+        return [backend.snapshot()]  # the initial state, then the loop's
+
+    def _end(self, block: slice, kept: list[Any] | None, *, per_coordinate: bool) -> None:
+        stack = _stack_coordinates if per_coordinate else _stack_arrays
+        _, dim, width = self.points[:, :, block].shape
+        self.parts.append((block, stack(kept, dim, width)))
+
+
+def _stack_arrays(snapshots: list[Any], dim: int, width: int) -> Any:
+    """The states of a block stepped on arrays, each field stacked (steps + 1, d, w)."""
+    kind = type(snapshots[0])
+    fields = []
+    for values in zip(*snapshots, strict=True):
+        if all(value is None for value in values):
+            fields.append(None)
+            continue
+        field = np.full((len(values), dim, width), np.nan)
+        for k, value in enumerate(values):
+            if value is not None:
+                field[k] = value  # a (d, w) array, a (w,) array or a number: broadcast
+        fields.append(field)
+    return kind._make(fields)
+
+
+def _stack_coordinates(snapshots: list[tuple[Any, ...]], dim: int, width: int) -> Any:
+    """The states of one trajectory stepped on Python floats (a state per coordinate), each
+    field stacked (steps + 1, d, 1)."""
+    kind = type(snapshots[0][0])
+    fields = []
+    for index in range(len(kind._fields)):
+        values = [[state[i][index] for state in snapshots] for i in range(dim)]
+        if all(value is None for coordinate in values for value in coordinate):
+            fields.append(None)
+            continue
+        field = np.empty((len(snapshots), dim, 1))
+        for i, coordinate in enumerate(values):
+            field[:, i, 0] = [np.nan if value is None else value for value in coordinate]
+        fields.append(field)
+    return kind._make(fields)

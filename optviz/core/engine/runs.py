@@ -1,0 +1,171 @@
+"""One call of the engine, :func:`run`: its arguments checked, its path chosen (a recorder and the
+one loop, or the record="final" blocks), its Trajectory laid out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optviz.core import budget
+from optviz.core.engine import loop, recorders
+from optviz.core.engine.checks import (
+    check_finite_start,
+    check_record,
+    check_start,
+    check_steps,
+    check_tolerance,
+    count_starts,
+    dimension,
+    per_row,
+    step_plan,
+)
+from optviz.core.engine.divergence import arrivals
+from optviz.core.engine.final import run_final
+from optviz.core.engine.surface import Surface
+from optviz.core.engine.trajectory import Trajectory
+from optviz.core.optimizers import Optimizer
+from optviz.core.optimizers import get as get_optimizer
+from optviz.core.schedules import Schedule
+
+
+def run(
+    optimizer: str | Optimizer,
+    surface: Surface,
+    start: Any = None,
+    steps: int = 100,
+    *,
+    record: str = "path",
+    tolerance: float | None = None,
+    schedule: Schedule | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    batch_size: int | None = None,
+    **hyperparameters: Any,
+) -> Trajectory:
+    """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` steps.
+
+    Parameters
+    ----------
+    optimizer
+        A name from :data:`optviz.OPTIMIZERS` ("sgd", "adam", ...) or an Optimizer record.
+    surface
+        A surface object (:class:`~optviz.core.engine.surface.Surface`) whose points have d
+        coordinates (its ``dim``); :func:`optviz.run` also takes a registered surface's name.
+    start
+        A point of d coordinates (``(x, y)`` on a 2-D surface), or an array of shape ``(B, d)``
+        for a batch; the surface's default start when omitted.
+    steps
+        Number of optimizer steps, from 1 to 100,000.
+    record
+        "path" (the default): the points, gradients and losses. "state": also the optimizer's
+        state after every step (``Trajectory.states``), taken from the state records the
+        update rule returned; for the step inspector. Only these calls pay for it. "final":
+        only the start and the last step (``points`` of shape ``(2, B, d)``, row 1 after the
+        last step, or the last finite point of a diverged run), equal bit for bit to those
+        rows of the path; for sweeps and basin maps, which read nothing else.
+    tolerance
+        With a tolerance (> 0), ``reached_at`` holds the first step at which each trajectory
+        came within it of the minimum it ends nearest to (f − f_i ≤ tolerance), among the
+        surface's basin minima (its minima and any local ones it lists), and ``settled_at``
+        the step from which it stays within it.
+    schedule
+        A learning-rate schedule (:func:`optviz.schedule`), stepped once per optimizer step with
+        torch.optim.lr_scheduler's values: step k uses the rate after k scheduler steps.
+    noise, seed
+        Gaussian noise of standard deviation ``noise`` added to every gradient coordinate; step
+        k's draw depends only on ``seed`` and k, so every trajectory sees the same draws.
+    batch_size
+        On a data surface (``surface.data_rows``), each step's gradient is the mean over a
+        minibatch of that many rows, drawn without replacement epoch by epoch from ``seed``.
+        ``grads`` then holds the gradients the optimizer saw (noise and minibatch included);
+        its last row, which no step used, is the surface's own gradient at the last point.
+    **hyperparameters
+        torch.optim's keyword arguments; missing ones take torch's defaults. A numeric one
+        may be an array of shape ``(B,)`` to give each trajectory of a batch its own value.
+
+    Returns
+    -------
+    Trajectory
+        Its ``grad_evals``: the gradient evaluations each trajectory's steps made (one a step).
+
+    Raises
+    ------
+    KeyError
+        Unknown optimizer name.
+    TypeError
+        A hyperparameter the optimizer does not have.
+    ValueError
+        An invalid hyperparameter, start or step count, or more work than the budget's cap
+        (:func:`optviz.core.budget.check_work`).
+
+    Examples: see :func:`optviz.run`, which takes a surface by name.
+    """
+    spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
+    steps = check_steps(steps)
+    record = check_record(record)
+    tolerance = check_tolerance(tolerance)
+    start = surface.default_start if start is None else start
+    dim = dimension(surface, start)
+    budget.check_work(steps, count_starts(start, dim), record=record, dim=dim)  # before the starts are copied
+    starts, batched = check_start(start, dim)
+    budget.check_work(steps, starts.shape[0], record=record, dim=dim)
+    hp = spec.resolve(hyperparameters)
+    hp_rows = {name: per_row(value, starts.shape[0], name) for name, value in hp.items()}
+    plan = step_plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size)
+    if plan is not None:
+        plan.check(spec, hp, surface)
+    bound = None if plan is None else plan.on(spec, surface, dim)
+    small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise
+    states = None
+    if record == "final" and not small:
+        with np.errstate(all="ignore"):
+            check_finite_start(surface, starts)
+            points, losses, grads, diverged_at, reached_at, settled_at, grad_evals = run_final(
+                spec, surface, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound
+            )
+    else:  # small batches of record="final" take the path and keep its first and last rows
+        recorder = (recorders.States if record == "state" else recorders.Path)(starts, steps)
+        with np.errstate(all="ignore"):
+            check_finite_start(surface, starts)
+            recorder.record(spec, surface, hp_rows, bound)
+        points, losses, grads = recorder.points.transpose(0, 2, 1), recorder.losses, recorder.grads.transpose(0, 2, 1)
+        diverged_at, grad_evals = recorder.diverged_at, recorder.grad_evals
+        reached_at = settled_at = None
+        if tolerance is not None:
+            reached_at, settled_at = arrivals(surface, points, losses, diverged_at, tolerance)
+        if record == "final":
+            points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
+        if record == "state":
+            states = _lay_out(recorder.states, batched)
+    if not batched:  # one start: its own shapes, its own steps
+        points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
+        diverged_at, reached_at, settled_at = (
+            None if k is None else k[0] for k in (diverged_at, reached_at, settled_at)
+        )
+    return Trajectory(
+        optimizer=spec.name,
+        hyperparameters=hp,
+        surface=surface,
+        points=points,
+        losses=losses,
+        grads=grads,
+        diverged_at=diverged_at,
+        states=states,
+        reached_at=reached_at,
+        settled_at=settled_at,
+        steps_run=steps,
+        grad_evals=grad_evals,
+    )
+
+
+def _lay_out(states: Any, batched: bool) -> Any:
+    """The states laid out like ``points``: (steps + 1, B, d), or (steps + 1, d) for one start."""
+    fields = []
+    for field in states:
+        if field is None:
+            fields.append(None)
+            continue
+        laid_out = field.transpose(0, 2, 1)
+        fields.append(laid_out if batched else np.ascontiguousarray(laid_out[:, 0]))
+    return type(states)._make(fields)
