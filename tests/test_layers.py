@@ -20,20 +20,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The layers, each a package whose docstring carries its "May import:" line. The package root
+# The layers from the bottom up, each a package whose docstring carries its "May import:" line. The root
 # optviz/__init__.py is the public API over them (optviz.run, optviz.OPTIMIZERS) and says its
 # own line too.
-LAYERS = (
-    "optviz.text",
-    "optviz.core",
-    "surfaces",
-    "optviz",
-    "optviz.settings",
-    "optviz.study",
-    "optviz.teach",
-    "optviz.draw",
-    "ui",
-)
+LAYERS = ("optviz.text", "optviz.core", "surfaces", "optviz", "optviz.settings", "optviz.study", "optviz.teach",
+          "optviz.draw", "ui")  # fmt: skip
 FIRST_PARTY = ("optviz", "surfaces", "ui")
 PAGE = ("ui", "app")  # the only modules that may import streamlit
 _MAY_IMPORT = re.compile(r"^May import:\s*(.*?)\.?\s*$", re.MULTILINE)
