@@ -22,7 +22,7 @@ import numpy as np
 from benchmarks.process import median
 from optviz.core import portable
 from surfaces.formula import from_expression
-from tests.test_expression import HOSTILE, SMOOTH
+from tests.surfaces.test_expression import HOSTILE, SMOOTH
 
 
 def median_ms(work: Callable[[], object], repeats: int = 7) -> float:

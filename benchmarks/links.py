@@ -3,7 +3,7 @@
 Each of a list of crafted worst-case links runs in a fresh Python process: the process imports
 the app's modules and warms Streamlit up on a page that has nothing to do with the link
 (benchmarks/trivial_app.py, through AppTest), then measures one script run of ``app.py`` with
-the link's query (Streamlit's AppTest, as tests/test_app.py's ``start()`` does it): the
+the link's query (Streamlit's AppTest, as tests/page/test_app.py's ``start()`` does it): the
 process's CPU seconds (user and system, every thread), its peak resident memory during the
 run (VmHWM, started afresh after the warm-up; what was resident before counts), the wall time,
 and whether the page raised. A part of a page's work is measured the same way, in a process of

@@ -103,7 +103,7 @@ class Surface:
     data_rows: int | None = None
     batch_grad_fn: Callable[..., tuple[np.ndarray, np.ndarray]] | None = field(default=None, repr=False, compare=False)
     # grad_fn in place, for the engine's record="final" loop: the same operations in the same
-    # order, so the same bits (tests/test_kernels.py checks it); grad_fn stays the reference.
+    # order, so the same bits (tests/core/test_kernels.py checks it); grad_fn stays the reference.
     grad_kernel: GradKernel | None = field(default=None, repr=False, compare=False)
     value_kernel: ValueKernel | None = field(default=None, repr=False, compare=False)
     # Where ``minima`` come from: "listed" (published, or given by the caller), "found" (a

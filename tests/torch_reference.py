@@ -1,4 +1,4 @@
-"""Record torch.optim trajectories for tests/test_against_torch.py.
+"""Record torch.optim trajectories for tests/core/test_against_torch.py.
 
 torch is not a dependency of optviz. Run this in a scratch environment that has it:
 

@@ -485,7 +485,7 @@ def _reduce_large(x: float) -> tuple[float, float, float]:
 # the remainder times pi/2 without its _DROPPED lowest limbs (short of their carry). Both ends
 # of the range are rounded to y0 and y1: where the two agree to the last bit, so does the
 # exact reduction (rounding is monotone); where not, or where six limbs of the product do not
-# decide (a few arguments in 100,000), _reduce_large decides. tests/test_portable.py checks the
+# decide (a few arguments in 100,000), _reduce_large decides. tests/core/test_portable.py checks the
 # range against the integers and the result against _reduce_large, bit for bit.
 
 _RADIX = math.ldexp(1.0, 24)  # a limb's values: 0 to 2**24 - 1

@@ -15,7 +15,7 @@ both, on every x86-64 CPU:
   they give the same bits everywhere (and agree with the true value to within an ulp).
 
 Nothing else in ``optviz/core/optimizers/``, ``optviz/core/engine/`` or ``surfaces/`` may use ``**``
-or NumPy's transcendental functions; ``tests/test_portability.py`` checks both.
+or NumPy's transcendental functions; ``tests/core/test_portability.py`` checks both.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ A base learning rate may be an array (one per trajectory of a sweep): the same o
 on each element give each trajectory's own schedule. Like torch, the schedules compute with
 Python's ``math.cos`` and ``**`` on single floats: the C library's scalar functions, the same
 on every CPU of a platform (NumPy's vectorised functions, which differ with AVX-512, never run
-here; ``tests/test_portability.py`` checks it).
+here; ``tests/core/test_portability.py`` checks it).
 """
 
 from __future__ import annotations

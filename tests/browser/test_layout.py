@@ -19,6 +19,8 @@ from tests.browser.pages import PLAYER, wait_for_app
 
 LAPTOPS = [(1280, 720), (1366, 768), (1920, 1080)]
 EN = Words("en")
+# Every surface with a view of its data beside the race (a data set's rows and each run's model).
+WITH_DATA = [name for name in surfaces.names() if surfaces.get(name).data_view is not None]
 
 # The player's boxes, in CSS pixels of the viewport; ``scrolls`` whether any part of the page
 # scrolls (Streamlit's main area, or the document).
@@ -221,7 +223,7 @@ def test_contour_lines_can_be_turned_off(browser, app_url):
     page.context.close()
 
 
-@pytest.mark.parametrize("surface", ["tips", "iris"])
+@pytest.mark.parametrize("surface", WITH_DATA)
 def test_a_data_surface_shows_its_data_and_each_runs_model_moving_with_the_player(browser, app_url, surface):
     """Beside the race, as TensorFlow Playground shows its data: the rows, and each run's model
     (a line through the bills and tips, a logistic curve over the petal widths) at the step

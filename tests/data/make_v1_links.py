@@ -1,7 +1,7 @@
 """Record tests/data/v1_links.json: links that link format v1 accepts, and what each opens.
 
 The table pins down what old links mean, so that a new link reader can be checked against
-it (tests/test_old_links.py): every link in it must open the same experiment after a
+it (tests/settings/test_old_links.py): every link in it must open the same experiment after a
 rewrite as it opened with the v1 reader. It must therefore be recorded from the v1 code,
 commit b6cc9ba, never from a later reader. From the repository's root::
 
@@ -331,7 +331,7 @@ def record(root: Path) -> dict:
     return {
         "about": (
             "Links that link format v1 accepts and the experiment each opens, recorded from commit "
-            f"{V1_COMMIT} by tests/data/make_v1_links.py (see its docstring); checked by tests/test_old_links.py."
+            f"{V1_COMMIT} by tests/data/make_v1_links.py (see its docstring); checked by tests/settings/test_old_links.py."
         ),
         "recorded_from": V1_COMMIT,
         "links": entries,

@@ -157,7 +157,7 @@ class InPlace:
     """record="final"'s fast path: w trajectories stepped in the recorder's rows by the rule's
     in-place kernel (``Optimizer.kernel``, built for the run's settings: never with a plan) and
     the surface's in-place gradient and value where it has them. The same operations in the
-    same order as ``update``, so the same bits (tests/test_kernels.py). ``fills_losses``: the
+    same order as ``update``, so the same bits (tests/core/test_kernels.py). ``fills_losses``: the
     value kernel wrote each point's loss into ``losses`` while the rows were in the cache."""
 
     check_every = 0

@@ -51,7 +51,7 @@ class Optimizer:
 
     name: str  # torch.optim's class name in lower case
     # The implementation the rule follows bit for bit, as library.module.Class ("torch.optim.Adam"):
-    # tests/torch_reference.py records a torch one, tests/test_against_torch.py compares with it.
+    # tests/torch_reference.py records a torch one, tests/core/test_against_torch.py compares with it.
     mirrors: str
     hyperparameters: tuple[Hyperparameter, ...]
     init: InitFn
@@ -64,7 +64,7 @@ class Optimizer:
     # What the step inspector reads from the recorded state (engine.run(..., record="state")).
     inspection: Inspection = field(default_factory=Inspection)
     # An in-place version of ``update`` on (2, B) arrays, for the engine's record="final" loop:
-    # the same operations in the same order, so the same bits (tests/test_kernels.py checks it
+    # the same operations in the same order, so the same bits (tests/core/test_kernels.py checks it
     # against ``update``). ``update`` stays the reference; None: the engine calls ``update``.
     kernel: KernelFn | None = None
     # True when the momentum buffer is made at the first step only if the momentum is above 0

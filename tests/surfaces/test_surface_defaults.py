@@ -128,7 +128,7 @@ def test_rosenbrock_keeps_the_classic_eight_runs_of_the_default_page():
     assert s.v1_start is None
 
 
-V1_LINKS = Path(__file__).parent / "data" / "v1_links.json"
+V1_LINKS = Path(__file__).parent.parent / "data" / "v1_links.json"
 RECORD_V1_LINKS = "python tests/data/make_v1_links.py --v1 /tmp/optviz-v1 --out tests/data/v1_links.json"
 
 

@@ -13,8 +13,8 @@ from optviz.settings import LESSON, VIEW, lesson_experiment, on_lesson, parse, t
 from optviz.settings.lessons import LESSONS
 from optviz.study.results import run_experiment, summarise
 from optviz.text import LANGUAGES, Words
-from tests.test_app import open_panel, race, start, views
-from tests.test_app import path as race_path
+from tests.page.test_app import open_panel, race, start, views
+from tests.page.test_app import path as race_path
 
 
 def _race(name):

@@ -10,7 +10,7 @@ from optviz.core.schedules import schedule
 from optviz.draw import figures
 from optviz.settings import Experiment, Run, parse, to_query
 from surfaces.data import tips, tree_sum
-from tests.test_app import race, start
+from tests.page.test_app import race, start
 
 
 @pytest.mark.parametrize("standardise", [False, True])

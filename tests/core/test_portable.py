@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from optviz.core import portable
-from tests import test_portability
-from tests.test_portability import TRANSCENDENTAL, bits
+from tests.core import test_portability
+from tests.core.test_portability import TRANSCENDENTAL, bits
 
 one_ulp_off = test_portability.one_ulp_off  # the guard's fixture: NumPy's functions one ulp up
 

@@ -3,7 +3,7 @@
 import pytest
 
 from optviz.settings import Run
-from tests.test_app import open_panel, start
+from tests.page.test_app import open_panel, start
 
 VALLEY = {"v": "2", "surface": "valley:kappa=100", "run": "sgd:lr=0.001"}
 

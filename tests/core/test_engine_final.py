@@ -12,7 +12,7 @@ from optviz import OPTIMIZERS
 from optviz.core.engine import divergence, final, loop
 from optviz.settings import Experiment, Run
 from optviz.study.results import run_experiment, summarise
-from tests import test_optimizers
+from tests.core import test_optimizers
 
 GRID = np.array([(x, y) for x in np.linspace(-4.5, 4.5, 7) for y in np.linspace(-4.5, 4.5, 7)])
 

@@ -17,7 +17,7 @@ from surfaces.formula.derive import derivative
 from surfaces.formula.graph import Graph, build
 from surfaces.formula.parse import CONSTANTS, FUNCTIONS, parse
 from surfaces.formula.program import cost
-from tests.test_portability import bits
+from tests.core.test_portability import bits
 
 nan = math.nan
 DOMAIN = ((-3.0, 3.0), (-3.0, 3.0))

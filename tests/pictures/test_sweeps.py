@@ -23,7 +23,7 @@ from optviz.settings import (
 )
 from optviz.study import sweeps
 from optviz.text import LANGUAGES, Words
-from tests.test_app import race, start, views
+from tests.page.test_app import race, start, views
 
 
 def _single(experiment, run, start=None, **changes):

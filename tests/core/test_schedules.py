@@ -8,7 +8,7 @@ import pytest
 
 from optviz.core.schedules import KINDS, schedule
 
-RECORDED = json.loads((Path(__file__).parent / "data" / "torch_schedules.json").read_text())
+RECORDED = json.loads((Path(__file__).parent.parent / "data" / "torch_schedules.json").read_text())
 
 
 def _base_momentum(case):

@@ -3,7 +3,7 @@
 import pytest
 
 from optviz.settings import Experiment, parse, to_query
-from tests.test_app import race, start, views
+from tests.page.test_app import race, start, views
 
 HIMMELBLAU = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 

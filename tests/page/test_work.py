@@ -10,7 +10,7 @@ import ui.views
 from optviz.core import budget
 from optviz.core.budget import Stopped
 from optviz.text import Words
-from tests.test_app import race, start, views
+from tests.page.test_app import race, start, views
 
 SAY = Words("en")
 

@@ -19,7 +19,7 @@ from optviz.settings import parse
 from tests.data import make_v1_links
 from tests.link_grammar import query_from_string
 
-TABLE = json.loads((Path(__file__).parent / "data" / "v1_links.json").read_text())
+TABLE = json.loads((Path(__file__).parent.parent / "data" / "v1_links.json").read_text())
 LINKS = TABLE["links"]
 
 

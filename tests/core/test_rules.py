@@ -13,7 +13,7 @@ from optviz.core.schedules import schedule
 from optviz.settings import Experiment, Run, parse
 from optviz.text import LANGUAGES
 from optviz.text.problems import problem_text
-from tests.test_app import open_panel, start, unescaped
+from tests.page.test_app import open_panel, start, unescaped
 
 VALLEY = surfaces.get("valley")
 TIPS = surfaces.get("tips", standardise=True)

@@ -15,9 +15,9 @@ import ui.lesson
 import ui.state
 import ui.views
 from optviz.text import Words
-from tests.test_app import open_panel, race, start
+from tests.page.test_app import open_panel, race, start
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CALLBACK_ARGUMENTS = ("on_change", "on_click")  # and any on_<event>_change of a component
 
 

@@ -11,8 +11,8 @@ import surfaces
 from optviz.core.engine import loop
 from optviz.text.problems import formula_text
 from surfaces.formula import MAX_LENGTH, FormulaError, from_expression
-from tests import test_portability
-from tests.test_portability import assert_same_bits, bits, column
+from tests.core import test_portability
+from tests.core.test_portability import assert_same_bits, bits, column
 
 one_ulp_off = test_portability.one_ulp_off  # the guard's fixture: NumPy's functions one ulp up
 

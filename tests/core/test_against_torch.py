@@ -20,7 +20,7 @@ import pytest
 import optviz
 from optviz.core.engine import DIVERGENCE
 
-DATA = np.load(Path(__file__).parent / "data" / "torch_reference.npz")
+DATA = np.load(Path(__file__).parent.parent / "data" / "torch_reference.npz")
 META = json.loads(str(DATA["meta"]))
 CASES = [
     pytest.param(

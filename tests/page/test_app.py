@@ -16,14 +16,14 @@ import surfaces
 import ui.component
 import ui.views
 from optviz import OPTIMIZERS
-from optviz.settings import Experiment
+from optviz.settings import VIEW, Experiment
 from optviz.study.results import Summary
 
 TIMEOUT = 60
 
 
 def start(query=None):
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file("../../app.py", default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()
@@ -101,6 +101,11 @@ def test_every_optimizer_can_be_chosen(name):
     assert not at.exception
     assert at.query_params["run"].startswith(name)
     assert race(at)["runs"][0]["label"].startswith(OPTIMIZERS[name].title)
+
+
+def test_every_view_a_link_may_name_is_drawn_by_the_page():
+    """A view is one choice of the VIEW row and one entry of ui.views.VIEWS: neither without the other."""
+    assert set(ui.views.VIEWS) == set(VIEW.choices)
 
 
 def test_changing_a_widget_changes_the_race_and_the_link():

@@ -9,7 +9,7 @@ import optviz
 from optviz.settings import parse
 from optviz.teach import inspector
 from tests.link_grammar import query_from_string
-from tests.test_app import race, start, unescaped
+from tests.page.test_app import race, start, unescaped
 
 QUERY = {"v": "2", "surface": "valley:kappa=10,angle=30", "steps": "40", "view": "inspect"}
 RUNS = ["sgd:lr=0.05,momentum=0.9", "adam:lr=0.1"]

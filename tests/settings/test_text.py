@@ -16,7 +16,7 @@ from optviz.teach.theory import learning_rates
 from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, Words, catalog, fill, has, hyperparameter_help, placeholders
 from optviz.text.problems import problem_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
 LATEX = re.compile(r"\$[^$]*\$")
 

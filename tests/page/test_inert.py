@@ -20,11 +20,11 @@ from PIL import Image
 
 from optviz.draw import export, figures, race
 from optviz.draw.figures import PLOTLY_CONFIG, figure_text
-from optviz.settings import parse
+from optviz.settings import VIEW, parse
 from optviz.study.results import run_experiment
 from optviz.text import Words
-from tests.test_app import open_panel, start, unescaped, views
-from tests.test_app import race as race_data
+from tests.page.test_app import open_panel, start, unescaped, views
+from tests.page.test_app import race as race_data
 from ui.text import plain
 
 HOSTILE = [
@@ -40,7 +40,7 @@ HOSTILE = [
     "**b**",
     ":red[red]",  # Streamlit's colour directive
 ]
-VIEWS = ("loss", "3d", "results", "rules", "inspect", "sweep", "map", "basins")
+VIEWS = VIEW.choices  # every view the page offers
 PAGE = {"v": "2", "surface": "valley", "steps": "30", "sweep_n": "50", "map_n": "10", "basin_n": "10"}
 SAY = Words("en")
 

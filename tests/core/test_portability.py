@@ -26,9 +26,9 @@ import pytest
 import optviz
 from optviz.core.engine import loop
 from optviz.core.optimizers import OPTIMIZERS
-from tests import test_optimizers
+from tests.core import test_optimizers
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Every NumPy function that is not correctly rounded somewhere (NumPy's SIMD code paths).
 TRANSCENDENTAL = (
