@@ -1,7 +1,7 @@
 r"""Float-or-array arithmetic: the few helpers that let one update rule run on both.
 
 The update rules and the surfaces are written once and run on two kinds of numbers: NumPy
-arrays (a batch of trajectories, shape ``(2, B)``) and plain Python floats (the engine's fast
+arrays (a batch of trajectories, shape ``(d, B)``) and plain Python floats (the engine's fast
 path for small batches, one coordinate at a time). Every helper here gives the same bits on
 both, on every x86-64 CPU:
 

@@ -26,9 +26,10 @@ Importing this package imports every family module, which registers its optimize
 
 Conventions
 -----------
-* ``params`` and ``grad`` have shape ``(2, B)``: row 0 holds x and row 1 holds y of B
-  trajectories stepped together (coordinate-major, so each row is contiguous). Every rule is
-  elementwise, so trajectories never interact and a batch equals a loop over single runs.
+* ``params`` and ``grad`` have shape ``(d, B)``: row i holds coordinate i of B trajectories
+  stepped together (coordinate-major, so each row is contiguous); d is the surface's, two for
+  the catalog's surfaces. Every rule is elementwise, so trajectories never interact and a
+  batch equals a loop over single runs.
 * Because every rule is elementwise (``Optimizer.elementwise``), the same functions also run
   on plain Python floats, one coordinate at a time: the engine's fast path for small batches,
   where NumPy's per-call overhead would dominate. The rules do all their float-or-array work

@@ -41,9 +41,9 @@ class AdamState(NamedTuple):
     """Adam's and AdamW's state, as torch keeps it (``max_exp_avg_sq`` with amsgrad only)."""
 
     step: int
-    exp_avg: np.ndarray  # (2, B) first moment m_t
-    exp_avg_sq: np.ndarray  # (2, B) second moment v_t
-    max_exp_avg_sq: np.ndarray | None  # (2, B) running max of v_t, with amsgrad
+    exp_avg: np.ndarray  # (d, B) first moment m_t
+    exp_avg_sq: np.ndarray  # (d, B) second moment v_t
+    max_exp_avg_sq: np.ndarray | None  # (d, B) running max of v_t, with amsgrad
 
 
 # Where the inspector finds the moments of Adam, NAdam and RAdam (and AMSGrad's running maximum).
@@ -206,8 +206,8 @@ class NAdamState(NamedTuple):
 
     step: int
     mu_product: Any  # float, or (B,) with per-trajectory betas: product of mu_1 .. mu_t
-    exp_avg: np.ndarray  # (2, B) m_t
-    exp_avg_sq: np.ndarray  # (2, B) v_t
+    exp_avg: np.ndarray  # (d, B) m_t
+    exp_avg_sq: np.ndarray  # (d, B) v_t
 
 
 def nadam_update(params: np.ndarray, grad: np.ndarray, state: NAdamState, hp: HP) -> tuple[np.ndarray, NAdamState]:
@@ -293,8 +293,8 @@ class RAdamState(NamedTuple):
     """RAdam's state: the moments, which its rectification reads from the sixth step or so."""
 
     step: int
-    exp_avg: np.ndarray  # (2, B) first moment m_t, bias-corrected only when used
-    exp_avg_sq: np.ndarray  # (2, B) second moment v_t, read once rho_t > 5
+    exp_avg: np.ndarray  # (d, B) first moment m_t, bias-corrected only when used
+    exp_avg_sq: np.ndarray  # (d, B) second moment v_t, read once rho_t > 5
 
 
 def radam_update(params: np.ndarray, grad: np.ndarray, state: RAdamState, hp: HP) -> tuple[np.ndarray, RAdamState]:
@@ -385,8 +385,8 @@ class AdamaxState(NamedTuple):
     """Adamax's state: the first moment and, in place of the second, the infinity norm."""
 
     step: int
-    exp_avg: np.ndarray  # (2, B) first moment m_t
-    exp_inf: np.ndarray  # (2, B) exponentially weighted infinity norm u_t
+    exp_avg: np.ndarray  # (d, B) first moment m_t
+    exp_inf: np.ndarray  # (d, B) exponentially weighted infinity norm u_t
 
 
 def adamax_update(params: np.ndarray, grad: np.ndarray, state: AdamaxState, hp: HP) -> tuple[np.ndarray, AdamaxState]:

@@ -23,7 +23,7 @@ class AdagradState(NamedTuple):
     """Adagrad's state: the steps taken, which decay the rate, and each coordinate's sum of squares."""
 
     step: int
-    state_sum: np.ndarray  # (2, B) sum of squared gradients, from initial_accumulator_value
+    state_sum: np.ndarray  # (d, B) sum of squared gradients, from initial_accumulator_value
 
 
 def adagrad_update(
@@ -93,9 +93,9 @@ class RMSpropState(NamedTuple):
     """RMSprop's state; the mean of the gradients and the momentum buffer only where the settings use them."""
 
     step: int
-    square_avg: np.ndarray  # (2, B) running mean of squared gradients
-    grad_avg: np.ndarray | None  # (2, B) running mean of gradients, when centered
-    momentum_buffer: np.ndarray | None  # (2, B), when momentum > 0
+    square_avg: np.ndarray  # (d, B) running mean of squared gradients
+    grad_avg: np.ndarray | None  # (d, B) running mean of gradients, when centered
+    momentum_buffer: np.ndarray | None  # (d, B), when momentum > 0
 
 
 def rmsprop_init(params: np.ndarray, hp: HP) -> RMSpropState:
@@ -203,8 +203,8 @@ class AdadeltaState(NamedTuple):
     """Adadelta's state: running means of the squared gradients and of the squared steps."""
 
     step: int
-    square_avg: np.ndarray  # (2, B) running mean of squared gradients
-    acc_delta: np.ndarray  # (2, B) running mean of squared updates
+    square_avg: np.ndarray  # (d, B) running mean of squared gradients
+    acc_delta: np.ndarray  # (d, B) running mean of squared updates
 
 
 def adadelta_update(

@@ -63,7 +63,7 @@ class Optimizer:
     elementwise: bool = False
     # What the step inspector reads from the recorded state (engine.run(..., record="state")).
     inspection: Inspection = field(default_factory=Inspection)
-    # An in-place version of ``update`` on (2, B) arrays, for the engine's record="final" loop:
+    # An in-place version of ``update`` on (d, B) arrays, for the engine's record="final" loop:
     # the same operations in the same order, so the same bits (tests/core/test_kernels.py checks it
     # against ``update``). ``update`` stays the reference; None: the engine calls ``update``.
     kernel: KernelFn | None = None

@@ -16,7 +16,7 @@ class SGDState(NamedTuple):
     """SGD's state between steps: the steps taken and the momentum buffer."""
 
     step: int  # steps taken
-    momentum_buffer: np.ndarray | None  # (2, B) b_t; None before the first step or without momentum
+    momentum_buffer: np.ndarray | None  # (d, B) b_t; None before the first step or without momentum
 
 
 def sgd_update(params: np.ndarray, grad: np.ndarray, state: SGDState, hp: HP) -> tuple[np.ndarray, SGDState]:
