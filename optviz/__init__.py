@@ -16,16 +16,15 @@ May import: optviz.core, surfaces, optviz.text.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import surfaces
-from optviz.core import engine
-from optviz.core.engine import MAX_STEPS, Surface, Trajectory
-from optviz.core.hyperparameters import Hyperparameter
-from optviz.core.optimizers import OPTIMIZERS, Optimizer, register
-from optviz.core.optimizers import get as get_optimizer
-from optviz.core.schedules import Schedule, schedule
+if TYPE_CHECKING:
+    from optviz.core.engine import Surface, Trajectory
+    from optviz.core.optimizers import Optimizer
 
+# Python runs this file before any module of optviz, whichever layer it is in; so it imports
+# nothing when it runs, and loads what the API needs when the API is used: importing
+# optviz.text loads no optimizer and no surface (tests/test_layers.py checks it).
 __all__ = [
     "MAX_STEPS",
     "OPTIMIZERS",
@@ -50,6 +49,25 @@ def run(optimizer: str | Optimizer, surface: str | Surface, *args: Any, **kwargs
     >>> sweep.points.shape, sweep.diverged_at
     ((301, 3, 2), (None, None, 3))
     """
-    spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
+    import surfaces  # noqa: PLC0415  (loaded when used: see the note above)
+    from optviz.core import engine, optimizers  # noqa: PLC0415
+
+    spec = optimizer if isinstance(optimizer, optimizers.Optimizer) else optimizers.get(optimizer)
     surf = surfaces.get(surface) if isinstance(surface, str) else surface
     return engine.run(spec, surf, *args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    """The API's other names, each from its module, loaded when first asked for."""
+    if name in ("OPTIMIZERS", "Optimizer", "register"):
+        from optviz.core import optimizers as module  # noqa: PLC0415
+    elif name in ("MAX_STEPS", "Trajectory"):
+        from optviz.core import engine as module  # noqa: PLC0415
+    elif name == "Hyperparameter":
+        from optviz.core import hyperparameters as module  # noqa: PLC0415
+    elif name in ("Schedule", "schedule"):
+        from optviz.core import schedules as module  # noqa: PLC0415
+    else:
+        msg = f"module 'optviz' has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(module, name)

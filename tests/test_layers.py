@@ -1,4 +1,5 @@
-"""The house's layers, read from the code: no import runs back up, none goes round in a circle.
+"""The house's layers, read from the code and seen at run time: no import runs back up, none
+goes round in a circle.
 
 Each layer package says in its docstring what it may import, on one line::
 
@@ -7,13 +8,18 @@ Each layer package says in its docstring what it may import, on one line::
 That line is the rule; this test holds every import of the package's files (at the top of a
 file or inside a function, type-only ones too) to it, checks that the lines themselves stack
 the layers one way (no two layers may import each other), that no module imports another in
-a circle, and that only the page (ui/ and app.py) imports streamlit.
+a circle, and that only the page (ui/ and app.py) imports streamlit. Python runs a package's
+``__init__`` before any module in it, which the source does not show: a fresh interpreter that
+imports every module of one layer must load nothing of the layers it may not import.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -95,6 +101,11 @@ def may_import(layer: str) -> frozenset[str]:
     return frozenset(said)
 
 
+def below(layer: str) -> frozenset[str]:
+    """Every layer ``layer`` may reach: what it may import, and what those may, all the way down."""
+    return may_import(layer).union(*(below(other) for other in may_import(layer)))
+
+
 def test_every_layer_says_what_it_may_import():
     assert {layer: sorted(may_import(layer)) for layer in LAYERS}
 
@@ -165,6 +176,24 @@ def test_no_module_imports_itself_through_others():
     assert not circles({module: imports_of(module) for module in MODULES})
 
 
+LOADED = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("optviz", "surfaces", "ui"))))
+"""
+
+
+@pytest.mark.parametrize("layer", [layer for layer in LAYERS if layer != "ui"])
+def test_importing_a_layer_loads_nothing_above_it(layer):
+    """Every module of ``layer`` imported in a fresh interpreter, as a program using it would."""
+    modules = sorted(m for m in MODULES if layer_of(m) == layer)
+    ran = subprocess.run([sys.executable, "-c", LOADED, *modules], cwd=ROOT, capture_output=True, text=True, check=True)
+    allowed = below(layer) | {layer, "optviz"}  # optviz/__init__.py runs first, and loads nothing
+    loaded = [m for m in json.loads(ran.stdout) if layer_of(m) not in allowed]
+    assert not loaded, f"importing {layer} loads {loaded}"
+
+
 def test_only_the_page_imports_streamlit():
     importers = []
     for module, path in MODULES.items():
@@ -176,6 +205,13 @@ def test_only_the_page_imports_streamlit():
             if any(name.split(".")[0] == "streamlit" for name in names):
                 importers.append(module)
     assert not importers
+
+
+def test_the_checks_see_what_is_loaded():
+    ran = subprocess.run(
+        [sys.executable, "-c", LOADED, "optviz.draw.race"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert {"optviz.settings", "surfaces", "optviz.core.engine"} <= set(json.loads(ran.stdout))
 
 
 def test_the_checks_see_imports():

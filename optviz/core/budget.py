@@ -3,7 +3,7 @@
 A link or a click can start a race of ten runs of 5,000 steps on a typed formula, a basin map
 of 200 x 200 starts, a GIF of 300 frames: work that, unchecked, costs a shared server half a
 minute. Every such piece is admitted here before it starts, by an estimate made of costs
-measured on this machine (``optviz/costs.toml``, written by ``python -m benchmarks.costs``):
+measured on this machine (``optviz/core/costs.toml``, written by ``python -m benchmarks.costs``):
 seconds per trajectory-step for each catalog surface, for a typed formula by its operations,
 for a data surface by the rows a step reads; seconds per point of a grid, of a 3-D path, of
 an export; per frame of a GIF. One request (a run of the page, or one download) may spend

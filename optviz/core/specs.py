@@ -45,8 +45,8 @@ TEXT_SAFE = " !\"#$&'()*+-./;<>?@[\\]^_`{|}~"
 class Problem:
     """Something a link held that was ignored or adjusted: a message code and its arguments.
 
-    A record, never words: :func:`optviz.text.problems.problem_text` says it in the reader's
-    language, a layer above everything that reports one.
+    A record: :func:`optviz.text.problems.problem_text` words it in the page's language;
+    ``str(problem)`` gives the English, through the same function.
     """
 
     code: str
@@ -55,6 +55,9 @@ class Problem:
     @classmethod
     def of(cls, code: str, **args: Any) -> Problem:
         return cls(code, tuple(args.items()))
+
+    def __str__(self) -> str:
+        return problem_text(self)
 
 
 class Refused(ValueError):

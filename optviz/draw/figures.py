@@ -7,7 +7,7 @@ The figures are plain dicts in Plotly's JSON schema, built directly rather than 
 validated ``plotly.graph_objects`` (the tests validate every figure with
 ``plotly.graph_objects.Figure``). Large arrays are written as float32 base64 typed arrays,
 which plotly.js reads natively. The race itself is the player (optviz/draw/race.py and
-optviz/draw/assets/player.js), which draws the surface as the background image made here.
+optviz/draw/assets/view.js), which draws the surface as the background image made here.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ Figure = dict[str, Any]
 
 
 # plotly.js's config for every figure of the page and of the HTML export: sent with each
-# figure's data (ui/component.py, ui/views.py, optviz/draw/export.py), the only config view.js draws
+# figure's data (ui/component.py, ui/views.py, optviz/draw/export/), the only config view.js draws
 # with. Nothing leaves the machine and no text is typeset: no "Share chart" button, which
 # uploads the chart to a cloud service (showSendToCloud, on by default in plotly.js 4), and no
 # address for it (plotlyServerURL); no Plotly logo, a link to plotly.com (displaylogo); no

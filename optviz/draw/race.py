@@ -1,6 +1,6 @@
 """The race player's data: what the browser needs to draw every step of every run.
 
-The player (``optviz/draw/assets/player.js``) receives each trajectory once, as float32 arrays,
+The player (``optviz/draw/assets/view.js``) receives each trajectory once, as float32 arrays,
 and draws the path up to the current step and the heads on the client: a faithful animation
 whose payload grows with the steps, not with their square. These builders are pure; the page
 caches them and sends a run's arrays only when the browser does not have them yet (each run

@@ -42,6 +42,8 @@ def problem_text(problem: Record, lang: str = DEFAULT_LANGUAGE) -> str:
     """``problem`` in ``lang``."""
     words = Words(lang)
     args: dict[str, Any] = dict(problem.args)
+    if problem.code == "refused":  # the Python API's refusal: its names as the caller wrote them
+        return words("problem.refused", rule=words(f"rule.{args['rule']}", **args))
     for name in QUOTED:
         if name in args:
             args[name] = quote(args[name])
@@ -57,10 +59,8 @@ def problem_text(problem: Record, lang: str = DEFAULT_LANGUAGE) -> str:
             args[name] = words(f"surface.{args[name]}.title")
     if "optimizer" in args:  # an optimizer by its name, torch's: Adagrad, not adagrad
         args["optimizer"] = _optimizer_title(args["optimizer"], words)
-    if problem.code in ("constraint", "refused"):
-        args["rule"] = words(f"rule.{args['rule']}", **args)
     if problem.code == "constraint":
-        args["repair"] = words(f"repair.{args['repair']}", **args)
+        args["rule"], args["repair"] = words(f"rule.{args['rule']}", **args), words(f"repair.{args['repair']}", **args)
     if problem.code == "bad_surface":
         args["reason"] = refusal_text(args["reason"], lang)
     return words(f"problem.{problem.code}", **args)

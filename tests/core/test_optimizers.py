@@ -200,7 +200,7 @@ def test_a_broken_rule_is_refused_as_a_record_in_torchs_words():
 
 
 def test_a_run_that_breaks_a_rule_of_the_run_is_refused_as_a_record():
-    with pytest.raises(Refused, match=r"^minibatches need a data set, and Ill-conditioned valley has none$") as refused:
+    with pytest.raises(Refused, match=r"^minibatches need a data set, and valley has none$") as refused:
         optviz.run("sgd", "valley", batch_size=4)
     assert dict(refused.value.problem.args)["rule"] == "batch_needs_data"
 
@@ -422,9 +422,11 @@ def test_register_refuses_an_optimizer_whose_words_are_missing_naming_each(regis
 
 
 def test_register_refuses_a_name_taken(registry):
+    before = dict(registry)
     with pytest.raises(ValueError, match="optimizer 'adam' is already registered"):
         optviz.register(dataclasses.replace(OPTIMIZERS["adam"]))
-    assert list(registry) == ["sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", "radam", "adamax"]
+    assert registry == before
+    assert all(registry[name] is spec for name, spec in before.items())  # the first registration stays
 
 
 def test_torch_defaults():

@@ -116,7 +116,7 @@ def test_the_sidebar_repairs_a_run_as_the_link_reader_does():
     from_link, problems = parse(parse_qs("v=2&surface=valley&steps=100&run=adagrad:lr=0.1,schedule=onecyclelr"))
     assert [p.code for p in problems] == ["constraint"]
     assert len(said) == 1
-    assert unescaped(said[0]) == problem_text(problems[0])
+    assert unescaped(said[0]) == str(problems[0])
     assert parse({key: [value] for key, value in at.query_params.items()})[0].runs == from_link.runs
 
 

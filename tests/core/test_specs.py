@@ -9,7 +9,6 @@ import optviz
 from optviz.core.hyperparameters import betas, learning_rate
 from optviz.core.specs import Problem, Spec
 from optviz.settings import SETTINGS, STEPS, TOLERANCE
-from optviz.text.problems import problem_text
 
 
 @pytest.mark.parametrize(
@@ -72,7 +71,7 @@ def test_reading_a_value_from_a_link(spec, text, value, code):
     assert got == value
     assert (problem.code if problem else None) == code
     if problem is not None:
-        assert problem_text(problem)  # every problem has its words
+        assert str(problem)  # every problem has its words
 
 
 def test_an_open_range_is_clamped_inside_it():
@@ -90,4 +89,4 @@ def test_every_value_written_reads_back_exactly():
 
 def test_problems_compare_by_code_and_arguments():
     assert Problem.of("no_runs") == Problem.of("no_runs")
-    assert problem_text(Problem.of("too_many_runs", count=25, limit=10)) == "The link has 25 runs; kept the first 10."
+    assert str(Problem.of("too_many_runs", count=25, limit=10)) == "The link has 25 runs; kept the first 10."

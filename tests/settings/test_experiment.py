@@ -26,7 +26,6 @@ from optviz.settings import (
     to_query,
 )
 from optviz.study.results import run_experiment
-from optviz.text.problems import problem_text
 from tests.link_grammar import queries, query_from_string, random_query, random_raw_query, raw_queries
 from tests.strategies import experiments
 
@@ -42,7 +41,7 @@ def test_every_valid_experiment_round_trips_exactly_through_its_link(experiment)
 def check_what_parse_returns(query):
     experiment, problems = parse(query)
     assert isinstance(experiment, Experiment)
-    assert all(isinstance(p, Problem) and problem_text(p) for p in problems)
+    assert all(isinstance(p, Problem) and str(p) for p in problems)
     assert len(experiment.runs) <= MAX_RUNS
     assert STEPS.low <= experiment.steps <= STEPS.high
     assert experiment.build_surface().contains(*experiment.start)
@@ -140,7 +139,7 @@ BAD_LINKS = [
 @pytest.mark.parametrize(("query", "message"), BAD_LINKS, ids=[m[:40] for _, m in BAD_LINKS])
 def test_bad_links_name_what_was_ignored(query, message):
     experiment, problems = parse(query)
-    assert any(message in problem_text(p) for p in problems), [problem_text(p) for p in problems]
+    assert any(message in str(p) for p in problems), [str(p) for p in problems]
     assert parse(to_query(experiment)) == (experiment, [])
 
 
@@ -192,7 +191,7 @@ def test_a_number_where_a_pair_is_expected_and_a_pair_where_a_number_is():
     experiment, problems = parse({"run": ["adam:betas=0.8,lr=0.1", "adam:lr=0.1,0.2"]})
     assert [r.values()["lr"] for r in experiment.runs] == [0.1, 0.1]
     assert experiment.runs[0].values()["betas"] == (0.9, 0.999)
-    texts = [problem_text(p) for p in problems]
+    texts = [str(p) for p in problems]
     assert "Ignored betas='0.8' in run Adam: it takes two numbers (beta1, beta2)." in texts
     assert "Ignored '0.2' in run Adam (expected name=value)." in texts
 
@@ -229,7 +228,7 @@ def _other_value(spec):
 def test_problems_are_structured_and_worded_in_one_place():
     _, problems = parse({"steps": "lots"})
     assert problems == [Problem.of("not_a_whole_number", key="steps", value="lots", default=500)]
-    assert problem_text(problems[0]) == "Ignored steps 'lots' (expected a whole number); using 500."
+    assert str(problems[0]) == "Ignored steps 'lots' (expected a whole number); using 500."
 
 
 def test_runs_keep_their_colour_and_a_duplicate_is_numbered():

@@ -33,7 +33,7 @@ class Backend(Protocol):
     check_every: int  # a mask: the loop calls checkpoint() at the steps k with k & check_every == 0
     gradient: Gradient | None  # the gradient without a plan (None: the backend's own, in place where it can)
 
-    def step(self, row: int, gradient: Gradient | None, hp: Any) -> None: ...
+    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int: ...  # the gradient evaluations it made
 
     def snapshot(self) -> Any: ...  # the optimizer's state (asked only by record="state")
 
@@ -55,18 +55,21 @@ def advance(
     calls). The loop tells the plan which step it is on; it never infers k from a count of
     calls. ``row`` k - first of the backend's buffers takes step k's gradient, row k - first + 1
     the point after it. ``keep``, when given, receives the optimizer's state after every step
-    (record="state").
+    (record="state"). Each step reports the gradient evaluations it made (one for every rule
+    today; a rule that looks again, as SAM or a line search does, reports its own) and the loop
+    adds them up: ``Trajectory.grad_evals``.
     """
     step, every, gradient, settings = backend.step, backend.check_every, backend.gradient, hp
+    evaluations = 0
     for k in range(first, first + count):
         if not k & every:
             checkpoint()
         if plan is not None:
             gradient, settings = plan.gradient(k), plan.settings(k, hp)
-        step(k - first, gradient, settings)
+        evaluations += step(k - first, gradient, settings)
         if keep is not None:
             keep(backend.snapshot())
-    return count  # a backend's step evaluates the gradient once: a rule that looked again would count here
+    return evaluations
 
 
 class Floats:
@@ -90,12 +93,13 @@ class Floats:
         self.grads: list[Any] = []  # the gradient each step used, the same way
         update, axes, keep_point, keep_grad = spec.update, range(len(point)), self.points.extend, self.grads.extend
 
-        def step(row: int, gradient: Gradient, hp: Any) -> None:  # a closure: its names are fast to reach
+        def step(row: int, gradient: Gradient, hp: Any) -> int:  # a closure: its names are fast to reach
             g = gradient(*point)
             keep_grad(g)
             for i in axes:
                 point[i], state[i] = update(point[i], g[i], state[i], hp)
             keep_point(point)
+            return 1
 
         self.step = step
 
@@ -138,7 +142,7 @@ class Arrays:
         self.points, self.grads = points, grads
         self.split, self.axes = rows_of(len(self.params)), range(len(self.params))
 
-    def step(self, row: int, gradient: Gradient | None, hp: Any) -> None:
+    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int:
         params, g, split = self.params, self.grads[row], self.split
         if gradient is None and self.grad_into is not None:
             self.grad_into(*split(params), *split(g))
@@ -148,6 +152,7 @@ class Arrays:
                 g[i] = values[i]
         self.params, self.state = self.update(params, g, self.state, hp)
         self.points[row + 1] = self.params
+        return 1
 
     def snapshot(self) -> Any:
         return self.state
@@ -173,7 +178,7 @@ class InPlace:
         self.points, self.grads, self.losses = points, grads, losses
         self.split, self.axes = rows_of(dim), range(dim)
 
-    def step(self, row: int, gradient: Gradient | None, hp: Any) -> None:
+    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int:
         p, g, q, split = self.points[row], self.grads[row], self.points[row + 1], self.split
         if self.grad_into is None:
             values = self.grad_fn(*split(p))
@@ -184,6 +189,7 @@ class InPlace:
         self.kernel(p, g, q)
         if self.value_into is not None:
             self.value_into(*split(q), self.losses[row + 1])
+        return 1
 
 
 def rows_of(dim: int) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:

@@ -1,4 +1,5 @@
-"""Schedules, gradient noise and minibatches in the engine: torch's rates, common random numbers."""
+"""The step plan (optviz.core.engine.plan): schedules, gradient noise and minibatches in the engine,
+torch's rates, common random numbers, each step's by its number."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
+from optviz.core.engine import loop
 from optviz.core.engine.plan import StepPlan, batch_rows, noise_draws
 from optviz.core.schedules import schedule
 
@@ -105,6 +107,39 @@ def test_the_loop_tells_the_plan_its_step():
         assert steps.gradient(k)(*point) == expected
     hp = OPTIMIZERS["sgd"].resolve({"lr": 0.08})
     assert [steps.settings(k, hp)["lr"] for k in (5, 1, 5)] == [sched.lrs(0.08, 10)[k] for k in (5, 1, 5)]
+
+
+class LooksTwice:
+    """A backend whose rule evaluates the gradient twice a step, as SAM does (see loop.Backend)."""
+
+    check_every = loop.CHECK_STEPS
+    gradient = None
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, float, tuple[float, float]]] = []
+
+    def step(self, row, gradient, hp):
+        point = (0.3, -0.2)
+        first, again = gradient(*point), gradient(*point)
+        assert first == again  # the same step's noise both times
+        self.seen.append((row, hp["lr"], first))
+        return 2
+
+    def snapshot(self):
+        return None
+
+
+def test_a_step_that_looks_twice_sees_its_own_step_and_counts_both_looks():
+    sched = schedule("StepLR", step_size=2, gamma=0.5)
+    steps = StepPlan(8, sched, noise=0.5, seed=2).on(OPTIMIZERS["sgd"], VALLEY, VALLEY.dim)
+    hp = OPTIMIZERS["sgd"].resolve({"lr": 0.08})
+    backend = LooksTwice()
+    assert loop.advance(backend, 5, hp, first=3, plan=steps) == 10
+    draws, lrs = noise_draws(2, 8) * 0.5, sched.lrs(0.08, 8)
+    for row, lr, gradient in backend.seen:
+        k = row + 3
+        assert lr == lrs[k]
+        assert gradient == tuple(g + n for g, n in zip(VALLEY.grad_fn(0.3, -0.2), draws[k], strict=True))
 
 
 def test_minibatches_are_drawn_without_replacement_epoch_by_epoch():
