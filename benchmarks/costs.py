@@ -217,7 +217,7 @@ def _build() -> dict[str, Any]:
 
     def fresh(make: Callable[[], object]) -> float:
         def once() -> None:
-            formula._built.cache_clear()
+            formula._cached_surface.cache_clear()
             for cached in (data.columns, data.tips, data.iris):
                 cached.cache_clear()
             make()
