@@ -182,6 +182,8 @@ class Player {
     on(".ovp-loop", "change", (e) => { this.loop = e.target.checked; });
     this.speed.addEventListener("input", () => this.showSpeed());
     this.root.addEventListener("keydown", (e) => this.key(e));
+    this.onSeek = (e) => { if (this.held || !this.runs) return; this.pause(); this.go(Number(e.detail.step)); };
+    window.addEventListener("optviz:seek", this.onSeek);
     this.onFullscreen = () => { this.fit(); this.render().then(() => this.resize()); };
     document.addEventListener("fullscreenchange", this.onFullscreen);
     this.resizeObserver = new ResizeObserver(() => this.resize());
@@ -250,6 +252,7 @@ class Player {
     this.resizeObserver.disconnect();
     this.fitObserver.disconnect();
     window.removeEventListener("resize", this.onWindow);
+    window.removeEventListener("optviz:seek", this.onSeek);
     document.removeEventListener("fullscreenchange", this.onFullscreen);
   }
 
@@ -470,6 +473,15 @@ class Player {
     this.draw();
     this.showStep();
     if (!this.playing) this.report();
+    this.announce();
+  }
+
+  // Every per-step figure of the page (the loss chart, the 3-D view, ...) follows the player:
+  // it hears the step on the window ("optviz:step"), and moves the player with "optviz:seek".
+  announce() {
+    const detail = { step: this.step, steps: this.steps, playing: this.playing, race: this.data ? this.data.race : null };
+    window.__optvizStep = detail; // a figure drawn later starts at the player's step
+    window.dispatchEvent(new CustomEvent("optviz:step", { detail }));
   }
 
   draw() {
@@ -768,6 +780,7 @@ class Player {
     cancelAnimationFrame(this.frame);
     this.root.querySelector(".ovp-play").innerHTML = ICONS.play;
     this.report();
+    if (this.runs) this.announce();
   }
 
   key(e) {
