@@ -46,6 +46,7 @@ from optviz.study.sweeps import assign, axis_spec
 from optviz.teach.theory import learning_rates
 from optviz.text import hyperparameter_help, hyperparameter_title
 from optviz.text.problems import problem_text, refusal_text
+from ui import live
 from ui.guard import callback
 from ui.state import (
     RUNS,
@@ -183,6 +184,7 @@ def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None,
         return _log_number(label, name, key, spec, help)
     step = spec.step or (1.0 if high - low >= 50 else 0.05 if slider else 0.01 if high <= 1 else 0.1)
     if slider and high - low <= 1000:  # a wider range is typed, not dragged
+        live.slider(key, key)
         return st.slider(label, low, high, key=key, help=help, step=step)
     return st.number_input(label, low, high, key=key, step=step, format="%g", help=help)
 
@@ -243,9 +245,11 @@ def _log_number(label: str, name: str, key: str, spec: Spec, help: str) -> float
     scale = scale_key(key)
     state[scale] = value  # before the slider exists this run: it shows the current number
     left, right = st.columns([3, 2], vertical_alignment="bottom")
+    options = log_options(low, high, value)
+    live.slider(scale, key, options)  # the race follows it while it is dragged
     left.select_slider(
         label,
-        log_options(low, high, value),
+        options,
         key=scale,
         help=help,
         format_func=lambda v: f"{v:g}",
@@ -281,6 +285,7 @@ def surface_controls() -> tuple[str, dict[str, float]]:
     name = st.session_state[SURFACE]
     params = {}
     for param in surfaces.entry(name).param_specs:
+        live.changes(surface_parameter_key(name, param.name), ("surface", param.name))
         help = say(f"surface.{name}.parameter.{param.name}")
         title = say(f"parameter_title.{param.name}")
         params[param.name] = setting_widget(
@@ -348,6 +353,10 @@ def _one_run(index: int, entry: dict[str, Any], surf: surfaces.Surface, steps: i
     """A run's panel: its title always; its widgets only while it is open."""
     run_id, slot = entry["id"], entry["slot"]
     run = entry["run"] = _current_run(entry, surf, steps)
+    for hp in run.spec.hyperparameters:  # what its widgets change, for the race's previews
+        for part, each in enumerate(hp.parts or (hp,)):
+            target = ("run", index, hp.name, part if hp.parts else None)
+            live.changes(hyperparameter_key(run_id, run.optimizer, each.name), target)
     say = words()
     title = GLYPHS[SYMBOLS[slot]] + " " + say("sidebar.run_title", number=index + 1, label=plain(run.label(say.lang)))
     # Tracked, so that a closed panel draws no widgets. Its title changes with the settings, which
@@ -515,6 +524,7 @@ def apply_clicked(run_id: int, clicked: dict[str, object], digits: int | None = 
 def experiment_controls() -> Experiment:
     """The whole sidebar; returns the Experiment it describes."""
     say = words()
+    live.forget_sliders()  # named again as they are drawn
     with st.sidebar:
         lesson_picker()
         st.header(say("sidebar.surface"))

@@ -10,14 +10,16 @@ visitor also sees, and the next run starts again from the last experiment the pa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from optviz.core import budget
 from optviz.settings import DEFAULT, query_string
@@ -57,6 +59,29 @@ def callback(fn: Callable[..., Any]) -> Callable[..., None]:
             st.session_state[RESTORE] = True
 
     return guarded_callback
+
+
+@contextlib.contextmanager
+def alone() -> Iterator[None]:
+    """A fragment's own run (the race alone, ui.views), under the guard as the script is: an
+    unexpected error runs the whole page again from the last view drawn, which says so. Inside a
+    run of the whole page, the page's guard (:func:`guarded`) is already there: this adds nothing."""
+    context = get_script_run_ctx()
+    if context is None or not context.fragment_ids_this_run:
+        yield
+        return
+    try:
+        yield
+    except Exception:  # noqa: BLE001  (any error at all: that is the guard's job)
+        reference = _logged("A fragment of the page")
+        st.session_state[FAILED] = ("guard.callback_failed", {"reference": reference})
+        st.session_state[RESTORE] = True
+        st.rerun(scope="app")
+
+
+def failure_pending() -> bool:
+    """Whether a callback failed before this run: the whole page then runs, to say so and go back."""
+    return FAILED in st.session_state
 
 
 def say_failure() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -26,7 +27,7 @@ from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
 from optviz.text import axis_names, data_words, plotly_locale
-from ui import inspector, sweeps, work
+from ui import guard, inspector, live, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
 from ui.link import share_url
@@ -55,13 +56,84 @@ def race(
     *,
     projector: bool = False,
     hold: str | None = None,
+    shade: Callable[[str, tuple, int, bool], Shading] | None = None,
 ) -> None:
     """The player: every step of every run, drawn in the browser.
 
     A run's arrays are encoded and sent only when this browser does not have them yet.
     ``hold`` (a message) keeps the race at its start until a lesson's question is answered;
-    released, it plays from the start.
+    released, it plays from the start. The race runs in a fragment of its own: a start being
+    dragged or a slider being moved (ui.live) runs only the race again, with the paths as they
+    would be (``shade`` makes a moved surface's picture); what the player changes for good (the
+    start let go, the step the inspector shows) runs the whole page.
     """
+    _race_fragment(experiment, surf, trajectories, background, projector=projector, hold=hold, shade=shade)
+
+
+@st.fragment
+def _race_fragment(
+    experiment: Experiment,
+    surf: surfaces.Surface,
+    trajectories: list[Trajectory],
+    background: Shading,
+    *,
+    projector: bool,
+    hold: str | None,
+    shade: Callable[[str, tuple, int, bool], Shading] | None,
+) -> None:
+    """The race, and its previews; under the page's guard when it runs alone (a fragment's run
+    is not inside the script's)."""
+    if live.page_rerun_wanted() or guard.failure_pending():
+        st.rerun(scope="app")
+    request = live.requested(st.session_state.get(RACE_KEY))
+    with guard.alone():
+        if request is None or hold or shade is None:
+            _race(experiment, surf, trajectories, background, projector=projector, hold=hold)
+        else:
+            _preview(request, experiment, surf, trajectories, background, projector=projector, shade=shade)
+
+
+def _preview(
+    request: dict[str, Any],
+    experiment: Experiment,
+    surf: surfaces.Surface,
+    trajectories: list[Trajectory],
+    background: Shading,
+    *,
+    projector: bool,
+    shade: Callable[[str, tuple, int, bool], Shading],
+) -> None:
+    """The race as a start being dragged or a slider being moved would make it (ui.live); the
+    race as it is, and the player told so, where that is not to be made."""
+    with work.watched():
+        work.start()  # a preview is one piece of work, with a budget of its own
+        try:
+            found = live.preview(request, experiment, surf, shade)
+        except (live.Refused, budget.Stopped, budget.Busy):
+            _race(experiment, surf, trajectories, background, projector=projector, preview=live.answer(request, True))
+            return
+        _race(
+            found.experiment,
+            found.surface,
+            found.trajectories,
+            found.shading or background,
+            projector=projector,
+            preview=live.answer(request),
+        )
+
+
+def _race(
+    experiment: Experiment,
+    surf: surfaces.Surface,
+    trajectories: list[Trajectory],
+    background: Shading,
+    *,
+    projector: bool = False,
+    hold: str | None = None,
+    preview: dict[str, Any] | None = None,
+) -> None:
+    """The player's data for this race, sent. A preview's arrays are always sent (the browser
+    keeps them only while it shows them), and its answer names the request it answers."""
     ensure_plotly()
     # The fair race (ui.sweeps) asks for the race to start again and play: once per click.
     replays = st.session_state.get(sweeps.REPLAY, 0)
@@ -69,7 +141,9 @@ def race(
     st.session_state["_replays_shown"] = replays
     sent: set[str] = st.session_state.setdefault("_sent", set())
     scene = race_data.scene(surf, background)
-    inspecting = experiment.view == "inspect" and not lesson_held() and _inspector_admitted(experiment, surf)
+    inspecting = (
+        preview is None and experiment.view == "inspect" and not lesson_held() and _inspector_admitted(experiment, surf)
+    )
     vectors = inspector.arrays(experiment) if inspecting else [None] * len(trajectories)
     runs = []
     for run, label, slot, trajectory, arrows in zip(
@@ -82,9 +156,10 @@ def race(
             "symbol": slot,
             "diverged_at": None if hold else trajectory.diverged_at,
         }
-        if item["id"] not in sent:  # a held race gets its start only: the browser holds no answer
+        if preview is not None or item["id"] not in sent:  # a held race gets its start only: no answer
             item["arrays"] = race_data.run_arrays(trajectory, upto=0 if hold else None)
-            sent.add(item["id"])
+            if preview is None:
+                sent.add(item["id"])
         if inspecting and item["id"] + ":inspect" not in sent:  # the step inspector's arrows
             item["inspect"] = arrows
             sent.add(item["id"] + ":inspect")
@@ -93,12 +168,15 @@ def race(
         sent.add(scene["id"])
     else:
         scene = {key: value for key, value in scene.items() if key != "background"}
-    st.session_state[DOMAIN] = scene["domain"]  # for the click, which arrives on the next run
+    if preview is None:
+        st.session_state[DOMAIN] = scene["domain"]  # for the click, which arrives on the next run
     data = {
         "kind": "race",
         "plotly_url": PLOTLY_URL,
         "config": PLOTLY_CONFIG,
         "locale": plotly_locale(experiment.lang),
+        # A new race (another surface, a fair race replayed) waits for Play or plays from its start;
+        # any other change keeps the player's step.
         "race": race_data.race_id(experiment) + (f":replay{replays}" if replays else ""),
         "steps": experiment.steps,
         "speed": SPEEDS[experiment.speed],
@@ -111,8 +189,9 @@ def race(
         "hold": hold,
         # A lesson's race plays once it may, and so does a fair race (ui.sweeps): from its start.
         "autoplay": bool(experiment.lesson) or replay,
-        "initial_step": "start" if experiment.lesson or replay else "end",
         "inspect": _inspecting(experiment) if inspecting else None,
+        "live": {} if hold else live.sliders(),  # the sidebar's sliders that preview the race
+        "preview": preview,
     }
     VIEW_COMPONENT(
         data=data,
@@ -120,6 +199,7 @@ def race(
         on_clicked_change=callback(_on_click),
         on_missing_change=callback(_on_missing),
         on_step_change=callback(_on_step),
+        on_preview_change=callback(_on_preview),
     )
 
 
@@ -152,7 +232,12 @@ def _inspector_admitted(experiment: Experiment, surf: surfaces.Surface) -> bool:
 
 
 def _on_step() -> None:
-    """The player rests on another step: the rerun this brings shows it in the inspector's panel."""
+    """The player rests on another step: the page runs again, to show it in the inspector's panel."""
+    live.rerun_page()
+
+
+def _on_preview() -> None:
+    """The player asks for a preview: the race's fragment makes it (ui.live)."""
 
 
 def export_panel(
@@ -218,8 +303,10 @@ def _exported(
 
 
 def _on_click() -> None:
-    """A click on the race: start exactly there (rounded far below a pixel)."""
+    """A click on the race, or a start let go: start exactly there (rounded far below a pixel),
+    the whole page drawn again (the sidebar's start, the link)."""
     start_at((st.session_state.get(RACE_KEY) or {}).get("clicked"))
+    live.rerun_page()
 
 
 def _on_missing() -> None:

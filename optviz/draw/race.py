@@ -118,8 +118,9 @@ def _data(surf: surfaces.Surface) -> dict[str, Any] | None:
 
 
 def race_id(experiment: Experiment) -> str:
-    """Changes when the race starts over: another surface, start or number of steps."""
-    return _digest(("race", experiment.surface, experiment.surface_params, experiment.start, experiment.steps))
+    """Changes when a new race begins: another surface. Its parameters, the start, the steps and
+    the runs change within a race (the player keeps its step)."""
+    return _digest(("race", experiment.surface))
 
 
 def run_id(experiment: Experiment, run: Run) -> str:

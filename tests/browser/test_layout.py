@@ -102,7 +102,8 @@ def test_no_race_plays_by_itself_for_a_visitor_who_asked_for_less_motion(browser
     state = page.evaluate(
         "() => { const p = document.querySelector('.ovp').__player; return [p.step, p.steps, p.playing]; }"
     )
-    assert state == [state[1], state[1], False]  # the whole story, still
+    assert state == [0, state[1], False]  # still, at its start, waiting for Play
+    assert page.locator(".ovp-bigplay").is_visible()
     context.close()
 
 
@@ -208,7 +209,8 @@ def test_reduce_motion_keeps_the_race_still(browser, app_url):
     state = page.evaluate(
         "() => { const p = document.querySelector('.ovp').__player; return [p.step, p.steps, p.playing]; }"
     )
-    assert state == [state[1], state[1], False]
+    assert state == [0, state[1], False]  # at its start, waiting for Play
+    expect(page.locator(".ovp-bigplay")).to_be_visible()
     page.context.close()
 
 
@@ -234,11 +236,11 @@ def test_a_data_surface_shows_its_data_and_each_runs_model_moving_with_the_playe
     expect(view.locator("figcaption")).to_have_text(EN("player.data_title"))
     pixels = """() => { const c = document.querySelector('.ovp-data canvas');
                         return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
-    last = page.evaluate(pixels)
-    assert any(last[3::4])  # drawn
+    first = page.evaluate(pixels)
+    assert any(first[3::4])  # drawn
     page.locator(PLAYER).focus()
-    page.keyboard.press("Home")  # the models at the start: other lines
-    assert page.evaluate(pixels) != last
+    page.keyboard.press("End")  # the models at the last step: other lines
+    assert page.evaluate(pixels) != first
     page.context.close()
 
 

@@ -81,6 +81,7 @@ const ICONS = {
   first: svg('<rect x="4" y="5" width="2.5" height="14"/><path d="M20 5v14L8 12z"/>'),
   back: svg('<path d="M17 5v14L6 12z"/>'),
   play: svg('<path d="M7 4v16l13-8z"/>'),
+  replay: svg('<path d="M12 5V1L7 6l5 5V7a6 6 0 1 1-6 6H4a8 8 0 1 0 8-8z"/>'),
   pause: svg('<rect x="6" y="5" width="4" height="14"/><rect x="14" y="5" width="4" height="14"/>'),
   forward: svg('<path d="M7 5v14l11-7z"/>'),
   last: svg('<path d="M4 5v14l12-7z"/><rect x="17.5" y="5" width="2.5" height="14"/>'),
@@ -150,8 +151,10 @@ class Player {
     this.root.innerHTML = `
       <div class="ovp-stage">
        <div class="ovp-main">
-        <div class="ovp-plot"><div class="ovp-gd"></div><canvas class="ovp-trails"></canvas><canvas class="ovp-heads"></canvas><div class="ovp-hold" role="status"></div></div>
+        <div class="ovp-plot"><div class="ovp-gd"></div><canvas class="ovp-trails"></canvas><canvas class="ovp-heads"></canvas><div class="ovp-hold" role="status"></div>
+         <button class="ovp-bigplay" type="button" hidden>${ICONS.play}<span></span></button></div>
         <div class="ovp-controls">
+        <button class="ovp-replay" type="button">${ICONS.replay}<span></span></button>
         <button class="ovp-first" type="button">${ICONS.first}</button>
         <button class="ovp-back" type="button">${ICONS.back}</button>
         <button class="ovp-play" type="button">${ICONS.play}</button>
@@ -172,17 +175,19 @@ class Player {
     this.scrub = this.root.querySelector(".ovp-scrub");
     this.speed = this.root.querySelector(".ovp-speed");
     const on = (sel, ev, fn) => this.root.querySelector(sel).addEventListener(ev, fn);
-    on(".ovp-first", "click", () => this.go(0));
-    on(".ovp-back", "click", () => this.go(this.step - 1));
+    on(".ovp-first", "click", () => this.visit(0));
+    on(".ovp-back", "click", () => this.visit(this.step - 1));
     on(".ovp-play", "click", () => this.toggle());
-    on(".ovp-forward", "click", () => this.go(this.step + 1));
-    on(".ovp-last", "click", () => this.go(this.steps));
+    on(".ovp-replay", "click", () => this.replay());
+    on(".ovp-bigplay", "click", () => this.play());
+    on(".ovp-forward", "click", () => this.visit(this.step + 1));
+    on(".ovp-last", "click", () => this.visit(this.steps));
     on(".ovp-full", "click", () => this.fullscreen());
-    this.scrub.addEventListener("input", () => this.go(Number(this.scrub.value)));
+    this.scrub.addEventListener("input", () => this.visit(Number(this.scrub.value)));
     on(".ovp-loop", "change", (e) => { this.loop = e.target.checked; });
     this.speed.addEventListener("input", () => this.showSpeed());
     this.root.addEventListener("keydown", (e) => this.key(e));
-    this.onSeek = (e) => { if (this.held || !this.runs) return; this.pause(); this.go(Number(e.detail.step)); };
+    this.onSeek = (e) => { if (this.held || !this.runs) return; this.pause(); this.visit(Number(e.detail.step)); };
     window.addEventListener("optviz:seek", this.onSeek);
     this.onFullscreen = () => { this.fit(); this.render().then(() => this.resize()); };
     document.addEventListener("fullscreenchange", this.onFullscreen);
@@ -196,6 +201,14 @@ class Player {
     this.fitObserver.observe(this.root.querySelector(".ovp-controls"));
     const page = this.root.closest("[data-testid='stMainBlockContainer']");
     if (page) this.fitObserver.observe(page);
+    // The start marker can be dragged: the paths follow (previews from the server), and the
+    // start is set where it is let go. Taken before Plotly sees the gesture (no pan then).
+    const plot = this.root.querySelector(".ovp-plot");
+    plot.addEventListener("pointerdown", (e) => this.grab(e), true);
+    plot.addEventListener("pointermove", (e) => this.drag(e));
+    plot.addEventListener("pointerup", (e) => this.release(e));
+    plot.addEventListener("pointercancel", () => this.release(null));
+    plot.addEventListener("touchstart", (e) => { if (this.dragging) e.stopPropagation(); }, true);
     this.gd.addEventListener("mousedown", (e) => this.press(e));
     this.gd.addEventListener("click", (e) => this.click(e)); // Plotly takes mouseup for its drag
   }
@@ -253,6 +266,7 @@ class Player {
     this.fitObserver.disconnect();
     window.removeEventListener("resize", this.onWindow);
     window.removeEventListener("optviz:seek", this.onSeek);
+    if (this.sliderWatch) this.sliderWatch.disconnect();
     document.removeEventListener("fullscreenchange", this.onFullscreen);
   }
 
@@ -272,16 +286,24 @@ class Player {
     this.text = data.text;
     // Arrays come once per page: what this message brings is kept first (two runs with the same
     // trajectory share one id, and the arrays come with the first of them), then anything the
-    // page still lacks (a reload) is asked for again.
+    // page still lacks (a reload) is asked for again. A preview's arrays (a start being dragged,
+    // a slider moving) are kept only while it is shown: a long drag does not fill the page.
+    const previewed = new Map();
     for (const r of data.runs) {
-      if (r.arrays) CACHE.set(r.id, { x: decode(r.arrays.x), y: decode(r.arrays.y), gap: decode(r.arrays.gap) });
+      if (r.arrays) {
+        const arrays = { x: decode(r.arrays.x), y: decode(r.arrays.y), gap: decode(r.arrays.gap) };
+        if (data.preview) previewed.set(r.id, arrays); else CACHE.set(r.id, arrays);
+      }
       if (r.inspect) CACHE.set(r.id + ":inspect", Object.fromEntries(Object.entries(r.inspect).map(([k, v]) => [k, decode(v)])));
     }
     if (data.scene.background) CACHE.set(data.scene.id, data.scene);
-    const missing = [...new Set(data.runs.filter((r) => !CACHE.has(r.id)).map((r) => r.id))];
+    const arraysOf = (id) => previewed.get(id) || CACHE.get(id);
+    const missing = [...new Set(data.runs.filter((r) => !arraysOf(r.id)).map((r) => r.id))];
     if (!CACHE.has(data.scene.id)) missing.push(data.scene.id);
     if (data.inspect) missing.push(...new Set(data.runs.filter((r) => !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect")));
+    if (data.preview) this.previewAnswered(data.preview);
     if (missing.length) { // a rerun brings them; asked for a few times at most, never in a loop
+      if (data.preview) return Promise.resolve(); // a preview is never asked for again
       const asked = missing.join(" ");
       this.asks = this.lastAsked === asked ? (this.asks || 0) + 1 : 1;
       this.lastAsked = asked;
@@ -292,45 +314,63 @@ class Player {
     const scene = CACHE.get(data.scene.id);
     const previous = this.data;
     const newRace = !previous || previous.race !== data.race;
+    const atEnd = Boolean(previous) && this.step >= this.steps && !this.fresh; // the whole story was shown
     this.data = data;
     this.scene = scene;
-    this.runs = data.runs.map((r, i) => ({ ...r, ...CACHE.get(r.id), vectors: data.inspect ? CACHE.get(r.id + ":inspect") : null, index: i }));
+    this.runs = data.runs.map((r, i) => ({ ...r, ...arraysOf(r.id), vectors: data.inspect ? CACHE.get(r.id + ":inspect") : null, index: i }));
     this.reported = data.inspect ? data.inspect.step : null; // the step Python shows
     this.root.style.setProperty("--ovp-aspect", String(this.shape().aspect));
     this.steps = data.steps;
     this.scrub.max = String(this.steps);
     this.root.querySelector(".ovp-loop-label span").textContent = this.text.loop;
     this.root.querySelector(".ovp-speed-label span").textContent = this.text.speed;
-    for (const [sel, key] of [[".ovp-first", "first"], [".ovp-back", "back"], [".ovp-play", "play"], [".ovp-forward", "forward"], [".ovp-last", "last"], [".ovp-full", "fullscreen"]]) {
+    for (const [sel, key] of [[".ovp-replay", "replay"], [".ovp-first", "first"], [".ovp-back", "back"], [".ovp-play", "play"], [".ovp-forward", "forward"], [".ovp-last", "last"], [".ovp-full", "fullscreen"], [".ovp-bigplay", "big_play"]]) {
       const b = this.root.querySelector(sel);
       b.title = this.text[key]; b.setAttribute("aria-label", this.text[key]);
     }
+    this.root.querySelector(".ovp-replay span").textContent = this.text.replay_short;
+    this.root.querySelector(".ovp-bigplay span").textContent = this.text.big_play;
     if (!previous || previous.speed !== data.speed) this.speed.value = String(Math.round(1000 * Math.log(data.speed) / Math.log(500)));
     this.showSpeed();
     this.scale();
     this.fit();
     this.renderRunsTable();
     this.renderArrowsKey();
-    return this.render().then(() => {
+    this.watchSliders();
+    // A preview changes the paths only: the plot (Plotly's part) is drawn again only when what it
+    // shows changed (the surface, the start, the words, the size of things).
+    // A preview's start is drawn by the canvas while it moves; the page's start, by the plot.
+    if (!data.preview) { this.start = data.start; if (!this.dragging) this.movedStart = null; }
+    const look = JSON.stringify([scene.id, this.start, Boolean(this.movedStart), data.text, data.projector, data.config, data.locale, this.k, theme(this.root)]);
+    const same = look === this.look;
+    const drawn = same ? Promise.resolve() : this.render().then(() => { this.look = look; });
+    return drawn.then(() => {
       if (!this.relayoutBound) {
         this.gd.on("plotly_relayout", () => { this.drawnTo = -1; this.draw(); });
         this.relayoutBound = true;
       }
       this.drawnTo = -1;
-      this.resize();
-      // A new race opens on its whole story (every path drawn); a change of settings keeps the
-      // step the player was at, so the runs can be compared where they were.
-      // A lesson holds its race at the start until its question is answered, then plays it.
-      // The page's first race plays from its start, so that something moves as the page opens
-      // (not where the visitor asked the browser for less motion).
+      if (!same) this.resize(); // the plot drawn again: the canvases follow its area
+      // Where the player stands once new data comes:
+      // - a lesson holds its race at the start until its question is answered, then plays it;
+      // - the page's first race plays from its start, so that something moves as the page opens
+      //   (not where the visitor asked the browser for less motion); a fair race (ui.sweeps) too;
+      // - any other race that has not been played waits at its start, with a big Play button
+      //   over it and its paths drawn faintly (never "step 500 of 500" with nothing moving);
+      // - a change of settings (a learning rate, the steps, the surface's parameters, the start)
+      //   keeps the step the player is at, so the runs are compared where they were; a player
+      //   that showed the whole story shows the whole new story.
       const released = !newRace && previous.hold && !data.hold;
       const calm = data.still || reducedMotion(); // the visitor asked for less motion: nothing plays by itself
       const opening = !previous && !calm;
       this.hold(data.hold);
       if (data.hold) this.go(0);
-      else if (newRace || released) this.go(data.initial_step === "start" || opening ? 0 : this.steps);
-      else this.go(Math.min(this.step, this.steps));
-      if ((newRace || released) && (data.autoplay || opening) && !data.hold && !calm) this.play();
+      else if (newRace || released) {
+        this.fresh = true;
+        this.go(0);
+        if ((data.autoplay || opening) && !calm) this.play();
+      } else this.go(atEnd ? this.steps : Math.min(this.step, this.steps));
+      this.showFresh();
       // Answered on a phone, where the question is above the race: the race comes into view.
       if (released) this.root.querySelector(".ovp-main").scrollIntoView({ block: "nearest", behavior: calm ? "auto" : "smooth" });
       this.report();
@@ -349,7 +389,7 @@ class Player {
 
   figure() {
     const s = this.scene, traces = [];
-    traces.push({ type: "scatter", mode: "markers", x: [this.data.start[0]], y: [this.data.start[1]], name: this.text.start,
+    traces.push({ type: "scatter", mode: "markers", x: [this.start[0]], y: [this.start[1]], name: this.text.start, visible: !this.movedStart,
       marker: { symbol: "star", size: 16 * this.scale(), color: "#000000", line: { color: "#ffffff", width: 1 } },
       hovertemplate: this.text.start + " (%{x:.4g}, %{y:.4g})<extra></extra>", showlegend: false });
     traces.push({ type: "scatter", mode: "markers", x: s.minima.map((m) => m[0]), y: s.minima.map((m) => m[1]), customdata: s.minima.map((m) => m[2]),
@@ -547,6 +587,11 @@ class Player {
         const [dx, dy] = off.dir, from = 10 * k * r, to = 30 * k * r;
         arrow(hctx, px + dx * from, py + dy * from, px + dx * to, py + dy * to, ARROWS.step, run.colour, k * r);
       }
+    }
+    if (this.movedStart) { // the start being dragged (or let go, until the page moves it)
+      const [px, py] = this.toPixel(area, this.movedStart[0], this.movedStart[1]);
+      hctx.fillStyle = "#000000"; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r;
+      shape(hctx, "star", px, py, 8 * k * r); hctx.fill(); hctx.stroke();
     }
     if (this.data.inspect) this.drawArrows(hctx, area);
     this.showOff();
@@ -750,10 +795,34 @@ class Player {
     for (const el of this.root.querySelectorAll(".ovp-controls button, .ovp-controls input")) el.disabled = this.held;
   }
 
+  // A step the visitor asked for: the race is no longer waiting to be played.
+  visit(step) {
+    this.fresh = false;
+    this.showFresh();
+    this.go(step);
+  }
+
+  // From the start, playing: the one control that replays a race.
+  replay() {
+    if (this.held) return;
+    this.pause();
+    this.go(0);
+    this.play();
+  }
+
+  // A race not played yet waits at its start, its paths faint, under a big Play button.
+  showFresh() {
+    const waiting = Boolean(this.fresh) && !this.playing && !this.held;
+    this.root.classList.toggle("ovp-fresh", waiting);
+    this.root.querySelector(".ovp-bigplay").hidden = !waiting;
+  }
+
   play() {
     if (this.held) return;
     if (this.step >= this.steps) this.go(0);
     this.playing = true;
+    this.fresh = false;
+    this.showFresh();
     this.root.querySelector(".ovp-play").innerHTML = ICONS.pause;
     let last = performance.now(), carry = 0;
     const tick = (now) => {
@@ -786,8 +855,8 @@ class Player {
   key(e) {
     if (this.held) return;
     const actions = {
-      ArrowRight: () => this.go(this.step + 1), ArrowLeft: () => this.go(this.step - 1),
-      Home: () => this.go(0), End: () => this.go(this.steps), " ": () => this.toggle(),
+      ArrowRight: () => this.visit(this.step + 1), ArrowLeft: () => this.visit(this.step - 1),
+      Home: () => this.visit(0), End: () => this.visit(this.steps), " ": () => this.toggle(),
     };
     if (e.target.tagName === "INPUT" && e.target.type === "range" && e.key.startsWith("Arrow")) return;
     if (actions[e.key]) { e.preventDefault(); if (e.key !== " ") this.pause(); actions[e.key](); }
@@ -816,7 +885,127 @@ class Player {
     if (!down || !down.point || Math.hypot(e.clientX - down.at[0], e.clientY - down.at[1]) > 4) return;
     this.setTriggerValue("clicked", { x: down.point[0], y: down.point[1], at: Date.now() });
   }
+
+  // --------------------------------------------------------------------------- live changes
+
+  // The data point under a pointer event, held inside the plot.
+  pointAt(e) {
+    const area = this.plotArea(), box = this.gd.getBoundingClientRect();
+    const px = Math.min(Math.max(e.clientX - box.left - area.left, 0), area.width);
+    const py = Math.min(Math.max(e.clientY - box.top - area.top, 0), area.height);
+    return [area.xa.p2l(px), area.ya.p2l(py)];
+  }
+
+  // A press on the start marker (within a finger's reach of it) starts a drag.
+  grab(e) {
+    const area = this.plotArea();
+    if (this.held || !area || !this.data || onModebar(e) || (e.button !== undefined && e.button !== 0)) return;
+    const box = this.gd.getBoundingClientRect(), start = this.movedStart || this.start;
+    const sx = box.left + area.left + area.xa.l2p(start[0]), sy = box.top + area.top + area.ya.l2p(start[1]);
+    const reach = (e.pointerType === "touch" ? 24 : 14) * this.scale();
+    if (Math.hypot(e.clientX - sx, e.clientY - sy) > reach) return;
+    e.preventDefault(); // no mouse events follow: Plotly neither pans nor takes it for a click
+    e.stopPropagation();
+    this.root.querySelector(".ovp-plot").setPointerCapture(e.pointerId);
+    // Where on the marker it was taken: the start moves with the pointer, without jumping to it.
+    this.dragging = { id: e.pointerId, offset: [e.clientX - sx, e.clientY - sy], moved: false };
+    this.previewOff = false;
+    this.root.classList.add("ovp-dragging");
+  }
+
+  drag(e) {
+    if (!this.dragging || e.pointerId !== this.dragging.id) return;
+    const [ox, oy] = this.dragging.offset;
+    const point = this.pointAt({ clientX: e.clientX - ox, clientY: e.clientY - oy });
+    this.dragging.moved = true;
+    if (!this.movedStart) { this.movedStart = point; this.look = null; this.render(); } // the canvas draws the start while it moves
+    this.movedStart = point;
+    this.draw();
+    this.askPreview({ x: point[0], y: point[1] });
+  }
+
+  // Let go: the start is exactly there (the server rounds it far below a pixel), and the link says so.
+  release(e) {
+    const dragging = this.dragging;
+    if (!dragging || (e && e.pointerId !== dragging.id)) return;
+    this.dragging = null;
+    this.nextPreview = null;
+    this.root.classList.remove("ovp-dragging");
+    if (!e) { // the drag was taken away (a gesture of the browser's): the start stays where it was
+      this.movedStart = null;
+      this.render().then(() => this.draw());
+      return;
+    }
+    // Not moved: a click, which sets the start exactly where it lands (on the marker too).
+    const [x, y] = dragging.moved && this.movedStart ? this.movedStart : this.pointAt(e);
+    this.setTriggerValue("clicked", { x, y, at: Date.now() });
+  }
+
+  // One preview at a time: the next is asked for when the last one is drawn (or given up after
+  // a while), with the newest position or value; those in between are skipped.
+  askPreview(request) {
+    if (this.previewOff) return;
+    this.nextPreview = request;
+    if (this.previewPending && performance.now() - this.previewPending.sent < PREVIEW_PATIENCE) return;
+    this.sendPreview();
+  }
+
+  sendPreview() {
+    const request = this.nextPreview;
+    if (!request || !this.setTriggerValue) return;
+    this.nextPreview = null;
+    this.previews = (this.previews || 0) + 1;
+    const at = this.previews;
+    this.previewPending = { at, sent: performance.now() };
+    this.setTriggerValue("preview", { ...request, at });
+  }
+
+  previewAnswered(answer) {
+    if (!this.previewPending || answer.at !== this.previewPending.at) return;
+    this.previewPending = null;
+    if (answer.refused) { this.previewOff = true; this.nextPreview = null; return; } // too costly: the release decides
+    this.sendPreview();
+  }
+
+  // The sidebar's sliders that change the race (a learning rate, a surface's parameter) preview
+  // it while they are dragged: Streamlit sends a slider's value only once it is let go. Python
+  // names them (data.live: widget key -> the values of its positions, or null for a plain number).
+  watchSliders() {
+    this.live = this.data.live || {};
+    if (this.sliderWatch) return;
+    this.sliderWatch = new MutationObserver((changes) => {
+      for (const change of changes) {
+        const input = change.target;
+        if (!(input instanceof HTMLInputElement) || input.type !== "range" || input.closest(".ovp")) continue;
+        const holder = input.closest("[class*='st-key-']");
+        if (!holder) continue;
+        const key = [...holder.classList].find((c) => c.startsWith("st-key-")).slice("st-key-".length);
+        if (!(key in this.live)) continue;
+        const options = this.live[key], position = Number(input.value);
+        const value = options ? options[Math.round(position)] : position;
+        if (value === undefined || !Number.isFinite(value) || this.held || !pointer.down) continue; // dragged, not set by a rerun
+        if (this.lastSlid && this.lastSlid.key === key && this.lastSlid.value === value) continue;
+        this.lastSlid = { key, value };
+        this.askPreview({ key, value });
+      }
+    });
+    this.sliderWatch.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-valuetext"] });
+  }
 }
+
+// Whether a pointer (a mouse button, a finger) is down anywhere on the page: a slider that moves
+// then is being dragged; one that moves otherwise was set by the page.
+// Watched once per page, whatever loads this module again.
+const pointer = (window.__optvizPointer = window.__optvizPointer || (() => {
+  const state = { down: false };
+  window.addEventListener("pointerdown", () => { state.down = true; }, true);
+  window.addEventListener("pointerup", () => { state.down = false; }, true);
+  window.addEventListener("pointercancel", () => { state.down = false; }, true);
+  return state;
+})());
+
+// A preview not answered in this long (the server busy, a message lost) no longer holds the next one back.
+const PREVIEW_PATIENCE = 1500;
 
 // The inspector's arrows: the step in its run's colour; -g white and the velocity black, each
 // edged in the other so that it shows on any part of the surface.
