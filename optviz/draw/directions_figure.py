@@ -25,6 +25,7 @@ DIRECTIONS_HEIGHT = 540
 PANEL_GAP = 0.14  # of the plot's height, between the panels (room for the lower one's title)
 LOG_FLOOR = 1e-16  # the lowest |e| on a log axis, relative to the highest
 PANELS = ("steep", "flat")
+SUBSCRIPTS = ("₁", "₂")  # e₁, e₂: each panel's error, as the caption writes it
 THEORY_EVERY_UNTIL = 100  # theory's line has a point at every step up to this one
 THEORY_POINTS = 300  # and about this many after it
 
@@ -50,7 +51,7 @@ def directions_figure(
     layout: dict[str, Any] = {
         "height": DIRECTIONS_HEIGHT,
         "margin": {"l": 64, "r": 16, "t": 28, "b": 48},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1, "yanchor": "top"},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.16, "yanchor": "top"},
         "hovermode": "closest",
         "uirevision": f"{experiment.surface}{experiment.surface_params}{log}",
         "annotations": [],
@@ -59,7 +60,7 @@ def directions_figure(
     domains = ((top, 1.0), (0.0, 1.0 - top))
     for panel, (key, direction) in enumerate(zip(PANELS, eigen.directions, strict=True)):
         suffix = "" if panel == 0 else str(panel + 1)
-        index = panel + 1
+        index = SUBSCRIPTS[panel]
         for i, run in enumerate(runs):
             data += _traces(run, panel, steps, (names[i], colours[i], f"run {i}"), log=log, words=words)
         layout[f"xaxis{suffix}"] = {
@@ -121,7 +122,7 @@ def _traces(
             "legendgroup": group,
             "showlegend": panel == 0,
             "line": {"color": colour_, "width": 2},
-            "hovertemplate": words("directions.hover", index=panel + 1) + "<extra>%{fullData.name}</extra>",
+            "hovertemplate": words("directions.hover", index=SUBSCRIPTS[panel]) + "<extra>%{fullData.name}</extra>",
             "meta": {"kind": "error", "panel": panel},
             **axes,
         }

@@ -249,6 +249,7 @@ def test_theory_s_line_is_the_rate_from_the_start():
                 np.testing.assert_array_equal(y[:half], expected.astype(np.float32))
                 np.testing.assert_array_equal(y[half + 1 :], -expected.astype(np.float32))
         assert fig["layout"]["yaxis"].get("type") == ("log" if log else None)
+        assert fig["layout"]["yaxis2"]["title"]["text"] == ("|e₂|" if log else "error e₂")
 
 
 def test_the_figure_speaks_the_page_s_language():
@@ -257,6 +258,7 @@ def test_the_figure_speaks_the_page_s_language():
     fig = directions_figure(experiment, surf, run_experiment(experiment))
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["陡峭方向：λ₁ = 100", "平缓方向：λ₂ = 1"]
     assert fig["layout"]["xaxis2"]["title"]["text"] == "步数"
+    assert [fig["layout"][y]["title"]["text"] for y in ("yaxis", "yaxis2")] == ["误差 e₁", "误差 e₂"]
     names = [t["name"] for t in panel(fig, 0, "error")]
     assert names[0] == experiment.labels()[0] + " — 在第 2 步发散"  # 0.19 > 2/100
     assert names[1] == experiment.labels()[1]
