@@ -62,7 +62,7 @@ def directions_figure(
         suffix = "" if panel == 0 else str(panel + 1)
         index = SUBSCRIPTS[panel]
         for i, run in enumerate(runs):
-            data += _traces(run, panel, steps, (names[i], colours[i], f"run {i}"), log=log, words=words)
+            data += _traces(run, panel, (names[i], colours[i], f"run {i}"), log=log, words=words)
         layout[f"xaxis{suffix}"] = {
             "anchor": f"y{suffix}",
             "range": [0, steps],
@@ -103,10 +103,9 @@ def _name(label: str, trajectory: Trajectory, words: Words) -> str:
     return words("figure.label_diverged", label=label, step=trajectory.diverged_at)
 
 
-def _traces(
-    run: RunErrors, panel: int, steps: int, who: tuple[str, str, str], *, log: bool, words: Words
-) -> list[dict[str, Any]]:
-    """One run's line in one panel, and theory's dashed line where there is one."""
+def _traces(run: RunErrors, panel: int, who: tuple[str, str, str], *, log: bool, words: Words) -> list[dict[str, Any]]:
+    """One run's line in one panel, and theory's dashed line where there is one, as far as the run
+    goes (a diverged run's ends where the run does)."""
     name, colour_, group = who
     errors = run.errors[:, panel]
     shown = np.abs(errors) if log else errors
@@ -127,6 +126,7 @@ def _traces(
             **axes,
         }
     ]
+    steps = run.errors.shape[0] - 1
     bound = run.envelope(panel, steps)
     if bound is None:
         return traces

@@ -275,6 +275,8 @@ def test_a_diverged_run_is_drawn_up_to_its_divergence():
     steep = panel(fig, 0, "error")
     assert decode(steep[0]["x"]).size == diverged
     assert steep[0]["name"].endswith(f"diverged at step {diverged}")
+    [theory_line] = [t for t in panel(fig, 1, "theory") if t["name"] == steep[0]["name"]]
+    assert np.nanmax(decode(theory_line["x"])) == diverged - 1  # theory's line ends with the run
     # the axis is the run that did not diverge's
     assert fig["layout"]["yaxis"]["range"][1] == pytest.approx(
         1.08 * abs(eigen_directions(surf).errors(trajectories[1].points)[:, 0]).max()
