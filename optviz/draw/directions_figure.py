@@ -17,6 +17,7 @@ import numpy as np
 import surfaces
 from optviz.core.engine import Trajectory
 from optviz.draw.figures import AXIS_GREY, GRID_GREY, Figure, colour, figure_text, typed_array
+from optviz.draw.figures import _run_name as run_name  # a run's legend name, as the loss figure writes it
 from optviz.settings import Experiment
 from optviz.teach.directions import RunErrors, convergence, eigen_directions, theory
 from optviz.text import Words
@@ -45,7 +46,7 @@ def directions_figure(
     eigen, runs = found
     words = Words(experiment.lang)
     colours = [colour(slot) for slot in experiment.slots()]
-    names = [_name(label, t, words) for label, t in zip(experiment.labels(), trajectories, strict=True)]
+    names = [run_name(label, t, words) for label, t in zip(experiment.labels(), trajectories, strict=True)]
     steps = experiment.steps
     data: list[dict[str, Any]] = []
     layout: dict[str, Any] = {
@@ -93,14 +94,6 @@ def directions_figure(
             }
         )
     return {"data": data, "layout": layout}
-
-
-def _name(label: str, trajectory: Trajectory, words: Words) -> str:
-    """A run's name in the legend, inert (a person's text), saying where it diverged."""
-    label = figure_text(label)
-    if trajectory.diverged_at is None:
-        return label
-    return words("figure.label_diverged", label=label, step=trajectory.diverged_at)
 
 
 def _traces(run: RunErrors, panel: int, who: tuple[str, str, str], *, log: bool, words: Words) -> list[dict[str, Any]]:
