@@ -20,6 +20,8 @@ from optviz.core.engine import Trajectory
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import export, figures
 from optviz.draw import race as race_data
+from optviz.draw.directions_figure import caption as directions_caption
+from optviz.draw.directions_figure import directions_figure
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.draw.race import Shading, player_text
 from optviz.settings import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
@@ -511,6 +513,24 @@ def _inspect(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     inspector.panel(experiment, surf, inspector.shown_step(experiment, st.session_state.get(RACE_KEY)))
 
 
+def _directions(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
+    """Each run's error along the steep and the flat eigen-direction of a quadratic, with theory's
+    rates (optviz.teach.directions); on any other surface, one line that says so."""
+    say = words()
+    lines = directions_caption(experiment, surf, plain)
+    fig = directions_figure(experiment, surf, trajectories, log=bool(st.session_state.get(DIRECTIONS_LOG)))
+    if fig is None:
+        st.info(lines[0])
+        return
+    figure(fig, key="directions")
+    st.toggle(say("directions.log"), key=DIRECTIONS_LOG, help=say("directions.log_help"))
+    for line in lines:
+        st.caption(line)
+
+
+DIRECTIONS_LOG = "directions_log"  # the view's own switch: signed errors, or their sizes on a log scale
+
+
 STOPPED = "_stopped_views"  # (view, experiment) that ran past the budget in this session
 
 # The views that show nothing of how a race comes out, and so show while a lesson waits for its answer.
@@ -522,6 +542,7 @@ VIEWS = {
     "results": _results,
     "rules": update_rules,
     "inspect": _inspect,
+    "directions": _directions,
     "sweep": sweeps.sweep_view,
     "map": sweeps.map_view,
     "basins": sweeps.basins_view,

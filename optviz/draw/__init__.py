@@ -3,6 +3,7 @@
 - ``race``: the player's data (each run's arrays, the surface's shading, the player's words).
 - ``figures``: the surface, the loss curves and the 3-D view, as Plotly figure dicts.
 - ``sweep_figures``: the sweeps' curves and the maps.
+- ``directions_figure``: convergence by direction: each run's error along the steep and the flat direction.
 - ``export``: a race to keep: a standalone HTML player, CSV, JSON and an animated GIF.
 - ``assets/``: the player itself (view.js, view.css), run in the browser.
 

@@ -22,7 +22,10 @@ STEPS = Spec("steps", 500, kind="int", low=1, high=5000, step=50)
 TOLERANCE = Spec("tolerance", 1e-3, key="tol", low=1e-12, high=1e3, log=True)
 SPEED = Spec("speed", "normal", kind="choice", choices=tuple(SPEEDS))
 VIEW = Spec(
-    "view", "loss", kind="choice", choices=("loss", "3d", "results", "rules", "inspect", "sweep", "map", "basins")
+    "view",
+    "loss",
+    kind="choice",
+    choices=("loss", "3d", "results", "rules", "inspect", "directions", "sweep", "map", "basins"),
 )
 # Parts of the page a projector's link hides (all: everything but the race and a lesson's text).
 HIDE = Spec("hide", (), kind="choices", choices=("all", "sidebar", "header", "views", "export", "share"))

@@ -18,6 +18,7 @@ import ui.views
 from optviz import OPTIMIZERS
 from optviz.settings import VIEW, Experiment
 from optviz.study.results import Summary
+from optviz.text import say
 
 TIMEOUT = 60
 
@@ -458,3 +459,14 @@ def test_a_projector_link_hides_what_it_names_and_draws_the_race_larger():
         at.warning[0].value
     )
     assert at.query_params["hide"] == "sidebar"
+
+
+def test_convergence_by_direction_waits_for_a_lesson_s_answer():
+    """The directions view shows how every run comes out: while a lesson asks its question, one
+    line instead; without the lesson, the figure."""
+    held = start({"v": "2", "lesson": "zigzag", "view": "directions"})
+    assert not [data for data in views(held) if data["kind"] == "figure"]
+    assert any(caption.value == say("lesson.held_view") for caption in held.caption)
+    free = start({"v": "2", "surface": "valley:kappa=50,angle=30", "view": "directions"})
+    [drawn] = [data for data in views(free) if data["kind"] == "figure"]
+    assert [a["text"] for a in drawn["figure"]["layout"]["annotations"]] == ["steep: λ₁ = 50", "flat: λ₂ = 1"]
