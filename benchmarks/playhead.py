@@ -22,7 +22,9 @@ from playwright.sync_api import Page, sync_playwright
 from scripts.app_server import running_app
 
 ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update"]
-PLAYER_READY = "() => { const p = document.querySelector('.ovp')?.__player; return p && p.runs && p.root.__ready.done; }"
+PLAYER_READY = (
+    "() => { const p = document.querySelector('.ovp')?.__player; return p && p.runs && p.root.__ready.done; }"
+)
 FIGURE = "document.querySelector('.ovf-gd')?.parentElement"
 
 # Plays the race on a loop at 500 steps/s for ``seconds``, and counts the animation frames, the
@@ -72,7 +74,9 @@ def main() -> None:
         browser.close()
     print(f"Default page, {live['runs']} runs x {live['total']} steps, playing at 500 steps/s on a loop:")
     print(f"  3-D view: 3-D updates            {live['updates']:6.1f} /s (target: 30)")
-    print(f"  3-D view: animation frames       {live['frames']:6.1f} /s ({live['steps']:.1f} player steps announced /s)")
+    print(
+        f"  3-D view: animation frames       {live['frames']:6.1f} /s ({live['steps']:.1f} player steps announced /s)"
+    )
     print(f"  loss chart: animation frames     {plain['frames']:6.1f} /s (the plain playback, as reference)")
     print(f"  loss chart: playhead moves       {plain['updates']:6.1f} /s")
 

@@ -444,6 +444,7 @@ def surface_3d_figure(
     trajectories: list[Trajectory],
     colours: list[str] | None = None,
     n: int = SURFACE_GRID,
+    *,
     live: bool = False,
 ) -> Figure:
     """The surface in 3-D, oriented like the map, with every run's path on top of it.

@@ -104,7 +104,8 @@ def test_a_drag_on_the_loss_chart_scrubs_the_player(page: Page, app_url: str, co
         seen.append(page.evaluate(f"() => {STEP}"))
     page.mouse.up()
     page.wait_for_function(f"() => Math.abs({STEP} - 300) <= 1")
-    assert seen == sorted(seen) and len(set(seen)) >= 5  # the player followed the pointer on the way
+    assert seen == sorted(seen)
+    assert len(set(seen)) >= 5
     after = page.evaluate(f"() => {FIGURE}.querySelector('.ovf-gd')._fullLayout.xaxis.range.slice()")
     assert after == before  # the drag scrubbed; Plotly did not zoom
 
@@ -162,10 +163,12 @@ def test_the_3d_heads_are_at_the_players_step(page: Page, app_url: str, console_
     assert state["step"] == 7
     assert len(state["heads"]) == len(state["runs"]) == 8
     for run, head, trail in zip(state["runs"], state["heads"], state["trails"], strict=True):
-        assert head["x"] == [run["x"][7]] and head["y"] == [run["y"][7]]  # the run's point at the player's step
+        assert head["x"] == [run["x"][7]]
+        assert head["y"] == [run["y"][7]]
         np.testing.assert_allclose(head["z"], [lifted(state, run, 7)], rtol=1e-6)  # its f, lifted
         assert len(trail["x"]) == len(trail["z"]) == 8  # steps 0 .. 7
-        assert trail["x"] == run["x"][:8] and trail["y"] == run["y"][:8]
+        assert trail["x"] == run["x"][:8]
+        assert trail["y"] == run["y"][:8]
         np.testing.assert_allclose(trail["z"], [lifted(state, run, k) for k in range(8)], rtol=1e-6)
     press(page, "End")
     page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '500'")
@@ -179,14 +182,22 @@ def test_a_diverged_runs_trail_stops_at_its_divergence(page: Page, app_url: str,
     whole_story(page)
     page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '500'")
     state = live_3d(page)
-    diverged, steady = state["runs"]
+    diverged, _steady = state["runs"]
     k = diverged["diverged_at"]
-    assert k is not None and k < 500
+    assert k is not None
+    assert k < 500
     assert len(state["trails"][0]["x"]) == k  # steps 0 .. k-1: the last finite point
     assert state["heads"][0]["symbol"] == "cross"  # where it was last seen
-    assert state["heads"][0]["x"] == [diverged["x"][k - 1]] or np.isnan(state["heads"][0]["x"][0])
-    assert len(state["trails"][1]["x"]) == 501 and state["heads"][1]["symbol"] != "cross"
+    (x0, x1), (y0, y1) = state["spec"]["domain"]
+    x, y = diverged["x"][k - 1], diverged["y"][k - 1]
+    if x0 <= x <= x1 and y0 <= y <= y1:
+        assert state["heads"][0]["x"] == [x]
+    else:  # outside the surface drawn: not drawn
+        assert np.isnan(state["heads"][0]["x"][0])
+    assert len(state["trails"][1]["x"]) == 501
+    assert state["heads"][1]["symbol"] != "cross"
     press(page, "Home")  # before its divergence, its head is its own marker again
     page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '0'")
     state = live_3d(page)
-    assert state["heads"][0]["symbol"] != "cross" and len(state["trails"][0]["x"]) == 1
+    assert state["heads"][0]["symbol"] != "cross"
+    assert len(state["trails"][0]["x"]) == 1

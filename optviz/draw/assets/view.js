@@ -1110,12 +1110,12 @@ class Live3D {
     const arrays = CACHE.get(ref.run);
     const n = arrays ? arrays.x.length : 0;
     const X = new Float32Array(n), Y = new Float32Array(n), Z = new Float32Array(n);
-    const mesh = surface && spec ? meshOf(surface) : null;
-    const [[x0, x1], [y0, y1]] = spec ? spec.domain : [[-Infinity, Infinity], [-Infinity, Infinity]];
+    const mesh = surface ? meshOf(surface) : null;
+    const [[x0, x1], [y0, y1]] = spec.domain;
     let end = n - 1; // the last step drawn: before the divergence, before any point that is not finite
     if (ref.diverged_at !== null && ref.diverged_at !== undefined) end = Math.min(end, ref.diverged_at - 1);
     for (let i = 0; i < n; i++) {
-      const x = arrays.x[i], y = arrays.y[i], f = spec ? spec.f_star + arrays.gap[i] : arrays.gap[i];
+      const x = arrays.x[i], y = arrays.y[i], f = spec.f_star + arrays.gap[i];
       if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(f))) { end = Math.min(end, i - 1); break; }
       if (x < x0 || x > x1 || y < y0 || y > y1) { X[i] = Y[i] = Z[i] = NaN; continue; }
       const h = spec.log ? Math.log10(Math.max(f - spec.log_f_star, 0) + spec.delta) : f;
@@ -1225,7 +1225,10 @@ function drawFigure(root, data, setTriggerValue) {
   const draw = (P) => {
     const figure = figureNow(P), layout = { ...figure.layout, autosize: true };
     if (data.playhead) layout.dragmode = false; // a drag in the plot scrubs the player (Playhead)
-    return P.react(gd, figure.data, themed(layout, root), configFor(P, data));
+    // WebGL draws the 3-D view at the screen's own resolution (plotly.js's default is twice it:
+    // four times the pixels for nothing on most screens, and the view is drawn every frame it plays).
+    const gl = live ? { plotGlPixelRatio: Math.min(2, window.devicePixelRatio || 1) } : {};
+    return P.react(gd, figure.data, themed(layout, root), configFor(P, data, gl));
   };
   return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown
