@@ -151,7 +151,7 @@ def lifted(state: dict, run: dict, k: int) -> float:
 def open_3d(page: Page, url: str) -> None:
     page.goto(url)
     wait_for_app(page)
-    page.wait_for_function(f"() => {FIGURE}?.__live && {FIGURE}.__live.heads.length > 0", timeout=60_000)
+    page.wait_for_function(f"() => {FIGURE}?.__live && {FIGURE}.__live.heads?.length > 0", timeout=60_000)
 
 
 def test_the_3d_heads_are_at_the_players_step(page: Page, app_url: str, console_errors: list[str]):
@@ -201,3 +201,37 @@ def test_a_diverged_runs_trail_stops_at_its_divergence(page: Page, app_url: str,
     state = live_3d(page)
     assert state["heads"][0]["symbol"] != "cross"
     assert len(state["trails"][0]["x"]) == 1
+
+
+def test_while_the_race_plays_the_3d_trails_and_heads_are_drawn_over_the_scene(
+    page: Page, app_url: str, console_errors: list[str]
+):
+    open_3d(page, app_url + "/?v=2&view=3d&run=sgd:lr=0.001,momentum=0.9&run=adagrad:lr=0.5")  # apart
+    whole_story(page)
+    page.locator(".ovf-gd").first.scroll_into_view_if_needed()
+    page.evaluate(
+        "() => { const p = document.querySelector('.ovp').__player; p.speed.value = '0'; p.go(150); p.play(); }"
+    )
+    page.wait_for_function(f"() => {FIGURE}.__live.mode === 'canvas' && !{FIGURE}.querySelector('.ovf-live').hidden")
+    colours = page.evaluate("() => document.querySelector('.ovp').__player.runs.map(r => r.colour)")
+    found = page.evaluate(
+        f"""(colours) => {{
+            const c = {FIGURE}.querySelector('.ovf-live'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const want = colours.map(h => [1, 3, 5].map(i => parseInt(h.slice(i, i + 2), 16)));
+            const counts = want.map(() => 0);
+            for (let i = 0; i < d.length; i += 4) {{
+                if (d[i + 3] < 250) continue;
+                want.forEach((w, k) => {{ if (w.every((v, j) => Math.abs(d[i + j] - v) < 8)) counts[k]++; }});
+            }}
+            return counts;
+        }}""",
+        colours,
+    )
+    assert all(count > 10 for count in found), found  # every run's trail and head, in its colour
+    press(page, "ArrowRight")  # a rest: Plotly's own traces at the step again, the canvas gone
+    page.wait_for_function(f"() => {FIGURE}.__live.mode === 'gl' && {FIGURE}.querySelector('.ovf-live').hidden")
+    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === String({STEP})")
+    state = live_3d(page)
+    k = state["step"]
+    assert [h["x"] for h in state["heads"]] == [[run["x"][k]] for run in state["runs"]]
+    assert all(len(trail["x"]) == k + 1 for trail in state["trails"])

@@ -1053,20 +1053,26 @@ class Playhead {
 
 // ------------------------------------------------------------------------------ the 3-D view, live
 
-// Plotly's 3-D markers for the player's: a diverged run's head is a cross where it was last seen.
 // The 3-D view animated by the player: each run's trail (a line from step 0 to the player's step)
 // and head (a marker at it) are filled from the race's arrays (CACHE) and lifted where Python's
 // _Relief.above puts a path: the drawn height of f (f, or log10(f − f* + δ)), or of the drawn mesh
 // where it is higher (bilinear in its cell, plus a quarter of the cell's twist), plus the lift,
 // capped at the box's top; a point outside the domain is not drawn (a gap), and a diverged run's
-// trail stops at the point before its divergence. Every point is lifted once, when the figure
-// is drawn; each step then costs one Plotly.restyle of the trails and heads (slices of the lifted
-// typed arrays), at most once an animation frame.
+// trail stops at the point before its divergence (its head is a cross there). Every point is
+// lifted once, when the figure is drawn.
+//
+// At rest (paused, stepped, scrubbed) the trails and heads are Plotly's own 3-D traces at the
+// step: hidden behind a hill where they are, with their hover. While the race plays they are
+// drawn instead on a canvas over the scene, projected with the scene's own camera: WebGL drawing
+// the whole scene again each frame is what a machine without a graphics card (a software
+// renderer) cannot do 30 times a second, while a canvas of lines is cheap; at the next rest
+// Plotly's traces come back at that step. At most one update an animation frame.
 class Live3D {
   constructor(root, gd) {
     this.root = root;
     this.gd = gd;
     this.updates = 0; // for the benchmark: 3-D updates made, one per animation frame at most
+    this.runs = []; this.trails = []; this.heads = []; this.symbols = [];
     this.onStep = (e) => { this.detail = e.detail; this.schedule(); };
     window.addEventListener("optviz:step", this.onStep);
   }
@@ -1095,6 +1101,8 @@ class Live3D {
     });
     const d = this.detail || playerStep();
     this.step = d ? d.step : Math.max(0, ...this.runs.map((r) => r.length - 1));
+    this.mode = "gl"; // Plotly's traces, drawn at the step; the canvas (if it plays) takes over at the next step
+    this.clearCanvas();
     const filled = this.filled(this.step);
     for (const [i, t] of this.trails.entries()) Object.assign(data[t.index], { x: filled.x[i], y: filled.y[i], z: filled.z[i] });
     this.heads.forEach((h, i) => {
@@ -1146,9 +1154,24 @@ class Live3D {
 
   apply() {
     const d = this.detail;
-    if (!d || !this.P || !this.gd._fullLayout || d.step === this.step) return;
+    if (!d || !this.P || !this.gd._fullLayout) return;
+    const moved = [...this.trails, ...this.heads];
+    if (d.playing && this.camera()) { // playing: the canvas over the scene
+      if (this.mode !== "canvas") { // Plotly's trails and heads give way, once
+        const empty = moved.map(() => [NaN]); // one point that is not drawn (Plotly's WebGL traces need one)
+        if (!this.fast(moved, { x: empty, y: empty, z: empty, symbols: this.symbols })) return;
+        this.mode = "canvas";
+      }
+      this.step = d.step;
+      this.drawCanvas(d.step);
+      this.updates += 1;
+      this.root.dataset.liveStep = String(d.step);
+      return;
+    }
+    if (this.mode === "canvas") { this.clearCanvas(); this.mode = "gl"; this.step = null; }
+    if (d.step === this.step) return;
     this.step = d.step;
-    const f = this.filled(d.step), moved = [...this.trails, ...this.heads];
+    const f = this.filled(d.step);
     const symbols = this.heads.map((h) => h.index);
     this.updates += 1;
     this.root.dataset.liveStep = String(d.step);
@@ -1158,6 +1181,73 @@ class Live3D {
       this.P.restyle(this.gd, { "marker.symbol": f.symbols }, symbols);
     }
     this.P.restyle(this.gd, { x: f.x, y: f.y, z: f.z }, moved.map((t) => t.index));
+  }
+
+  // The scene's camera as WebGL last drew it: clip = projection · view · model · (data × scale),
+  // and the scene's canvas; null where Plotly's scene is not as expected (then no canvas is used).
+  camera() {
+    const fl = this.gd._fullLayout, scene = fl && fl.scene && fl.scene._scene;
+    const glplot = scene && scene.glplot, c = glplot && glplot.cameraParams;
+    if (!c || !c.view || !c.projection || !c.model || !scene.dataScale || !glplot.canvas) return null;
+    return { matrix: times(c.projection, times(c.view, c.model)), scale: scene.dataScale, canvas: glplot.canvas };
+  }
+
+  // Every trail up to step k and every head at it, on the canvas over the scene.
+  drawCanvas(k) {
+    const cam = this.camera();
+    if (!cam) return;
+    if (!this.canvas) {
+      this.canvas = document.createElement("canvas");
+      this.canvas.className = "ovf-live";
+      this.root.classList.add("ovf-live-root");
+      this.root.appendChild(this.canvas);
+    }
+    const canvas = this.canvas, box = cam.canvas.getBoundingClientRect(), rootBox = this.root.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1, w = box.width, h = box.height;
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+      canvas.style.width = w + "px"; canvas.style.height = h + "px";
+    }
+    canvas.style.left = box.left - rootBox.left + "px"; canvas.style.top = box.top - rootBox.top + "px";
+    canvas.hidden = false;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const m = cam.matrix, [sx, sy, sz] = cam.scale;
+    const at = (r, i) => { // screen point of run r's step i, or null where it is not drawn
+      const x = r.X[i] * sx, y = r.Y[i] * sy, z = r.Z[i] * sz;
+      const cw = m[3] * x + m[7] * y + m[11] * z + m[15];
+      if (!(cw > 0)) return null;
+      return [((m[0] * x + m[4] * y + m[8] * z + m[12]) / cw + 1) * 0.5 * w, (1 - (m[1] * x + m[5] * y + m[9] * z + m[13]) / cw) * 0.5 * h];
+    };
+    ctx.lineJoin = "round"; ctx.lineCap = "round";
+    for (const t of this.trails) {
+      const r = t.run, last = Math.min(k, r.end), trace = this.gd.data[t.index];
+      ctx.strokeStyle = trace.line.color; ctx.lineWidth = trace.line.width * 0.5; // as wide as WebGL draws it
+      ctx.beginPath();
+      let open = false;
+      for (let i = 0; i <= last; i++) {
+        const p = at(r, i);
+        if (!p) { open = false; continue; }
+        open ? ctx.lineTo(p[0], p[1]) : ctx.moveTo(p[0], p[1]);
+        open = true;
+      }
+      ctx.stroke();
+    }
+    this.heads.forEach((t) => {
+      const r = t.run;
+      if (!r.length) return;
+      const p = at(r, Math.min(k, r.end)), trace = this.gd.data[t.index];
+      if (!p) return;
+      const gone = r.diverged_at !== null && k >= r.diverged_at;
+      ctx.fillStyle = trace.marker.color; ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 1.5;
+      shape(ctx, gone ? "cross" : t.symbol, p[0], p[1], trace.marker.size * 0.8);
+      ctx.fill(); ctx.stroke();
+    });
+  }
+
+  clearCanvas() {
+    if (this.canvas) this.canvas.hidden = true;
   }
 
   // The same change without Plotly.restyle, which computes the whole scene again (the surface's
@@ -1188,6 +1278,15 @@ class Live3D {
     scene.glplot.redraw();
     return true;
   }
+}
+
+// a · b, of 4 x 4 matrices stored by column (WebGL's order).
+function times(a, b) {
+  const out = new Float64Array(16);
+  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
+    out[4 * c + r] = a[r] * b[4 * c] + a[4 + r] * b[4 * c + 1] + a[8 + r] * b[4 * c + 2] + a[12 + r] * b[4 * c + 3];
+  }
+  return out;
 }
 
 // An upper bound of a surface trace's drawn mesh at (x, y) (optviz.draw.figures._mesh_height):
