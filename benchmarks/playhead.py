@@ -4,9 +4,13 @@ Drives Debian's Chromium through Playwright against the app (scripts.app_server)
 default page (8 runs x 500 steps) and prints, while the player plays on a loop at 500 steps
 per second:
 
-- with the 3-D view shown: the 3-D updates per second (view.js Live3D: the trails and heads
-  moved by one Plotly.restyle, at most once an animation frame; target at least 30), and the
-  page's animation frames per second in the same seconds;
+- with the 3-D view shown: the 3-D updates per second (view.js Live3D, at most one an animation
+  frame; target at least 30), and the page's animation frames per second in the same seconds.
+  While the race plays, the trails and heads are drawn on a canvas over the scene, projected
+  with its camera: headless Chromium draws WebGL in software (SwiftShader), and drawing the
+  whole scene again each step (Plotly's own traces moved) managed about 6 a second here
+  (Plotly.restyle itself, which computes the surface again, about 80 ms a step). At rest the
+  traces are Plotly's; the time to move them one step (the keyboard's arrow) is printed too;
 - with the loss chart shown (the plain playback, as reference): the page's animation frames per
   second and the playhead's moves per second (view.js Playhead).
 
@@ -62,6 +66,23 @@ def measure(page: Page, url: str, view: str, counter: str, seconds: float) -> di
     return page.evaluate(MEASURE, [seconds, counter])
 
 
+# At rest: the player stepped one step at a time (as the arrow keys do), each step waited for
+# (two animation frames); milliseconds per step, median.
+AT_REST = f"""() => new Promise(resolve => {{
+    const p = document.querySelector('.ovp').__player, times = [];
+    p.pause(); p.go(100);
+    const frame = () => new Promise(r => requestAnimationFrame(r));
+    (async () => {{
+        await frame(); await frame();
+        for (let i = 1; i <= 20; i++) {{
+            const t = performance.now(); p.go(100 + i); await frame(); await frame(); times.push(performance.now() - t);
+        }}
+        times.sort((a, b) => a - b);
+        resolve({{ms: times[10], step: Number({FIGURE}.dataset.liveStep)}});
+    }})();
+}})"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="how long each measurement plays")
@@ -70,12 +91,16 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         live = measure(page, url, "3d", "live", args.seconds)
+        rest = page.evaluate(AT_REST)
         plain = measure(page, url, "loss", "playhead", args.seconds)
         browser.close()
     print(f"Default page, {live['runs']} runs x {live['total']} steps, playing at 500 steps/s on a loop:")
     print(f"  3-D view: 3-D updates            {live['updates']:6.1f} /s (target: 30)")
     print(
         f"  3-D view: animation frames       {live['frames']:6.1f} /s ({live['steps']:.1f} player steps announced /s)"
+    )
+    print(
+        f"  3-D view at rest: one step       {rest['ms']:6.1f} ms (Plotly's own traces moved; at step {rest['step']})"
     )
     print(f"  loss chart: animation frames     {plain['frames']:6.1f} /s (the plain playback, as reference)")
     print(f"  loss chart: playhead moves       {plain['updates']:6.1f} /s")
