@@ -9,8 +9,9 @@ per second:
   While the race plays, the trails and heads are drawn on a canvas over the scene, projected
   with its camera: headless Chromium draws WebGL in software (SwiftShader), and drawing the
   whole scene again each step (Plotly's own traces moved) managed about 6 a second here
-  (Plotly.restyle itself, which computes the surface again, about 80 ms a step). At rest the
-  traces are Plotly's; the time to move them one step (the keyboard's arrow) is printed too;
+  (Plotly.restyle itself, which computes the surface again, about 80 ms a step). A step made
+  by hand (the arrow keys, a scrub) is drawn on the canvas too, and Plotly's traces come back
+  once the step has rested a quarter of a second; the time a step takes to show is printed;
 - with the loss chart shown (the plain playback, as reference): the page's animation frames per
   second and the playhead's moves per second (view.js Playhead).
 
@@ -66,8 +67,8 @@ def measure(page: Page, url: str, view: str, counter: str, seconds: float) -> di
     return page.evaluate(MEASURE, [seconds, counter])
 
 
-# At rest: the player stepped one step at a time (as the arrow keys do), each step waited for
-# (two animation frames); milliseconds per step, median.
+# By hand: the player paused and stepped one step at a time (as the arrow keys do), each step
+# waited for (two animation frames); milliseconds per step, median.
 AT_REST = f"""() => new Promise(resolve => {{
     const p = document.querySelector('.ovp').__player, times = [];
     p.pause(); p.go(100);
@@ -99,9 +100,7 @@ def main() -> None:
     print(
         f"  3-D view: animation frames       {live['frames']:6.1f} /s ({live['steps']:.1f} player steps announced /s)"
     )
-    print(
-        f"  3-D view at rest: one step       {rest['ms']:6.1f} ms (Plotly's own traces moved; at step {rest['step']})"
-    )
+    print(f"  3-D view stepped by hand          {rest['ms']:6.1f} ms a step (reached step {rest['step']})")
     print(f"  loss chart: animation frames     {plain['frames']:6.1f} /s (the plain playback, as reference)")
     print(f"  loss chart: playhead moves       {plain['updates']:6.1f} /s")
 

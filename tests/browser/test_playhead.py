@@ -158,7 +158,7 @@ def test_the_3d_heads_are_at_the_players_step(page: Page, app_url: str, console_
     open_3d(page, app_url + "/?v=2&view=3d")
     whole_story(page)
     press(page, "Home", *["ArrowRight"] * 7)
-    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '7'")
+    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '7' && {FIGURE}.dataset.liveMode === 'gl'")
     state = live_3d(page)
     assert state["step"] == 7
     assert len(state["heads"]) == len(state["runs"]) == 8
@@ -171,7 +171,7 @@ def test_the_3d_heads_are_at_the_players_step(page: Page, app_url: str, console_
         assert trail["y"] == run["y"][:8]
         np.testing.assert_allclose(trail["z"], [lifted(state, run, k) for k in range(8)], rtol=1e-6)
     press(page, "End")
-    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '500'")
+    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '500' && {FIGURE}.dataset.liveMode === 'gl'")
     state = live_3d(page)
     assert all(len(trail["x"]) == 501 for trail in state["trails"])
     assert [h["x"] for h in state["heads"]] == [[run["x"][500]] for run in state["runs"]]
@@ -180,7 +180,7 @@ def test_the_3d_heads_are_at_the_players_step(page: Page, app_url: str, console_
 def test_a_diverged_runs_trail_stops_at_its_divergence(page: Page, app_url: str, console_errors: list[str]):
     open_3d(page, app_url + "/?v=2&view=3d&surface=rosenbrock&run=sgd:lr=0.1&run=adam:lr=0.05")  # SGD diverges
     whole_story(page)
-    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '500'")
+    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '500' && {FIGURE}.dataset.liveMode === 'gl'")
     state = live_3d(page)
     diverged, _steady = state["runs"]
     k = diverged["diverged_at"]
@@ -197,7 +197,7 @@ def test_a_diverged_runs_trail_stops_at_its_divergence(page: Page, app_url: str,
     assert len(state["trails"][1]["x"]) == 501
     assert state["heads"][1]["symbol"] != "cross"
     press(page, "Home")  # before its divergence, its head is its own marker again
-    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '0'")
+    page.wait_for_function(f"() => {FIGURE}.dataset.liveStep === '0' && {FIGURE}.dataset.liveMode === 'gl'")
     state = live_3d(page)
     assert state["heads"][0]["symbol"] != "cross"
     assert len(state["trails"][0]["x"]) == 1

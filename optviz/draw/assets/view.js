@@ -1067,6 +1067,10 @@ class Playhead {
 // the whole scene again each frame is what a machine without a graphics card (a software
 // renderer) cannot do 30 times a second, while a canvas of lines is cheap; at the next rest
 // Plotly's traces come back at that step. At most one update an animation frame.
+// How long the 3-D view's step stays put before Plotly's own traces come back (a key held down
+// or a scrub moves it more often than that: it is drawn on the canvas meanwhile).
+const SETTLE_MS = 250;
+
 class Live3D {
   constructor(root, gd) {
     this.root = root;
@@ -1079,6 +1083,7 @@ class Live3D {
 
   close() {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.settle);
     window.removeEventListener("optviz:step", this.onStep);
   }
 
@@ -1156,19 +1161,27 @@ class Live3D {
     const d = this.detail;
     if (!d || !this.P || !this.gd._fullLayout) return;
     const moved = [...this.trails, ...this.heads];
-    if (d.playing && this.camera()) { // playing: the canvas over the scene
+    // Moving (playing, or stepped or scrubbed a moment ago): the canvas over the scene; Plotly's
+    // traces once the step has rested for SETTLE_MS.
+    const moving = d.playing || d.step !== this.step;
+    clearTimeout(this.settle);
+    this.settle = undefined;
+    if (!d.playing && moving) this.settle = setTimeout(() => { this.settle = undefined; this.apply(); }, SETTLE_MS);
+    if (moving && this.camera()) {
       if (this.mode !== "canvas") { // Plotly's trails and heads give way, once
         const empty = moved.map(() => [NaN]); // one point that is not drawn (Plotly's WebGL traces need one)
         if (!this.fast(moved, { x: empty, y: empty, z: empty, symbols: this.symbols })) return;
         this.mode = "canvas";
       }
       this.step = d.step;
+      this.root.dataset.liveMode = "canvas";
       this.drawCanvas(d.step);
       this.updates += 1;
       this.root.dataset.liveStep = String(d.step);
       return;
     }
     if (this.mode === "canvas") { this.clearCanvas(); this.mode = "gl"; this.step = null; }
+    this.root.dataset.liveMode = "gl";
     if (d.step === this.step) return;
     this.step = d.step;
     const f = this.filled(d.step);
