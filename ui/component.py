@@ -21,7 +21,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from optviz.core.specs import Problem
 from optviz.draw import race as race_data
 from optviz.draw.figures import PLOTLY_CONFIG
-from optviz.text import plotly_locale
+from optviz.text import plotly_locale, section
 from optviz.text.problems import MAX_TEXT
 from ui.guard import callback
 from ui.state import DOMAIN, START_X, START_Y
@@ -69,18 +69,29 @@ FULL_BUNDLE_TRACES = frozenset({"surface", "scatter3d", "heatmap"})
 
 
 def figure(
-    fig: dict[str, Any], key: str, *, click: str | None = None, on_click: Callable[[], None] | None = None
+    fig: dict[str, Any],
+    key: str,
+    *,
+    click: str | None = None,
+    on_click: Callable[[], None] | None = None,
+    playhead: bool = False,
 ) -> None:
     """A Plotly figure drawn by the page's own plotly.js, in the page's theme, with the one
     config of every figure (:data:`optviz.draw.figures.PLOTLY_CONFIG`).
 
     With ``click`` ("points": a curve's point or a heatmap's cell; "plane": anywhere in the
     plot), a click calls ``on_click``, which reads it with :func:`clicked`.
+
+    With ``playhead`` (a figure whose x axis is the step), a line marks the race player's step
+    and follows it; a click or a drag on the plot moves the player there (all in the browser:
+    nothing comes back to Python).
     """
     ensure_plotly()
     full = any(trace.get("type") in FULL_BUNDLE_TRACES for trace in fig["data"])
     url = PLOTLY_FULL_URL if full else PLOTLY_URL
     data = {"kind": "figure", "plotly_url": url, "figure": fig, "config": PLOTLY_CONFIG, "click": click}
+    if playhead:
+        data["playhead"] = section("playhead", words().lang)  # its words; view.js fills {step}
     data["locale"] = plotly_locale(words().lang)  # Plotly's buttons in the page's language
     if on_click is None:
         VIEW_COMPONENT(data=data, key=key)

@@ -368,7 +368,7 @@ def _loss(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Tra
     for trace, run in zip(fig["data"], experiment.runs, strict=False):  # one line per run comes first
         trace["fromRace"] = race_data.loss_reference(trace, race_data.run_id(experiment, run))
         del trace["x"], trace["y"]
-    figure(fig, key="loss")
+    figure(fig, key="loss", playhead=True)
 
 
 def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
@@ -378,7 +378,8 @@ def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
         work.say_refused("3d", seconds)
         return
     with work.turn(seconds):
-        figure(figures.surface_3d_figure(experiment, surf, trajectories), key="surface3d")
+        # The paths follow the player, drawn from the arrays the race already brought.
+        figure(figures.surface_3d_figure(experiment, surf, trajectories, live=True), key="surface3d")
 
 
 def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:

@@ -21,7 +21,8 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory
-from optviz.draw.race import FLOAT32_LIMIT, PALETTE, Shading, colour
+from optviz.draw.race import FLOAT32_LIMIT, PALETTE, Shading, colour, run_id
+from optviz.draw.race import symbol as race_symbol
 from optviz.settings import Experiment
 from optviz.text import Words, axis_names
 
@@ -443,12 +444,18 @@ def surface_3d_figure(
     trajectories: list[Trajectory],
     colours: list[str] | None = None,
     n: int = SURFACE_GRID,
+    *,
+    live: bool = False,
 ) -> Figure:
     """The surface in 3-D, oriented like the map, with every run's path on top of it.
 
     Height is f, or log10(f − f* + δ) when the surface spans orders of magnitude (see
     _heights). Paths are lifted a little above the drawn surface and cut at the domain's edge;
     the start and each run's end are marked, a diverged run's end with a cross.
+
+    ``live``: the paths follow the race player instead (see _live_paths): each run is a trail
+    up to the player's step and a head at it, which the browser fills from the arrays the race
+    already brought, so the figure carries the surface and no path.
     """
     colours = _run_colours(experiment, trajectories, colours)
     words = Words(experiment.lang)
@@ -489,6 +496,9 @@ def surface_3d_figure(
     ends: list[dict[str, Any]] = []
     for i, (label, t) in enumerate(zip(experiment.labels(), trajectories, strict=True)):
         name = _run_name(label, t, words)
+        if live:
+            data += _live_paths(experiment, i, t, name, colours[i])
+            continue
         path = _clip_to_domain(_simplify(_finite_points(t), tolerance), surf.domain)
         if t.diverged_at is not None:  # up to where it first leaves the domain, on the edge
             gaps = np.flatnonzero(np.isnan(path[:, 0]))
@@ -556,7 +566,68 @@ def surface_3d_figure(
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "top"},
         "uirevision": _ui_revision(experiment),
     }
+    if live:
+        layout["meta"] = {"live": _live_heights(surf, relief)}
     return {"data": data, "layout": layout}
+
+
+# Plotly's 3-D markers for the race's (optviz.draw.race.SYMBOLS): the shapes it has, a circle for the
+# rest (its 3-D "x" is an emoji, and it has no triangle, pentagon, hexagon or star).
+SYMBOLS_3D = {"circle": "circle", "square": "square", "diamond": "diamond", "cross": "cross"}
+HEAD_SIZE = 7
+
+
+def _live_paths(experiment: Experiment, i: int, t: Trajectory, name: str, colour_: str) -> list[dict[str, Any]]:
+    """Run ``i``'s trail and head in the 3-D view, without their points: ``fromRace`` names the
+    race's arrays they are drawn from (optviz.draw.race.run_id) and the step the run diverged at
+    (its trail stops at the point before; its head is a cross there). view.js fills them at the
+    player's step and moves them as it plays."""
+    run = experiment.runs[i]
+    reference = {"run": run_id(experiment, run), "diverged_at": t.diverged_at}
+    slot = experiment.slots()[i]
+    trail = {
+        "type": "scatter3d",
+        "mode": "lines",
+        "name": name,
+        "legendgroup": f"run {i}",
+        "line": {"color": colour_, "width": PATH_WIDTH},
+        "connectgaps": False,
+        "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
+        "fromRace": {**reference, "part": "trail"},
+    }
+    head = {
+        "type": "scatter3d",
+        "mode": "markers",
+        "name": name,
+        "legendgroup": f"run {i}",
+        "showlegend": False,
+        "marker": {
+            "symbol": SYMBOLS_3D.get(race_symbol(slot), "circle"),
+            "size": HEAD_SIZE,
+            "color": colour_,
+            "line": {"color": "#ffffff", "width": 1},
+        },
+        "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
+        "fromRace": {**reference, "part": "head"},
+    }
+    return [trail, head]
+
+
+def _live_heights(surf: surfaces.Surface, relief: _Relief) -> dict[str, Any]:
+    """What the browser needs to put a point of the race's arrays (x, y, f − f*) where _Relief.above
+    puts it: f* of the arrays, the drawn height's rule (f, or log10(f − f* + δ)), the lift, the top
+    of the box and the domain (a point outside it is not drawn). The drawn mesh it reads from the
+    surface trace (the first)."""
+    heights = relief.heights
+    return {
+        "f_star": surf.f_star,
+        "log": heights.log,
+        "log_f_star": heights.f_star,
+        "delta": heights.delta,
+        "lift": relief.lift,
+        "top": relief.top,
+        "domain": [list(side) for side in surf.domain],
+    }
 
 
 class _Heights:

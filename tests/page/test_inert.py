@@ -84,7 +84,10 @@ def test_the_player_draws_with_the_config_it_is_sent_and_no_other():
     calls = re.findall(r"P\.react\((.*)\);", js)
     assert len(calls) == 2  # the race and every other figure
     assert calls[0].endswith("configFor(P, this.data, PLAYER_GESTURES)")
-    assert calls[1].endswith("configFor(P, data)")
+    assert calls[1].endswith("configFor(P, data, gl)")
+    # under the config sent, a 3-D view asks only for WebGL at the screen's own resolution
+    extra = re.search(r"const gl = live \? (\{.*?\}) : \{\};", js)[1]
+    assert set(re.findall(r"(\w+):", extra)) == {"plotGlPixelRatio"}
     # the config sent comes last (it wins over the player's gestures); only the page's language is added
     body = re.search(r"function configFor\(P, data, extra = \{\}\) \{(.*?)\n\}", js, re.DOTALL)[1]
     assert "const config = { ...extra, ...data.config };" in body

@@ -1080,9 +1080,10 @@ function themed(layout, element) {
 // A trace whose values the race already brought: {run, n, floor, tail} in place of x and y.
 // y is the run's f − f* at steps 0 .. n-1, raised to the axis' floor; the tail is a last point
 // (where a diverged run's line meets the top edge). The rule lives in Python; this only fills.
+// (A 3-D view's trail or head, {run, part, diverged_at}, is filled by Live3D.)
 function fromCache(trace) {
   const ref = trace.fromRace;
-  if (!ref) return trace;
+  if (!ref || ref.part) return trace;
   const run = CACHE.get(ref.run);
   const { fromRace, ...rest } = trace;
   if (!run) return { ...rest, x: [], y: [] };
@@ -1122,6 +1123,389 @@ function watchClicks(root, gd, setTriggerValue) {
   });
 }
 
+// ------------------------------------------------------------------------------ the playhead
+
+// The race player's step as the page last heard it ("optviz:step"), or null before the race is drawn.
+const playerStep = () => window.__optvizStep || null;
+const seek = (step) => window.dispatchEvent(new CustomEvent("optviz:seek", { detail: { step } }));
+
+// A per-step figure's playhead (a figure whose x axis is the step: the loss chart, ...): a line
+// at the player's step with the step written beside it, an element over the plot moved with
+// the axis' own l2p at most once an animation frame (no Plotly redraw: it keeps up with a race
+// played at any speed). A press in the plot area takes the player to the step under the
+// pointer and a drag scrubs it; Plotly's own drag is off (its zoom stays in the modebar: with
+// the modebar's zoom or pan chosen, a drag is Plotly's and only a click moves the player).
+class Playhead {
+  constructor(root, gd) {
+    this.root = root;
+    this.gd = gd;
+    this.el = document.createElement("div");
+    this.el.className = "ovf-playhead";
+    this.el.hidden = true;
+    this.el.innerHTML = '<div class="ovf-playhead-line"></div><div class="ovf-playhead-label"></div>';
+    this.label = this.el.querySelector(".ovf-playhead-label");
+    root.appendChild(this.el);
+    root.classList.add("ovf-scrubbable");
+    this.detail = playerStep();
+    this.places = 0; // for the benchmark: the line's moves
+    this.onStep = (e) => { this.detail = e.detail; this.schedule(); };
+    window.addEventListener("optviz:step", this.onStep);
+    this.onDown = (e) => this.press(e);
+    gd.addEventListener("pointerdown", this.onDown);
+    // Plotly covers the page while a button is held (its drag cover): the drag is followed on the window.
+    this.onMove = (e) => this.move(e);
+    this.onUp = (e) => this.release(e);
+  }
+
+  setText(text) {
+    this.text = text;
+    this.gd.setAttribute("aria-label", text.hint);
+    this.place();
+  }
+
+  close() {
+    cancelAnimationFrame(this.frame);
+    window.removeEventListener("optviz:step", this.onStep);
+    this.release();
+    this.gd.removeEventListener("pointerdown", this.onDown);
+    this.el.remove();
+  }
+
+  schedule() {
+    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.place(); });
+  }
+
+  // The line over the plot area at the step, where the axis shows it (hidden where it does not).
+  place() {
+    const d = this.detail, fl = this.gd._fullLayout;
+    if (!d || !fl || !fl.xaxis || !this.text) { this.el.hidden = true; return; }
+    const xa = fl.xaxis, ya = fl.yaxis, px = xa.l2p(d.step);
+    const shown = Number.isFinite(px) && px >= -0.5 && px <= xa._length + 0.5;
+    this.el.hidden = !shown;
+    this.root.dataset.playheadStep = String(d.step);
+    if (!shown) return;
+    const left = this.gd.offsetLeft + xa._offset + px, top = this.gd.offsetTop + ya._offset;
+    this.el.style.transform = `translate(${left}px, ${top}px)`;
+    this.places += 1;
+    this.el.style.height = ya._length + "px";
+    this.label.textContent = this.text.step.replace("{step}", d.step);
+    this.el.classList.toggle("ovf-playhead-left", px > xa._length - 90); // the label inside the plot
+  }
+
+  // The step under the page's x, on the figure's axis, rounded and within the race.
+  stepAt(clientX) {
+    const fl = this.gd._fullLayout, d = playerStep();
+    if (!fl || !fl.xaxis || !d) return null;
+    const xa = fl.xaxis, box = this.gd.getBoundingClientRect();
+    const value = xa.p2l(clientX - box.left - xa._offset);
+    return Number.isFinite(value) ? Math.max(0, Math.min(d.steps, Math.round(value))) : null;
+  }
+
+  inside(e) {
+    const fl = this.gd._fullLayout;
+    if (!fl || !fl.xaxis || onModebar(e)) return false;
+    const box = this.gd.getBoundingClientRect();
+    const px = e.clientX - box.left - fl.xaxis._offset, py = e.clientY - box.top - fl.yaxis._offset;
+    return px >= 0 && py >= 0 && px <= fl.xaxis._length && py <= fl.yaxis._length;
+  }
+
+  press(e) {
+    if (e.button !== 0 || !this.inside(e) || !playerStep()) return;
+    const mode = this.gd._fullLayout.dragmode;
+    this.drag = { at: e.clientX, scrub: mode !== "zoom" && mode !== "pan", sent: null };
+    window.addEventListener("pointermove", this.onMove);
+    window.addEventListener("pointerup", this.onUp);
+    window.addEventListener("pointercancel", this.onUp);
+    if (this.drag.scrub) this.send(e.clientX);
+  }
+
+  move(e) {
+    if (this.drag && this.drag.scrub) this.send(e.clientX);
+  }
+
+  release(e) {
+    const drag = this.drag;
+    this.drag = null;
+    window.removeEventListener("pointermove", this.onMove);
+    window.removeEventListener("pointerup", this.onUp);
+    window.removeEventListener("pointercancel", this.onUp);
+    if (drag && e && !drag.scrub && Math.abs(e.clientX - drag.at) <= 4) this.send(e.clientX); // a click, under zoom or pan
+  }
+
+  send(clientX) {
+    const step = this.stepAt(clientX);
+    if (step === null || (this.drag && this.drag.sent === step)) return;
+    if (this.drag) this.drag.sent = step;
+    seek(step);
+  }
+}
+
+// ------------------------------------------------------------------------------ the 3-D view, live
+
+// The 3-D view animated by the player: each run's trail (a line from step 0 to the player's step)
+// and head (a marker at it) are filled from the race's arrays (CACHE) and lifted where Python's
+// _Relief.above puts a path: the drawn height of f (f, or log10(f − f* + δ)), or of the drawn mesh
+// where it is higher (bilinear in its cell, plus a quarter of the cell's twist), plus the lift,
+// capped at the box's top; a point outside the domain is not drawn (a gap), and a diverged run's
+// trail stops at the point before its divergence (its head is a cross there). Every point is
+// lifted once, when the figure is drawn.
+//
+// At rest (paused, stepped, scrubbed) the trails and heads are Plotly's own 3-D traces at the
+// step: hidden behind a hill where they are, with their hover. While the race plays they are
+// drawn instead on a canvas over the scene, projected with the scene's own camera: WebGL drawing
+// the whole scene again each frame is what a machine without a graphics card (a software
+// renderer) cannot do 30 times a second, while a canvas of lines is cheap; at the next rest
+// Plotly's traces come back at that step. At most one update an animation frame.
+// How long the 3-D view's step stays put before Plotly's own traces come back (a key held down
+// or a scrub moves it more often than that: it is drawn on the canvas meanwhile).
+const SETTLE_MS = 250;
+
+class Live3D {
+  constructor(root, gd) {
+    this.root = root;
+    this.gd = gd;
+    this.updates = 0; // for the benchmark: 3-D updates made, one per animation frame at most
+    this.runs = []; this.trails = []; this.heads = []; this.symbols = [];
+    this.onStep = (e) => { this.detail = e.detail; this.schedule(); };
+    window.addEventListener("optviz:step", this.onStep);
+  }
+
+  close() {
+    cancelAnimationFrame(this.frame);
+    clearTimeout(this.settle);
+    window.removeEventListener("optviz:step", this.onStep);
+  }
+
+  // The figure as Plotly draws it now: the trails and heads filled at the player's step (its last
+  // step before the race has said which), their traces' indices kept for the updates.
+  prepare(figure, P) {
+    this.P = P;
+    const spec = (figure.layout.meta || {}).live, surface = figure.data.find((t) => t.type === "surface");
+    this.runs = [];
+    this.trails = [];
+    this.heads = [];
+    const data = figure.data.map((trace, index) => {
+      const ref = trace.fromRace;
+      if (!ref || !ref.part) return trace;
+      const { fromRace, ...rest } = trace;
+      let run = this.runs.find((r) => r.id === ref.run && r.diverged_at === ref.diverged_at);
+      if (!run) { run = this.lift(ref, spec, surface); this.runs.push(run); }
+      (ref.part === "trail" ? this.trails : this.heads).push({ index, run, symbol: (rest.marker || {}).symbol });
+      return rest;
+    });
+    const d = this.detail || playerStep();
+    this.step = d ? d.step : Math.max(0, ...this.runs.map((r) => r.length - 1));
+    this.mode = "gl"; // Plotly's traces, drawn at the step; the canvas (if it plays) takes over at the next step
+    this.clearCanvas();
+    const filled = this.filled(this.step);
+    for (const [i, t] of this.trails.entries()) Object.assign(data[t.index], { x: filled.x[i], y: filled.y[i], z: filled.z[i] });
+    this.heads.forEach((h, i) => {
+      const j = this.trails.length + i;
+      Object.assign(data[h.index], { x: filled.x[j], y: filled.y[j], z: filled.z[j], marker: { ...data[h.index].marker, symbol: filled.symbols[i] } });
+    });
+    this.symbols = filled.symbols;
+    return { ...figure, data };
+  }
+
+  // One run's points in the drawn space, every step (NaN where nothing is drawn).
+  lift(ref, spec, surface) {
+    const arrays = CACHE.get(ref.run);
+    const n = arrays ? arrays.x.length : 0;
+    const X = new Float32Array(n), Y = new Float32Array(n), Z = new Float32Array(n);
+    const mesh = surface ? meshOf(surface) : null;
+    const [[x0, x1], [y0, y1]] = spec.domain;
+    let end = n - 1; // the last step drawn: before the divergence, before any point that is not finite
+    if (ref.diverged_at !== null && ref.diverged_at !== undefined) end = Math.min(end, ref.diverged_at - 1);
+    for (let i = 0; i < n; i++) {
+      const x = arrays.x[i], y = arrays.y[i], f = spec.f_star + arrays.gap[i];
+      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(f))) { end = Math.min(end, i - 1); break; }
+      if (x < x0 || x > x1 || y < y0 || y > y1) { X[i] = Y[i] = Z[i] = NaN; continue; }
+      const h = spec.log ? Math.log10(Math.max(f - spec.log_f_star, 0) + spec.delta) : f;
+      X[i] = x; Y[i] = y;
+      Z[i] = Math.min(Math.max(h, mesh ? mesh(x, y) : h) + spec.lift, spec.top);
+    }
+    return { id: ref.run, diverged_at: ref.diverged_at ?? null, X, Y, Z, end: Math.max(end, 0), length: n };
+  }
+
+  // The trails' and the heads' points at step k (trails first), and the heads' symbols.
+  filled(k) {
+    const x = [], y = [], z = [], symbols = [];
+    for (const t of this.trails) {
+      const r = t.run, last = Math.min(k, r.end) + 1;
+      x.push(r.X.subarray(0, last)); y.push(r.Y.subarray(0, last)); z.push(r.Z.subarray(0, last));
+    }
+    for (const h of this.heads) {
+      const r = h.run, j = Math.min(k, r.end), gone = r.diverged_at !== null && k >= r.diverged_at;
+      x.push(r.length ? [r.X[j]] : []); y.push(r.length ? [r.Y[j]] : []); z.push(r.length ? [r.Z[j]] : []);
+      symbols.push(gone ? "cross" : h.symbol);
+    }
+    return { x, y, z, symbols };
+  }
+
+  schedule() {
+    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.apply(); });
+  }
+
+  apply() {
+    const d = this.detail;
+    if (!d || !this.P || !this.gd._fullLayout) return;
+    const moved = [...this.trails, ...this.heads];
+    // Moving (playing, or stepped or scrubbed a moment ago): the canvas over the scene; Plotly's
+    // traces once the step has rested for SETTLE_MS.
+    const moving = d.playing || d.step !== this.step;
+    clearTimeout(this.settle);
+    this.settle = undefined;
+    if (!d.playing && moving) this.settle = setTimeout(() => { this.settle = undefined; this.apply(); }, SETTLE_MS);
+    if (moving && this.camera()) {
+      if (this.mode !== "canvas") { // Plotly's trails and heads give way, once
+        const empty = moved.map(() => [NaN]); // one point that is not drawn (Plotly's WebGL traces need one)
+        if (!this.fast(moved, { x: empty, y: empty, z: empty, symbols: this.symbols })) return;
+        this.mode = "canvas";
+      }
+      this.step = d.step;
+      this.root.dataset.liveMode = "canvas";
+      this.drawCanvas(d.step);
+      this.updates += 1;
+      this.root.dataset.liveStep = String(d.step);
+      return;
+    }
+    if (this.mode === "canvas") { this.clearCanvas(); this.mode = "gl"; this.step = null; }
+    this.root.dataset.liveMode = "gl";
+    if (d.step === this.step) return;
+    this.step = d.step;
+    const f = this.filled(d.step);
+    const symbols = this.heads.map((h) => h.index);
+    this.updates += 1;
+    this.root.dataset.liveStep = String(d.step);
+    if (this.fast(moved, f)) return;
+    if (f.symbols.some((s, i) => s !== this.symbols[i])) {
+      this.symbols = f.symbols;
+      this.P.restyle(this.gd, { "marker.symbol": f.symbols }, symbols);
+    }
+    this.P.restyle(this.gd, { x: f.x, y: f.y, z: f.z }, moved.map((t) => t.index));
+  }
+
+  // The scene's camera as WebGL last drew it: clip = projection · view · model · (data × scale),
+  // and the scene's canvas; null where Plotly's scene is not as expected (then no canvas is used).
+  camera() {
+    const fl = this.gd._fullLayout, scene = fl && fl.scene && fl.scene._scene;
+    const glplot = scene && scene.glplot, c = glplot && glplot.cameraParams;
+    if (!c || !c.view || !c.projection || !c.model || !scene.dataScale || !glplot.canvas) return null;
+    return { matrix: times(c.projection, times(c.view, c.model)), scale: scene.dataScale, canvas: glplot.canvas };
+  }
+
+  // Every trail up to step k and every head at it, on the canvas over the scene.
+  drawCanvas(k) {
+    const cam = this.camera();
+    if (!cam) return;
+    if (!this.canvas) {
+      this.canvas = document.createElement("canvas");
+      this.canvas.className = "ovf-live";
+      this.root.classList.add("ovf-live-root");
+      this.root.appendChild(this.canvas);
+    }
+    const canvas = this.canvas, box = cam.canvas.getBoundingClientRect(), rootBox = this.root.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1, w = box.width, h = box.height;
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+      canvas.style.width = w + "px"; canvas.style.height = h + "px";
+    }
+    canvas.style.left = box.left - rootBox.left + "px"; canvas.style.top = box.top - rootBox.top + "px";
+    canvas.hidden = false;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const m = cam.matrix, [sx, sy, sz] = cam.scale;
+    const at = (r, i) => { // screen point of run r's step i, or null where it is not drawn
+      const x = r.X[i] * sx, y = r.Y[i] * sy, z = r.Z[i] * sz;
+      const cw = m[3] * x + m[7] * y + m[11] * z + m[15];
+      if (!(cw > 0)) return null;
+      return [((m[0] * x + m[4] * y + m[8] * z + m[12]) / cw + 1) * 0.5 * w, (1 - (m[1] * x + m[5] * y + m[9] * z + m[13]) / cw) * 0.5 * h];
+    };
+    ctx.lineJoin = "round"; ctx.lineCap = "round";
+    for (const t of this.trails) {
+      const r = t.run, last = Math.min(k, r.end), trace = this.gd.data[t.index];
+      ctx.strokeStyle = trace.line.color; ctx.lineWidth = trace.line.width * 0.5; // as wide as WebGL draws it
+      ctx.beginPath();
+      let open = false;
+      for (let i = 0; i <= last; i++) {
+        const p = at(r, i);
+        if (!p) { open = false; continue; }
+        open ? ctx.lineTo(p[0], p[1]) : ctx.moveTo(p[0], p[1]);
+        open = true;
+      }
+      ctx.stroke();
+    }
+    this.heads.forEach((t) => {
+      const r = t.run;
+      if (!r.length) return;
+      const p = at(r, Math.min(k, r.end)), trace = this.gd.data[t.index];
+      if (!p) return;
+      const gone = r.diverged_at !== null && k >= r.diverged_at;
+      ctx.fillStyle = trace.marker.color; ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 1.5;
+      shape(ctx, gone ? "cross" : t.symbol, p[0], p[1], trace.marker.size * 0.8);
+      ctx.fill(); ctx.stroke();
+    });
+  }
+
+  clearCanvas() {
+    if (this.canvas) this.canvas.hidden = true;
+  }
+
+  // The same change without Plotly.restyle, which computes the whole scene again (the surface's
+  // mesh and level lines too: about 80 ms a step on a classroom's laptop, so 3-D played at a few
+  // frames a second): each moved trace's points are set in the figure (gd.data and Plotly's
+  // filled copy, so that a later redraw draws them), its WebGL object is updated from them, and
+  // the scene is drawn again (a few ms). False where Plotly's scene is not as expected: the caller
+  // restyles then.
+  fast(moved, f) {
+    const fl = this.gd._fullLayout, scene = fl && fl.scene && fl.scene._scene;
+    if (!scene || !scene.traces || !scene.glplot || typeof scene.glplot.redraw !== "function") return false;
+    const objects = moved.map((t) => {
+      const full = this.gd._fullData.find((trace) => trace.index === t.index);
+      return full && scene.traces[full.uid] && typeof scene.traces[full.uid].update === "function" ? [t, full, scene.traces[full.uid]] : null;
+    });
+    if (objects.some((o) => !o)) return false;
+    objects.forEach(([t, full, object], i) => {
+      const trace = this.gd.data[t.index];
+      trace.x = full.x = f.x[i]; trace.y = full.y = f.y[i]; trace.z = full.z = f.z[i];
+      const head = i - this.trails.length;
+      if (head >= 0 && full.marker.symbol !== f.symbols[head]) {
+        full.marker.symbol = f.symbols[head];
+        trace.marker = { ...trace.marker, symbol: f.symbols[head] };
+      }
+      object.update(full);
+    });
+    this.symbols = f.symbols;
+    scene.glplot.redraw();
+    return true;
+  }
+}
+
+// a · b, of 4 x 4 matrices stored by column (WebGL's order).
+function times(a, b) {
+  const out = new Float64Array(16);
+  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
+    out[4 * c + r] = a[r] * b[4 * c] + a[4 + r] * b[4 * c + 1] + a[8 + r] * b[4 * c + 2] + a[12 + r] * b[4 * c + 3];
+  }
+  return out;
+}
+
+// An upper bound of a surface trace's drawn mesh at (x, y) (optviz.draw.figures._mesh_height):
+// bilinear in its grid cell, plus a quarter of the cell's twist.
+function meshOf(surface) {
+  const read = (a) => (a && a.bdata ? decode(a.bdata) : Float32Array.from(a.flat ? a.flat() : a));
+  const gx = read(surface.x), gy = read(surface.y), gz = read(surface.z), nx = gx.length, ny = gy.length;
+  const hx = gx[1] - gx[0], hy = gy[1] - gy[0];
+  const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  return (px, py) => {
+    const i = clamp(Math.floor((px - gx[0]) / hx), 0, nx - 2), j = clamp(Math.floor((py - gy[0]) / hy), 0, ny - 2);
+    const u = clamp((px - gx[i]) / hx, 0, 1), v = clamp((py - gy[j]) / hy, 0, 1);
+    const z00 = gz[j * nx + i], z10 = gz[j * nx + i + 1], z01 = gz[(j + 1) * nx + i], z11 = gz[(j + 1) * nx + i + 1];
+    return (1 - u) * (1 - v) * z00 + u * (1 - v) * z10 + (1 - u) * v * z01 + u * v * z11 + 0.25 * Math.abs(z00 - z10 - z01 + z11);
+  };
+}
+
 function drawFigure(root, data, setTriggerValue) {
   let gd = root.querySelector(".ovf-gd");
   if (!gd) {
@@ -1132,10 +1516,20 @@ function drawFigure(root, data, setTriggerValue) {
   // Built when drawn, from the arrays the race has by then; drawn again when the race brings
   // new arrays (a figure may be mounted before the race it draws from).
   const usesRace = data.figure.data.some((trace) => trace.fromRace);
-  const figureNow = () => ({ ...data.figure, data: data.figure.data.map(fromCache) });
+  const live = data.figure.data.some((trace) => trace.fromRace && trace.fromRace.part);
+  if (live && !root.__live) root.__live = new Live3D(root, gd);
+  if (!live && root.__live) { root.__live.close(); root.__live = null; }
+  const figureNow = (P) => {
+    const figure = { ...data.figure, data: data.figure.data.map(fromCache) };
+    return live ? root.__live.prepare(figure, P) : figure;
+  };
   const draw = (P) => {
-    const figure = figureNow();
-    return P.react(gd, figure.data, themed({ ...figure.layout, autosize: true }, root), configFor(P, data));
+    const figure = figureNow(P), layout = { ...figure.layout, autosize: true };
+    if (data.playhead) layout.dragmode = false; // a drag in the plot scrubs the player (Playhead)
+    // WebGL draws the 3-D view at the screen's own resolution (plotly.js's default is twice it:
+    // four times the pixels for nothing on most screens, and the view is drawn every frame it plays).
+    const gl = live ? { plotGlPixelRatio: Math.min(2, window.devicePixelRatio || 1) } : {};
+    return P.react(gd, figure.data, themed(layout, root), configFor(P, data, gl));
   };
   return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown
@@ -1151,7 +1545,15 @@ function drawFigure(root, data, setTriggerValue) {
       root.__raceWatch = () => root.__redraw && root.__redraw();
       window.addEventListener("optviz:race", root.__raceWatch);
     }
-    return draw(P).then(() => { if (data.click) watchClicks(root, gd, setTriggerValue); });
+    if (data.playhead && !root.__playhead) root.__playhead = new Playhead(root, gd);
+    if (!data.playhead && root.__playhead) { root.__playhead.close(); root.__playhead = null; }
+    return draw(P).then(() => {
+      if (data.click) watchClicks(root, gd, setTriggerValue);
+      if (root.__playhead) {
+        if (!root.__afterplot) { root.__afterplot = true; gd.on("plotly_afterplot", () => root.__playhead && root.__playhead.place()); }
+        root.__playhead.setText(data.playhead);
+      }
+    });
   });
 }
 
@@ -1169,7 +1571,11 @@ export default function (component) {
   }
   if (data.kind === "figure") {
     drawFigure(root, data, setTriggerValue);
-    return () => root.__sizeWatch && root.__sizeWatch.disconnect();
+    return () => {
+      if (root.__sizeWatch) root.__sizeWatch.disconnect();
+      root.__sizeWatch = null;
+      for (const key of ["__playhead", "__live"]) if (root[key]) { root[key].close(); root[key] = null; }
+    };
   }
   if (!root.__player) root.__player = new Player(root);
   root.__player.update(data, setStateValue, setTriggerValue);
