@@ -26,7 +26,7 @@ from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
 from optviz.text import axis_names, data_words, plotly_locale
-from ui import inspector, sweeps, work
+from ui import forces, inspector, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
 from ui.link import share_url
@@ -70,7 +70,8 @@ def race(
     sent: set[str] = st.session_state.setdefault("_sent", set())
     scene = race_data.scene(surf, background)
     inspecting = experiment.view == "inspect" and not lesson_held() and _inspector_admitted(experiment, surf)
-    vectors = inspector.arrays(experiment) if inspecting else [None] * len(trajectories)
+    drawn = forces.shown(experiment, surf)  # every run's forces while it plays (ui.forces)
+    vectors = inspector.arrays(experiment) if inspecting or drawn else [None] * len(trajectories)
     runs = []
     for run, label, slot, trajectory, arrows in zip(
         experiment.runs, experiment.labels(), experiment.slots(), trajectories, vectors, strict=True
@@ -85,7 +86,7 @@ def race(
         if item["id"] not in sent:  # a held race gets its start only: the browser holds no answer
             item["arrays"] = race_data.run_arrays(trajectory, upto=0 if hold else None)
             sent.add(item["id"])
-        if inspecting and item["id"] + ":inspect" not in sent:  # the step inspector's arrows
+        if (inspecting or drawn) and item["id"] + ":inspect" not in sent:  # the inspector's and the forces' arrows
             item["inspect"] = arrows
             sent.add(item["id"] + ":inspect")
         runs.append(item)
@@ -113,6 +114,7 @@ def race(
         "autoplay": bool(experiment.lesson) or replay,
         "initial_step": "start" if experiment.lesson or replay else "end",
         "inspect": _inspecting(experiment) if inspecting else None,
+        "forces": forces.player_data(experiment, drawn),
     }
     VIEW_COMPONENT(
         data=data,
@@ -120,6 +122,7 @@ def race(
         on_clicked_change=callback(_on_click),
         on_missing_change=callback(_on_missing),
         on_step_change=callback(_on_step),
+        on_forces_change=callback(_on_forces),
     )
 
 
@@ -144,11 +147,16 @@ def _inspecting(experiment: Experiment) -> dict[str, Any]:
 
 def _inspector_seconds(experiment: Experiment, surf: surfaces.Surface) -> float:
     """The estimate of recording every run's state (record="state")."""
-    return budget.cost("state", "factor") * work.race_seconds(experiment, surf, experiment.steps)
+    return inspector.recording_seconds(experiment, surf)
 
 
 def _inspector_admitted(experiment: Experiment, surf: surfaces.Surface) -> bool:
     return work.admit("inspect", _inspector_seconds(experiment, surf))
+
+
+def _on_forces() -> None:
+    """The player's arrow button: the forces on or off, in the link too."""
+    forces.take((st.session_state.get(RACE_KEY) or {}).get("forces"))
 
 
 def _on_step() -> None:
