@@ -26,7 +26,8 @@ def test_the_switch_sends_every_runs_vectors_with_the_race():
     at = start({**LINK, "forces": "1"})
     assert not at.exception
     data = race(at)
-    assert data["forces"]["asked"] and data["forces"]["shown"]
+    assert data["forces"]["asked"]
+    assert data["forces"]["shown"]
     assert data["inspect"] is None  # the inspector's view is not open: only the forces
     assert data["forces"]["text"]["gradient"].startswith("−g")
     _, trajectories = recorded(LINK["run"])
@@ -56,5 +57,6 @@ def test_forces_that_cost_too_much_are_off_and_say_why_once(monkeypatch):
     said = [info.value for info in at.info if "Drawing the forces is off here" in info.value]
     assert len(said) == 1, [info.value for info in at.info]
     data = race(at)
-    assert data["forces"]["asked"] and not data["forces"]["shown"]
+    assert data["forces"]["asked"]
+    assert not data["forces"]["shown"]
     assert all("inspect" not in run for run in data["runs"])

@@ -552,8 +552,7 @@ class Player {
         arrow(hctx, px + dx * from, py + dy * from, px + dx * to, py + dy * to, ARROWS.step, run.colour, k * r);
       }
     }
-    if (this.forcesOn()) this.drawForces(hctx, area);
-    else if (this.data.inspect) this.drawArrows(hctx, area);
+    if (!this.drawForces(hctx, area) && this.data.inspect) this.drawArrows(hctx, area);
     this.showOff();
     this.drawData();
   }
@@ -736,11 +735,13 @@ class Player {
   // FORCES.perTen px more for each tenfold (between FORCES.least and FORCES.most); and for a rule
   // with accumulated squares a rectangle centred there whose width and height are the effective
   // step size in x and in y, FORCES.side px for the run's plain learning rate (cut at FORCES.cap
-  // times that, dashed). Kept in this.forces, in canvas pixels, for the tests.
+  // times that, dashed). Kept in this.forces, in canvas pixels, for the tests. False when the
+  // forces are off (the inspector's arrows may be drawn instead).
   drawForces(ctx, area) {
     this.forces = [];
+    if (!this.forcesOn()) return false;
     const k = this.step, s = this.scale() * this.ratio;
-    if (k < 1) return;
+    if (k < 1) return true;
     const perX = (area.xa.l2p(1) - area.xa.l2p(0)) * this.ratio, perY = (area.ya.l2p(1) - area.ya.l2p(0)) * this.ratio;
     const side = FORCES.side * s, cap = FORCES.cap * side;
     for (const run of this.runs) {
@@ -771,6 +772,7 @@ class Player {
         this.forces.push({ run: run.index, kind, from: [x0, y0], to: end });
       }
     }
+    return true;
   }
 
   // Tell Python the step the player rests on, once it rests (not while playing), and only when
