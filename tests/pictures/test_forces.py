@@ -7,20 +7,10 @@ import numpy as np
 import pytest
 
 import optviz
-import surfaces
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import race
 from optviz.teach import inspector
-
-ROSENBROCK = surfaces.get("rosenbrock")
-START = (-1.5, 2.0)
-SAMPLED = (1, 2, 7)
-STEPS = 8
-
-
-def grad(theta):
-    return [float(g) for g in ROSENBROCK.grad_fn(theta[0], theta[1])]
-
+from tests.pictures.test_inspector import ROSENBROCK, SAMPLED, START, STEPS, grad
 
 # Each rule written out one coordinate at a time; each returns, per step k = 1..STEPS, the rate
 # the accumulated squares give the gradient in each coordinate.
