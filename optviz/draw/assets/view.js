@@ -13,6 +13,8 @@
 // each run's step from point k - 1 to point k, the downhill direction -g and the velocity's
 // push, and the player tells Python the step it rests on (a component state value, set when it
 // pauses or steps, never while it plays), so the panel under it can list that step's values.
+// With the forces (data.forces, the arrow button), it draws them at every run's head on every
+// frame, playing or not: see drawForces().
 
 // The plot is never less tall than this: a phone's width, or a page with much above the race.
 const MIN_FIT = 360;
