@@ -42,9 +42,12 @@ def _recorded(physics: Experiment, _seconds: float) -> list[Trajectory]:
 def recorded(experiment: Experiment) -> list[Trajectory]:
     """The runs with their states: keyed, like the race's, by what decides them, made in their
     turn when heavy."""
-    surf = experiment.build_surface()
-    seconds = budget.cost("state", "factor") * work.race_seconds(experiment, surf, experiment.steps)
-    return _recorded(experiment.physics(), seconds)
+    return _recorded(experiment.physics(), recording_seconds(experiment, experiment.build_surface()))
+
+
+def recording_seconds(experiment: Experiment, surf: surfaces.Surface) -> float:
+    """The estimate of recording every run's state (record="state")."""
+    return budget.cost("state", "factor") * work.race_seconds(experiment, surf, experiment.steps)
 
 
 def selected(experiment: Experiment) -> int | None:

@@ -29,7 +29,7 @@ from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
 from optviz.text import axis_names, data_words, plotly_locale
-from ui import guard, inspector, live, sweeps, work
+from ui import forces, guard, inspector, live, sweeps, work
 from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
 from ui.guard import callback
 from ui.link import share_url
@@ -146,7 +146,8 @@ def _race(
     inspecting = (
         preview is None and experiment.view == "inspect" and not lesson_held() and _inspector_admitted(experiment, surf)
     )
-    vectors = inspector.arrays(experiment) if inspecting else [None] * len(trajectories)
+    drawn = preview is None and forces.shown(experiment, surf)  # every run's forces while it plays (ui.forces)
+    vectors = inspector.arrays(experiment) if inspecting or drawn else [None] * len(trajectories)
     runs = []
     for run, label, slot, trajectory, arrows in zip(
         experiment.runs, experiment.labels(), experiment.slots(), trajectories, vectors, strict=True
@@ -162,7 +163,7 @@ def _race(
             item["arrays"] = race_data.run_arrays(trajectory, upto=0 if hold else None)
             if preview is None:
                 sent.add(item["id"])
-        if inspecting and item["id"] + ":inspect" not in sent:  # the step inspector's arrows
+        if (inspecting or drawn) and item["id"] + ":inspect" not in sent:  # the inspector's and the forces' arrows
             item["inspect"] = arrows
             sent.add(item["id"] + ":inspect")
         runs.append(item)
@@ -194,6 +195,7 @@ def _race(
         "inspect": _inspecting(experiment) if inspecting else None,
         "live": {} if hold else live.sliders(),  # the sidebar's sliders that preview the race
         "preview": preview,
+        "forces": forces.player_data(experiment, drawn),
     }
     VIEW_COMPONENT(
         data=data,
@@ -202,6 +204,7 @@ def _race(
         on_missing_change=callback(_on_missing),
         on_step_change=callback(_on_step),
         on_preview_change=callback(_on_preview),
+        on_forces_change=callback(_on_forces),
     )
 
 
@@ -226,11 +229,17 @@ def _inspecting(experiment: Experiment) -> dict[str, Any]:
 
 def _inspector_seconds(experiment: Experiment, surf: surfaces.Surface) -> float:
     """The estimate of recording every run's state (record="state")."""
-    return budget.cost("state", "factor") * work.race_seconds(experiment, surf, experiment.steps)
+    return inspector.recording_seconds(experiment, surf)
 
 
 def _inspector_admitted(experiment: Experiment, surf: surfaces.Surface) -> bool:
     return work.admit("inspect", _inspector_seconds(experiment, surf))
+
+
+def _on_forces() -> None:
+    """The player's arrow button: the forces on or off, in the link too."""
+    forces.take((st.session_state.get(RACE_KEY) or {}).get("forces"))
+    live.rerun_page()  # the link and the vectors follow
 
 
 def _on_step() -> None:

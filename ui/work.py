@@ -114,11 +114,11 @@ def admit(name: str, seconds: float) -> bool:
     return decisions[name]
 
 
-def say_refused(view: str, seconds: float) -> None:
-    """One line: the view ``view`` is off, and why: it costs more than a page may, or more than
-    the race (admitted first) has left of it."""
+def say_refused(view: str, seconds: float, what: str | None = None) -> None:
+    """One line: the view ``view`` (or ``what``, named so) is off, and why: it costs more than a
+    page may, or more than the race (admitted first) has left of it."""
     say = words()
-    what = say(f"view.{view}")
+    what = what or say(f"view.{view}")
     if seconds > budget.SECONDS:
         st.info(say("budget.refused", what=what, seconds=seconds_text(seconds), budget=_budget_text()))
     else:

@@ -174,14 +174,20 @@ def drawn_aspect(surf: surfaces.Surface) -> tuple[float, float | None]:
 
 
 def arrows(trajectory: Trajectory) -> dict[str, str]:
-    """The vectors the race draws as arrows at each step, float32 base64 as the player reads them.
+    """The vectors the race draws at each step, float32 base64 as the player reads them.
 
     The gradient (``gx``, ``gy``) and the velocity (``vx``, ``vy``, only when the run keeps
     one). The step needs nothing more: it goes from the path's point k - 1 to point k, which
-    the player has; the scale is a rate, not an arrow, and is shown in the table.
+    the player has. For a rule that divides by accumulated squares, the effective step size
+    per coordinate over the run's learning rate (``ex``, ``ey``: 1 where a coordinate moves as
+    plain gradient descent would), which the player draws as a rectangle's sides.
     """
     found = inspector.vectors(trajectory)
     arrays = {"gx": found.gradient[:, 0], "gy": found.gradient[:, 1]}
     if found.velocity is not None:
         arrays |= {"vx": found.velocity[:, 0], "vy": found.velocity[:, 1]}
+    if found.effective is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):  # a learning rate of 0: nothing to draw (NaN)
+            relative = found.effective / trajectory.hyperparameters["lr"]
+        arrays |= {"ex": relative[:, 0], "ey": relative[:, 1]}
     return {name: float32_base64(values) for name, values in arrays.items()}

@@ -159,6 +159,7 @@ class Experiment:
     speed: str = table.SPEED.default
     contours: bool = table.CONTOURS.default
     still: bool = table.STILL.default
+    forces: bool = table.FORCES.default
     view: str = table.VIEW.default
     hide: tuple[str, ...] = table.HIDE.default
     lang: str = table.LANG.default

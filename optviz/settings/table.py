@@ -62,8 +62,11 @@ SEED = Spec("seed", 0, kind="int", low=0, high=99_999)
 # (the browser's own "reduce motion" asks for that too).
 CONTOURS = Spec("contours", True, kind="bool")
 STILL = Spec("still", False, kind="bool")
+# The forces at every run's head while the race plays: the step, the gradient, the velocity,
+# and the effective step sizes of the adaptive rules (the player's arrow button).
+FORCES = Spec("forces", False, kind="bool")
 SETTINGS: tuple[Spec, ...] = (
-    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, VIEW, HIDE, LANG, LESSON, QUIZ),
+    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
     *(NOISE, SEED),
 )

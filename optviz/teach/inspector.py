@@ -24,6 +24,19 @@ with ``record="state"`` (:func:`optviz.core.engine.run`):
   a million times smaller than the point's coordinates). Where the direction is 0 in a
   coordinate, no rate can be read: NaN.
 
+* the **effective step size** per coordinate, for a rule that divides by accumulated squares
+  (its :class:`~optviz.core.optimizers.Inspection` names them: Adagrad, RMSprop, Adadelta,
+  the Adam family, Adamax's running maximum): the rate the squares give the gradient in each
+  coordinate, what the race draws as a rectangle at the head. It is the adaptive scale
+  (Adagrad's :math:`\tilde\gamma / (\sqrt{s_t} + \epsilon)`), with two readings where the
+  velocity is not in the gradient's units. Where it is a running mean (the Adam family), the
+  rate on its bias-corrected value :math:`m_t / (1 - \beta_1^t)`: the scale times
+  :math:`1 - \beta_1^t`, Adam's :math:`\gamma / (\sqrt{\hat v_t} + \epsilon)`. Where it
+  accumulates the gradient already divided (RMSprop with momentum, whose step is
+  :math:`-\gamma b_t`), the rate where the gradient enters it, :math:`\gamma\,(b_t - \mu
+  b_{t-1}) / \tilde g_t` with :math:`\tilde g_t` the gradient after weight decay, which is
+  :math:`\gamma / d_t`. None for a rule without squares.
+
 Row 0 of every vector is NaN (no step has been taken at the start). The values of the
 symbols of the run's update rule at step k (:func:`symbol_values`) come from the same
 records: :math:`\theta_{t-1}` and :math:`\theta_t` from the path, :math:`g_t` from the
@@ -70,6 +83,7 @@ class StepVectors:
     velocity: np.ndarray | None  # None: the run steps along the gradient
     scale: np.ndarray
     step: np.ndarray
+    effective: np.ndarray | None = None  # None: the rule keeps no accumulated squares
 
 
 def _check(trajectory: Trajectory) -> Optimizer:
@@ -80,7 +94,8 @@ def _check(trajectory: Trajectory) -> Optimizer:
 
 
 def vectors(trajectory: Trajectory) -> StepVectors:
-    """The gradient, velocity, adaptive scale and step of every step of ``trajectory``.
+    """The gradient, velocity, adaptive scale, step and effective step size of every step of
+    ``trajectory``.
 
     See the module's docstring for what each one is.
     """
@@ -96,7 +111,28 @@ def vectors(trajectory: Trajectory) -> StepVectors:
     direction = gradient if velocity is None else velocity
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(direction != 0, -step / direction, np.nan)
-    return StepVectors(gradient=gradient, velocity=velocity, scale=scale, step=step)
+    return StepVectors(
+        gradient=gradient, velocity=velocity, scale=scale, step=step, effective=_effective(trajectory, spec, scale)
+    )
+
+
+def _effective(trajectory: Trajectory, spec: Optimizer, scale: np.ndarray) -> np.ndarray | None:
+    """The effective step size per coordinate (the module's docstring), or None without squares."""
+    inspection = spec.inspection
+    if inspection.squares is None:
+        return None
+    hp = trajectory.hyperparameters
+    if inspection.mean_decay is not None:  # 1 - beta1^t at t = 1..steps, by products only
+        beta = float(hp[inspection.mean_decay][0])
+        weight = 1 - np.cumprod(np.full(scale.shape[0] - 1, beta))
+        return scale * np.concatenate([[np.nan], weight])[:, None]
+    buffer = None if inspection.velocity is None else getattr(trajectory.states, inspection.velocity)
+    if not inspection.divided_velocity or buffer is None:
+        return scale
+    entered = np.concatenate([np.full((1, 2), np.nan), buffer[1:] - hp["momentum"] * buffer[:-1]])
+    fed = np.concatenate([np.full((1, 2), np.nan), trajectory.grads[:-1] + hp["weight_decay"] * trajectory.points[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(fed != 0, scale * entered / fed, np.nan)
 
 
 @dataclass(frozen=True)

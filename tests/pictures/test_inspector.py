@@ -318,4 +318,4 @@ def test_the_browser_gets_the_gradient_and_velocity_as_float32():
     assert same(decoded["gx"], found.gradient[:, 0].astype(np.float32))
     assert same(decoded["vy"], found.velocity[:, 1].astype(np.float32))
     plain = optviz.run("adagrad", ROSENBROCK, start=START, steps=STEPS, record="state")
-    assert set(race.arrows(plain)) == {"gx", "gy"}  # no velocity to draw
+    assert set(race.arrows(plain)) == {"gx", "gy", "ex", "ey"}  # no velocity to draw; its squares' step sizes

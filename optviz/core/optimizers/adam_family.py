@@ -47,8 +47,15 @@ class AdamState(NamedTuple):
 
 
 # Where the inspector finds the moments of Adam, NAdam and RAdam (and AMSGrad's running maximum).
-MOMENTS = Inspection(velocity="exp_avg", symbols={"m_t": "exp_avg", "v_t": "exp_avg_sq"})
-ADAM_INSPECTION = Inspection(velocity="exp_avg", symbols={**MOMENTS.symbols, r"v^{\max}_t": "max_exp_avg_sq"})
+MOMENTS = Inspection(
+    velocity="exp_avg", symbols={"m_t": "exp_avg", "v_t": "exp_avg_sq"}, squares="exp_avg_sq", mean_decay="betas"
+)
+ADAM_INSPECTION = Inspection(
+    velocity="exp_avg",
+    symbols={**MOMENTS.symbols, r"v^{\max}_t": "max_exp_avg_sq"},
+    squares="exp_avg_sq",
+    mean_decay="betas",
+)
 
 
 def adam_init(params: np.ndarray, hp: HP) -> AdamState:
@@ -432,7 +439,9 @@ register(
         name="adamax",
         mirrors="torch.optim.Adamax",
         elementwise=True,
-        inspection=Inspection(velocity="exp_avg", symbols={"m_t": "exp_avg", "u_t": "exp_inf"}),
+        inspection=Inspection(
+            velocity="exp_avg", symbols={"m_t": "exp_avg", "u_t": "exp_inf"}, squares="exp_inf", mean_decay="betas"
+        ),
         hyperparameters=adam_hyperparameters(2e-3),
         init=lambda params, hp: AdamaxState(0, zeros_like(params), zeros_like(params)),
         update=adamax_update,

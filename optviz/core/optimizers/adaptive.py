@@ -70,7 +70,7 @@ register(
         name="adagrad",
         mirrors="torch.optim.Adagrad",
         elementwise=True,
-        inspection=Inspection(symbols={"s_t": "state_sum"}),
+        inspection=Inspection(symbols={"s_t": "state_sum"}, squares="state_sum"),
         hyperparameters=(
             learning_rate(1e-2),
             number("lr_decay", 0.0, symbol=r"\eta", ui=(0.0, 1.0)),
@@ -178,6 +178,8 @@ register(
         inspection=Inspection(
             velocity="momentum_buffer",
             symbols={"v_t": "square_avg", r"\bar g_t": "grad_avg", "b_t": "momentum_buffer"},
+            squares="square_avg",
+            divided_velocity=True,
         ),
         hyperparameters=(
             learning_rate(1e-2),
@@ -254,7 +256,7 @@ register(
         name="adadelta",
         mirrors="torch.optim.Adadelta",
         elementwise=True,
-        inspection=Inspection(symbols={"v_t": "square_avg", "u_t": "acc_delta"}),
+        inspection=Inspection(symbols={"v_t": "square_avg", "u_t": "acc_delta"}, squares="square_avg"),
         hyperparameters=(
             learning_rate(1.0),
             number("rho", 0.9, symbol=r"\rho", high=1.0, ui=(0.5, 0.9999)),

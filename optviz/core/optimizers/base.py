@@ -39,10 +39,24 @@ class Inspection:
     (as :mod:`optviz.teach.symbols` names it: ``m_t``, ``v_t``, ...) to the field that holds it.
     The adaptive scale is not declared: the inspector reads it off the recorded step (see
     :func:`optviz.teach.inspector.vectors`).
+
+    ``squares`` is the field of the per-coordinate accumulated squares the rule divides by
+    (Adagrad's sum, RMSprop's and Adam's running means; Adamax's running maximum of
+    :math:`|g|`), None for a rule that keeps none: the race draws such a run's effective step
+    size per coordinate. ``divided_velocity``: the velocity accumulates the gradient already
+    divided by their root (RMSprop with momentum), so the step's rate along it is the plain
+    learning rate, and the squares' rate is read where the gradient enters it. ``mean_decay``
+    names the hyperparameter whose first value is :math:`\beta_1` of a velocity that is a
+    running mean, :math:`m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t` (the Adam family's
+    ``betas``): the squares' rate is then the one on its bias-corrected value
+    :math:`m_t / (1 - \beta_1^t)`, which is in the gradient's units.
     """
 
     velocity: str | None = None
     symbols: Mapping[str, str] = field(default_factory=dict)
+    squares: str | None = None
+    divided_velocity: bool = False
+    mean_decay: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@
 // each run's step from point k - 1 to point k, the downhill direction -g and the velocity's
 // push, and the player tells Python the step it rests on (a component state value, set when it
 // pauses or steps, never while it plays), so the panel under it can list that step's values.
+// With the forces (data.forces, the arrow button), it draws them at every run's head on every
+// frame, playing or not: see drawForces().
 
 // The plot is never less tall than this: a phone's width, or a page with much above the race.
 const MIN_FIT = 360;
@@ -86,6 +88,7 @@ const ICONS = {
   forward: svg('<path d="M7 5v14l11-7z"/>'),
   last: svg('<path d="M4 5v14l12-7z"/><rect x="17.5" y="5" width="2.5" height="14"/>'),
   fullscreen: svg('<path d="M4 4h6v2H6v4H4zm10 0h6v6h-2V6h-4zM4 14h2v4h4v2H4zm14 0h2v6h-6v-2h4z"/>'),
+  forces: svg('<path d="M4.4 21 3 19.6 15.6 7H10V5h9v9h-2V8.4z"/><circle cx="5" cy="19" r="2.2"/>'),
 };
 
 // ------------------------------------------------------------------------------ marker shapes
@@ -163,10 +166,11 @@ class Player {
         <input class="ovp-scrub" type="range" min="0" value="0" step="1">
         <label class="ovp-loop-label"><input class="ovp-loop" type="checkbox"> <span></span></label>
         <label class="ovp-speed-label"><span></span> <input class="ovp-speed" type="range" min="0" max="1000" value="500"> <output class="ovp-speed-out"></output></label>
+        <button class="ovp-forces" type="button" aria-pressed="false" hidden>${ICONS.forces}</button>
         <button class="ovp-full" type="button">${ICONS.fullscreen}</button>
         </div>
        </div>
-       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-offnote"></div><div class="ovp-arrows"></div>
+       <div class="ovp-side"><div class="ovp-step"></div><table class="ovp-runs"></table><div class="ovp-offnote"></div><div class="ovp-arrows"></div><div class="ovp-forces-key"></div>
         <figure class="ovp-data" hidden><figcaption></figcaption><canvas></canvas></figure></div>
       </div>`;
     this.gd = this.root.querySelector(".ovp-gd");
@@ -183,6 +187,7 @@ class Player {
     on(".ovp-forward", "click", () => this.visit(this.step + 1));
     on(".ovp-last", "click", () => this.visit(this.steps));
     on(".ovp-full", "click", () => this.fullscreen());
+    on(".ovp-forces", "click", () => this.toggleForces());
     this.scrub.addEventListener("input", () => this.visit(Number(this.scrub.value)));
     on(".ovp-loop", "change", (e) => { this.loop = e.target.checked; });
     this.speed.addEventListener("input", () => this.showSpeed());
@@ -300,7 +305,7 @@ class Player {
     const arraysOf = (id) => previewed.get(id) || CACHE.get(id);
     const missing = [...new Set(data.runs.filter((r) => !arraysOf(r.id)).map((r) => r.id))];
     if (!CACHE.has(data.scene.id)) missing.push(data.scene.id);
-    if (data.inspect) missing.push(...new Set(data.runs.filter((r) => !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect")));
+    if (wantsVectors(data) && !data.preview) missing.push(...new Set(data.runs.filter((r) => !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect")));
     if (data.preview) this.previewAnswered(data.preview);
     if (missing.length) { // a rerun brings them; asked for a few times at most, never in a loop
       if (data.preview) return Promise.resolve(); // a preview is never asked for again
@@ -317,7 +322,7 @@ class Player {
     const atEnd = Boolean(previous) && this.step >= this.steps && !this.fresh; // the whole story was shown
     this.data = data;
     this.scene = scene;
-    this.runs = data.runs.map((r, i) => ({ ...r, ...arraysOf(r.id), vectors: data.inspect ? CACHE.get(r.id + ":inspect") : null, index: i }));
+    this.runs = data.runs.map((r, i) => ({ ...r, ...arraysOf(r.id), vectors: wantsVectors(data) ? CACHE.get(r.id + ":inspect") || null : null, index: i }));
     this.reported = data.inspect ? data.inspect.step : null; // the step Python shows
     this.root.style.setProperty("--ovp-aspect", String(this.shape().aspect));
     this.steps = data.steps;
@@ -337,6 +342,7 @@ class Player {
     this.renderRunsTable();
     this.renderArrowsKey();
     this.watchSliders();
+    this.showForces();
     // A preview changes the paths only: the plot (Plotly's part) is drawn again only when what it
     // shows changed (the surface, the start, the words, the size of things).
     // A preview's start is drawn by the canvas while it moves; the page's start, by the plot.
@@ -593,7 +599,7 @@ class Player {
       hctx.fillStyle = "#000000"; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r;
       shape(hctx, "star", px, py, 8 * k * r); hctx.fill(); hctx.stroke();
     }
-    if (this.data.inspect) this.drawArrows(hctx, area);
+    if (!this.drawForces(hctx, area) && this.data.inspect) this.drawArrows(hctx, area);
     this.showOff();
     this.drawData();
   }
@@ -697,7 +703,7 @@ class Player {
   renderArrowsKey() {
     const key = this.root.querySelector(".ovp-arrows");
     key.innerHTML = "";
-    if (!this.data.inspect) return;
+    if (!this.data.inspect || this.forcesOn()) return; // the forces' key says it all then
     for (const kind of ["step", "gradient", "velocity"]) {
       const row = document.createElement("div");
       const icon = document.createElement("canvas");
@@ -707,6 +713,113 @@ class Player {
       row.appendChild(document.createTextNode(" " + this.data.inspect.text["arrow_" + kind]));
       key.appendChild(row);
     }
+  }
+
+  // ------------------------------------------------------------------------- the forces
+
+  // The forces are drawn when Python sent them (asked for and admitted: data.forces.shown) and the
+  // button has not just switched them off; the button's own state is what was last asked for.
+  forcesPressed() {
+    const f = this.data && this.data.forces;
+    return this.forcesWanted === null || this.forcesWanted === undefined ? Boolean(f && f.asked) : this.forcesWanted;
+  }
+
+  forcesOn() {
+    const f = this.data && this.data.forces;
+    return Boolean(f && f.shown) && this.forcesPressed();
+  }
+
+  // The button tells Python (which keeps the switch in the link, and sends the vectors when they
+  // are not here yet); switched off, they go at once.
+  toggleForces() {
+    if (!this.data || !this.data.forces) return;
+    this.forcesWanted = !this.forcesPressed();
+    if (this.setTriggerValue) this.setTriggerValue("forces", this.forcesWanted);
+    this.renderForces();
+    this.renderArrowsKey();
+    this.draw();
+  }
+
+  // Python's word is the truth again at each update: its button, its key.
+  showForces() {
+    this.forcesWanted = null;
+    this.renderForces();
+  }
+
+  renderForces() {
+    const f = this.data.forces, button = this.root.querySelector(".ovp-forces");
+    button.hidden = !f;
+    const key = this.root.querySelector(".ovp-forces-key");
+    key.innerHTML = "";
+    if (!f) return;
+    button.title = f.text.button; button.setAttribute("aria-label", f.text.button);
+    button.setAttribute("aria-pressed", String(this.forcesPressed()));
+    if (!this.forcesOn()) return;
+    const t = f.text, has = (name) => this.runs.some((run) => run.vectors && run.vectors[name]);
+    const heading = document.createElement("div");
+    heading.className = "ovp-forces-heading"; heading.textContent = t.heading;
+    key.appendChild(heading);
+    const row = (draw, words, height = 20) => {
+      const line = document.createElement("div"), icon = document.createElement("canvas");
+      icon.width = 34; icon.height = height; icon.className = "ovp-icon ovp-arrow-icon"; // on the map's grey, as drawn
+      draw(icon.getContext("2d"));
+      line.appendChild(icon);
+      line.appendChild(document.createTextNode(" " + words)); // the catalog's words, as text
+      key.appendChild(line);
+    };
+    row((ctx) => arrow(ctx, 3, 10, 31, 10, ARROWS.step, "#777777", 0.8), t.step);
+    row((ctx) => arrow(ctx, 3, 10, 31, 10, ARROWS.gradient, ARROWS.gradient.fill, 0.8), t.gradient);
+    if (has("vx")) row((ctx) => arrow(ctx, 3, 10, 31, 10, ARROWS.velocity, ARROWS.velocity.fill, 0.8), t.velocity);
+    if (has("ex")) {
+      row((ctx) => square(ctx, 17, 15, FORCES.side, FORCES.side, "#777777", false, 1), t.squares, 30); // its true size
+      row((ctx) => square(ctx, 17, 10, 28, 14, "#777777", true, 1), t.capped.replace("{n}", FORCES.cap));
+    }
+  }
+
+  // At step k, for every run, where the step began (theta_{k-1}): the step itself, to the head
+  // theta_k at its true length in the run's colour; the way downhill, -g_k, and the velocity's
+  // push, -v_k, in their directions on screen, FORCES.unit px long for a vector of length 1 and
+  // FORCES.perTen px more for each tenfold (between FORCES.least and FORCES.most); and for a rule
+  // with accumulated squares a rectangle centred there whose width and height are the effective
+  // step size in x and in y, FORCES.side px for the run's plain learning rate (cut at FORCES.cap
+  // times that, dashed). Kept in this.forces, in canvas pixels, for the tests. False when the
+  // forces are off (the inspector's arrows may be drawn instead).
+  drawForces(ctx, area) {
+    this.forces = [];
+    if (!this.forcesOn()) return false;
+    const k = this.step, s = this.scale() * this.ratio;
+    if (k < 1) return true;
+    const perX = (area.xa.l2p(1) - area.xa.l2p(0)) * this.ratio, perY = (area.ya.l2p(1) - area.ya.l2p(0)) * this.ratio;
+    const side = FORCES.side * s, cap = FORCES.cap * side;
+    for (const run of this.runs) {
+      const v = run.vectors;
+      if (!v || k >= run.x.length || k >= v.gx.length || (run.diverged_at !== null && k >= run.diverged_at)) continue;
+      const [x0, y0] = this.toPixel(area, run.x[k - 1], run.y[k - 1]);
+      const [x1, y1] = this.toPixel(area, run.x[k], run.y[k]);
+      if (![x0, y0, x1, y1].every(Number.isFinite)) continue;
+      if (v.ex && Number.isFinite(v.ex[k]) && Number.isFinite(v.ey[k])) {
+        const ex = Math.abs(v.ex[k]), ey = Math.abs(v.ey[k]);
+        const capped = ex * side > cap || ey * side > cap;
+        const w = Math.min(ex * side, cap), h = Math.min(ey * side, cap);
+        square(ctx, x0, y0, w, h, run.colour, capped, s);
+        this.forces.push({ run: run.index, kind: "squares", at: [x0, y0], size: [w, h], relative: [ex, ey], capped });
+      }
+      const pushed = (vx, vy) => {
+        const dx = -vx * perX, dy = -vy * perY, norm = Math.hypot(dx, dy), size = Math.hypot(vx, vy);
+        if (!(norm > 0) || !Number.isFinite(norm) || !(size > 0)) return null;
+        const length = s * Math.min(FORCES.most, Math.max(FORCES.least, FORCES.unit + FORCES.perTen * Math.log10(size)));
+        return [x0 + (dx / norm) * length, y0 + (dy / norm) * length];
+      };
+      const arrows = [["gradient", pushed(v.gx[k], v.gy[k])]];
+      if (v.vx) arrows.push(["velocity", pushed(v.vx[k], v.vy[k])]);
+      arrows.push(["step", [x1, y1]]); // last: on top
+      for (const [kind, end] of arrows) {
+        if (!end) continue;
+        arrow(ctx, x0, y0, end[0], end[1], ARROWS[kind], kind === "step" ? run.colour : ARROWS[kind].fill, s);
+        this.forces.push({ run: run.index, kind, from: [x0, y0], to: end });
+      }
+    }
+    return true;
   }
 
   // Tell Python the step the player rests on, once it rests (not while playing), and only when
@@ -1014,6 +1127,25 @@ const ARROWS = {
   gradient: { width: 2.5, fill: "#ffffff", edge: "#000000" },
   velocity: { width: 2.5, fill: "#000000", edge: "#ffffff" },
 };
+
+// The forces' sizes, in CSS pixels (times the projector's scale): -g and the velocity UNIT long
+// for a vector of length 1, PER_TEN more for each tenfold, between LEAST and MOST; an adaptive
+// run's rectangle SIDE a side for its plain learning rate, cut at CAP times that.
+const FORCES = { unit: 30, perTen: 10, least: 10, most: 70, side: 24, cap: 5 };
+// Whether the player's data brings each run's vectors: the inspector's, or the forces'.
+const wantsVectors = (data) => Boolean(data.inspect || (data.forces && data.forces.shown));
+
+// An effective step size's rectangle, centred on (x, y): a pale fill in the run's colour, its edge
+// in the colour over a dark line (read on the light and the dark greys), dashed when cut.
+function square(ctx, x, y, w, h, colour, dashed, k) {
+  ctx.save();
+  ctx.beginPath(); ctx.rect(x - w / 2, y - h / 2, w, h);
+  ctx.globalAlpha = 0.25; ctx.fillStyle = colour; ctx.fill(); ctx.globalAlpha = 1;
+  if (dashed) ctx.setLineDash([4 * k, 3 * k]);
+  ctx.strokeStyle = "#000000"; ctx.lineWidth = 3.5 * k; ctx.stroke();
+  ctx.strokeStyle = colour; ctx.lineWidth = 2 * k; ctx.stroke();
+  ctx.restore();
+}
 
 function arrow(ctx, x0, y0, x1, y1, style, colour, k) {
   const dx = x1 - x0, dy = y1 - y0, norm = Math.hypot(dx, dy);
