@@ -532,7 +532,7 @@ def _directions(experiment: Experiment, surf: surfaces.Surface, trajectories: li
     if fig is None:
         st.info(lines[0])
         return
-    figure(fig, key="directions")
+    figure(fig, key="directions", playhead=True)
     st.toggle(say("directions.log"), key=DIRECTIONS_LOG, help=say("directions.log_help"))
     for line in lines:
         st.caption(line)
