@@ -43,6 +43,7 @@ def test_a_head_outside_the_plot_is_drawn_on_its_edge_and_named(page: Page, app_
                    let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
     )
     assert drawn > 50
-    page.locator(f"{PLAYER} .ovp-first").click()  # at the start the head is inside: no mark
+    page.locator(PLAYER).focus()
+    page.keyboard.press("Home")  # at the start the head is inside: no mark
     expect(page.locator(f"{PLAYER} .ovp-off")).to_have_count(0)
     expect(page.locator(f"{PLAYER} .ovp-offnote")).to_have_text("")

@@ -15,7 +15,9 @@ LINK = "/?v=2&surface=valley:kappa=10,angle=30&steps=500&run=sgd:lr=0.05,momentu
 
 
 def arrows(page: Page) -> list[dict]:
-    """The arrows the player drew at its step, in canvas pixels, with the colour drawn near each tip."""
+    """The arrows the player drew at its step, in canvas pixels, with the colour drawn near each tip
+    (of the 3x3 pixels there, the one nearest the arrow's own fill, white or black: the test does
+    not depend on how a thin line's edge is antialiased)."""
     return page.evaluate(
         """() => {
             const p = document.querySelector('.ovp').__player;
@@ -23,7 +25,14 @@ def arrows(page: Page) -> list[dict]:
             return p.arrows.map(a => {
                 // 70% of the way along: past the anchor other arrows share, short of the head.
                 const x = a.from[0] + 0.7 * (a.to[0] - a.from[0]), y = a.from[1] + 0.7 * (a.to[1] - a.from[1]);
-                return {...a, colour: Array.from(ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data)};
+                const data = ctx.getImageData(Math.round(x) - 1, Math.round(y) - 1, 3, 3).data;
+                const fill = a.kind === 'velocity' ? 0 : 255;
+                let best = null;
+                for (let i = 0; i < data.length; i += 4) {
+                    const pixel = Array.from(data.slice(i, i + 4)), off = Math.abs(pixel[0] - fill) - pixel[3];
+                    if (best === null || off < best.off) best = {off, pixel};
+                }
+                return {...a, colour: best.pixel};
             });
         }"""
     )

@@ -40,6 +40,7 @@ def test_a_click_sets_the_start_exactly_there_and_the_url_follows(page: Page, ap
     wait_for_app(page)
     assert player(page)["runs"][0]["x"][0] == pytest.approx(expected[0], abs=2e-3)
     page.mouse.click(x + 1, y)  # one pixel to the right is another start: no grid
+    page.wait_for_url(lambda url: f"start={expected[0]!r}," not in unquote(url), timeout=30_000)
     wait_for_app(page)
     assert player(page)["runs"][0]["x"][0] > expected[0]
 

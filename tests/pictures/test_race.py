@@ -42,8 +42,9 @@ def test_a_run_id_changes_exactly_when_its_trajectory_does():
         Experiment.make("valley", runs=[adam], surface_params={"kappa": 20}),
     ):
         assert race.run_id(changed, adam) != same
-        assert race.race_id(changed) != race.race_id(experiment)
+        assert race.race_id(changed) == race.race_id(experiment)  # the same race: the player keeps its step
     assert race.race_id(Experiment.make("valley", runs=[Run.make("sgd")])) == race.race_id(experiment)
+    assert race.race_id(Experiment.make("rosenbrock", runs=[adam])) != race.race_id(experiment)  # a new race
 
 
 def test_the_payload_grows_with_the_steps_not_their_square():

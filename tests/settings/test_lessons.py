@@ -219,7 +219,6 @@ def test_answering_plays_the_race_and_says_why(lang):
     data = race(at)
     assert data["hold"] is None
     assert data["autoplay"]
-    assert data["initial_step"] == "start"
     verdict = at.warning[0].value
     assert say("lesson.wrong", answer=say.list("lesson.momentum.choices")[lesson.answer]) in verdict
     text = "\n".join(m.value for m in at.markdown)

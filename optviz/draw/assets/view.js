@@ -80,7 +80,6 @@ function configFor(P, data, extra = {}) {
 // The player's buttons, drawn (no icon font is needed: a classroom's machine may lack one).
 const svg = (path) => `<svg viewBox="0 0 24 24" width="1.1em" height="1.1em" aria-hidden="true" fill="currentColor">${path}</svg>`;
 const ICONS = {
-  first: svg('<rect x="4" y="5" width="2.5" height="14"/><path d="M20 5v14L8 12z"/>'),
   back: svg('<path d="M17 5v14L6 12z"/>'),
   play: svg('<path d="M7 4v16l13-8z"/>'),
   replay: svg('<path d="M12 5V1L7 6l5 5V7a6 6 0 1 1-6 6H4a8 8 0 1 0 8-8z"/>'),
@@ -158,12 +157,12 @@ class Player {
          <button class="ovp-bigplay" type="button" hidden>${ICONS.play}<span></span></button></div>
         <div class="ovp-controls">
         <button class="ovp-replay" type="button">${ICONS.replay}<span></span></button>
-        <button class="ovp-first" type="button">${ICONS.first}</button>
         <button class="ovp-back" type="button">${ICONS.back}</button>
         <button class="ovp-play" type="button">${ICONS.play}</button>
         <button class="ovp-forward" type="button">${ICONS.forward}</button>
         <button class="ovp-last" type="button">${ICONS.last}</button>
         <input class="ovp-scrub" type="range" min="0" value="0" step="1">
+        <span class="ovp-break"></span>
         <label class="ovp-loop-label"><input class="ovp-loop" type="checkbox"> <span></span></label>
         <label class="ovp-speed-label"><span></span> <input class="ovp-speed" type="range" min="0" max="1000" value="500"> <output class="ovp-speed-out"></output></label>
         <button class="ovp-forces" type="button" aria-pressed="false" hidden>${ICONS.forces}</button>
@@ -179,7 +178,6 @@ class Player {
     this.scrub = this.root.querySelector(".ovp-scrub");
     this.speed = this.root.querySelector(".ovp-speed");
     const on = (sel, ev, fn) => this.root.querySelector(sel).addEventListener(ev, fn);
-    on(".ovp-first", "click", () => this.visit(0));
     on(".ovp-back", "click", () => this.visit(this.step - 1));
     on(".ovp-play", "click", () => this.toggle());
     on(".ovp-replay", "click", () => this.replay());
@@ -329,7 +327,7 @@ class Player {
     this.scrub.max = String(this.steps);
     this.root.querySelector(".ovp-loop-label span").textContent = this.text.loop;
     this.root.querySelector(".ovp-speed-label span").textContent = this.text.speed;
-    for (const [sel, key] of [[".ovp-replay", "replay"], [".ovp-first", "first"], [".ovp-back", "back"], [".ovp-play", "play"], [".ovp-forward", "forward"], [".ovp-last", "last"], [".ovp-full", "fullscreen"], [".ovp-bigplay", "big_play"]]) {
+    for (const [sel, key] of [[".ovp-replay", "replay"], [".ovp-back", "back"], [".ovp-play", "play"], [".ovp-forward", "forward"], [".ovp-last", "last"], [".ovp-full", "fullscreen"], [".ovp-bigplay", "big_play"]]) {
       const b = this.root.querySelector(sel);
       b.title = this.text[key]; b.setAttribute("aria-label", this.text[key]);
     }
@@ -491,7 +489,7 @@ class Player {
 
   resize() {
     const area = this.plotArea();
-    if (!area) return;
+    if (!area || !this.gd.offsetParent) return; // not displayed (the page replaced it): nothing to fit
     if (this.P) this.P.Plots.resize(this.gd);
     const ratio = window.devicePixelRatio || 1;
     for (const canvas of [this.trails, this.heads]) {
