@@ -78,6 +78,7 @@ def drag(page: Page, seconds: float) -> tuple[float, list[float]]:
         page.wait_for_timeout(1000 / 30)
     ended = page.evaluate("() => performance.now()")
     page.mouse.up()
+    page.wait_for_function("() => !document.querySelector('.ovp').__player.movedStart", polling=20)  # let go: set
     settle(page)
     live = page.evaluate("() => window.__live")
     during = [t for t, _ in live["previews"] if began <= t <= ended]
@@ -91,7 +92,7 @@ def click_to_drawn(page: Page, repeats: int) -> list[float]:
     for i in range(repeats):
         x, y = start_pixel(page)
         count = page.evaluate("() => window.__live.updates.length")
-        page.mouse.click(x + 40 + 10 * i, y + 30)
+        page.mouse.click(x + (40 if i % 2 == 0 else -40), y + 30 - 10 * i)
         page.wait_for_function(f"() => window.__live.updates.length > {count}", polling=10)
         settle(page)
         times.append(page.evaluate("() => { const l = window.__live; return l.updates.at(-1)[0] - l.input[1]; }"))

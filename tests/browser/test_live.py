@@ -48,7 +48,9 @@ def first_path(link: str) -> np.ndarray:
     return run_experiment(experiment)[0].points.astype(np.float32)
 
 
-def test_dragging_the_start_moves_the_paths_and_letting_go_keeps_the_point(page: Page, app_url: str):
+def test_dragging_the_start_moves_the_paths_and_letting_go_keeps_the_point(
+    page: Page, app_url: str, console_errors: list[str]
+):
     page.goto(app_url + CALM)
     wait_for_app(page)
     record_previews(page)
@@ -85,7 +87,7 @@ def test_dragging_the_start_moves_the_paths_and_letting_go_keeps_the_point(page:
     np.testing.assert_array_equal(after["runs"][0]["y"], path[:, 1])
 
 
-def test_a_click_beside_the_start_still_sets_the_start_exactly(page: Page, app_url: str):
+def test_a_click_beside_the_start_still_sets_the_start_exactly(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url + CALM)
     wait_for_app(page)
     x, y = page_point(page, 0.5, 1.0)
@@ -96,7 +98,7 @@ def test_a_click_beside_the_start_still_sets_the_start_exactly(page: Page, app_u
     assert start == pytest.approx([0.5, 1.0], abs=0.02)
 
 
-def test_a_slider_moves_the_race_while_it_is_dragged(page: Page, app_url: str):
+def test_a_slider_moves_the_race_while_it_is_dragged(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url + CALM)
     wait_for_app(page)
     record_previews(page)
@@ -124,7 +126,7 @@ def test_a_slider_moves_the_race_while_it_is_dragged(page: Page, app_url: str):
     assert last["runs"][0]["x"] == final["runs"][0]["x"]
 
 
-def test_a_change_of_settings_keeps_the_players_step(page: Page, app_url: str):
+def test_a_change_of_settings_keeps_the_players_step(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url + CALM)
     wait_for_app(page)
     page.locator(PLAYER).focus()
@@ -149,7 +151,9 @@ def test_a_change_of_settings_keeps_the_players_step(page: Page, app_url: str):
 
 
 @pytest.mark.parametrize(("lang", "word"), [("en", "Play"), ("zh", "播放")])
-def test_a_race_not_played_waits_under_a_big_play(page: Page, app_url: str, lang: str, word: str):
+def test_a_race_not_played_waits_under_a_big_play(
+    page: Page, app_url: str, console_errors: list[str], lang: str, word: str
+):
     page.goto(app_url + ONE_RUN + f"&lang={lang}")
     wait_for_app(page)
     big = page.locator(".ovp-bigplay")
@@ -167,7 +171,7 @@ def test_a_race_not_played_waits_under_a_big_play(page: Page, app_url: str, lang
     expect(big).to_be_hidden()
 
 
-def test_replay_plays_again_from_the_start(page: Page, app_url: str):
+def test_replay_plays_again_from_the_start(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url + CALM)
     wait_for_app(page)
     page.locator(PLAYER).focus()
@@ -184,7 +188,7 @@ def test_replay_plays_again_from_the_start(page: Page, app_url: str):
     expect(page.locator(".ovp-bigplay")).to_be_hidden()
 
 
-def test_the_page_remembers_nothing_a_link_does_not_say(page: Page, app_url: str):
+def test_the_page_remembers_nothing_a_link_does_not_say(page: Page, app_url: str, console_errors: list[str]):
     page.goto(app_url + CALM)
     wait_for_app(page)
     page.locator(PLAYER).focus()

@@ -305,6 +305,10 @@ class Player {
     if (!CACHE.has(data.scene.id)) missing.push(data.scene.id);
     if (wantsVectors(data) && !data.preview) missing.push(...new Set(data.runs.filter((r) => !CACHE.has(r.id + ":inspect")).map((r) => r.id + ":inspect")));
     if (data.preview) this.previewAnswered(data.preview);
+    else if (this.previewPending) { // the page ran whole since: that preview will not come
+      this.previewPending = null;
+      this.sendPreview();
+    }
     if (missing.length) { // a rerun brings them; asked for a few times at most, never in a loop
       if (data.preview) return Promise.resolve(); // a preview is never asked for again
       const asked = missing.join(" ");
@@ -336,9 +340,11 @@ class Player {
     if (!previous || previous.speed !== data.speed) this.speed.value = String(Math.round(1000 * Math.log(data.speed) / Math.log(500)));
     this.showSpeed();
     this.scale();
-    this.fit();
-    this.renderRunsTable();
-    this.renderArrowsKey();
+    if (!data.preview || !this.cells || this.cells.length !== this.runs.length) { // a preview moves the paths only
+      this.fit();
+      this.renderRunsTable();
+      this.renderArrowsKey();
+    }
     this.watchSliders();
     this.showForces();
     // A preview changes the paths only: the plot (Plotly's part) is drawn again only when what it
@@ -380,7 +386,7 @@ class Player {
       this.report();
       ready.done = true;
       raceDrawn();
-      window.dispatchEvent(new Event("optviz:race"));
+      if (!data.preview) window.dispatchEvent(new Event("optviz:race")); // the figures show the race as it is set
     });
   }
 
@@ -1057,7 +1063,12 @@ class Player {
   askPreview(request) {
     if (this.previewOff) return;
     this.nextPreview = request;
-    if (this.previewPending && performance.now() - this.previewPending.sent < PREVIEW_PATIENCE) return;
+    const waited = this.previewPending ? performance.now() - this.previewPending.sent : Infinity;
+    if (waited < PREVIEW_PATIENCE) { // asked when the last is drawn, or once it is given up
+      clearTimeout(this.previewTimer);
+      this.previewTimer = setTimeout(() => this.sendPreview(), PREVIEW_PATIENCE - waited);
+      return;
+    }
     this.sendPreview();
   }
 
@@ -1065,6 +1076,7 @@ class Player {
     const request = this.nextPreview;
     if (!request || !this.setTriggerValue) return;
     this.nextPreview = null;
+    clearTimeout(this.previewTimer);
     this.previews = (this.previews || 0) + 1;
     const at = this.previews;
     this.previewPending = { at, sent: performance.now() };
