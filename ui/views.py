@@ -24,7 +24,7 @@ from optviz.draw.directions_figure import caption as directions_caption
 from optviz.draw.directions_figure import directions_figure
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.draw.race import Shading, player_text
-from optviz.settings import MAX_RUNS, SPEEDS, VIEW, Experiment, Run
+from optviz.settings import DIRECTIONS_LOG, MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
@@ -528,17 +528,16 @@ def _directions(experiment: Experiment, surf: surfaces.Surface, trajectories: li
     rates (optviz.teach.directions); on any other surface, one line that says so."""
     say = words()
     lines = directions_caption(experiment, surf, plain)
-    fig = directions_figure(experiment, surf, trajectories, log=bool(st.session_state.get(DIRECTIONS_LOG)))
+    fig = directions_figure(experiment, surf, trajectories, log=experiment.directions_log)
     if fig is None:
         st.info(lines[0])
         return
     figure(fig, key="directions", playhead=True)
-    st.toggle(say("directions.log"), key=DIRECTIONS_LOG, help=say("directions.log_help"))
+    st.toggle(
+        say("setting.directions_log.title"), help=say("setting.directions_log.help"), **mirrored(DIRECTIONS_LOG)
+    )  # in the link: the view a link opens is the view it shows
     for line in lines:
         st.caption(line)
-
-
-DIRECTIONS_LOG = "directions_log"  # the view's own switch: signed errors, or their sizes on a log scale
 
 
 STOPPED = "_stopped_views"  # (view, experiment) that ran past the budget in this session

@@ -160,6 +160,7 @@ class Experiment:
     contours: bool = table.CONTOURS.default
     still: bool = table.STILL.default
     forces: bool = table.FORCES.default
+    directions_log: bool = table.DIRECTIONS_LOG.default
     view: str = table.VIEW.default
     hide: tuple[str, ...] = table.HIDE.default
     lang: str = table.LANG.default

@@ -65,8 +65,10 @@ STILL = Spec("still", False, kind="bool")
 # The forces at every run's head while the race plays: the step, the gradient, the velocity,
 # and the effective step sizes of the adaptive rules (the player's arrow button).
 FORCES = Spec("forces", False, kind="bool")
+# The convergence by direction: each error signed (the zig-zag is a sign flip), or its size on a log axis.
+DIRECTIONS_LOG = Spec("directions_log", False, kind="bool")
 SETTINGS: tuple[Spec, ...] = (
-    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ),
+    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, DIRECTIONS_LOG),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
     *(NOISE, SEED),
 )

@@ -470,3 +470,15 @@ def test_convergence_by_direction_waits_for_a_lesson_s_answer():
     free = start({"v": "2", "surface": "valley:kappa=50,angle=30", "view": "directions"})
     [drawn] = [data for data in views(free) if data["kind"] == "figure"]
     assert [a["text"] for a in drawn["figure"]["layout"]["annotations"]] == ["steep: λ₁ = 50", "flat: λ₂ = 1"]
+
+
+def test_the_directions_log_switch_is_in_the_link():
+    """The view a link opens is the view it shows: the switch to the errors' sizes on a log axis
+    is read from the link and written to it."""
+    at = start({"v": "2", "surface": "valley", "view": "directions", "directions_log": "true"})
+    [drawn] = [data for data in views(at) if data["kind"] == "figure"]
+    assert drawn["figure"]["layout"]["yaxis"]["type"] == "log"
+    at.toggle[0].set_value(False).run()
+    assert "directions_log" not in at.query_params
+    [drawn] = [data for data in views(at) if data["kind"] == "figure"]
+    assert drawn["figure"]["layout"]["yaxis"].get("type") != "log"
