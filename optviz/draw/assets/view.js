@@ -1271,6 +1271,15 @@ function watchClicks(root, gd, setTriggerValue) {
 const playerStep = () => window.__optvizStep || null;
 const seek = (step) => window.dispatchEvent(new CustomEvent("optviz:seek", { detail: { step } }));
 
+// The plot areas of a figure's panels stacked over one step axis, from the top of the highest to
+// the bottom of the lowest, in the figure's pixels.
+function stacked(fl) {
+  const axes = Object.keys(fl).filter((key) => /^yaxis\d*$/.test(key) && fl[key] && fl[key]._length);
+  const top = Math.min(...axes.map((key) => fl[key]._offset));
+  const bottom = Math.max(...axes.map((key) => fl[key]._offset + fl[key]._length));
+  return { top, bottom };
+}
+
 // A per-step figure's playhead (a figure whose x axis is the step: the loss chart, ...): a line
 // at the player's step with the step written beside it, an element over the plot moved with
 // the axis' own l2p at most once an animation frame (no Plotly redraw: it keeps up with a race
@@ -1317,19 +1326,20 @@ class Playhead {
     if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.place(); });
   }
 
-  // The line over the plot area at the step, where the axis shows it (hidden where it does not).
+  // The line over the plot area at the step, where the axis shows it (hidden where it does not);
+  // over every panel where panels share the step axis (the convergence by direction's two).
   place() {
     const d = this.detail, fl = this.gd._fullLayout;
     if (!d || !fl || !fl.xaxis || !this.text) { this.el.hidden = true; return; }
-    const xa = fl.xaxis, ya = fl.yaxis, px = xa.l2p(d.step);
+    const xa = fl.xaxis, span = stacked(fl), px = xa.l2p(d.step);
     const shown = Number.isFinite(px) && px >= -0.5 && px <= xa._length + 0.5;
     this.el.hidden = !shown;
     this.root.dataset.playheadStep = String(d.step);
     if (!shown) return;
-    const left = this.gd.offsetLeft + xa._offset + px, top = this.gd.offsetTop + ya._offset;
+    const left = this.gd.offsetLeft + xa._offset + px, top = this.gd.offsetTop + span.top;
     this.el.style.transform = `translate(${left}px, ${top}px)`;
     this.places += 1;
-    this.el.style.height = ya._length + "px";
+    this.el.style.height = span.bottom - span.top + "px";
     this.label.textContent = this.text.step.replace("{step}", d.step);
     this.el.classList.toggle("ovf-playhead-left", px > xa._length - 90); // the label inside the plot
   }
@@ -1347,8 +1357,8 @@ class Playhead {
     const fl = this.gd._fullLayout;
     if (!fl || !fl.xaxis || onModebar(e)) return false;
     const box = this.gd.getBoundingClientRect();
-    const px = e.clientX - box.left - fl.xaxis._offset, py = e.clientY - box.top - fl.yaxis._offset;
-    return px >= 0 && py >= 0 && px <= fl.xaxis._length && py <= fl.yaxis._length;
+    const span = stacked(fl), px = e.clientX - box.left - fl.xaxis._offset, py = e.clientY - box.top;
+    return px >= 0 && px <= fl.xaxis._length && py >= span.top && py <= span.bottom;
   }
 
   press(e) {
