@@ -23,6 +23,7 @@ import argparse
 import statistics
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from scripts.app_server import running_app
 
@@ -66,6 +67,22 @@ def settle(page: Page) -> None:
     page.wait_for_function(READY, polling=20)
 
 
+MISSED: list[str] = []  # the changes that were never drawn (each waited for PATIENCE ms), by kind
+
+
+def arrived(page: Page, condition: str, kind: str) -> bool:
+    """Whether ``condition`` held within PATIENCE ms; a change never drawn is counted, not waited on."""
+    try:
+        page.wait_for_function(condition, polling=10, timeout=PATIENCE)
+    except PlaywrightTimeout:
+        MISSED.append(kind)
+        return False
+    return True
+
+
+PATIENCE = 8000
+
+
 def drag(page: Page, seconds: float) -> tuple[float, list[float]]:
     """Drag the start in a circle at 30 moves a second; the previews drawn a second, and their times."""
     x0, y0 = start_pixel(page)
@@ -93,7 +110,8 @@ def click_to_drawn(page: Page, repeats: int) -> list[float]:
         x, y = start_pixel(page)
         count = page.evaluate("() => window.__live.updates.length")
         page.mouse.click(x + (40 if i % 2 == 0 else -40), y + 30 - 10 * i)
-        page.wait_for_function(f"() => window.__live.updates.length > {count}", polling=10)
+        if not arrived(page, f"() => window.__live.updates.length > {count}", "click"):
+            continue
         settle(page)
         times.append(page.evaluate("() => { const l = window.__live; return l.updates.at(-1)[0] - l.input[1]; }"))
     return times
@@ -110,9 +128,11 @@ def slider_to_drawn(page: Page, repeats: int) -> list[float]:
         page.mouse.down()
         page.mouse.move(x + (8 if i % 2 == 0 else -8), y)
         moved = page.evaluate("() => window.__live.input[1]")
-        page.wait_for_function(f"() => window.__live.previews.length > {count}", polling=10)
-        times.append(page.evaluate("() => window.__live.previews.at(-1)[0]") - moved)
-        page.mouse.up()
+        if arrived(page, f"() => window.__live.previews.length > {count}", "slider preview"):
+            times.append(page.evaluate("() => window.__live.previews.at(-1)[0]") - moved)
+        committed = page.evaluate("() => window.__live.updates.length")
+        page.mouse.up()  # let go: the page runs whole with the new value
+        arrived(page, f"() => window.__live.updates.length > {committed}", "slider let go")
         settle(page)
     return times
 
@@ -123,14 +143,15 @@ def typed_to_drawn(page: Page, repeats: int) -> list[float]:
     steps = page.get_by_test_id("stSidebar").get_by_label("Steps", exact=True)
     times = []
     for i in range(repeats):
+        page.wait_for_timeout(500)  # a quiet page: typing into a box as a run lands replaces the text
         page.evaluate("() => document.querySelector('.ovp').__player.visit(37)")
         value = 300 if i % 2 == 0 else 400
         steps.fill(str(value))
         count = page.evaluate("() => window.__live.updates.length")
         steps.press("Enter")
-        page.wait_for_function(
-            f"() => window.__live.updates.at(-1)?.[1] === {value} && window.__live.updates.length > {count}", polling=10
-        )
+        done = f"() => window.__live.updates.at(-1)?.[1] === {value} && window.__live.updates.length > {count}"
+        if not arrived(page, done, "typed"):
+            continue
         settle(page)
         _, drawn_steps, step, _ = page.evaluate("() => window.__live.updates.at(-1)")
         assert (drawn_steps, step) == (value, 37), "the player's step was not kept"
@@ -139,6 +160,8 @@ def typed_to_drawn(page: Page, repeats: int) -> list[float]:
 
 
 def spread(values: list[float]) -> str:
+    if not values:
+        return "none drawn (see the changes never drawn)"
     return f"median {statistics.median(values):5.0f} ms (runs {min(values):.0f}-{max(values):.0f}, n={len(values)})"
 
 
@@ -169,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         typed = typed_to_drawn(page, args.repeats)
         print(f"  a slider dragged, input to paths      {spread(slid)} (target: within 300 ms)")
         print(f"  steps typed, Enter to paths (step kept) {spread(typed)} (target: within 300 ms)")
+        print(f"  changes never drawn (each waited {PATIENCE / 1000:g} s): {len(MISSED)} {sorted(MISSED)}")
         browser.close()
 
 
