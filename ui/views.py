@@ -50,6 +50,7 @@ def preload() -> None:
     VIEW_COMPONENT(data={"kind": "preload", "plotly_url": PLOTLY_URL}, key="preload")
 
 
+@st.fragment
 def race(
     experiment: Experiment,
     surf: surfaces.Surface,
@@ -64,27 +65,12 @@ def race(
 
     A run's arrays are encoded and sent only when this browser does not have them yet.
     ``hold`` (a message) keeps the race at its start until a lesson's question is answered;
-    released, it plays from the start. The race runs in a fragment of its own: a start being
+    released, it plays from the start. The race is a fragment of its own: a start being
     dragged or a slider being moved (ui.live) runs only the race again, with the paths as they
     would be (``shade`` makes a moved surface's picture); what the player changes for good (the
-    start let go, the step the inspector shows) runs the whole page.
+    start let go, the step the inspector shows) runs the whole page. A run of the race alone is
+    under the page's guard as the script is (ui.guard.alone).
     """
-    _race_fragment(experiment, surf, trajectories, background, projector=projector, hold=hold, shade=shade)
-
-
-@st.fragment
-def _race_fragment(
-    experiment: Experiment,
-    surf: surfaces.Surface,
-    trajectories: list[Trajectory],
-    background: Shading,
-    *,
-    projector: bool,
-    hold: str | None,
-    shade: Callable[[str, tuple, int, bool], Shading] | None,
-) -> None:
-    """The race, and its previews; under the page's guard when it runs alone (a fragment's run
-    is not inside the script's)."""
     if live.page_rerun_wanted() or guard.failure_pending():
         st.rerun(scope="app")
     request = live.requested(st.session_state.get(RACE_KEY))
