@@ -76,7 +76,8 @@ class Run:
         if schedule is not None and not isinstance(schedule, Schedule):
             msg = f"Invalid schedule: {schedule!r} (make one with optviz.schedule)"
             raise ValueError(msg)
-        return cls(optimizer, kept, NAME.check(name).strip(), slot, batch, schedule)
+        # A name's spaces as the link reads them (one between words), so that every run round-trips.
+        return cls(optimizer, kept, " ".join(NAME.check(name).split()), slot, batch, schedule)
 
     def trajectory_key(self) -> tuple[str, Pairs, int | None, Schedule | None]:
         """What decides the run's path: its optimizer, hyperparameters, batches and schedule (not

@@ -4,7 +4,7 @@ import random
 from urllib.parse import parse_qs
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import surfaces
@@ -32,6 +32,7 @@ from tests.strategies import experiments
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(experiments())
+@example(Experiment.make("valley", runs=[Run.make("adadelta", name="0  0")]))  # found by the search: a name's spaces
 def test_every_valid_experiment_round_trips_exactly_through_its_link(experiment):
     assert parse(to_query(experiment)) == (experiment, [])
     from_url = parse_qs(query_string(experiment), keep_blank_values=True)
