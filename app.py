@@ -65,10 +65,10 @@ def page() -> None:
             hold = ui.lesson_text(experiment)
             st.latex(surf.formula)
         with figure:
-            ui.race(race, surf, paths, shaded, projector=projector, hold=hold, shade=background)
+            ui.race(race, surf, paths, shaded, projector=projector, hold=hold)
     else:
         with ui.race_frame(say(f"surface.{experiment.surface}.title"), surf.formula, projector=projector):
-            ui.race(race, surf, paths, shaded, projector=projector, shade=background)
+            ui.race(race, surf, paths, shaded, projector=projector)
     if not experiment.hidden("export"):
         ui.export_panel(race, surf, paths, shaded)
     if not experiment.hidden("views"):

@@ -15,7 +15,6 @@ each position means (:func:`sliders`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -97,11 +96,10 @@ def preview(
     request: dict[str, Any],
     experiment: Experiment,
     surf: surfaces.Surface,
-    shade: Callable[[str, tuple, int, bool], Shading],
 ) -> Preview:
     """The race ``request`` asks for: ``experiment`` with the start or one value moved, its paths
     computed now (a preview is never cached: a drag makes dozens), within the budget; a moved
-    surface is shaded again (``shade``: the page's cached picture of a surface)."""
+    surface is shaded again, uncached too (a dragged slider makes a picture a position)."""
     previewed, surface_moved = _moved(request, experiment, surf)
     new_surf = previewed.build_surface() if surface_moved else surf
     seconds = work.race_seconds(previewed, new_surf, previewed.steps)
@@ -113,7 +111,7 @@ def preview(
         trajectories = run_experiment(previewed.physics())
         shading = None
         if surface_moved:
-            shading = shade(previewed.surface, previewed.surface_params, figures.BACKGROUND, previewed.contours)
+            shading = figures.background(new_surf, figures.BACKGROUND, contours=previewed.contours)
     return Preview(previewed, new_surf, trajectories, shading)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -59,7 +58,6 @@ def race(
     *,
     projector: bool = False,
     hold: str | None = None,
-    shade: Callable[[str, tuple, int, bool], Shading] | None = None,
 ) -> None:
     """The player: every step of every run, drawn in the browser.
 
@@ -67,7 +65,7 @@ def race(
     ``hold`` (a message) keeps the race at its start until a lesson's question is answered;
     released, it plays from the start. The race is a fragment of its own: a start being
     dragged or a slider being moved (ui.live) runs only the race again, with the paths as they
-    would be (``shade`` makes a moved surface's picture); what the player changes for good (the
+    would be; what the player changes for good (the
     start let go, the step the inspector shows) runs the whole page. A run of the race alone is
     under the page's guard as the script is (ui.guard.alone).
     """
@@ -75,10 +73,10 @@ def race(
         st.rerun(scope="app")
     request = live.requested(st.session_state.get(RACE_KEY))
     with guard.alone():
-        if request is None or hold or shade is None:
+        if request is None or hold:
             _race(experiment, surf, trajectories, background, projector=projector, hold=hold)
         else:
-            _preview(request, experiment, surf, trajectories, background, projector=projector, shade=shade)
+            _preview(request, experiment, surf, trajectories, background, projector=projector)
 
 
 def _preview(
@@ -89,14 +87,13 @@ def _preview(
     background: Shading,
     *,
     projector: bool,
-    shade: Callable[[str, tuple, int, bool], Shading],
 ) -> None:
     """The race as a start being dragged or a slider being moved would make it (ui.live); the
     race as it is, and the player told so, where that is not to be made."""
     with work.watched():
         work.start()  # a preview is one piece of work, with a budget of its own
         try:
-            found = live.preview(request, experiment, surf, shade)
+            found = live.preview(request, experiment, surf)
         except (live.Refused, budget.Stopped, budget.Busy):
             _race(experiment, surf, trajectories, background, projector=projector, preview=live.answer(request, True))
             return

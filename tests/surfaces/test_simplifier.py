@@ -13,6 +13,7 @@ import optviz
 from optviz.core import portable
 from optviz.core.primitives import sqrt
 from surfaces.formula import from_expression, gradient_cost
+from surfaces.formula.arithmetic import whole_power  # x**n as the catalog writes it: x*x*x
 from surfaces.formula.derive import derivative
 from surfaces.formula.graph import Graph, build
 from surfaces.formula.parse import CONSTANTS, FUNCTIONS, parse
@@ -146,18 +147,6 @@ def test_a_run_that_steps_into_the_undefined_part_diverges():
 
 LN10, LN2 = portable.log(10.0), portable.log(2.0)
 FUNCTION = {name: {"sqrt": sqrt, "abs": np.abs}.get(name) or getattr(portable, name) for name in FUNCTIONS.values()}
-
-
-def whole_power(v, n):
-    """x**n as the catalog writes it: x*x*x, by squaring left to right; x**-n is 1/x**n."""
-    if n < 0:
-        return 1.0 / whole_power(v, -n)
-    result = v
-    for bit in bin(n)[3:]:
-        result = result * result
-        if bit == "1":
-            result = result * v
-    return result
 
 
 def constant_power(v, p):
