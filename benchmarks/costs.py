@@ -17,6 +17,7 @@ repeats after a warm-up:
 * ``per_row``: how much longer a batch takes whose trajectories have their own hyperparameters
   (a hyperparameter map's cells);
 * ``drape``: one point of one path laid on the 3-D surface;
+* ``directions``: one point of one path split along a quadratic's eigen-directions, drawn;
 * ``gif``: one frame of the GIF, and one run's share of it;
 * ``text``: one point of one run written to the CSV, the JSON or the HTML export.
 
@@ -44,6 +45,7 @@ import surfaces
 from benchmarks.process import median
 from optviz import OPTIMIZERS
 from optviz.draw import export, figures
+from optviz.draw.directions_figure import directions_figure
 from optviz.settings import Experiment, Run
 from optviz.study.results import run_experiment
 
@@ -154,6 +156,7 @@ def measure() -> dict[str, Any]:
     table["per_row"] = _per_row_factors()
     table["build"] = _build()
     table["drape"], table["gif"], table["text"] = _figures_and_exports()
+    table["directions"] = _directions()
     return table
 
 
@@ -255,6 +258,20 @@ def _figures_and_exports() -> tuple[dict[str, float], dict[str, float], dict[str
         cpu(lambda: export.race_html(large[0], large[2], background), repeats=2),
     )
     return {"point": drape_per_point}, gif, {"point": text / points[1]}
+
+
+def _directions() -> dict[str, float]:
+    """The convergence by direction's cost per point of a path (its projections and its figure)."""
+
+    def experiment(runs: int, steps: int) -> tuple[Experiment, surfaces.Surface, list]:
+        chosen = tuple(Run.make("sgd", lr=0.01 * (i + 1), momentum=0.5) for i in range(runs))
+        made = Experiment.make("valley", runs=chosen, steps=steps)
+        return made, made.build_surface(), run_experiment(made)
+
+    small, large = experiment(2, 500), experiment(8, 5000)
+    points = [len(e.runs) * (e.steps + 1) for e, _, _ in (small, large)]
+    seconds = [cpu(lambda e=e, s=s, t=t: directions_figure(e, s, t), repeats=2) for e, s, t in (small, large)]
+    return {"point": max((seconds[1] - seconds[0]) / (points[1] - points[0]), seconds[1] / points[1])}
 
 
 def _cpu_name() -> str:

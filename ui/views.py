@@ -510,6 +510,10 @@ def _directions(experiment: Experiment, surf: surfaces.Surface, trajectories: li
     """Each run's error along the steep and the flat eigen-direction of a quadratic, with theory's
     rates (optviz.teach.directions); on any other surface, one line that says so."""
     say = words()
+    seconds = sum(t.points.shape[0] for t in trajectories) * budget.cost("directions", "point")
+    if not work.admit("directions", seconds):
+        work.say_refused("directions", seconds)
+        return
     lines = directions_caption(experiment, surf, plain)
     fig = directions_figure(experiment, surf, trajectories, log=experiment.directions_log)
     if fig is None:

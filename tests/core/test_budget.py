@@ -35,7 +35,7 @@ def test_the_table_prices_every_surface_and_every_cost_the_budget_reads():
                 assert len(entry) == (4 if mode == "array" else 2)
                 if mode == "array":
                     assert entry[2] > 0  # every trajectory of a batch adds to a step's cost
-    for section, name in (("state", "factor"), ("plan", "factor"), ("drape", "point")):
+    for section, name in (("state", "factor"), ("plan", "factor"), ("drape", "point"), ("directions", "point")):
         assert budget.cost(section, name) > 0
     for optimizer in OPTIMIZERS:
         assert optimizer in budget.COSTS["per_row"], f"no cost for the optimizer {optimizer}; {MEASURE}"

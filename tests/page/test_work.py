@@ -86,6 +86,10 @@ def test_views_that_cost_too_much_are_off_and_say_why(monkeypatch):
     at = start({**link, "view": "basins"})
     assert any("Basin map is off here" in text for text in infos(at)), infos(at)
     assert [data["kind"] for data in views(at)] == ["preload", "race"]
+    monkeypatch.setitem(budget.COSTS["directions"], "point", budget.SECONDS)  # a second a point
+    at = start({**link, "view": "directions"})
+    assert any("Convergence by direction is off here" in text for text in infos(at)), infos(at)
+    assert [data["kind"] for data in views(at)] == ["preload", "race"]
 
 
 def test_a_gif_has_as_many_frames_as_a_downloads_budget_affords(monkeypatch):
