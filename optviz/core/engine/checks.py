@@ -11,7 +11,7 @@ import numpy as np
 
 from optviz.core.engine.loop import blocks
 from optviz.core.engine.plan import StepPlan
-from optviz.core.engine.surface import Surface
+from optviz.core.engine.surface import Surface, gradient_of, loss_of
 from optviz.core.schedules import Schedule
 
 MAX_STEPS = 100_000
@@ -34,6 +34,18 @@ def check_record(record: object) -> str:
         msg = f"Invalid record value: {record!r} (expected one of: {', '.join(RECORDS)})"
         raise ValueError(msg)
     return record
+
+
+def check_every(every: object, record: str) -> int | None:
+    if every is None:
+        return None
+    if record != "final":
+        msg = f"every= keeps rows of record='final' (record={record!r} keeps every row)"
+        raise ValueError(msg)
+    if isinstance(every, (bool, np.bool_)) or not isinstance(every, (int, np.integer)) or not 1 <= every <= MAX_STEPS:
+        msg = f"Invalid every value: {every!r} (expected a whole number from 1 to {MAX_STEPS:,})"
+        raise ValueError(msg)
+    return int(every)
 
 
 def check_tolerance(tolerance: object) -> float | None:
@@ -111,9 +123,9 @@ def check_start(start: object, dim: int) -> tuple[np.ndarray, bool]:
 def check_finite_start(surf: Surface, starts: np.ndarray) -> None:
     """Refuse starts, (B, d), where the surface's value or gradient is not finite."""
     for block in blocks(len(starts)):
-        part = starts[block].T
-        gradient = surf.grad_fn(*part)
-        if not (np.isfinite(surf.value_fn(*part)).all() and all(np.isfinite(g).all() for g in gradient)):
+        part = np.ascontiguousarray(starts[block].T)
+        gradient = gradient_of(surf, part)
+        if not (np.isfinite(loss_of(surf, part)).all() and all(np.isfinite(g).all() for g in gradient)):
             msg = "Invalid start: the surface's value or gradient is not finite there"
             raise ValueError(msg)
 

@@ -22,7 +22,7 @@ import numpy as np
 from optviz.core.engine.divergence import divergence_limits, threshold
 from optviz.core.engine.loop import Arrays, InPlace, advance, columns, fill
 from optviz.core.engine.plan import Steps
-from optviz.core.engine.surface import Surface
+from optviz.core.engine.surface import Surface, gradient_of, loss_of, takes_points
 from optviz.core.optimizers import Optimizer
 
 # Batches wider than SCALAR_BATCH are stepped FINAL_BLOCK trajectories at a time through chunks
@@ -38,6 +38,13 @@ FINAL_ROWS = 65_536
 Arrivals = tuple[int | None, ...]
 
 
+def kept_steps(steps: int, every: int | None) -> tuple[int, ...]:
+    """The steps whose rows record="final" keeps: 0, every ``every``-th step, and ``steps``."""
+    if every is None:
+        return (0, steps)
+    return (*range(0, steps, every), steps)
+
+
 def run_final(
     spec: Optimizer,
     surf: Surface,
@@ -47,16 +54,19 @@ def run_final(
     steps: int,
     tolerance: float | None,
     plan: Steps | None = None,
+    every: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Arrivals, Arrivals | None, Arrivals | None, int]:
-    """record="final" for a batch of starts (B, d) on arrays: the path's rows 0 and ``steps``
-    (points and gradients (2, B, d) and losses (2, B), rows 0 and ``steps``), diverged_at, reached_at and settled_at
-    (None without a tolerance), and the gradient evaluations each trajectory's steps made.
+    """record="final" for a batch of starts (B, d) on arrays: the path's rows at the kept steps
+    (:func:`kept_steps`: 0 and ``steps``, and every ``every``-th step between; points and
+    gradients (K, B, d), losses (K, B)), diverged_at, reached_at and settled_at (None without a
+    tolerance), and the gradient evaluations each trajectory's steps made.
     With a plan (a schedule, noise, minibatches), the steps take step k's gradient and
     settings, as the path's do; the losses and the last gradient are the surface's own."""
     batch, dim = starts.shape
-    points = np.empty((2, dim, batch))  # coordinate-major, as the path's history
-    grads = np.empty((2, dim, batch))
-    losses = np.empty((2, batch))
+    kept = kept_steps(steps, every)
+    points = np.empty((len(kept), dim, batch))  # coordinate-major, as the path's history
+    grads = np.empty((len(kept), dim, batch))
+    losses = np.empty((len(kept), batch))
     diverged = np.zeros(batch, dtype=np.int64)  # 0: never (a run cannot diverge at its start)
     reached = None if tolerance is None else np.full((2, batch), -1, dtype=np.int64)  # first, settled
     levels = None if tolerance is None else Levels(surf, tolerance)
@@ -70,6 +80,7 @@ def run_final(
             columns(hp, block),
             steps=steps,
             plan=plan,
+            kept=kept,
             out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
             tolerance=None if levels is None else (levels, reached[:, block]),
         )
@@ -96,15 +107,22 @@ def _final_block(
     *,
     steps: int,
     plan: Steps | None,
+    kept: tuple[int, ...],
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     tolerance: tuple[Levels, np.ndarray] | None,
 ) -> int:
-    """Step one block, ``start`` of shape (d, w), fill its part of the results ``out``, and
-    return the gradient evaluations each trajectory's steps made.
+    """Step one block, ``start`` of shape (d, w), fill its part of the results ``out`` (the
+    rows of the ``kept`` steps), and return the gradient evaluations each trajectory's steps made.
 
     The buffer's rows 0 .. n of a chunk are the path's rows done .. done + n. Row 0 carries
     over from the chunk before (its point and loss; its gradient is computed in the chunk), so
-    after a chunk rows 0 .. n - 1 are complete and are checked, and row n moves to row 0.
+    after a chunk rows 0 .. n - 1 are complete and are checked (and copied out where kept), and
+    row n moves to row 0.
+
+    On a surface of whole points (a network), a loss costs a pass over the training rows, so it
+    is computed only at the kept steps: the other rows hold the start's loss, and the
+    divergence check reads their points and gradients only (a network's loss stays finite while
+    its weights and gradients do; it is held to its limit at the kept steps).
     """
     out_points, out_losses, out_grads, _ = out
     dim, width = start.shape
@@ -113,7 +131,9 @@ def _final_block(
     buffer = np.empty((chunk + 1, 2 * dim + 1, width))
     points, grads, losses = buffer[:, :dim], buffer[:, dim : 2 * dim], buffer[:, 2 * dim]
     points[0] = start
-    losses[0] = surf.value_fn(*start)
+    losses[0] = loss_of(surf, start)
+    start_losses, whole = losses[0].copy(), takes_points(surf)
+    at = {step: i for i, step in enumerate(kept)}  # a kept step's row of the results
     limits = divergence_limits(surf, losses[0])
     kernel = None if spec.kernel is None or plan is not None else spec.kernel(np.ascontiguousarray(start), hp)
     if kernel is None:
@@ -130,29 +150,59 @@ def _final_block(
     while done < steps:
         n = min(chunk, steps - done)
         grad_evals += advance(backend, n, hp, first=done, plan=plan)
-        if not fills_losses:
-            losses[1 : n + 1] = surf.value_fn(*points[1 : n + 1].swapaxes(0, 1))
+        if whole:
+            _kept_losses(surf, buffer, dim, n=n, done=done, kept=kept, start_losses=start_losses)
+        elif not fills_losses:
+            losses[1 : n + 1] = loss_of(surf, points[1 : n + 1])
         if done == 0:
             out_points[0], out_losses[0], out_grads[0] = start, losses[0], grads[0]
         _freeze_chunk(buffer, dim, n, done, limits, last=last, alive=alive, out=out)
+        for step in kept[1:-1]:
+            if done <= step < done + n:  # complete (its gradient made): copied out
+                i, j = at[step], step - done
+                out_points[i], out_losses[i], out_grads[i] = buffer[j, :dim], losses[j], grads[j]
         if track is not None:
             track(losses[:n], done)
         last = (points[n - 1].copy(), losses[n - 1].copy(), grads[n - 1].copy())
         points[0], losses[0] = points[n], losses[n]
         done += n
-    fill(grads[0], surf.grad_fn(*points[0]))
+    fill(grads[0], gradient_of(surf, np.ascontiguousarray(points[0])))
     _freeze_chunk(buffer, dim, 1, steps, limits, last=last, alive=alive, out=out)
-    out_points[1][:, alive], out_losses[1][alive], out_grads[1][:, alive] = (
+    out_points[-1][:, alive], out_losses[-1][alive], out_grads[-1][:, alive] = (
         points[0][:, alive],
         losses[0][alive],
         grads[0][:, alive],
     )
+    _frozen_kept(out, kept, alive)
     if tolerance is not None:
         track(losses[:1], steps)
         levels, reached = tolerance
-        reached[:] = levels.arrivals(out_points[1].T, hits, steps)
+        reached[:] = levels.arrivals(out_points[-1].T, hits, steps)
         reached[:, ~alive] = -1
     return grad_evals
+
+
+def _kept_losses(
+    surf: Surface, buffer: np.ndarray, dim: int, *, n: int, done: int, kept: tuple[int, ...], start_losses: np.ndarray
+) -> None:
+    """A network's losses in a chunk's rows 1 .. n: measured at the kept steps, the start's elsewhere."""
+    points, losses = buffer[:, :dim], buffer[:, 2 * dim]
+    losses[1 : n + 1] = start_losses
+    for step in kept:
+        if done < step <= done + n:
+            losses[step - done] = loss_of(surf, np.ascontiguousarray(points[step - done]))
+
+
+def _frozen_kept(
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], kept: tuple[int, ...], alive: np.ndarray
+) -> None:
+    """The kept rows of each diverged trajectory from the step it diverged at: its last finite row."""
+    out_points, out_losses, out_grads, diverged = out
+    for row in np.flatnonzero(~alive).tolist():
+        for i, step in enumerate(kept[1:-1], start=1):
+            if step >= diverged[row]:
+                out_points[i][:, row], out_losses[i][row] = out_points[-1][:, row], out_losses[-1][row]
+                out_grads[i][:, row] = out_grads[-1][:, row]
 
 
 def _freeze_chunk(
@@ -187,7 +237,7 @@ def _freeze_chunk(
             point, loss, grad = points[k - 1, :, row], losses[k - 1, row], grads[k - 1, :, row]
         else:  # the row before the chunk (a chunk after the first: the start is finite)
             point, loss, grad = last[0][:, row], last[1][row], last[2][:, row]
-        out_points[1][:, row], out_losses[1][row], out_grads[1][:, row] = point, loss, grad
+        out_points[-1][:, row], out_losses[-1][row], out_grads[-1][:, row] = point, loss, grad
         diverged[row] = done + k
     alive[rows] = False
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from optviz.core.budget import checkpoint
 from optviz.core.engine.plan import Gradient, Steps
-from optviz.core.engine.surface import Surface
+from optviz.core.engine.surface import Surface, takes_points
 from optviz.core.optimizers import Optimizer
 
 SCALAR_BATCH = 4  # batches up to this size step each trajectory on Python floats
@@ -137,6 +137,7 @@ class Arrays:
         self.params = np.ascontiguousarray(start)
         self.state = spec.init(self.params, hp)
         self.update, self.grad_fn = spec.update, surf.grad_fn
+        self.grad_at = surf.grad_at if takes_points(surf) else None  # whole points (a network)
         kernel = surf.grad_kernel if in_place else None
         self.grad_into = None if kernel is None else kernel(self.params.shape[1])
         self.points, self.grads = points, grads
@@ -144,7 +145,9 @@ class Arrays:
 
     def step(self, row: int, gradient: Gradient | None, hp: Any) -> int:
         params, g, split = self.params, self.grads[row], self.split
-        if gradient is None and self.grad_into is not None:
+        if self.grad_at is not None:
+            g[...] = (gradient or self.grad_at)(params)
+        elif gradient is None and self.grad_into is not None:
             self.grad_into(*split(params), *split(g))
         else:
             values = (gradient or self.grad_fn)(*split(params))
@@ -171,6 +174,7 @@ class InPlace:
     def __init__(self, kernel: Any, surf: Surface, points: np.ndarray, grads: np.ndarray, losses: np.ndarray) -> None:
         _, dim, width = points.shape
         self.kernel, self.grad_fn = kernel, surf.grad_fn
+        self.grad_at = surf.grad_at if takes_points(surf) else None  # whole points (a network)
         self.grad_into = None if surf.grad_kernel is None else surf.grad_kernel(width)
         value_kernel = surf.value_kernel if self.grad_into is not None else None
         self.value_into = None if value_kernel is None else value_kernel(width)
@@ -180,7 +184,9 @@ class InPlace:
 
     def step(self, row: int, gradient: Gradient | None, hp: Any) -> int:
         p, g, q, split = self.points[row], self.grads[row], self.points[row + 1], self.split
-        if self.grad_into is None:
+        if self.grad_at is not None:
+            g[...] = self.grad_at(p)
+        elif self.grad_into is None:
             values = self.grad_fn(*split(p))
             for i in self.axes:
                 g[i] = values[i]
@@ -201,8 +207,12 @@ def rows_of(dim: int) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
     return operator.itemgetter(*range(dim))
 
 
-def fill(rows: np.ndarray, values: tuple[Any, ...]) -> None:
-    """Write a gradient's d values (arrays of w values, or numbers) into ``rows``, (d, w)."""
+def fill(rows: np.ndarray, values: Any) -> None:
+    """Write a gradient's d values (arrays of w values, or numbers; or a whole (d, w) array)
+    into ``rows``, (d, w)."""
+    if isinstance(values, np.ndarray) and values.shape == rows.shape:
+        rows[...] = values
+        return
     for row_, value in zip(rows, values, strict=True):
         row_[...] = value
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.core.engine.surface import Surface
+from optviz.core.engine.surface import Surface, takes_points
 from optviz.core.optimizers import Optimizer
 from optviz.core.rules import MOMENTUM_NAMES, Setup, check_run, cycles_momentum
 from optviz.core.schedules import Schedule
@@ -79,7 +79,11 @@ class StepPlan:
         draws = noise_draws(self.seed, self.steps, dim) * self.noise if self.noise else None
         batches = None
         if self.batch_size is not None and surf.data_rows is not None:
-            batches = batch_rows(self.seed, self.steps, self.batch_size, surf.data_rows)
+            own = getattr(surf, "batches", None)  # a surface that draws its own (a network: drop_last)
+            if own is not None:
+                batches = list(own(self.seed, self.batch_size, self.steps))
+            else:
+                batches = batch_rows(self.seed, self.steps, self.batch_size, surf.data_rows)
         return Steps(surf, draws, batches, self._settings(optimizer))
 
     def _settings(self, optimizer: Optimizer) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
@@ -120,9 +124,15 @@ class Steps:
     settings: Callable[[int, dict[str, Any]], dict[str, Any]]  # settings(k, hp): step k's hyperparameters
 
     def gradient(self, k: int) -> Gradient:
-        """Step k's gradient, a function of the point's coordinates (floats or rows of arrays)."""
+        """Step k's gradient, a function of the point's coordinates (floats or rows of arrays), or
+        of whole points (d, w) on a surface that takes them (a network)."""
         rows = None if self.batches is None else self.batches[k]
         noise = None if self.draws is None else self.draws[k]
+        if takes_points(self.surface):  # a function of whole points, (d, w)
+            grad_at = self.surface.grad_at
+            if noise is None:
+                return lambda points: grad_at(points, rows)
+            return lambda points: grad_at(points, rows) + noise[:, None]
         grad_fn, batch_grad_fn = self.surface.grad_fn, self.surface.batch_grad_fn
         if rows is None and noise is None:  # only the settings vary
             return grad_fn

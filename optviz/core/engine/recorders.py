@@ -19,7 +19,7 @@ from optviz.core.engine import loop
 from optviz.core.engine.divergence import divergence_limits, freeze_diverged
 from optviz.core.engine.loop import Arrays, Floats, advance, blocks, columns, fill, row
 from optviz.core.engine.plan import Steps
-from optviz.core.engine.surface import Surface
+from optviz.core.engine.surface import Surface, gradient_of, loss_of, takes_points
 from optviz.core.optimizers import Optimizer
 
 
@@ -43,7 +43,7 @@ class Path:
         step plan bound to this run, or None. ``surf``'s own gradient and value make the last
         row's gradient (no step used it) and the losses."""
         batch = self.points.shape[2]
-        if batch <= loop.SCALAR_BATCH and spec.elementwise:
+        if batch <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surf):
             for i in range(batch):
                 self._step(spec, surf, slice(i, i + 1), row(hp, i), plan, floats=True)
         else:
@@ -52,10 +52,9 @@ class Path:
         points, grads, losses, steps = self.points, self.grads, self.losses, self.steps
         chunk = max(1, 8192 // min(batch, loop.BLOCK))  # the losses in cache-sized blocks
         for block in blocks(batch):
-            fill(grads[steps, :, block], surf.grad_fn(*points[steps, :, block]))
+            fill(grads[steps, :, block], gradient_of(surf, np.ascontiguousarray(points[steps, :, block])))
             for i in range(0, steps + 1, chunk):
-                part = points[i : i + chunk, :, block]
-                losses[i : i + chunk, block] = surf.value_fn(*part.swapaxes(0, 1))
+                losses[i : i + chunk, block] = loss_of(surf, points[i : i + chunk, :, block])
         self.diverged_at = freeze_diverged(points, losses, grads, divergence_limits(surf, losses[0]))
 
     def _step(

@@ -10,6 +10,7 @@ import numpy as np
 from optviz.core import budget
 from optviz.core.engine import loop, recorders
 from optviz.core.engine.checks import (
+    check_every,
     check_finite_start,
     check_record,
     check_start,
@@ -21,8 +22,8 @@ from optviz.core.engine.checks import (
     step_plan,
 )
 from optviz.core.engine.divergence import arrivals
-from optviz.core.engine.final import run_final
-from optviz.core.engine.surface import Surface
+from optviz.core.engine.final import kept_steps, run_final
+from optviz.core.engine.surface import Surface, takes_points
 from optviz.core.engine.trajectory import Trajectory
 from optviz.core.optimizers import Optimizer
 from optviz.core.optimizers import get as get_optimizer
@@ -41,6 +42,7 @@ def run(
     noise: float = 0.0,
     seed: int = 0,
     batch_size: int | None = None,
+    every: int | None = None,
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` steps.
@@ -77,9 +79,14 @@ def run(
         k's draw depends only on ``seed`` and k, so every trajectory sees the same draws.
     batch_size
         On a data surface (``surface.data_rows``), each step's gradient is the mean over a
-        minibatch of that many rows, drawn without replacement epoch by epoch from ``seed``.
+        minibatch of that many rows, drawn without replacement epoch by epoch from ``seed``
+        (a surface with its own ``batches(seed, batch_size, steps)``, a network, draws them).
         ``grads`` then holds the gradients the optimizer saw (noise and minibatch included);
         its last row, which no step used, is the surface's own gradient at the last point.
+    every
+        With record="final": keep also every ``every``-th step's row (steps 0, every,
+        2 every, ..., and the last: ``Trajectory.kept``), the same bits as those rows of the path.
+        A network's epochs: ``every=net.steps_per_epoch(batch_size)``.
     **hyperparameters
         torch.optim's keyword arguments; missing ones take torch's defaults. A numeric one
         may be an array of shape ``(B,)`` to give each trajectory of a batch its own value.
@@ -105,6 +112,7 @@ def run(
     steps = check_steps(steps)
     record = check_record(record)
     tolerance = check_tolerance(tolerance)
+    every = check_every(every, record)
     start = surface.default_start if start is None else start
     dim = dimension(surface, start)
     budget.check_work(steps, count_starts(start, dim), record=record, dim=dim)  # before the starts are copied
@@ -116,13 +124,15 @@ def run(
     if plan is not None:
         plan.check(spec, hp, surface)
     bound = None if plan is None else plan.on(spec, surface, dim)
-    small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise
+    # Small batches of elementwise rules step on Python floats, a coordinate at a time: not a
+    # surface of whole points (a network's thousands of weights step as one array).
+    small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surface)
     states = None
     if record == "final" and not small:
         with np.errstate(all="ignore"):
             check_finite_start(surface, starts)
             points, losses, grads, diverged_at, reached_at, settled_at, grad_evals = run_final(
-                spec, surface, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound
+                spec, surface, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound, every=every
             )
     else:  # small batches of record="final" take the path and keep its first and last rows
         recorder = (recorders.States if record == "state" else recorders.Path)(starts, steps)
@@ -135,7 +145,8 @@ def run(
         if tolerance is not None:
             reached_at, settled_at = arrivals(surface, points, losses, diverged_at, tolerance)
         if record == "final":
-            points, losses, grads = (np.ascontiguousarray(a[[0, -1]]) for a in (points, losses, grads))
+            rows = list(kept_steps(steps, every))
+            points, losses, grads = (np.ascontiguousarray(a[rows]) for a in (points, losses, grads))
         if record == "state":
             states = _lay_out(recorder.states, batched)
     if not batched:  # one start: its own shapes, its own steps
@@ -155,6 +166,7 @@ def run(
         reached_at=reached_at,
         settled_at=settled_at,
         steps_run=steps,
+        kept=kept_steps(steps, every) if record == "final" else None,
         grad_evals=grad_evals,
     )
 

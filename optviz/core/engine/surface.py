@@ -66,3 +66,27 @@ class Surface(Protocol):
     def nearest_minimum(
         self, points: np.ndarray, minima: tuple[Minimum, ...] | None = None
     ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def takes_points(surf: Surface) -> bool:
+    """Whether ``surf`` takes whole points, (d, w) arrays, rather than coordinate by coordinate:
+    a surface of many coordinates (a network's weights) offers ``loss_at(points)``, (w,), and
+    ``grad_at(points, rows=None)``, (d, w), and the engine calls those instead of ``value_fn``
+    and ``grad_fn`` (d arguments a call would cost more than the network)."""
+    return getattr(surf, "grad_at", None) is not None
+
+
+def loss_of(surf: Surface, points: np.ndarray) -> np.ndarray:
+    """The surface's value at points (d, w), or at rows of points (n, d, w): (w,) or (n, w)."""
+    if not takes_points(surf):
+        return surf.value_fn(*np.moveaxis(points, -2, 0))
+    if points.ndim == 2:
+        return surf.loss_at(points)
+    return np.stack([surf.loss_at(row) for row in points])
+
+
+def gradient_of(surf: Surface, points: np.ndarray) -> Any:
+    """The surface's gradient at points (d, w): a (d, w) array, or one value a coordinate."""
+    if takes_points(surf):
+        return surf.grad_at(points)
+    return surf.grad_fn(*points)

@@ -50,6 +50,9 @@ class Trajectory:
     # rule today, more for a rule that looks ahead. Not counted: the surface's own gradient that
     # ``grads`` holds at the last point (no step used it) and the check of the start.
     grad_evals: int = 0
+    # With record="final": the step of each row of ``points`` (0 and the last; with every=, every
+    # every-th step between). None for the other records, whose row k is step k.
+    kept: tuple[int, ...] | None = None
 
     @property
     def steps(self) -> int:
@@ -57,8 +60,8 @@ class Trajectory:
 
     @property
     def final(self) -> bool:
-        """Whether only the start and the last step were kept (``record="final"``)."""
-        return self.points.shape[0] == 2 and self.steps_run > 1
+        """Whether only some steps' rows were kept (``record="final"``: see :attr:`kept`)."""
+        return self.kept is not None and len(self.kept) < self.steps_run + 1
 
     @property
     def batched(self) -> bool:
