@@ -24,6 +24,7 @@ import surfaces
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.schedules import read_schedule, schedule_text
 from optviz.core.specs import Problem, Spec, Value, number_text, read_number
+from optviz.settings import network
 from optviz.settings.experiment import (
     DEFAULT,
     VERSION,
@@ -35,7 +36,8 @@ from optviz.settings.experiment import (
     runnable,
 )
 from optviz.settings.lessons import LESSONS
-from optviz.settings.table import BATCH, COLOUR, LESSON, MAX_RUNS, NAME, SCHEDULE, SETTINGS, STEPS
+from optviz.settings.network import NetworkPage
+from optviz.settings.table import BATCH, COLOUR, LANG, LESSON, MAX_RUNS, NAME, SCHEDULE, SETTINGS, STEPS
 from optviz.text.problems import problem_text
 from surfaces.formula import FormulaError
 
@@ -139,6 +141,29 @@ def parse(query: Mapping[str, str | list[str]]) -> tuple[Experiment, list[Proble
     problems.extend(Problem.of("unknown_key", unknown=key) for key in values if key not in LINK_KEYS)
     experiment = Experiment(surface_name, surface_params, start, runs, **settings)
     return experiment, problems
+
+
+def parse_network(query: Mapping[str, str | list[str]]) -> tuple[NetworkPage, list[Problem]] | None:
+    """The network page a link asks for (``surface=network:data=digits,model=cnn,...``), and the
+    problems found in its settings; None when the link's surface is not ``network``. Never raises.
+    Its other keys are read by :func:`parse` as for any page (the language among them)."""
+    text = _last({str(key): _as_list(value) for key, value in query.items()}, "surface")
+    if text is None or len(text) > MAX_QUERY_VALUE or _split(text)[0] != network.NAME:
+        return None
+    problems: list[Problem] = []
+    _, items, malformed = _split(text)
+    where = ("surface", network.NAME)
+    problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
+    chosen = _read_values(network.SPECS, items, where, problems)
+    return network.read(chosen, problems), problems
+
+
+def network_query(page: NetworkPage, lang: str) -> dict[str, str]:
+    """The link of the network page ``page``, in ``lang``: a mapping for ``st.query_params.from_dict``."""
+    query = {"v": VERSION, "surface": page.text()}
+    if lang != LANG.default:
+        query[LANG.link_key] = lang
+    return query
 
 
 def _as_list(value: str | list[str]) -> list[str]:
@@ -247,6 +272,8 @@ def _read_surface(text: str | None, problems: list[Problem]) -> tuple[str, Pairs
         problems.append(Problem.of("too_long", part="surface"))
         return DEFAULT.surface, ()
     name, items, malformed = _split(text)
+    if name == network.NAME:  # the network page's (parse_network reads it); the race's default beneath
+        return DEFAULT.surface, ()
     if name not in surfaces.names():
         problems.append(Problem.of("unknown_surface", unknown=name, choices=surfaces.names(), default=DEFAULT.surface))
         return DEFAULT.surface, ()
