@@ -58,6 +58,10 @@ SPLITS = {"digits": (360, 180), "iris": (30, 15)}  # (test rows, validation rows
 # The default hidden width (MLP) or number of filters (CNN), and the widths a page may ask for.
 WIDTHS = {("digits", "mlp"): 32, ("digits", "cnn"): 8, ("iris", "mlp"): 8}
 WIDTH_RANGE = (1, 64)
+# Weight vectors whose loss over every training row is computed at once (a CNN's pass holds
+# about 5 MB a vector).
+LOSS_COLUMNS = 8
+PARTS = ("train", "validation", "test")  # the parts of a split a network is evaluated on
 
 
 class Minimum(NamedTuple):
@@ -132,7 +136,12 @@ def dataset(name: str) -> Split:
 
 class Model:
     """A model's weights and its loss: subclasses define :attr:`tensors`, :meth:`inputs` (the
-    rows as the model reads them) and :meth:`loss` (with the gradient when asked)."""
+    rows as the model reads them) and :meth:`loss` (with the gradient when asked).
+
+    Every array carries a leading axis of w weight vectors (trajectories), computed together:
+    each contraction is one einsum over the w of them, whose loops give each its own bits as
+    if it were alone (``tests/surfaces/test_network.py`` checks a batch against its single runs).
+    """
 
     tensors: tuple[Tensor, ...]
     torch: str  # the torch.nn.Sequential it equals, for the page and the docs
@@ -142,33 +151,43 @@ class Model:
         return x
 
     def loss(self, weights: list[np.ndarray], inputs: Any, rows: np.ndarray | None, y: np.ndarray,
-             grads: list[np.ndarray] | None, *, value: bool = True) -> tuple[float, np.ndarray]:  # fmt: skip
-        """The mean cross-entropy over ``rows`` (None: every row; NaN without ``value``) and the
-        logits (n, classes); with ``grads``, the gradient written into them (one array per
-        tensor, in its shape)."""
+             grads: list[np.ndarray] | None, *, value: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """The mean cross-entropy of each of w weight vectors (``weights``: one (w, *shape) array
+        per tensor) over ``rows`` (None: every row; (n,): the same rows for all; (w, n): each its
+        own), (w,) (NaN without ``value``), and the logits (w, n, classes); with ``grads``, the
+        gradients written into them (one (w, *shape) array per tensor)."""
         raise NotImplementedError
 
 
 def _cross_entropy(
     logits: np.ndarray, y: np.ndarray, want: bool, value: bool = True
-) -> tuple[float, np.ndarray | None]:
-    """Mean cross-entropy of ``logits`` (n, classes) against classes ``y`` (n,), as torch's
-    CrossEntropyLoss (log-softmax, then the mean of the picked entries; NaN without ``value``,
-    which saves the logarithms); with ``want``, its gradient with respect to the logits."""
-    n = logits.shape[0]
-    rows = np.arange(n)
-    shifted = logits - logits.max(axis=1, keepdims=True)
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mean cross-entropy of ``logits`` (w, n, classes) against classes ``y`` ((n,) or (w, n)),
+    as torch's CrossEntropyLoss (log-softmax, then the mean of the picked entries), (w,) (NaN
+    without ``value``, which saves the logarithms); with ``want``, its gradient with respect to
+    the logits."""
+    w, n, _ = logits.shape
+    y = np.broadcast_to(y, (w, n))[..., None]
+    shifted = logits - logits.max(axis=2, keepdims=True)
     e = portable.exp(shifted)
-    total = np.einsum("nc->n", e)  # over the classes
-    loss = math.nan
+    total = np.einsum("wnc->wn", e)  # over the classes
+    loss = np.full(w, math.nan)
     if value:
-        loss = float(np.einsum("n->", portable.log(total) - shifted[rows, y])) / n
+        loss = np.einsum("wn->w", portable.log(total) - np.take_along_axis(shifted, y, axis=2)[..., 0]) / n
     if not want:
         return loss, None
-    d = e / total[:, None]
-    d[rows, y] -= 1.0
+    d = e / total[..., None]
+    np.put_along_axis(d, y, np.take_along_axis(d, y, axis=2) - 1.0, axis=2)
     d /= n
     return loss, d
+
+
+def _rows(inputs: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, str]:
+    """The rows of ``inputs`` (N, ...) a step reads, and the einsum subscript of their first
+    axes: "n" for rows shared by every weight vector, "wn" for each its own."""
+    if rows is None:
+        return inputs, "n"
+    return inputs[rows], "n" if rows.ndim == 1 else "wn"
 
 
 class MLP(Model):
@@ -185,21 +204,21 @@ class MLP(Model):
 
     def loss(self, weights, inputs, rows, y, grads, *, value=True):
         w1, b1, w2, b2 = weights
-        x = inputs if rows is None else inputs[rows]
-        z1 = np.einsum("ni,hi->nh", x, w1)
-        z1 += b1
+        x, n = _rows(inputs, rows)
+        z1 = np.einsum(f"{n}i,whi->wnh", x, w1)
+        z1 += b1[:, None, :]
         a1 = np.maximum(z1, 0.0)
-        logits = np.einsum("nh,ch->nc", a1, w2)
-        logits += b2
+        logits = np.einsum("wnh,wch->wnc", a1, w2)
+        logits += b2[:, None, :]
         loss, d2 = _cross_entropy(logits, y if rows is None else y[rows], grads is not None, value)
         if grads is not None:
             g1, gb1, g2, gb2 = grads
-            g2[...] = np.einsum("nc,nh->ch", d2, a1)
-            gb2[...] = np.einsum("nc->c", d2)
-            d1 = np.einsum("nc,ch->nh", d2, w2)
+            g2[...] = np.einsum("wnc,wnh->wch", d2, a1)
+            gb2[...] = np.einsum("wnc->wc", d2)
+            d1 = np.einsum("wnc,wch->wnh", d2, w2)
             d1 = np.where(z1 > 0.0, d1, 0.0)  # ReLU's: the gradient where the output is positive
-            g1[...] = np.einsum("nh,ni->hi", d1, x)
-            gb1[...] = np.einsum("nh->h", d1)
+            g1[...] = np.einsum(f"wnh,{n}i->whi", d1, x)
+            gb1[...] = np.einsum("wnh->wh", d1)
         return loss, logits
 
 
@@ -221,54 +240,50 @@ class CNN(Model):
         )
 
     def inputs(self, x: np.ndarray) -> np.ndarray:
-        """Each image's 3 x 3 neighbourhoods (zero-padded), (9, 4, n, 16): tap kh * 3 + kw, then
+        """Each image's 3 x 3 neighbourhoods (zero-padded), (n, 9, 4, 16): tap kh * 3 + kw, then
         the pixel (r, c) as its place in its 2 x 2 pooling window, (r % 2) * 2 + c % 2, and the
         window, (r // 2) * 4 + c // 2 (so that pooling reads four contiguous blocks)."""
         images = np.zeros((x.shape[0], 10, 10))
         images[:, 1:9, 1:9] = x.reshape(-1, 8, 8)
-        patches = np.empty((9, 4, x.shape[0], 16))
+        patches = np.empty((x.shape[0], 9, 4, 16))
         for kh in range(3):
             for kw in range(3):
                 tap = images[:, kh : kh + 8, kw : kw + 8]  # (n, 8, 8): the pixel each output reads
                 for r in range(2):
                     for c in range(2):
-                        patches[kh * 3 + kw, r * 2 + c] = tap[:, r::2, c::2].reshape(-1, 16)
+                        patches[:, kh * 3 + kw, r * 2 + c] = tap[:, r::2, c::2].reshape(-1, 16)
         patches.flags.writeable = False
         return patches
 
     def loss(self, weights, inputs, rows, y, grads, *, value=True):
         wc, bc, w2, b2 = weights
-        width = self.width
-        p = inputs if rows is None else inputs[:, :, rows]
-        n = p.shape[2]
-        p = p.reshape(9, 4 * n * 16)
-        z = np.einsum("ck,km->cm", wc.reshape(width, 9), p)  # the convolution, (width, 4 * n * 16)
-        z += bc[:, None]
-        z = z.reshape(width, 4, n * 16)
+        width, count = self.width, wc.shape[0]
+        p, n = _rows(inputs, rows)  # (n, 9, 4, 16) or (w, n, 9, 4, 16)
+        z = np.einsum(f"wck,{n}kqs->wcqns", wc.reshape(count, width, 9), p)  # the convolution
+        z += bc[:, :, None, None, None]
         # ReLU then MaxPool2d(2) is MaxPool2d(2) then ReLU (both keep order): the largest of each
         # window's four, then its positive part.
-        top = np.maximum(np.maximum(z[:, 0], z[:, 1]), np.maximum(z[:, 2], z[:, 3]))
-        # Flatten(): each image's channels, each channel's windows row by row, (n, width * 16).
-        h = np.maximum(top, 0.0).reshape(width, n, 16).transpose(1, 0, 2).reshape(n, width * 16)
-        logits = np.einsum("ni,ji->nj", h, w2)
-        logits += b2
+        top = np.maximum(np.maximum(z[:, :, 0], z[:, :, 1]), np.maximum(z[:, :, 2], z[:, :, 3]))  # (w, c, n, s)
+        h = np.maximum(top, 0.0)
+        # Flatten(): each image's channels, each channel's windows row by row.
+        logits = np.einsum("wcns,wjcs->wnj", h, w2.reshape(count, -1, width, 16))
+        logits += b2[:, None, :]
         loss, d2 = _cross_entropy(logits, y if rows is None else y[rows], grads is not None, value)
         if grads is not None:
             gc, gbc, g2, gb2 = grads
-            g2[...] = np.einsum("nj,ni->ji", d2, h)
-            gb2[...] = np.einsum("nj->j", d2)
-            dh = np.einsum("nj,ji->ni", d2, w2).reshape(n, width, 16).transpose(1, 0, 2).reshape(width, n * 16)
+            g2[...] = np.einsum("wnj,wcns->wjcs", d2, h).reshape(g2.shape)
+            gb2[...] = np.einsum("wnj->wj", d2)
+            dh = np.einsum("wnj,wjcs->wcns", d2, w2.reshape(count, -1, width, 16))
             dh = np.where(top > 0.0, dh, 0.0)  # ReLU's: where the window's largest is positive
             # MaxPool2d's: to the first of the window's four that is its largest (torch's scan order).
             dz = np.empty(z.shape)
             free = np.ones(top.shape, dtype=bool)
             for q in range(4):
-                chosen = (z[:, q] == top) & free
-                dz[:, q] = np.where(chosen, dh, 0.0)
+                chosen = (z[:, :, q] == top) & free
+                dz[:, :, q] = np.where(chosen, dh, 0.0)
                 free &= ~chosen
-            dz = dz.reshape(width, 4 * n * 16)
-            gc[...] = np.einsum("cm,km->ck", dz, p).reshape(gc.shape)
-            gbc[...] = np.einsum("cm->c", dz)
+            gc[...] = np.einsum(f"wcqns,{n}kqs->wck", dz, p).reshape(gc.shape)
+            gbc[...] = np.einsum("wcqns->wc", dz)
         return loss, logits
 
 
@@ -418,44 +433,73 @@ class Network:
             raise ValueError(msg)
         return theta
 
-    def _weights(self, theta: np.ndarray) -> list[np.ndarray]:
-        return [theta[s].reshape(shape) for s, shape in self._slices]
+    def _weights(self, thetas: np.ndarray) -> list[np.ndarray]:
+        """Each tensor of w weight vectors ``thetas`` (w, dim), as (w, *shape) views."""
+        return [thetas[:, part].reshape(thetas.shape[0], *shape) for part, shape in self._slices]
+
+    def _losses(
+        self, thetas: np.ndarray, rows: np.ndarray | None, out: np.ndarray | None, *, value: bool = True
+    ) -> np.ndarray:
+        """The mean training loss of each of w weight vectors ``thetas`` (w, dim) over ``rows``
+        (None: every row; (n,) shared; (w, n) each its own), (w,); with ``out`` (w, dim), the
+        gradients written there."""
+        grads = None if out is None else self._weights(out)
+        y = self.split.y_train
+        return self.model.loss(self._weights(thetas), self._inputs, rows, y, grads, value=value)[0]
 
     def loss_grad(
         self, theta: np.ndarray, rows: np.ndarray | None = None, out: np.ndarray | None = None, *, value: bool = True
     ) -> float:
         """The mean training loss over ``rows`` (None: every training row) at weights ``theta``
         (dim,) (NaN without ``value``); with ``out`` (dim,), its gradient written there."""
-        theta = np.ascontiguousarray(theta, dtype=np.float64)
-        grads = None if out is None else self._weights(out)
-        y = self.split.y_train
-        return self.model.loss(self._weights(theta), self._inputs, rows, y, grads, value=value)[0]
+        thetas = np.ascontiguousarray(theta, dtype=np.float64)[None, :]
+        grads = None if out is None else np.empty_like(thetas)
+        loss = float(self._losses(thetas, rows, grads, value=value)[0])
+        if out is not None:
+            out[...] = grads[0]
+        return loss
 
     def loss_at(self, points: np.ndarray) -> np.ndarray:
-        """The training loss at each column of ``points`` (d, w): (w,)."""
-        return np.array([self.loss_grad(points[:, j]) for j in range(points.shape[1])])
+        """The training loss at each column of ``points`` (d, w): (w,), each as if alone (a few
+        columns at a time: a column's pass over every training row holds a few MB)."""
+        thetas = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
+        return np.concatenate(
+            [self._losses(thetas[lo : lo + LOSS_COLUMNS], None, None) for lo in range(0, len(thetas), LOSS_COLUMNS)]
+        )
 
     def grad_at(self, points: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """The gradient of the mean loss over ``rows`` (None: every training row) at each column
-        of ``points`` (d, w): (d, w), each column computed exactly as alone."""
-        out = np.empty(points.shape)
-        column = np.empty(points.shape[0])
-        for j in range(points.shape[1]):
-            self.loss_grad(points[:, j], rows, column, value=False)
-            out[:, j] = column
-        return out
+        """The gradient of the mean loss over ``rows`` (None: every training row; (n,): the same
+        rows for every column; (w, n): each column its own) at each column of ``points`` (d, w):
+        (d, w), each column's bits as if it were alone."""
+        thetas = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
+        out = np.empty_like(thetas)
+        if rows is None:  # every row: a few columns at a time, as loss_at
+            for lo in range(0, len(thetas), LOSS_COLUMNS):
+                self._losses(thetas[lo : lo + LOSS_COLUMNS], None, out[lo : lo + LOSS_COLUMNS], value=False)
+        else:
+            self._losses(thetas, np.asarray(rows), out, value=False)
+        return out.T
 
     def evaluate(self, theta: Any, part: str = "test") -> tuple[float, float]:
         """The mean loss and the accuracy (the share of rows whose largest logit is their class)
         of weights ``theta`` on ``part``: "train", "validation" or "test"."""
-        theta = self._vector(theta)
+        thetas = self._vector(theta)[None, :]
+        if part not in PARTS:
+            msg = f"unknown part {part!r}; choose one of: {', '.join(PARTS)}"
+            raise ValueError(msg)
         s = self.split
-        x, y = {"train": (s.x_train, s.y_train), "validation": (s.x_valid, s.y_valid), "test": (s.x_test, s.y_test)}[
-            part
-        ]
-        inputs = self._inputs if part == "train" else self.model.inputs(x)
-        loss, logits = self.model.loss(self._weights(theta), inputs, None, y, None)
-        return loss, float(np.count_nonzero(np.argmax(logits, axis=1) == y)) / len(y)
+        y = {"train": s.y_train, "validation": s.y_valid, "test": s.y_test}[part]
+        inputs = self._inputs if part == "train" else self._other_inputs(part)
+        loss, logits = self.model.loss(self._weights(thetas), inputs, None, y, None)
+        return float(loss[0]), float(np.count_nonzero(np.argmax(logits[0], axis=1) == y)) / len(y)
+
+    def _other_inputs(self, part: str) -> Any:
+        """The validation or test rows, laid out for the model once."""
+        cache_ = self.__dict__.setdefault("_laid_out", {})
+        if part not in cache_:
+            s = self.split
+            cache_[part] = self.model.inputs(s.x_valid if part == "validation" else s.x_test)
+        return cache_[part]
 
     # -- the coordinate-by-coordinate forms every surface has
 

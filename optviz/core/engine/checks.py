@@ -140,7 +140,26 @@ def per_row(value: Any, batch: int, name: str) -> Any:
     return value
 
 
-def step_plan(steps: int, *, schedule: object, noise: object, seed: object, batch_size: object) -> StepPlan | None:
+def check_seed(seed: object, batch: int) -> int | tuple[int, ...]:
+    """A seed, or one seed per trajectory: a sequence of ``batch`` of them."""
+    if isinstance(seed, (list, tuple, np.ndarray)):
+        if len(seed) != batch or any(isinstance(s, (list, tuple, np.ndarray)) for s in seed):
+            msg = f"Invalid seed value: expected one seed, or a sequence of {batch} (one per start)"
+            raise ValueError(msg)
+        return tuple(_one_seed(s) for s in seed)
+    return _one_seed(seed)
+
+
+def _one_seed(seed: object) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEEDS:
+        msg = f"Invalid seed value: {seed!r} (expected a whole number from 0 to 4294967295)"
+        raise ValueError(msg)
+    return int(seed)
+
+
+def step_plan(
+    steps: int, *, schedule: object, noise: object, seed: object, batch_size: object, batch: int = 1
+) -> StepPlan | None:
     """What varies from step to step, validated; None when nothing does (the loop runs without a plan)."""
     if schedule is not None and not isinstance(schedule, Schedule):
         msg = f"Invalid schedule: {schedule!r} (make one with optviz.schedule(name, ...))"
@@ -151,9 +170,7 @@ def step_plan(steps: int, *, schedule: object, noise: object, seed: object, batc
     if not (math.isfinite(float(noise)) and 0.0 <= float(noise) <= 1e6):
         msg = f"Invalid noise value: {noise!r} (expected a number from 0 to 1e6)"
         raise ValueError(msg)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEEDS:
-        msg = f"Invalid seed value: {seed!r} (expected a whole number from 0 to 4294967295)"
-        raise ValueError(msg)
+    seed = check_seed(seed, batch)
     if batch_size is not None and (
         isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
     ):
@@ -161,4 +178,4 @@ def step_plan(steps: int, *, schedule: object, noise: object, seed: object, batc
         raise ValueError(msg)
     if schedule is None and float(noise) == 0.0 and batch_size is None:
         return None
-    return StepPlan(steps, schedule, float(noise), int(seed), None if batch_size is None else int(batch_size))
+    return StepPlan(steps, schedule, float(noise), seed, None if batch_size is None else int(batch_size))

@@ -79,7 +79,7 @@ def run_final(
             np.ascontiguousarray(starts[block].T),
             columns(hp, block),
             steps=steps,
-            plan=plan,
+            plan=plan and plan.columns(block),
             kept=kept,
             out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
             tolerance=None if levels is None else (levels, reached[:, block]),

@@ -66,7 +66,7 @@ class StepPlan:
     steps: int
     schedule: Schedule | None = None
     noise: float = 0.0
-    seed: int = 0
+    seed: int | tuple[int, ...] = 0  # a tuple: one seed per trajectory
     batch_size: int | None = None
 
     def check(self, optimizer: Optimizer, hp: dict[str, Any], surf: Surface) -> None:
@@ -75,16 +75,27 @@ class StepPlan:
         check_run(Setup(optimizer, hp, self.schedule, self.batch_size, surf.name, surf.data_rows, self.steps))
 
     def on(self, optimizer: Optimizer, surf: Surface, dim: int) -> Steps:
-        """This plan for ``optimizer`` on ``surf`` (points of ``dim`` coordinates): its draws made."""
-        draws = noise_draws(self.seed, self.steps, dim) * self.noise if self.noise else None
+        """This plan for ``optimizer`` on ``surf`` (points of ``dim`` coordinates): its draws made.
+        With one seed per trajectory, step k's draws are (dim, B) and its rows (B, batch_size)."""
+        seeds = self.seed if isinstance(self.seed, tuple) else (self.seed,)
+        per_trajectory = isinstance(self.seed, tuple)
+        draws = None
+        if self.noise:
+            made = [noise_draws(seed, self.steps, dim) * self.noise for seed in seeds]
+            draws = np.stack(made, axis=-1) if per_trajectory else made[0]
         batches = None
         if self.batch_size is not None and surf.data_rows is not None:
             own = getattr(surf, "batches", None)  # a surface that draws its own (a network: drop_last)
-            if own is not None:
-                batches = list(own(self.seed, self.batch_size, self.steps))
-            else:
+            if own is None and per_trajectory:
+                msg = "one seed per start with batch_size needs a surface that takes whole points (a network)"
+                raise ValueError(msg)
+            if own is None:
                 batches = batch_rows(self.seed, self.steps, self.batch_size, surf.data_rows)
-        return Steps(surf, draws, batches, self._settings(optimizer))
+            elif per_trajectory:
+                batches = list(np.stack([own(seed, self.batch_size, self.steps) for seed in seeds], axis=1))
+            else:
+                batches = list(own(self.seed, self.batch_size, self.steps))
+        return Steps(surf, draws, batches, self._settings(optimizer), per_trajectory)
 
     def _settings(self, optimizer: Optimizer) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
         """Step k's hyperparameters: the run's, with the schedule's learning rate (and momentum)."""
@@ -119,9 +130,18 @@ class Steps:
     """A plan bound to one run: step k's gradient function and step k's settings."""
 
     surface: Surface
-    draws: np.ndarray | None  # (steps, dim): step k's noise, scaled; None without noise
-    batches: list[np.ndarray] | None  # step k's rows of a data surface; None: every row
+    draws: np.ndarray | None  # (steps, dim), or (steps, dim, B) per trajectory: step k's noise, scaled
+    batches: list[np.ndarray] | None  # step k's rows of a data surface ((B, size) per trajectory); None: every row
     settings: Callable[[int, dict[str, Any]], dict[str, Any]]  # settings(k, hp): step k's hyperparameters
+    per_trajectory: bool = False  # each trajectory its own seed: draws and rows have a trajectory axis
+
+    def columns(self, block: slice) -> Steps:
+        """The plan of the trajectories in ``block`` (each stepped with its own draws, if it has them)."""
+        if not self.per_trajectory:
+            return self
+        draws = None if self.draws is None else self.draws[:, :, block]
+        batches = None if self.batches is None else [rows[block] for rows in self.batches]
+        return Steps(self.surface, draws, batches, self.settings, per_trajectory=True)
 
     def gradient(self, k: int) -> Gradient:
         """Step k's gradient, a function of the point's coordinates (floats or rows of arrays), or
@@ -132,7 +152,8 @@ class Steps:
             grad_at = self.surface.grad_at
             if noise is None:
                 return lambda points: grad_at(points, rows)
-            return lambda points: grad_at(points, rows) + noise[:, None]
+            shaped = noise if noise.ndim == 2 else noise[:, None]
+            return lambda points: grad_at(points, rows) + shaped
         grad_fn, batch_grad_fn = self.surface.grad_fn, self.surface.batch_grad_fn
         if rows is None and noise is None:  # only the settings vary
             return grad_fn

@@ -43,12 +43,13 @@ class Path:
         step plan bound to this run, or None. ``surf``'s own gradient and value make the last
         row's gradient (no step used it) and the losses."""
         batch = self.points.shape[2]
-        if batch <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surf):
+        per_trajectory = plan is not None and plan.per_trajectory
+        if batch <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surf) and not per_trajectory:
             for i in range(batch):
                 self._step(spec, surf, slice(i, i + 1), row(hp, i), plan, floats=True)
         else:
             for block in blocks(batch):
-                self._step(spec, surf, block, columns(hp, block), plan, floats=False)
+                self._step(spec, surf, block, columns(hp, block), plan and plan.columns(block), floats=False)
         points, grads, losses, steps = self.points, self.grads, self.losses, self.steps
         chunk = max(1, 8192 // min(batch, loop.BLOCK))  # the losses in cache-sized blocks
         for block in blocks(batch):

@@ -76,7 +76,10 @@ def run(
         torch.optim.lr_scheduler's values: step k uses the rate after k scheduler steps.
     noise, seed
         Gaussian noise of standard deviation ``noise`` added to every gradient coordinate; step
-        k's draw depends only on ``seed`` and k, so every trajectory sees the same draws.
+        k's draw depends only on ``seed`` and k, so every trajectory sees the same draws. A
+        sequence of B seeds gives each trajectory of a batch its own (its noise and, on a
+        surface that takes whole points, its minibatches): trajectory i as a single run with
+        seed ``seed[i]``.
     batch_size
         On a data surface (``surface.data_rows``), each step's gradient is the mean over a
         minibatch of that many rows, drawn without replacement epoch by epoch from ``seed``
@@ -120,13 +123,14 @@ def run(
     budget.check_work(steps, starts.shape[0], record=record, dim=dim)
     hp = spec.resolve(hyperparameters)
     hp_rows = {name: per_row(value, starts.shape[0], name) for name, value in hp.items()}
-    plan = step_plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size)
+    plan = step_plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size, batch=starts.shape[0])
     if plan is not None:
         plan.check(spec, hp, surface)
     bound = None if plan is None else plan.on(spec, surface, dim)
     # Small batches of elementwise rules step on Python floats, a coordinate at a time: not a
     # surface of whole points (a network's thousands of weights step as one array).
     small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surface)
+    small = small and not (bound is not None and bound.per_trajectory)
     states = None
     if record == "final" and not small:
         with np.errstate(all="ignore"):
