@@ -334,24 +334,35 @@ def test_final_rows_are_the_paths_rows(data, model):
             np.testing.assert_array_equal(getattr(final, name).view(np.uint64), expected.view(np.uint64), err_msg=name)
 
 
-def test_a_batch_of_starts_equals_its_single_runs(iris):
-    starts = np.stack([iris.start, network("iris", "mlp", seed=1).start])
-    hp = {"steps": 15, "batch_size": 16, "seed": 2}
+def column(t, i, hyperparameters):
+    """Trajectory i of a batch, as a single run's record."""
+    return optviz.Trajectory(
+        t.optimizer, hyperparameters, t.surface, t.points[:, i], t.losses[:, i], t.grads[:, i], t.diverged_at[i]
+    )
+
+
+@pytest.mark.parametrize(("data", "model"), [("iris", "mlp"), ("digits", "cnn")], ids=["iris-mlp", "digits-cnn"])
+def test_a_batch_of_starts_equals_its_single_runs(data, model):
+    net = network(data, model, seed=0)
+    starts = np.stack([net.start, network(data, model, seed=1).start])
+    hp = {"steps": 8, "batch_size": BATCH[data], "seed": 2}
     for record in ("path", "final"):
-        together = optviz.run("nadam", iris, start=starts, record=record, lr=np.array([0.01, 0.03]), **hp)
-        assert together.points.shape[1:] == (2, iris.dim)
+        together = optviz.run("nadam", net, start=starts, record=record, lr=np.array([0.01, 0.03]), **hp)
+        assert together.points.shape[1:] == (2, net.dim)
         for i, lr in enumerate((0.01, 0.03)):
-            alone = optviz.run("nadam", iris, start=starts[i], record=record, lr=lr, **hp)
-            column = optviz.Trajectory(
-                together.optimizer,
-                alone.hyperparameters,
-                together.surface,
-                together.points[:, i],
-                together.losses[:, i],
-                together.grads[:, i],
-                together.diverged_at[i],
-            )
-            assert_same_bits(column, alone)
+            alone = optviz.run("nadam", net, start=starts[i], record=record, lr=lr, **hp)
+            assert_same_bits(column(together, i, alone.hyperparameters), alone)
+
+
+def test_a_batch_of_seeds_equals_its_single_runs(iris):
+    """One seed per trajectory: each its own batches and noise, as its single run with that seed."""
+    starts = np.stack([iris.start, iris.start])
+    hp = {"steps": 12, "batch_size": 16, "noise": 0.01, "lr": 0.02}
+    together = optviz.run("adam", iris, start=starts, seed=[2, 5], **hp)
+    for i, seed in enumerate((2, 5)):
+        alone = optviz.run("adam", iris, start=starts[i], seed=seed, **hp)
+        assert_same_bits(column(together, i, alone.hyperparameters), alone)
+    assert not np.array_equal(together.points[-1, 0], together.points[-1, 1])
 
 
 def test_a_schedule_and_gradient_noise_on_a_network(iris):
