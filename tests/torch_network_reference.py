@@ -1,8 +1,9 @@
 """Record torch's gradients and training runs of surfaces.network for tests/surfaces/test_network_torch.py.
 
-torch is not a dependency of optviz. Run this in a scratch environment that has it (see
-tests/torch_reference.py for making one):
+torch is not a dependency of optviz. Run this in a scratch environment that has it, and
+plotly (the iris data ships inside it):
 
+    python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch==2.13.0 numpy plotly
     PYTHONPATH=. /work/torchenv/bin/python tests/torch_network_reference.py
 
 For each case below it builds the torch.nn.Sequential the network names (``net.torch``), loads
