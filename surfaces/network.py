@@ -413,7 +413,7 @@ class Network:
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
             msg = f"Invalid steps value: {steps!r} (expected a whole number from 0)"
             raise ValueError(msg)
-        generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), 2])))
+        generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence([check_seed(seed), 2])))
         per_epoch = rows // batch_size
         epochs = -(-int(steps) // per_epoch)
         order = [generator.permutation(rows)[: per_epoch * batch_size] for _ in range(epochs)]

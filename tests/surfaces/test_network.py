@@ -408,7 +408,6 @@ def test_bad_arguments_are_refused_by_name(kwargs, message):
         network(**kwargs)
 
 
-@pytest.mark.xfail(reason="surfaces/__init__.py does not export network(): surfaces.network is the module", strict=True)
 def test_the_package_offers_network_as_design_md_says():
     net = surfaces.network("digits", model="cnn", seed=0)
     assert net.dim == 1370

@@ -126,7 +126,7 @@ def _final_block(
     """
     out_points, out_losses, out_grads, _ = out
     dim, width = start.shape
-    chunk = max(1, min(steps, FINAL_ROWS // width))
+    chunk = max(1, min(steps, FINAL_ROWS * 2 // (width * max(dim, 2))))  # a few MB, whatever the dimension
     # One buffer, each row a step's point, gradient and loss side by side: one sum checks them.
     buffer = np.empty((chunk + 1, 2 * dim + 1, width))
     points, grads, losses = buffer[:, :dim], buffer[:, dim : 2 * dim], buffer[:, 2 * dim]
