@@ -58,6 +58,17 @@ MAX_POINTS = 50_000_000
 # the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
 # most 10 runs x 5,001 points.
 MAX_RECORDED_POINTS = MAX_POINTS // 8
+# A comparison of optimizers training a network (optviz.study.network) is work of another
+# order: the issue's default, eight optimizers x 3 seeds x 10 epochs of the CNN on digits, is
+# 9,360 trajectory-steps of a 1,370-weight network and 264 evaluations of its weights, and its
+# tuning grid 21,840 more steps (benchmarks/network.py measures them). No page run could hold it in
+# SECONDS; it is a page of its own, asked for by a click, run with a progress bar, and cached
+# by its request (the grid apart, by the network, epochs, batch size and optimizers). It is
+# admitted when its estimate, grid included whether cached or not (the estimate decides, never
+# the state of a cache), fits COMPARISON_SECONDS; it takes turns as heavy work does (turn), and
+# runs watched (watched) with COMPARISON_STOP_AFTER seconds in place of STOP_AFTER.
+COMPARISON_SECONDS = 30.0
+COMPARISON_STOP_AFTER = 45.0
 
 
 def check_work(steps: int, starts: int, *, record: str = "path", dim: int = 2) -> None:
@@ -148,6 +159,25 @@ def per_row(optimizer: str) -> float:
     the table was measured is priced as the dearest."""
     factors = COSTS["per_row"]
     return float(factors.get(optimizer, max(factors.values())))
+
+
+def network_step_seconds(data: str, model: str, width: int, batch: int) -> float:
+    """One step of one trajectory training the network ``model`` on ``data`` (its gradient over
+    ``batch`` rows and the slowest tutorial optimizer's update), ``width`` hidden units or
+    filters: a line in ``width * batch``."""
+    return _at(_network_entry("step", data, model), float(width * batch))
+
+
+def network_evaluation_seconds(data: str, model: str, width: int) -> float:
+    """One evaluation of a network's weights: its loss over every training row and its loss
+    and accuracy on the test rows (what a comparison measures after every epoch): a line in ``width``."""
+    return _at(_network_entry("evaluation", data, model), float(width))
+
+
+def _network_entry(kind: str, data: str, model: str) -> list[float]:
+    """The table's line for a network; one measured since is priced as the dearest."""
+    found = COSTS["network"][kind]
+    return found.get(f"{data}_{model}") or max(found.values(), key=sum)
 
 
 def cost(section: str, name: str) -> float:
