@@ -22,8 +22,9 @@ repeats after a warm-up:
 * ``text``: one point of one run written to the CSV, the JSON or the HTML export;
 * ``network``: training a network (optviz.study.network's comparisons), for each data set and
   model: ``step``, one step of one trajectory (its minibatch's gradient and the slowest tutorial
-  optimizer's update) as a line in width x batch size, and ``evaluation``, one evaluation of a
-  set of weights (the loss over every training row, the test loss and accuracy) as a line in width.
+  optimizer's update) as a line in width x batch size; ``run``, a run's own cost besides its
+  steps, and ``evaluation``, one evaluation of a set of weights (the loss over every training
+  row, the test loss and accuracy), each as a line in width.
 
 It prints the table with how long it took; ``--write`` also writes it to optviz/core/costs.toml,
 which the budget reads (``--only SECTION`` measures that section alone and writes it into the
@@ -291,19 +292,22 @@ NETWORK_SIZES = {
 
 
 def _network() -> dict[str, Any]:
-    """A network's training step and the evaluation of its weights, per data set and model.
+    """A network's training, per data set and model: ``step``, one step of one trajectory, as a
+    line in width x batch size; ``run``, what a run costs besides its steps (its start checked
+    and measured on every training row, its end measured), as a line in width; ``evaluation``,
+    one set of weights measured on every training row and on the test rows, as a line in width.
 
-    A step's cost is the slope between a run of 40 and one of 160 steps (each run also measures
-    its start and its end on every training row, which the slope leaves out), for the tutorial
-    optimizer slowest at the default size; one trajectory a run, as a comparison runs them (its
-    tuning grid steps seven at once, for a little less a trajectory)."""
+    A step is the slope between a run of 40 steps and one of 160, a run's own cost the rest of
+    the run of 40; for the tutorial optimizer slowest at the default size, one trajectory a run,
+    as a comparison runs them (its tuning grid steps seven at once, for a little less each)."""
     from optviz.study.network import TUTORIAL  # noqa: PLC0415  (the tutorial's optimizers)
     from surfaces.network import WIDTHS, network  # noqa: PLC0415
 
-    def step(contender: Any, data: str, model: str, width: int, batch: int) -> float:
+    def timed(contender: Any, data: str, model: str, width: int, batch: int) -> tuple[float, float]:
+        """(seconds a step, seconds of the run besides its steps)."""
         net = network(data, model, width=width)
         settings = contender.settings(contender.default_lr * 0.1)
-        timed = {
+        seconds = {
             steps: cpu(
                 lambda n=steps: optviz.run(
                     contender.optimizer, net, steps=n, record="final", batch_size=batch, **settings
@@ -312,24 +316,24 @@ def _network() -> dict[str, Any]:
             )
             for steps in (40, 160)
         }
-        return max((timed[160] - timed[40]) / 120, 0.0)
+        step = max((seconds[160] - seconds[40]) / 120, 0.0)
+        return step, max(seconds[40] - 40 * step, 0.0)
 
-    steps: dict[str, Any] = {}
-    evaluations: dict[str, Any] = {}
+    table: dict[str, Any] = {"step": {}, "run": {}, "evaluation": {}}
     for (data, model), sizes in NETWORK_SIZES.items():
-        default = WIDTHS[data, model]
-        slowest = max(TUTORIAL, key=lambda c: step(c, data, model, default, 32))
-        steps[f"{data}_{model}"] = _line(
-            [w * b for w, b in sizes], [step(slowest, data, model, w, b) for w, b in sizes]
-        )
+        key, default = f"{data}_{model}", WIDTHS[data, model]
+        slowest = max(TUTORIAL, key=lambda c: timed(c, data, model, default, 32)[0])
+        found = [timed(slowest, data, model, w, b) for w, b in sizes]
+        table["step"][key] = _line([w * b for w, b in sizes], [step for step, _ in found])
+        table["run"][key] = _line([w for w, _ in sizes], [run for _, run in found])
         widths = sorted({w for w, _ in sizes})
         seconds = []
         for width in widths:
             net = network(data, model, width=width)
             theta = np.ascontiguousarray(net.start[:, None])
             seconds.append(cpu(lambda n=net, t=theta: (n.loss_at(t), n.evaluate(t[:, 0], "test")), repeats=5))
-        evaluations[f"{data}_{model}"] = _line(widths, seconds)
-    return {"step": steps, "evaluation": evaluations}
+        table["evaluation"][key] = _line(widths, seconds)
+    return table
 
 
 def _cpu_name() -> str:

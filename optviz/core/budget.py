@@ -60,13 +60,14 @@ MAX_POINTS = 50_000_000
 MAX_RECORDED_POINTS = MAX_POINTS // 8
 # A comparison of optimizers training a network (optviz.study.network) is work of another
 # order: the issue's default, eight optimizers x 3 seeds x 10 epochs of the CNN on digits, is
-# 9,360 trajectory-steps of a 1,370-weight network and 264 evaluations of its weights, and its
-# tuning grid 21,840 more steps (benchmarks/network.py measures them). No page run could hold it in
-# SECONDS; it is a page of its own, asked for by a click, run with a progress bar, and cached
-# by its request (the grid apart, by the network, epochs, batch size and optimizers). It is
-# admitted when its estimate, grid included whether cached or not (the estimate decides, never
-# the state of a cache), fits COMPARISON_SECONDS; it takes turns as heavy work does (turn), and
-# runs watched (watched) with COMPARISON_STOP_AFTER seconds in place of STOP_AFTER.
+# 9,360 trajectory-steps of a 1,370-weight network and 264 evaluations of its weights (6.2 s
+# here), and its tuning grid 21,840 more steps (11.4 s; python -m benchmarks.network on
+# 2026-12-06, priced at 7.0 s and 13.0 s). No page run could hold it in SECONDS: it is a page of
+# its own, asked for by a click, run with a progress bar, and cached by its request (the grid
+# apart, by the network, epochs, batch size and optimizers). It is admitted when its estimate,
+# grid included whether cached or not (the estimate decides, never the state of a cache), fits
+# COMPARISON_SECONDS; it takes turns as heavy work does (turn), and runs watched (watched) with
+# COMPARISON_STOP_AFTER seconds in place of STOP_AFTER.
 COMPARISON_SECONDS = 30.0
 COMPARISON_STOP_AFTER = 45.0
 
@@ -166,6 +167,12 @@ def network_step_seconds(data: str, model: str, width: int, batch: int) -> float
     ``batch`` rows and the slowest tutorial optimizer's update), ``width`` hidden units or
     filters: a line in ``width * batch``."""
     return _at(_network_entry("step", data, model), float(width * batch))
+
+
+def network_run_seconds(data: str, model: str, width: int) -> float:
+    """What one run of a network costs besides its steps: its start checked and measured on
+    every training row, its end measured (a line in ``width``)."""
+    return _at(_network_entry("run", data, model), float(width))
 
 
 def network_evaluation_seconds(data: str, model: str, width: int) -> float:

@@ -211,7 +211,7 @@ def test_progress_goes_to_the_end():
 
 def test_a_comparison_is_priced_and_the_default_fits_its_allowance():
     for data, model in WIDTHS:  # every network measured (python -m benchmarks.costs --only network)
-        for kind in ("step", "evaluation"):
+        for kind in ("step", "run", "evaluation"):
             entry = budget.COSTS["network"][kind][f"{data}_{model}"]
             assert len(entry) == 2
             assert min(entry) >= 0
