@@ -6,6 +6,8 @@ pure functions to Plotly figure dicts and table data.
   lowest seed to the highest.
 - :func:`grid_figure`: the tuned mode's grid: validation loss against the learning rate per
   optimizer, the chosen rate marked.
+- :func:`finals_figure`: the verdict as a picture: each seed's final value per optimizer, its
+  range and median, and the best one's range across them all.
 - :func:`table`: the final table's columns and rows.
 - :func:`verdict_lines`: the verdict in words, each with the 2-D lesson that explains it.
 
@@ -193,6 +195,87 @@ def grid_figure(tuning: Tuning, lang: str = "en") -> Figure:
     return {"data": data, "layout": layout}
 
 
+# ------------------------------------------------------------------------------ the final values
+
+
+def finals_figure(result: Result, metric: str = "test_accuracy", lang: str = "en") -> Figure:
+    """The verdict as a picture: per optimizer (a row), each seed's final ``metric`` (a dot), the
+    range from its lowest to its highest (a bar) and its median (a tick); the best optimizer's
+    range shaded across every row, so that a range that meets the shading is within the spread
+    of seeds of the best, and one that does not is beyond it."""
+    say = Words(lang)
+    verdict = result.verdict(metric)
+    accuracy = metric == "test_accuracy"
+    count = len(result.curves)
+    data: list[dict[str, Any]] = []
+    for index, curves in enumerate(result.curves):
+        finals, tint, shown = curves.values(metric)[:, -1], colour(index), label(result, index, lang)
+        kept = finals[np.isfinite(finals)]
+        common = {"type": "scatter", "name": shown, "showlegend": False, "legendgroup": f"run {index}"}
+        if kept.size:
+            low, high = float(kept.min()), float(kept.max())
+            bar = {"mode": "lines", "x": [low, high], "y": [index, index], "hoverinfo": "skip"}
+            data.append({**common, **bar, "line": {"color": tint, "width": 8}, "opacity": 0.45})
+            data.append(
+                {
+                    **common,
+                    "mode": "markers",
+                    "x": [float(np.median(kept))],
+                    "y": [index],
+                    "marker": {"symbol": "line-ns", "size": 22, "line": {"color": tint, "width": 3}},
+                    "hovertemplate": (say("network.hover_final_accuracy") if accuracy else say("network.hover_final"))
+                    + f"<extra>{shown}</extra>",
+                }
+            )
+        data.append(
+            {
+                **common,
+                "mode": "markers",
+                "x": _finite(finals),
+                "y": [index] * len(finals),
+                "customdata": list(range(len(finals))),
+                "marker": {"symbol": "circle", "size": 9, "color": tint, "line": {"color": "#ffffff", "width": 1}},
+                "hovertemplate": say("network.hover_seed_accuracy" if accuracy else "network.hover_seed")
+                + f"<extra>{shown}</extra>",
+            }
+        )
+    shapes = []
+    if verdict.best is not None:
+        best = result.curves[verdict.best].band(metric)
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y domain",
+                "x0": float(best.low[-1]),
+                "x1": float(best.high[-1]),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": colour(verdict.best),
+                "opacity": 0.15,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+    x_axis = {"tickformat": ".1%"} if accuracy else {"exponentformat": "power"}
+    layout = {
+        "height": 90 + 34 * count,
+        "margin": {"l": 16, "r": 16, "t": 16, "b": 48},
+        "hovermode": "closest",
+        "shapes": shapes,
+        "xaxis": _axis(say("network.final", metric=say(f"network.{metric}")), **x_axis),
+        "yaxis": _axis(
+            "",
+            range=[count - 0.5, -0.5],
+            tickvals=list(range(count)),
+            ticktext=[name(c, lang) for c in result.request.optimizers],
+            automargin=True,
+            showgrid=False,
+        ),
+    }
+    return {"data": data, "layout": layout}
+
+
 # ------------------------------------------------------------------------------ the table and the verdict
 
 
@@ -227,18 +310,25 @@ def verdict_lines(result: Result, verdict: Verdict, lang: str = "en") -> list[tu
     names = [name(c, lang) for c in result.request.optimizers]
     metric = say(f"network.{verdict.metric}")
     shown = _percent if verdict.metric == "test_accuracy" else (lambda v: f"{v:.3g}")
+    medians = [float(c.band(verdict.metric).median[-1]) for c in result.curves]
     lines: list[tuple[str, str | None]] = []
     if verdict.all_within:
         lines.append((say("network.all_within", metric=metric), LESSON_OF["noise"]))
     elif verdict.best is not None and len(verdict.tied) > 1:
-        tied = say("label.separator").join(names[i] for i in verdict.tied)
+        tied = say("network.list_separator").join(names[i] for i in verdict.tied if i != verdict.best)
         lines.append((say("network.within", names=tied, metric=metric, best=names[verdict.best]), LESSON_OF["noise"]))
     for difference in verdict.differences:
-        better, worse = names[difference.better], names[difference.worse]
-        text = say("network.apart", better=better, worse=worse, gap=shown(difference.gap))
-        if difference.kind is not None:
-            text += " " + say("network.see_lesson", lesson=say(f"network.kind.{difference.kind}"))
-        lines.append((text, difference.lesson))
+        values = {
+            "better": names[difference.better],
+            "worse": names[difference.worse],
+            "better_value": shown(medians[difference.better]),
+            "worse_value": shown(medians[difference.worse]),
+        }
+        if difference.kind is None:
+            lines.append((say("network.apart", **values), None))
+        else:
+            kind = say(f"network.kind.{difference.kind}")
+            lines.append((say("network.apart_why", **values, kind=kind), difference.lesson))
     for index, curves in enumerate(result.curves):
         if curves.diverged == result.request.seeds:
             lines.append((say("network.no_data", name=names[index]), None))

@@ -104,3 +104,18 @@ def test_a_bad_axis_or_metric_is_refused(compared):
         nf.curves_figure(compared, axis="step")
     with pytest.raises(ValueError, match="unknown metrics"):
         nf.curves_figure(compared, metrics=("accuracy",))
+
+
+def test_the_finals_show_every_seed_and_the_best_ones_range(compared):
+    figure = nf.finals_figure(compared)
+    json.dumps(figure)
+    dots = [t for t in figure["data"] if t.get("marker", {}).get("symbol") == "circle"]
+    for index, (trace, curves) in enumerate(zip(dots, compared.curves, strict=True)):
+        assert trace["x"] == curves.test_accuracy[:, -1].tolist()
+        assert trace["y"] == [index] * compared.request.seeds
+    best = compared.verdict().best
+    (shade,) = figure["layout"]["shapes"]
+    assert (shade["x0"], shade["x1"]) == (
+        compared.curves[best].test_accuracy[:, -1].min(),
+        compared.curves[best].test_accuracy[:, -1].max(),
+    )
