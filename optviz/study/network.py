@@ -581,10 +581,14 @@ def verdict(result: Result, metric: str = "test_accuracy") -> Verdict:
 def compare(request: Comparison, tuning: Tuning | None = None, progress: Progress = _quiet) -> Result:
     """Run ``request``: every optimizer from every seed's weights and batches, measured at every
     epoch. "tuned" takes its rates from ``tuning`` (:func:`tune` of ``request.grid``, cached by
-    the page), made here when None; "defaults" takes torch's. ``progress`` hears the fraction done."""
+    the page), made here when None; "defaults" takes torch's. ``progress`` hears the fraction
+    done (of the grid and the comparison together when the grid is made here)."""
+    share = 0.0  # of the progress bar, the grid's (made here) by the estimates
     if request.mode == "tuned":
         if tuning is None:
-            tuning = tune(request.grid)
+            estimate = price(request)
+            share = estimate.grid / estimate.total
+            tuning = tune(request.grid, lambda done: progress(share * done))
         elif tuning.grid != request.grid:
             msg = "the tuning grid given was made for another network, epochs, batch size or optimizers"
             raise ValueError(msg)
@@ -618,7 +622,7 @@ def compare(request: Comparison, tuning: Tuning | None = None, progress: Progres
             diverged_at.append(t.diverged_at)
             grad_evals = kept * (t.grad_evals / t.steps_run)  # per step: one today, more for LBFGS or SAM
             done += 1
-            progress(done / total)
+            progress(share + (1.0 - share) * done / total)
             budget.checkpoint()
         curves.append(Curves(float(lr), *measured, tuple(diverged_at), grad_evals))
     return Result(request, tuple(curves), tuning, np.arange(request.epochs + 1))

@@ -203,6 +203,9 @@ def test_progress_goes_to_the_end():
     heard = {"tune": [], "compare": []}
     tuning = nw.tune(request.grid, heard["tune"].append)
     nw.compare(request, tuning, heard["compare"].append)
+    heard["both"] = []
+    nw.compare(request, None, heard["both"].append)  # the grid made on the way
+    assert heard["both"][len(heard["tune"]) - 1] < 1.0
     for fractions in heard.values():
         assert fractions == sorted(fractions)
         assert fractions[-1] == 1.0
@@ -223,6 +226,14 @@ def test_a_comparison_is_priced_and_the_default_fits_its_allowance():
     assert nw.price(Comparison(mode="defaults")).grid == 0
     assert nw.price(Comparison(seeds=6)).comparison == pytest.approx(2 * default.comparison)
     assert nw.price(Comparison(seeds=10, epochs=50)).total > budget.COMPARISON_SECONDS  # refused
+
+
+def test_a_request_is_one_cache_key_however_it_was_written():
+    written = Comparison("iris", "mlp", width=np.int64(8), epochs=np.int64(3), optimizers=[SGD, ADAM])
+    assert written == Comparison("iris", "mlp", epochs=3, optimizers=(SGD, ADAM))  # the default width, 8
+    assert hash(written) == hash(Comparison("iris", "mlp", epochs=3, optimizers=(SGD, ADAM)))
+    assert type(written.epochs) is int
+    assert Contender.make("A", "sgd", momentum=np.float32(0.5)) == Contender.make("A", "sgd", momentum=0.5)
 
 
 BAD = [
