@@ -19,10 +19,16 @@ repeats after a warm-up:
 * ``drape``: one point of one path laid on the 3-D surface;
 * ``directions``: one point of one path split along a quadratic's eigen-directions, drawn;
 * ``gif``: one frame of the GIF, and one run's share of it;
-* ``text``: one point of one run written to the CSV, the JSON or the HTML export.
+* ``text``: one point of one run written to the CSV, the JSON or the HTML export;
+* ``network``: training a network (optviz.study.network's comparisons), for each data set and
+  model: ``step``, one step of one trajectory (its minibatch's gradient and the slowest tutorial
+  optimizer's update) as a line in width x batch size; ``run``, a run's own cost besides its
+  steps, and ``evaluation``, one evaluation of a set of weights (the loss over every training
+  row, the test loss and accuracy), each as a line in width.
 
 It prints the table with how long it took; ``--write`` also writes it to optviz/core/costs.toml,
-which the budget reads (the tests check that every registered surface and every cost the
+which the budget reads (``--only SECTION`` measures that section alone and writes it into the
+table as it is, saying so on its heading) (the tests check that every registered surface and every cost the
 budget asks for is in it). Measure on the machine that serves the class: the budget's
 seconds are that machine's.
 """
@@ -32,8 +38,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import re
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,6 +165,7 @@ def measure() -> dict[str, Any]:
     table["build"] = _build()
     table["drape"], table["gif"], table["text"] = _figures_and_exports()
     table["directions"] = _directions()
+    table["network"] = _network()
     return table
 
 
@@ -274,6 +283,59 @@ def _directions() -> dict[str, float]:
     return {"point": max((seconds[1] - seconds[0]) / (points[1] - points[0]), seconds[1] / points[1])}
 
 
+# Each network's (width, batch size) measured: around its default width, batch 32.
+NETWORK_SIZES = {
+    ("digits", "cnn"): ((8, 8), (8, 32), (8, 128), (4, 32), (16, 32)),
+    ("digits", "mlp"): ((32, 8), (32, 32), (32, 128), (16, 32), (64, 32)),
+    ("iris", "mlp"): ((8, 8), (8, 32), (8, 105), (4, 32), (16, 32)),
+}
+
+
+def _network() -> dict[str, Any]:
+    """A network's training, per data set and model: ``step``, one step of one trajectory, as a
+    line in width x batch size; ``run``, what a run costs besides its steps (its start checked
+    and measured on every training row, its end measured), as a line in width; ``evaluation``,
+    one set of weights measured on every training row and on the test rows, as a line in width.
+
+    A step is the slope between a run of 40 steps and one of 160, a run's own cost the rest of
+    the run of 40; for the tutorial optimizer slowest at the default size, one trajectory a run,
+    as a comparison runs them (its tuning grid steps seven at once, for a little less each)."""
+    from optviz.study.network import TUTORIAL  # noqa: PLC0415  (the tutorial's optimizers)
+    from surfaces.network import WIDTHS, network  # noqa: PLC0415
+
+    def timed(contender: Any, data: str, model: str, width: int, batch: int) -> tuple[float, float]:
+        """(seconds a step, seconds of the run besides its steps)."""
+        net = network(data, model, width=width)
+        settings = contender.settings(contender.default_lr * 0.1)
+        seconds = {
+            steps: cpu(
+                lambda n=steps: optviz.run(
+                    contender.optimizer, net, steps=n, record="final", batch_size=batch, **settings
+                ),
+                repeats=2,
+            )
+            for steps in (40, 160)
+        }
+        step = max((seconds[160] - seconds[40]) / 120, 0.0)
+        return step, max(seconds[40] - 40 * step, 0.0)
+
+    table: dict[str, Any] = {"step": {}, "run": {}, "evaluation": {}}
+    for (data, model), sizes in NETWORK_SIZES.items():
+        key, default = f"{data}_{model}", WIDTHS[data, model]
+        slowest = max(TUTORIAL, key=lambda c: timed(c, data, model, default, 32)[0])
+        found = [timed(slowest, data, model, w, b) for w, b in sizes]
+        table["step"][key] = _line([w * b for w, b in sizes], [step for step, _ in found])
+        table["run"][key] = _line([w for w, _ in sizes], [run for _, run in found])
+        widths = sorted({w for w, _ in sizes})
+        seconds = []
+        for width in widths:
+            net = network(data, model, width=width)
+            theta = np.ascontiguousarray(net.start[:, None])
+            seconds.append(cpu(lambda n=net, t=theta: (n.loss_at(t), n.evaluate(t[:, 0], "test")), repeats=5))
+        table["evaluation"][key] = _line(widths, seconds)
+    return table
+
+
 def _cpu_name() -> str:
     """The CPU's model, as Linux names it (or the platform's name elsewhere)."""
     cpuinfo = Path("/proc/cpuinfo")
@@ -311,11 +373,57 @@ def toml_text(table: dict[str, Any], took: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+SECTIONS = {"directions": _directions, "network": _network}  # what --only may measure alone
+
+
+def _headings(text: str) -> dict[str, str]:
+    """The comments on the table's section headings (``[directions]  # measured alone ...``)."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"^\[([\w.]+)\]\s+(#.*)$", line)
+        if match:
+            found[match[1]] = match[2]
+    return found
+
+
+def with_section(name: str, measured: dict[str, Any]) -> str:
+    """The table as written now, with section ``name`` measured alone in place of its figures
+    (its heading says so; the others keep theirs)."""
+    old = TABLE.read_text()
+    with TABLE.open("rb") as file:
+        table = tomllib.load(file)
+    took = table.pop("measured")["seconds"]
+    table[name] = measured
+    alone = f"# measured alone on {datetime.date.today().isoformat()} (python -m benchmarks.costs --only {name})"
+    notes = {**_headings(old), name: alone + ", the rest of the table as before"}
+    text = toml_text(table, took)
+    lines = []
+    for line in text.splitlines():
+        heading = line[1:-1] if line.startswith("[") and line.endswith("]") else None
+        lines.append(f"{line}  {notes[heading]}" if heading in notes else line)
+    # the date and machine of the whole table are those of its last full measurement
+    text = "\n".join(lines) + "\n"
+    return re.sub(r'(?m)^on = ".*"$', f'on = "{_old_date(old)}"', text, count=1)
+
+
+def _old_date(text: str) -> str:
+    match = re.search(r'(?m)^on = "(.*)"$', text)
+    return match[1] if match else datetime.date.today().isoformat()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="write the table to optviz/core/costs.toml")
+    parser.add_argument("--only", choices=sorted(SECTIONS), help="measure this section alone, the rest as written")
     args = parser.parse_args(argv)
     began = time.perf_counter()
+    if args.only:
+        text = with_section(args.only, SECTIONS[args.only]())
+        sys.stdout.write(text)
+        if args.write:
+            TABLE.write_text(text)
+            sys.stdout.write(f"\nwritten to {TABLE}\n")
+        return 0
     table = measure()
     text = toml_text(table, time.perf_counter() - began)
     sys.stdout.write(text)

@@ -58,6 +58,20 @@ MAX_POINTS = 50_000_000
 # the peak). An eighth of MAX_POINTS keeps the largest such call near 1 GiB; the app records at
 # most 10 runs x 5,001 points.
 MAX_RECORDED_POINTS = MAX_POINTS // 8
+# A comparison of optimizers training a network (optviz.study.network) is work of another
+# order: the issue's default, eight optimizers x 3 seeds x 10 epochs of the CNN on digits, is
+# 9,360 trajectory-steps of a 1,370-weight network and 264 evaluations of its weights (6.2 s
+# here), and its tuning grid 21,840 more steps (11.4 s; python -m benchmarks.network on
+# 2026-12-06, priced at 7.0 s and 13.0 s). No page run could hold it in SECONDS: it is a page of
+# its own, asked for by a click, run with a progress bar, and cached by its request (the grid
+# apart, by the network, epochs, batch size and optimizers). It is admitted when its estimate,
+# grid included whether cached or not (the estimate decides, never the state of a cache), fits
+# COMPARISON_SECONDS; it takes turns as heavy work does (turn), and runs watched (watched) with
+# COMPARISON_STOP_AFTER seconds in place of STOP_AFTER. The allowance admits the default with its
+# grid (20 s by the estimates) and the default at the issue's most seeds, ten (36 s); not ten
+# seeds of 15 epochs (50 s).
+COMPARISON_SECONDS = 40.0
+COMPARISON_STOP_AFTER = 60.0
 
 
 def check_work(steps: int, starts: int, *, record: str = "path", dim: int = 2) -> None:
@@ -148,6 +162,31 @@ def per_row(optimizer: str) -> float:
     the table was measured is priced as the dearest."""
     factors = COSTS["per_row"]
     return float(factors.get(optimizer, max(factors.values())))
+
+
+def network_step_seconds(data: str, model: str, width: int, batch: int) -> float:
+    """One step of one trajectory training the network ``model`` on ``data`` (its gradient over
+    ``batch`` rows and the slowest tutorial optimizer's update), ``width`` hidden units or
+    filters: a line in ``width * batch``."""
+    return _at(_network_entry("step", data, model), float(width * batch))
+
+
+def network_run_seconds(data: str, model: str, width: int) -> float:
+    """What one run of a network costs besides its steps: its start checked and measured on
+    every training row, its end measured (a line in ``width``)."""
+    return _at(_network_entry("run", data, model), float(width))
+
+
+def network_evaluation_seconds(data: str, model: str, width: int) -> float:
+    """One evaluation of a network's weights: its loss over every training row and its loss
+    and accuracy on the test rows (what a comparison measures after every epoch): a line in ``width``."""
+    return _at(_network_entry("evaluation", data, model), float(width))
+
+
+def _network_entry(kind: str, data: str, model: str) -> list[float]:
+    """The table's line for a network; one measured since is priced as the dearest."""
+    found = COSTS["network"][kind]
+    return found.get(f"{data}_{model}") or max(found.values(), key=sum)
 
 
 def cost(section: str, name: str) -> float:
