@@ -130,6 +130,7 @@ def test_every_problem_code_is_worded(lang):
         Problem.of("bad_surface", surface="formula", reason="Invalid formula: x.y", default="rosenbrock"),
         Problem.of("bad_argument", key="gamma", value=5.0, range="[0, 1]", where=("schedule", "StepLR")),
         Problem.of("bad_milestones", key="milestones", value="soon", range="", where=("schedule", "MultiStepLR")),
+        Problem.of("network_cnn_images", data="iris"),
     ]
     codes = {key.removeprefix("problem.") for key in catalog("en") if key.startswith("problem.")}
     assert {p.code for p in problems} == codes - {"list_separator"}
