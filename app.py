@@ -1,5 +1,7 @@
 """optviz: watch optimizers race over a 2-D loss surface.   Run with: python3 -m streamlit run app.py"""
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 import surfaces
@@ -32,6 +34,9 @@ def page() -> None:
     # experiment; the experiment writes the link.
     ui.restore_last_good()
     problems = ui.queued_problems() + ui.seed_from_link() + ui.follow_link()
+    if ui.on_network():  # the tutorial's own test: a small network, a page of its own
+        network(problems)
+        return
     experiment = ui.experiment_controls()
     ui.write_link(to_query(experiment))
     say = ui.words()
@@ -78,6 +83,22 @@ def page() -> None:
         st.code(ui.share_url(query_string(experiment)), language=None)
         st.caption(say("page.share_caption"))
     ui.remember(experiment)  # drawn whole: a later failure comes back here
+
+
+def network(problems: list) -> None:
+    """The network page: its sidebar, its link, the comparison and the verdict."""
+    page_ = ui.network_controls()
+    link = ui.network_link(page_)
+    ui.write_link(link)
+    say = ui.words()
+    ui.page_style()
+    ui.header()
+    ui.say_failure()
+    ui.show_problems(problems)
+    ui.network_page(page_)
+    st.subheader(say("page.share"))
+    st.code(ui.share_url(urlencode(link)), language=None)
+    ui.remember(page_)  # drawn whole: a later failure comes back here
 
 
 ui.guarded(page)

@@ -483,15 +483,25 @@ class Network:
     def evaluate(self, theta: Any, part: str = "test") -> tuple[float, float]:
         """The mean loss and the accuracy (the share of rows whose largest logit is their class)
         of weights ``theta`` on ``part``: "train", "validation" or "test"."""
-        thetas = self._vector(theta)[None, :]
+        losses, accuracies = self.evaluate_at(self._vector(theta)[:, None], part)
+        return float(losses[0]), float(accuracies[0])
+
+    def evaluate_at(self, points: np.ndarray, part: str = "test") -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`evaluate` of each column of ``points`` (d, w), a few at a time: (w,) losses and
+        (w,) accuracies, each column's as if alone."""
         if part not in PARTS:
             msg = f"unknown part {part!r}; choose one of: {', '.join(PARTS)}"
             raise ValueError(msg)
+        thetas = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
         s = self.split
         y = {"train": s.y_train, "validation": s.y_valid, "test": s.y_test}[part]
         inputs = self._inputs if part == "train" else self._other_inputs(part)
-        loss, logits = self.model.loss(self._weights(thetas), inputs, None, y, None)
-        return float(loss[0]), float(np.count_nonzero(np.argmax(logits[0], axis=1) == y)) / len(y)
+        losses, accuracies = np.empty(len(thetas)), np.empty(len(thetas))
+        for lo in range(0, len(thetas), LOSS_COLUMNS):
+            part_ = slice(lo, lo + LOSS_COLUMNS)
+            losses[part_], logits = self.model.loss(self._weights(thetas[part_]), inputs, None, y, None)
+            accuracies[part_] = np.count_nonzero(np.argmax(logits, axis=2) == y, axis=1) / len(y)
+        return losses, accuracies
 
     def _other_inputs(self, part: str) -> Any:
         """The validation or test rows, laid out for the model once."""

@@ -11,6 +11,8 @@
 - :mod:`ui.text`: the page's words in the reader's language; text from a link or a person,
   shown as text; a link's problems.
 - :mod:`ui.lesson`: a lesson's text beside its race, and its question before the race plays.
+- :mod:`ui.network`: the network page (the tutorial's own test): its sidebar, its comparison
+  admitted, watched and cached, its figures and its verdict.
 - :mod:`ui.guard`: an unexpected error, in the script or in a callback, becomes a short
   message and the last view drawn, never a traceback.
 - :mod:`ui.state`: every session key the page builds (a run's widgets, a surface's parameters...),
@@ -33,6 +35,8 @@ from ui.controls import experiment_controls
 from ui.guard import guarded, remember, say_failure
 from ui.lesson import lesson_text
 from ui.link import follow_link, restore_last_good, seed_from_link, share_url, write_link
+from ui.network import network_controls, network_link, network_page
+from ui.state import on_network
 from ui.text import plain, queued_problems, show_problems, words
 from ui.views import export_panel, preload, race, show_view, view_picker
 from ui.work import admitted_race, background_size, charge_surface, race_seconds, turn
@@ -47,6 +51,10 @@ __all__ = [
     "guarded",
     "header",
     "lesson_text",
+    "network_controls",
+    "network_link",
+    "network_page",
+    "on_network",
     "page_style",
     "plain",
     "preload",

@@ -38,10 +38,13 @@ from optviz.settings import (
     Experiment,
     Run,
     lesson_experiment,
+    parse_network,
     presets,
     refusal,
     runnable,
 )
+from optviz.settings.lessons import LESSONS
+from optviz.settings.network import NetworkPage
 from optviz.study.sweeps import assign, axis_spec
 from optviz.teach.theory import learning_rates
 from optviz.text import hyperparameter_help, hyperparameter_title
@@ -49,6 +52,7 @@ from optviz.text.problems import problem_text, refusal_text
 from ui import live
 from ui.guard import callback
 from ui.state import (
+    NETWORK,
     RUNS,
     START_X,
     START_Y,
@@ -59,6 +63,7 @@ from ui.state import (
     hyperparameter_key,
     is_run_key,
     lesson_held,
+    load_network,
     mirror,
     mirrored,
     run_key,
@@ -143,6 +148,10 @@ def _on_surface_change() -> None:
     A lesson is about its own surface: another surface leaves it.
     """
     state = st.session_state
+    if state[SURFACE] == NETWORK:  # the tutorial's test: its own page, which no lesson holds
+        state[LESSON.link_key] = LESSON.default
+        load_network(NetworkPage())
+        return
     page = Experiment.make(state[SURFACE])
     kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
     load(replace(page, **{**kept, LESSON.name: LESSON.default}))
@@ -156,8 +165,12 @@ def _page_settings() -> dict[str, Any]:
 
 
 def load_lesson(name: str) -> None:
-    """Open the lesson ``name`` as it is set up, in the page's language and look."""
+    """Open the lesson ``name`` as it is set up, in the page's language and look (a lesson of
+    the network page opens that page)."""
     load(replace(lesson_experiment(name), **_page_settings(), lesson=name))
+    network = parse_network(LESSONS[name].query())
+    if network is not None:
+        load_network(network[0])
 
 
 def _on_lesson_change() -> None:
@@ -273,15 +286,22 @@ def _log_number(label: str, name: str, key: str, spec: Spec, help: str) -> float
 # ------------------------------------------------------------------------------- the sidebar
 
 
+def surface_picker() -> None:
+    """The surfaces, and last the small network of the tutorial's own test (a page of its own)."""
+    say = words()
+    choices = [*surfaces.names(), NETWORK]
+    st.selectbox(
+        say("sidebar.surface"),
+        choices,
+        format_func=lambda name: say(f"surface.{name}.title"),
+        **mirror(SURFACE, DEFAULT.surface, choices, then=_on_surface_change),
+    )
+
+
 def surface_controls() -> tuple[str, dict[str, float]]:
     """The surface picker and the chosen surface's parameters."""
     say = words()
-    st.selectbox(
-        say("sidebar.surface"),
-        surfaces.names(),
-        format_func=lambda name: say(f"surface.{name}.title"),
-        **mirror(SURFACE, DEFAULT.surface, surfaces.names(), then=_on_surface_change),
-    )
+    surface_picker()
     name = st.session_state[SURFACE]
     params = {}
     for param in surfaces.entry(name).param_specs:

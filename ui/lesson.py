@@ -20,13 +20,15 @@ from ui.state import ANSWERS, lesson_choice_key, lesson_held
 from ui.text import LESSON_TEXT, words
 
 
-def lesson_text(experiment: Experiment) -> str | None:
-    """The lesson's text and question; returns the message that holds the race, or None to let it play."""
+def lesson_text(experiment: Experiment, *, changed: bool | None = None) -> str | None:
+    """The lesson's text and question; returns the message that holds the race, or None to let it
+    play. ``changed``: whether the page is no longer the lesson's as it was set up (by default,
+    whether ``experiment`` is not; the network page says for itself)."""
     with st.container(key=LESSON_TEXT):  # a projector's page enlarges it by its key
-        return _lesson_text(experiment)
+        return _lesson_text(experiment, not on_lesson(experiment) if changed is None else changed)
 
 
-def _lesson_text(experiment: Experiment) -> str | None:
+def _lesson_text(experiment: Experiment, changed: bool) -> str | None:
     say = words()
     name = experiment.lesson
     lesson = LESSONS[name]
@@ -34,7 +36,7 @@ def _lesson_text(experiment: Experiment) -> str | None:
     answers: dict[str, int] = st.session_state.setdefault(ANSWERS, {})
     st.subheader(say(f"{key}.title"))
     st.markdown(say(f"{key}.intro"))
-    if not on_lesson(experiment):
+    if changed:
         st.info(say("lesson.changed"))
         st.button(say("lesson.restore"), key="lesson_restore", on_click=callback(load_lesson), args=(name,))
     st.markdown(f"**{say(f'{key}.question')}**")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from optviz.core.specs import Problem
-from optviz.settings import parse
+from optviz.settings import parse, parse_network
+from optviz.settings.network import NetworkPage
 from ui.controls import load
 from ui.guard import LAST_GOOD, RESTORE, RESTORING
+from ui.state import load_network
 
 Query = dict[str, list[str]]
 
@@ -21,7 +23,21 @@ def restore_last_good() -> None:
     state = st.session_state
     if state.pop(RESTORE, False) and LAST_GOOD in state:
         state[RESTORING] = True  # first: should this run fail too, it is not tried again
-        load(state[LAST_GOOD])
+        last = state[LAST_GOOD]
+        (load_network if isinstance(last, NetworkPage) else load)(last)
+
+
+def _load_link(query: Query) -> list[Problem]:
+    """Load the page ``query`` asks for into the widgets: the race's experiment, and over it the
+    network page when the link's surface is ``network``. Returns the problems found in it."""
+    experiment, problems = parse(query)
+    load(experiment)
+    network = parse_network(query)
+    if network is None:
+        return problems
+    page, network_problems = network
+    load_network(page)
+    return problems + network_problems
 
 
 def seed_from_link() -> list[Problem]:
@@ -31,8 +47,7 @@ def seed_from_link() -> list[Problem]:
     """
     if st.session_state.get("_seeded"):
         return []
-    experiment, problems = parse(_address_bar())
-    load(experiment)
+    problems = _load_link(_address_bar())
     st.session_state["_seeded"] = True
     return problems
 
@@ -51,9 +66,7 @@ def follow_link() -> list[Problem]:
     query = _address_bar()
     if query == written:
         return []
-    experiment, problems = parse(query)
-    load(experiment)
-    return problems
+    return _load_link(query)
 
 
 def write_link(query: dict[str, str | list[str]]) -> None:

@@ -16,6 +16,9 @@ import streamlit as st
 
 from optviz.core.specs import Spec
 from optviz.settings import LESSON, QUIZ
+from optviz.settings.network import NAME as NETWORK
+from optviz.settings.network import SPECS as NETWORK_SPECS
+from optviz.settings.network import NetworkPage
 from ui.guard import callback
 from ui.text import words
 
@@ -27,6 +30,23 @@ DOMAIN = "_domain"  # the plot's domain the race was drawn on, for a click that 
 
 
 # ------------------------------------------------------------------------------ built keys
+
+
+def network_key(name: str) -> str:
+    """The key of one of the network page's settings (``network_epochs``)."""
+    return f"network_{name}"
+
+
+def load_network(page: NetworkPage) -> None:
+    """Put the network page ``page`` into the widgets' state: the surface picker shows the network."""
+    st.session_state[SURFACE] = NETWORK
+    for spec in NETWORK_SPECS:
+        st.session_state[network_key(spec.name)] = getattr(page, spec.name)
+
+
+def on_network() -> bool:
+    """Whether the sidebar holds the network page (the tutorial's test) rather than a 2-D surface."""
+    return st.session_state.get(SURFACE) == NETWORK
 
 
 def run_key(run_id: int, part: str) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import replace
 
 import streamlit as st
@@ -193,3 +195,44 @@ def background_size(surf: surfaces.Surface, wanted: int) -> int:
 
 
 BACKGROUND_LEAST = 40
+
+
+# ------------------------------------------------------------------------------ shared results
+
+
+class Shared:
+    """Results shared by every visitor (read-only), for the last ``size`` keys: each made once,
+    while everyone else who asks for the same key waits for it (a lock per key), so that a class
+    opening one link at once costs the server one computation. Unlike Streamlit's caches, what
+    the making draws on the page (a progress bar) belongs to the visitor who made it, and is
+    never replayed to another. A making that fails stores nothing: the next visitor tries again."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._making: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, make: Callable[[], object]) -> object:
+        """The value of ``key``: kept, or made by ``make()`` (once, however many ask at once)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            value = make()
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self._size:
+                    self._values.popitem(last=False)
+                self._making.pop(key, None)
+            return value
+
+    def has(self, key: Hashable) -> bool:
+        """Whether ``key``'s value is kept (nothing to wait for)."""
+        with self._lock:
+            return key in self._values

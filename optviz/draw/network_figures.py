@@ -335,3 +335,25 @@ def verdict_lines(result: Result, verdict: Verdict, lang: str = "en") -> list[tu
     if math.isfinite(verdict.spread):
         lines.append((say("network.spread", spread=shown(verdict.spread)), None))
     return lines
+
+
+def rates_notes(result: Result, lang: str = "en") -> list[str]:
+    """Under the grid or the defaults: where each learning rate came from, in sentences. Tuned:
+    any rate chosen at its grid's edge, or a grid that diverged everywhere. Defaults: which
+    settings are the tutorial's rather than torch's."""
+    say = Words(lang)
+    contenders = result.request.optimizers
+    if result.tuning is None:
+        notes = [
+            say("network.not_default", name=name(c, lang), settings=", ".join(c.not_defaults()))
+            for c in contenders
+            if c.not_defaults()
+        ]
+        return [say("network.defaults_caption", settings=say("network.list_separator").join(notes))]
+    lines = []
+    for contender, tuned in zip(contenders, result.tuning.optimizers, strict=True):
+        if tuned.all_diverged:
+            lines.append(say("network.all_diverged", name=name(contender, lang)))
+        elif tuned.at_edge:
+            lines.append(say("network.at_edge", name=name(contender, lang)))
+    return lines

@@ -24,6 +24,12 @@ class Lesson:
     def query(self) -> dict[str, list[str]]:
         return parse_qs(self.link, keep_blank_values=True)
 
+    @property
+    def network(self) -> bool:
+        """Whether it is a lesson of the network page (its link's surface is ``network:...``,
+        optviz.settings.network.NAME) rather than of a race."""
+        return self.query().get("surface", [""])[-1].partition(":")[0] == "network"
+
 
 def _load() -> dict[str, Lesson]:
     with (Path(__file__).parent / "lessons.toml").open("rb") as file:

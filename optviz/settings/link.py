@@ -37,7 +37,7 @@ from optviz.settings.experiment import (
 )
 from optviz.settings.lessons import LESSONS
 from optviz.settings.network import NetworkPage
-from optviz.settings.table import BATCH, COLOUR, LANG, LESSON, MAX_RUNS, NAME, SCHEDULE, SETTINGS, STEPS
+from optviz.settings.table import BATCH, COLOUR, LANG, LESSON, MAX_RUNS, NAME, QUIZ, SCHEDULE, SETTINGS, STEPS
 from optviz.text.problems import problem_text
 from surfaces.formula import FormulaError
 
@@ -147,7 +147,11 @@ def parse_network(query: Mapping[str, str | list[str]]) -> tuple[NetworkPage, li
     """The network page a link asks for (``surface=network:data=digits,model=cnn,...``), and the
     problems found in its settings; None when the link's surface is not ``network``. Never raises.
     Its other keys are read by :func:`parse` as for any page (the language among them)."""
-    text = _last({str(key): _as_list(value) for key, value in query.items()}, "surface")
+    values = {str(key): _as_list(value) for key, value in query.items()}
+    text = _last(values, "surface")
+    lesson = _last(values, LESSON.link_key)
+    if text is None and lesson in LESSONS and LESSONS[lesson].network:  # ?lesson=...: the lesson's own page
+        text = _last(LESSONS[lesson].query(), "surface")
     if text is None or len(text) > MAX_QUERY_VALUE or _split(text)[0] != network.NAME:
         return None
     problems: list[Problem] = []
@@ -158,11 +162,20 @@ def parse_network(query: Mapping[str, str | list[str]]) -> tuple[NetworkPage, li
     return network.read(chosen, problems), problems
 
 
-def network_query(page: NetworkPage, lang: str) -> dict[str, str]:
-    """The link of the network page ``page``, in ``lang``: a mapping for ``st.query_params.from_dict``."""
-    query = {"v": VERSION, "surface": page.text()}
+def network_query(page: NetworkPage, lang: str, lesson: str = "", *, quiz: bool = True) -> dict[str, str]:
+    """The link of the network page ``page``, in ``lang``, in ``lesson`` (a lesson of the network
+    page; its question off without ``quiz``): a mapping for ``st.query_params.from_dict``. A
+    lesson's page as the lesson set it up is ``?lesson=<id>`` alone."""
+    query = {"v": VERSION}
+    asked = parse_network({LESSON.link_key: lesson}) if lesson else None
+    if asked is None or asked[0] != page:
+        query["surface"] = page.text()
     if lang != LANG.default:
         query[LANG.link_key] = lang
+    if lesson:
+        query[LESSON.link_key] = lesson
+        if not quiz:
+            query[QUIZ.link_key] = "false"
     return query
 
 

@@ -27,7 +27,9 @@ SEEDS = Spec("seeds", 3, kind="int", low=3, high=10)
 MODE = Spec("mode", "tuned", kind="choice", choices=("tuned", "defaults"))
 # The landscape's plane: the PCA plane of the runs' iterates, or Li et al.'s filter-normalised one.
 PLANE = Spec("plane", "pca", kind="choice", choices=("pca", "filter"))
-SPECS: tuple[Spec, ...] = (DATA_SPEC, MODEL, WIDTH, EPOCHS, BATCH, SEEDS, MODE, PLANE)
+# The curves' x axis: epochs, or gradient evaluations (a fair axis for methods that look twice a step).
+AXIS = Spec("axis", "epoch", kind="choice", choices=("epoch", "grad_evals"))
+SPECS: tuple[Spec, ...] = (DATA_SPEC, MODEL, WIDTH, EPOCHS, BATCH, SEEDS, MODE, PLANE, AXIS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class NetworkPage:
     seeds: int = SEEDS.default
     mode: str = MODE.default
     plane: str = PLANE.default
+    axis: str = AXIS.default
 
     @classmethod
     def make(cls, **values: Any) -> NetworkPage:
@@ -58,6 +61,10 @@ class NetworkPage:
             msg = "the CNN takes images: choose data 'digits' for it"
             raise ValueError(msg)
         return page
+
+    def models(self) -> tuple[str, ...]:
+        """The models its data can take: the CNN needs images."""
+        return tuple(m for m in MODEL.choices if (self.data, m) in WIDTHS)
 
     @property
     def hidden_width(self) -> int:

@@ -601,30 +601,30 @@ def compare(request: Comparison, tuning: Tuning | None = None, progress: Progres
     curves = []
     for contender, lr in zip(request.optimizers, rates, strict=True):
         measured = np.full((3, seeds, request.epochs + 1), np.nan)
-        diverged_at, grad_evals = [], None
-        for seed in range(seeds):
-            t = run(
-                contender.optimizer,
-                net,
-                start=starts[seed],
-                steps=request.steps,
-                record="final",
-                every=per_epoch,
-                seed=seed,
-                batch_size=request.batch_size,
-                **contender.settings(lr),
-            )
-            kept = np.array(t.kept)
-            alive = kept < (t.diverged_at if t.diverged_at is not None else request.steps + 1)
-            measured[0, seed, alive] = t.losses[alive]
-            for e in np.flatnonzero(alive).tolist():
-                measured[1:, seed, e] = net.evaluate(t.points[e], "test")
-            diverged_at.append(t.diverged_at)
-            grad_evals = kept * (t.grad_evals / t.steps_run)  # per step: one today, more for LBFGS or SAM
-            done += 1
-            progress(share + (1.0 - share) * done / total)
-            budget.checkpoint()
-        curves.append(Curves(float(lr), *measured, tuple(diverged_at), grad_evals))
+        # Every seed at once, each with its own weights and batches (seed=[0, 1, ...]): the
+        # engine steps them together, each exactly as its single run.
+        t = run(
+            contender.optimizer,
+            net,
+            start=np.stack(starts),
+            steps=request.steps,
+            record="final",
+            every=per_epoch,
+            seed=list(range(seeds)),
+            batch_size=request.batch_size,
+            **contender.settings(lr),
+        )
+        kept = np.array(t.kept)
+        for seed, diverged in enumerate(t.diverged_at):
+            alive = kept < (diverged if diverged is not None else request.steps + 1)
+            measured[0, seed, alive] = t.losses[alive, seed]
+            epochs = np.flatnonzero(alive)
+            measured[1, seed, epochs], measured[2, seed, epochs] = net.evaluate_at(t.points[epochs, seed].T, "test")
+        grad_evals = kept * (t.grad_evals / t.steps_run)  # per step: one today, more for LBFGS or SAM
+        done += seeds
+        progress(share + (1.0 - share) * done / total)
+        budget.checkpoint()
+        curves.append(Curves(float(lr), *measured, tuple(t.diverged_at), grad_evals))
     return Result(request, tuple(curves), tuning, np.arange(request.epochs + 1))
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from optviz.core.engine.loop import blocks
 from optviz.core.engine.plan import StepPlan
-from optviz.core.engine.surface import Surface, gradient_of, loss_of
+from optviz.core.engine.surface import Surface, gradient_of, loss_of, takes_points
 from optviz.core.schedules import Schedule
 
 MAX_STEPS = 100_000
@@ -121,9 +121,16 @@ def check_start(start: object, dim: int) -> tuple[np.ndarray, bool]:
 
 
 def check_finite_start(surf: Surface, starts: np.ndarray) -> None:
-    """Refuse starts, (B, d), where the surface's value or gradient is not finite."""
+    """Refuse starts, (B, d), where the surface's value or gradient is not finite (on a surface of
+    whole points, a network, its value: a gradient over every training row costs three times as
+    much, and a step whose gradient is not finite is frozen as a divergence)."""
     for block in blocks(len(starts)):
         part = np.ascontiguousarray(starts[block].T)
+        if takes_points(surf):
+            if not np.isfinite(loss_of(surf, part)).all():
+                msg = "Invalid start: the surface's value is not finite there"
+                raise ValueError(msg)
+            continue
         gradient = gradient_of(surf, part)
         if not (np.isfinite(loss_of(surf, part)).all() and all(np.isfinite(g).all() for g in gradient)):
             msg = "Invalid start: the surface's value or gradient is not finite there"
