@@ -48,13 +48,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from optviz.core import budget
-from optviz.core.engine import run
+from optviz.core.engine import Trajectory, row, run
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.study.sweeps import log_grid
 from surfaces.network import DATA, MODELS, WIDTH_RANGE, WIDTHS, initial_weights, network
@@ -389,6 +389,9 @@ class Curves:
     test_accuracy: np.ndarray
     diverged_at: tuple[int | None, ...]
     grad_evals: np.ndarray  # (epochs + 1,) the gradient evaluations made by each epoch's end
+    # Seed 0's run as the engine kept it (its weights after every epoch, frozen where it
+    # diverged): what the landscape projects. None where a test builds curves by hand.
+    run: Trajectory | None = None
 
     def values(self, metric: str) -> np.ndarray:
         if metric not in METRICS:
@@ -624,8 +627,23 @@ def compare(request: Comparison, tuning: Tuning | None = None, progress: Progres
         done += seeds
         progress(share + (1.0 - share) * done / total)
         budget.checkpoint()
-        curves.append(Curves(float(lr), *measured, tuple(t.diverged_at), grad_evals))
+        curves.append(Curves(float(lr), *measured, tuple(t.diverged_at), grad_evals, _first(t)))
     return Result(request, tuple(curves), tuning, np.arange(request.epochs + 1))
+
+
+def _first(trajectory: Trajectory) -> Trajectory:
+    """Seed 0's trajectory of a batch of seeds: its own arrays, as a single run's."""
+    points, losses, grads = (
+        np.ascontiguousarray(a[:, 0]) for a in (trajectory.points, trajectory.losses, trajectory.grads)
+    )
+    return replace(
+        trajectory,
+        points=points,
+        losses=losses,
+        grads=grads,
+        diverged_at=trajectory.diverged_at[0],
+        hyperparameters=row(trajectory.hyperparameters, 0),
+    )
 
 
 # ------------------------------------------------------------------------------ its price
