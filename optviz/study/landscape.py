@@ -39,11 +39,12 @@ shifted by its own class's logit rather than the largest).
 :func:`project` places points on the plane by least squares, and gives each one's distance
 off it.
 
-A picture, not a trajectory: the same bits on every run on one machine, but not on every CPU.
-The second layer's products (a tenth of a point's work a dozen times faster) go through
-:func:`numpy.matmul`, that is OpenBLAS, whose kernel depends on the CPU (each product small
-enough to stay in the calling thread: :data:`BLAS_ALONE`); a last bit may differ between
-machines, never a pixel's worth. Everything else is portable as the network itself is: every
+A picture, not a trajectory: the same bits run after run on one machine, but not on every CPU.
+The second layer's products go through :func:`numpy.matmul`, that is OpenBLAS, whose kernel
+depends on the CPU (each product small enough to stay in the calling thread:
+:data:`BLAS_ALONE`); with einsum's own loops the digits CNN's slice takes half as long again,
+over the two seconds it is allowed. A last bit may differ between machines, never a pixel's
+worth. Everything else is portable as the network itself is: every
 other contraction :func:`numpy.einsum` without ``optimize``, every exp and log
 :mod:`optviz.core.portable`; the PCA without LAPACK (a subspace iteration from a fixed start,
 its small eigenproblem by Jacobi's method in Python floats), so the same plane everywhere.
@@ -69,7 +70,7 @@ from optviz.core.engine import Trajectory
 from surfaces.network import CNN, MLP, Network
 
 GRID = 41  # points a side of the slice
-MAX_GRID = 81
+MAX_GRID = 81  # points a side at most (the second layer's weights at every point: 80 MB for the CNN)
 MARGIN = 0.1  # the slice reaches this share beyond the farthest projected point
 FILTER_SPAN = 1.0  # the filter plane's least half-width: Li et al.'s [-1, 1], where the weights move by their own size
 MIN_SHARE = 0.25  # the PCA plane's shorter half-width: at least this share of the longer (at most 4 x stretched)
@@ -78,7 +79,7 @@ PLANES = ("filter", "pca")
 DIRECTION_SEED = 4  # the Gaussian draws' stream: SeedSequence([seed, 4])
 PCA_SEED = 20_180_125  # the subspace iteration's fixed start
 PCA_BLOCK = 8  # vectors the subspace iteration carries (two wanted, six to converge faster)
-PCA_ITERATIONS = 300
+PCA_ITERATIONS = 300  # at most (two components of nearly equal variance converge slowly; a few dozen usually)
 PCA_TOLERANCE = 1e-15  # 1 - |cos| between one iteration's components and the next: converged
 BLOCK_ELEMENTS = 1 << 16  # pre-activations held at once by the slice (1 MB: in a core's cache)
 OVERFLOW = 700.0  # exp of a logit's lead over the row's own class beyond this: shift by the largest instead
@@ -213,7 +214,9 @@ def pca_plane(centre: np.ndarray, paths: Sequence[np.ndarray]) -> Plane:
         msg = "every iterate is the centre (or not finite): the paths span no plane"
         raise ValueError(msg)
     (first, second), (l1, l2) = _top_two(rows)
-    return Plane("pca", _frozen(centre), _frozen(first), _frozen(second), explained=(l1 / total, l2 / total))
+    share = min(l1 / total, 1.0)  # at most 1, and the two at most 1 together: no rounding shows more
+    explained = (share, max(0.0, min(l2 / total, 1.0 - share)))
+    return Plane("pca", _frozen(centre), _frozen(first), _frozen(second), explained=explained)
 
 
 def _top_two(rows: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[float, float]]:
@@ -238,6 +241,10 @@ def _top_two(rows: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[flo
         budget.checkpoint()
     first = vectors[0] / math.sqrt(float(np.einsum("d,d->", vectors[0], vectors[0])))
     second = vectors[1] - float(np.einsum("d,d->", vectors[1], first)) * first
+    if not np.einsum("d,d->", second, second) > 0.0:  # the rows span one direction: any other will do
+        second = np.zeros(dim)
+        second[int(np.argmin(np.abs(first)))] = 1.0
+        second -= float(np.einsum("d,d->", second, first)) * first
     second = second / math.sqrt(float(np.einsum("d,d->", second, second)))
     return (first, second), (values[0], values[1])
 

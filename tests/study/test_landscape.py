@@ -188,3 +188,15 @@ def test_the_filter_plane_shows_at_least_the_papers_square(iris, runs):
 def test_bad_requests_are_refused(iris, runs, call, message):
     with pytest.raises(ValueError, match=message):
         call(iris, runs[0])
+
+
+def test_a_straight_path_still_makes_a_plane(iris):
+    """Only a run's first and last rows (record="final"): one direction, and any other beside it."""
+    run = optviz.run("adam", iris, steps=30, batch_size=16, seed=0, lr=0.02, record="final")
+    found = ls.landscape(iris, run, plane="pca", points=3)
+    plane = found.plane
+    assert plane.explained[0] == pytest.approx(1.0, abs=1e-12)
+    assert 0.0 <= plane.explained[1] <= 1.0 - plane.explained[0]
+    assert plane.u @ plane.v == pytest.approx(0.0, abs=1e-12)
+    assert plane.v @ plane.v == pytest.approx(1.0, abs=1e-12)
+    assert np.all(np.isfinite(found.slice.loss))
