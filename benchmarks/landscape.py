@@ -6,7 +6,7 @@ around the initial weights (optviz.study.landscape.loss_slice, every training ro
 point), against the reference that computes each point alone with ``net.loss_at``, timed on one
 row of the grid (41 points) and scaled to the 1,681; their ratio; and the whole landscape the
 page waits for (the plane, the slice, the runs' projections and the player's data) for one
-short run. Times are medians of a few repeats after a warm-up, wall and CPU (every thread: the
+short run; and the memory the slice holds at its peak. Times are medians of a few repeats after a warm-up, wall and CPU (every thread: the
 slice's matrix products stay in the calling thread, so the two agree on an idle machine; a
 wall time above the CPU time means other work shared the cores).
 """
@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import optviz
-from benchmarks.process import median
+from benchmarks.process import median, peak_mb, reset_peak, resident_mb
 from optviz.draw import landscape_figure
 from optviz.study import landscape
 from surfaces.network import network
@@ -41,6 +41,8 @@ def report(model: str) -> None:
         return net.loss_at(row)
 
     wall, cpu = median(slice_, REPEATS), median(slice_, REPEATS, time.process_time)
+    resident = resident_mb()
+    memory = peak_mb() - resident if reset_peak() and slice_() else float("nan")
     ref_wall = median(reference_row, REPEATS) * grid.size
     ref_cpu = median(reference_row, REPEATS, time.process_time) * grid.size
     run = optviz.run("adam", net, steps=100, batch_size=32, seed=0, lr=1e-3)
@@ -51,6 +53,7 @@ def report(model: str) -> None:
     print(f"  the slice                        {wall:6.2f} s wall  {cpu:6.2f} s CPU   (target: at most {TARGET:.0f} s)")
     print(f"  a point at a time (loss_at)      {ref_wall:6.2f} s wall  {ref_cpu:6.2f} s CPU   (41 points timed, x 41)")
     print(f"  ratio                            {ref_wall / wall:6.1f} x wall   {ref_cpu / cpu:5.1f} x CPU")
+    print(f"  the slice's memory at its peak   {memory:6.0f} MB above what was resident before it")
     print(f"  the page's landscape (one run)   {whole:6.2f} s CPU")
 
 

@@ -80,14 +80,14 @@ DIRECTION_SEED = 4  # the Gaussian draws' stream: SeedSequence([seed, 4])
 PCA_SEED = 20_180_125  # the subspace iteration's fixed start
 PCA_BLOCK = 8  # vectors the subspace iteration carries (two wanted, six to converge faster)
 PCA_ITERATIONS = 300  # at most (two components of nearly equal variance converge slowly; a few dozen usually)
-PCA_TOLERANCE = 1e-15  # 1 - |cos| between one iteration's components and the next: converged
+PCA_TOLERANCE = 1e-12  # 1 - |cos| between one iteration's components and the next (1e-6 of a radian): converged
 BLOCK_ELEMENTS = 1 << 16  # pre-activations held at once by the slice (1 MB: in a core's cache)
 OVERFLOW = 700.0  # exp of a logit's lead over the row's own class beyond this: shift by the largest instead
 CE_ELEMENTS = 1 << 15  # logits whose cross-entropy is taken at once (exp's temporaries stay in cache)
 # The second layer's products, each at most this many multiplications: OpenBLAS computes such a
 # product in the calling thread (no threads of its own, which a busy machine's two cores would make wait).
 BLAS_ALONE = 4 * 65_536
-MIN_IMAGES = 32  # images a block of the slice holds at least (fewer: the second layer's weights stream too often)
+MIN_IMAGES = 64  # images a block of the slice holds at least (fewer: the second layer's weights stream too often)
 
 
 @dataclass(frozen=True, eq=False)
