@@ -20,7 +20,8 @@ repeats after a warm-up:
 * ``directions``: one point of one path split along a quadratic's eigen-directions, drawn;
 * ``gif``: one frame of the GIF, and one run's share of it;
 * ``text``: one point of one run written to the CSV, the JSON or the HTML export;
-* ``network``: training a network (optviz.study.network's comparisons), for each data set and
+* ``network``: training a network (optviz.study.network's comparisons) and drawing its
+  landscape (``landscape``: a 41 x 41 slice, optviz.study.landscape), for each data set and
   model: ``step``, one step of one trajectory (its minibatch's gradient and the slowest tutorial
   optimizer's update) as a line in width x batch size; ``run``, a run's own cost besides its
   steps, and ``evaluation``, one evaluation of a set of weights (the loss over every training
@@ -319,7 +320,7 @@ def _network() -> dict[str, Any]:
         step = max((seconds[160] - seconds[40]) / 120, 0.0)
         return step, max(seconds[40] - 40 * step, 0.0)
 
-    table: dict[str, Any] = {"step": {}, "run": {}, "evaluation": {}}
+    table: dict[str, Any] = {"step": {}, "run": {}, "evaluation": {}, "landscape": {}}
     for (data, model), sizes in NETWORK_SIZES.items():
         key, default = f"{data}_{model}", WIDTHS[data, model]
         slowest = max(TUTORIAL, key=lambda c: timed(c, data, model, default, 32)[0])
@@ -333,7 +334,19 @@ def _network() -> dict[str, Any]:
             theta = np.ascontiguousarray(net.start[:, None])
             seconds.append(cpu(lambda n=net, t=theta: (n.loss_at(t), n.evaluate(t[:, 0], "test")), repeats=5))
         table["evaluation"][key] = _line(widths, seconds)
+        table["landscape"][key] = _line(widths, [_landscape_seconds(data, model, width) for width in widths])
     return table
+
+
+def _landscape_seconds(data: str, model: str, width: int) -> float:
+    """One landscape of the page: a 41 x 41 slice of the training loss on a filter-normalised
+    plane around a run's end, and the run projected (a PCA plane costs about as much)."""
+    from optviz.study.landscape import landscape  # noqa: PLC0415
+    from surfaces.network import network  # noqa: PLC0415
+
+    net = network(data, model, width=width)
+    run = optviz.run("sgd", net, steps=20, batch_size=16, lr=0.05, record="final", every=5)
+    return cpu(lambda: landscape(net, run), repeats=2)
 
 
 def _cpu_name() -> str:

@@ -16,21 +16,24 @@ from dataclasses import replace
 import streamlit as st
 
 from optviz.core import budget
-from optviz.draw import network_figures
+from optviz.core.specs import Spec
+from optviz.draw import landscape_figure, network_figures
 from optviz.settings import LANG, LESSON, QUIZ, lesson_experiment, network_query, parse_network
 from optviz.settings.lessons import LESSONS
-from optviz.settings.network import AXIS, MODEL, SPECS, NetworkPage
+from optviz.settings.network import AXIS, CENTRE, MODEL, PLANE, SPECS, NetworkPage
+from optviz.study import landscape as study_landscape
 from optviz.study import network as study
 from ui import work
-from ui.component import figure
+from ui.component import PLOTLY_URL, VIEW_COMPONENT, figure
 from ui.controls import lesson_picker, setting_widget, surface_picker
 from ui.guard import callback
 from ui.lesson import lesson_text
 from ui.state import lesson_held, mirror, network_key
 from ui.text import words
 
-# The sidebar shows every setting but the curves' axis, which has its switch above the curves.
-SIDEBAR = tuple(spec for spec in SPECS if spec is not AXIS)
+# The sidebar shows the network and its training; how the results are drawn (the curves' axis,
+# the landscape's plane and centre) is switched beside them.
+SIDEBAR = tuple(spec for spec in SPECS if spec not in (AXIS, PLANE, CENTRE))
 
 
 def network_controls() -> NetworkPage:
@@ -57,7 +60,8 @@ def network_controls() -> NetworkPage:
                 title=say(f"setting.{spec.name}.title"),
                 help=say(f"setting.{spec.name}.help"),
             )
-    values[AXIS.name] = state.setdefault(network_key(AXIS.name), AXIS.default)
+    for spec in (AXIS, PLANE, CENTRE):
+        values[spec.name] = state.setdefault(network_key(spec.name), spec.default)
     return NetworkPage.make(**values)
 
 
@@ -124,7 +128,7 @@ def comparison(page: NetworkPage) -> study.Result | None:
 
     grid_share = price.grid / price.total
     tuning = None
-    with budget.watched(budget.COMPARISON_STOP_AFTER, cancelled=work.visitor_gone):
+    with budget.watched(budget.COMPARISON_STOP_AFTER, cancelled=work.visitor_gone, apart=True):
         if request.mode == "tuned":
             show = progress("network.tuning", 0.0, grid_share)
 
@@ -144,17 +148,18 @@ def comparison(page: NetworkPage) -> study.Result | None:
     return result
 
 
-def _axis_switch() -> str:
-    """Per epoch or per gradient evaluation: the curves' x axis (a setting in the link)."""
+def _switch(spec: Spec) -> str:
+    """A choice of how the results are drawn (the curves' axis, the landscape's plane), beside
+    them: a setting in the link."""
     say = words()
-    key = network_key(AXIS.name)
+    key = network_key(spec.name)
     st.segmented_control(
-        say(f"setting.{AXIS.name}.title"),
-        AXIS.choices,
+        say(f"setting.{spec.name}.title"),
+        spec.choices,
         required=True,
-        format_func=lambda value: say(f"setting.{AXIS.name}.choice.{value}"),
-        help=say(f"setting.{AXIS.name}.help"),
-        **mirror(key, AXIS.default, AXIS.choices),
+        format_func=lambda value: say(f"setting.{spec.name}.choice.{value}"),
+        help=say(f"setting.{spec.name}.help"),
+        **mirror(key, spec.default, spec.choices),
     )
     return str(st.session_state[key])
 
@@ -163,7 +168,7 @@ def _results(result: study.Result) -> None:
     """The curves, the verdict with its 2-D lessons, the final table, and how the rates were set."""
     say = words()
     lang = str(st.session_state.get(LANG.link_key, LANG.default))
-    axis = _axis_switch()
+    axis = _switch(AXIS)
     figure(network_figures.curves_figure(result, axis=axis, lang=lang), key="network_curves")
     st.caption(say("network.band", seeds=result.request.seeds))
     st.subheader(say("network_page.verdict"))
@@ -213,3 +218,57 @@ def network_page(page: NetworkPage) -> None:
         result = comparison(page)
         if result is not None:
             _results(result)
+            _landscape(page, result)
+
+
+# The landscapes made on this server (a slice and the runs' projections: a few hundred KB each).
+LANDSCAPES = work.Shared(16)
+
+
+def _landscape(page: NetworkPage, result: study.Result) -> None:
+    """The landscape around a run's end, in the race player: the training loss over a plane of
+    the weights, every optimizer's path (seed 0, its weights after every epoch) projected onto it,
+    and how far off the plane each point lies. Admitted by its measured cost."""
+    say = words()
+    lang = str(st.session_state.get(LANG.link_key, LANG.default))
+    request = result.request
+    st.subheader(say("network_page.landscape"))
+    names = [network_figures.name(c, lang) for c in request.optimizers]
+    best = result.verdict().best
+    choices = list(range(len(names) + 1))
+    key = network_key(CENTRE.name)
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        plane = _switch(PLANE)
+    with right:
+        st.selectbox(
+            say(f"setting.{CENTRE.name}.title"),
+            choices,
+            format_func=lambda i: say("network_page.centre_best", name=names[best or 0]) if i == 0 else names[i - 1],
+            help=say(f"setting.{CENTRE.name}.help"),
+            **mirror(key, CENTRE.default, choices),
+        )
+    index = int(st.session_state[key]) - 1 if st.session_state[key] else (best or 0)
+    runs = [c.run for c in result.curves]
+    if any(run is None for run in runs):
+        return
+    width = request.width
+    seconds = budget.network_landscape_seconds(request.data, request.model, width)
+    if not work.admit("landscape", seconds):
+        work.say_refused("landscape", seconds, say("network_page.landscape"))
+        return
+    chosen, others = runs[index], [run for i, run in enumerate(runs) if i != index]
+
+    def make() -> study_landscape.Landscape:
+        with work.turn(seconds), work.watched():
+            return study_landscape.landscape(request.network(), chosen, others, plane=plane)
+
+    with st.spinner(say("network_page.slicing")):
+        found = LANDSCAPES.get((request, index, plane), make)
+    order = [index, *(i for i in range(len(runs)) if i != index)]
+    labels, slots = [names[i] for i in order], order
+    data = landscape_figure.player_data(found, [runs[i] for i in order], labels, slots, lang=lang)
+    VIEW_COMPONENT(data={**data, "plotly_url": PLOTLY_URL}, key="landscape")
+    figure(landscape_figure.distance_figure(found, labels, slots, lang), key="landscape_distance", playhead=True)
+    for line in landscape_figure.caption(found, lang):
+        st.caption(line)

@@ -183,6 +183,12 @@ def network_evaluation_seconds(data: str, model: str, width: int) -> float:
     return _at(_network_entry("evaluation", data, model), float(width))
 
 
+def network_landscape_seconds(data: str, model: str, width: int) -> float:
+    """A network's landscape (optviz.study.landscape: a 41 x 41 slice of its training loss over
+    every training row, and the runs projected): a line in ``width``."""
+    return _at(_network_entry("landscape", data, model), float(width))
+
+
 def _network_entry(kind: str, data: str, model: str) -> list[float]:
     """The table's line for a network; one measured since is priced as the dearest."""
     found = COSTS["network"][kind]
@@ -258,14 +264,21 @@ _WATCH = threading.local()
 
 
 @contextlib.contextmanager
-def watched(seconds: float = STOP_AFTER, cancelled: Callable[[], bool] = lambda: False) -> Iterator[None]:
+def watched(
+    seconds: float = STOP_AFTER, cancelled: Callable[[], bool] = lambda: False, *, apart: bool = False
+) -> Iterator[None]:
     """Within this block, :func:`checkpoint` stops the work once it has used ``seconds`` of this
-    thread's CPU time, or once ``cancelled()`` is true."""
+    thread's CPU time, or once ``cancelled()`` is true. ``apart``: work admitted by an allowance
+    of its own (a comparison of networks, COMPARISON_SECONDS), whose seconds the watch around
+    it does not count."""
     outer = getattr(_WATCH, "watch", None)
-    _WATCH.watch = _Watch(time.thread_time(), seconds, cancelled)
+    started = time.thread_time()
+    _WATCH.watch = _Watch(started, seconds, cancelled)
     try:
         yield
     finally:
+        if apart and outer is not None:
+            outer.started += time.thread_time() - started
         _WATCH.watch = outer
 
 

@@ -29,7 +29,10 @@ MODE = Spec("mode", "tuned", kind="choice", choices=("tuned", "defaults"))
 PLANE = Spec("plane", "pca", kind="choice", choices=("pca", "filter"))
 # The curves' x axis: epochs, or gradient evaluations (a fair axis for methods that look twice a step).
 AXIS = Spec("axis", "epoch", kind="choice", choices=("epoch", "grad_evals"))
-SPECS: tuple[Spec, ...] = (DATA_SPEC, MODEL, WIDTH, EPOCHS, BATCH, SEEDS, MODE, PLANE, AXIS)
+# The run the landscape is centred on: its number in the comparison (1 to 10), 0 for the one
+# with the best median final test accuracy.
+CENTRE = Spec("centre", 0, kind="int", low=0, high=10)
+SPECS: tuple[Spec, ...] = (DATA_SPEC, MODEL, WIDTH, EPOCHS, BATCH, SEEDS, MODE, PLANE, AXIS, CENTRE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class NetworkPage:
     mode: str = MODE.default
     plane: str = PLANE.default
     axis: str = AXIS.default
+    centre: int = CENTRE.default
 
     @classmethod
     def make(cls, **values: Any) -> NetworkPage:

@@ -31,7 +31,13 @@ def test_a_link_opens_the_comparison_with_its_curves_verdict_and_table(lang):
     assert not at.error
     assert dict(at.query_params) == {"v": "2", "surface": IRIS, **({"lang": lang} if lang != "en" else {})}
     assert say("surface.network.title") in [h.value for h in at.subheader]
-    assert len(_figures(at)) == 2  # the curves and the seeds' final values (at torch's defaults, no grid)
+    # The curves, the seeds' final values (at torch's defaults, no grid), and the landscape: the
+    # race player over the plane, and each point's distance off it.
+    assert [data["kind"] for data in _figures(at)] == ["figure", "figure", "race", "figure"]
+    landscape = next(data for data in _figures(at) if data["kind"] == "race")
+    assert len(landscape["runs"]) == 8
+    marked = say("landscape.projected", label="\0").split("\0")  # every path is labelled a projection
+    assert all(run["label"].startswith(marked[0]) and run["label"].endswith(marked[1]) for run in landscape["runs"])
     assert len(at.dataframe) == 1
     table = at.dataframe[0].value
     assert table.columns[0] == say("network.optimizer")
@@ -49,7 +55,7 @@ def test_the_sidebar_changes_the_network_and_the_link_follows():
     assert at.query_params["surface"] == IRIS.replace("epochs=2", "epochs=3")
     at.radio(key="network_mode__widget_en").set_value("tuned").run()
     assert at.query_params["surface"] == "network:data=iris,model=mlp,epochs=3"
-    assert len(_figures(at)) == 3  # and the grid the rates were tuned on, in its expander
+    assert [data["kind"] for data in _figures(at)].count("figure") == 4  # and the grid the rates were tuned on
 
 
 def test_iris_offers_the_mlp_only_and_a_cnn_link_says_so():
@@ -125,3 +131,17 @@ def test_the_lesson_answered_on_a_smaller_network_shows_the_comparison_and_why()
     assert len(at.dataframe) == 1
     assert at.query_params["lesson"] == "network_test"
     assert at.query_params["surface"] == IRIS
+
+
+def test_the_landscape_is_centred_on_the_run_asked_for_and_its_plane_is_in_the_link():
+    at = start({"surface": IRIS})
+    names = [run["label"] for run in next(d for d in _figures(at) if d["kind"] == "race")["runs"]]
+    at.selectbox(key="network_centre__widget_en").set_value(7).run()  # Adam, the seventh
+    assert not at.exception
+    assert at.query_params["surface"] == IRIS + ",centre=7"
+    runs = next(d for d in _figures(at) if d["kind"] == "race")["runs"]
+    assert "Adam" in runs[0]["label"]  # the chosen run first: its end is the plane's centre
+    assert sorted(r["label"] for r in runs) == sorted(names)
+    at.segmented_control(key="network_plane__widget_en").set_value("filter").run()
+    assert not at.exception
+    assert at.query_params["surface"] == IRIS + ",plane=filter,centre=7"
