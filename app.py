@@ -1,7 +1,5 @@
 """optviz: watch optimizers race over a 2-D loss surface.   Run with: python3 -m streamlit run app.py"""
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 import surfaces
@@ -97,7 +95,7 @@ def network(problems: list) -> None:
     ui.show_problems(problems)
     ui.network_page(page_)
     st.subheader(say("page.share"))
-    st.code(ui.share_url(urlencode(link)), language=None)
+    st.code(ui.share_url(query_string(link)), language=None)
     ui.remember(page_)  # drawn whole: a later failure comes back here
 
 

@@ -179,7 +179,9 @@ def _results(result: study.Result) -> None:
         else:
             st.markdown(text)
     figure(network_figures.finals_figure(result, lang=lang), key="network_finals")
-    st.dataframe(network_figures.table(result, lang), hide_index=True)
+    columns = network_figures.table(result, lang)
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(columns, hide_index=True, column_config={say("network.column_accuracy"): percent})
     with st.expander(say("network_page.rates")):
         if result.tuning is not None:
             figure(network_figures.grid_figure(result.tuning, lang), key="network_grid")
@@ -207,7 +209,7 @@ def network_page(page: NetworkPage) -> None:
                 "network_page.model",
                 model=net.torch,
                 weights=f"{net.dim:,}",
-                train=net.data_rows,
+                train=f"{net.data_rows:,}",
                 valid=len(net.validation[1]),
                 test=len(net.data[3]),
             )

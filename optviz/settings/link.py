@@ -92,9 +92,11 @@ def run_text(run: Run) -> str:
     return run.optimizer + (":" + _items_text(items) if items else "")
 
 
-def query_string(experiment: Experiment) -> str:
-    """``to_query`` as the text after "?" (repeated keys for the runs)."""
-    return urlencode(to_query(experiment), doseq=True, safe=":,=/()*^!~'")
+def query_string(experiment: Experiment | Mapping[str, str | list[str]]) -> str:
+    """``to_query`` (or a query already made, the network page's) as the text after "?"
+    (repeated keys for the runs), its punctuation readable."""
+    query = experiment if isinstance(experiment, Mapping) else to_query(experiment)
+    return urlencode(query, doseq=True, safe=":,=/()*^!~'")
 
 
 # ------------------------------------------------------------------------------ reading links
