@@ -145,3 +145,19 @@ def test_the_landscape_is_centred_on_the_run_asked_for_and_its_plane_is_in_the_l
     at.segmented_control(key="network_plane__widget_en").set_value("filter").run()
     assert not at.exception
     assert at.query_params["surface"] == IRIS + ",plane=filter,centre=7"
+
+
+def test_the_language_switch_keeps_the_network_and_back_returns_to_it():
+    at = start({"surface": IRIS})
+    at.number_input(key="network_epochs").set_value(3).run()
+    at.segmented_control(key="lang__widget_en").set_value("zh").run()
+    assert not at.exception
+    assert at.query_params["lang"] == "zh"
+    assert at.query_params["surface"] == IRIS.replace("epochs=2", "epochs=3")
+    assert Words("zh")("surface.network.title") in [h.value for h in at.subheader]
+    # Back to the link before the switch: the page follows the address bar.
+    at.query_params.clear()
+    at.query_params["v"], at.query_params["surface"] = "2", IRIS
+    at.run()
+    assert not at.exception
+    assert at.session_state["network_epochs"] == 2
