@@ -145,6 +145,10 @@ def test_the_landscape_is_centred_on_the_run_asked_for_and_its_plane_is_in_the_l
     at.segmented_control(key="network_plane__widget_en").set_value("filter").run()
     assert not at.exception
     assert at.query_params["surface"] == IRIS + ",plane=filter,centre=7"
+    at = start({"surface": IRIS + ",centre=10"})  # no tenth optimizer: the eighth, and a message
+    assert not at.exception
+    assert at.query_params["surface"] == IRIS + ",centre=8"
+    assert "centre=10 in surface network is outside [0, 8]; using 8." in _text(at)
 
 
 def test_the_language_switch_keeps_the_network_and_back_returns_to_it():

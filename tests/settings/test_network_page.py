@@ -57,3 +57,10 @@ def test_a_link_of_another_surface_is_not_the_network_page():
     assert parse_network({"surface": "valley:kappa=10"}) is None
     assert parse_network({}) is None
     assert parse_network({"surface": "network" + "x" * 5000}) is None
+
+
+def test_the_landscape_can_be_centred_on_each_of_the_pages_optimizers():
+    from optviz.settings.network import CENTRE
+    from optviz.study.network import TUTORIAL
+
+    assert CENTRE.high == len(TUTORIAL)
