@@ -226,29 +226,28 @@ def loss_figure(
             floors.append((int(below[0]), i, name, colours[i]))
     data += _divergence_marks(marks, experiment.steps, low, high, words)
     data += _floor_marks(floors, bottom, low, high, words)
-    layout = {
+    yaxis = {"title": {"text": words("figure.gap")}, "type": "log", "range": [low, high], "exponentformat": "power"}
+    return {"data": data, "layout": step_layout(words, experiment.steps, yaxis, _ui_revision(experiment))}
+
+
+def step_layout(words: Words, steps: int, yaxis: dict[str, Any], revision: str) -> dict[str, Any]:
+    """The layout of a chart over a race's steps, 0 to ``steps`` (the loss chart, the landscape's
+    distances off its plane): ``yaxis`` its own, the rest the same for every such chart."""
+    return {
         "xaxis": {
             "title": {"text": words("figure.step")},
-            "range": [0, experiment.steps],
+            "range": [0, steps],
             "gridcolor": GRID_GREY,
             "zeroline": False,
             "linecolor": AXIS_GREY,
         },
-        "yaxis": {
-            "title": {"text": words("figure.gap")},
-            "type": "log",
-            "range": [low, high],
-            "exponentformat": "power",
-            "gridcolor": GRID_GREY,
-            "linecolor": AXIS_GREY,
-        },
+        "yaxis": {**yaxis, "gridcolor": GRID_GREY, "linecolor": AXIS_GREY},
         "height": LOSS_HEIGHT,
         "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.14, "yanchor": "top"},
         "hovermode": "closest",
-        "uirevision": _ui_revision(experiment),
+        "uirevision": revision,
     }
-    return {"data": data, "layout": layout}
 
 
 def _run_colours(experiment: Experiment, trajectories: list[Trajectory], colours: list[str] | None) -> list[str]:

@@ -31,13 +31,11 @@ import surfaces
 from optviz.core.engine import Trajectory
 from optviz.draw import race as race_data
 from optviz.draw.figures import (
-    AXIS_GREY,
-    GRID_GREY,
-    LOSS_HEIGHT,
     PLOTLY_CONFIG,
     Figure,
     background,
     figure_text,
+    step_layout,
     typed_array,
 )
 from optviz.study.landscape import GRID, Landscape, landscape
@@ -230,27 +228,8 @@ def distance_figure(
             }
         )
     last = max(int(steps[-1]) for steps in found.steps)
-    layout = {
-        "xaxis": {
-            "title": {"text": words("figure.step")},
-            "range": [0, max(last, 1)],
-            "gridcolor": GRID_GREY,
-            "zeroline": False,
-            "linecolor": AXIS_GREY,
-        },
-        "yaxis": {
-            "title": {"text": words("landscape.distance")},
-            "rangemode": "tozero",
-            "gridcolor": GRID_GREY,
-            "linecolor": AXIS_GREY,
-        },
-        "height": LOSS_HEIGHT,
-        "margin": {"l": 64, "r": 16, "t": 16, "b": 48},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.14, "yanchor": "top"},
-        "hovermode": "closest",
-        "uirevision": NAME,
-    }
-    return {"data": data, "layout": layout}
+    yaxis = {"title": {"text": words("landscape.distance")}, "rangemode": "tozero"}
+    return {"data": data, "layout": step_layout(words, max(last, 1), yaxis, NAME)}
 
 
 def caption(found: Landscape, lang: str = DEFAULT_LANGUAGE) -> list[str]:
