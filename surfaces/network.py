@@ -38,7 +38,7 @@ import csv
 import gzip
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -329,8 +329,7 @@ class Network:
     basin_minima: tuple[Minimum, ...] = (Minimum(0.0),)
 
     def __post_init__(self) -> None:
-        inputs = self.model.inputs(self.split.x_train)
-        object.__setattr__(self, "_inputs", inputs)
+        object.__setattr__(self, "_inputs", laid_out(self.data_name, self.model_name, "train"))
         slices, first = [], 0
         for tensor in self.model.tensors:
             slices.append((slice(first, first + tensor.size), tensor.shape))
@@ -504,12 +503,8 @@ class Network:
         return losses, accuracies
 
     def _other_inputs(self, part: str) -> Any:
-        """The validation or test rows, laid out for the model once."""
-        cache_ = self.__dict__.setdefault("_laid_out", {})
-        if part not in cache_:
-            s = self.split
-            cache_[part] = self.model.inputs(s.x_valid if part == "validation" else s.x_test)
-        return cache_[part]
+        """The validation or test rows, laid out for the model."""
+        return laid_out(self.data_name, self.model_name, part)
 
     # -- the coordinate-by-coordinate forms every surface has
 
@@ -571,6 +566,20 @@ def check_seed(seed: object) -> int:
 
 
 @cache
+def laid_out(data: str, model_name: str, part: str) -> Any:
+    """A part of a data set ("train", "validation", "test") as a model reads it, made once per
+    data set and model, whatever the width or seed (the CNN's neighbourhoods: 5.8 MB of digits)."""
+    split = dataset(data)
+    rows = {"train": split.x_train, "validation": split.x_valid, "test": split.x_test}[part]
+    return model(data, model_name, 1).inputs(rows)
+
+
+# Networks kept built: a comparison's, a landscape's, a page's (each holds its start and views
+# of the shared inputs; a page can ask for any of 64 widths and many seeds).
+NETWORKS_KEPT = 32
+
+
+@lru_cache(maxsize=NETWORKS_KEPT)
 def _network(data: str, model_name: str, seed: int, width: int) -> Network:
     built = model(data, model_name, width)
     start = initial_weights(built.tensors, seed)
