@@ -64,6 +64,17 @@ VIEW_COMPONENT = st.components.v2.component(
 )
 
 
+def player(data: dict[str, Any], key: str, **callbacks: Callable[[], None]) -> None:
+    """The race player (view.js's ``Player``) under ``key``, with its ``on_..._change`` callbacks
+    (each made by :func:`ui.guard.callback`).
+
+    The key names the player in the browser too (``data["player"]``): when Streamlit mounts the
+    component again in a new element (it does, now and then, after a rerun), the player moves
+    there whole and keeps its step.
+    """
+    VIEW_COMPONENT(data={**data, "player": key}, key=key, **callbacks)
+
+
 # Traces the basic bundle lacks: a figure with one of them loads the full plotly.js.
 FULL_BUNDLE_TRACES = frozenset({"surface", "scatter3d", "heatmap"})
 

@@ -24,7 +24,7 @@ from optviz.settings.network import AXIS, CENTRE, MODEL, PLANE, SPECS, NetworkPa
 from optviz.study import landscape as study_landscape
 from optviz.study import network as study
 from ui import work
-from ui.component import PLOTLY_URL, VIEW_COMPONENT, figure
+from ui.component import PLOTLY_URL, figure, player
 from ui.controls import lesson_picker, setting_widget, surface_picker
 from ui.guard import callback
 from ui.lesson import lesson_text
@@ -270,7 +270,7 @@ def _landscape(page: NetworkPage, result: study.Result) -> None:
     order = [index, *(i for i in range(len(runs)) if i != index)]
     labels, slots = [names[i] for i in order], order
     data = landscape_figure.player_data(found, [runs[i] for i in order], labels, slots, lang=lang)
-    VIEW_COMPONENT(data={**data, "plotly_url": PLOTLY_URL}, key="landscape")
+    player({**data, "plotly_url": PLOTLY_URL}, "landscape")
     figure(landscape_figure.distance_figure(found, labels, slots, lang), key="landscape_distance", playhead=True)
     for line in landscape_figure.caption(found, lang):
         st.caption(line)

@@ -29,7 +29,7 @@ from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
 from optviz.text import axis_names, data_words, plotly_locale
 from ui import forces, guard, inspector, live, sweeps, work
-from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, start_at
+from ui.component import PLOTLY_URL, VIEW_COMPONENT, ensure_plotly, figure, player, start_at
 from ui.guard import callback
 from ui.link import share_url
 from ui.state import DOMAIN, lesson_held, mirrored
@@ -180,9 +180,9 @@ def _race(
         "preview": preview,
         "forces": forces.player_data(experiment, drawn),
     }
-    VIEW_COMPONENT(
-        data=data,
-        key=RACE_KEY,
+    player(
+        data,
+        RACE_KEY,
         on_clicked_change=callback(_on_click),
         on_missing_change=callback(_on_missing),
         on_step_change=callback(_on_step),

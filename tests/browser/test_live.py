@@ -150,6 +150,46 @@ def test_a_change_of_settings_keeps_the_players_step(page: Page, app_url: str, c
     assert (player(page)["step"], player(page)["steps"]) == (400, 400)
 
 
+# The component's code as Streamlit loads it (a blob: URL, one module per page).
+KEEP_MODULE_URLS = """(() => {
+    const make = URL.createObjectURL;
+    window.__modules = [];
+    URL.createObjectURL = function (blob) {
+        const url = make.call(URL, blob);
+        if (blob && blob.type === "text/javascript") window.__modules.push(url);
+        return url;
+    };
+})()"""
+
+
+def test_a_player_mounted_again_in_a_new_element_keeps_its_step(page: Page, app_url: str, console_errors: list[str]):
+    """Streamlit now and then mounts the race's component again in a new element, under a new
+    frontend key (seen after reruns on a loaded machine, once in ten changes of settings): the
+    player moves there whole, at its step, with its drawn plot, instead of a new one at step 0."""
+    page.add_init_script(KEEP_MODULE_URLS)
+    page.goto(app_url + CALM)
+    wait_for_app(page)
+    page.locator(PLAYER).focus()
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    moved = page.evaluate(
+        """async () => {
+            const root = document.querySelector('.ovp'), before = root.__player, plot = before.gd;
+            const modules = await Promise.all(window.__modules.map((url) => import(url).catch(() => ({}))));
+            const mount = modules.find((m) => m.default && m.default.length === 1).default;
+            const host = document.createElement('div');
+            root.parentElement.parentElement.appendChild(host);
+            mount({data: before.data, key: 'st-bidi-another', name: 'optviz_view', parentElement: host,
+                   setStateValue: () => {}, setTriggerValue: () => {}});
+            await new Promise((done) => { const wait = () => root.__ready.done ? done() : setTimeout(wait, 20); wait(); });
+            const now = host.querySelector('.ovp');
+            return {moved: now === root, same: now.__player === before, plot: now.__player.gd === plot,
+                    step: now.__player.step, roots: document.querySelectorAll('.ovp').length};
+        }"""
+    )
+    assert moved == {"moved": True, "same": True, "plot": True, "step": 12, "roots": 1}
+
+
 @pytest.mark.parametrize(("lang", "word"), [("en", "Play"), ("zh", "播放")])
 def test_a_race_not_played_waits_under_a_big_play(
     page: Page, app_url: str, console_errors: list[str], lang: str, word: str

@@ -191,19 +191,12 @@ class Player {
     this.speed.addEventListener("input", () => this.showSpeed());
     this.root.addEventListener("keydown", (e) => this.key(e));
     this.onSeek = (e) => { if (this.held || !this.runs) return; this.pause(); this.visit(Number(e.detail.step)); };
-    window.addEventListener("optviz:seek", this.onSeek);
     this.onFullscreen = () => { this.fit(); this.render().then(() => this.resize()); };
-    document.addEventListener("fullscreenchange", this.onFullscreen);
     this.resizeObserver = new ResizeObserver(() => this.resize());
-    this.resizeObserver.observe(this.root.querySelector(".ovp-plot"));
     // The page above the player may grow or shrink (a formula typeset, a message shown), the
     // controls may wrap, the window may change: the plot is fitted again.
     this.onWindow = () => { const k = this.k; this.fit(); if (this.P && this.scale() !== k) this.render().then(() => this.resize()); };
-    window.addEventListener("resize", this.onWindow);
     this.fitObserver = new ResizeObserver(() => this.fit());
-    this.fitObserver.observe(this.root.querySelector(".ovp-controls"));
-    const page = this.root.closest("[data-testid='stMainBlockContainer']");
-    if (page) this.fitObserver.observe(page);
     // The start marker can be dragged: the paths follow (previews from the server), and the
     // start is set where it is let go. Taken before Plotly sees the gesture (no pan then).
     const plot = this.root.querySelector(".ovp-plot");
@@ -263,13 +256,32 @@ class Player {
     return { equal, aspect: equal ? ratio : 1, stretch: ratio >= 1 ? ratio : 1 / ratio };
   }
 
+  // What the player hears from outside itself (the window, the page, its own size), heard while
+  // it is on the page: from open() until close(). A player moved to a new host (PLAYERS) opens
+  // again there, and goes on playing if it was.
+  open() {
+    if (this.opened) return;
+    this.opened = true;
+    window.addEventListener("optviz:seek", this.onSeek);
+    document.addEventListener("fullscreenchange", this.onFullscreen);
+    window.addEventListener("resize", this.onWindow);
+    this.resizeObserver.observe(this.root.querySelector(".ovp-plot"));
+    this.fitObserver.observe(this.root.querySelector(".ovp-controls"));
+    const page = this.root.closest("[data-testid='stMainBlockContainer']");
+    if (page) this.fitObserver.observe(page);
+    if (this.wasPlaying) { this.wasPlaying = false; this.play(); }
+  }
+
   close() {
+    if (!this.opened) return;
+    this.opened = false;
+    this.wasPlaying = this.playing;
     this.pause();
     this.resizeObserver.disconnect();
     this.fitObserver.disconnect();
     window.removeEventListener("resize", this.onWindow);
     window.removeEventListener("optviz:seek", this.onSeek);
-    if (this.sliderWatch) this.sliderWatch.disconnect();
+    if (this.sliderWatch) { this.sliderWatch.disconnect(); this.sliderWatch = null; }
     document.removeEventListener("fullscreenchange", this.onFullscreen);
   }
 
@@ -984,7 +996,6 @@ class Player {
     else this.root.requestFullscreen().catch(() => {});
   }
 
-  // A click (not a drag) inside the plot area sets the start exactly there.
   // A click (not a drag) inside the plot area sets the start exactly there. The point is read
   // when the button goes down, before Plotly handles the gesture.
   press(e) {
@@ -1709,9 +1720,21 @@ function drawFigure(root, data, setTriggerValue) {
   });
 }
 
+// Streamlit now and then mounts a component again, in a new host element and under a new
+// frontend key, though Python's key is the same (seen after a rerun on a loaded machine): the
+// race player then moves whole into the new host, with its step, its zoom and its drawn plot,
+// so that a change of settings never sends it back to step 0. Python names each player
+// (data.player: its key); one is kept per name (a page has one or two): nothing grows.
+const PLAYERS = new Map();
+
 export default function (component) {
   const { data, parentElement, setStateValue, setTriggerValue } = component;
+  const name = data.kind === "race" ? data.player : null;
   let root = parentElement.querySelector(".ov-root");
+  if (!root && name && PLAYERS.has(name)) {
+    root = PLAYERS.get(name).root;
+    parentElement.appendChild(root); // out of the old host, if it is still there
+  }
   if (!root) {
     root = document.createElement("div");
     root.className = "ov-root";
@@ -1730,6 +1753,10 @@ export default function (component) {
     };
   }
   if (!root.__player) root.__player = new Player(root);
-  root.__player.update(data, setStateValue, setTriggerValue);
-  return () => root.__player.close();
+  const player = root.__player;
+  if (name) PLAYERS.set(name, player);
+  player.open();
+  player.update(data, setStateValue, setTriggerValue);
+  // The old host's cleanup may come after the player moved on to its new host: it is then not closed.
+  return () => { if (root.parentNode === parentElement) player.close(); };
 }
