@@ -411,7 +411,7 @@ class _Layers:
         w, bias = weights[self.names[0]], weights[self.names[1]]
         if self.cnn:
             width = w.shape[0]
-            z = np.einsum("ck,nkqw->qncw", w.reshape(width, 9), self.inputs)  # inputs: (n, 9, 4, 16)
+            z = np.einsum("ck,kqnw->qncw", w.reshape(width, 9), self.inputs)  # inputs: (9, 4, n, 16)
             z += bias[None, None, :, None]
             return np.ascontiguousarray(z).reshape(4, z.shape[1], width * 16)
         z = np.einsum("ni,hi->nh", self.inputs, w)
