@@ -3,7 +3,10 @@
 torch is not a dependency of optviz. Run this in a scratch environment that has it:
 
     python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch==2.13.0 numpy
-    PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py
+    PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py [--again]
+
+Cases already recorded in the file are kept as they are (see :func:`kept_recordings`); new
+cases are recorded; ``--again`` records every case anew.
 
 It steps torch.optim on each case below, feeding it optviz's analytic gradient at torch's
 own parameters, and stores the paths in tests/data/torch_reference.npz with the torch
@@ -31,6 +34,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Self
 
@@ -88,7 +92,41 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("adamax", {"lr": 0.05, "betas": (0.4, 0.9), "weight_decay": 0.05}, "saddle", (-1.8, 0.02)),
     ("adamax", {"lr": 0.02, "betas": (0.6, 0.99), "weight_decay": 0.1}, "himmelblau", (-0.3, -0.8)),
     ("adamax", {"lr": 0.05, "betas": (0.45, 0.9)}, "rastrigin", (-4.2, 3.8)),
+    ("rprop", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
+    ("rprop", {"lr": 0.1, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.5)}, "valley", (-2.5, 1.0)),
+    ("rprop", {"lr": 0.05, "etas": (0.7, 1.1), "step_sizes": (0.0, 2.0)}, "rastrigin", (-4.2, 3.8)),
 ]
+
+# Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
+# ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
+RANDOMISED = ("rprop",)
+RANDOM_CASES = 6
+RANDOM_SEED = 20  # issue 20's
+SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
+
+
+def random_cases(name: str, generator: np.random.Generator) -> list[tuple[str, dict, str, tuple[float, float]]]:
+    """RANDOM_CASES cases of ``name``, each on its own surface from its default start, every
+    numeric hyperparameter (a pair's parts too) uniform in the app's range, or log-uniform
+    where the app offers a log scale."""
+
+    def draw(spec: object) -> float:
+        low, high = spec.app_low, spec.app_high
+        if spec.log and low > 0:
+            return float(np.exp(generator.uniform(np.log(low), np.log(high))))
+        return float(generator.uniform(low, high))
+
+    found = []
+    for surface in generator.choice(SURFACES, size=RANDOM_CASES, replace=False):
+        hp = {}
+        for spec in OPTIMIZERS[name].hyperparameters:
+            if spec.kind == "pair":
+                hp[spec.name] = tuple(draw(part) for part in spec.parts)
+            elif spec.kind == "float":
+                hp[spec.name] = draw(spec)
+        start = tuple(float(v) for v in surfaces.get(str(surface)).default_start)
+        found.append((name, hp, str(surface), start))
+    return found
 
 
 def cases() -> list[tuple[str, dict, str, tuple[float, float]]]:
@@ -98,7 +136,9 @@ def cases() -> list[tuple[str, dict, str, tuple[float, float]]]:
     if strays:
         msg = f"cases for {', '.join(strays)}, which mirror no torch class: remove them or register the optimizers"
         raise SystemExit(msg)
-    return CHOSEN + [(name, *DEFAULT_CASE) for name in MIRRORED if name not in chosen]
+    generator = np.random.default_rng(RANDOM_SEED)
+    drawn = [case for name in RANDOMISED for case in random_cases(name, generator)]
+    return CHOSEN + drawn + [(name, *DEFAULT_CASE) for name in MIRRORED if name not in chosen]
 
 
 def torch_class(path: str) -> type:
@@ -156,10 +196,26 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float]) ->
     return np.array(path), exact_steps
 
 
+def kept_recordings() -> dict[str, tuple[np.ndarray, int]]:
+    """The recordings already in OUT, by their case: torch's square roots (MKL's) are chosen by
+    the CPU, so a case recorded again on another machine may take its first inexact root at
+    another step; a case once recorded is kept as it is (``--again`` records every case anew)."""
+    if not OUT.exists() or "--again" in sys.argv[1:]:
+        return {}
+    with np.load(OUT) as data:
+        meta = json.loads(str(data["meta"]))
+        return {
+            json.dumps(case): (data[f"case{i}"], exact)
+            for i, (case, exact) in enumerate(zip(meta["cases"], meta["exact_steps"], strict=True))
+        }
+
+
 def main() -> None:
     torch.set_default_dtype(torch.float64)
     recorded = cases()
-    paths = [torch_path(*case) for case in recorded]
+    kept = kept_recordings()
+    # json.loads(json.dumps(case)): the case as the file holds it (pairs as lists).
+    paths = [kept.get(json.dumps(json.loads(json.dumps(case)))) or torch_path(*case) for case in recorded]
     arrays = {f"case{i}": path for i, (path, _) in enumerate(paths)}
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {

@@ -28,6 +28,7 @@ import numpy as np
 
 __all__ = [
     "branch",
+    "clamp",
     "copy",
     "cos_2pi",
     "lerp",
@@ -35,6 +36,7 @@ __all__ = [
     "nonzero",
     "power",
     "rint",
+    "sign",
     "sin_2pi",
     "sqrt",
     "where",
@@ -72,6 +74,24 @@ def maximum(a: Any, b: Any) -> Any:
             return b
         return max(a, b)
     return np.maximum(a, b)
+
+
+def sign(value: Any) -> Any:
+    """torch's ``Tensor.sign`` (its CPU kernel, ``(0 < x) - (x < 0)``): 1.0, -1.0, or 0.0 for
+    zero (either sign) and for NaN, where NumPy's ``sign`` gives NaN."""
+    if isinstance(value, float):
+        return 1.0 if value > 0.0 else -1.0 if value < 0.0 else 0.0
+    return (value > 0.0).astype(np.float64) - (value < 0.0)
+
+
+def clamp(value: Any, low: Any, high: Any) -> Any:
+    """torch's ``clamp_(low, high)``: ``min(max(value, low), high)``, NaN kept (``high`` wins
+    where ``low > high``), for floats and arrays alike."""
+    if isinstance(value, float) and isinstance(low, float) and isinstance(high, float):
+        if value != value:  # noqa: PLR0124  (NaN test)
+            return value
+        return min(max(value, low), high)
+    return np.minimum(np.maximum(value, low), high)
 
 
 def zeros_like(params: Any) -> Any:

@@ -130,7 +130,7 @@ class Run:
             if isinstance(value, bool):
                 extras.append(title if value else words("label.flag_off", name=title))
             elif isinstance(value, tuple):
-                extras.append(words("label.betas", beta1=number_text(value[0]), beta2=number_text(value[1])))
+                extras.append(words(f"label.{key}", first=number_text(value[0]), second=number_text(value[1])))
             else:
                 extras.append(words("label.value", name=title, value=number_text(value)))
         if self.batch is not None:

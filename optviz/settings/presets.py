@@ -20,6 +20,7 @@ PRESETS: dict[str, Run] = {
     "AdamW": Run.make("adamw", lr=0.05),
     "RAdam": Run.make("radam", lr=0.05),
     "Adamax": Run.make("adamax", lr=0.05),
+    "Rprop": Run.make("rprop", lr=0.01),
 }
 
 

@@ -319,7 +319,8 @@ def bad_inputs():
                 yield name, {hp.name: "0.9,0.99"}, f"Invalid {hp.name} value"
                 for index, part in enumerate(hp.parts):
                     pair = list(hp.default)
-                    for bad in (-0.1, 1.0, float("nan")):
+                    beyond = [part.high if part.high_open else part.high + 0.5] if math.isfinite(part.high) else []
+                    for bad in (-0.1, *beyond, float("nan")):
                         pair[index] = bad
                         yield name, {hp.name: tuple(pair)}, f"Invalid {part.label}: {bad}"
                 continue

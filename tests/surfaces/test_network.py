@@ -280,6 +280,7 @@ RATES = {
     "nadam": {"lr": 0.01},
     "radam": {"lr": 0.05},
     "adamax": {"lr": 0.02},
+    "rprop": {"lr": 0.003, "etas": (0.9, 1.05)},  # gentle: minibatch signs flip at random
 }
 
 

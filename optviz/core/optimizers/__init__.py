@@ -18,9 +18,10 @@ Layout
 * ``adaptive``: per-coordinate steps from the squared gradients (Adagrad, RMSprop, Adadelta).
 * ``adam_family``: a first moment over a second one, bias-corrected (Adam, AdamW, NAdam,
   RAdam, Adamax).
+* ``sign_based``: steps by the gradient's sign only (Rprop; signSGD and Lion to come).
 
 A family without a member yet gets its own module when its first member comes:
-``sign_based`` (signSGD, Lion), ``schedule_free`` (schedule-free SGD and AdamW),
+``schedule_free`` (schedule-free SGD and AdamW),
 ``quasi_newton`` (L-BFGS) and ``wrappers`` (rules around another optimizer: SAM, Lookahead).
 Importing this package imports every family module, which registers its optimizers.
 
@@ -50,7 +51,7 @@ Conventions
 
 # The family modules, in the order the page offers their optimizers: importing one registers them.
 # isort: off
-from optviz.core.optimizers import classic, adaptive, adam_family
+from optviz.core.optimizers import classic, adaptive, adam_family, sign_based
 
 # isort: on
 from optviz.core.optimizers.base import (
@@ -80,4 +81,5 @@ __all__ = [
     "get",
     "missing_words",
     "register",
+    "sign_based",
 ]

@@ -204,6 +204,8 @@ def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
     for part in ("title", "summary", "reference"):
         yield (f"optimizer.{name}.{part}",)
     for hp in optimizer.hyperparameters:
+        if hp.kind == "pair":  # its part of a run's label: "betas 0.8/0.99"
+            yield (f"label.{hp.name}",)
         for setting in (hp, *hp.parts):  # a pair (betas) and each of its parts (beta1, beta2)
             yield (f"hyperparameter_title.{setting.name}",)
             yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")
