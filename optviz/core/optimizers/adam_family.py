@@ -364,7 +364,7 @@ def radam_rule(hp: HP) -> str:
             r"r_t &= \sqrt{\tfrac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}{(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}}",
             (
                 r"\theta_t &= \theta_{t-1} - \gamma\, \frac{m_t}{1 - \beta_1^t} \cdot "
-                r"\begin{cases} r_t \sqrt{1 - \beta_2^t} / (\sqrt{v_t} + \epsilon) & \rho_t > 5 \\ 1 & \text{otherwise} \end{cases}"
+                r"\begin{cases} r_t \sqrt{1 - \beta_2^t} / (\sqrt{v_t} + \epsilon) & \rho_t > 5 \\ 1 & \rho_t \le 5 \end{cases}"
             ),
         ]
     )

@@ -70,7 +70,7 @@ def rprop_rule(hp: HP) -> str:
                 r"\begin{cases} \eta_{+} & s_t > 0 \\ \eta_{-} & s_t < 0 \\ 1 & s_t = 0 \end{cases},"
                 r"\ \Delta_{\min}, \Delta_{\max}\right), \quad \Delta_0 = \gamma"
             ),
-            r"\tilde g_t &= \begin{cases} 0 & s_t < 0 \\ g_t & \text{otherwise} \end{cases}",
+            r"\tilde g_t &= \begin{cases} 0 & s_t < 0 \\ g_t & s_t \ge 0 \end{cases}",
             r"\theta_t &= \theta_{t-1} - \Delta_t \operatorname{sgn}\!\left(\tilde g_t\right)",
         ]
     )
