@@ -324,7 +324,7 @@ def iris_logistic(standardise: bool) -> Surface:
         default_steps=500,
         # The logistic loss is flat (curvature at most 0.17): gradient descent takes rates of
         # about 1 to 10 here, where the general 0.001 would not move.
-        preset_lr=(("SGD", 5.0), ("SGD with momentum", 0.5), ("Nesterov", 0.5)),
+        preset_lr=(("SGD", 5.0), ("SGD with momentum", 0.5), ("Nesterov", 0.5), ("ASGD", 5.0)),
         data_rows=model.rows,
         data_view=_data_view("logistic", "iris", "petal_width", "species", bool(standardise)),
         batch_grad_fn=model.batch_grad,

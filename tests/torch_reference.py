@@ -95,11 +95,22 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("rprop", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("rprop", {"lr": 0.1, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.5)}, "valley", (-2.5, 1.0)),
     ("rprop", {"lr": 0.05, "etas": (0.7, 1.1), "step_sizes": (0.0, 2.0)}, "rastrigin", (-4.2, 3.8)),
+    ("asgd", {"lr": 1e-3}, "rosenbrock", (-1.5, 2.0)),
+    ("asgd", {"lr": 1e-3, "t0": 20.0}, "rosenbrock", (-1.5, 2.0)),
+    ("asgd", {"lr": 1e-3, "t0": 20.0, "foreach": True}, "rosenbrock", (-1.5, 2.0)),
+    ("asgd", {"lr": 0.15, "lambd": 0.05, "alpha": 0.5, "t0": 0.0, "weight_decay": 0.1}, "valley", (-2.5, 1.0)),
+    (
+        "asgd",
+        {"lr": 0.15, "lambd": 0.05, "alpha": 0.5, "t0": 0.0, "weight_decay": 0.1, "foreach": True},
+        "valley",
+        (-2.5, 1.0),
+    ),
+    ("asgd", {"lr": 0.02, "lambd": 0.5, "t0": 3.0}, "himmelblau", (-0.3, -0.8)),
 ]
 
 # Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
 # ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
-RANDOMISED = ("rprop",)
+RANDOMISED = ("rprop", "asgd")
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
@@ -148,11 +159,13 @@ def torch_class(path: str) -> type:
 
 
 class RootWatch:
-    """Wraps ``Tensor.sqrt`` and ``Tensor.sqrt_`` to notice a root that is not correctly rounded."""
+    """Wraps ``Tensor.sqrt``, ``Tensor.sqrt_`` and ``Tensor.__pow__`` (which takes the same root
+    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5) to notice a root that is not
+    correctly rounded."""
 
     def __init__(self) -> None:
         self.inexact = False
-        self._sqrt, self._sqrt_ = torch.Tensor.sqrt, torch.Tensor.sqrt_
+        self._sqrt, self._sqrt_, self._pow = torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__
 
     def check(self, argument: np.ndarray, root: np.ndarray) -> None:
         self.inexact |= not np.array_equal(np.sqrt(argument), root, equal_nan=True)
@@ -171,11 +184,17 @@ class RootWatch:
             watch.check(argument, tensor.detach().numpy())
             return tensor
 
-        torch.Tensor.sqrt, torch.Tensor.sqrt_ = sqrt, sqrt_
+        def power(tensor: torch.Tensor, exponent: object) -> torch.Tensor:
+            result = watch._pow(tensor, exponent)
+            if isinstance(exponent, float) and exponent == 0.5:
+                watch.check(tensor.detach().numpy(), result.detach().numpy())
+            return result
+
+        torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = sqrt, sqrt_, power
         return self
 
     def __exit__(self, *exc: object) -> None:
-        torch.Tensor.sqrt, torch.Tensor.sqrt_ = self._sqrt, self._sqrt_
+        torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = self._sqrt, self._sqrt_, self._pow
 
 
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended

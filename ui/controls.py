@@ -450,7 +450,7 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
             setting_widget(
                 part,
                 key,
-                title=hyperparameter_title(part.name, say.lang),
+                title=hyperparameter_title(part.name, say.lang, run.optimizer),
                 help=hyperparameter_help(run.optimizer, part.name, say.lang),
             )
             if part.name == "lr":

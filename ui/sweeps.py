@@ -287,7 +287,7 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         column.selectbox(
             say(f"setting.{spec.name}.title"),
             names,
-            format_func=lambda name: hyperparameter_title(name, say.lang),
+            format_func=lambda name: hyperparameter_title(name, say.lang, run.optimizer),
             help=say(f"setting.{spec.name}.help"),
             **where,
         )

@@ -299,7 +299,7 @@ def hyper_map_figure(
     setting the optimizer refuses; the run's setting marked, and on a quadratic ``surf``,
     theory's learning rates along a learning-rate axis. A click on a cell gives its values."""
     say = Words(lang)
-    x_title, y_title = hyperparameter_title(found.x_name, lang), hyperparameter_title(found.y_name, lang)
+    x_title, y_title = (hyperparameter_title(name, lang, found.optimizer) for name in (found.x_name, found.y_name))
     if metric == "loss":
         z = np.where(found.gap > 0, found.gap, np.nan)
         shown = np.log10(z)

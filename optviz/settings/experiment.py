@@ -126,7 +126,7 @@ class Run:
         for key, value in self.hyperparameters:
             if key in already_named:
                 continue
-            title = hyperparameter_title(key, lang)
+            title = hyperparameter_title(key, lang, self.optimizer)
             if isinstance(value, bool):
                 extras.append(title if value else words("label.flag_off", name=title))
             elif isinstance(value, tuple):

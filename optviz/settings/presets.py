@@ -21,6 +21,7 @@ PRESETS: dict[str, Run] = {
     "RAdam": Run.make("radam", lr=0.05),
     "Adamax": Run.make("adamax", lr=0.05),
     "Rprop": Run.make("rprop", lr=0.01),
+    "ASGD": Run.make("asgd", lr=1e-3, t0=20.0),  # SGD's rate, averaged from step 20: the average shows
 }
 
 

@@ -236,6 +236,7 @@ class HyperMap:
     # (ny, nx) the step from which f − f* stays within the tolerance, NaN where it does not end within it
     steps: np.ndarray
     invalid: np.ndarray  # (ny, nx) bool: settings the optimizer refuses (Nesterov without momentum)
+    optimizer: str = ""  # the run's, whose words name the axes
 
 
 def assign(optimizer: str, values: dict[str, Any], changes: dict[str, float]) -> dict[str, Any]:
@@ -293,7 +294,9 @@ def hyper_map(
         starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (valid.size, 1))
         gap[valid], steps[valid], _ = _outcomes(experiment, run_, chosen, starts)
     shape = grid_x.shape
-    return HyperMap(x_name, y_name, xs, ys, gap.reshape(shape), steps.reshape(shape), invalid.reshape(shape))
+    return HyperMap(
+        x_name, y_name, xs, ys, gap.reshape(shape), steps.reshape(shape), invalid.reshape(shape), run_.optimizer
+    )
 
 
 # ------------------------------------------------------------------------------ basin maps

@@ -106,10 +106,11 @@ class Words:
         return has(key, self.lang)
 
 
-def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE, optimizer: str = "") -> str:
     """Hyperparameter ``name`` as its widget and a run's label call it: torch's name in English,
-    the teacher's word in Chinese (学习率, 动量)."""
-    return Words(lang)(f"hyperparameter_title.{name}")
+    the teacher's word in Chinese (学习率, 动量); ``optimizer``'s own word where the same name
+    means another thing there (ASGD's alpha is a power, RMSprop's a smoothing constant)."""
+    return first((f"optimizer.{optimizer}.hyperparameter_title.{name}", f"hyperparameter_title.{name}"), lang)
 
 
 def hyperparameter_help(optimizer: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:

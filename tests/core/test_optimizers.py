@@ -354,7 +354,7 @@ def test_unknown_hyperparameter_is_a_type_error_listing_the_valid_ones():
 
 
 def test_unknown_optimizer_lists_the_valid_ones():
-    with pytest.raises(KeyError, match="unknown optimizer 'adamm'; choose one of: sgd, adagrad"):
+    with pytest.raises(KeyError, match="unknown optimizer 'adamm'; choose one of: sgd, asgd, adagrad"):
         optviz.run("adamm", "valley")
 
 
@@ -413,7 +413,7 @@ def test_register_refuses_an_optimizer_whose_words_are_missing_naming_each(regis
         "optimizer.fake.title",
         "optimizer.fake.summary",
         "optimizer.fake.reference",
-        "hyperparameter_title.zeal",
+        "optimizer.fake.hyperparameter_title.zeal | hyperparameter_title.zeal",
         "optimizer.fake.hyperparameter.zeal | hyperparameter.zeal",
         "symbol.fake.b_t | symbol.b_t",  # the momentum buffer the inspector shows: SGD's own words
     ]

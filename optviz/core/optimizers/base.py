@@ -207,7 +207,7 @@ def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
         if hp.kind == "pair":  # its part of a run's label: "betas 0.8/0.99"
             yield (f"label.{hp.name}",)
         for setting in (hp, *hp.parts):  # a pair (betas) and each of its parts (beta1, beta2)
-            yield (f"hyperparameter_title.{setting.name}",)
+            yield (f"optimizer.{name}.hyperparameter_title.{setting.name}", f"hyperparameter_title.{setting.name}")
             yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")
     for symbol in optimizer.inspection.symbols:
         yield (f"symbol.{name}.{symbol}", f"symbol.{symbol}")
