@@ -1,8 +1,10 @@
-"""Record torch.optim trajectories for tests/core/test_against_torch.py.
+"""Record the reference optimizers' trajectories (torch.optim's, and the libraries' that the
+newer optimizers follow) for tests/core/test_against_torch.py.
 
-torch is not a dependency of optviz. Run this in a scratch environment that has it:
+None of them is a dependency of optviz. Run this in a scratch environment that has them:
 
-    python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch==2.13.0 numpy
+    python3 -m venv /work/torchenv
+    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5
     PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py [--again]
 
 Cases already recorded in the file are kept as they are (see :func:`kept_recordings`); new
@@ -32,6 +34,7 @@ torch takes and records, per case, how many steps ran on correctly rounded roots
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import json
 import os
 import sys
@@ -50,8 +53,9 @@ STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.npz"
 DEFAULT_CASE = ({}, "rosenbrock", (-1.5, 2.0))  # torch's defaults, for an optimizer no case below covers
 
-# The optimizers that follow a torch class, and its path: {"adam": "torch.optim.Adam", ...}
-MIRRORED = {name: optimizer.mirrors for name, optimizer in OPTIMIZERS.items() if optimizer.mirrors.startswith("torch.")}
+# The optimizers that follow a reference class, and its path: {"adam": "torch.optim.Adam",
+# "lion": "lion_pytorch.Lion", ...}; the libraries besides torch are pinned in REFERENCES.
+MIRRORED = {name: optimizer.mirrors for name, optimizer in OPTIMIZERS.items() if optimizer.mirrors}
 
 # (optimizer, hyperparameters, surface, start), chosen to reach each branch of each rule
 CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
@@ -106,11 +110,14 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         (-2.5, 1.0),
     ),
     ("asgd", {"lr": 0.02, "lambd": 0.5, "t0": 3.0}, "himmelblau", (-0.3, -0.8)),
+    ("lion", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
+    ("lion", {"lr": 0.05, "betas": (0.5, 0.9), "weight_decay": 0.3}, "valley", (-2.5, 1.0)),
+    ("lion", {"lr": 0.05, "weight_decay": 0.01, "decoupled_weight_decay": True}, "rastrigin", (-4.2, 3.8)),
 ]
 
 # Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
 # ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
-RANDOMISED = ("rprop", "asgd")
+RANDOMISED = ("rprop", "asgd", "lion")
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
@@ -229,7 +236,16 @@ def kept_recordings() -> dict[str, tuple[np.ndarray, int]]:
         }
 
 
+# The reference libraries besides torch, at the versions recorded (their import name: version).
+REFERENCES = {"lion_pytorch": "0.2.5"}
+
+
 def main() -> None:
+    for module, version in REFERENCES.items():
+        found = importlib.metadata.version(module.replace("_", "-"))
+        if found != version:
+            msg = f"{module} {found} is installed; the recordings follow {version}"
+            raise SystemExit(msg)
     torch.set_default_dtype(torch.float64)
     recorded = cases()
     kept = kept_recordings()
@@ -239,6 +255,7 @@ def main() -> None:
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,
+        "references": REFERENCES,
         "capability": capability,
         "steps": STEPS,
         "cases": recorded,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import optviz
+import surfaces
 from optviz.core.engine import loop
 from optviz.core.hyperparameters import number
 from optviz.core.optimizers import OPTIMIZERS, missing_words
@@ -457,3 +458,19 @@ def test_rule_follows_the_settings():
     adam = OPTIMIZERS["adam"]
     assert r"v^{\max}_t" in adam.rule(adam.resolve({"amsgrad": True}))
     assert r"(1 - \gamma\lambda)" in OPTIMIZERS["adamw"].rule(OPTIMIZERS["adamw"].defaults())
+
+
+def test_lion_divides_decoupled_weight_decay_by_the_initial_rate_under_a_schedule():
+    """lion-pytorch divides the weight decay by the rate it was made with, not the scheduled one
+    (torch's initial_lr): the first step of a warm-up at 0.3 x 0.05 shrinks by 0.015 x 0.2 / 0.05.
+    (The whole 60-step path was equal to lion-pytorch 0.2.5's under torch's LinearLR when written.)"""
+    sched = optviz.schedule("LinearLR", start_factor=0.3, total_iters=20)
+    start = np.array([-2.5, 1.0])
+    hp = {"lr": 0.05, "weight_decay": 0.2, "decoupled_weight_decay": True}
+    t = optviz.run("lion", "valley", start=start, steps=1, schedule=sched, **hp)
+    lr = 0.05 * 0.3
+    grad = surfaces.get("valley").grad(start)
+    expected = start * (1.0 - lr * (0.2 / 0.05)) + (-lr) * np.sign(0.0 * 0.9 + (1.0 - 0.9) * grad)
+    np.testing.assert_array_equal(t.points[1], expected)
+    undecoupled = optviz.run("lion", "valley", start=start, steps=1, schedule=sched, lr=0.05, weight_decay=0.2)
+    assert not np.array_equal(undecoupled.points[1], t.points[1])

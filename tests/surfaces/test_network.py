@@ -282,6 +282,7 @@ RATES = {
     "adamax": {"lr": 0.02},
     "rprop": {"lr": 0.003, "etas": (0.9, 1.05)},  # gentle: minibatch signs flip at random
     "asgd": {"lr": 0.1},
+    "lion": {"lr": 0.003},
 }
 
 

@@ -115,7 +115,7 @@ class StepPlan:
                 lrs, momenta = schedule.series(hp["lr"], base_momentum, steps)
                 found = cache[id(hp)] = (hp, lrs, momenta if cycles else None)
             _, lrs, momenta = found
-            changed = {**hp, "lr": lrs[k]}
+            changed = {**hp, "lr": lrs[k], "initial_lr": hp["lr"]}  # torch's group["initial_lr"]
             if momenta is not None and momentum_name == "momentum":
                 changed["momentum"] = momenta[k]
             elif momenta is not None and momentum_name == "betas":

@@ -1,9 +1,10 @@
-r"""Steps by the gradient's sign only: torch's Rprop.
+r"""Steps by a sign only: torch's Rprop and Lion.
 
-How large the gradient is does not matter here, only which way it points: each coordinate moves
-by a step size of its own, which grows while the gradient keeps its sign and shrinks when it
-flips. The steps are therefore along the axes' diagonals and their lengths are set by the
-history of signs, not by the surface's steepness.
+How large the gradient is does not matter here, only which way it points. Rprop moves each
+coordinate by a step size of its own, which grows while the gradient keeps its sign and shrinks
+when it flips; Lion moves every coordinate by the learning rate, along the sign of a mix of its
+momentum and the gradient. Their steps run along the axes' diagonals, and their lengths are not
+set by the surface's steepness.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optviz.core.hyperparameters import learning_rate, number
+from optviz.core.hyperparameters import betas, flag, learning_rate, number, weight_decay
 from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
 from optviz.core.optimizers.shared import aligned
-from optviz.core.primitives import clamp, sign, where, zeros_like
+from optviz.core.primitives import clamp, nonzero, sign, where, zeros_like
 from optviz.core.specs import Spec
 
 # --------------------------------------------------------------------------------------------
@@ -119,5 +120,83 @@ register(
         init=lambda params, hp: RpropState(0, zeros_like(params), zeros_like(params) + hp["lr"]),
         update=rprop_update,
         rule=rprop_rule,
+    )
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Lion: the sign of an interpolation between the momentum and the gradient
+
+
+class LionState(NamedTuple):
+    """Lion's state: the steps taken and the running mean of the gradients (its momentum)."""
+
+    step: int
+    exp_avg: np.ndarray  # (d, B) m_t, decayed by beta2
+
+
+def lion_update(params: np.ndarray, grad: np.ndarray, state: LionState, hp: HP) -> tuple[np.ndarray, LionState]:
+    r"""Lion's step: a fixed-size step along the sign of a mix of the momentum and the gradient.
+
+    It mirrors lion-pytorch 0.2.5's ``Lion`` (its ``update_fn``), torch's ``sgn`` included (0
+    for a zero or NaN entry):
+
+    .. math::
+        \begin{aligned}
+        &\textbf{input}: \gamma \text{ (lr)}, \beta_1, \beta_2, \lambda \text{ (weight decay)}, \theta_0, f \\
+        &\textbf{for}\ t = 1, 2, \ldots\ \textbf{do} \\
+        &\quad g_t \leftarrow \nabla f(\theta_{t-1}) \\
+        &\quad \theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma \lambda)
+            \quad (\lambda / \gamma_{\rm init} \text{ for } \lambda \text{ with decoupled\_weight\_decay}) \\
+        &\quad c_t \leftarrow \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        &\quad \theta_t \leftarrow \theta_{t-1} - \gamma \operatorname{sgn}(c_t) \\
+        &\quad m_t \leftarrow \beta_2 m_{t-1} + (1 - \beta_2)\, g_t
+        \end{aligned}
+
+    ``decoupled_weight_decay`` divides the weight decay by the initial learning rate
+    :math:`\gamma_{\rm init}` (a schedule's base rate, torch's ``initial_lr``), as
+    lion-pytorch does: the parameters then shrink by :math:`\gamma \lambda / \gamma_{\rm init}`
+    a step, :math:`\lambda` at the initial rate, whatever the rate is.
+    """
+    lr, (beta1, beta2), wd = hp["lr"], hp["betas"], hp["weight_decay"]
+    if hp["decoupled_weight_decay"]:
+        wd = wd / hp.get("initial_lr", lr)
+    params = params * (1.0 - lr * wd)
+    update = sign(state.exp_avg * beta1 + (1.0 - beta1) * grad)
+    params = params + (-lr) * update
+    exp_avg = state.exp_avg * beta2 + (1.0 - beta2) * grad
+    return params, LionState(state.step + 1, exp_avg)
+
+
+def lion_rule(hp: HP) -> str:
+    lines = []
+    if nonzero(hp["weight_decay"]):
+        shrink = r"\gamma \lambda / \gamma_{\rm init}" if hp["decoupled_weight_decay"] else r"\gamma \lambda"
+        lines.append(rf"\theta_{{t-1}} &\leftarrow \theta_{{t-1}}\,(1 - {shrink})")
+    return aligned(
+        [
+            *lines,
+            r"c_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
+            r"\theta_t &= \theta_{t-1} - \gamma \operatorname{sgn}(c_t)",
+            r"m_t &= \beta_2 m_{t-1} + (1 - \beta_2)\, g_t, \quad m_0 = 0",
+        ]
+    )
+
+
+register(
+    Optimizer(
+        name="lion",
+        mirrors="lion_pytorch.Lion",
+        elementwise=True,
+        inspection=Inspection(velocity="exp_avg", symbols={"m_t": "exp_avg"}),
+        hyperparameters=(
+            learning_rate(1e-4),
+            betas(0.9, 0.99),
+            weight_decay(),
+            flag("decoupled_weight_decay", False),
+        ),
+        init=lambda params, hp: LionState(0, zeros_like(params)),
+        update=lion_update,
+        rule=lion_rule,
     )
 )
