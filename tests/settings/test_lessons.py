@@ -144,6 +144,22 @@ def check_minibatches(experiment, surf, paths, rows):
     assert sixteen < 0.3 * one  # sixteen rows, much less
 
 
+def check_lion_sign(experiment, surf, paths, rows):
+    lion, adam = paths
+    lr, start = experiment.runs[0].values()["lr"], np.array(experiment.start)
+    grid = (lion.points - start) / lr
+    np.testing.assert_allclose(grid, np.round(grid), atol=1e-9)  # every point on the grid of spacing lr
+    moves = np.abs(np.diff(lion.points, axis=0))
+    np.testing.assert_allclose(moves, lr, rtol=1e-9)  # both coordinates move by lr: a diagonal, every step
+    turns = np.flatnonzero(np.any(np.diff(np.sign(np.diff(lion.points, axis=0)), axis=0) != 0, axis=1))
+    assert turns[0] >= 40  # one straight diagonal run for its first 40 steps and more
+    assert len(turns) < 0.5 * len(moves)  # and then runs still: most steps repeat the one before
+    assert np.all(_step_lengths(lion)[-20:] > 0.07)  # at the end, still hopping by lr * sqrt(2)
+    assert np.linalg.norm(lion.points[-20:], axis=1).max() <= 2 * lr  # around the minimum, at (0, 0)
+    assert rows[1].steps_to_tolerance is not None  # Adam settles
+    assert np.all(_step_lengths(adam)[-20:] < 1e-3)
+
+
 CHECKS = {name.removeprefix("check_"): check for name, check in globals().items() if name.startswith("check_")}
 # The network page's lesson is checked by tests/study/test_network_lesson.py (its own file: a
 # comparison of minutes' CPU on a busy machine runs beside the rest).
