@@ -1458,7 +1458,9 @@ class Live3D {
     });
     const d = this.detail || playerStep();
     this.step = d ? d.step : Math.max(0, ...this.runs.map((r) => r.length - 1));
-    this.mode = "gl"; // Plotly's traces, drawn at the step; the canvas (if it plays) takes over at the next step
+    // Plotly's traces, filled at the step, once Plotly has drawn them (redrawn()); until then
+    // nothing else updates them (Plotly's data is the figure's being drawn).
+    this.mode = "drawing";
     this.clearCanvas();
     const filled = this.filled(this.step);
     for (const [i, t] of this.trails.entries()) Object.assign(data[t.index], { x: filled.x[i], y: filled.y[i], z: filled.z[i] });
@@ -1509,13 +1511,22 @@ class Live3D {
     if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.apply(); });
   }
 
+  // Plotly has drawn the figure: its trails and heads at the player's step from now on (the
+  // player may have moved on while it drew), the canvas taking over if the race plays.
+  redrawn() {
+    if (this.mode !== "drawing") return;
+    this.mode = "gl";
+    this.step = null; // filled again, whatever step Plotly shows
+    this.apply();
+  }
+
   apply() {
     const d = this.detail;
-    if (!d || !this.P || !this.gd._fullLayout) return;
+    if (!d || !this.P || !this.gd._fullLayout || this.mode === "drawing") return;
     const moved = [...this.trails, ...this.heads];
     // Moving (playing, or stepped or scrubbed a moment ago): the canvas over the scene; Plotly's
-    // traces once the step has rested for SETTLE_MS.
-    const moving = d.playing || d.step !== this.step;
+    // traces once the step has rested for SETTLE_MS (and at once after a redraw: step null).
+    const moving = d.playing || (this.step !== null && d.step !== this.step);
     clearTimeout(this.settle);
     this.settle = undefined;
     if (!d.playing && moving) this.settle = setTimeout(() => { this.settle = undefined; this.apply(); }, SETTLE_MS);
@@ -1692,7 +1703,13 @@ function drawFigure(root, data, setTriggerValue) {
     // WebGL draws the 3-D view at the screen's own resolution (plotly.js's default is twice it:
     // four times the pixels for nothing on most screens, and the view is drawn every frame it plays).
     const gl = live ? { plotGlPixelRatio: Math.min(2, window.devicePixelRatio || 1) } : {};
-    return P.react(gd, figure.data, themed(layout, root), configFor(P, data, gl));
+    // Once Plotly has drawn it, the 3-D view's trails and heads are filled at the player's step
+    // again: a redraw that ends after the player moved on draws the figure as it was asked for.
+    const drawn = () => live && root.__live && root.__live.redrawn();
+    return P.react(gd, figure.data, themed(layout, root), configFor(P, data, gl)).then(drawn, (error) => {
+      drawn();
+      throw error;
+    });
   };
   return Promise.all([loadPlotly(data.plotly_url), Promise.race([firstRace, moment(1500)])]).then(([P]) => {
     if (!root.__sizeWatch) { // a figure in a hidden tab is drawn again at its size when shown
