@@ -1706,7 +1706,8 @@ function drawFigure(root, data, setTriggerValue) {
     // Once Plotly has drawn it, the 3-D view's trails and heads are filled at the player's step
     // again: a redraw that ends after the player moved on draws the figure as it was asked for.
     const drawn = () => live && root.__live && root.__live.redrawn();
-    return P.react(gd, figure.data, themed(layout, root), configFor(P, data, gl)).then(drawn, (error) => {
+    const drawing = P.react(gd, figure.data, themed(layout, root), configFor(P, data, gl));
+    return drawing.then(drawn, (error) => {
       drawn();
       throw error;
     });
