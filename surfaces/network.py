@@ -61,8 +61,9 @@ WIDTH_RANGE = (1, 64)
 # Weight vectors whose loss over every training row is computed at once (a CNN's pass holds
 # about 5 MB a vector).
 LOSS_COLUMNS = 8
-# The CNN's forward pass over every row goes FORWARD_ROWS images at a time: a block's convolution
-# (8 weight vectors of the tutorial's 8 filters) stays within a core's cache, twice as fast.
+# The CNN's forward pass over every row goes FORWARD_ROWS images at a time, so that a block's
+# convolution stays within a core's cache (measured: 11 ms instead of 13 ms for three weight
+# vectors over the digits' 1,257 training rows; the logits' bits are the same either way).
 FORWARD_ROWS = 64
 PARTS = ("train", "validation", "test")  # the parts of a split a network is evaluated on
 
