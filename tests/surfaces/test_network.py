@@ -8,6 +8,7 @@ numbers are in test_network_torch.py, the same bits on every CPU in test_network
 
 import csv
 import gzip
+import importlib
 import math
 import re
 
@@ -425,3 +426,15 @@ def test_the_width_is_the_hidden_layer(iris):
         10,
         32,
     )
+
+
+def test_the_cnns_pass_over_every_row_has_the_same_bits_in_blocks_or_whole(monkeypatch):
+    """The pass over every row goes in blocks of rows for speed (FORWARD_ROWS): each logit is
+    its own sum, so the losses are the whole pass's to the bit."""
+    module = importlib.import_module("surfaces.network")
+    net = network("digits", "cnn", seed=0)
+    points = net.start[:, None] + 0.01 * np.random.default_rng(3).standard_normal((net.dim, 3))
+    blocked = net.loss_at(points)
+    monkeypatch.setattr(module, "FORWARD_ROWS", 100_000)
+    whole = net.loss_at(points)
+    assert blocked.tobytes() == whole.tobytes()
