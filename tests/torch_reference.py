@@ -249,8 +249,7 @@ def main() -> None:
     torch.set_default_dtype(torch.float64)
     recorded = cases()
     kept = kept_recordings()
-    # json.loads(json.dumps(case)): the case as the file holds it (pairs as lists).
-    paths = [kept.get(json.dumps(json.loads(json.dumps(case)))) or torch_path(*case) for case in recorded]
+    paths = [kept.get(json.dumps(case)) or torch_path(*case) for case in recorded]  # pairs as lists either way
     arrays = {f"case{i}": path for i, (path, _) in enumerate(paths)}
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {

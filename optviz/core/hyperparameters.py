@@ -82,8 +82,15 @@ def eps(default: float) -> Hyperparameter:
     )
 
 
+def pair(name: str, first: Hyperparameter, second: Hyperparameter) -> Hyperparameter:
+    """A pair of numbers given as one tuple, as torch takes ``betas`` or Rprop's ``etas``: in a
+    link and on the page each part is its own setting."""
+    return Spec(name=name, default=(first.default, second.default), kind="pair", parts=(first, second))
+
+
 def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
-    parts = (
+    return pair(
+        "betas",
         number(
             "beta1",
             beta1,
@@ -102,10 +109,4 @@ def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
             high_open=True,
             ui=(0.5, 0.99999),
         ),
-    )
-    return Spec(
-        name="betas",
-        default=(beta1, beta2),
-        kind="pair",
-        parts=parts,
     )

@@ -148,7 +148,7 @@ def asgd_update(params: np.ndarray, grad: np.ndarray, state: ASGDState, hp: HP) 
         ax = where(mu != 1, state.ax + (params - state.ax) * mu, params)
     decay = power(1 + lambd * lr * step, hp["alpha"])
     # foreach: lr / tensor, which torch computes as tensor.reciprocal() * lr
-    eta = where(hp["foreach"], (1.0 / decay) * lr, lr / decay)
+    eta = (1.0 / decay) * lr if hp["foreach"] else lr / decay
     mu = 1 / maximum(1.0, step - hp["t0"])
     return params, ASGDState(step, eta, mu, ax)
 

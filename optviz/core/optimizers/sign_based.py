@@ -13,11 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optviz.core.hyperparameters import betas, flag, learning_rate, number, weight_decay
+from optviz.core.hyperparameters import betas, flag, learning_rate, number, pair, weight_decay
 from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
-from optviz.core.optimizers.shared import aligned
-from optviz.core.primitives import clamp, nonzero, sign, where, zeros_like
-from optviz.core.specs import Spec
+from optviz.core.optimizers.shared import aligned, decay_lines
+from optviz.core.primitives import clamp, sign, where, zeros_like
 
 # --------------------------------------------------------------------------------------------
 # Rprop: a step size per coordinate, grown or shrunk by whether the gradient's sign held
@@ -77,17 +76,13 @@ def rprop_rule(hp: HP) -> str:
     )
 
 
-def _pair(name: str, first: Spec, second: Spec) -> Spec:
-    return Spec(name=name, default=(first.default, second.default), kind="pair", parts=(first, second))
-
-
-ETAS = _pair(
+ETAS = pair(
     "etas",
     # torch: 0 < etaminus < 1 < etaplus (the open ends are the constraint ETAS_AROUND_ONE's).
     number("etaminus", 0.5, symbol=r"\eta_{-}", label="eta values", high=1.0, high_open=True, ui=(0.1, 0.9)),
     number("etaplus", 1.2, symbol=r"\eta_{+}", label="eta values", ui=(1.05, 3.0)),
 )
-STEP_SIZES = _pair(
+STEP_SIZES = pair(
     "step_sizes",
     number("step_size_min", 1e-6, symbol=r"\Delta_{\min}", label="step_size_min", ui=(0.0, 0.01)),
     number("step_size_max", 50.0, symbol=r"\Delta_{\max}", label="step_size_max", ui=(0.01, 100.0), log=True),
@@ -169,10 +164,9 @@ def lion_update(params: np.ndarray, grad: np.ndarray, state: LionState, hp: HP) 
 
 
 def lion_rule(hp: HP) -> str:
-    lines = []
-    if nonzero(hp["weight_decay"]):
-        shrink = r"\gamma \lambda / \gamma_{\rm init}" if hp["decoupled_weight_decay"] else r"\gamma \lambda"
-        lines.append(rf"\theta_{{t-1}} &\leftarrow \theta_{{t-1}}\,(1 - {shrink})")
+    lines = decay_lines(hp, decoupled=True)  # Lion shrinks the parameters, as AdamW does
+    if lines and hp["decoupled_weight_decay"]:
+        lines = [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma \lambda / \gamma_{\rm init})"]
     return aligned(
         [
             *lines,
