@@ -135,13 +135,9 @@ def _race(
     for run, label, slot, trajectory, arrows in zip(
         experiment.runs, experiment.labels(), experiment.slots(), trajectories, vectors, strict=True
     ):
-        item = {
-            "id": race_data.run_id(experiment, run) + (HELD if hold else ""),
-            "label": label,
-            "colour": race_data.colour(slot),
-            "symbol": slot,
-            "diverged_at": None if hold else trajectory.diverged_at,
-        }
+        item = race_data.run_entry(experiment, run, label, slot, trajectory)
+        if hold:  # a held race: its starts only, and nothing of how the runs end
+            item |= {"id": item["id"] + HELD, "diverged_at": None}
         if preview is not None or item["id"] not in sent:  # a held race gets its start only: no answer
             item["arrays"] = race_data.run_arrays(trajectory, upto=0 if hold else None)
             if preview is None:

@@ -18,9 +18,10 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory
+from optviz.core.optimizers import get as get_optimizer
 from optviz.settings import Experiment, Run
 from optviz.teach import inspector
-from optviz.text import DEFAULT_LANGUAGE, section
+from optviz.text import DEFAULT_LANGUAGE, say, section
 
 ASSETS = Path(__file__).parent / "assets"
 # Axes whose ranges differ more than this are drawn in a square, each at its own scale, and the
@@ -130,19 +131,43 @@ def run_id(experiment: Experiment, run: Run) -> str:
     )
 
 
+def run_entry(experiment: Experiment, run: Run, label: str, slot: int, trajectory: Trajectory) -> dict[str, Any]:
+    """A run as the player lists it (its arrays apart: see :func:`run_arrays`): its id, name,
+    colour and marker, where it diverged, and what its second path is when its rule keeps a
+    second point (``companion``: drawn bold or faint, and its words for the runs table)."""
+    entry = {
+        "id": run_id(experiment, run),
+        "label": label,
+        "colour": colour(slot),
+        "symbol": slot,
+        "diverged_at": trajectory.diverged_at,
+    }
+    second = get_optimizer(run.optimizer).companion
+    if second is not None:
+        entry["companion"] = {"bold": second.bold, "note": say(f"optimizer.{run.optimizer}.companion", experiment.lang)}
+    return entry
+
+
 def run_arrays(trajectory: Trajectory, upto: int | None = None) -> dict[str, str]:
     """A trajectory as the player reads it: x, y and f − f* at every step (up to step ``upto``
-    only, when given), float32.
+    only, when given), float32; and ``cx``, ``cy``, the rule's second point at every step, when
+    it keeps one (``Optimizer.companion``).
 
     f − f* rather than f: float32 keeps its small values near a minimum (f itself, near
     f* = −78.33, would lose them), so the loss per step can be drawn from the same arrays.
     """
     rows = slice(None if upto is None else upto + 1)
-    return {
+    arrays = {
         "x": float32_base64(trajectory.points[rows, 0]),
         "y": float32_base64(trajectory.points[rows, 1]),
         "gap": float32_base64(trajectory.losses[rows] - trajectory.surface.f_star),
     }
+    if trajectory.companion is not None:
+        arrays |= {
+            "cx": float32_base64(trajectory.companion[rows, 0]),
+            "cy": float32_base64(trajectory.companion[rows, 1]),
+        }
+    return arrays
 
 
 def _digest(value: object) -> str:

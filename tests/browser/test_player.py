@@ -255,3 +255,57 @@ def test_a_browser_that_lost_the_arrays_gets_them_again(page: Page, app_url: str
     page.wait_for_function("() => window.__optvizCache.size === 3", timeout=30_000)
     wait_for_app(page)
     assert player(page)["runs"] == before
+
+
+def centre_pixels(page: Page, layer: str, points: list[tuple[float, float]]) -> list[list[int]]:
+    """The one device pixel (r, g, b, a) of a canvas layer under each data point."""
+    return page.evaluate(
+        """([layer, points]) => {
+            const p = document.querySelector('.ovp').__player, a = p.plotArea();
+            const ctx = (layer === 'heads' ? p.heads : p.trails).getContext('2d', {willReadFrequently: true});
+            return points.map(([x, y]) => {
+                const [px, py] = p.toPixel(a, x, y);
+                return Array.from(ctx.getImageData(Math.round(px), Math.round(py), 1, 1).data);
+            });
+        }""",
+        [layer, [list(point) for point in points]],
+    )
+
+
+def distance_to_path(points: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """Each point's distance to the polyline through ``path``'s points, in data units."""
+    a, b = path[:-1][None], path[1:][None]
+    ab, ap = b - a, points[:, None] - a
+    along = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-300), 0.0, 1.0)
+    return np.linalg.norm(ap - along[..., None] * ab, axis=-1).min(axis=1)
+
+
+def test_asgds_average_is_drawn_bold_over_its_faint_iterates(page: Page, app_url: str, console_errors: list[str]):
+    link = "/?v=2&surface=valley:kappa=20,angle=30&steps=300&noise=3&run=asgd:lr=0.08,t0=20"
+    page.goto(app_url + link)
+    wait_for_app(page)
+    whole_story(page)
+    t = run_experiment(parse(query_from_string(link))[0])[0]
+    run = page.evaluate(
+        "() => { const r = document.querySelector('.ovp').__player.runs[0]; return {cx: Array.from(r.cx), cy: Array.from(r.cy), colour: r.colour}; }"
+    )
+    np.testing.assert_array_equal(run["cx"], t.companion[:, 0].astype(np.float32))
+    np.testing.assert_array_equal(run["cy"], t.companion[:, 1].astype(np.float32))
+    # The average, from its start to the last step, solid in the run's colour on the top layer
+    # (away from the heads at the last step, edged in white).
+    heads = np.stack([t.companion[-1], t.points[-1]])
+    away = np.linalg.norm(t.companion[:, None] - heads[None], axis=-1).min(axis=1) > 0.2
+    average = [tuple(p) for p in t.companion[away][::3]]
+    assert len(average) >= 10
+    drawn = centre_pixels(page, "heads", average)
+    assert all(close_to(c, run["colour"]) for c in drawn), drawn
+    # The iterates far from it are drawn faintly beneath, and not on the top layer.
+    inner = t.points[21:-1]  # the last point has its ring on the top layer
+    far = [tuple(p) for p in inner[distance_to_path(inner, t.companion) > 0.3][:20]]
+    assert len(far) >= 10
+    assert all(c[3] == 0 for c in centre_pixels(page, "heads", far))
+    assert all(c[3] > 0 for c in centre_pixels(page, "trails", far))
+    note = page.locator(f"{PLAYER} .ovp-companion")
+    expect(note).to_have_text(
+        "Bold: the average of the points since step t0, ASGD's answer. Faint, a hollow ring: the point where the gradient is taken."
+    )

@@ -289,3 +289,29 @@ def test_small_batches_take_python_floats_unless_told_otherwise(monkeypatch):
     monkeypatch.setattr(loop, "SCALAR_BATCH", 0)  # what the tests of the float path against arrays set
     arrays = optviz.run("adam", "rosenbrock", steps=30, lr=0.05)
     np.testing.assert_array_equal(arrays.points, floats.points)
+
+
+def test_asgds_average_is_recorded_beside_its_path_on_floats_and_arrays(monkeypatch):
+    starts = [(-2.0, 1.5), (1.0, -1.0), (0.5, 2.0)]
+    batch = optviz.run("asgd", "valley", start=starts, steps=60, lr=0.05, t0=10)
+    state = optviz.run("asgd", "valley", start=starts, steps=60, lr=0.05, t0=10, record="state")
+    assert batch.companion.shape == batch.points.shape
+    np.testing.assert_array_equal(batch.companion[0], starts)  # row 0: the start
+    np.testing.assert_array_equal(batch.companion[1:], state.states.ax[1:])  # then the rule's average
+    np.testing.assert_array_equal(state.companion, batch.companion)
+    # Up to step t0 + 2 the average is the iterate; after it, the mean of the iterates from there.
+    np.testing.assert_array_equal(batch.companion[:13], batch.points[:13])
+    np.testing.assert_allclose(batch.companion[30], batch.points[12:31].mean(axis=0), rtol=1e-12)
+    monkeypatch.setattr(loop, "SCALAR_BATCH", 0)
+    arrays = optviz.run("asgd", "valley", start=starts[1], steps=60, lr=0.05, t0=10)
+    np.testing.assert_array_equal(arrays.companion, batch.companion[:, 1])
+    assert optviz.run("adam", "valley", steps=5).companion is None
+    assert optviz.run("asgd", "valley", start=starts, steps=5, record="final").companion is None
+
+
+def test_a_diverged_runs_average_is_frozen_where_the_run_is():
+    t = optviz.run("asgd", "rosenbrock", start=[(-1.5, 2.0)] * 5, steps=100, lr=[1e-4, 0.1, 1e-4, 1e-4, 1e-4], t0=2)
+    k = t.diverged_at[1]
+    assert isinstance(k, int)
+    np.testing.assert_array_equal(t.companion[k:, 1], np.broadcast_to(t.companion[k - 1, 1], t.companion[k:, 1].shape))
+    assert np.isfinite(t.companion).all()

@@ -91,7 +91,11 @@ class Floats:
         self.state = state = [spec.init(c, hp) for c in point]
         self.points: list[float] = []  # the point after each step, its coordinates one after the other
         self.grads: list[Any] = []  # the gradient each step used, the same way
+        # The rule's second point after each step (Optimizer.companion), the same way; None without one.
+        self.companions: list[float] | None = None if spec.companion is None else []
         update, axes, keep_point, keep_grad = spec.update, range(len(point)), self.points.extend, self.grads.extend
+        keep_companion = None if self.companions is None else self.companions.extend
+        at = None if spec.companion is None else type(state[0])._fields.index(spec.companion.field)
 
         def step(row: int, gradient: Gradient, hp: Any) -> int:  # a closure: its names are fast to reach
             g = gradient(*point)
@@ -99,6 +103,8 @@ class Floats:
             for i in axes:
                 point[i], state[i] = update(point[i], g[i], state[i], hp)
             keep_point(point)
+            if keep_companion is not None:
+                keep_companion([coordinate[at] for coordinate in state])
             return 1
 
         self.step = step
@@ -107,18 +113,22 @@ class Floats:
         """The state of each coordinate."""
         return tuple(self.state)
 
-    def write(self, points: np.ndarray, grads: np.ndarray) -> None:
-        """The steps made into ``points[1:]`` and ``grads[:-1]``, shape (steps + 1, d, 1)."""
+    def write(self, points: np.ndarray, grads: np.ndarray, companion: np.ndarray | None = None) -> None:
+        """The steps made into ``points[1:]``, ``grads[:-1]`` and ``companion[1:]`` (given when
+        the rule keeps a second point), shape (steps + 1, d, 1)."""
         dim = len(self.point)
         points[1:, :, 0] = np.array(self.points).reshape(-1, dim)
         grads[:-1, :, 0] = np.array(self.grads).reshape(-1, dim)
+        if companion is not None:
+            companion[1:, :, 0] = np.array(self.companions).reshape(-1, dim)
 
 
 class Arrays:
     """w trajectories at once, their points a (d, w) array, stepped by the rule's reference
     ``update``. ``points`` and ``grads``, shape (rows, d, w), are the recorder's rows: a step's
-    gradient goes to row ``row``, its point to row ``row + 1``. With ``in_place``, the surface's
-    gradient is taken from its in-place kernel where it has one (record="final")."""
+    gradient goes to row ``row``, its point to row ``row + 1``, and the rule's second point
+    (``Optimizer.companion``) to that row of ``companion`` when given. With ``in_place``, the
+    surface's gradient is taken from its in-place kernel where it has one (record="final")."""
 
     check_every = 0
     gradient = None
@@ -132,6 +142,7 @@ class Arrays:
         *,
         points: np.ndarray,
         grads: np.ndarray,
+        companion: np.ndarray | None = None,
         in_place: bool = False,
     ) -> None:
         self.params = np.ascontiguousarray(start)
@@ -141,6 +152,7 @@ class Arrays:
         kernel = surf.grad_kernel if in_place else None
         self.grad_into = None if kernel is None else kernel(self.params.shape[1])
         self.points, self.grads = points, grads
+        self.companion, self.field = companion, None if spec.companion is None else spec.companion.field
         self.split, self.axes = rows_of(len(self.params)), range(len(self.params))
 
     def step(self, row: int, gradient: Gradient | None, hp: Any) -> int:
@@ -155,6 +167,8 @@ class Arrays:
                 g[i] = values[i]
         self.params, self.state = self.update(params, g, self.state, hp)
         self.points[row + 1] = self.params
+        if self.companion is not None:
+            self.companion[row + 1] = getattr(self.state, self.field)
         return 1
 
     def snapshot(self) -> Any:

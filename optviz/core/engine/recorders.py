@@ -33,6 +33,9 @@ class Path:
         self.grads = np.empty((steps + 1, dim, batch))
         self.points[0] = starts.T
         self.losses = np.empty((steps + 1, batch))
+        # The rule's second point after every step (Optimizer.companion: ASGD's average), laid
+        # out like the points, row 0 the start; None for a rule that keeps none.
+        self.companion: np.ndarray | None = None
         self.grad_evals = 0
         self.diverged_at: tuple[int | None, ...] = ()
 
@@ -43,6 +46,9 @@ class Path:
         step plan bound to this run, or None. ``surf``'s own gradient and value make the last
         row's gradient (no step used it) and the losses."""
         batch = self.points.shape[2]
+        if spec.companion is not None:
+            self.companion = np.empty_like(self.points)
+            self.companion[0] = self.points[0]
         per_trajectory = plan is not None and plan.per_trajectory
         if batch <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surf) and not per_trajectory:
             for i in range(batch):
@@ -57,6 +63,10 @@ class Path:
             for i in range(0, steps + 1, chunk):
                 losses[i : i + chunk, block] = loss_of(surf, points[i : i + chunk, :, block])
         self.diverged_at = freeze_diverged(points, losses, grads, divergence_limits(surf, losses[0]))
+        if self.companion is not None:  # frozen where the iterate is
+            for column, k in enumerate(self.diverged_at):
+                if k is not None:
+                    self.companion[k:, :, column] = self.companion[k - 1, :, column]
 
     def _step(
         self, spec: Optimizer, surf: Surface, block: slice, hp: dict[str, Any], plan: Steps | None, *, floats: bool
@@ -64,6 +74,7 @@ class Path:
         """The starts in ``block`` through every step: on Python floats (one start) where asked,
         and on arrays where not, or where Python floats raised instead of giving inf or NaN."""
         points, grads = self.points[:, :, block], self.grads[:, :, block]
+        companion = None if self.companion is None else self.companion[:, :, block]
         first = hp if plan is None else plan.settings(0, hp)  # what the state starts from: step 0's
         if floats:
             backend = Floats(spec, surf, points[0, :, 0], first)
@@ -75,10 +86,10 @@ class Path:
             except (ArithmeticError, ValueError):
                 pass
             else:
-                backend.write(points, grads)
+                backend.write(points, grads, companion)
                 self._end(block, kept, per_coordinate=True)
                 return
-        backend = Arrays(spec, surf, points[0], first, points=points, grads=grads)
+        backend = Arrays(spec, surf, points[0], first, points=points, grads=grads, companion=companion)
         kept = self._begin(backend)
         self.grad_evals = advance(backend, self.steps, hp, plan=plan, keep=None if kept is None else kept.append)
         self._end(block, kept, per_coordinate=False)

@@ -131,7 +131,7 @@ def run(
     # surface of whole points (a network's thousands of weights step as one array).
     small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surface)
     small = small and not (bound is not None and bound.per_trajectory)
-    states = None
+    states = companion = None
     if record == "final" and not small:
         with np.errstate(all="ignore"):
             check_finite_start(surface, starts)
@@ -153,8 +153,11 @@ def run(
             points, losses, grads = (np.ascontiguousarray(a[rows]) for a in (points, losses, grads))
         if record == "state":
             states = _lay_out(recorder.states, batched)
+        if record != "final" and recorder.companion is not None:
+            companion = recorder.companion.transpose(0, 2, 1)
     if not batched:  # one start: its own shapes, its own steps
         points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
+        companion = None if companion is None else np.ascontiguousarray(companion[:, 0])
         diverged_at, reached_at, settled_at = (
             None if k is None else k[0] for k in (diverged_at, reached_at, settled_at)
         )
@@ -172,6 +175,7 @@ def run(
         steps_run=steps,
         kept=kept_steps(steps, every) if record == "final" else None,
         grad_evals=grad_evals,
+        companion=companion,
     )
 
 

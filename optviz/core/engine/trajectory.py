@@ -50,6 +50,10 @@ class Trajectory:
     # rule today, more for a rule that looks ahead. Not counted: the surface's own gradient that
     # ``grads`` holds at the last point (no step used it) and the check of the start.
     grad_evals: int = 0
+    # With record="path" or "state", for a rule that keeps a second point beside its iterate
+    # (``Optimizer.companion``: ASGD's average of its iterates): that point after every step,
+    # shaped like ``points``, row 0 the start. None otherwise.
+    companion: np.ndarray | None = None
     # With record="final": the step of each row of ``points`` (0 and the last; with every=, every
     # every-th step between). None for the other records, whose row k is step k.
     kept: tuple[int, ...] | None = None

@@ -57,6 +57,7 @@ from optviz.core.optimizers import classic, adaptive, adam_family, sign_based
 from optviz.core.optimizers.base import (
     HP,
     OPTIMIZERS,
+    Companion,
     Constraint,
     Inspection,
     KernelFn,
@@ -70,6 +71,7 @@ from optviz.core.optimizers.base import (
 __all__ = [
     "HP",
     "OPTIMIZERS",
+    "Companion",
     "Constraint",
     "Inspection",
     "KernelFn",

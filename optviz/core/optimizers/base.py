@@ -60,6 +60,22 @@ class Inspection:
 
 
 @dataclass(frozen=True)
+class Companion:
+    """A second point a rule keeps beside its iterate, which the race draws as a path of its own.
+
+    ``field`` is the state field that holds it after each step, (d, B) like the params (ASGD's
+    average of its iterates, ``ax``; schedule-free's ``x``). ``bold``: the second point is the
+    rule's answer, the one to evaluate (an average of the iterates): the race draws it bold and
+    the iterate, where the gradients are taken, faint. Else the second point is a glance aside
+    (SAM's perturbed point) and is drawn faint. Its words, what the two paths are, are the
+    catalogs' ``optimizer.<name>.companion``.
+    """
+
+    field: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
 class Optimizer:
     """One optimizer: its hyperparameters, its pure update rule and how to explain it."""
 
@@ -84,6 +100,9 @@ class Optimizer:
     # True when the momentum buffer is made at the first step only if the momentum is above 0
     # then (torch's RMSprop): a schedule may not raise a momentum that starts at 0 (optviz.core.rules).
     momentum_from_first_step: bool = False
+    # A second point the rule keeps beside its iterate (see :class:`Companion`), recorded by
+    # record="path" and record="state" (``Trajectory.companion``) and drawn by the race.
+    companion: Companion | None = None
 
     def text(self, part: str, lang: str = DEFAULT_LANGUAGE) -> str:
         """Its ``part`` from the catalogs (``optimizer.<name>.<part>``), in ``lang``."""
@@ -209,6 +228,8 @@ def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
         for setting in (hp, *hp.parts):  # a pair (betas) and each of its parts (beta1, beta2)
             yield (f"optimizer.{name}.hyperparameter_title.{setting.name}", f"hyperparameter_title.{setting.name}")
             yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")
+    if optimizer.companion is not None:
+        yield (f"optimizer.{name}.companion",)
     for symbol in optimizer.inspection.symbols:
         yield (f"symbol.{name}.{symbol}", f"symbol.{symbol}")
     for constraint in optimizer.constraints:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optviz.core.hyperparameters import flag, learning_rate, momentum, number, weight_decay
-from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
+from optviz.core.optimizers.base import HP, Companion, Constraint, Inspection, Optimizer, register
 from optviz.core.optimizers.shared import aligned, decay_lines, l2_penalty
 from optviz.core.primitives import copy, maximum, nonzero, power, where, zeros_like
 
@@ -171,6 +171,7 @@ register(
         mirrors="torch.optim.ASGD",
         elementwise=True,
         inspection=Inspection(symbols={r"\eta_t": "eta", r"\mu_t": "mu", r"\bar\theta_t": "ax"}),
+        companion=Companion("ax", bold=True),  # the average is the answer: drawn bold, the iterates faint
         hyperparameters=(
             learning_rate(1e-2),
             number("lambd", 1e-4, symbol=r"\lambda_d", ui=(0.0, 1.0)),

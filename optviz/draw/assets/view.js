@@ -92,6 +92,26 @@ const ICONS = {
 
 // ------------------------------------------------------------------------------ marker shapes
 
+// A run whose rule keeps a second point (ASGD's average, schedule-free's x) has two paths: its
+// iterates, (x, y), and that point, (cx, cy). One is drawn bold and one faint (thinner, at
+// FAINT's opacity, a hollow ring for its head): run.companion.bold makes the second the bold one
+// (an average of the iterates, the rule's answer), drawn whole each frame over the iterates'
+// scribble, edged in white.
+const FAINT = 0.4;
+function paths(run) {
+  const bold = !(run.cx && run.companion && run.companion.bold);
+  const found = [{ x: run.x, y: run.y, bold, second: false }];
+  if (run.cx) found.push({ x: run.cx, y: run.cy, bold: !bold, second: true });
+  return found;
+}
+
+// A hollow ring in a run's colour, edged in white so that it reads on any shade.
+function ring(ctx, x, y, radius, colour, ratio) {
+  ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI);
+  ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 4 * ratio; ctx.stroke();
+  ctx.strokeStyle = colour; ctx.lineWidth = 2 * ratio; ctx.stroke();
+}
+
 function shape(ctx, symbol, x, y, r) {
   ctx.beginPath();
   const poly = (n, rot, rr = r) => {
@@ -306,7 +326,7 @@ class Player {
     const previewed = new Map();
     for (const r of data.runs) {
       if (r.arrays) {
-        const arrays = { x: decode(r.arrays.x), y: decode(r.arrays.y), gap: decode(r.arrays.gap) };
+        const arrays = Object.fromEntries(Object.entries(r.arrays).map(([k, v]) => [k, decode(v)])); // x, y, gap (cx, cy)
         if (data.preview) previewed.set(r.id, arrays); else CACHE.set(r.id, arrays);
       }
       if (r.inspect) CACHE.set(r.id + ":inspect", Object.fromEntries(Object.entries(r.inspect).map(([k, v]) => [k, decode(v)])));
@@ -492,6 +512,12 @@ class Player {
         same.textContent = this.text.same_path.replace("{name}", twin.label);
         name.appendChild(same);
       }
+      if (r.companion) { // two paths for one run: which is which
+        const note = document.createElement("div");
+        note.className = "ovp-same ovp-companion";
+        note.textContent = r.companion.note;
+        name.appendChild(note);
+      }
       const loss = row.insertCell(); loss.className = "ovp-loss";
       return loss;
     });
@@ -557,25 +583,41 @@ class Player {
       this.drawnTo = 0;
     }
     // Extend every path from drawnTo to step: only the new segments are drawn.
-    tctx.lineWidth = 2.5 * k * r; tctx.lineJoin = "round"; tctx.lineCap = "round";
+    tctx.lineJoin = "round"; tctx.lineCap = "round";
     for (const run of this.runs) {
       const last = Math.min(this.step, run.x.length - 1);
       if (last <= this.drawnTo) continue;
-      tctx.strokeStyle = run.colour; tctx.globalAlpha = 1;
-      tctx.beginPath();
-      let [px, py] = this.toPixel(area, run.x[this.drawnTo], run.y[this.drawnTo]);
-      tctx.moveTo(px, py);
-      for (let i = this.drawnTo + 1; i <= last; i++) {
-        [px, py] = this.toPixel(area, run.x[i], run.y[i]);
-        tctx.lineTo(px, py);
+      for (const path of paths(run)) {
+        if (path.second && path.bold) continue; // drawn over the others, with the heads
+        tctx.strokeStyle = run.colour; tctx.globalAlpha = path.bold ? 1 : FAINT;
+        tctx.lineWidth = (path.bold ? 2.5 : 1.5) * k * r;
+        tctx.beginPath();
+        let [px, py] = this.toPixel(area, path.x[this.drawnTo], path.y[this.drawnTo]);
+        tctx.moveTo(px, py);
+        for (let i = this.drawnTo + 1; i <= last; i++) {
+          [px, py] = this.toPixel(area, path.x[i], path.y[i]);
+          tctx.lineTo(px, py);
+        }
+        tctx.stroke();
       }
-      tctx.stroke();
     }
+    tctx.globalAlpha = 1;
     this.drawnTo = Math.max(this.drawnTo, this.step);
     // Heads and divergence marks, above everything else.
     const hctx = this.heads.getContext("2d");
     hctx.clearRect(0, 0, this.heads.width, this.heads.height);
     const labels = []; // the divergence labels already placed: another one moves down past them
+    for (const run of this.runs) { // a bold second path (an average) over its own faint iterates, edged in white
+      const path = paths(run).find((p) => p.second && p.bold);
+      if (!path) continue;
+      hctx.beginPath(); hctx.lineJoin = "round"; hctx.lineCap = "round";
+      for (let i = 0; i <= Math.min(this.step, path.x.length - 1); i++) {
+        const [px, py] = this.toPixel(area, path.x[i], path.y[i]);
+        i ? hctx.lineTo(px, py) : hctx.moveTo(px, py);
+      }
+      hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 5 * k * r; hctx.stroke();
+      hctx.strokeStyle = run.colour; hctx.lineWidth = 2.5 * k * r; hctx.stroke();
+    }
     for (const run of this.runs) {
       const i = Math.min(this.step, run.x.length - 1);
       const diverged = run.diverged_at !== null && this.step >= run.diverged_at;
@@ -600,11 +642,19 @@ class Player {
         hctx.fillStyle = "#1a1a1a"; hctx.fillText(label, lx, ly);
         continue;
       }
+      if (run.cx) { // the rule's second point: a hollow ring when faint, the run's mark when bold
+        const [cx, cy] = this.toPixel(area, run.cx[i], run.cy[i]);
+        if (run.companion.bold) { hctx.fillStyle = run.colour; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r; shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], cx, cy, 7 * k * r); hctx.fill(); hctx.stroke(); }
+        else ring(hctx, cx, cy, 5.5 * k * r, run.colour, r);
+      }
       const off = this.offPlot(px, py);
       run.off = Boolean(off);
       if (off) [px, py] = off.at; // outside the frame: inside its edge, and an arrow to where it is
-      hctx.fillStyle = run.colour; hctx.strokeStyle = off ? "#000000" : "#ffffff"; hctx.lineWidth = 1.5 * r;
-      shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
+      if (run.cx && run.companion.bold && !off) ring(hctx, px, py, 5.5 * k * r, run.colour, r); // the iterate, faint
+      else {
+        hctx.fillStyle = run.colour; hctx.strokeStyle = off ? "#000000" : "#ffffff"; hctx.lineWidth = 1.5 * r;
+        shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
+      }
       if (off) {
         const [dx, dy] = off.dir, from = 10 * k * r, to = 30 * k * r;
         arrow(hctx, px + dx * from, py + dy * from, px + dx * to, py + dy * to, ARROWS.step, run.colour, k * r);
@@ -852,15 +902,18 @@ class Player {
 
   drawGhosts(ctx, area) {
     const k = this.scale();
-    ctx.lineWidth = 1.5 * k * this.ratio; ctx.globalAlpha = 0.28;
+    ctx.lineWidth = 1.5 * k * this.ratio;
     for (const run of this.runs) {
       ctx.strokeStyle = run.colour;
-      ctx.beginPath();
-      for (let i = 0; i < run.x.length; i++) {
-        const [px, py] = this.toPixel(area, run.x[i], run.y[i]);
-        i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+      for (const path of paths(run)) {
+        ctx.globalAlpha = path.bold ? 0.28 : 0.28 * FAINT;
+        ctx.beginPath();
+        for (let i = 0; i < path.x.length; i++) {
+          const [px, py] = this.toPixel(area, path.x[i], path.y[i]);
+          i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+        }
+        ctx.stroke();
       }
-      ctx.stroke();
     }
     ctx.globalAlpha = 1;
   }

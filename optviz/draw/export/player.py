@@ -37,14 +37,7 @@ def race_data_for_export(experiment: Experiment, trajectories: Sequence[Trajecto
     check_trajectories(experiment, trajectories)
     surf = experiment.build_surface()
     runs = [
-        {
-            "id": race_data.run_id(experiment, run),
-            "label": label,
-            "colour": race_data.colour(slot),
-            "symbol": slot,
-            "diverged_at": trajectory.diverged_at,
-            "arrays": race_data.run_arrays(trajectory),
-        }
+        race_data.run_entry(experiment, run, label, slot, trajectory) | {"arrays": race_data.run_arrays(trajectory)}
         for run, label, slot, trajectory in zip(
             experiment.runs, experiment.labels(), experiment.slots(), trajectories, strict=True
         )
