@@ -556,6 +556,13 @@ def goldstein_price() -> Surface:
         ),
         # Gradients of 10^4 near the start: the SGD presets' 1e-3 diverges, and so do RAdam's first
         # (plain SGD) steps from about 2.5e-4 up.
-        preset_lr=(("SGD", 1e-5), ("SGD with momentum", 1e-5), ("Nesterov", 1e-5), ("RAdam", 1e-4), ("ASGD", 1e-5)),
+        preset_lr=(
+            ("SGD", 1e-5),
+            ("SGD with momentum", 1e-5),
+            ("Nesterov", 1e-5),
+            ("RAdam", 1e-4),
+            ("ASGD", 1e-5),
+            ("SGD (schedule-free)", 1e-4),
+        ),
         v1_start=(-1.5, 1.5),
     )

@@ -217,8 +217,9 @@ def tips_line(standardise: bool) -> Surface:
         ),
         default_steps=500 if not standardise else 300,
         # RAdam's first steps are plain momentum steps: at the general 0.05 they fly off the
-        # raw valley, whose steep side allows no more than 2/L = 0.004.
-        preset_lr=(("RAdam", 0.002),) if not standardise else (),
+        # raw valley, whose steep side allows no more than 2/L = 0.004; so do schedule-free
+        # SGD's at its general 0.01.
+        preset_lr=(("RAdam", 0.002), ("SGD (schedule-free)", 0.003)) if not standardise else (),
         curvature=(m, L),
         data_rows=model.rows,
         data_view=_data_view("line", "tips", "total_bill", "tip", bool(standardise)),
@@ -324,7 +325,13 @@ def iris_logistic(standardise: bool) -> Surface:
         default_steps=500,
         # The logistic loss is flat (curvature at most 0.17): gradient descent takes rates of
         # about 1 to 10 here, where the general 0.001 would not move.
-        preset_lr=(("SGD", 5.0), ("SGD with momentum", 0.5), ("Nesterov", 0.5), ("ASGD", 5.0)),
+        preset_lr=(
+            ("SGD", 5.0),
+            ("SGD with momentum", 0.5),
+            ("Nesterov", 0.5),
+            ("ASGD", 5.0),
+            ("SGD (schedule-free)", 5.0),
+        ),
         data_rows=model.rows,
         data_view=_data_view("logistic", "iris", "petal_width", "species", bool(standardise)),
         batch_grad_fn=model.batch_grad,

@@ -4,7 +4,7 @@ newer optimizers follow) for tests/core/test_against_torch.py.
 None of them is a dependency of optviz. Run this in a scratch environment that has them:
 
     python3 -m venv /work/torchenv
-    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5
+    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5 schedulefree==1.4.1
     PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py [--again]
 
 Cases already recorded in the file are kept as they are (see :func:`kept_recordings`); new
@@ -113,11 +113,27 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("lion", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("lion", {"lr": 0.05, "betas": (0.5, 0.9), "weight_decay": 0.3}, "valley", (-2.5, 1.0)),
     ("lion", {"lr": 0.05, "weight_decay": 0.01, "decoupled_weight_decay": True}, "rastrigin", (-4.2, 3.8)),
+    ("sgd_schedulefree", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
+    (
+        "sgd_schedulefree",
+        {"lr": 0.05, "momentum": 0.5, "warmup_steps": 20.0, "weight_decay": 0.1},
+        "valley",
+        (-2.5, 1.0),
+    ),
+    ("sgd_schedulefree", {"lr": 0.02, "momentum": 0.95, "r": 1.0, "weight_lr_power": 0.0}, "himmelblau", (-0.3, -0.8)),
+    ("adamw_schedulefree", {"lr": 0.05}, "rosenbrock", (-1.5, 2.0)),
+    (
+        "adamw_schedulefree",
+        {"lr": 0.1, "betas": (0.6, 0.99), "warmup_steps": 15.0, "weight_decay": 0.05, "eps": 1e-3},
+        "valley",
+        (-2.5, 1.0),
+    ),
+    ("adamw_schedulefree", {"lr": 0.2, "r": 0.5, "weight_lr_power": 1.0}, "beale", (-3.0, -3.0)),
 ]
 
 # Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
 # ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
-RANDOMISED = ("rprop", "asgd", "lion")
+RANDOMISED = ("rprop", "asgd", "lion", "sgd_schedulefree", "adamw_schedulefree")
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
@@ -166,13 +182,14 @@ def torch_class(path: str) -> type:
 
 
 class RootWatch:
-    """Wraps ``Tensor.sqrt``, ``Tensor.sqrt_`` and ``Tensor.__pow__`` (which takes the same root
-    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5) to notice a root that is not
-    correctly rounded."""
+    """Wraps ``Tensor.sqrt``, ``Tensor.sqrt_``, ``Tensor.__pow__`` (which takes the same root
+    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5) and ``torch._foreach_sqrt_``
+    (schedule-free AdamW's default path) to notice a root that is not correctly rounded."""
 
     def __init__(self) -> None:
         self.inexact = False
         self._sqrt, self._sqrt_, self._pow = torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__
+        self._foreach_sqrt_ = torch._foreach_sqrt_
 
     def check(self, argument: np.ndarray, root: np.ndarray) -> None:
         self.inexact |= not np.array_equal(np.sqrt(argument), root, equal_nan=True)
@@ -197,32 +214,69 @@ class RootWatch:
                 watch.check(tensor.detach().numpy(), result.detach().numpy())
             return result
 
+        def foreach_sqrt_(tensors: list[torch.Tensor]) -> None:
+            arguments = [tensor.detach().numpy().copy() for tensor in tensors]
+            watch._foreach_sqrt_(tensors)
+            for argument, tensor in zip(arguments, tensors, strict=True):
+                watch.check(argument, tensor.detach().numpy())
+
         torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = sqrt, sqrt_, power
+        torch._foreach_sqrt_ = foreach_sqrt_
         return self
 
     def __exit__(self, *exc: object) -> None:
         torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = self._sqrt, self._sqrt_, self._pow
+        torch._foreach_sqrt_ = self._foreach_sqrt_
+
+
+def second_point(opt: torch.optim.Optimizer, param: torch.Tensor) -> np.ndarray:
+    """The reference's second point (``Optimizer.companion``): what its ``eval()`` puts in the
+    parameters (schedule-free's x), or ASGD's average ``ax``; the parameters themselves before
+    the first step. ``eval()`` is undone by restoring the parameters' bits (its ``train()``
+    would move them back by a lerp, which rounds) and the training mode."""
+    if not opt.state[param]:
+        return param.detach().numpy().copy()
+    if hasattr(opt, "eval"):
+        y = param.detach().clone()
+        opt.eval()
+        x = param.detach().numpy().copy()
+        with torch.no_grad():
+            param.copy_(y)
+        for group in opt.param_groups:
+            group["train_mode"] = True
+        return x
+    return opt.state[param]["ax"].detach().numpy().copy()
 
 
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended
-def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float]) -> tuple[np.ndarray, int]:
-    """torch's path, and how many steps it took before its first inexact square root."""
+def torch_path(
+    name: str, hp: dict, surface: str, start: tuple[float, float]
+) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """torch's path, how many steps it took before its first inexact square root, and the
+    reference's second point at every step for a rule that keeps one (else None)."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = torch_class(MIRRORED[name])([param], **hp)
+    if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
+        opt.train()
+    second = [] if OPTIMIZERS[name].companion is not None else None
     path = [param.detach().numpy().copy()]
     exact_steps = STEPS
     with RootWatch() as watch:
-        for step in range(1, STEPS + 1):
+        for step in range(STEPS + 1):
+            if second is not None:
+                second.append(second_point(opt, param))
+            if step == STEPS:
+                break
             param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
             opt.step()
             path.append(param.detach().numpy().copy())
             if watch.inexact and exact_steps == STEPS:
-                exact_steps = step - 1
-    return np.array(path), exact_steps
+                exact_steps = step
+    return np.array(path), exact_steps, None if second is None else np.array(second)
 
 
-def kept_recordings() -> dict[str, tuple[np.ndarray, int]]:
+def kept_recordings() -> dict[str, tuple[np.ndarray, int, np.ndarray | None]]:
     """The recordings already in OUT, by their case: torch's square roots (MKL's) are chosen by
     the CPU, so a case recorded again on another machine may take its first inexact root at
     another step; a case once recorded is kept as it is (``--again`` records every case anew)."""
@@ -231,13 +285,22 @@ def kept_recordings() -> dict[str, tuple[np.ndarray, int]]:
     with np.load(OUT) as data:
         meta = json.loads(str(data["meta"]))
         return {
-            json.dumps(case): (data[f"case{i}"], exact)
+            json.dumps(case): (data[f"case{i}"], exact, data.get(f"companion{i}"))
             for i, (case, exact) in enumerate(zip(meta["cases"], meta["exact_steps"], strict=True))
         }
 
 
+def kept_or_recorded(case: tuple, kept: dict[str, tuple]) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """The case's recording if it is kept whole (with the second point of a rule that keeps one),
+    else a new one. The key is the case as JSON, pairs as lists either way."""
+    found = kept.get(json.dumps(case))
+    if found is None or (found[2] is None and OPTIMIZERS[case[0]].companion is not None):
+        return torch_path(*case)
+    return found
+
+
 # The reference libraries besides torch, at the versions recorded (their import name: version).
-REFERENCES = {"lion_pytorch": "0.2.5"}
+REFERENCES = {"lion_pytorch": "0.2.5", "schedulefree": "1.4.1"}
 
 
 def main() -> None:
@@ -249,8 +312,9 @@ def main() -> None:
     torch.set_default_dtype(torch.float64)
     recorded = cases()
     kept = kept_recordings()
-    paths = [kept.get(json.dumps(case)) or torch_path(*case) for case in recorded]  # pairs as lists either way
-    arrays = {f"case{i}": path for i, (path, _) in enumerate(paths)}
+    paths = [kept_or_recorded(case, kept) for case in recorded]
+    arrays = {f"case{i}": path for i, (path, _, _) in enumerate(paths)}
+    arrays |= {f"companion{i}": second for i, (_, _, second) in enumerate(paths) if second is not None}
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,
@@ -258,7 +322,7 @@ def main() -> None:
         "capability": capability,
         "steps": STEPS,
         "cases": recorded,
-        "exact_steps": [exact for _, exact in paths],
+        "exact_steps": [exact for _, exact, _ in paths],
     }
     np.savez_compressed(OUT, meta=np.array(json.dumps(meta)), **arrays)
     print(f"wrote {OUT} ({len(recorded)} cases, torch {torch.__version__}, {capability} kernels)")

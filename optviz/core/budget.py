@@ -74,12 +74,15 @@ COMPARISON_SECONDS = 40.0
 COMPARISON_STOP_AFTER = 60.0
 
 
-def check_work(steps: int, starts: int, *, record: str = "path", dim: int = 2) -> None:
+def check_work(steps: int, starts: int, *, record: str = "path", dim: int = 2, second: bool = False) -> None:
     """Refuse a call of the engine that would step more than its cap: (steps + 1) * starts
     points, at most :data:`MAX_POINTS` (:data:`MAX_RECORDED_POINTS` with record="state"); a
-    point of more than two coordinates counts as dim / 2 points (its memory grows with them)."""
+    point of more than two coordinates counts as dim / 2 points (its memory grows with them).
+    ``second``: the rule keeps a second point (``Optimizer.companion``), which record="path"
+    and "state" keep too, 16 of every 56 bytes a point: a point counts as 1.4."""
     limit = MAX_RECORDED_POINTS if record == "state" else MAX_POINTS
-    if (steps + 1) * starts * max(dim, 2) > 2 * limit:
+    weight = 7 if second and record != "final" else 5  # fifths of a point
+    if (steps + 1) * starts * max(dim, 2) * weight > 10 * limit:
         recorded = " with record='state'" if record == "state" else ""
         msg = f"Too much work: {steps} steps x {starts} starts exceeds {limit:,} points{recorded}"
         raise ValueError(msg)

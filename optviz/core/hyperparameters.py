@@ -88,7 +88,8 @@ def pair(name: str, first: Hyperparameter, second: Hyperparameter) -> Hyperparam
     return Spec(name=name, default=(first.default, second.default), kind="pair", parts=(first, second))
 
 
-def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
+def betas(beta1: float = 0.9, beta2: float = 0.999, *, lowest_beta1: float = 0.0) -> Hyperparameter:
+    """Adam's ``betas``; ``lowest_beta1``: the lowest beta1 the app offers, where 0 means nothing."""
     return pair(
         "betas",
         number(
@@ -98,7 +99,7 @@ def betas(beta1: float = 0.9, beta2: float = 0.999) -> Hyperparameter:
             label="beta parameter at index 0",
             high=1.0,
             high_open=True,
-            ui=(0.0, 0.999),
+            ui=(lowest_beta1, 0.999),
         ),
         number(
             "beta2",

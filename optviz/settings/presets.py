@@ -23,6 +23,9 @@ PRESETS: dict[str, Run] = {
     "Rprop": Run.make("rprop", lr=0.01),
     "ASGD": Run.make("asgd", lr=1e-3, t0=20.0),  # SGD's rate, averaged from step 20: the average shows
     "Lion": Run.make("lion", lr=0.01),  # a fifth of Adam's: every step is lr long
+    # A bit more than SGD's: x, the answer, trails behind the z that takes the steps.
+    "SGD (schedule-free)": Run.make("sgd_schedulefree", lr=0.01),
+    "AdamW (schedule-free)": Run.make("adamw_schedulefree", lr=0.05),  # Adam's
 }
 
 

@@ -35,7 +35,8 @@ CASES = [
 ]
 RECORDED = {name for name, *_ in META["cases"]}
 # The optimizers whose registration names a reference class to follow (Optimizer.mirrors):
-# torch.optim's, or a library's that tests/torch_reference.py pins (lion_pytorch.Lion).
+# torch.optim's, or a library's that tests/torch_reference.py pins (lion_pytorch.Lion,
+# schedulefree.SGDScheduleFree).
 MIRRORED = [name for name, optimizer in optviz.OPTIMIZERS.items() if optimizer.mirrors]
 RECORD = "`PYTHONPATH=. python tests/torch_reference.py` in an environment with torch 2.13 (see its docstring)"
 
@@ -65,6 +66,15 @@ def test_trajectory_matches_torch(index, name, hp, surface, start):
     np.testing.assert_array_equal(t.points[:exact], reference[:exact])
     np.testing.assert_allclose(t.points[: min(end, 50)], reference[: min(end, 50)], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(t.points[:end], reference[:end], rtol=1e-5, atol=1e-9)
+    if t.companion is not None:  # and the rule's second point: ASGD's average, schedule-free's x
+        second = DATA[f"companion{index}"]
+        np.testing.assert_array_equal(t.companion[:exact], second[:exact])
+        np.testing.assert_allclose(t.companion[:end], second[:end], rtol=1e-5, atol=1e-9)
+
+
+def test_every_rule_with_a_second_point_has_it_recorded():
+    for index, name, *_ in (case.values for case in CASES):
+        assert (f"companion{index}" in DATA.files) == (optviz.OPTIMIZERS[name].companion is not None), name
 
 
 def test_divergence_is_where_torch_leaves_the_finite_losses_or_the_picture():

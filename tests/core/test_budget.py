@@ -76,6 +76,10 @@ def test_the_engines_cap_is_the_budgets_and_counts_coordinates():
     with pytest.raises(ValueError, match="Too much work"):
         budget.check_work(1000, most, dim=4)  # twice the memory a point
     budget.check_work(1000, most // 2, dim=4)
+    with pytest.raises(ValueError, match="Too much work"):  # a second point a step: 1.4 points
+        budget.check_work(1000, most * 5 // 7 + 1, second=True)
+    budget.check_work(1000, most * 5 // 7, second=True)
+    budget.check_work(1000, most, record="final", second=True)  # record="final" keeps none
     with pytest.raises(ValueError, match="with record='state'"):
         budget.check_work(1000, budget.MAX_RECORDED_POINTS // 1001 + 1, record="state")
 

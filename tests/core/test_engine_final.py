@@ -192,7 +192,7 @@ def test_per_trajectory_hyperparameters(name, chunking):
     if "betas" in spec.defaults():
         sweep["betas"] = (np.linspace(0.3, 0.95, count), np.linspace(0.9, 0.999, count))
     if "momentum" in spec.defaults():
-        sweep["momentum"] = np.linspace(0.0, 0.95, count)
+        sweep["momentum"] = np.linspace(spec.hyperparameter("momentum").app_low, 0.95, count)  # 0 where allowed
     assert_final_is_the_paths_rows(name, "rosenbrock", [(-1.5, 2.0)] * count, 150, **sweep)
 
 

@@ -85,6 +85,9 @@ def bits(array: np.ndarray) -> np.ndarray:
 def assert_same_bits(a: optviz.Trajectory, b: optviz.Trajectory) -> None:
     for field in ("points", "losses", "grads"):
         np.testing.assert_array_equal(bits(getattr(a, field)), bits(getattr(b, field)), err_msg=field)
+    assert (a.companion is None) == (b.companion is None)
+    if a.companion is not None:  # a rule's second point (ASGD's average, schedule-free's x)
+        np.testing.assert_array_equal(bits(a.companion), bits(b.companion), err_msg="companion")
     assert a.diverged_at == b.diverged_at
 
 
@@ -125,7 +128,14 @@ def column(t: optviz.Trajectory, i: int) -> optviz.Trajectory:
     """Trajectory i of a batch, as a single run's record."""
     diverged = t.diverged_at[i]
     return optviz.Trajectory(
-        t.optimizer, t.hyperparameters, t.surface, t.points[:, i], t.losses[:, i], t.grads[:, i], diverged
+        t.optimizer,
+        t.hyperparameters,
+        t.surface,
+        t.points[:, i],
+        t.losses[:, i],
+        t.grads[:, i],
+        diverged,
+        companion=None if t.companion is None else t.companion[:, i],
     )
 
 
@@ -141,8 +151,8 @@ def per_trajectory_equals_separate_runs(name: str, surface: str) -> Scenario:
         ("momentum", [0.0, 0.5, 0.9, 0.0, 0.3, 0.95]),
         ("momentum_decay", np.geomspace(1e-3, 0.1, 6)),
     ):
-        if extra in defaults:
-            sweep[extra] = np.array(values)
+        if extra in defaults:  # from the lowest the rule allows (schedule-free's momentum is above 0)
+            sweep[extra] = np.maximum(np.array(values), spec.hyperparameter(extra).app_low)
     start = {"rastrigin": (-1.3, 0.8), "saddle": (-1.8, 0.02)}[surface]
 
     def single(i: int) -> dict[str, object]:

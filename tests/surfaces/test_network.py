@@ -284,6 +284,8 @@ RATES = {
     "rprop": {"lr": 0.003, "etas": (0.9, 1.05)},  # gentle: minibatch signs flip at random
     "asgd": {"lr": 0.1},
     "lion": {"lr": 0.003},
+    "sgd_schedulefree": {"lr": 0.1},
+    "adamw_schedulefree": {"lr": 0.01},
 }
 
 

@@ -118,9 +118,10 @@ def run(
     every = check_every(every, record)
     start = surface.default_start if start is None else start
     dim = dimension(surface, start)
-    budget.check_work(steps, count_starts(start, dim), record=record, dim=dim)  # before the starts are copied
+    second = spec.companion is not None
+    budget.check_work(steps, count_starts(start, dim), record=record, dim=dim, second=second)  # before the copy
     starts, batched = check_start(start, dim)
-    budget.check_work(steps, starts.shape[0], record=record, dim=dim)
+    budget.check_work(steps, starts.shape[0], record=record, dim=dim, second=second)
     hp = spec.resolve(hyperparameters)
     hp_rows = {name: per_row(value, starts.shape[0], name) for name, value in hp.items()}
     plan = step_plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size, batch=starts.shape[0])

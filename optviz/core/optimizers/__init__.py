@@ -18,10 +18,10 @@ Layout
 * ``adaptive``: per-coordinate steps from the squared gradients (Adagrad, RMSprop, Adadelta).
 * ``adam_family``: a first moment over a second one, bias-corrected (Adam, AdamW, NAdam,
   RAdam, Adamax).
-* ``sign_based``: steps by the gradient's sign only (Rprop; signSGD and Lion to come).
+* ``sign_based``: steps by the gradient's sign only (Rprop, Lion).
+* ``schedule_free``: no schedule, an average instead (schedule-free SGD and AdamW).
 
 A family without a member yet gets its own module when its first member comes:
-``schedule_free`` (schedule-free SGD and AdamW),
 ``quasi_newton`` (L-BFGS) and ``wrappers`` (rules around another optimizer: SAM, Lookahead).
 Importing this package imports every family module, which registers its optimizers.
 
@@ -51,7 +51,7 @@ Conventions
 
 # The family modules, in the order the page offers their optimizers: importing one registers them.
 # isort: off
-from optviz.core.optimizers import classic, adaptive, adam_family, sign_based
+from optviz.core.optimizers import classic, adaptive, adam_family, sign_based, schedule_free
 
 # isort: on
 from optviz.core.optimizers.base import (
@@ -83,5 +83,6 @@ __all__ = [
     "get",
     "missing_words",
     "register",
+    "schedule_free",
     "sign_based",
 ]
