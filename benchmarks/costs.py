@@ -215,7 +215,7 @@ def _per_row_factors() -> dict[str, float]:
             other = parts[0]
             column = np.linspace(other.app_low, other.app_high, WIDTH)
             owner = next(hp for hp in spec.hyperparameters if other in (hp.parts or (hp,)))
-            values[owner.name] = (column, np.full(WIDTH, owner.default[1])) if owner.parts else column
+            values[owner.name] = (column, *(np.full(WIDTH, d) for d in owner.default[1:])) if owner.parts else column
         shared = cpu(lambda n=name: optviz.run(n, surf, start=starts, steps=100, lr=1e-4, record="final"), repeats=2)
         own = cpu(lambda n=name, v=values: optviz.run(n, surf, start=starts, steps=100, record="final", **v), repeats=2)
         factors[name] = max(own / shared, 1.0)

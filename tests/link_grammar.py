@@ -400,8 +400,10 @@ def bool_text(s: Source) -> str:
 
 
 def pair_text(s: Source, parts: Sequence[Any]) -> str:
-    """Text after ``betas=``: the many ways people write a pair, and single numbers."""
-    first, second = (number_text(s, *_range(p), log=False, default=_default(p)) for p in parts)
+    """Text after ``betas=``: the many ways people write a pair (or AdEMAMix's three betas), and
+    single numbers."""
+    first, second, *more = (number_text(s, *_range(p), log=False, default=_default(p)) for p in parts)
+    third = more[0] if more else first
     form = s.weighted(
         (30, "{a},{b}"),  # as a torch user writes it: the comma also separates the run's fields
         (15, "({a},{b})"),
@@ -413,10 +415,11 @@ def pair_text(s: Source, parts: Sequence[Any]) -> str:
         (3, "{a}/{b}"),
         (4, "{a},"),
         (3, ",{b}"),
-        (3, "({a},{b},{a})"),
+        (3 if more else 0, "{a},{b},{c}"),
+        (3, "({a},{b},{c})"),  # a pair's third is one too many
         (4, ""),
     )
-    return form.format(a=first, b=second)
+    return form.format(a=first, b=second, c=third)
 
 
 # ------------------------------------------------------------------------------ spec access

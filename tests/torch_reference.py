@@ -4,7 +4,7 @@ newer optimizers follow) for tests/core/test_against_torch.py.
 None of them is a dependency of optviz. Run this in a scratch environment that has them:
 
     python3 -m venv /work/torchenv
-    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5 schedulefree==1.4.1
+    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5 schedulefree==1.4.1 pytorch-optimizer==4.1.0
     PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py [--again]
 
 Cases already recorded in the file are kept as they are (see :func:`kept_recordings`); new
@@ -129,11 +129,29 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         (-2.5, 1.0),
     ),
     ("adamw_schedulefree", {"lr": 0.2, "r": 0.5, "weight_lr_power": 1.0}, "beale", (-3.0, -3.0)),
+    ("adopt", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
+    ("adopt", {"lr": 0.05, "betas": (0.5, 0.99), "weight_decay": 0.1}, "valley", (-2.5, 1.0)),
+    (
+        "adopt",
+        {"lr": 0.05, "weight_decay": 0.05, "weight_decouple": True, "cautious": True},
+        "himmelblau",
+        (-0.3, -0.8),
+    ),
+    ("adopt", {"lr": 0.02, "weight_decay": 0.01, "weight_decouple": True, "fixed_decay": True}, "beale", (-3.0, -3.0)),
+    ("ademamix", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
+    ("ademamix", {"lr": 0.05, "alpha": 8.0, "t_alpha_beta3": 100.0}, "valley", (-2.5, 1.0)),
+    ("ademamix", {"lr": 0.05, "cautious": True, "weight_decay": 0.1}, "himmelblau", (-0.3, -0.8)),
+    (
+        "ademamix",
+        {"lr": 0.02, "betas": (0.8, 0.99, 0.999), "weight_decay": 0.05, "weight_decouple": True, "t_alpha_beta3": 50.0},
+        "beale",
+        (-3.0, -3.0),
+    ),
 ]
 
 # Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
 # ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
-RANDOMISED = ("rprop", "asgd", "lion", "sgd_schedulefree", "adamw_schedulefree")
+RANDOMISED = ("rprop", "asgd", "lion", "sgd_schedulefree", "adamw_schedulefree", "adopt", "ademamix")
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
@@ -183,50 +201,72 @@ def torch_class(path: str) -> type:
 
 class RootWatch:
     """Wraps ``Tensor.sqrt``, ``Tensor.sqrt_``, ``Tensor.__pow__`` (which takes the same root
-    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5) and ``torch._foreach_sqrt_``
-    (schedule-free AdamW's default path) to notice a root that is not correctly rounded."""
+    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5) and ``torch._foreach_sqrt(_)``
+    (schedule-free AdamW's, ADOPT's and AdEMAMix's default paths) to notice a root that is not
+    correctly rounded. With ``mend``, every root is replaced by the correctly rounded one
+    (NumPy's): the reference's arithmetic with exact roots, which optviz must give bit for bit
+    over every step (``mended``, recorded for each case whose roots were not all exact)."""
 
-    def __init__(self) -> None:
-        self.inexact = False
+    def __init__(self, *, mend: bool = False) -> None:
+        self.inexact, self.mend = False, mend
         self._sqrt, self._sqrt_, self._pow = torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__
-        self._foreach_sqrt_ = torch._foreach_sqrt_
+        self._foreach_sqrt_, self._foreach_sqrt = torch._foreach_sqrt_, torch._foreach_sqrt
 
-    def check(self, argument: np.ndarray, root: np.ndarray) -> None:
-        self.inexact |= not np.array_equal(np.sqrt(argument), root, equal_nan=True)
+    def settle(self, argument: np.ndarray, root: torch.Tensor) -> None:
+        """Note whether ``root`` is the correctly rounded root of ``argument``; mend it if asked."""
+        exact = np.asarray(np.sqrt(argument))
+        self.inexact |= not np.array_equal(exact, root.detach().numpy(), equal_nan=True)
+        if self.mend:
+            with torch.no_grad():
+                root.copy_(torch.from_numpy(exact))
 
     def __enter__(self) -> Self:
         watch = self
 
         def sqrt(tensor: torch.Tensor) -> torch.Tensor:
             root = watch._sqrt(tensor)
-            watch.check(tensor.detach().numpy(), root.detach().numpy())
+            watch.settle(tensor.detach().numpy(), root)
             return root
 
         def sqrt_(tensor: torch.Tensor) -> torch.Tensor:
             argument = tensor.detach().numpy().copy()
             watch._sqrt_(tensor)
-            watch.check(argument, tensor.detach().numpy())
+            watch.settle(argument, tensor)
             return tensor
 
         def power(tensor: torch.Tensor, exponent: object) -> torch.Tensor:
             result = watch._pow(tensor, exponent)
             if isinstance(exponent, float) and exponent == 0.5:
-                watch.check(tensor.detach().numpy(), result.detach().numpy())
+                watch.settle(tensor.detach().numpy(), result)
             return result
 
         def foreach_sqrt_(tensors: list[torch.Tensor]) -> None:
             arguments = [tensor.detach().numpy().copy() for tensor in tensors]
             watch._foreach_sqrt_(tensors)
             for argument, tensor in zip(arguments, tensors, strict=True):
-                watch.check(argument, tensor.detach().numpy())
+                watch.settle(argument, tensor)
+
+        def foreach_sqrt(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+            roots = watch._foreach_sqrt(tensors)
+            for tensor, root in zip(tensors, roots, strict=True):
+                watch.settle(tensor.detach().numpy(), root)
+            return roots
 
         torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = sqrt, sqrt_, power
-        torch._foreach_sqrt_ = foreach_sqrt_
+        torch._foreach_sqrt_, torch._foreach_sqrt = foreach_sqrt_, foreach_sqrt
         return self
 
     def __exit__(self, *exc: object) -> None:
         torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = self._sqrt, self._sqrt_, self._pow
-        torch._foreach_sqrt_ = self._foreach_sqrt_
+        torch._foreach_sqrt_, torch._foreach_sqrt = self._foreach_sqrt_, self._foreach_sqrt
+
+
+def reference_arguments(name: str, hp: dict) -> dict:
+    """optviz's hyperparameters as the reference takes them: AdEMAMix's ``t_alpha_beta3`` of 0
+    (no warmup) is its None."""
+    if name == "ademamix" and hp.get("t_alpha_beta3", 0.0) == 0.0:
+        return {**hp, "t_alpha_beta3": None}
+    return hp
 
 
 def second_point(opt: torch.optim.Optimizer, param: torch.Tensor) -> np.ndarray:
@@ -250,19 +290,20 @@ def second_point(opt: torch.optim.Optimizer, param: torch.Tensor) -> np.ndarray:
 
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended
 def torch_path(
-    name: str, hp: dict, surface: str, start: tuple[float, float]
+    name: str, hp: dict, surface: str, start: tuple[float, float], *, mend: bool = False
 ) -> tuple[np.ndarray, int, np.ndarray | None]:
     """torch's path, how many steps it took before its first inexact square root, and the
-    reference's second point at every step for a rule that keeps one (else None)."""
+    reference's second point at every step for a rule that keeps one (else None). With
+    ``mend``, the path the reference takes with every root correctly rounded (see RootWatch)."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = torch_class(MIRRORED[name])([param], **hp)
+    opt = torch_class(MIRRORED[name])([param], **reference_arguments(name, hp))
     if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
         opt.train()
     second = [] if OPTIMIZERS[name].companion is not None else None
     path = [param.detach().numpy().copy()]
     exact_steps = STEPS
-    with RootWatch() as watch:
+    with RootWatch(mend=mend) as watch:
         for step in range(STEPS + 1):
             if second is not None:
                 second.append(second_point(opt, param))
@@ -300,7 +341,7 @@ def kept_or_recorded(case: tuple, kept: dict[str, tuple]) -> tuple[np.ndarray, i
 
 
 # The reference libraries besides torch, at the versions recorded (their import name: version).
-REFERENCES = {"lion_pytorch": "0.2.5", "schedulefree": "1.4.1"}
+REFERENCES = {"lion_pytorch": "0.2.5", "schedulefree": "1.4.1", "pytorch_optimizer": "4.1.0"}
 
 
 def main() -> None:
@@ -315,6 +356,12 @@ def main() -> None:
     paths = [kept_or_recorded(case, kept) for case in recorded]
     arrays = {f"case{i}": path for i, (path, _, _) in enumerate(paths)}
     arrays |= {f"companion{i}": second for i, (_, _, second) in enumerate(paths) if second is not None}
+    for i, (case, (_, exact, _)) in enumerate(zip(recorded, paths, strict=True)):
+        if exact < STEPS:  # the reference's arithmetic with exact roots: optviz's bits, every step
+            mended, _, mended_second = torch_path(*case, mend=True)
+            arrays[f"mended{i}"] = mended
+            if mended_second is not None:
+                arrays[f"mended_companion{i}"] = mended_second
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,

@@ -82,10 +82,11 @@ def eps(default: float) -> Hyperparameter:
     )
 
 
-def pair(name: str, first: Hyperparameter, second: Hyperparameter) -> Hyperparameter:
-    """A pair of numbers given as one tuple, as torch takes ``betas`` or Rprop's ``etas``: in a
-    link and on the page each part is its own setting."""
-    return Spec(name=name, default=(first.default, second.default), kind="pair", parts=(first, second))
+def pair(name: str, first: Hyperparameter, second: Hyperparameter, *more: Hyperparameter) -> Hyperparameter:
+    """A pair of numbers given as one tuple, as torch takes ``betas`` or Rprop's ``etas`` (or three,
+    as AdEMAMix's ``betas``): in a link and on the page each part is its own setting."""
+    parts = (first, second, *more)
+    return Spec(name=name, default=tuple(part.default for part in parts), kind="pair", parts=parts)
 
 
 def betas(beta1: float = 0.9, beta2: float = 0.999, *, lowest_beta1: float = 0.0) -> Hyperparameter:

@@ -11,6 +11,8 @@ both, on every x86-64 CPU:
   ``pow``) once per distinct value, also for arrays. NumPy's array ``power``, ``exp``, ``log``,
   ``sin`` and ``cos`` are not correctly rounded on CPUs with AVX-512 (one ulp off on a few
   percent of inputs), so a batch would drift away from the single run it claims to be.
+* :func:`exp` and :func:`log` are the C library's, of a rule's per-step constants (Python
+  floats, or each distinct value of an array), as :func:`power` computes its powers.
 * :func:`cos_2pi` and :func:`sin_2pi` are built from correctly rounded operations only, so
   they give the same bits everywhere (and agree with the true value to within an ulp).
 
@@ -31,14 +33,18 @@ __all__ = [
     "clamp",
     "copy",
     "cos_2pi",
+    "exp",
     "lerp",
+    "log",
     "maximum",
+    "minimum",
     "nonzero",
     "power",
     "rint",
     "sign",
     "sin_2pi",
     "sqrt",
+    "tensor_power",
     "where",
     "zeros_like",
 ]
@@ -168,6 +174,33 @@ def power(base: Any, exponent: Any) -> Any:
     return np.array(values)[inverse.ravel()].reshape(b.shape)
 
 
+# torch's ``tensor ** exponent`` for a number exponent: its CPU kernel (PowKernel.cpp) takes a
+# root, a reciprocal or products for these exponents, and the C library's pow for the others.
+_TENSOR_POWERS: dict[float, Callable[[Any], Any]] = {
+    0.5: sqrt,
+    -0.5: lambda base: 1.0 / sqrt(base),
+    -1.0: lambda base: 1.0 / base,
+    2.0: lambda base: base * base,
+    3.0: lambda base: base * base * base,
+    -2.0: lambda base: 1.0 / (base * base),
+}
+
+
+def tensor_power(base: Any, exponent: Any) -> Any:
+    """torch's ``tensor ** exponent`` (a tensor base, a number exponent), for floats and arrays
+    alike: a square root for 0.5, a reciprocal root for -0.5, ``1 / base`` for -1, ``base * base``
+    for 2 (and the like for 3 and -2), as torch's kernel does; :func:`power` for any other."""
+    if not isinstance(exponent, _ARRAY):
+        special = _TENSOR_POWERS.get(float(exponent))
+        return power(base, exponent) if special is None else special(base)
+    found = power(base, exponent)
+    for value, special in _TENSOR_POWERS.items():
+        if np.any(exponent == value):
+            with np.errstate(all="ignore"):
+                found = np.where(exponent == value, special(base), found)
+    return found
+
+
 def _array_pow(base: float, exponent: float) -> float:
     """One power for an array: libm's value, and NumPy's inf or NaN where Python would raise."""
     try:
@@ -175,6 +208,40 @@ def _array_pow(base: float, exponent: float) -> float:
     except (ValueError, OverflowError):  # 0 ** -1, (-8) ** 0.5, overflow: the result is inf or nan
         with np.errstate(all="ignore"):
             return float(np.power(np.float64(base), np.float64(exponent)))
+
+
+def exp(value: Any) -> Any:
+    """The C library's ``exp`` of a float, or of each distinct value of an array (see :func:`log`)."""
+    return _per_value(math.exp, value)
+
+
+def log(value: Any) -> Any:
+    """The C library's ``log`` of a float, or of each distinct value of an array, computed once
+    per value as :func:`power` does: for a rule's per-step constants made of hyperparameters
+    (AdEMAMix's beta3 schedule), so that per-trajectory values give the separate runs' bits
+    (NumPy's own ``exp`` and ``log`` are not correctly rounded with AVX-512). Where the C
+    library raises (``log(0)``), NumPy's -inf or NaN."""
+    return _per_value(math.log, value)
+
+
+def _per_value(function: Callable[[float], float], value: Any) -> Any:
+    if not isinstance(value, _ARRAY):
+        return _one_value(function, value)
+    uniq, inverse = np.unique(value, return_inverse=True)
+    return np.array([_one_value(function, v) for v in uniq.tolist()])[inverse].reshape(value.shape)
+
+
+def _one_value(function: Callable[[float], float], value: float) -> float:
+    try:
+        return function(value)
+    except (ValueError, OverflowError):
+        with np.errstate(all="ignore"):
+            return float(getattr(np, function.__name__)(np.float64(value)))
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """Python's ``min(a, b)`` for floats and arrays alike: ``b`` where ``b < a``, else ``a``."""
+    return where(b < a, b, a)
 
 
 _TWO_TO_52 = 4503599627370496.0  # every float of this size or more is a whole number

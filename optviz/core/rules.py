@@ -111,7 +111,8 @@ def _without_momentum_cycle(setup: Setup) -> Setup:
 
 
 def _momenta_in_range(setup: Setup) -> bool:
-    """The momenta a cycle sets are values the cycled hyperparameter accepts (beta1 < 1)."""
+    """The momenta a cycle sets are values the cycled hyperparameter accepts (beta1 < 1), and
+    that the optimizer's own rules allow (schedule-free's momentum above 0)."""
     spec = setup.optimizer.hyperparameter(setup.momentum_name())
     part = spec.parts[0] if spec.parts else spec
     try:
@@ -119,6 +120,11 @@ def _momenta_in_range(setup: Setup) -> bool:
             part.check(value)
     except ValueError:
         return False
+    defaults = setup.optimizer.defaults()
+    for value in setup.momenta():
+        cycled = (value, *spec.default[1:]) if spec.parts else value
+        if not all(rule.holds({**defaults, spec.name: cycled}) for rule in setup.optimizer.constraints):
+            return False
     return True
 
 

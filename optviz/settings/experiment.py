@@ -22,7 +22,7 @@ from optviz.core.schedules import Schedule
 from optviz.core.specs import Problem, Spec, Value, number_text
 from optviz.settings import table
 from optviz.settings.table import BATCH, COLOUR, MAX_RUNS, NAME, SETTINGS, STEPS
-from optviz.text import DEFAULT_LANGUAGE, Words, hyperparameter_title
+from optviz.text import DEFAULT_LANGUAGE, Words, has, hyperparameter_title
 
 # The link format's version, and what a link of each opens (see Experiment.defaults).
 VERSION = "2"  # 2: a surface opens on its own default page; 1: on the eight classic runs
@@ -130,7 +130,9 @@ class Run:
             if isinstance(value, bool):
                 extras.append(title if value else words("label.flag_off", name=title))
             elif isinstance(value, tuple):
-                extras.append(words(f"label.{key}", first=number_text(value[0]), second=number_text(value[1])))
+                parts = dict(zip(("first", "second", "third"), map(number_text, value), strict=False))
+                label = f"optimizer.{self.optimizer}.label.{key}"  # an optimizer's own (AdEMAMix's three betas)
+                extras.append(words(label if has(label, lang) else f"label.{key}", **parts))
             else:
                 extras.append(words("label.value", name=title, value=number_text(value)))
         if self.batch is not None:

@@ -20,6 +20,8 @@ PRESETS: dict[str, Run] = {
     "AdamW": Run.make("adamw", lr=0.05),
     "RAdam": Run.make("radam", lr=0.05),
     "Adamax": Run.make("adamax", lr=0.05),
+    "ADOPT": Run.make("adopt", lr=0.05),  # Adam's: its steps are about lr long too
+    "AdEMAMix": Run.make("ademamix", lr=0.05),
     "Rprop": Run.make("rprop", lr=0.01),
     "ASGD": Run.make("asgd", lr=1e-3, t0=20.0),  # SGD's rate, averaged from step 20: the average shows
     "Lion": Run.make("lion", lr=0.01),  # a fifth of Adam's: every step is lr long

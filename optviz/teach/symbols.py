@@ -33,7 +33,7 @@ _NOT_SYMBOLS = frozenset(
     for name in (
         *("frac", "tfrac", "dfrac", "sqrt", "left", "right", "max", "min", "nabla", "prod", "sum"),
         *("quad", "qquad", "cdot", "leftarrow", "rightarrow", "infty", "log", "exp", "mathrm", "operatorname"),
-        *("ge", "geq", "le", "leq", "big"),
+        *("ge", "geq", "le", "leq", "big", "pm", "ln"),
     )
 )
 _STRIP = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}")
@@ -43,7 +43,7 @@ _TOKEN = re.compile(
     r"(?P<sup>\^\{\\max\})?"
     r"(?:_(?P<sub>\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
 )
-_STEP_INDICES = frozenset({"t", "t-1", "t+1", "i", "0"})  # theta_{t-1}, mu_{t+1}, mu_i, s_0: the same quantity
+_STEP_INDICES = frozenset({"t", "t-1", "t+1", "i", "0", "1"})  # theta_{t-1}, mu_{t+1}, mu_i, s_0: the same quantity
 
 
 def tokens(latex: str) -> list[str]:

@@ -190,7 +190,8 @@ def test_per_trajectory_hyperparameters(name, chunking):
     count = 40
     sweep = {"lr": np.geomspace(1e-3, 2.0, count)}
     if "betas" in spec.defaults():
-        sweep["betas"] = (np.linspace(0.3, 0.95, count), np.linspace(0.9, 0.999, count))
+        more = (np.full(count, d) for d in spec.defaults()["betas"][2:])  # AdEMAMix's beta3
+        sweep["betas"] = (np.linspace(0.3, 0.95, count), np.linspace(0.9, 0.999, count), *more)
     if "momentum" in spec.defaults():
         sweep["momentum"] = np.linspace(spec.hyperparameter("momentum").app_low, 0.95, count)  # 0 where allowed
     assert_final_is_the_paths_rows(name, "rosenbrock", [(-1.5, 2.0)] * count, 150, **sweep)

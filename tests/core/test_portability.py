@@ -146,7 +146,8 @@ def per_trajectory_equals_separate_runs(name: str, surface: str) -> Scenario:
     sweep: dict[str, object] = {"lr": np.array([1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1])}
     defaults = spec.defaults()
     if "betas" in defaults:
-        sweep["betas"] = (np.linspace(0.3, 0.95, count), np.linspace(0.9, 0.999, count))
+        more = (np.full(count, d) for d in defaults["betas"][2:])  # AdEMAMix's beta3
+        sweep["betas"] = (np.linspace(0.3, 0.95, count), np.linspace(0.9, 0.999, count), *more)
     for extra, values in (
         ("momentum", [0.0, 0.5, 0.9, 0.0, 0.3, 0.95]),
         ("momentum_decay", np.geomspace(1e-3, 0.1, 6)),

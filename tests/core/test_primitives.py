@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from optviz.core import primitives
 from optviz.core.primitives import branch, cos_2pi, lerp, maximum, power, rint, sin_2pi, sqrt, where
 
 # ------------------------------------------------------------------------------------ power
@@ -173,3 +174,29 @@ def test_non_finite_input_gives_nan_on_floats_and_arrays():
     assert np.isnan(values).all()
     assert math.isnan(sin_2pi(math.inf))
     assert math.isnan(cos_2pi(math.nan))
+
+
+def test_a_tensors_power_takes_torchs_special_cases_on_floats_and_arrays():
+    base = np.array([1.0 + 2.0**-40, 2.0, 3.7, 1e-3, 12345.678])
+    for exponent, expected in [
+        (0.5, np.sqrt(base)),
+        (-0.5, 1.0 / np.sqrt(base)),
+        (-1.0, 1.0 / base),
+        (2.0, base * base),
+        (3.0, base * base * base),
+        (-2.0, 1.0 / (base * base)),
+        (0.75, np.array([math.pow(b, 0.75) for b in base])),
+    ]:
+        np.testing.assert_array_equal(primitives.tensor_power(base, exponent), expected)
+        assert [primitives.tensor_power(float(b), exponent) for b in base] == expected.tolist()
+    mixed = np.array([0.5, 0.75, 2.0, -1.0, 0.5])  # per trajectory: each its own kernel
+    expected = [primitives.tensor_power(float(b), float(e)) for b, e in zip(base, mixed, strict=True)]
+    assert primitives.tensor_power(base, mixed).tolist() == expected
+
+
+def test_exp_and_log_are_the_c_librarys_once_per_value():
+    values = np.array([0.9, 0.999, 0.9, 0.5, 0.999])
+    assert primitives.log(values).tolist() == [math.log(v) for v in values]
+    assert primitives.exp(values).tolist() == [math.exp(v) for v in values]
+    assert primitives.log(0.9) == math.log(0.9)
+    assert primitives.log(np.array([0.0]))[0] == -np.inf  # where math.log raises: NumPy's value

@@ -286,6 +286,8 @@ RATES = {
     "lion": {"lr": 0.003},
     "sgd_schedulefree": {"lr": 0.1},
     "adamw_schedulefree": {"lr": 0.01},
+    "adopt": {"lr": 0.01},
+    "ademamix": {"lr": 0.01},
 }
 
 

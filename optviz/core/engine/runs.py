@@ -3,6 +3,7 @@ one loop, or the record="final" blocks), its Trajectory laid out."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,8 @@ def run(
     starts, batched = check_start(start, dim)
     budget.check_work(steps, starts.shape[0], record=record, dim=dim, second=second)
     hp = spec.resolve(hyperparameters)
+    if spec.elementwise and not spec.elementwise_for(hp):  # an option couples the coordinates (cautious)
+        spec = dataclasses.replace(spec, elementwise=False)
     hp_rows = {name: per_row(value, starts.shape[0], name) for name, value in hp.items()}
     plan = step_plan(steps, schedule=schedule, noise=noise, seed=seed, batch_size=batch_size, batch=starts.shape[0])
     if plan is not None:

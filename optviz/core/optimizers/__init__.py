@@ -18,6 +18,8 @@ Layout
 * ``adaptive``: per-coordinate steps from the squared gradients (Adagrad, RMSprop, Adadelta).
 * ``adam_family``: a first moment over a second one, bias-corrected (Adam, AdamW, NAdam,
   RAdam, Adamax).
+* ``adam_variants``: Adam's recent variants from pytorch-optimizer (ADOPT, AdEMAMix), with its
+  weight decay and its cautious mask.
 * ``sign_based``: steps by the gradient's sign only (Rprop, Lion).
 * ``schedule_free``: no schedule, an average instead (schedule-free SGD and AdamW).
 
@@ -51,7 +53,7 @@ Conventions
 
 # The family modules, in the order the page offers their optimizers: importing one registers them.
 # isort: off
-from optviz.core.optimizers import classic, adaptive, adam_family, sign_based, schedule_free
+from optviz.core.optimizers import classic, adaptive, adam_family, adam_variants, sign_based, schedule_free
 
 # isort: on
 from optviz.core.optimizers.base import (
@@ -78,6 +80,7 @@ __all__ = [
     "KernelStep",
     "Optimizer",
     "adam_family",
+    "adam_variants",
     "adaptive",
     "classic",
     "get",

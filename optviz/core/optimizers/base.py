@@ -100,9 +100,17 @@ class Optimizer:
     # True when the momentum buffer is made at the first step only if the momentum is above 0
     # then (torch's RMSprop): a schedule may not raise a momentum that starts at 0 (optviz.core.rules).
     momentum_from_first_step: bool = False
+    # For a rule whose options can couple the coordinates (a cautious mask, summed over them):
+    # True for settings under which it does. The engine then steps it as it would a rule that is
+    # not elementwise (see :meth:`elementwise_for`).
+    couples: Callable[[HP], bool] | None = None
     # A second point the rule keeps beside its iterate (see :class:`Companion`), recorded by
     # record="path" and record="state" (``Trajectory.companion``) and drawn by the race.
     companion: Companion | None = None
+
+    def elementwise_for(self, hp: HP) -> bool:
+        """Whether the rule treats every coordinate on its own under the settings ``hp``."""
+        return self.elementwise and not (self.couples is not None and self.couples(hp))
 
     def text(self, part: str, lang: str = DEFAULT_LANGUAGE) -> str:
         """Its ``part`` from the catalogs (``optimizer.<name>.<part>``), in ``lang``."""
@@ -224,7 +232,7 @@ def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
         yield (f"optimizer.{name}.{part}",)
     for hp in optimizer.hyperparameters:
         if hp.kind == "pair":  # its part of a run's label: "betas 0.8/0.99"
-            yield (f"label.{hp.name}",)
+            yield (f"optimizer.{name}.label.{hp.name}", f"label.{hp.name}")
         for setting in (hp, *hp.parts):  # a pair (betas) and each of its parts (beta1, beta2)
             yield (f"optimizer.{name}.hyperparameter_title.{setting.name}", f"hyperparameter_title.{setting.name}")
             yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")

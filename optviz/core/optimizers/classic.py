@@ -10,7 +10,7 @@ import numpy as np
 from optviz.core.hyperparameters import flag, learning_rate, momentum, number, weight_decay
 from optviz.core.optimizers.base import HP, Companion, Constraint, Inspection, Optimizer, register
 from optviz.core.optimizers.shared import aligned, decay_lines, l2_penalty
-from optviz.core.primitives import copy, maximum, nonzero, power, where, zeros_like
+from optviz.core.primitives import copy, maximum, nonzero, power, tensor_power, where, zeros_like
 
 
 class SGDState(NamedTuple):
@@ -118,7 +118,8 @@ def asgd_update(params: np.ndarray, grad: np.ndarray, state: ASGDState, hp: HP) 
     It mirrors torch.optim.ASGD's ``_single_tensor_asgd`` (torch's path on the CPU), or with
     ``foreach=True`` its ``_multi_tensor_asgd``, whose arithmetic differs in the last bits (it
     folds the decay into the gradient, always averages by a multiply-add, and takes the next
-    rate as ``decay.reciprocal() * lr``, which is how torch divides a number by a tensor):
+    rate as ``decay.reciprocal() * lr``, which is how torch divides a number by a tensor, with
+    the decay a tensor's power: a square root for alpha = 0.5, see ``tensor_power``):
 
     .. math::
         \begin{aligned}
@@ -146,9 +147,10 @@ def asgd_update(params: np.ndarray, grad: np.ndarray, state: ASGDState, hp: HP) 
         params = params * (1 - lambd * eta)
         params = params + (-eta) * grad
         ax = where(mu != 1, state.ax + (params - state.ax) * mu, params)
-    decay = power(1 + lambd * lr * step, hp["alpha"])
-    # foreach: lr / tensor, which torch computes as tensor.reciprocal() * lr
-    eta = (1.0 / decay) * lr if hp["foreach"] else lr / decay
+    if hp["foreach"]:  # (1 + lambd * lr * step) is a tensor there, and lr / tensor is reciprocal() * lr
+        eta = (1.0 / tensor_power(1 + lambd * lr * step, hp["alpha"])) * lr
+    else:
+        eta = lr / power(1 + lambd * lr * step, hp["alpha"])
     mu = 1 / maximum(1.0, step - hp["t0"])
     return params, ASGDState(step, eta, mu, ax)
 
