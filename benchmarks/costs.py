@@ -6,7 +6,8 @@ seconds of this process (``time.process_time``: NumPy runs in it), the least of 
 repeats after a warm-up:
 
 * ``scalar``: one step of one trajectory on the race's loop (Python floats, the path kept,
-  its losses included), for the slowest registered optimizer: each catalog surface by name;
+  its losses included), for the slowest optimizer that steps on Python floats (elementwise):
+  each catalog surface by name;
   a typed formula as a line in its operations (``Surface.operations``: its gradient's work);
   each data surface as a line in the rows a step reads (its minibatch, or every row);
 * ``array``: a step of a batch with ``record="final"`` (sweeps, maps and basin maps), as what
@@ -16,6 +17,9 @@ repeats after a warm-up:
 * ``plan``: how much longer a run takes whose steps vary (noise, a schedule, minibatches);
 * ``per_row``: how much longer a batch takes whose trajectories have their own hyperparameters
   (a hyperparameter map's cells);
+* ``rule``: for each optimizer, how much longer a race step of one trajectory takes than the
+  ``scalar`` figure's (at least 1): on Python floats, and on arrays, where a rule that couples
+  the coordinates steps (Adafactor, a cautious mask);
 * ``drape``: one point of one path laid on the 3-D surface;
 * ``directions``: one point of one path split along a quadratic's eigen-directions, drawn;
 * ``gif``: one frame of the GIF, and one run's share of it;
@@ -53,6 +57,7 @@ import optviz
 import surfaces
 from benchmarks.process import median
 from optviz import OPTIMIZERS
+from optviz.core.engine import loop
 from optviz.draw import export, figures
 from optviz.draw.directions_figure import directions_figure
 from optviz.settings import Experiment, Run
@@ -106,8 +111,10 @@ def _lines(sizes: list[float], pairs: list[tuple[float, float]]) -> list[float]:
 
 
 def _slowest_optimizer(surf: surfaces.Surface, steps: int) -> tuple[str, float]:
-    """The optimizer whose race steps take longest here, and its seconds a step."""
-    timed = {name: cpu(lambda name=name: optviz.run(name, surf, steps=steps, lr=1e-4)) / steps for name in OPTIMIZERS}
+    """The optimizer whose race steps on Python floats take longest here, and its seconds a
+    step (a rule that steps on arrays is priced by its ``rule`` factor)."""
+    elementwise = [name for name, spec in OPTIMIZERS.items() if spec.elementwise]
+    timed = {name: cpu(lambda name=name: optviz.run(name, surf, steps=steps, lr=1e-4)) / steps for name in elementwise}
     name = max(timed, key=timed.get)
     return name, timed[name]
 
@@ -163,6 +170,7 @@ def measure() -> dict[str, Any]:
     table["state"] = {"factor": _state_factor()}
     table["plan"] = {"factor": _plan_factor(slowest)}
     table["per_row"] = _per_row_factors()
+    table["rule"] = _rule_factors(slowest)
     table["build"] = _build()
     table["drape"], table["gif"], table["text"] = _figures_and_exports()
     table["directions"] = _directions()
@@ -198,6 +206,30 @@ def _plan_factor(optimizer: str) -> float:
         )
         ratios.append(plan / plain)
     return float(max(ratios))
+
+
+def _rule_factors(slowest: str, steps: int = 1500) -> dict[str, list[float]]:
+    """For each optimizer, [on Python floats, on arrays]: its race step's seconds on Rosenbrock
+    over ``slowest``'s on Python floats (the ``scalar`` figures' optimizer), at least 1. A rule
+    steps on arrays when it is not elementwise, or its settings couple the coordinates."""
+    surf = surfaces.get("rosenbrock")
+
+    def step(name: str, scalar_batch: int) -> float:
+        def work() -> None:
+            saved, loop.SCALAR_BATCH = loop.SCALAR_BATCH, scalar_batch
+            try:
+                optviz.run(name, surf, steps=steps, lr=1e-4)
+            finally:
+                loop.SCALAR_BATCH = saved
+
+        return cpu(work) / steps
+
+    base = step(slowest, loop.SCALAR_BATCH)
+    factors = {}
+    for name, spec in OPTIMIZERS.items():
+        floats = step(name, loop.SCALAR_BATCH) if spec.elementwise else step(name, 0)
+        factors[name] = [max(floats / base, 1.0), max(step(name, 0) / base, 1.0)]
+    return factors
 
 
 def _per_row_factors() -> dict[str, float]:

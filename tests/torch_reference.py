@@ -129,6 +129,15 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         (-2.5, 1.0),
     ),
     ("adamw_schedulefree", {"lr": 0.2, "r": 0.5, "weight_lr_power": 1.0}, "beale", (-3.0, -3.0)),
+    ("adafactor", {"lr": 0.05}, "rosenbrock", (-1.5, 2.0)),
+    (
+        "adafactor",
+        {"lr": 0.1, "beta2_decay": -0.5, "eps": (1e-8, 0.01), "d": 2.0, "weight_decay": 0.1},
+        "valley",
+        (-2.5, 1.0),
+    ),
+    ("adafactor", {"lr": 0.3}, "himmelblau", (-0.3, -0.8)),
+    ("adafactor", {"lr": 0.05}, "saddle", (0.01, 0.002)),  # near the origin: its step is eps2 * rho
     ("adopt", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("adopt", {"lr": 0.05, "betas": (0.5, 0.99), "weight_decay": 0.1}, "valley", (-2.5, 1.0)),
     (
@@ -151,7 +160,7 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
 
 # Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
 # ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
-RANDOMISED = ("rprop", "asgd", "lion", "sgd_schedulefree", "adamw_schedulefree", "adopt", "ademamix")
+RANDOMISED = ("rprop", "asgd", "lion", "sgd_schedulefree", "adamw_schedulefree", "adopt", "ademamix", "adafactor")
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
@@ -201,8 +210,9 @@ def torch_class(path: str) -> type:
 
 class RootWatch:
     """Wraps ``Tensor.sqrt``, ``Tensor.sqrt_``, ``Tensor.__pow__`` (which takes the same root
-    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5) and ``torch._foreach_sqrt(_)``
-    (schedule-free AdamW's, ADOPT's and AdEMAMix's default paths) to notice a root that is not
+    for an exponent of 0.5: ASGD's foreach path with alpha = 0.5), ``torch._foreach_sqrt(_)``
+    (schedule-free AdamW's, ADOPT's and AdEMAMix's default paths) and ``Tensor.rsqrt_``
+    (Adafactor's, whose correctly rounded value is taken as ``1 / sqrt``) to notice a root that is not
     correctly rounded. With ``mend``, every root is replaced by the correctly rounded one
     (NumPy's): the reference's arithmetic with exact roots, which optviz must give bit for bit
     over every step (``mended``, recorded for each case whose roots were not all exact)."""
@@ -211,10 +221,12 @@ class RootWatch:
         self.inexact, self.mend = False, mend
         self._sqrt, self._sqrt_, self._pow = torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__
         self._foreach_sqrt_, self._foreach_sqrt = torch._foreach_sqrt_, torch._foreach_sqrt
+        self._rsqrt_ = torch.Tensor.rsqrt_
 
-    def settle(self, argument: np.ndarray, root: torch.Tensor) -> None:
-        """Note whether ``root`` is the correctly rounded root of ``argument``; mend it if asked."""
-        exact = np.asarray(np.sqrt(argument))
+    def settle(self, argument: np.ndarray, root: torch.Tensor, *, inverse: bool = False) -> None:
+        """Note whether ``root`` is the correctly rounded root of ``argument`` (its reciprocal,
+        ``1 / sqrt``, with ``inverse``: torch's rsqrt); mend it if asked."""
+        exact = np.asarray(1.0 / np.sqrt(argument) if inverse else np.sqrt(argument))
         self.inexact |= not np.array_equal(exact, root.detach().numpy(), equal_nan=True)
         if self.mend:
             with torch.no_grad():
@@ -252,13 +264,21 @@ class RootWatch:
                 watch.settle(tensor.detach().numpy(), root)
             return roots
 
+        def rsqrt_(tensor: torch.Tensor) -> torch.Tensor:
+            argument = tensor.detach().numpy().copy()
+            watch._rsqrt_(tensor)
+            watch.settle(argument, tensor, inverse=True)
+            return tensor
+
         torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = sqrt, sqrt_, power
         torch._foreach_sqrt_, torch._foreach_sqrt = foreach_sqrt_, foreach_sqrt
+        torch.Tensor.rsqrt_ = rsqrt_
         return self
 
     def __exit__(self, *exc: object) -> None:
         torch.Tensor.sqrt, torch.Tensor.sqrt_, torch.Tensor.__pow__ = self._sqrt, self._sqrt_, self._pow
         torch._foreach_sqrt_, torch._foreach_sqrt = self._foreach_sqrt_, self._foreach_sqrt
+        torch.Tensor.rsqrt_ = self._rsqrt_
 
 
 def reference_arguments(name: str, hp: dict) -> dict:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from optviz.core.optimizers import get as get_optimizer
+
 if TYPE_CHECKING:
     from optviz.core.engine.surface import Surface
 
@@ -133,9 +135,25 @@ def step_seconds(surf: Surface, mode: str, batch: int | None = None, width: int 
 
 def run_step_seconds(surf: Surface, run: object, noise: float, mode: str, width: int = 1) -> float:
     """One step of ``run`` (an optviz.settings.experiment.Run: its minibatch read, its schedule stepped) on
-    ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more."""
+    ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more;
+    a race step ("scalar") of a rule dearer than the table's is priced by its ``rule`` factor."""
     factor = cost("plan", "factor") if varies(run, noise) else 1.0
+    if mode == "scalar":
+        factor *= rule_factor(run)
     return step_seconds(surf, mode, getattr(run, "batch", None), width) * factor
+
+
+def rule_factor(run: object) -> float:
+    """How much dearer a race step of ``run``'s optimizer is than the ``scalar`` table's (at
+    least 1): on Python floats, or on arrays where its settings couple the coordinates (a
+    cautious mask) or it never steps coordinates alone (Adafactor). An optimizer registered
+    since the table was measured is priced as the dearest."""
+    factors = COSTS["rule"]
+    name = getattr(run, "optimizer", None)
+    if name not in factors:
+        return float(max(max(pair) for pair in factors.values()))
+    spec = get_optimizer(name)
+    return float(factors[name][0 if spec.elementwise_for({**spec.defaults(), **dict(run.hyperparameters)}) else 1])
 
 
 def varies(run: object, noise: float) -> bool:

@@ -17,6 +17,7 @@ import surfaces
 from optviz import OPTIMIZERS
 from optviz.core import budget
 from optviz.core.budget import Budget, Busy, Stopped
+from optviz.settings import Run
 
 MEASURE = "measure this machine again: python -m benchmarks.costs --write"
 
@@ -40,6 +41,8 @@ def test_the_table_prices_every_surface_and_every_cost_the_budget_reads():
     for optimizer in OPTIMIZERS:
         assert optimizer in budget.COSTS["per_row"], f"no cost for the optimizer {optimizer}; {MEASURE}"
         assert budget.per_row(optimizer) >= 1
+        assert optimizer in budget.COSTS["rule"], f"no race step cost for the optimizer {optimizer}; {MEASURE}"
+        assert min(budget.COSTS["rule"][optimizer]) >= 1
     assert budget.build_seconds(surfaces.get("formula")) > 0
     for name in (name for name in surfaces.names() if surfaces.get(name).data_rows is not None):
         assert name in budget.COSTS["build"]["data"], f"no build cost for the data surface {name}; {MEASURE}"
@@ -125,3 +128,18 @@ def test_heavy_work_takes_turns_and_waits_no_longer_than_its_limit(monkeypatch):
             worker.join(10)
     with budget.turn(budget.HEAVY * 2):  # a turn is free again
         pass
+
+
+def test_a_race_step_is_priced_by_its_rule_and_the_path_its_settings_take():
+    surf = surfaces.get("valley")
+    table = budget.step_seconds(surf, "scalar")
+    rule = budget.COSTS["rule"]
+
+    def priced(run: Run) -> float:
+        return budget.run_step_seconds(surf, run, 0.0, "scalar")
+
+    assert priced(Run.make("adam")) == table * rule["adam"][0]
+    assert priced(Run.make("adafactor")) == table * rule["adafactor"][1]  # never on Python floats
+    assert priced(Run.make("adopt", cautious=True)) == table * rule["adopt"][1]  # the mask couples x and y
+    assert priced(Run.make("adopt")) == table * rule["adopt"][0]
+    assert priced(Run.make("adafactor")) > 1.5 * priced(Run.make("sgd"))  # as measured: about 2.7 times

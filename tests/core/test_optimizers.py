@@ -247,6 +247,7 @@ SETTINGS = [
     ("lion", {"lr": 0.01, "weight_decay": 0.1}),
     ("sgd_schedulefree", {"lr": 0.01, "warmup_steps": 10.0, "weight_decay": 0.01}),
     ("adamw_schedulefree", {"lr": 0.05, "warmup_steps": 5.0, "r": 1.0, "betas": (0.6, 0.99)}),
+    ("adafactor", {"lr": 0.05, "weight_decay": 0.01, "d": 1.5}),
     ("adopt", {"lr": 0.05, "weight_decay": 0.01, "weight_decouple": True}),
     ("adopt", {"lr": 0.05, "cautious": True}),  # the cautious mask couples the coordinates
     ("ademamix", {"lr": 0.05, "t_alpha_beta3": 50.0, "weight_decay": 0.01}),
@@ -344,10 +345,15 @@ def bad_inputs():
                         pair[index] = bad
                         yield name, {hp.name: tuple(pair)}, f"Invalid {part.label}: {bad}"
                 continue
-            yield name, {hp.name: -1.0}, f"Invalid {hp.label}: -1.0"
+            if math.isfinite(hp.low):  # below the lowest torch accepts (0 for most, 1 for Adafactor's d)
+                yield name, {hp.name: hp.low - 1.0}, f"Invalid {hp.label}: {hp.low - 1.0}"
+                yield (
+                    name,
+                    {hp.name: [hp.default, hp.low - 2.0]},
+                    f"Invalid {hp.label}: {hp.low - 2.0} \\(at index 1\\)",
+                )
             yield name, {hp.name: float("nan")}, f"Invalid {hp.label}: nan"
             yield name, {hp.name: "0.1"}, f"Invalid {hp.label}: '0.1' \\(expected a number\\)"
-            yield name, {hp.name: [0.1, -2.0]}, f"Invalid {hp.label}: -2.0 \\(at index 1\\)"
             if math.isfinite(hp.high):
                 yield name, {hp.name: hp.high + 0.5}, f"Invalid {hp.label}: {hp.high + 0.5}"
 

@@ -286,6 +286,7 @@ RATES = {
     "lion": {"lr": 0.003},
     "sgd_schedulefree": {"lr": 0.1},
     "adamw_schedulefree": {"lr": 0.01},
+    "adafactor": {"lr": 0.03},  # relative: 3% of the weights' size a step
     "adopt": {"lr": 0.01},
     "ademamix": {"lr": 0.01},
 }

@@ -119,7 +119,7 @@ class StepPlan:
             if momenta is not None and momentum_name == "momentum":
                 changed["momentum"] = momenta[k]
             elif momenta is not None and momentum_name == "betas":
-                changed["betas"] = (momenta[k], hp["betas"][1])
+                changed["betas"] = (momenta[k], *hp["betas"][1:])  # AdEMAMix has a third
             return changed
 
         return settings

@@ -1,4 +1,5 @@
-r"""Per-coordinate step sizes from the gradients' squares: torch's Adagrad, RMSprop and Adadelta.
+r"""Per-coordinate step sizes from the gradients' squares: torch's Adagrad, RMSprop, Adadelta and
+Adafactor.
 
 Each divides a coordinate's step by the root of what its squared gradients add up to (a sum, or
 a running mean); none corrects for starting from zero, as the Adam family (adam_family.py) does.
@@ -6,14 +7,15 @@ a running mean); none corrects for starting from zero, as the Adam family (adam_
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from optviz.core.hyperparameters import eps, flag, learning_rate, momentum, number, weight_decay
+from optviz.core.hyperparameters import eps, flag, learning_rate, momentum, number, pair, weight_decay
 from optviz.core.optimizers.base import HP, Inspection, Optimizer, register
 from optviz.core.optimizers.shared import aligned, decay_lines, l2_penalty, running_mean, running_square_mean
-from optviz.core.primitives import nonzero, sqrt, where, zeros_like
+from optviz.core.primitives import lerp, maximum, minimum, nonzero, power, sqrt, where, zeros_like
 
 # --------------------------------------------------------------------------------------------
 # Adagrad: divided by the root of the sum of all squared gradients
@@ -266,5 +268,96 @@ register(
         init=lambda params, hp: AdadeltaState(0, zeros_like(params), zeros_like(params)),
         update=adadelta_update,
         rule=adadelta_rule,
+    )
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Adafactor: a relative step, lr times the parameters' RMS, over the root of a running mean
+
+
+class AdafactorState(NamedTuple):
+    """Adafactor's state on a vector (unfactored): the steps taken and the running mean of the
+    squared gradients, whose decay grows with the steps."""
+
+    step: int
+    variance: np.ndarray  # (d, B) v_t
+
+
+def norm(values: np.ndarray) -> np.ndarray:
+    r"""Each point's Euclidean norm over its coordinates (axis 0), torch's ``x.norm(2)``: the
+    squares summed in coordinate order (torch's order for two coordinates), then the root."""
+    total = values[0] * values[0]
+    for row in values[1:]:
+        total = total + row * row
+    return sqrt(total)
+
+
+def adafactor_update(
+    params: np.ndarray, grad: np.ndarray, state: AdafactorState, hp: HP
+) -> tuple[np.ndarray, AdafactorState]:
+    r"""Adafactor's step on a vector. It mirrors torch.optim.Adafactor (``_single_tensor_adafactor``,
+    torch's path on the CPU); a vector's second moment is not factored into rows and columns:
+
+    .. math::
+        \begin{aligned}
+        &\rho_t \leftarrow \min(\gamma, 1/\sqrt t), \quad \alpha_t \leftarrow \max(\epsilon_2, \operatorname{RMS}(\theta_{t-1}))\, \rho_t \\
+        &\theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma\lambda) \\
+        &v_t \leftarrow (1 - t^{c})\, v_{t-1} + t^{c} g_t^2, \quad u_t \leftarrow g_t / \sqrt{\max(v_t, \epsilon_1^2)} \\
+        &\theta_t \leftarrow \theta_{t-1} - \alpha_t\, u_t / \max(1, \operatorname{RMS}(u_t) / d)
+        \end{aligned}
+
+    The step is relative, a fraction of the parameters' own size: it depends on where the
+    origin is, and is at least :math:`\epsilon_2 \rho_t` near it. RMS is over the coordinates, so
+    the rule couples them (``elementwise`` is False).
+    """
+    eps1, eps2 = hp["eps"]
+    step = state.step + 1
+    one_minus_beta2 = power(float(step), hp["beta2_decay"])
+    rho = minimum(hp["lr"], 1 / power(float(step), 0.5))
+    root_n = power(float(len(params)), 0.5)  # numel ** 0.5
+    alpha = maximum(eps2, norm(params) / root_n) * rho
+    if nonzero(hp["weight_decay"]):
+        params = params * (1 - hp["lr"] * hp["weight_decay"])
+    variance = lerp(state.variance, grad * grad, one_minus_beta2)
+    update = (1 / sqrt(maximum(variance, eps1 * eps1))) * grad  # clamp_(min=eps1 ** 2).rsqrt_().mul_(grad)
+    denom = maximum(1.0, norm(update) / (root_n * hp["d"]))
+    return params + (-alpha / denom) * update, AdafactorState(step, variance)
+
+
+def adafactor_rule(hp: HP) -> str:
+    decay = [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma\lambda)"] if nonzero(hp["weight_decay"]) else []
+    return aligned(
+        [
+            r"\rho_t &= \min(\gamma,\ 1/\sqrt{t}), \quad \alpha_t = \max\!\left(\epsilon_2,\ \operatorname{RMS}(\theta_{t-1})\right) \rho_t",
+            *decay,
+            r"v_t &= (1 - t^{c})\, v_{t-1} + t^{c}\, g_t^2, \quad v_0 = 0",
+            r"u_t &= g_t \big/ \sqrt{\max(v_t,\ \epsilon_1^2)}",
+            r"\theta_t &= \theta_{t-1} - \alpha_t\, u_t \big/ \max\!\left(1,\ \operatorname{RMS}(u_t) / d\right)",
+        ]
+    )
+
+
+register(
+    Optimizer(
+        name="adafactor",
+        mirrors="torch.optim.Adafactor",
+        elementwise=False,  # the RMS of the parameters and of the update couple the coordinates
+        inspection=Inspection(symbols={"v_t": "variance"}),
+        hyperparameters=(
+            learning_rate(1e-2),
+            number("beta2_decay", -0.8, symbol="c", low=-math.inf, high=0.0, ui=(-1.0, 0.0)),
+            pair(
+                "eps",
+                # torch's None: the dtype's machine epsilon, float64's here.
+                number("eps1", float(np.finfo(np.float64).eps), symbol=r"\epsilon_1", label="epsilon1", ui=(0.0, 1e-3)),
+                number("eps2", 1e-3, symbol=r"\epsilon_2", label="epsilon2", ui=(0.0, 0.1)),
+            ),
+            number("d", 1.0, symbol="d", label="Clipping threshold d", low=1.0, ui=(1.0, 10.0)),
+            weight_decay(),
+        ),
+        init=lambda params, hp: AdafactorState(0, zeros_like(params)),
+        update=adafactor_update,
+        rule=adafactor_rule,
     )
 )
