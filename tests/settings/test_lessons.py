@@ -160,6 +160,21 @@ def check_lion_sign(experiment, surf, paths, rows):
     assert np.all(_step_lengths(adam)[-20:] < 1e-3)
 
 
+def check_schedule_free(experiment, surf, paths, rows):
+    free, cosine, plain = paths
+
+    def jitter(points: np.ndarray) -> float:  # the mean length of the last 50 steps
+        return float(np.linalg.norm(np.diff(points[-51:], axis=0), axis=1).mean())
+
+    x, y = free.companion, free.points
+    assert jitter(x) < jitter(cosine.points)  # x calmer than the cosine run near its end
+    assert jitter(x) < 0.2 * jitter(y)  # y, where the gradients are taken, still jitters
+    assert jitter(x) < 0.02 * jitter(plain.points)  # plain SGD at the same rate bounces on
+    distance = [float(np.linalg.norm(p[-50:], axis=1).mean()) for p in (x, cosine.points, plain.points)]
+    assert distance[2] > 3 * max(distance[:2])  # and scatters far wider around the minimum
+    assert np.linalg.norm(x[-1]) < 0.2  # x ends near the minimum, at (0, 0)
+
+
 CHECKS = {name.removeprefix("check_"): check for name, check in globals().items() if name.startswith("check_")}
 # The network page's lesson is checked by tests/study/test_network_lesson.py (its own file: a
 # comparison of minutes' CPU on a busy machine runs beside the rest).
