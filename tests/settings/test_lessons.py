@@ -161,7 +161,7 @@ def check_lion_sign(experiment, surf, paths, rows):
 
 
 def check_schedule_free(experiment, surf, paths, rows):
-    free, cosine, plain = paths
+    plain, cosine, free = paths  # schedule-free last: drawn over the others, its faint y too
 
     def jitter(points: np.ndarray) -> float:  # the mean length of the last 50 steps
         return float(np.linalg.norm(np.diff(points[-51:], axis=0), axis=1).mean())
