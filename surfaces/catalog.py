@@ -371,6 +371,8 @@ def rastrigin() -> Surface:
             ("adamax", {"lr": 1.0}),
         ),
         v1_start=(-4.2, 3.8),
+        # Prodigy's d, estimated across the ridges at lr 1, throws it off the plot.
+        preset_lr=(("Prodigy", 0.3),),
     )
 
 
@@ -500,6 +502,7 @@ def styblinski_tang() -> Surface:
             ("sgd", {"lr": 0.01, "momentum": 0.9}),  # carried across both, to the global minimum
             ("adam", {"lr": 0.1}),  # normalised steps do not carry it across
         ),
+        preset_lr=(("Prodigy", 0.3),),  # at lr 1 its estimate of d throws it off the plot
     )
 
 

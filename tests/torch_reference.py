@@ -4,7 +4,7 @@ newer optimizers follow) for tests/core/test_against_torch.py.
 None of them is a dependency of optviz. Run this in a scratch environment that has them:
 
     python3 -m venv /work/torchenv
-    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5 schedulefree==1.4.1 pytorch-optimizer==4.1.0
+    /work/torchenv/bin/pip install torch==2.13.0 numpy lion-pytorch==0.2.5 schedulefree==1.4.1 pytorch-optimizer==4.1.0 prodigyopt==1.1.2
     PYTHONPATH=. /work/torchenv/bin/python tests/torch_reference.py [--again]
 
 Cases already recorded in the file are kept as they are (see :func:`kept_recordings`); new
@@ -138,6 +138,20 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
     ),
     ("adafactor", {"lr": 0.3}, "himmelblau", (-0.3, -0.8)),
     ("adafactor", {"lr": 0.05}, "saddle", (0.01, 0.002)),  # near the origin: its step is eps2 * rho
+    ("prodigy", {}, "rosenbrock", (-1.5, 2.0)),
+    (
+        "prodigy",
+        {"betas": (0.5, 0.99), "beta3": 0.9, "weight_decay": 0.1, "use_bias_correction": True},
+        "valley",
+        (-2.5, 1.0),
+    ),
+    (
+        "prodigy",
+        {"weight_decay": 0.05, "decouple": False, "safeguard_warmup": True, "d_coef": 0.5},
+        "himmelblau",
+        (-0.3, -0.8),
+    ),
+    ("prodigy", {"betas": (0.0, 0.999), "d0": 1e-3}, "beale", (-3.0, -3.0)),  # no momentum: along the gradient
     ("adopt", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("adopt", {"lr": 0.05, "betas": (0.5, 0.99), "weight_decay": 0.1}, "valley", (-2.5, 1.0)),
     (
@@ -160,7 +174,17 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
 
 # Optimizers also stepped with hyperparameters drawn at random (seeded) within the app's
 # ranges, on surfaces drawn from SURFACES, RANDOM_CASES each: the ranges a person can reach.
-RANDOMISED = ("rprop", "asgd", "lion", "sgd_schedulefree", "adamw_schedulefree", "adopt", "ademamix", "adafactor")
+RANDOMISED = (
+    "rprop",
+    "asgd",
+    "lion",
+    "sgd_schedulefree",
+    "adamw_schedulefree",
+    "adopt",
+    "ademamix",
+    "adafactor",
+    "prodigy",
+)
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
@@ -283,9 +307,11 @@ class RootWatch:
 
 def reference_arguments(name: str, hp: dict) -> dict:
     """optviz's hyperparameters as the reference takes them: AdEMAMix's ``t_alpha_beta3`` of 0
-    (no warmup) is its None."""
+    (no warmup) and Prodigy's ``beta3`` of 0 (the root of beta2) are their None."""
     if name == "ademamix" and hp.get("t_alpha_beta3", 0.0) == 0.0:
         return {**hp, "t_alpha_beta3": None}
+    if name == "prodigy" and hp.get("beta3", 0.0) == 0.0:
+        return {**hp, "beta3": None}
     return hp
 
 
@@ -361,7 +387,7 @@ def kept_or_recorded(case: tuple, kept: dict[str, tuple]) -> tuple[np.ndarray, i
 
 
 # The reference libraries besides torch, at the versions recorded (their import name: version).
-REFERENCES = {"lion_pytorch": "0.2.5", "schedulefree": "1.4.1", "pytorch_optimizer": "4.1.0"}
+REFERENCES = {"lion_pytorch": "0.2.5", "schedulefree": "1.4.1", "pytorch_optimizer": "4.1.0", "prodigyopt": "1.1.2"}
 
 
 def main() -> None:

@@ -156,7 +156,10 @@ def power(base: Any, exponent: Any) -> Any:
     hyperparameters take few distinct values, so this costs a handful of Python calls.
     """
     if base.__class__ is _FLOAT and exponent.__class__ in _SCALARS:  # the fast path, kept cheap
-        return base**exponent
+        try:
+            return base**exponent
+        except (OverflowError, ZeroDivisionError):  # NumPy's inf, as an array's would be
+            return _array_pow(base, float(exponent))
     if not isinstance(base, _ARRAY) and not isinstance(exponent, _ARRAY):
         return base**exponent
     if not isinstance(exponent, _ARRAY):

@@ -21,6 +21,7 @@ PRESETS: dict[str, Run] = {
     "RAdam": Run.make("radam", lr=0.05),
     "Adamax": Run.make("adamax", lr=0.05),
     "Adafactor": Run.make("adafactor", lr=0.05),  # relative: 5% of the parameters' size a step
+    "Prodigy": Run.make("prodigy"),  # lr 1: it finds its own step size
     "ADOPT": Run.make("adopt", lr=0.05),  # Adam's: its steps are about lr long too
     "AdEMAMix": Run.make("ademamix", lr=0.05),
     "Rprop": Run.make("rprop", lr=0.01),

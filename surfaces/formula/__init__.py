@@ -181,6 +181,8 @@ def _surface_from_search(
         log_scale=origin != "lowest" and search.log_scale(f_star),
         local_minima=local,
         minima_origin=origin,
+        # Any shape may be typed: Prodigy at lr 1 leaves the plot of a bumpy one.
+        preset_lr=(("Prodigy", 0.3),),
     )
 
 

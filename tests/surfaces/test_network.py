@@ -287,6 +287,7 @@ RATES = {
     "sgd_schedulefree": {"lr": 0.1},
     "adamw_schedulefree": {"lr": 0.01},
     "adafactor": {"lr": 0.03},  # relative: 3% of the weights' size a step
+    "prodigy": {"lr": 0.5},  # a multiplier of the step size it estimates (1 overshoots iris)
     "adopt": {"lr": 0.01},
     "ademamix": {"lr": 0.01},
 }

@@ -20,6 +20,7 @@ Layout
   RAdam, Adamax).
 * ``adam_variants``: Adam's recent variants from pytorch-optimizer (ADOPT, AdEMAMix), with its
   weight decay and its cautious mask.
+* ``learning_rate_free``: rules that estimate their own step size (Prodigy).
 * ``sign_based``: steps by the gradient's sign only (Rprop, Lion).
 * ``schedule_free``: no schedule, an average instead (schedule-free SGD and AdamW).
 
@@ -53,7 +54,15 @@ Conventions
 
 # The family modules, in the order the page offers their optimizers: importing one registers them.
 # isort: off
-from optviz.core.optimizers import classic, adaptive, adam_family, adam_variants, sign_based, schedule_free
+from optviz.core.optimizers import (
+    classic,
+    adaptive,
+    adam_family,
+    adam_variants,
+    learning_rate_free,
+    sign_based,
+    schedule_free,
+)
 
 # isort: on
 from optviz.core.optimizers.base import (
@@ -84,6 +93,7 @@ __all__ = [
     "adaptive",
     "classic",
     "get",
+    "learning_rate_free",
     "missing_words",
     "register",
     "schedule_free",
