@@ -137,7 +137,8 @@ register(
         mirrors="prodigyopt.Prodigy",
         elementwise=False,  # d comes from a dot product and a sum over the coordinates
         inspection=Inspection(
-            velocity="exp_avg", symbols={"d_t": "d", "m_t": "exp_avg", "v_t": "exp_avg_sq", "s_t": "s"}
+            velocity="exp_avg",
+            symbols={"d_t": "d", "r_t": "d_numerator", "m_t": "exp_avg", "v_t": "exp_avg_sq", "s_t": "s"},
         ),
         hyperparameters=(
             learning_rate(1.0),
