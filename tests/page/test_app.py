@@ -482,3 +482,22 @@ def test_the_directions_log_switch_is_in_the_link():
     assert "directions_log" not in at.query_params
     [drawn] = [data for data in views(at) if data["kind"] == "figure"]
     assert drawn["figure"]["layout"]["yaxis"].get("type") != "log"
+
+
+def test_a_third_beta_and_a_cautious_switch_are_edited_like_any_setting():
+    at = start({"run": ["ademamix:lr=0.05", "adopt:lr=0.05"]})
+    open_panel(at, 0)
+    assert at.number_input(key="r0_ademamix_beta3").value == 0.9999
+    at.number_input(key="r0_ademamix_beta3").set_value(0.999).run()
+    assert not at.exception
+    assert at.query_params["run"][0] == "ademamix:lr=0.05,beta3=0.999"
+    assert html.unescape(at.expander[0].label).endswith("betas 0.9/0.999/0.999")  # all three in its name
+    open_panel(at, 1)
+    at.checkbox(key="r1_adopt_cautious").check().run()
+    assert not at.exception
+    assert at.query_params["run"][1] == "adopt:lr=0.05,cautious=true"
+    data = race(at)  # the default page's surface, start and steps, and the run as edited
+    expected = optviz.run(
+        "adopt", Experiment().surface, start=tuple(data["start"]), steps=data["steps"], lr=0.05, cautious=True
+    )
+    np.testing.assert_array_equal(path(data, 1)[0], expected.points[:, 0].astype(np.float32))
