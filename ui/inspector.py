@@ -17,10 +17,12 @@ import surfaces
 from optviz.core import budget
 from optviz.core.engine import Trajectory
 from optviz.core.optimizers import OPTIMIZERS
+from optviz.draw import figures
 from optviz.draw import race as race_data
 from optviz.settings import Experiment
 from optviz.teach import inspector
 from ui import work
+from ui.component import figure
 from ui.state import mirror
 from ui.text import plain, words
 
@@ -87,8 +89,10 @@ def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:
     st.caption(say("inspector.how"))
     picked = selected(experiment)
     trajectories = recorded(experiment)
+    slots = experiment.slots()
     for index in range(len(labels)) if picked is None else [picked]:
         _run(experiment.runs[index].values(), labels[index], trajectories[index], step, experiment.steps)
+        _plot(trajectories[index], index, slots[index], step)
     st.caption(say("inspector.scale_note"))
 
 
@@ -119,6 +123,17 @@ def _run(hyperparameters: dict[str, Any], label: str, trajectory: Trajectory, st
             [(f"${s.latex}$", _value(s.value), s.meaning) for s in symbols],
         )
     )
+
+
+def _plot(trajectory: Trajectory, index: int, slot: int, step: int) -> None:
+    """The run's plotted state value (``Inspection.plotted``: Prodigy's d) over every step, the
+    player's step marked and followed (a click on the chart moves the player there)."""
+    symbol = OPTIMIZERS[trajectory.optimizer].inspection.plotted
+    if symbol is None or step == 0:
+        return
+    st.markdown(f"**{say('inspector.plotted', symbol=f'${symbol}$')}**")
+    chart = figures.state_figure(words(), trajectory, symbol, race_data.colour(slot), f"inspect-{index}")
+    figure(chart, f"inspect_plot_{index}", playhead=True)
 
 
 def _number(value: float) -> str:

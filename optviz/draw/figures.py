@@ -21,6 +21,7 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory
+from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw.race import FLOAT32_LIMIT, PALETTE, Shading, colour, run_id
 from optviz.draw.race import symbol as race_symbol
 from optviz.settings import Experiment
@@ -228,6 +229,36 @@ def loss_figure(
     data += _floor_marks(floors, bottom, low, high, words)
     yaxis = {"title": {"text": words("figure.gap")}, "type": "log", "range": [low, high], "exponentformat": "power"}
     return {"data": data, "layout": step_layout(words, experiment.steps, yaxis, _ui_revision(experiment))}
+
+
+STATE_HEIGHT = 260  # the inspector's small chart of one state value
+
+
+def state_figure(words: Words, trajectory: Trajectory, symbol: str, line_colour: str, revision: str) -> Figure:
+    """One value of a run's recorded state per step (``Inspection.plotted``: Prodigy's estimate
+    d_t), over the race's steps: the step inspector's small chart, on a log scale while every
+    value is positive (d grows by orders of magnitude from d0)."""
+    field = OPTIMIZERS[trajectory.optimizer].inspection.symbols[symbol]
+    values = np.asarray(getattr(trajectory.states, field), dtype=np.float64)
+    values = values.reshape(values.shape[0], -1)[:, 0]  # one value per trajectory, on every coordinate alike
+    name = symbol.split("_", maxsplit=1)[0].lstrip("\\")
+    shown = values[np.isfinite(values)]
+    positive = shown.size > 0 and bool(np.all(shown > 0))
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": typed_array(np.arange(values.size, dtype=np.float64)),
+            "y": _typed_array64(values),
+            "name": name,
+            "line": {"color": line_colour, "width": 2},
+            "hovertemplate": words("figure.hover_state", symbol=name) + "<extra></extra>",
+        }
+    ]
+    yaxis = {"title": {"text": name}, "type": "log" if positive else "linear", "exponentformat": "power"}
+    layout = step_layout(words, trajectory.steps, yaxis, revision)
+    layout |= {"height": STATE_HEIGHT, "showlegend": False, "margin": {"l": 64, "r": 16, "t": 8, "b": 44}}
+    return {"data": data, "layout": layout}
 
 
 def step_layout(words: Words, steps: int, yaxis: dict[str, Any], revision: str) -> dict[str, Any]:

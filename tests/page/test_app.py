@@ -501,3 +501,20 @@ def test_a_third_beta_and_a_cautious_switch_are_edited_like_any_setting():
         "adopt", Experiment().surface, start=tuple(data["start"]), steps=data["steps"], lr=0.05, cautious=True
     )
     np.testing.assert_array_equal(path(data, 1)[0], expected.points[:, 0].astype(np.float32))
+
+
+def test_the_inspector_draws_prodigys_estimate_over_the_steps():
+    at = start({"run": ["prodigy", "adam:lr=0.05"], "view": "inspect", "steps": "120"})
+    assert not at.exception
+    charts = [data for data in views(at) if data["kind"] == "figure" and data.get("playhead")]
+    assert len(charts) == 1  # Prodigy's d; Adam plots nothing
+    line = charts[0]["figure"]["data"][0]
+    recorded = optviz.run(
+        "prodigy", Experiment().surface, start=tuple(race(at)["start"]), steps=120, record="state"
+    ).states.d[:, 0]
+    drawn = np.frombuffer(base64.b64decode(line["y"]["bdata"]), dtype=line["y"]["dtype"])
+    np.testing.assert_array_equal(drawn, recorded)  # every step's d, as recorded
+    assert recorded[0] == 1e-6  # d0
+    assert recorded[-1] > 1e3 * recorded[0]  # from which it grows by orders of magnitude
+    assert charts[0]["figure"]["layout"]["yaxis"]["type"] == "log"
+    assert any("at every step" in m.value for m in at.markdown)

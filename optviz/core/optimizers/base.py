@@ -50,6 +50,7 @@ class Inspection:
     running mean, :math:`m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t` (the Adam family's
     ``betas``): the squares' rate is then the one on its bias-corrected value
     :math:`m_t / (1 - \beta_1^t)`, which is in the gradient's units.
+    ``plotted``: a state symbol (Prodigy's :math:`d_t`) the inspector draws over every step.
     """
 
     velocity: str | None = None
@@ -57,6 +58,9 @@ class Inspection:
     squares: str | None = None
     divided_velocity: bool = False
     mean_decay: str | None = None
+    # A state symbol of one value per trajectory (a key of ``symbols``: Prodigy's estimate d_t),
+    # which the inspector also draws over the steps in a small chart, the player's step marked.
+    plotted: str | None = None
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,7 @@ register(
         inspection=Inspection(
             velocity="exp_avg",
             symbols={"d_t": "d", "r_t": "d_numerator", "m_t": "exp_avg", "v_t": "exp_avg_sq", "s_t": "s"},
+            plotted="d_t",  # how the estimate grows: the step inspector draws it over the steps
         ),
         hyperparameters=(
             learning_rate(1.0),
