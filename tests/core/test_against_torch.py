@@ -80,6 +80,14 @@ def test_trajectory_matches_torch(index, name, hp, surface, start):
             np.testing.assert_array_equal(t.companion[:end], second[:end])
 
 
+def test_every_case_whose_roots_were_not_all_exact_has_its_mended_path():
+    """Past its first inexact root a case is held to its mended path over every step: a case
+    recorded without one would be checked over its first 50 steps only."""
+    for index, *_ in (case.values for case in CASES):
+        if META["exact_steps"][index] < META["steps"]:
+            assert f"mended{index}" in DATA.files, index
+
+
 def test_every_rule_with_a_second_point_has_it_recorded():
     for index, name, *_ in (case.values for case in CASES):
         assert (f"companion{index}" in DATA.files) == (optviz.OPTIMIZERS[name].companion is not None), name

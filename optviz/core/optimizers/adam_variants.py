@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optviz.core.hyperparameters import betas, eps, flag, learning_rate, number, pair, weight_decay
-from optviz.core.optimizers.base import HP, Inspection, Optimizer, register
+from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
 from optviz.core.optimizers.shared import aligned, bias_correction, running_mean, running_square_mean
 from optviz.core.primitives import branch, clamp, exp, log, maximum, minimum, nonzero, power, sqrt, where, zeros_like
 
@@ -256,6 +256,20 @@ def ademamix_betas() -> object:
     return pair("betas", beta1, beta2, beta3)
 
 
+# The warmup of beta3 interpolates the logarithms of beta1 and beta3: the reference raises a
+# math domain error for either of 0 (NumPy would give NaN, a run that seems to diverge).
+WARMUP_NEEDS_BETAS = Constraint(
+    rule="ademamix_warmup_betas",
+    holds=lambda hp: bool(
+        np.all(
+            (np.asarray(hp["t_alpha_beta3"]) == 0)
+            | ((np.asarray(hp["betas"][0]) > 0) & (np.asarray(hp["betas"][2]) > 0))
+        )
+    ),
+    repair="warmup_off",
+    fix=lambda hp: {**hp, "t_alpha_beta3": 0.0},
+)
+
 register(
     Optimizer(
         name="ademamix",
@@ -278,6 +292,7 @@ register(
             eps(1e-8),
             flag("cautious", False),
         ),
+        constraints=(WARMUP_NEEDS_BETAS,),
         init=lambda params, hp: AdEMAMixState(0, zeros_like(params), zeros_like(params), zeros_like(params)),
         update=ademamix_update,
         rule=ademamix_rule,

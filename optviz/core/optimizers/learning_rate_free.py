@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optviz.core.hyperparameters import betas, eps, flag, learning_rate, number, weight_decay
-from optviz.core.optimizers.base import HP, Inspection, Optimizer, register
+from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
 from optviz.core.optimizers.shared import aligned
 from optviz.core.primitives import copy, nonzero, power, sqrt, where, zeros_like
 
@@ -131,6 +131,14 @@ def prodigy_rule(hp: HP) -> str:
     return aligned(lines)
 
 
+# d's estimates are relative to d0 (d / d0): the reference refuses a d0 of 0.
+D0_POSITIVE = Constraint(
+    rule="prodigy_d0_positive",
+    holds=lambda hp: bool(np.all(np.asarray(hp["d0"]) > 0)),
+    repair="d0_default",
+    fix=lambda hp: {**hp, "d0": 1e-6},
+)
+
 register(
     Optimizer(
         name="prodigy",
@@ -154,6 +162,7 @@ register(
             number("d0", 1e-6, symbol="d_0", ui=(1e-8, 1e-2), log=True),
             number("d_coef", 1.0, symbol=r"d_{\rm coef}", ui=(0.1, 10.0), log=True),
         ),
+        constraints=(D0_POSITIVE,),
         init=prodigy_init,
         update=prodigy_update,
         rule=prodigy_rule,

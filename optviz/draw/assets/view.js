@@ -591,6 +591,9 @@ class Player {
         if (path.second && path.bold) continue; // drawn over the others, with the heads
         tctx.strokeStyle = run.colour; tctx.globalAlpha = path.bold ? 1 : FAINT;
         tctx.lineWidth = (path.bold ? 2.5 : 1.5) * k * r;
+        // A faint path is drawn a few steps a frame: round caps would overlap at each frame's
+        // first point and leave darker beads along it.
+        tctx.lineCap = path.bold ? "round" : "butt";
         tctx.beginPath();
         let [px, py] = this.toPixel(area, path.x[this.drawnTo], path.y[this.drawnTo]);
         tctx.moveTo(px, py);
@@ -642,19 +645,18 @@ class Player {
         hctx.fillStyle = "#1a1a1a"; hctx.fillText(label, lx, ly);
         continue;
       }
-      if (run.cx) { // the rule's second point: a hollow ring when faint, the run's mark when bold
-        const [cx, cy] = this.toPixel(area, run.cx[i], run.cy[i]);
-        if (run.companion.bold) { hctx.fillStyle = run.colour; hctx.strokeStyle = "#ffffff"; hctx.lineWidth = 1.5 * r; shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], cx, cy, 7 * k * r); hctx.fill(); hctx.stroke(); }
-        else ring(hctx, cx, cy, 5.5 * k * r, run.colour, r);
-      }
       const off = this.offPlot(px, py);
       run.off = Boolean(off);
       if (off) [px, py] = off.at; // outside the frame: inside its edge, and an arrow to where it is
-      if (run.cx && run.companion.bold && !off) ring(hctx, px, py, 5.5 * k * r, run.colour, r); // the iterate, faint
-      else {
-        hctx.fillStyle = run.colour; hctx.strokeStyle = off ? "#000000" : "#ffffff"; hctx.lineWidth = 1.5 * r;
-        shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], px, py, 7 * k * r); hctx.fill(); hctx.stroke();
-      }
+      const mark = (x, y, edge) => {
+        hctx.fillStyle = run.colour; hctx.strokeStyle = edge; hctx.lineWidth = 1.5 * r;
+        shape(hctx, SYMBOLS[run.symbol % SYMBOLS.length], x, y, 7 * k * r); hctx.fill(); hctx.stroke();
+      };
+      if (run.cx) { // two heads: the faint one a hollow ring, drawn first; the bold one the run's mark
+        const [cx, cy] = this.toPixel(area, run.cx[i], run.cy[i]);
+        if (run.companion.bold) { ring(hctx, px, py, 5.5 * k * r, run.colour, r); mark(cx, cy, "#ffffff"); }
+        else { ring(hctx, cx, cy, 5.5 * k * r, run.colour, r); mark(px, py, off ? "#000000" : "#ffffff"); }
+      } else mark(px, py, off ? "#000000" : "#ffffff");
       if (off) {
         const [dx, dy] = off.dir, from = 10 * k * r, to = 30 * k * r;
         arrow(hctx, px + dx * from, py + dy * from, px + dx * to, py + dy * to, ARROWS.step, run.colour, k * r);
