@@ -16,23 +16,18 @@ import numpy as np
 
 from optviz.core.hyperparameters import betas, eps, flag, learning_rate, number, pair, weight_decay
 from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
-from optviz.core.optimizers.shared import aligned, bias_correction, running_mean, running_square_mean
+from optviz.core.optimizers.shared import (
+    aligned,
+    apply_weight_decay,
+    bias_correction,
+    decay_lines,
+    running_mean,
+    running_square_mean,
+)
 from optviz.core.primitives import branch, clamp, exp, log, maximum, minimum, nonzero, power, sqrt, where, zeros_like
 
 # --------------------------------------------------------------------------------------------
 # What both share: pytorch-optimizer's weight decay and its cautious mask
-
-
-def weight_decay_of(params: np.ndarray, grad: np.ndarray, hp: HP) -> tuple[np.ndarray, np.ndarray]:
-    r"""``(params, grad)`` after pytorch-optimizer's ``apply_weight_decay``: with
-    ``weight_decouple`` the parameters shrink by :math:`1 - \gamma\lambda` (:math:`1 - \lambda`
-    with ``fixed_decay``), else the gradient takes :math:`\lambda\theta`."""
-    decay = hp["weight_decay"]
-    if not nonzero(decay):
-        return params, grad
-    if hp["weight_decouple"]:
-        return params * (1.0 - decay * (1.0 if hp["fixed_decay"] else hp["lr"])), grad
-    return params, grad + decay * params
 
 
 def cautious(update: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -44,13 +39,13 @@ def cautious(update: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return update * (mask * ((1.0 / (mask.sum(axis=0) + 1.0)) * mask.shape[0]))
 
 
-def decay_lines(hp: HP) -> list[str]:
-    if not nonzero(hp["weight_decay"]):
-        return []
-    if not hp["weight_decouple"]:
-        return [r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}"]
-    rate = "" if hp["fixed_decay"] else r"\gamma"
-    return [rf"\theta_{{t-1}} &\leftarrow \theta_{{t-1}}\,(1 - {rate}\lambda)"]
+def decay(params: np.ndarray, grad: np.ndarray, hp: HP) -> tuple[np.ndarray, np.ndarray]:
+    """pytorch-optimizer's ``apply_weight_decay``: the shared one, with its two switches."""
+    return apply_weight_decay(params, grad, hp, decoupled=hp["weight_decouple"], fixed=hp["fixed_decay"])
+
+
+def decay_rule(hp: HP) -> list[str]:
+    return decay_lines(hp, decoupled=hp["weight_decouple"], fixed=hp["fixed_decay"])
 
 
 def cautious_lines(update: str, direction: str) -> list[str]:
@@ -103,7 +98,7 @@ def adopt_update(params: np.ndarray, grad: np.ndarray, state: ADOPTState, hp: HP
     """
     beta1, beta2 = hp["betas"]
     step = state.step + 1
-    params, grad = weight_decay_of(params, grad, hp)
+    params, grad = decay(params, grad, hp)
     if step == 1:  # exp_avg_sq.addcmul_(grad, grad): the second moment starts, nothing moves
         return params, ADOPTState(step, state.exp_avg, state.exp_avg_sq + grad * grad)
     normed = grad / maximum(sqrt(state.exp_avg_sq), hp["eps"])
@@ -123,7 +118,7 @@ def adopt_rule(hp: HP) -> str:
         step = r"\theta_t &= \theta_{t-1} - \gamma\, \phi_t\, m_t"
     return aligned(
         [
-            *decay_lines(hp),
+            *decay_rule(hp),
             (
                 r"\hat g_t &= \operatorname{clip}\!\left(g_t / \max\!\left(\sqrt{v_{t-1}}, \epsilon\right),"
                 r"\ \pm t^{1/4}\right), \quad t \ge 2"
@@ -204,7 +199,7 @@ def ademamix_update(
     beta1, beta2, _ = hp["betas"]
     step = state.step + 1
     alpha_t, beta3_t = ademamix_schedules(hp, step)
-    params, grad = weight_decay_of(params, grad, hp)
+    params, grad = decay(params, grad, hp)
     exp_avg = running_mean(state.exp_avg, grad, beta1)
     exp_avg_sq = running_square_mean(state.exp_avg_sq, grad, beta2)
     exp_avg_slow = running_mean(state.exp_avg_slow, grad, beta3_t)
@@ -220,7 +215,7 @@ def ademamix_rule(hp: HP) -> str:
     alpha = r"\alpha_t" if warm else r"\alpha"
     beta3 = r"\beta_{3,t}" if warm else r"\beta_3"
     lines = [
-        *decay_lines(hp),
+        *decay_rule(hp),
         r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
         r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2",
         rf"s_t &= {beta3}\, s_{{t-1}} + (1 - {beta3})\, g_t, \quad m_0 = v_0 = s_0 = 0",

@@ -14,7 +14,14 @@ import numpy as np
 
 from optviz.core.hyperparameters import eps, flag, learning_rate, momentum, number, pair, weight_decay
 from optviz.core.optimizers.base import HP, Inspection, Optimizer, register
-from optviz.core.optimizers.shared import aligned, decay_lines, l2_penalty, running_mean, running_square_mean
+from optviz.core.optimizers.shared import (
+    aligned,
+    coordinate_sum,
+    decay_lines,
+    l2_penalty,
+    running_mean,
+    running_square_mean,
+)
 from optviz.core.primitives import lerp, maximum, minimum, nonzero, power, sqrt, where, zeros_like
 
 # --------------------------------------------------------------------------------------------
@@ -285,12 +292,8 @@ class AdafactorState(NamedTuple):
 
 
 def norm(values: np.ndarray) -> np.ndarray:
-    r"""Each point's Euclidean norm over its coordinates (axis 0), torch's ``x.norm(2)``: the
-    squares summed in coordinate order (torch's order for two coordinates), then the root."""
-    total = values[0] * values[0]
-    for row in values[1:]:
-        total = total + row * row
-    return sqrt(total)
+    r"""Each point's Euclidean norm over its coordinates (axis 0), torch's ``x.norm(2)``."""
+    return sqrt(coordinate_sum(values * values))
 
 
 def adafactor_update(
@@ -326,11 +329,10 @@ def adafactor_update(
 
 
 def adafactor_rule(hp: HP) -> str:
-    decay = [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma\lambda)"] if nonzero(hp["weight_decay"]) else []
     return aligned(
         [
             r"\rho_t &= \min(\gamma,\ 1/\sqrt{t}), \quad \alpha_t = \max\!\left(\epsilon_2,\ \operatorname{RMS}(\theta_{t-1})\right) \rho_t",
-            *decay,
+            *decay_lines(hp, decoupled=True),  # the parameters shrink, as AdamW's do
             r"v_t &= (1 - t^{c})\, v_{t-1} + t^{c}\, g_t^2, \quad v_0 = 0",
             r"u_t &= g_t \big/ \sqrt{\max(v_t,\ \epsilon_1^2)}",
             r"\theta_t &= \theta_{t-1} - \alpha_t\, u_t \big/ \max\!\left(1,\ \operatorname{RMS}(u_t) / d\right)",

@@ -14,7 +14,7 @@ import numpy as np
 
 from optviz.core.hyperparameters import betas, eps, flag, learning_rate, number, weight_decay
 from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
-from optviz.core.optimizers.shared import aligned
+from optviz.core.optimizers.shared import aligned, coordinate_sum, decay_lines, l2_penalty
 from optviz.core.primitives import copy, nonzero, power, sqrt, where, zeros_like
 
 
@@ -37,14 +37,6 @@ class ProdigyState(NamedTuple):
 def prodigy_init(params: np.ndarray, hp: HP) -> ProdigyState:
     d0 = hp["d0"]
     return ProdigyState(0.0, d0, d0, 0.0, copy(params), zeros_like(params), zeros_like(params), zeros_like(params))
-
-
-def _total(values: np.ndarray) -> Any:
-    """The sum over a point's coordinates (axis 0), in coordinate order, as torch sums two."""
-    total = values[0]
-    for row in values[1:]:
-        total = total + row
-    return total
 
 
 def prodigy_update(
@@ -79,13 +71,13 @@ def prodigy_update(
         bias_correction = 1
     dlr = d * lr * bias_correction
     decay = hp["weight_decay"]
-    if nonzero(decay) and not hp["decouple"]:
-        grad = grad + decay * params
-    delta_numerator = (d / d0) * dlr * _total(grad * (state.p0 - params))  # torch.dot(grad, p0 - p)
+    if not hp["decouple"]:
+        grad = l2_penalty(grad, params, hp)
+    delta_numerator = (d / d0) * dlr * coordinate_sum(grad * (state.p0 - params))  # torch.dot(grad, p0 - p)
     exp_avg = state.exp_avg * beta1 + (d * (1 - beta1)) * grad
     exp_avg_sq = state.exp_avg_sq * beta2 + (d * d * (1 - beta2)) * grad * grad
     s = state.s * beta3 + ((d / d0) * (d if hp["safeguard_warmup"] else dlr)) * grad
-    d_denom = _total(abs(s))
+    d_denom = coordinate_sum(abs(s))
     numerator = state.d_numerator * beta3 + delta_numerator
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 where nothing moved: not taken
         d_hat = hp["d_coef"] * numerator / d_denom
@@ -115,9 +107,7 @@ def prodigy_rule(hp: HP) -> str:
     correction = r" \sqrt{1 - \beta_2^t} \big/ (1 - \beta_1^t)" if hp["use_bias_correction"] else ""
     scale = r"d_{t-1}" if hp["safeguard_warmup"] else r"\hat\gamma_t"
     beta3 = r"\sqrt{\beta_2}" if not nonzero(hp["beta3"]) else r"\beta_3"
-    lines = (
-        [r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}"] if nonzero(hp["weight_decay"]) and not hp["decouple"] else []
-    )
+    lines = [] if hp["decouple"] else decay_lines(hp)  # decoupled: its own line, below
     lines += [
         rf"\hat\gamma_t &= d_{{t-1}}\, \gamma{correction}",
         r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, d_{t-1}\, g_t, \quad v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, d_{t-1}^2\, g_t^2",

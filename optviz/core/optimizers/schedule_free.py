@@ -19,7 +19,7 @@ import numpy as np
 
 from optviz.core.hyperparameters import betas, eps, learning_rate, number, weight_decay
 from optviz.core.optimizers.base import HP, Companion, Constraint, Inspection, Optimizer, register
-from optviz.core.optimizers.shared import aligned, bias_correction, l2_penalty, running_square_mean
+from optviz.core.optimizers.shared import aligned, bias_correction, decay_lines, l2_penalty, running_square_mean
 from optviz.core.primitives import branch, copy, lerp, maximum, nonzero, power, sqrt, zeros_like
 
 
@@ -140,8 +140,7 @@ def _sequence_lines(direction: str, beta: str) -> list[str]:
 
 
 def sgd_schedule_free_rule(hp: HP) -> str:
-    decay = [r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}"] if nonzero(hp["weight_decay"]) else []
-    return aligned([*_averaging_lines(hp), *decay, *_sequence_lines("g_t", r"\beta")])
+    return aligned([*_averaging_lines(hp), *decay_lines(hp), *_sequence_lines("g_t", r"\beta")])
 
 
 def adamw_schedule_free_rule(hp: HP) -> str:

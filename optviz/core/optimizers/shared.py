@@ -18,13 +18,25 @@ def l2_penalty(grad: np.ndarray, params: np.ndarray, hp: HP) -> np.ndarray:
 
 
 def apply_weight_decay(
-    params: np.ndarray, grad: np.ndarray, hp: HP, *, decoupled: bool
+    params: np.ndarray, grad: np.ndarray, hp: HP, *, decoupled: bool, fixed: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""``(params, grad)`` after weight decay: decoupled, the parameters shrink first,
-    :math:`\theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma\lambda)` (AdamW); else :func:`l2_penalty`."""
+    :math:`\theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma\lambda)` (AdamW), or by
+    :math:`1 - \lambda` whatever the rate when ``fixed`` (pytorch-optimizer's ``fixed_decay``);
+    else :func:`l2_penalty`."""
     if decoupled and nonzero(hp["weight_decay"]):
-        return params * (1 - hp["lr"] * hp["weight_decay"]), grad
+        return params * (1 - (1.0 if fixed else hp["lr"]) * hp["weight_decay"]), grad
     return params, l2_penalty(grad, params, hp)
+
+
+def coordinate_sum(values: np.ndarray) -> np.ndarray:
+    """Each point's sum over its coordinates (axis 0), in coordinate order: torch's sum (or dot
+    product) of a point's two coordinates, for a rule that couples them (Adafactor's norms,
+    Prodigy's estimate)."""
+    total = values[0]
+    for row in values[1:]:
+        total = total + row
+    return total
 
 
 def running_mean(average: np.ndarray, value: np.ndarray, decay: float) -> np.ndarray:
@@ -52,12 +64,14 @@ def aligned(lines: list[str]) -> str:
     return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
 
 
-def decay_lines(hp: HP, decoupled: bool = False) -> list[str]:
-    """The weight decay's line of a rule, when there is weight decay."""
+def decay_lines(hp: HP, decoupled: bool = False, fixed: bool = False) -> list[str]:
+    """The weight decay's line of a rule, when there is weight decay (``fixed``: decoupled and
+    not scaled by the rate, pytorch-optimizer's ``fixed_decay``)."""
     if not nonzero(hp["weight_decay"]):
         return []
     if decoupled:
-        return [r"\theta_{t-1} &\leftarrow \theta_{t-1}\,(1 - \gamma\lambda)"]
+        rate = "" if fixed else r"\gamma"
+        return [rf"\theta_{{t-1}} &\leftarrow \theta_{{t-1}}\,(1 - {rate}\lambda)"]
     return [r"g_t &\leftarrow g_t + \lambda\,\theta_{t-1}"]
 
 
