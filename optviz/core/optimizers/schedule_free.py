@@ -37,11 +37,10 @@ class ScheduleFreeState(NamedTuple):
 
 
 def schedule_free_init(params: np.ndarray, hp: HP) -> ScheduleFreeState:
-    return ScheduleFreeState(0, 0.0, -1.0, copy(params), copy(params), None)
-
-
-def adamw_schedule_free_init(params: np.ndarray, hp: HP) -> ScheduleFreeState:
-    return ScheduleFreeState(0, 0.0, -1.0, copy(params), copy(params), zeros_like(params))
+    """z and x start at the start; AdamW's second moment at 0 (SGD keeps none); the largest
+    rate at -1, as the reference starts it."""
+    second = zeros_like(params) if "betas" in hp else None
+    return ScheduleFreeState(0, 0.0, -1.0, copy(params), copy(params), second)
 
 
 def _averaging(state: ScheduleFreeState, hp: HP) -> tuple[Any, Any, Any, Any]:
@@ -125,9 +124,10 @@ def adamw_schedule_free_update(
 
 def _averaging_lines(hp: HP) -> list[str]:
     rate = r"\gamma \min(1,\, t / T_w)" if nonzero(hp["warmup_steps"]) else r"\gamma"
-    weight = r"\left(\max_{i \le t} \gamma_i\right)^{p}" if nonzero(hp["weight_lr_power"]) else "1"
-    if nonzero(hp["r"]):
-        weight = rf"t^{{r}} {weight}" if weight != "1" else r"t^{r}"
+    factors = [r"t^{r}"] if nonzero(hp["r"]) else []
+    if nonzero(hp["weight_lr_power"]):
+        factors.append(r"\left(\max_{i \le t} \gamma_i\right)^{p}")
+    weight = " ".join(factors) or "1"
     return [rf"\gamma_t &= {rate}, \quad c_t = w_t \big/ \sum_{{i \le t}} w_i, \quad w_t = {weight}"]
 
 
@@ -216,7 +216,7 @@ register(
             *_schedule_settings(),
         ),
         constraints=(BETA1_ABOVE_ZERO,),
-        init=adamw_schedule_free_init,
+        init=schedule_free_init,
         update=adamw_schedule_free_update,
         rule=adamw_schedule_free_rule,
     )
