@@ -7,7 +7,7 @@ the answer to evaluate; and the gradient is taken at :math:`y`, a point between 
 average does what a decaying schedule would, without knowing when training stops.
 
 The trajectory is :math:`y` (the parameters in the reference's training mode, where the
-gradients are taken); :math:`x`, what its ``eval()`` puts in the parameters, is recorded
+gradients are taken); :math:`x`, what its evaluation mode puts in the parameters, is recorded
 beside it (``Optimizer.companion``) and drawn bold.
 """
 
@@ -62,7 +62,7 @@ def _step_y_z(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""y, z and x after a step along ``direction``, the reference's operations in its order:
     ``y.lerp_(z, ckp1)``, ``y.add_(g, alpha=lr * (beta * (1 - ckp1) - 1))``, ``z.sub_(g, alpha=lr)``;
-    x as its ``eval()`` makes it, ``y.lerp_(z, 1 - 1 / beta)``."""
+    x as its evaluation mode makes it, ``y.lerp_(z, 1 - 1 / beta)``."""
     y = lerp(params, z, ckp1)
     y = y + (lr * (beta * (1 - ckp1) - 1)) * direction
     z = z - lr * direction
