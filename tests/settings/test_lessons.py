@@ -5,6 +5,8 @@ draws: if a change to an optimizer, a surface or a lesson's link made a race tel
 story, its lesson's test fails (the text cannot drift from the figure).
 """
 
+import base64
+
 import numpy as np
 import pytest
 
@@ -323,6 +325,8 @@ def test_a_lesson_shows_no_outcome_before_its_answer_and_all_of_it_after(name, v
     assert held["hold"] == say("lesson.hold")
     for index in range(len(held["runs"])):  # the browser gets each run's start, never its path
         assert [len(values) for values in race_path(held, index)] == [1, 1, 1]
+        arrays = held["runs"][index]["arrays"]  # nor its second path (schedule-free's x)
+        assert all(len(base64.b64decode(arrays[key])) == 4 for key in ("cx", "cy") if key in arrays)
         assert held["runs"][index]["diverged_at"] is None
     assert [data["kind"] for data in views(at)] == ["preload", "race"]  # no loss, 3-D, sweep, map or basins
     assert not at.dataframe  # no results
