@@ -243,6 +243,9 @@ def _per_row_factors() -> dict[str, float]:
     starts = np.tile(np.asarray(surf.default_start, dtype=np.float64), (WIDTH, 1))
     factors = {}
     for name, spec in OPTIMIZERS.items():
+        if not spec.batched:  # each trajectory stepped on its own: its own settings cost nothing more
+            factors[name] = 1.0
+            continue
         parts = [p for hp in spec.hyperparameters for p in hp.parts or (hp,) if p.kind == "float" and p.name != "lr"]
         values: dict[str, Any] = {"lr": np.geomspace(1e-5, 1e-3, WIDTH)}
         if parts:

@@ -39,7 +39,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Self
+from typing import NamedTuple, Self
 
 import numpy as np
 
@@ -161,6 +161,13 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         (-0.3, -0.8),
     ),
     ("adopt", {"lr": 0.02, "weight_decay": 0.01, "weight_decouple": True, "fixed_decay": True}, "beale", (-3.0, -3.0)),
+    ("lbfgs", {}, "rosenbrock", (-1.5, 2.0)),  # torch's defaults: 20 iterations a step, no line search
+    ("lbfgs", {"line_search_fn": "strong_wolfe"}, "rosenbrock", (-1.5, 2.0)),
+    ("lbfgs", {"lr": 0.1, "max_iter": 1}, "valley", (-2.5, 1.0)),  # one iteration a step
+    ("lbfgs", {"line_search_fn": "strong_wolfe", "history_size": 3, "max_iter": 4}, "beale", (-3.0, -3.0)),
+    ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 3, "max_eval": 5}, "himmelblau", (-0.3, -0.8)),
+    ("lbfgs", {"lr": 0.5, "max_iter": 5, "tolerance_change": 1e-5}, "six_hump_camel", (-1.9, 1.0)),
+    ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 2}, "saddle", (-1.5, 0.05)),  # unbounded below
     ("ademamix", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("ademamix", {"lr": 0.05, "alpha": 8.0, "t_alpha_beta3": 100.0}, "valley", (-2.5, 1.0)),
     ("ademamix", {"lr": 0.05, "cautious": True, "weight_decay": 0.1}, "himmelblau", (-0.3, -0.8)),
@@ -184,6 +191,7 @@ RANDOMISED = (
     "ademamix",
     "adafactor",
     "prodigy",
+    "lbfgs",
 )
 RANDOM_CASES = 6
 RANDOM_SEED = 20  # issue 20's
@@ -209,6 +217,10 @@ def random_cases(name: str, generator: np.random.Generator) -> list[tuple[str, d
                 hp[spec.name] = tuple(draw(part) for part in spec.parts)
             elif spec.kind == "float":
                 hp[spec.name] = draw(spec)
+            elif spec.kind == "int":  # uniform in the app's range (LBFGS's iterations and history)
+                hp[spec.name] = int(generator.integers(int(spec.app_low), int(spec.app_high), endpoint=True))
+            elif spec.kind == "choice":
+                hp[spec.name] = str(generator.choice(spec.choices))
         start = tuple(float(v) for v in surfaces.get(str(surface)).default_start)
         found.append((name, hp, str(surface), start))
     return found
@@ -307,11 +319,18 @@ class RootWatch:
 
 def reference_arguments(name: str, hp: dict) -> dict:
     """optviz's hyperparameters as the reference takes them: AdEMAMix's ``t_alpha_beta3`` of 0
-    (no warmup) and Prodigy's ``beta3`` of 0 (the root of beta2) are their None."""
+    (no warmup), Prodigy's ``beta3`` of 0 (the root of beta2), LBFGS's ``max_eval`` of 0 and
+    ``line_search_fn`` "none" are their None."""
     if name == "ademamix" and hp.get("t_alpha_beta3", 0.0) == 0.0:
         return {**hp, "t_alpha_beta3": None}
     if name == "prodigy" and hp.get("beta3", 0.0) == 0.0:
         return {**hp, "beta3": None}
+    if name == "lbfgs":  # its max_eval of 0 and line search "none" are torch's None
+        return {
+            **hp,
+            "max_eval": hp.get("max_eval") or None,
+            "line_search_fn": None if hp.get("line_search_fn", "none") == "none" else hp["line_search_fn"],
+        }
     return hp
 
 
@@ -334,20 +353,41 @@ def second_point(opt: torch.optim.Optimizer, param: torch.Tensor) -> np.ndarray:
     return opt.state[param]["ax"].detach().numpy().copy()
 
 
+class Recording(NamedTuple):
+    """One case's recording: the path, the steps before the first inexact root, the second point
+    at every step (a rule that keeps one, else None), and, for a rule that evaluates again within
+    a step (Optimizer.looks), each step's evaluations and every point it evaluated (else None)."""
+
+    path: np.ndarray
+    exact_steps: int
+    second: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    evaluated: np.ndarray | None = None
+
+
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended
-def torch_path(
-    name: str, hp: dict, surface: str, start: tuple[float, float], *, mend: bool = False
-) -> tuple[np.ndarray, int, np.ndarray | None]:
-    """torch's path, how many steps it took before its first inexact square root, and the
-    reference's second point at every step for a rule that keeps one (else None). With
-    ``mend``, the path the reference takes with every root correctly rounded (see RootWatch)."""
+def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *, mend: bool = False) -> Recording:
+    """torch's path, how many steps it took before its first inexact square root, and what else
+    the rule gives (see :class:`Recording`). With ``mend``, the path the reference takes with
+    every root correctly rounded (see RootWatch). A rule that evaluates again within a step is
+    given a closure, as torch's LBFGS asks: optviz's loss and gradient at torch's parameters."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = torch_class(MIRRORED[name])([param], **reference_arguments(name, hp))
     if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
         opt.train()
     second = [] if OPTIMIZERS[name].companion is not None else None
+    looks = OPTIMIZERS[name].looks
+    evaluated: list[np.ndarray] = []
+
+    def closure() -> torch.Tensor:
+        point = param.detach().numpy().copy()
+        evaluated.append(point)
+        param.grad = torch.from_numpy(surf.grad(point))
+        return torch.tensor(float(surf.value(point)))
+
     path = [param.detach().numpy().copy()]
+    counts = []
     exact_steps = STEPS
     with RootWatch(mend=mend) as watch:
         for step in range(STEPS + 1):
@@ -355,15 +395,26 @@ def torch_path(
                 second.append(second_point(opt, param))
             if step == STEPS:
                 break
-            param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
-            opt.step()
+            if looks:
+                made = len(evaluated)
+                opt.step(closure)
+                counts.append(len(evaluated) - made)
+            else:
+                param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
+                opt.step()
             path.append(param.detach().numpy().copy())
             if watch.inexact and exact_steps == STEPS:
                 exact_steps = step
-    return np.array(path), exact_steps, None if second is None else np.array(second)
+    return Recording(
+        np.array(path),
+        exact_steps,
+        None if second is None else np.array(second),
+        np.array(counts, dtype=np.int64) if looks else None,
+        np.array(evaluated).reshape(-1, 2) if looks else None,
+    )
 
 
-def kept_recordings() -> dict[str, tuple[np.ndarray, int, np.ndarray | None]]:
+def kept_recordings() -> dict[str, Recording]:
     """The recordings already in OUT, by their case: torch's square roots (MKL's) are chosen by
     the CPU, so a case recorded again on another machine may take its first inexact root at
     another step; a case once recorded is kept as it is (``--again`` records every case anew)."""
@@ -372,16 +423,20 @@ def kept_recordings() -> dict[str, tuple[np.ndarray, int, np.ndarray | None]]:
     with np.load(OUT) as data:
         meta = json.loads(str(data["meta"]))
         return {
-            json.dumps(case): (data[f"case{i}"], exact, data.get(f"companion{i}"))
+            json.dumps(case): Recording(
+                data[f"case{i}"], exact, data.get(f"companion{i}"), data.get(f"counts{i}"), data.get(f"evaluated{i}")
+            )
             for i, (case, exact) in enumerate(zip(meta["cases"], meta["exact_steps"], strict=True))
         }
 
 
-def kept_or_recorded(case: tuple, kept: dict[str, tuple]) -> tuple[np.ndarray, int, np.ndarray | None]:
-    """The case's recording if it is kept whole (with the second point of a rule that keeps one),
-    else a new one. The key is the case as JSON, pairs as lists either way."""
+def kept_or_recorded(case: tuple, kept: dict[str, Recording]) -> Recording:
+    """The case's recording if it is kept whole (with the second point of a rule that keeps one,
+    the evaluations of a rule that looks again), else a new one. The key is the case as JSON,
+    pairs as lists either way."""
     found = kept.get(json.dumps(case))
-    if found is None or (found[2] is None and OPTIMIZERS[case[0]].companion is not None):
+    rule = OPTIMIZERS[case[0]]
+    if found is None or (found.second is None and rule.companion is not None) or (found.counts is None and rule.looks):
         return torch_path(*case)
     return found
 
@@ -400,14 +455,16 @@ def main() -> None:
     recorded = cases()
     kept = kept_recordings()
     paths = [kept_or_recorded(case, kept) for case in recorded]
-    arrays = {f"case{i}": path for i, (path, _, _) in enumerate(paths)}
-    arrays |= {f"companion{i}": second for i, (_, _, second) in enumerate(paths) if second is not None}
-    for i, (case, (_, exact, _)) in enumerate(zip(recorded, paths, strict=True)):
-        if exact < STEPS:  # the reference's arithmetic with exact roots: optviz's bits, every step
-            mended, _, mended_second = torch_path(*case, mend=True)
-            arrays[f"mended{i}"] = mended
-            if mended_second is not None:
-                arrays[f"mended_companion{i}"] = mended_second
+    arrays = {f"case{i}": found.path for i, found in enumerate(paths)}
+    arrays |= {f"companion{i}": found.second for i, found in enumerate(paths) if found.second is not None}
+    arrays |= {f"counts{i}": found.counts for i, found in enumerate(paths) if found.counts is not None}
+    arrays |= {f"evaluated{i}": found.evaluated for i, found in enumerate(paths) if found.evaluated is not None}
+    for i, (case, found) in enumerate(zip(recorded, paths, strict=True)):
+        if found.exact_steps < STEPS:  # the reference's arithmetic with exact roots: optviz's bits, every step
+            mended = torch_path(*case, mend=True)
+            arrays[f"mended{i}"] = mended.path
+            if mended.second is not None:
+                arrays[f"mended_companion{i}"] = mended.second
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,
@@ -415,7 +472,7 @@ def main() -> None:
         "capability": capability,
         "steps": STEPS,
         "cases": recorded,
-        "exact_steps": [exact for _, exact, _ in paths],
+        "exact_steps": [found.exact_steps for found in paths],
     }
     np.savez_compressed(OUT, meta=np.array(json.dumps(meta)), **arrays)
     print(f"wrote {OUT} ({len(recorded)} cases, torch {torch.__version__}, {capability} kernels)")

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.optimizers import get as get_optimizer
 
 if TYPE_CHECKING:
@@ -138,6 +139,10 @@ def run_step_seconds(surf: Surface, run: object, noise: float, mode: str, width:
     ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more;
     a race step ("scalar") of a rule dearer than the table's is priced by its ``rule`` factor."""
     factor = cost("plan", "factor") if varies(run, noise) else 1.0
+    name = getattr(run, "optimizer", None)
+    if mode == "array" and name in OPTIMIZERS and not get_optimizer(name).batched:
+        # A rule that steps each trajectory on its own (LBFGS): a race step for each of them.
+        return width * step_seconds(surf, "scalar", getattr(run, "batch", None)) * factor * rule_factor(run)
     if mode == "scalar":
         factor *= rule_factor(run)
     return step_seconds(surf, mode, getattr(run, "batch", None), width) * factor
@@ -146,14 +151,17 @@ def run_step_seconds(surf: Surface, run: object, noise: float, mode: str, width:
 def rule_factor(run: object) -> float:
     """How much dearer a race step of ``run``'s optimizer is than the ``scalar`` table's (at
     least 1): on Python floats, or on arrays where its settings couple the coordinates (a
-    cautious mask) or it never steps coordinates alone (Adafactor). An optimizer registered
-    since the table was measured is priced as the dearest."""
+    cautious mask) or it never steps coordinates alone (Adafactor), times the work its settings
+    ask of a step over the defaults' (``Optimizer.work``: LBFGS's iterations). An optimizer
+    registered since the table was measured is priced as the dearest."""
     factors = COSTS["rule"]
     name = getattr(run, "optimizer", None)
     if name not in factors:
         return float(max(max(pair) for pair in factors.values()))
     spec = get_optimizer(name)
-    return float(factors[name][0 if spec.elementwise_for({**spec.defaults(), **dict(run.hyperparameters)}) else 1])
+    values = {**spec.defaults(), **dict(run.hyperparameters)}
+    work = 1.0 if spec.work is None else spec.work(values)  # its settings' work over the defaults'
+    return float(factors[name][0 if spec.elementwise_for(values) else 1]) * work
 
 
 def varies(run: object, noise: float) -> bool:

@@ -143,6 +143,12 @@ RUN_RULES: tuple[RunRule, ...] = (
         fix=lambda s: replace(s, batch=None),
     ),
     RunRule(
+        rule="loss_needs_every_row",
+        holds=lambda s: s.batch is None or not s.optimizer.reads_loss,
+        repair="batch_off",
+        fix=lambda s: replace(s, batch=None),
+    ),
+    RunRule(
         rule="batch_within_rows",
         holds=lambda s: s.batch is None or s.rows is None or s.batch <= s.rows,
         repair="batch_to_rows",

@@ -78,6 +78,17 @@ def test_trajectory_matches_torch(index, name, hp, surface, start):
             np.testing.assert_array_equal(t.companion[:end], DATA[f"mended_companion{index}"][:end])
         else:
             np.testing.assert_array_equal(t.companion[:end], second[:end])
+    if t.counts is not None:  # a rule that evaluates again within a step (LBFGS): each evaluation, in order
+        counts, evaluated = DATA[f"counts{index}"], DATA[f"evaluated{index}"]
+        np.testing.assert_array_equal(t.counts[: end - 1], counts[: end - 1])
+        firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])  # each step's first: the iterate, the loop's
+        np.testing.assert_array_equal(evaluated[firsts[: end - 1]], reference[: end - 1])
+        further = np.ones(len(evaluated), dtype=bool)
+        further[firsts] = False
+        steps = np.repeat(np.arange(1, len(counts) + 1), counts)
+        kept = further & (steps < end)
+        np.testing.assert_array_equal(t.probes.points, evaluated[kept])
+        np.testing.assert_array_equal(t.probes.steps, steps[kept])
 
 
 def test_every_case_whose_roots_were_not_all_exact_has_its_mended_path():
@@ -86,6 +97,12 @@ def test_every_case_whose_roots_were_not_all_exact_has_its_mended_path():
     for index, *_ in (case.values for case in CASES):
         if META["exact_steps"][index] < META["steps"]:
             assert f"mended{index}" in DATA.files, index
+
+
+def test_every_rule_that_evaluates_again_within_a_step_has_its_evaluations_recorded():
+    for index, name, *_ in (case.values for case in CASES):
+        looks = optviz.OPTIMIZERS[name].looks
+        assert (f"counts{index}" in DATA.files) == looks == (f"evaluated{index}" in DATA.files), name
 
 
 def test_every_rule_with_a_second_point_has_it_recorded():

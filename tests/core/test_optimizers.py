@@ -12,7 +12,7 @@ import optviz
 import surfaces
 from optviz.core.engine import loop
 from optviz.core.hyperparameters import number
-from optviz.core.optimizers import OPTIMIZERS, missing_words
+from optviz.core.optimizers import OPTIMIZERS, missing_words, quasi_newton
 from optviz.core.specs import Problem, Refused
 from optviz.text import LANGUAGES, hyperparameter_help
 
@@ -254,6 +254,8 @@ SETTINGS = [
     ("adopt", {"lr": 0.05, "cautious": True}),  # the cautious mask couples the coordinates
     ("ademamix", {"lr": 0.05, "t_alpha_beta3": 50.0, "weight_decay": 0.01}),
     ("ademamix", {"lr": 0.05, "cautious": True, "betas": (0.8, 0.99, 0.999)}),
+    ("lbfgs", {"lr": 0.1, "max_iter": 3, "history_size": 5}),  # a step for each trajectory on its own
+    ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 4, "max_eval": 7}),
 ]
 
 
@@ -269,6 +271,11 @@ def test_batch_equals_loop_over_single_runs_exactly(name, hp, surface):
         np.testing.assert_array_equal(batch.grads[:, i], single.grads)
         if single.companion is not None:
             np.testing.assert_array_equal(batch.companion[:, i], single.companion)
+        if single.counts is not None:  # a rule that evaluates again: its evaluations and their points
+            np.testing.assert_array_equal(batch.counts[:, i], single.counts)
+            np.testing.assert_array_equal(batch.probes[i].points, single.probes.points)
+            np.testing.assert_array_equal(batch.probes[i].steps, single.probes.steps)
+            assert batch.grad_evals[i] == single.grad_evals
         assert batch.diverged_at[i] == single.diverged_at
 
 
@@ -281,6 +288,63 @@ def test_float_fast_path_equals_array_path_exactly(name, hp, monkeypatch):
     np.testing.assert_array_equal(fast.grads, arrays.grads)
     if fast.companion is not None:
         np.testing.assert_array_equal(fast.companion, arrays.companion)
+
+
+@pytest.mark.parametrize(("name", "hp"), [case for case in SETTINGS if case[0] == "lbfgs"])
+def test_lbfgs_on_pairs_of_floats_equals_lbfgs_on_arrays_exactly(name, hp, monkeypatch):
+    """On two coordinates LBFGS holds its vectors as pairs of floats, its arithmetic written out;
+    on arrays (a network's weights) NumPy's: the same operations, the same bits."""
+    pairs = optviz.run(name, "beale", start=(-3.0, -3.0), steps=200, **hp)
+    monkeypatch.setattr(quasi_newton, "PAIRS", False)
+    arrays = optviz.run(name, "beale", start=(-3.0, -3.0), steps=200, **hp)
+    np.testing.assert_array_equal(pairs.points, arrays.points)
+    np.testing.assert_array_equal(pairs.counts, arrays.counts)
+    np.testing.assert_array_equal(pairs.probes.points, arrays.probes.points)
+
+
+def test_lbfgs_counts_every_evaluation_and_keeps_each_point_it_evaluated():
+    t = optviz.run("lbfgs", "rosenbrock", steps=12, line_search_fn="strong_wolfe")
+    assert t.grad_evals == int(t.counts.sum()) == len(t.probes.points) + t.steps
+    assert (t.counts >= 1).all()
+    assert t.counts.max() <= 25  # torch's max_eval: 20 * 5 // 4
+    np.testing.assert_array_equal(t.evaluations, np.concatenate([[0], np.cumsum(t.counts)]))
+    assert (np.diff(t.probes.steps) >= 0).all()
+    assert t.probes.steps.min() >= 1
+    # A step's last further evaluation is where it ended, the line search's accepted point.
+    for k in np.unique(t.probes.steps):
+        np.testing.assert_array_equal(t.probes.points[t.probes.steps == k][-1], t.points[k])
+    # Once at the minimum, a step evaluates the gradient once and stops (torch's first test).
+    assert t.counts[-1] == 1
+
+
+def test_a_rule_that_evaluates_once_a_step_reports_steps_as_evaluations():
+    t = optviz.run("adam", "rosenbrock", start=[(-1.5, 2.0), (0.5, 0.5)], steps=30, record="final", every=10)
+    assert t.grad_evals == 30
+    assert t.counts is None
+    assert t.probes is None
+    np.testing.assert_array_equal(t.evaluations, np.tile([[0], [10], [20], [30]], (1, 2)))
+
+
+def test_lbfgs_final_record_equals_the_paths_last_row_and_counts():
+    starts = np.array([[-1.5, 2.0], [0.5, 0.5], [1.2, 1.0]])
+    path = optviz.run("lbfgs", "rosenbrock", start=starts, steps=40, max_iter=3, lr=0.5)
+    final = optviz.run("lbfgs", "rosenbrock", start=starts, steps=40, max_iter=3, lr=0.5, record="final")
+    np.testing.assert_array_equal(final.points[-1], path.points[-1])
+    assert final.grad_evals == path.grad_evals == tuple(int(n) for n in path.counts.sum(axis=0))
+
+
+def test_lbfgs_refuses_minibatches_and_sees_noise_as_a_tilted_loss():
+    with pytest.raises(ValueError, match="runs on every row"):
+        optviz.run("lbfgs", "tips", steps=5, batch_size=8)
+    # With noise, step k's objective is f + xi_k . theta: its loss and gradient agree, so the line
+    # search accepts points, and the run is the same whatever the start's batch companions.
+    noisy = optviz.run("lbfgs", "rosenbrock", steps=40, noise=0.5, seed=3, line_search_fn="strong_wolfe")
+    batch = optviz.run(
+        "lbfgs", "rosenbrock", start=[(-1.5, 2.0)] * 2, steps=40, noise=0.5, seed=3, line_search_fn="strong_wolfe"
+    )
+    np.testing.assert_array_equal(batch.points[:, 1], noisy.points)
+    assert np.isfinite(noisy.points).all()
+    assert noisy.losses[-1] < noisy.losses[0]
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
@@ -318,7 +382,8 @@ def test_mixed_momentum_in_a_batch_follows_torch_branch_per_trajectory():
 def test_every_optimizer_decreases_the_loss_on_the_valley(name):
     # Never skipped: this is what catches a sign error (compare optax#1242). At the reference's
     # defaults, but schedule-free SGD's rate, a network's 1.0, would cross the valley's walls.
-    hp = {"lr": 0.05} if name == "sgd_schedulefree" else {}
+    # LBFGS's 20 iterations a step reach the valley's minimum within its first: one a step here.
+    hp = {"lr": 0.05} if name == "sgd_schedulefree" else {"max_iter": 1} if name == "lbfgs" else {}
     t = optviz.run(name, "valley", steps=20, **hp)
     assert t.losses[-1] < t.losses[0]
     moved = np.flatnonzero(t.losses != t.losses[0])[0]  # ADOPT's first step only measures the gradient
@@ -335,6 +400,21 @@ def bad_inputs():
             if hp.kind == "bool":
                 yield name, {hp.name: "yes"}, f"Invalid {hp.name} value: 'yes'"
                 yield name, {hp.name: 1}, f"Invalid {hp.name} value: 1"
+                continue
+            if hp.kind == "choice":  # LBFGS's line search: one of its words
+                yield (
+                    name,
+                    {hp.name: "sideways"},
+                    f"Invalid {hp.label}: 'sideways' \\(choose one of: {', '.join(hp.choices)}\\)",
+                )
+                yield name, {hp.name: 1}, f"Invalid {hp.label}: 1 \\(choose one of"
+                continue
+            if hp.kind == "int":  # LBFGS's iterations, evaluations and history: whole numbers in range
+                span = f"\\[{int(hp.low)}, {int(hp.high)}\\]"
+                yield name, {hp.name: int(hp.low) - 1}, f"Invalid {hp.label}: {int(hp.low) - 1} \\(expected {span}\\)"
+                yield name, {hp.name: int(hp.high) + 1}, f"Invalid {hp.label}: {int(hp.high) + 1} \\(expected {span}\\)"
+                for bad in (2.5, "0.1", True, float("nan")):
+                    yield name, {hp.name: bad}, f"Invalid {hp.label}: {bad!r} \\(expected a whole number in {span}\\)"
                 continue
             if hp.kind == "pair":
                 yield name, {hp.name: (0.9,)}, f"Invalid {hp.name} value"

@@ -28,6 +28,7 @@ def setup(optimizer="sgd", surf=VALLEY, steps=100, **changes):
 BROKEN = {
     "batch_needs_data": setup(batch=8),
     "batch_within_rows": setup(surf=TIPS, batch=1000),
+    "loss_needs_every_row": setup("lbfgs", surf=TIPS, batch=8),
     "cycle_covers_run": setup(steps=500, schedule=schedule("OneCycleLR", total_steps=100)),
     "momentum_cycle_needs_momentum": setup("adagrad", schedule=schedule("OneCycleLR", total_steps=100)),
     "momentum_cycle_in_range": setup("adam", schedule=schedule("OneCycleLR", total_steps=100, max_momentum=1.0)),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from optviz.settings import parse
+from optviz.settings import Experiment, Run, parse
 from tests.data import make_v1_links
 from tests.link_grammar import query_from_string
 
@@ -27,6 +27,10 @@ LINKS = TABLE["links"]
 # it, and the test expects these fields to differ.
 CHANGED_IN_V2 = {
     "tol=-1": ({"tolerance": 1e-12}, "every number out of range is clamped to the nearest allowed value; v1 reset tol"),
+    "run=lbfgs&run=adam:lr=0.05": (
+        {"runs": make_v1_links.structured(Experiment(runs=(Run.make("lbfgs"), Run.make("adam", lr=0.05))))["runs"]},
+        "LBFGS is an optimizer now (issue 20): its run opens at torch's defaults, before Adam's",
+    ),
 }
 
 
@@ -34,6 +38,7 @@ CHANGED_IN_V2 = {
 NO_LONGER_PROBLEMS = {
     "v=&run=adam": "an empty value is no value, as for every key",
     "v=2&run=adam": "version 2 exists now",
+    "run=lbfgs&run=adam:lr=0.05": "LBFGS is an optimizer now",
 }
 
 # What an experiment shows, as plain data: the recorder's own form, so both sides agree.

@@ -290,6 +290,8 @@ RATES = {
     "prodigy": {"lr": 0.5},  # a multiplier of the step size it estimates (1 overshoots iris)
     "adopt": {"lr": 0.01},
     "ademamix": {"lr": 0.01},
+    # Full batch (it reads the loss): one step an epoch, a few iterations of its line search in it.
+    "lbfgs": {"max_iter": 4, "line_search_fn": "strong_wolfe"},
 }
 
 
@@ -298,12 +300,13 @@ RATES = {
 def test_every_optimizer_trains_the_mlps(optimizer, data, epochs):
     assert optimizer in RATES, f"add a learning rate for {optimizer} to RATES"
     net = network(data, "mlp", seed=0)
-    per_epoch = net.steps_per_epoch(BATCH[data])
+    whole = optviz.OPTIMIZERS[optimizer].reads_loss  # every row a step, a step an epoch
+    per_epoch = 1 if whole else net.steps_per_epoch(BATCH[data])
     t = optviz.run(
         optimizer,
         net,
         steps=epochs * per_epoch,
-        batch_size=BATCH[data],
+        batch_size=None if whole else BATCH[data],
         seed=0,
         record="final",
         every=per_epoch,

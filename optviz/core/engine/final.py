@@ -70,10 +70,10 @@ def run_final(
     diverged = np.zeros(batch, dtype=np.int64)  # 0: never (a run cannot diverge at its start)
     reached = None if tolerance is None else np.full((2, batch), -1, dtype=np.int64)  # first, settled
     levels = None if tolerance is None else Levels(surf, tolerance)
-    grad_evals = 0
+    grad_evals: int | np.ndarray = 0
     for lo in range(0, batch, FINAL_BLOCK):
         block = slice(lo, lo + FINAL_BLOCK)
-        grad_evals = _final_block(
+        made = _final_block(
             spec,
             surf,
             np.ascontiguousarray(starts[block].T),
@@ -84,6 +84,11 @@ def run_final(
             out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
             tolerance=None if levels is None else (levels, reached[:, block]),
         )
+        if isinstance(made, int):  # one a step: the same for every block
+            grad_evals = made
+        else:  # a rule that looks again: each trajectory's own
+            grad_evals = np.zeros(batch, dtype=np.int64) if isinstance(grad_evals, int) else grad_evals
+            grad_evals[block] = made
     diverged_at = dict(zip(np.flatnonzero(diverged).tolist(), diverged[diverged > 0].tolist(), strict=True))
     reached_at = settled_at = None
     if reached is not None:
@@ -110,7 +115,7 @@ def _final_block(
     kept: tuple[int, ...],
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     tolerance: tuple[Levels, np.ndarray] | None,
-) -> int:
+) -> int | np.ndarray:
     """Step one block, ``start`` of shape (d, w), fill its part of the results ``out`` (the
     rows of the ``kept`` steps), and return the gradient evaluations each trajectory's steps made.
 
@@ -146,7 +151,7 @@ def _final_block(
     track, hits = (None, None) if tolerance is None else tolerance[0].tracker(width)
     alive = np.ones(width, dtype=bool)
     last = None  # the row before the chunk: (point, loss, gradient)
-    done = grad_evals = 0
+    done = grad_evals = 0  # grad_evals: one number, or one per trajectory (a rule that looks again)
     while done < steps:
         n = min(chunk, steps - done)
         grad_evals += advance(backend, n, hp, first=done, plan=plan)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from optviz.core.budget import checkpoint
+from optviz.core.engine.look import Look
 from optviz.core.engine.plan import Gradient, Steps
 from optviz.core.engine.surface import Surface, takes_points
 from optviz.core.optimizers import Optimizer
@@ -33,7 +34,8 @@ class Backend(Protocol):
     check_every: int  # a mask: the loop calls checkpoint() at the steps k with k & check_every == 0
     gradient: Gradient | None  # the gradient without a plan (None: the backend's own, in place where it can)
 
-    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int: ...  # the gradient evaluations it made
+    # The gradient evaluations it made: one number, or one per trajectory (a rule that looks again).
+    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int | np.ndarray: ...
 
     def snapshot(self) -> Any: ...  # the optimizer's state (asked only by record="state")
 
@@ -46,8 +48,9 @@ def advance(
     first: int = 0,
     plan: Steps | None = None,
     keep: Any = None,
-) -> int:
-    """Steps ``first`` to ``first + count - 1`` of ``backend``; return the gradient evaluations made.
+) -> int | np.ndarray:
+    """Steps ``first`` to ``first + count - 1`` of ``backend``; return the gradient evaluations made
+    (per trajectory, (w,), for a rule that looks again: they may differ).
 
     Step k mirrors one iteration of a torch training loop: the gradient is evaluated once, at
     the current point (``loss.backward()``, with step k's minibatch and noise), then the update
@@ -55,12 +58,12 @@ def advance(
     calls). The loop tells the plan which step it is on; it never infers k from a count of
     calls. ``row`` k - first of the backend's buffers takes step k's gradient, row k - first + 1
     the point after it. ``keep``, when given, receives the optimizer's state after every step
-    (record="state"). Each step reports the gradient evaluations it made (one for every rule
-    today; a rule that looks again, as SAM or a line search does, reports its own) and the loop
-    adds them up: ``Trajectory.grad_evals``.
+    (record="state"). Each step reports the gradient evaluations it made (one; a rule that looks
+    again, as SAM or a line search does, each trajectory's own) and the loop adds them up:
+    ``Trajectory.grad_evals``.
     """
     step, every, gradient, settings = backend.step, backend.check_every, backend.gradient, hp
-    evaluations = 0
+    evaluations: int | np.ndarray = 0
     for k in range(first, first + count):
         if not k & every:
             checkpoint()
@@ -144,6 +147,7 @@ class Arrays:
         grads: np.ndarray,
         companion: np.ndarray | None = None,
         in_place: bool = False,
+        probes: list[tuple[int, np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         self.params = np.ascontiguousarray(start)
         self.state = spec.init(self.params, hp)
@@ -154,8 +158,13 @@ class Arrays:
         self.points, self.grads = points, grads
         self.companion, self.field = companion, None if spec.companion is None else spec.companion.field
         self.split, self.axes = rows_of(len(self.params)), range(len(self.params))
+        # A rule that evaluates again within a step (Optimizer.looks) gets a Look, and each step
+        # reports its trajectories' evaluations; ``probes``, when given, receives the further
+        # evaluations' (row, columns, points), in order.
+        self.look = Look(surf) if spec.looks else None
+        self.probes = probes
 
-    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int:
+    def step(self, row: int, gradient: Gradient | None, hp: Any) -> int | np.ndarray:
         params, g, split = self.params, self.grads[row], self.split
         if self.grad_at is not None:
             g[...] = (gradient or self.grad_at)(params)
@@ -165,11 +174,18 @@ class Arrays:
             values = (gradient or self.grad_fn)(*split(params))
             for i in self.axes:
                 g[i] = values[i]
-        self.params, self.state = self.update(params, g, self.state, hp)
+        look = self.look
+        if look is None:
+            self.params, self.state = self.update(params, g, self.state, hp)
+        else:
+            look.begin(gradient or (self.grad_at if self.grad_at is not None else self.grad_fn), params.shape[1])
+            self.params, self.state = self.update(params, g, self.state, hp, look)
+            if self.probes is not None:
+                self.probes.extend((row, columns, points) for columns, points in look.seen)
         self.points[row + 1] = self.params
         if self.companion is not None:
             self.companion[row + 1] = getattr(self.state, self.field)
-        return 1
+        return 1 if look is None else look.counts
 
     def snapshot(self) -> Any:
         return self.state

@@ -153,7 +153,9 @@ class Steps:
             if noise is None:
                 return lambda points: grad_at(points, rows)
             shaped = noise if noise.ndim == 2 else noise[:, None]
-            return lambda points: grad_at(points, rows) + shaped
+            whole = lambda points: grad_at(points, rows) + shaped
+            whole.noise = noise  # type: ignore[attr-defined]  # for a rule that looks again (engine.look)
+            return whole
         grad_fn, batch_grad_fn = self.surface.grad_fn, self.surface.batch_grad_fn
         if rows is None and noise is None:  # only the settings vary
             return grad_fn
@@ -164,6 +166,7 @@ class Steps:
                 return values
             return tuple(map(add, values, noise))  # one draw a coordinate
 
+        gradient.noise = noise  # type: ignore[attr-defined]  # step k's draw, for engine.look
         return gradient
 
 

@@ -20,6 +20,7 @@ from optviz.core.engine.divergence import divergence_limits, freeze_diverged
 from optviz.core.engine.loop import Arrays, Floats, advance, blocks, columns, fill, row
 from optviz.core.engine.plan import Steps
 from optviz.core.engine.surface import Surface, gradient_of, loss_of, takes_points
+from optviz.core.engine.trajectory import Probes
 from optviz.core.optimizers import Optimizer
 
 
@@ -36,8 +37,13 @@ class Path:
         # The rule's second point after every step (Optimizer.companion: ASGD's average), laid
         # out like the points, row 0 the start; None for a rule that keeps none.
         self.companion: np.ndarray | None = None
-        self.grad_evals = 0
+        self.grad_evals: int | np.ndarray = 0
         self.diverged_at: tuple[int | None, ...] = ()
+        # For a rule that evaluates again within a step (Optimizer.looks): each step's gradient
+        # evaluations per trajectory, (steps, B), and its further evaluations' points, one
+        # Probes per trajectory; None for the others (one evaluation a step).
+        self.counts: np.ndarray | None = None
+        self.probes: tuple[Probes, ...] | None = None
 
     def record(self, spec: Optimizer, surf: Surface, hp: dict[str, Any], plan: Steps | None) -> None:
         """Step every start, fill the histories and freeze the diverged trajectories.
@@ -49,13 +55,19 @@ class Path:
         if spec.companion is not None:
             self.companion = np.empty_like(self.points)
             self.companion[0] = self.points[0]
+        seen: list[tuple[int, Any, np.ndarray]] | None = [] if spec.looks else None
         per_trajectory = plan is not None and plan.per_trajectory
         if batch <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surf) and not per_trajectory:
             for i in range(batch):
                 self._step(spec, surf, slice(i, i + 1), row(hp, i), plan, floats=True)
         else:
             for block in blocks(batch):
-                self._step(spec, surf, block, columns(hp, block), plan and plan.columns(block), floats=False)
+                found = None if seen is None else []
+                self._step(
+                    spec, surf, block, columns(hp, block), plan and plan.columns(block), floats=False, seen=found
+                )
+                if found is not None:  # the block's columns, as the batch's
+                    seen.extend((step, np.arange(batch)[block][which], at) for step, which, at in found)
         points, grads, losses, steps = self.points, self.grads, self.losses, self.steps
         chunk = max(1, 8192 // min(batch, loop.BLOCK))  # the losses in cache-sized blocks
         for block in blocks(batch):
@@ -63,13 +75,24 @@ class Path:
             for i in range(0, steps + 1, chunk):
                 losses[i : i + chunk, block] = loss_of(surf, points[i : i + chunk, :, block])
         self.diverged_at = freeze_diverged(points, losses, grads, divergence_limits(surf, losses[0]))
+        if seen is not None:
+            self.counts, self.probes = probes_of(seen, steps, batch, points.shape[1], self.diverged_at)
+            self.grad_evals = self.counts.sum(axis=0)
         if self.companion is not None:  # frozen where the iterate is
             for column, k in enumerate(self.diverged_at):
                 if k is not None:
                     self.companion[k:, :, column] = self.companion[k - 1, :, column]
 
     def _step(
-        self, spec: Optimizer, surf: Surface, block: slice, hp: dict[str, Any], plan: Steps | None, *, floats: bool
+        self,
+        spec: Optimizer,
+        surf: Surface,
+        block: slice,
+        hp: dict[str, Any],
+        plan: Steps | None,
+        *,
+        floats: bool,
+        seen: list[tuple[int, Any, np.ndarray]] | None = None,
     ) -> None:
         """The starts in ``block`` through every step: on Python floats (one start) where asked,
         and on arrays where not, or where Python floats raised instead of giving inf or NaN."""
@@ -89,7 +112,7 @@ class Path:
                 backend.write(points, grads, companion)
                 self._end(block, kept, per_coordinate=True)
                 return
-        backend = Arrays(spec, surf, points[0], first, points=points, grads=grads, companion=companion)
+        backend = Arrays(spec, surf, points[0], first, points=points, grads=grads, companion=companion, probes=seen)
         kept = self._begin(backend)
         self.grad_evals = advance(backend, self.steps, hp, plan=plan, keep=None if kept is None else kept.append)
         self._end(block, kept, per_coordinate=False)
@@ -145,9 +168,10 @@ class States(Path):
 def _stack_arrays(snapshots: list[Any], dim: int, width: int) -> Any:
     """The states of a block stepped on arrays, each field stacked (steps + 1, d, w)."""
     kind = type(snapshots[0])
+    unrecorded = getattr(kind, "unrecorded", ())  # fields of objects, not numbers (LBFGS's memory)
     fields = []
-    for values in zip(*snapshots, strict=True):
-        if all(value is None for value in values):
+    for name, values in zip(kind._fields, zip(*snapshots, strict=True), strict=True):
+        if name in unrecorded or all(value is None for value in values):
             fields.append(None)
             continue
         field = np.full((len(values), dim, width), np.nan)
@@ -173,3 +197,33 @@ def _stack_coordinates(snapshots: list[tuple[Any, ...]], dim: int, width: int) -
             field[:, i, 0] = [np.nan if value is None else value for value in coordinate]
         fields.append(field)
     return kind._make(fields)
+
+
+def probes_of(
+    seen: list[tuple[int, np.ndarray, np.ndarray]],
+    steps: int,
+    batch: int,
+    dim: int,
+    diverged_at: tuple[int | None, ...],
+) -> tuple[np.ndarray, tuple[Probes, ...]]:
+    """Each step's gradient evaluations per trajectory, (steps, B) (the loop's one and the further
+    ones ``seen``: (row, the trajectories, their points (d, n)), in order), and each trajectory's
+    further evaluations as :class:`Probes`, up to the step before it diverged (a diverged run's
+    later points are not drawn)."""
+    counts = np.ones((steps, batch), dtype=np.int64)
+    found: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(batch)]
+    for step_row, which, at in seen:
+        for j, column in enumerate(np.atleast_1d(which)):
+            counts[step_row, column] += 1
+            found[column].append((step_row + 1, at[:, j]))
+    probes = []
+    for column, made in enumerate(found):
+        end = diverged_at[column]
+        kept = [(step, point) for step, point in made if end is None or step < end]
+        probes.append(
+            Probes(
+                np.array([point for _, point in kept]).reshape(len(kept), dim),
+                np.array([step for step, _ in kept], dtype=np.int64),
+            )
+        )
+    return counts, tuple(probes)

@@ -98,7 +98,8 @@ def run(
     Returns
     -------
     Trajectory
-        Its ``grad_evals``: the gradient evaluations each trajectory's steps made (one a step).
+        Its ``grad_evals``: the gradient evaluations each trajectory's steps made (one a step, or
+        as many as a rule that evaluates again within a step made: ``counts``, ``probes``).
 
     Raises
     ------
@@ -135,7 +136,7 @@ def run(
     # surface of whole points (a network's thousands of weights step as one array).
     small = starts.shape[0] <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surface)
     small = small and not (bound is not None and bound.per_trajectory)
-    states = companion = None
+    states = companion = counts = probes = None
     if record == "final" and not small:
         with np.errstate(all="ignore"):
             check_finite_start(surface, starts)
@@ -159,28 +160,49 @@ def run(
             states = _lay_out(recorder.states, batched)
         if record != "final" and recorder.companion is not None:
             companion = recorder.companion.transpose(0, 2, 1)
-    if not batched:  # one start: its own shapes, its own steps
-        points, losses, grads = (np.ascontiguousarray(a[:, 0]) for a in (points, losses, grads))
-        companion = None if companion is None else np.ascontiguousarray(companion[:, 0])
-        diverged_at, reached_at, settled_at = (
-            None if k is None else k[0] for k in (diverged_at, reached_at, settled_at)
-        )
+        if record != "final":
+            counts, probes = recorder.counts, recorder.probes
+    if not isinstance(grad_evals, int):  # a rule that looks again: each trajectory's own
+        grad_evals = tuple(int(n) for n in np.broadcast_to(grad_evals, starts.shape[:1]))
+    made = {
+        "points": points,
+        "losses": losses,
+        "grads": grads,
+        "diverged_at": diverged_at,
+        "reached_at": reached_at,
+        "settled_at": settled_at,
+        "grad_evals": grad_evals,
+        "companion": companion,
+        "counts": counts,
+        "probes": probes,
+    }
     return Trajectory(
         optimizer=spec.name,
         hyperparameters=hp,
         surface=surface,
-        points=points,
-        losses=losses,
-        grads=grads,
-        diverged_at=diverged_at,
         states=states,
-        reached_at=reached_at,
-        settled_at=settled_at,
         steps_run=steps,
         kept=kept_steps(steps, every) if record == "final" else None,
-        grad_evals=grad_evals,
-        companion=companion,
+        **(made if batched else _one_start(made)),
     )
+
+
+# What a batch holds one entry of per trajectory (a tuple), where its arrays have a trajectory axis.
+_PER_TRAJECTORY = ("diverged_at", "reached_at", "settled_at", "grad_evals", "probes")
+
+
+def _one_start(made: dict[str, Any]) -> dict[str, Any]:
+    """A batch of one start as that start's own: its arrays without the trajectory axis, its
+    entries per trajectory (where it diverged, its evaluations, ...) its one."""
+    one = {}
+    for name, value in made.items():
+        if value is None or isinstance(value, int):  # evaluations the same for every trajectory
+            one[name] = value
+        elif name in _PER_TRAJECTORY:
+            one[name] = value[0]
+        else:
+            one[name] = np.ascontiguousarray(value[:, 0])
+    return one
 
 
 def _lay_out(states: Any, batched: bool) -> Any:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from optviz.core.engine.surface import Surface
+
+
+class Probes(NamedTuple):
+    """The points one trajectory's steps evaluated besides its iterates (LBFGS's iterations and line
+    search inside a step, SAM's perturbed points), in order: ``points`` (E, d), and ``steps`` (E,),
+    the step that evaluated each (1 for the first step, which moves from row 0 to row 1)."""
+
+    points: np.ndarray
+    steps: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,11 +54,13 @@ class Trajectory:
     # The number of steps run: the rows of points are every step ("path", "state") or only the
     # start and the last one ("final").
     steps_run: int = 0
-    # The gradient evaluations each trajectory's steps made (the same for every trajectory of a
-    # batch, which step together), counted by the loop apart from the steps: one a step for every
-    # rule today, more for a rule that looks ahead. Not counted: the surface's own gradient that
-    # ``grads`` holds at the last point (no step used it) and the check of the start.
-    grad_evals: int = 0
+    # The gradient evaluations each trajectory's steps made, counted by the loop apart from the
+    # steps: one a step, or as many as the rule made for a rule that evaluates again within a
+    # step (Optimizer.looks: SAM two, LBFGS as its iterations and line search need), shaped like
+    # diverged_at (a rule that looks may make a different number for each trajectory of a batch).
+    # Not counted: the surface's own gradient that ``grads`` holds at the last point (no step used
+    # it) and the check of the start.
+    grad_evals: int | tuple[int, ...] = 0
     # With record="path" or "state", for a rule that keeps a second point beside its iterate
     # (``Optimizer.companion``: ASGD's average of its iterates): that point after every step,
     # shaped like ``points``, row 0 the start. None otherwise.
@@ -57,10 +68,30 @@ class Trajectory:
     # With record="final": the step of each row of ``points`` (0 and the last; with every=, every
     # every-th step between). None for the other records, whose row k is step k.
     kept: tuple[int, ...] | None = None
+    # With record="path" or "state", for a rule that evaluates again within a step
+    # (Optimizer.looks): the gradient evaluations of each step, (steps,) or (steps, B) (row k - 1
+    # for step k), and the further evaluations' points, a Probes (a tuple of B for a batch).
+    # None otherwise: one evaluation a step, no further points.
+    counts: np.ndarray | None = None
+    probes: Probes | tuple[Probes, ...] | None = None
 
     @property
     def steps(self) -> int:
         return self.steps_run or self.points.shape[0] - 1
+
+    @property
+    def evaluations(self) -> np.ndarray:
+        """The gradient evaluations made by the end of each step, (steps + 1,) or (steps + 1, B)
+        like ``losses`` (row 0: none yet): a fair x axis for rules that evaluate more than once a
+        step. With record="final", of the kept rows (``kept``)."""
+        rows = np.arange(self.steps + 1) if self.kept is None else np.asarray(self.kept)
+        if self.counts is None:  # as many each step (or, with record="final", on average)
+            totals = np.asarray(self.grad_evals, dtype=np.float64)
+            if self.batched:
+                totals = np.broadcast_to(totals, self.points.shape[1:2])
+            return np.rint(np.multiply.outer(rows, totals / max(self.steps, 1))).astype(np.int64)
+        made = np.concatenate([np.zeros((1, *self.counts.shape[1:]), dtype=np.int64), np.cumsum(self.counts, axis=0)])
+        return made[rows]
 
     @property
     def final(self) -> bool:

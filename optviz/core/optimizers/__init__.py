@@ -23,9 +23,11 @@ Layout
 * ``learning_rate_free``: rules that estimate their own step size (Prodigy).
 * ``sign_based``: steps by the gradient's sign only (Rprop, Lion).
 * ``schedule_free``: no schedule, an average instead (schedule-free SGD and AdamW).
+* ``quasi_newton``: a curvature model from the last steps, several gradient evaluations a step
+  (LBFGS, with or without its line search).
 
-A family without a member yet gets its own module when its first member comes:
-``quasi_newton`` (L-BFGS) and ``wrappers`` (rules around another optimizer: SAM, Lookahead).
+A family without a member yet gets its own module when its first member comes: ``wrappers``
+(rules around another optimizer: SAM, Lookahead).
 Importing this package imports every family module, which registers its optimizers.
 
 Conventions
@@ -62,6 +64,7 @@ from optviz.core.optimizers import (
     learning_rate_free,
     sign_based,
     schedule_free,
+    quasi_newton,
 )
 
 # isort: on
@@ -95,6 +98,7 @@ __all__ = [
     "get",
     "learning_rate_free",
     "missing_words",
+    "quasi_newton",
     "register",
     "schedule_free",
     "sign_based",

@@ -22,6 +22,9 @@ from optviz.text import DEFAULT_LANGUAGE, LANGUAGES, catalog, say
 HP = Mapping[str, Any]
 InitFn = Callable[[np.ndarray, HP], Any]
 UpdateFn = Callable[[np.ndarray, np.ndarray, Any, HP], tuple[np.ndarray, Any]]
+# The update of a rule that evaluates the surface again within a step (``Optimizer.looks``):
+# ``update(params, grad, state, hp, look)``, where ``look`` is the engine's
+# :class:`optviz.core.engine.look.Look`: step k's loss and gradient at other points, counted.
 # An in-place fast path of an update rule: ``kernel(params, hp)`` returns ``step(params, grad,
 # out)``, which writes the new params into ``out`` (it may be ``params``) and keeps its state in
 # its own buffers, or None for settings it does not cover (the engine then calls ``update``).
@@ -111,6 +114,21 @@ class Optimizer:
     # A second point the rule keeps beside its iterate (see :class:`Companion`), recorded by
     # record="path" and record="state" (``Trajectory.companion``) and drawn by the race.
     companion: Companion | None = None
+    # True for a rule that evaluates the surface again within a step, at points of its own (LBFGS's
+    # iterations and line search, SAM's perturbed point): its ``update`` takes a fifth argument,
+    # the engine's Look, which gives step k's gradient (and loss) and counts each evaluation
+    # (``Trajectory.counts``) and keeps its point (``Trajectory.probes``, drawn faintly).
+    looks: bool = False
+    # True for a rule that reads the loss (LBFGS's tests of progress and its line search): it
+    # needs the whole data each step (optviz.core.rules refuses a minibatch).
+    reads_loss: bool = False
+    # False for a rule that steps each trajectory of a batch on its own (LBFGS: its control flow
+    # differs from one to the next): a batch then costs each trajectory's race step (optviz.core.budget).
+    batched: bool = True
+    # The work of one step under the settings ``hp``, in units of its work under the defaults
+    # (where costs.toml measured it), for a rule whose step does as much as its settings ask
+    # (LBFGS's iterations over its kept pairs); None: the same whatever the settings.
+    work: Callable[[HP], float] | None = None
 
     def elementwise_for(self, hp: HP) -> bool:
         """Whether the rule treats every coordinate on its own under the settings ``hp``."""
@@ -242,6 +260,11 @@ def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
             yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")
     if optimizer.companion is not None:
         yield (f"optimizer.{name}.companion",)
+    if optimizer.looks:  # what its faint points are, for the runs table
+        yield (f"optimizer.{name}.probes",)
+    for hp in optimizer.hyperparameters:
+        for choice in hp.choices if hp.kind == "choice" else ():  # the widget's words for each
+            yield (f"setting.{hp.name}.choice.{choice}",)
     for symbol in optimizer.inspection.symbols:
         yield (f"symbol.{name}.{symbol}", f"symbol.{symbol}")
     for constraint in optimizer.constraints:
