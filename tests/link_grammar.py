@@ -468,6 +468,8 @@ def _value_for(s: Source, spec: Any) -> str:
         return bool_text(s)
     if kind == "pair":
         return pair_text(s, spec.parts)
+    if kind == "choice":  # LBFGS's line search: one of its words, a near miss, or junk
+        return choice_text(s, spec.choices)
     return number_text(s, *_range(spec), log=_log(spec), default=_default(spec))
 
 

@@ -133,8 +133,9 @@ def run_id(experiment: Experiment, run: Run) -> str:
 
 def run_entry(experiment: Experiment, run: Run, label: str, slot: int, trajectory: Trajectory) -> dict[str, Any]:
     """A run as the player lists it (its arrays apart: see :func:`run_arrays`): its id, name,
-    colour and marker, where it diverged, and what its second path is when its rule keeps a
-    second point (``companion``: drawn bold or faint, and its words for the runs table)."""
+    colour and marker, where it diverged, what its second path is when its rule keeps a second
+    point (``companion``: drawn bold or faint, and its words for the runs table), and what its
+    faint points are when its rule evaluates again within a step (``probes``: their words)."""
     entry = {
         "id": run_id(experiment, run),
         "label": label,
@@ -142,16 +143,23 @@ def run_entry(experiment: Experiment, run: Run, label: str, slot: int, trajector
         "symbol": slot,
         "diverged_at": trajectory.diverged_at,
     }
-    second = get_optimizer(run.optimizer).companion
-    if second is not None:
-        entry["companion"] = {"bold": second.bold, "note": say(f"optimizer.{run.optimizer}.companion", experiment.lang)}
+    spec = get_optimizer(run.optimizer)
+    if spec.companion is not None:
+        entry["companion"] = {
+            "bold": spec.companion.bold,
+            "note": say(f"optimizer.{run.optimizer}.companion", experiment.lang),
+        }
+    if spec.looks:  # the points its steps evaluated, drawn faintly: what they are
+        entry["probes"] = {"note": say(f"optimizer.{run.optimizer}.probes", experiment.lang)}
     return entry
 
 
 def run_arrays(trajectory: Trajectory, upto: int | None = None) -> dict[str, str]:
     """A trajectory as the player reads it: x, y and f − f* at every step (up to step ``upto``
-    only, when given), float32; and ``cx``, ``cy``, the rule's second point at every step, when
-    it keeps one (``Optimizer.companion``).
+    only, when given), float32; ``cx``, ``cy``, the rule's second point at every step, when
+    it keeps one (``Optimizer.companion``); and ``px``, ``py``, ``ps``, every point its steps
+    evaluated besides the iterates and the step that evaluated it, when it evaluates again
+    within a step (``Optimizer.looks``: LBFGS's iterations and line search, SAM's perturbed point).
 
     f − f* rather than f: float32 keeps its small values near a minimum (f itself, near
     f* = −78.33, would lose them), so the loss per step can be drawn from the same arrays.
@@ -166,6 +174,13 @@ def run_arrays(trajectory: Trajectory, upto: int | None = None) -> dict[str, str
         arrays |= {
             "cx": float32_base64(trajectory.companion[rows, 0]),
             "cy": float32_base64(trajectory.companion[rows, 1]),
+        }
+    if trajectory.probes is not None:  # every further evaluation's point and the step that made it
+        made = trajectory.probes.steps <= (trajectory.steps if upto is None else upto)
+        arrays |= {
+            "px": float32_base64(trajectory.probes.points[made, 0]),
+            "py": float32_base64(trajectory.probes.points[made, 1]),
+            "ps": float32_base64(trajectory.probes.steps[made].astype(np.float64)),
         }
     return arrays
 

@@ -129,6 +129,8 @@ class Run:
             title = hyperparameter_title(key, lang, self.optimizer)
             if isinstance(value, bool):
                 extras.append(title if value else words("label.flag_off", name=title))
+            elif isinstance(value, str):  # a choice (LBFGS's line search), in its own words
+                extras.append(words(f"setting.{key}.choice.{value}"))
             elif isinstance(value, tuple):
                 parts = dict(zip(("first", "second", "third"), map(number_text, value), strict=False))
                 label = f"optimizer.{self.optimizer}.label.{key}"  # an optimizer's own (AdEMAMix's three betas)

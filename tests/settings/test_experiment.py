@@ -26,6 +26,7 @@ from optviz.settings import (
     to_query,
 )
 from optviz.study.results import run_experiment
+from optviz.text import LANGUAGES
 from tests.link_grammar import queries, query_from_string, random_query, random_raw_query, raw_queries
 from tests.strategies import experiments
 
@@ -157,6 +158,38 @@ def test_labels():
     assert (
         Run.make("adam", lr=0.01, betas=(0.8, 0.99), amsgrad=True).label() == "Adam, lr 0.01, betas 0.8/0.99, amsgrad"
     )
+
+
+def non_defaults(name):
+    """Each hyperparameter of optimizer ``name`` at a value other than its default that the app
+    offers: a flag flipped, each other choice, a whole number at its other end, a number and each
+    part of a pair at an end of its range."""
+    for hp in OPTIMIZERS[name].hyperparameters:
+        if hp.kind == "bool":
+            yield {hp.name: not hp.default}
+        elif hp.kind == "choice":
+            yield from ({hp.name: choice} for choice in hp.choices if choice != hp.default)
+        elif hp.kind == "int":
+            yield {hp.name: int(hp.app_high if hp.default != hp.app_high else hp.app_low)}
+        elif hp.kind == "pair":
+            for i, part in enumerate(hp.parts):
+                value = list(hp.default)
+                value[i] = part.app_high if part.default != part.app_high else part.app_low
+                yield {hp.name: tuple(value)}
+        else:
+            yield {hp.name: hp.app_high if hp.default != hp.app_high else hp.app_low}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_setting_of_every_optimizer_is_named_in_its_runs_label(name, lang):
+    for changed in non_defaults(name):
+        repaired, _ = OPTIMIZERS[name].repair(changed)
+        if repaired != changed:  # a value its rules refuse alone: not a run
+            continue
+        label = Run.make(name, **changed).label(lang)
+        assert label.startswith(OPTIMIZERS[name].title), (changed, label)
+        assert label != Run.make(name).label(lang), changed  # the change is in its name
 
 
 def test_what_make_accepts_round_trips_and_what_a_link_would_change_it_refuses():

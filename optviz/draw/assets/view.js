@@ -326,7 +326,7 @@ class Player {
     const previewed = new Map();
     for (const r of data.runs) {
       if (r.arrays) {
-        const arrays = Object.fromEntries(Object.entries(r.arrays).map(([k, v]) => [k, decode(v)])); // x, y, gap (cx, cy)
+        const arrays = Object.fromEntries(Object.entries(r.arrays).map(([k, v]) => [k, decode(v)])); // x, y, gap (cx, cy; px, py, ps)
         if (data.preview) previewed.set(r.id, arrays); else CACHE.set(r.id, arrays);
       }
       if (r.inspect) CACHE.set(r.id + ":inspect", Object.fromEntries(Object.entries(r.inspect).map(([k, v]) => [k, decode(v)])));
@@ -512,10 +512,11 @@ class Player {
         same.textContent = this.text.same_path.replace("{name}", twin.label);
         name.appendChild(same);
       }
-      if (r.companion) { // two paths for one run: which is which
+      for (const said of [r.companion, r.probes]) { // a second path, faint points: what they are
+        if (!said) continue;
         const note = document.createElement("div");
         note.className = "ovp-same ovp-companion";
-        note.textContent = r.companion.note;
+        note.textContent = said.note;
         name.appendChild(note);
       }
       const loss = row.insertCell(); loss.className = "ovp-loss";
@@ -604,6 +605,7 @@ class Player {
         tctx.stroke();
       }
     }
+    for (const run of this.runs) this.drawProbes(tctx, area, run, Math.min(this.step, run.x.length - 1));
     tctx.globalAlpha = 1;
     this.drawnTo = Math.max(this.drawnTo, this.step);
     // Heads and divergence marks, above everything else.
@@ -670,6 +672,33 @@ class Player {
     if (!this.drawForces(hctx, area) && this.data.inspect) this.drawArrows(hctx, area);
     this.showOff();
     this.drawData();
+  }
+
+  // The points a run's steps evaluated besides its iterates (LBFGS's iterations and line-search
+  // trials, SAM's perturbed point), faint, for the steps drawnTo + 1 .. last: each step's from
+  // where it started through them in the order they were tried, and a small dot at each.
+  drawProbes(ctx, area, run, last) {
+    if (!run.ps || last <= this.drawnTo) return;
+    const k = this.scale(), r = this.ratio, steps = run.ps;
+    let lo = 0, hi = steps.length; // the first probe made after step drawnTo
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (steps[mid] <= this.drawnTo) lo = mid + 1; else hi = mid; }
+    ctx.strokeStyle = run.colour; ctx.fillStyle = run.colour; ctx.lineCap = "butt"; ctx.lineJoin = "round";
+    for (let j = lo; j < steps.length && steps[j] <= last;) {
+      const step = steps[j];
+      ctx.globalAlpha = FAINT * 0.75; ctx.lineWidth = 1 * k * r;
+      ctx.beginPath();
+      let [px, py] = this.toPixel(area, run.x[step - 1], run.y[step - 1]);
+      ctx.moveTo(px, py);
+      const dots = [];
+      for (; j < steps.length && steps[j] === step; j++) {
+        [px, py] = this.toPixel(area, run.px[j], run.py[j]);
+        if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+        ctx.lineTo(px, py); dots.push([px, py]);
+      }
+      ctx.stroke();
+      ctx.globalAlpha = FAINT;
+      for (const [dx, dy] of dots) { ctx.beginPath(); ctx.arc(dx, dy, 1.8 * k * r, 0, 2 * Math.PI); ctx.fill(); }
+    }
   }
 
   // A data surface's data and, for each run, its model at the current step (the line through
