@@ -186,7 +186,7 @@ def sweep_view(experiment: Experiment, surf: surfaces.Surface, trajectories: lis
     progress.done()
     rows = summarise(experiment, surf, trajectories)
     current = [
-        (float(run.values()["lr"]), row.gap, row.steps_to_tolerance)
+        (float(run.values()["lr"]), row.gap, row.steps_to_tolerance, row.evaluations_to_tolerance)
         for run, row in zip(experiment.runs, rows, strict=True)
     ]
     colours = [colour(slot) for slot in experiment.slots()]

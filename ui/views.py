@@ -379,13 +379,16 @@ def _results(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     if surf.minima_origin == "lowest":
         names |= {"nearest": say("results.nearest_lowest"), "distance": say("results.distance_lowest")}
     columns = {names.get(key, key): config for key, config in results_columns(say).items()}
+    # The gradient evaluations only where a run makes more than one a step (LBFGS): else they are its steps.
+    evaluations = any(t.counts is not None for t in trajectories)
     table = [
-        {names.get(key, say(f"results.{key}")): value for key, value in row.items()} for row in results_table(rows)
+        {names.get(key, say(f"results.{key}")): value for key, value in row.items()}
+        for row in results_table(rows, evaluations=evaluations)
     ]
     st.dataframe(table, column_config=columns, hide_index=True, key="results", placeholder=MISSING)
 
 
-def results_table(rows: list[Any]) -> list[dict[str, Any]]:
+def results_table(rows: list[Any], *, evaluations: bool = False) -> list[dict[str, Any]]:
     """The summaries as table rows: numbers stay numbers, so the columns sort as numbers.
 
     A step that never came ("not reached", "did not diverge") is NaN, shown as a dash.
@@ -393,9 +396,10 @@ def results_table(rows: list[Any]) -> list[dict[str, Any]]:
     a copied cell or the CSV download holds what is on screen, and so that a magnitude beyond
     2**53, which Streamlit's table cannot format as a number (it draws the raw value in a
     cell marked as an error), still reads like its neighbours: 4.747e+129.
-    :data:`RESULTS_COLUMNS` says how each column is shown.
+    :data:`RESULTS_COLUMNS` says how each column is shown. ``evaluations``: with the gradient
+    evaluations to the tolerance and in all, for runs that make more than one a step.
     """
-    return [
+    table = [
         {
             "run": row.label,
             "final_loss": _four_digits(row.final_loss),
@@ -403,11 +407,19 @@ def results_table(rows: list[Any]) -> list[dict[str, Any]]:
             "nearest": "(" + ", ".join(f"{c:.4g}" for c in row.nearest_minimum) + ")",
             "distance": _four_digits(row.distance),
             "steps_to_tolerance": math.nan if row.steps_to_tolerance is None else row.steps_to_tolerance,
+            "evaluations_to_tolerance": math.nan
+            if row.evaluations_to_tolerance is None
+            else row.evaluations_to_tolerance,
+            "grad_evals": row.grad_evals,
             "first_within": math.nan if row.first_within is None else row.first_within,
             "diverged_at": math.nan if row.diverged_at is None else row.diverged_at,
         }
         for row in rows
     ]
+    if not evaluations:
+        for entry in table:
+            del entry["evaluations_to_tolerance"], entry["grad_evals"]
+    return table
 
 
 def _four_digits(value: float) -> float:
@@ -432,6 +444,8 @@ def results_columns(say: Any) -> dict[str, Any]:
         "gap": number("gap", _SCIENTIFIC),
         "distance": number("distance", _SCIENTIFIC),
         "steps_to_tolerance": number("steps_to_tolerance", "%d"),
+        "evaluations_to_tolerance": number("evaluations_to_tolerance", "%d"),
+        "grad_evals": number("grad_evals", "%d"),
         "first_within": number("first_within", "%d"),
         "diverged_at": number("diverged_at", "%d"),
     }

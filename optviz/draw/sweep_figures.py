@@ -60,8 +60,10 @@ def sweep_figure(
     another's (the same optimizer and settings: only the learning rate varies) is drawn dashed
     over it and says so in its name, or it would be hidden under it.
 
-    ``current`` holds each run's (learning rate, final f − f*, steps to the tolerance or None),
-    from its race: the marks of where each run is now. Points carry ``[run index, lr]`` as
+    ``current`` holds each run's (learning rate, final f − f*, steps to the tolerance or None,
+    and the gradient evaluations they made), from its race: the marks of where each run is now.
+    Where a run makes more than one evaluation a step (LBFGS), the middle curves count
+    evaluations (``Sweep.to_tolerance``), every run's. Points carry ``[run index, lr]`` as
     customdata, so a click on one can set that run's rate.
     """
     say = Words(lang)
@@ -74,6 +76,9 @@ def sweep_figure(
     floor = tolerance * 1e-6
     top = max(start_gap, tolerance) * 1e3
     symbols = symbols or ["circle"] * len(sweeps)
+    # Where a run makes more than one gradient evaluation a step (LBFGS), the middle curves count
+    # evaluations, every run's: steps would flatter it.
+    fair = any(found.evaluations is not None for found in sweeps)
     for index, (found, label, colour) in enumerate(zip(sweeps, labels, colours, strict=True)):
         name = figure_text(label)
         twin = next((i for i in range(index) if _same_sweep(sweeps[i], found)), None)
@@ -105,17 +110,19 @@ def sweep_figure(
             {
                 **common,
                 "x": found.lrs.tolist(),
-                "y": _finite(found.steps),
+                "y": _finite(found.to_tolerance if fair else found.steps),
                 "xaxis": "x2",
                 "yaxis": "y2",
                 "showlegend": False,
                 "line": {"color": colour, "width": 2, "dash": dash},
                 "marker": marker,
                 "name": name,
-                "hovertemplate": say("sweep.hover_steps") + f"<extra>{name}</extra>",
+                "hovertemplate": say("sweep.hover_evaluations" if fair else "sweep.hover_steps")
+                + f"<extra>{name}</extra>",
             }
         )
-        lr, gap, steps = current[index]  # where the run is now: open circles on both curves
+        lr, gap, steps, evaluations = current[index]  # where the run is now: open circles on both curves
+        steps = evaluations if fair else steps
         mark = {
             "type": "scatter",
             "mode": "markers",
@@ -148,7 +155,10 @@ def sweep_figure(
         ),
         "xaxis2": _axis("", type="log", matches="x3", showticklabels=False, anchor="y2"),
         "yaxis2": _axis(
-            say("sweep.steps"), domain=[strip + 0.06, strip + 0.06 + 0.45 * upper], rangemode="tozero", anchor="x2"
+            say("sweep.evaluations" if fair else "sweep.steps"),
+            domain=[strip + 0.06, strip + 0.06 + 0.45 * upper],
+            rangemode="tozero",
+            anchor="x2",
         ),
         "xaxis3": _axis(
             say("sweep.lr"), type="log", range=[low - pad, high + pad], anchor="y3", exponentformat="power"

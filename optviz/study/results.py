@@ -43,6 +43,10 @@ class Summary:
     steps_to_tolerance: int | None  # the step from which f - f* stays within the tolerance to the end
     first_within: int | None  # the first step with f - f* <= tolerance (it may have left again)
     diverged_at: int | None
+    # The gradient evaluations the steps to the tolerance made (the fair count for a rule that
+    # evaluates more than once a step: LBFGS), and all the run's steps made.
+    evaluations_to_tolerance: int | None = None
+    grad_evals: int = 0
 
 
 def summarise(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> list[Summary]:
@@ -60,9 +64,11 @@ def summarise(experiment: Experiment, surf: surfaces.Surface, trajectories: list
                 gap=float(t.losses[-1] - f_star),
                 nearest_minimum=(minimum.x, minimum.y),
                 distance=float(distance),
-                steps_to_tolerance=of_f_star(surf, ends, settled)[0],
+                steps_to_tolerance=(settled_step := of_f_star(surf, ends, settled)[0]),
                 first_within=of_f_star(surf, ends, reached)[0],
                 diverged_at=t.diverged_at,
+                evaluations_to_tolerance=t.evaluations_by(settled_step),
+                grad_evals=int(t.grad_evals),
             )
         )
     return rows

@@ -84,16 +84,26 @@ class Sweep:
     gap_low: np.ndarray | None = None
     gap_high: np.ndarray | None = None
     seeds: int = 1
+    # (n,) the gradient evaluations those steps made, for a rule that makes more than one a step
+    # (LBFGS); None: one a step, the steps themselves.
+    evaluations: np.ndarray | None = None
 
     @property
     def converged(self) -> np.ndarray:
         return np.isfinite(self.steps)
 
+    @property
+    def to_tolerance(self) -> np.ndarray:
+        """What reaching the tolerance cost at each rate, in gradient evaluations: the fair count
+        between rules that make one a step and rules that make more (the steps, for the former)."""
+        return self.steps if self.evaluations is None else self.evaluations
+
     def best(self) -> int | None:
-        """The index of the best learning rate: fewest steps to the tolerance, ties by the lower
-        final loss; where none converges, the lowest final loss; None if every one diverged."""
+        """The index of the best learning rate: fewest gradient evaluations to the tolerance (its
+        steps, for a rule that makes one a step), ties by the lower final loss; where none
+        converges, the lowest final loss; None if every one diverged."""
         if self.converged.any():
-            order = np.lexsort((self.gap, np.where(self.converged, self.steps, np.inf)))
+            order = np.lexsort((self.gap, np.where(self.converged, self.to_tolerance, np.inf)))
             return int(order[0])
         finite = np.flatnonzero(~self.diverged)
         return int(finite[np.argmin(self.gap[finite])]) if finite.size else None
@@ -127,21 +137,35 @@ def sweep_run(experiment: Experiment, run_: Run, lrs: np.ndarray) -> Sweep:
     values = {**run_.values(), "lr": np.asarray(lrs, dtype=np.float64)}
     starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (len(lrs), 1))
     lrs = np.asarray(lrs, dtype=np.float64)
+    looks = OPTIMIZERS[run_.optimizer].looks  # its evaluations are not its steps
     if not stochastic(experiment, run_):
-        gap, steps, diverged = _outcomes(experiment, run_, values, starts)
-        return Sweep(lrs=lrs, gap=gap, steps=steps, diverged=diverged)
+        gap, steps, evaluations, diverged = _outcomes(experiment, run_, values, starts)
+        return Sweep(lrs=lrs, gap=gap, steps=steps, diverged=diverged, evaluations=evaluations if looks else None)
     seeds = [replace(experiment, seed=(experiment.seed + i) % 100_000) for i in range(SEEDS)]
-    gaps, steps, diverged = zip(*(_outcomes(e, run_, values, starts) for e in seeds), strict=True)
-    gaps, steps = np.array(gaps), np.array(steps)
+    gaps, steps, evaluations, diverged = zip(*(_outcomes(e, run_, values, starts) for e in seeds), strict=True)
+    gaps = np.array(gaps)
     diverged = np.any(diverged, axis=0)
     with np.errstate(all="ignore"):
         mean = np.where(diverged, np.nan, np.mean(gaps, axis=0))
-    # Where most seeds arrived, the median of their steps (a seed that never did counts as last).
-    arrived = np.isfinite(steps).sum(axis=0) * 2 > SEEDS
-    median = np.where(arrived, np.median(np.where(np.isfinite(steps), steps, np.inf), axis=0), np.nan)
     low = np.where(diverged, np.nan, np.min(gaps, axis=0))
     high = np.where(diverged, np.nan, np.max(gaps, axis=0))
-    return Sweep(lrs=lrs, gap=mean, steps=median, diverged=diverged, gap_low=low, gap_high=high, seeds=SEEDS)
+    return Sweep(
+        lrs=lrs,
+        gap=mean,
+        steps=_median_arrival(np.array(steps)),
+        diverged=diverged,
+        gap_low=low,
+        gap_high=high,
+        seeds=SEEDS,
+        evaluations=_median_arrival(np.array(evaluations)) if looks else None,
+    )
+
+
+def _median_arrival(counts: np.ndarray) -> np.ndarray:
+    """Over the seeds (rows), where most arrived, the median of their steps or evaluations to
+    the tolerance (a seed that never did counts as last); NaN where most did not."""
+    arrived = np.isfinite(counts).sum(axis=0) * 2 > SEEDS
+    return np.where(arrived, np.median(np.where(np.isfinite(counts), counts, np.inf), axis=0), np.nan)
 
 
 def _final_run(experiment: Experiment, run_: Run, starts: np.ndarray, values: dict[str, Any] | None = None) -> Any:
@@ -160,16 +184,19 @@ def _final_run(experiment: Experiment, run_: Run, starts: np.ndarray, values: di
 
 def _outcomes(
     experiment: Experiment, run_: Run, values: dict[str, Any], starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One batched final run: each trajectory's final f − f* (NaN if it diverged), the step from
-    which it stays within the tolerance of f* (NaN if it does not end within it) and whether it
-    diverged: the results table's "steps to tolerance" (optviz.study.results.of_f_star).
+    which it stays within the tolerance of f* (NaN if it does not end within it), the gradient
+    evaluations made by then, and whether it diverged: the results table's "steps to tolerance"
+    (optviz.study.results.of_f_star) and "gradient evaluations to tolerance".
     """
     surf = experiment.build_surface()
     t = _final_run(experiment, run_, starts, values)
     diverged = np.array([k is not None for k in t.diverged_at])
-    steps = np.array([np.nan if k is None else k for k in of_f_star(surf, t.points[1], t.settled_at)], dtype=np.float64)
-    return np.where(diverged, np.nan, t.losses[1] - surf.f_star), steps, diverged
+    settled = of_f_star(surf, t.points[1], t.settled_at)
+    steps = np.array([np.nan if k is None else k for k in settled], dtype=np.float64)
+    evaluations = np.array([np.nan if n is None else n for n in t.evaluations_by(settled)], dtype=np.float64)
+    return np.where(diverged, np.nan, t.losses[1] - surf.f_star), steps, evaluations, diverged
 
 
 def sweep(experiment: Experiment, lrs: np.ndarray, progress: Progress = _quiet) -> list[Sweep]:
@@ -292,7 +319,7 @@ def hyper_map(
     if valid.size:
         chosen = columns(values, valid)
         starts = np.tile(np.asarray(experiment.start, dtype=np.float64), (valid.size, 1))
-        gap[valid], steps[valid], _ = _outcomes(experiment, run_, chosen, starts)
+        gap[valid], steps[valid], _, _ = _outcomes(experiment, run_, chosen, starts)
     shape = grid_x.shape
     return HyperMap(
         x_name, y_name, xs, ys, gap.reshape(shape), steps.reshape(shape), invalid.reshape(shape), run_.optimizer

@@ -357,6 +357,19 @@ def test_the_results_table_rounds_any_magnitude_to_what_it_shows():
     assert np.isnan(row["first_within"])
 
 
+def test_the_results_table_counts_gradient_evaluations_where_a_run_makes_more_than_one_a_step():
+    plain = start({"v": "2", "surface": "rosenbrock", "run": ["adam:lr=0.05"], "view": "results"})
+    assert "gradient evaluations" not in plain.dataframe[0].value.columns  # its steps say it all
+    at = start({"v": "2", "surface": "rosenbrock", "run": ["lbfgs:max_iter=4", "adam:lr=0.05"], "view": "results"})
+    table = at.dataframe[0].value.set_index("run")
+    lbfgs = optviz.run("lbfgs", "rosenbrock", steps=500, max_iter=4)
+    assert table.loc["LBFGS, lr 1, max_iter 4", "gradient evaluations"] == lbfgs.grad_evals > 500
+    assert table.loc["Adam, lr 0.05", "gradient evaluations"] == 500
+    settled = table.loc["LBFGS, lr 1, max_iter 4", "steps to tolerance"]
+    evaluations = table.loc["LBFGS, lr 1, max_iter 4", "gradient evaluations to tolerance"]
+    assert evaluations == lbfgs.evaluations[int(settled)] > settled
+
+
 def test_the_results_table_shows_losses_and_distances_in_scientific_notation():
     at = start(SADDLE_WITH_A_DIVERGENCE)
     columns = json.loads(at.dataframe[0].proto.columns)

@@ -93,6 +93,51 @@ def test_a_run_that_converges_nowhere_is_judged_by_its_final_loss():
     assert everywhere.best() is None
 
 
+def test_the_best_rate_is_the_one_with_the_fewest_gradient_evaluations_to_the_tolerance():
+    """LBFGS's fewest steps may cost the most evaluations: the fair race counts evaluations."""
+    found = sweeps.Sweep(
+        lrs=np.array([0.1, 0.5, 1.0]),
+        gap=np.array([1e-9, 1e-9, 1e-9]),
+        steps=np.array([12.0, 8.0, 4.0]),
+        diverged=np.array([False, False, False]),
+        evaluations=np.array([20.0, 30.0, 90.0]),
+    )
+    assert found.best() == 0
+    assert sweeps.Sweep(found.lrs, found.gap, found.steps, found.diverged).best() == 2  # by steps alone
+
+
+def test_a_sweep_of_lbfgs_counts_its_gradient_evaluations_and_says_so():
+    experiment = Experiment.make(
+        "rosenbrock", steps=60, runs=(Run.make("lbfgs", max_iter=4), Run.make("adam", lr=0.05))
+    )
+    lbfgs, adam = sweeps.sweep(experiment, sweeps.log_grid(0.05, 1.0, 4))
+    assert adam.evaluations is None  # one a step: its steps
+    converged = lbfgs.converged
+    assert converged.any()
+    assert (lbfgs.evaluations[converged] > lbfgs.steps[converged]).all()  # several evaluations a step
+    for lr, steps, evaluations in zip(
+        lbfgs.lrs[converged], lbfgs.steps[converged], lbfgs.evaluations[converged], strict=True
+    ):
+        t = optviz.run("lbfgs", "rosenbrock", steps=60, lr=lr, max_iter=4, tolerance=experiment.tolerance)
+        assert t.settled_at == steps
+        assert t.evaluations[int(steps)] == evaluations  # the path's own count, by then
+    for lang in LANGUAGES:
+        current = [(float(run.values()["lr"]), 1.0, None, None) for run in experiment.runs]
+        fig = sweep_figures.sweep_figure(
+            [lbfgs, adam],
+            experiment.labels(),
+            ["#111111"] * 2,
+            current,
+            surf=experiment.build_surface(),
+            tolerance=experiment.tolerance,
+            start_gap=1.0,
+            lang=lang,
+        )
+        assert fig["layout"]["yaxis2"]["title"]["text"] == Words(lang)("sweep.evaluations")
+        middle = [trace for trace in fig["data"] if trace.get("yaxis") == "y2" and trace["mode"] == "lines+markers"]
+        assert middle[0]["y"][: len(lbfgs.lrs)] == [None if np.isnan(v) else v for v in lbfgs.evaluations.tolist()]
+
+
 def test_a_maps_cells_are_single_runs():
     experiment = Experiment.make("valley", runs=(Run.make("adam", lr=0.05),))
     run = experiment.runs[0]
@@ -305,7 +350,7 @@ def _sweep_figure(experiment, lang="en"):
     surf = experiment.build_surface()
     lrs = sweeps.log_grid(1e-3, 0.3, 8)
     found = sweeps.sweep(experiment, lrs)
-    current = [(float(run.values()["lr"]), 1.0, None) for run in experiment.runs]
+    current = [(float(run.values()["lr"]), 1.0, None, None) for run in experiment.runs]
     return sweep_figures.sweep_figure(
         found,
         experiment.labels(),

@@ -55,11 +55,14 @@ def run_final(
     tolerance: float | None,
     plan: Steps | None = None,
     every: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Arrivals, Arrivals | None, Arrivals | None, int]:
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, Arrivals, Arrivals | None, Arrivals | None, int | np.ndarray, np.ndarray | None
+]:
     """record="final" for a batch of starts (B, d) on arrays: the path's rows at the kept steps
     (:func:`kept_steps`: 0 and ``steps``, and every ``every``-th step between; points and
     gradients (K, B, d), losses (K, B)), diverged_at, reached_at and settled_at (None without a
-    tolerance), and the gradient evaluations each trajectory's steps made.
+    tolerance), the gradient evaluations each trajectory's steps made, and, for a rule that
+    evaluates again within a step (``Optimizer.looks``), each step's per trajectory (steps, B).
     With a plan (a schedule, noise, minibatches), the steps take step k's gradient and
     settings, as the path's do; the losses and the last gradient are the surface's own."""
     batch, dim = starts.shape
@@ -71,6 +74,9 @@ def run_final(
     reached = None if tolerance is None else np.full((2, batch), -1, dtype=np.int64)  # first, settled
     levels = None if tolerance is None else Levels(surf, tolerance)
     grad_evals: int | np.ndarray = 0
+    # A rule that looks again: each step's evaluations per trajectory (what record="final" keeps
+    # of them, to tell how many it took to reach the tolerance).
+    counts = np.ones((steps, batch), dtype=np.int64) if spec.looks else None
     for lo in range(0, batch, FINAL_BLOCK):
         block = slice(lo, lo + FINAL_BLOCK)
         made = _final_block(
@@ -83,6 +89,7 @@ def run_final(
             kept=kept,
             out=(points[:, :, block], losses[:, block], grads[:, :, block], diverged[block]),
             tolerance=None if levels is None else (levels, reached[:, block]),
+            counts=None if counts is None else counts[:, block],
         )
         if isinstance(made, int):  # one a step: the same for every block
             grad_evals = made
@@ -101,6 +108,7 @@ def run_final(
         reached_at,
         settled_at,
         grad_evals,
+        counts,
     )
 
 
@@ -115,6 +123,7 @@ def _final_block(
     kept: tuple[int, ...],
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     tolerance: tuple[Levels, np.ndarray] | None,
+    counts: np.ndarray | None = None,
 ) -> int | np.ndarray:
     """Step one block, ``start`` of shape (d, w), fill its part of the results ``out`` (the
     rows of the ``kept`` steps), and return the gradient evaluations each trajectory's steps made.
@@ -154,7 +163,7 @@ def _final_block(
     done = grad_evals = 0  # grad_evals: one number, or one per trajectory (a rule that looks again)
     while done < steps:
         n = min(chunk, steps - done)
-        grad_evals += advance(backend, n, hp, first=done, plan=plan)
+        grad_evals += _chunk(backend, n, hp, done=done, plan=plan, counts=counts)
         if whole:
             _kept_losses(surf, buffer, dim, n=n, done=done, kept=kept, start_losses=start_losses)
         elif not fills_losses:
@@ -185,6 +194,18 @@ def _final_block(
         reached[:] = levels.arrivals(out_points[-1].T, hits, steps)
         reached[:, ~alive] = -1
     return grad_evals
+
+
+def _chunk(
+    backend: InPlace | Arrays, n: int, hp: dict[str, Any], *, done: int, plan: Steps | None, counts: np.ndarray | None
+) -> int | np.ndarray:
+    """Steps ``done`` to ``done + n - 1``; their evaluations per trajectory into ``counts``' rows
+    when given (a rule that looks again); the evaluations made."""
+    tally: list[Any] | None = None if counts is None else []
+    made = advance(backend, n, hp, first=done, plan=plan, tally=tally)
+    if tally:
+        counts[done : done + n] = tally
+    return made
 
 
 def _kept_losses(

@@ -48,6 +48,7 @@ def advance(
     first: int = 0,
     plan: Steps | None = None,
     keep: Any = None,
+    tally: list[Any] | None = None,
 ) -> int | np.ndarray:
     """Steps ``first`` to ``first + count - 1`` of ``backend``; return the gradient evaluations made
     (per trajectory, (w,), for a rule that looks again: they may differ).
@@ -60,7 +61,7 @@ def advance(
     the point after it. ``keep``, when given, receives the optimizer's state after every step
     (record="state"). Each step reports the gradient evaluations it made (one; a rule that looks
     again, as SAM or a line search does, each trajectory's own) and the loop adds them up:
-    ``Trajectory.grad_evals``.
+    ``Trajectory.grad_evals``; ``tally``, when given, receives each step's.
     """
     step, every, gradient, settings = backend.step, backend.check_every, backend.gradient, hp
     evaluations: int | np.ndarray = 0
@@ -69,7 +70,10 @@ def advance(
             checkpoint()
         if plan is not None:
             gradient, settings = plan.gradient(k), plan.settings(k, hp)
-        evaluations += step(k - first, gradient, settings)
+        made = step(k - first, gradient, settings)
+        evaluations += made
+        if tally is not None:  # each step's evaluations (a rule that looks again: per trajectory)
+            tally.append(made)
         if keep is not None:
             keep(backend.snapshot())
     return evaluations

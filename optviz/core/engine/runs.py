@@ -140,7 +140,7 @@ def run(
     if record == "final" and not small:
         with np.errstate(all="ignore"):
             check_finite_start(surface, starts)
-            points, losses, grads, diverged_at, reached_at, settled_at, grad_evals = run_final(
+            points, losses, grads, diverged_at, reached_at, settled_at, grad_evals, counts = run_final(
                 spec, surface, starts, hp_rows, steps=steps, tolerance=tolerance, plan=bound, every=every
             )
     else:  # small batches of record="final" take the path and keep its first and last rows
@@ -160,8 +160,9 @@ def run(
             states = _lay_out(recorder.states, batched)
         if record != "final" and recorder.companion is not None:
             companion = recorder.companion.transpose(0, 2, 1)
+        counts = recorder.counts
         if record != "final":
-            counts, probes = recorder.counts, recorder.probes
+            probes = recorder.probes
     if not isinstance(grad_evals, int):  # a rule that looks again: each trajectory's own
         grad_evals = tuple(int(n) for n in np.broadcast_to(grad_evals, starts.shape[:1]))
     made = {

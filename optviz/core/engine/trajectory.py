@@ -68,10 +68,10 @@ class Trajectory:
     # With record="final": the step of each row of ``points`` (0 and the last; with every=, every
     # every-th step between). None for the other records, whose row k is step k.
     kept: tuple[int, ...] | None = None
-    # With record="path" or "state", for a rule that evaluates again within a step
-    # (Optimizer.looks): the gradient evaluations of each step, (steps,) or (steps, B) (row k - 1
-    # for step k), and the further evaluations' points, a Probes (a tuple of B for a batch).
-    # None otherwise: one evaluation a step, no further points.
+    # For a rule that evaluates again within a step (Optimizer.looks): the gradient evaluations of
+    # each step, (steps,) or (steps, B) (row k - 1 for step k), whatever the record; and, with
+    # record="path" or "state", the further evaluations' points, a Probes (a tuple of B for a
+    # batch). None otherwise: one evaluation a step, no further points.
     counts: np.ndarray | None = None
     probes: Probes | tuple[Probes, ...] | None = None
 
@@ -93,6 +93,21 @@ class Trajectory:
         made = np.concatenate([np.zeros((1, *self.counts.shape[1:]), dtype=np.int64), np.cumsum(self.counts, axis=0)])
         return made[rows]
 
+    def evaluations_by(self, steps: Any) -> Any:
+        """The gradient evaluations made by the end of step ``steps`` (one step for one start, one
+        per trajectory of a batch; None stays None): what "steps to the tolerance" is in
+        evaluations, the fair count for a rule that evaluates more than once a step."""
+        if self.counts is None:
+            per_step = np.asarray(self.grad_evals, dtype=np.float64) / max(self.steps, 1)
+            made = [None if k is None else round(k * float(n)) for k, n in zip(*_each(steps, per_step), strict=True)]
+        else:
+            done = np.concatenate(
+                [np.zeros((1, *self.counts.shape[1:]), dtype=np.int64), np.cumsum(self.counts, axis=0)]
+            )
+            columns = done.reshape(done.shape[0], -1)
+            made = [None if k is None else int(columns[k, j]) for j, k in enumerate(_each(steps, 0.0)[0])]
+        return made if self.batched else made[0]
+
     @property
     def final(self) -> bool:
         """Whether only some steps' rows were kept (``record="final"``: see :attr:`kept`)."""
@@ -101,3 +116,10 @@ class Trajectory:
     @property
     def batched(self) -> bool:
         return self.points.ndim == 3
+
+
+def _each(steps: Any, per_step: Any) -> tuple[list[Any], list[float]]:
+    """``steps`` as a list (one entry per trajectory) and ``per_step`` broadcast beside it."""
+    listed = list(steps) if isinstance(steps, (tuple, list)) else [steps]
+    rates = np.broadcast_to(np.asarray(per_step, dtype=np.float64), (len(listed),))
+    return listed, rates.tolist()
