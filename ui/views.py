@@ -23,7 +23,7 @@ from optviz.draw.directions_figure import caption as directions_caption
 from optviz.draw.directions_figure import directions_figure
 from optviz.draw.figures import PLOTLY_CONFIG
 from optviz.draw.race import Shading, player_text
-from optviz.settings import DIRECTIONS_LOG, MAX_RUNS, SPEEDS, VIEW, Experiment, Run
+from optviz.settings import DIRECTIONS_LOG, LOSS_X, MAX_RUNS, SPEEDS, VIEW, Experiment, Run
 from optviz.study.results import summarise
 from optviz.teach.symbols import COMMON as COMMON_SYMBOLS
 from optviz.teach.symbols import Symbol, legend, meaning
@@ -351,12 +351,27 @@ def show_view(view: str, experiment: Experiment, surf: surfaces.Surface, traject
 
 
 def _loss(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:
-    """The loss per step, drawn from the arrays the race already brought: only its frame is sent."""
-    fig = figures.loss_figure(experiment, surf, trajectories)
-    for trace, run in zip(fig["data"], experiment.runs, strict=False):  # one line per run comes first
-        trace["fromRace"] = race_data.loss_reference(trace, race_data.run_id(experiment, run))
-        del trace["x"], trace["y"]
-    figure(fig, key="loss", playhead=True)
+    """The loss per step, drawn from the arrays the race already brought: only its frame is sent.
+    Where a run makes several gradient evaluations a step (LBFGS), it may be drawn over the
+    evaluations instead, whole (the player's step is no place on that axis)."""
+    say = words()
+    several = any(t.counts is not None for t in trajectories)
+    per_evaluation = several and experiment.loss_x == "grad_evals"
+    fig = figures.loss_figure(experiment, surf, trajectories, per_evaluation=per_evaluation)
+    if not per_evaluation:
+        for trace, run in zip(fig["data"], experiment.runs, strict=False):  # one line per run comes first
+            trace["fromRace"] = race_data.loss_reference(trace, race_data.run_id(experiment, run))
+            del trace["x"], trace["y"]
+    figure(fig, key="loss", playhead=not per_evaluation)
+    if several:  # in the link: the view a link opens is the view it shows
+        st.radio(
+            say("setting.loss_x.title"),
+            LOSS_X.choices,
+            horizontal=True,
+            format_func=lambda v: say(f"setting.loss_x.choice.{v}"),
+            help=say("setting.loss_x.help"),
+            **mirrored(LOSS_X),
+        )
 
 
 def _surface3d(experiment: Experiment, surf: surfaces.Surface, trajectories: list[Trajectory]) -> None:

@@ -185,8 +185,11 @@ def loss_figure(
     surf: surfaces.Surface,
     trajectories: list[Trajectory],
     colours: list[str] | None = None,
+    *,
+    per_evaluation: bool = False,
 ) -> Figure:
-    """f − f* at every step of every run, on a log scale.
+    """f − f* at every step of every run, on a log scale; with ``per_evaluation``, over the
+    gradient evaluations each run's steps had made (the fair axis for LBFGS, which makes many a step).
 
     The y axis is scaled to the runs that did not diverge (every one of their steps fits), down
     to a floor of LOSS_FLOOR times its top. A diverged run is drawn until it leaves that range,
@@ -228,7 +231,38 @@ def loss_figure(
     data += _divergence_marks(marks, experiment.steps, low, high, words)
     data += _floor_marks(floors, bottom, low, high, words)
     yaxis = {"title": {"text": words("figure.gap")}, "type": "log", "range": [low, high], "exponentformat": "power"}
-    return {"data": data, "layout": step_layout(words, experiment.steps, yaxis, _ui_revision(experiment))}
+    layout = step_layout(words, experiment.steps, yaxis, _ui_revision(experiment))
+    if per_evaluation:
+        _per_evaluation(data, layout, trajectories, words)
+    return {"data": data, "layout": layout}
+
+
+def _per_evaluation(
+    data: list[dict[str, Any]], layout: dict[str, Any], trajectories: list[Trajectory], words: Words
+) -> None:
+    """The loss chart over gradient evaluations rather than steps: each run's line and marks
+    (its legend group) moved to the evaluations its steps had made, in place (a fractional step,
+    where a diverged line meets the top edge, in proportion within its step)."""
+    for trace in data:
+        group = trace.get("legendgroup", "")
+        if not group.startswith("run "):
+            continue
+        t = trajectories[int(group.split()[1])]
+        made = np.asarray(t.evaluations, dtype=np.float64)
+        steps = _typed_values(trace["x"])
+        moved = np.interp(steps, np.arange(made.size, dtype=np.float64), made)
+        trace["x"] = typed_array(moved) if isinstance(trace["x"], dict) else moved.tolist()
+        if trace.get("mode") == "lines":  # the run's line (its marks say their own steps)
+            trace["hovertemplate"] = words("figure.hover_loss_evaluations") + "<extra>%{fullData.name}</extra>"
+    most = max((int(np.asarray(t.evaluations)[-1]) for t in trajectories), default=1)
+    layout["xaxis"] |= {"title": {"text": words("figure.grad_evals")}, "range": [0, max(most, 1)]}
+
+
+def _typed_values(x: Any) -> np.ndarray:
+    """A trace's x, a typed array (``typed_array``) or a list, as float64."""
+    if isinstance(x, dict):
+        return np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).astype(np.float64)
+    return np.asarray(x, dtype=np.float64)
 
 
 STATE_HEIGHT = 260  # the inspector's small chart of one state value

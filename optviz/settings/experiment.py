@@ -166,6 +166,7 @@ class Experiment:
     still: bool = table.STILL.default
     forces: bool = table.FORCES.default
     directions_log: bool = table.DIRECTIONS_LOG.default
+    loss_x: str = table.LOSS_X.default
     view: str = table.VIEW.default
     hide: tuple[str, ...] = table.HIDE.default
     lang: str = table.LANG.default

@@ -67,8 +67,10 @@ STILL = Spec("still", False, kind="bool")
 FORCES = Spec("forces", False, kind="bool")
 # The convergence by direction: each error signed (the zig-zag is a sign flip), or its size on a log axis.
 DIRECTIONS_LOG = Spec("directions_log", False, kind="bool")
+# The loss chart's x axis: steps, or gradient evaluations (the fair axis where a run makes several a step: LBFGS).
+LOSS_X = Spec("loss_x", "step", kind="choice", choices=("step", "grad_evals"))
 SETTINGS: tuple[Spec, ...] = (
-    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, DIRECTIONS_LOG),
+    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, DIRECTIONS_LOG, LOSS_X),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
     *(NOISE, SEED),
 )
