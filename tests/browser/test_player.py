@@ -309,3 +309,30 @@ def test_asgds_average_is_drawn_bold_over_its_faint_iterates(page: Page, app_url
     expect(note).to_have_text(
         "Bold: the average of the points since step t0, ASGD's answer. Faint, a hollow ring: the point where the gradient is taken."
     )
+
+
+def test_lbfgs_draws_every_point_its_steps_evaluated_faintly(page: Page, app_url: str, console_errors: list[str]):
+    link = "/?v=2&surface=rosenbrock&steps=40&run=lbfgs:max_iter=4"
+    page.goto(app_url + link)
+    wait_for_app(page)
+    whole_story(page)
+    t = run_experiment(parse(query_from_string(link))[0])[0]
+    run = page.evaluate(
+        "() => { const r = document.querySelector('.ovp').__player.runs[0];"
+        " return {px: Array.from(r.px), py: Array.from(r.py), ps: Array.from(r.ps)}; }"
+    )
+    np.testing.assert_array_equal(run["px"], t.probes.points[:, 0].astype(np.float32))
+    np.testing.assert_array_equal(run["py"], t.probes.points[:, 1].astype(np.float32))
+    np.testing.assert_array_equal(run["ps"], t.probes.steps.astype(np.float32))
+    # The trials away from the path and its heads are painted on the trails layer, faintly.
+    away = t.probes.points[distance_to_path(t.probes.points, t.points) > 0.12]
+    inside = away[(np.abs(away[:, 0]) < 1.9) & (away[:, 1] > -0.9) & (away[:, 1] < 2.9)]  # on the plot
+    trials = [tuple(p) for p in inside[:12]]
+    assert len(trials) >= 3
+    drawn = centre_pixels(page, "trails", trials)
+    assert all(0 < c[3] < 255 for c in drawn), drawn  # there, and not opaque: faint
+    assert all(c[3] == 0 for c in centre_pixels(page, "heads", trials))
+    note = page.locator(f"{PLAYER} .ovp-companion")
+    expect(note).to_have_text(
+        "Faint dots: the points each step tried besides its iterate (its iterations, its line search), in order."
+    )
