@@ -161,6 +161,21 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         (-0.3, -0.8),
     ),
     ("adopt", {"lr": 0.02, "weight_decay": 0.01, "weight_decouple": True, "fixed_decay": True}, "beale", (-3.0, -3.0)),
+    # The cautious switch: Adam and AdamW are torch's with pytorch-optimizer's mask on their update
+    # (CautiousAddcdiv), Lion is pytorch-optimizer's Lion (cautious_reference).
+    ("adam", {"lr": 0.05, "cautious": True}, "rosenbrock", (-1.5, 2.0)),
+    ("adam", {"lr": 0.02, "cautious": True, "weight_decay": 0.1, "amsgrad": True}, "himmelblau", (-0.3, -0.8)),
+    ("adam", {"lr": 0.05, "cautious": True, "betas": (0.5, 0.9)}, "valley", (-2.5, 1.0)),
+    ("adamw", {"lr": 0.05, "cautious": True, "weight_decay": 0.1}, "beale", (-3.0, -3.0)),
+    ("adamw", {"lr": 0.02, "cautious": True}, "six_hump_camel", (-1.9, 1.0)),
+    ("lion", {"lr": 0.02, "cautious": True}, "rosenbrock", (-1.5, 2.0)),
+    ("lion", {"lr": 0.05, "cautious": True, "weight_decay": 0.1}, "valley", (-2.5, 1.0)),
+    (
+        "lion",
+        {"lr": 0.01, "cautious": True, "weight_decay": 0.05, "decoupled_weight_decay": True},
+        "himmelblau",
+        (-0.3, -0.8),
+    ),
     ("lbfgs", {}, "rosenbrock", (-1.5, 2.0)),  # torch's defaults: 20 iterations a step, no line search
     ("lbfgs", {"line_search_fn": "strong_wolfe"}, "rosenbrock", (-1.5, 2.0)),
     ("lbfgs", {"lr": 0.1, "max_iter": 1}, "valley", (-2.5, 1.0)),  # one iteration a step
@@ -334,6 +349,50 @@ def reference_arguments(name: str, hp: dict) -> dict:
     return hp
 
 
+def cautious_reference(name: str, hp: dict) -> tuple[type, dict] | None:
+    """The reference of a cautious run where it is not the registered one: pytorch-optimizer's
+    Lion for Lion (its ``weight_decouple`` decay is lion-pytorch's product; lion-pytorch's
+    ``decoupled_weight_decay``, which divides the decay by the initial rate, is that quotient
+    given to it). None otherwise (Adam and AdamW: torch's class under CautiousAddcdiv)."""
+    if name != "lion" or not hp.get("cautious"):
+        return None
+    decay = hp.get("weight_decay", 0.0)
+    if hp.get("decoupled_weight_decay"):
+        decay = decay / hp.get("lr", 1e-4)
+    arguments = {"lr": hp.get("lr", 1e-4), "betas": hp.get("betas", (0.9, 0.99)), "weight_decay": decay}
+    return torch_class("pytorch_optimizer.Lion"), {**arguments, "weight_decouple": True, "cautious": True}
+
+
+class CautiousAddcdiv:
+    """Adam and AdamW with pytorch-optimizer's cautious mask (torch.optim has none): within the
+    step, torch's ``param.addcdiv_(exp_avg, denom, value=-step_size)`` is split at its division,
+    the mask applied to the update ``exp_avg / denom`` against the gradient the moments took
+    (``grad + weight_decay * param`` under an L2 penalty), and the step taken with ``add_``:
+    pytorch-optimizer's order, ``apply_cautious(update, grad)`` then ``p.add_(update, alpha=...)``."""
+
+    def __init__(self, param: torch.Tensor, l2: float) -> None:
+        self.param, self.l2, self._addcdiv_ = param, l2, torch.Tensor.addcdiv_
+
+    def __enter__(self) -> Self:
+        watch, apply_cautious = self, torch_class("pytorch_optimizer.base.optimizer.BaseOptimizer").apply_cautious
+
+        def addcdiv_(
+            tensor: torch.Tensor, tensor1: torch.Tensor, tensor2: torch.Tensor, *, value: float = 1
+        ) -> torch.Tensor:
+            if tensor is not watch.param:
+                return watch._addcdiv_(tensor, tensor1, tensor2, value=value)
+            grad = tensor.grad if not watch.l2 else tensor.grad.add(tensor, alpha=watch.l2)
+            update = tensor1 / tensor2
+            apply_cautious(update, grad)
+            return tensor.add_(update, alpha=value)
+
+        torch.Tensor.addcdiv_ = addcdiv_
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        torch.Tensor.addcdiv_ = self._addcdiv_
+
+
 def second_point(opt: torch.optim.Optimizer, param: torch.Tensor) -> np.ndarray:
     """The reference's second point (``Optimizer.companion``): what its ``eval()`` puts in the
     parameters (schedule-free's x), or ASGD's average ``ax``; the parameters themselves before
@@ -373,7 +432,17 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
     given a closure, as torch's LBFGS asks: optviz's loss and gradient at torch's parameters."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = torch_class(MIRRORED[name])([param], **reference_arguments(name, hp))
+    other = cautious_reference(name, hp)
+    if other is not None:
+        opt = other[0]([param], **other[1])
+    else:
+        arguments = dict(reference_arguments(name, hp))  # a copy: the case itself is recorded as it is
+        masked = name in ("adam", "adamw") and arguments.pop("cautious", False)
+        opt = torch_class(MIRRORED[name])([param], **arguments)
+    decoupled = name == "adamw" or hp.get("decoupled_weight_decay", False)
+    masking = (
+        CautiousAddcdiv(param, 0.0 if decoupled else hp.get("weight_decay", 0.0)) if other is None and masked else None
+    )
     if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
         opt.train()
     second = [] if OPTIMIZERS[name].companion is not None else None
@@ -401,7 +470,11 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
                 counts.append(len(evaluated) - made)
             else:
                 param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
-                opt.step()
+                if masking is not None:
+                    with masking:
+                        opt.step()
+                else:
+                    opt.step()
             path.append(param.detach().numpy().copy())
             if watch.inexact and exact_steps == STEPS:
                 exact_steps = step

@@ -33,7 +33,7 @@ _NOT_SYMBOLS = frozenset(
     for name in (
         *("frac", "tfrac", "dfrac", "sqrt", "left", "right", "max", "min", "nabla", "prod", "sum"),
         *("quad", "qquad", "cdot", "leftarrow", "rightarrow", "infty", "log", "exp", "mathrm", "operatorname"),
-        *("ge", "geq", "le", "leq", "big", "pm", "ln", "lVert", "rVert", "rm", "top"),
+        *("ge", "geq", "le", "leq", "big", "pm", "ln", "lVert", "rVert", "rm", "top", "odot"),
     )
 )
 _STRIP = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}")

@@ -254,6 +254,9 @@ SETTINGS = [
     ("adopt", {"lr": 0.05, "cautious": True}),  # the cautious mask couples the coordinates
     ("ademamix", {"lr": 0.05, "t_alpha_beta3": 50.0, "weight_decay": 0.01}),
     ("ademamix", {"lr": 0.05, "cautious": True, "betas": (0.8, 0.99, 0.999)}),
+    ("adam", {"lr": 0.05, "cautious": True, "weight_decay": 0.05}),  # the mask couples the coordinates
+    ("adamw", {"lr": 0.05, "cautious": True, "amsgrad": True}),
+    ("lion", {"lr": 0.01, "cautious": True, "decoupled_weight_decay": True, "weight_decay": 0.1}),
     ("lbfgs", {"lr": 0.1, "max_iter": 3, "history_size": 5}),  # a step for each trajectory on its own
     ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 4, "max_eval": 7}),
 ]

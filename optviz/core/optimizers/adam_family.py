@@ -20,7 +20,10 @@ from optviz.core.optimizers.shared import (
     aligned,
     apply_weight_decay,
     bias_correction,
+    cautious,
+    cautious_lines,
     decay_lines,
+    is_cautious,
     l2_penalty,
     running_mean,
     running_square_mean,
@@ -91,6 +94,11 @@ def adam_step(
         \end{aligned}
 
     :math:`\sqrt{1 - \beta_2^t}` is a Python float ``** 0.5`` in torch, not a square root.
+
+    With ``cautious`` (which torch.optim has not), pytorch-optimizer 4.1.0's mask is applied to
+    the update :math:`m_t / (\ldots + \epsilon)` before the rate multiplies it, against the
+    gradient the moments took (after an L2 penalty): torch's ``addcdiv_`` split at its division,
+    ``(m / d) \odot \phi`` then ``θ + (−γ / (1 − β_1^t))``: tests/torch_reference.py records it so.
     """
     lr, (beta1, beta2) = hp["lr"], hp["betas"]
     step = state.step + 1
@@ -105,7 +113,10 @@ def adam_step(
         denom = sqrt(max_exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
     else:
         denom = sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
-    return params - step_size * exp_avg / denom, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    state = AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    if hp.get("cautious", False):  # torch's addcdiv_ with the mask between its division and its step
+        return params - step_size * cautious(exp_avg / denom, grad), state
+    return params - step_size * exp_avg / denom, state
 
 
 def adam_update(params: np.ndarray, grad: np.ndarray, state: AdamState, hp: HP) -> tuple[np.ndarray, AdamState]:
@@ -124,6 +135,8 @@ def adam_kernel(params: np.ndarray, hp: HP) -> KernelStep | None:
     preallocated buffers."""
     (beta1, beta2), lr, eps_ = hp["betas"], hp["lr"], hp["eps"]
     if hp["amsgrad"] or nonzero(hp["weight_decay"]) or not (isinstance(beta1, float) and isinstance(beta2, float)):
+        return None
+    if hp.get("cautious", False):  # its mask's sum couples the coordinates: the reference rule
         return None
     weight = 1 - beta1
     exp_avg, exp_avg_sq = np.zeros_like(params), np.zeros_like(params)
@@ -166,10 +179,12 @@ def adam_rule_for(decoupled: bool) -> Callable[[HP], str]:
         if hp["amsgrad"]:
             lines.append(r"v^{\max}_t &= \max\left(v^{\max}_{t-1}, v_t\right)")
             v = r"v^{\max}_t"
-        lines.append(
-            rf"\theta_t &= \theta_{{t-1}} - \frac{{\gamma}}{{1 - \beta_1^t}}\,"
-            rf"\frac{{m_t}}{{\sqrt{{{v}}} / \sqrt{{1 - \beta_2^t}} + \epsilon}}"
-        )
+        step = rf"\frac{{m_t}}{{\sqrt{{{v}}} / \sqrt{{1 - \beta_2^t}} + \epsilon}}"
+        if hp.get("cautious", False):  # the mask on the update, against the gradient
+            lines.append(rf"u_t &= {step}")
+            lines += cautious_lines("u_t", "g_t")
+            step = r"\phi_t \odot u_t"
+        lines.append(rf"\theta_t &= \theta_{{t-1}} - \frac{{\gamma}}{{1 - \beta_1^t}}\, {step}")
         return aligned(lines)
 
     return rule
@@ -181,7 +196,13 @@ register(
         mirrors="torch.optim.Adam",
         elementwise=True,
         inspection=ADAM_INSPECTION,
-        hyperparameters=(*adam_hyperparameters(1e-3), flag("amsgrad", False), flag("decoupled_weight_decay", False)),
+        hyperparameters=(
+            *adam_hyperparameters(1e-3),
+            flag("amsgrad", False),
+            flag("decoupled_weight_decay", False),
+            flag("cautious", False),
+        ),
+        couples=is_cautious,
         init=adam_init,
         update=adam_update,
         rule=adam_rule_for(decoupled=False),
@@ -195,7 +216,8 @@ register(
         mirrors="torch.optim.AdamW",
         elementwise=True,
         inspection=ADAM_INSPECTION,
-        hyperparameters=(*adam_hyperparameters(1e-3, decay=1e-2), flag("amsgrad", False)),
+        hyperparameters=(*adam_hyperparameters(1e-3, decay=1e-2), flag("amsgrad", False), flag("cautious", False)),
+        couples=is_cautious,
         init=adam_init,
         update=adamw_update,
         rule=adam_rule_for(decoupled=True),

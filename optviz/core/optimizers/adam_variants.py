@@ -20,23 +20,17 @@ from optviz.core.optimizers.shared import (
     aligned,
     apply_weight_decay,
     bias_correction,
+    cautious,
+    cautious_lines,
     decay_lines,
+    is_cautious,
     running_mean,
     running_square_mean,
 )
-from optviz.core.primitives import branch, clamp, exp, log, maximum, minimum, nonzero, power, sqrt, where, zeros_like
+from optviz.core.primitives import branch, clamp, exp, log, maximum, minimum, nonzero, power, sqrt, zeros_like
 
 # --------------------------------------------------------------------------------------------
-# What both share: pytorch-optimizer's weight decay and its cautious mask
-
-
-def cautious(update: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    r"""pytorch-optimizer's ``apply_cautious``: ``update`` where it agrees in sign with
-    ``direction``, 0 elsewhere, times :math:`d / (1 + n)` (d coordinates, n of them kept). Its
-    ``numel() / (sum + 1)`` is a number over a tensor, which torch computes as
-    ``(sum + 1).reciprocal() * numel``. The sum runs over a point's coordinates (axis 0)."""
-    mask = where(update * direction > 0.0, 1.0, 0.0)
-    return update * (mask * ((1.0 / (mask.sum(axis=0) + 1.0)) * mask.shape[0]))
+# What both share: pytorch-optimizer's weight decay (its cautious mask is optviz.core.optimizers.shared's)
 
 
 def decay(params: np.ndarray, grad: np.ndarray, hp: HP) -> tuple[np.ndarray, np.ndarray]:
@@ -48,23 +42,8 @@ def decay_rule(hp: HP) -> list[str]:
     return decay_lines(hp, decoupled=hp["weight_decouple"], fixed=hp["fixed_decay"])
 
 
-def cautious_lines(update: str, direction: str) -> list[str]:
-    r"""The cautious mask's lines: :math:`\phi_t` keeps the coordinates where ``update`` and
-    ``direction`` agree."""
-    return [
-        (
-            rf"\phi_t &= \begin{{cases}} d / (1 + n_t) & {update}\, {direction} > 0 \\ "
-            rf"0 & {update}\, {direction} \le 0 \end{{cases}}"
-        ),
-    ]
-
-
 def decay_settings() -> tuple:
     return (weight_decay(), flag("weight_decouple", False), flag("fixed_decay", False))
-
-
-def is_cautious(hp: HP) -> bool:
-    return bool(hp["cautious"])
 
 
 # --------------------------------------------------------------------------------------------

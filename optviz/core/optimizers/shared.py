@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from optviz.core.optimizers.base import HP
-from optviz.core.primitives import lerp, nonzero, power
+from optviz.core.primitives import lerp, nonzero, power, where
 
 
 def l2_penalty(grad: np.ndarray, params: np.ndarray, hp: HP) -> np.ndarray:
@@ -55,6 +55,22 @@ def bias_correction(beta: float, step: int) -> float:
     return 1 - power(beta, step)
 
 
+# pytorch-optimizer's cautious mask (its ADOPT, AdEMAMix and Lion; Adam and AdamW with it)
+
+
+def cautious(update: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    r"""pytorch-optimizer's ``apply_cautious``: ``update`` where it agrees in sign with
+    ``direction``, 0 elsewhere, times :math:`d / (1 + n)` (d coordinates, n of them kept). Its
+    ``numel() / (sum + 1)`` is a number over a tensor, which torch computes as
+    ``(sum + 1).reciprocal() * numel``. The sum runs over a point's coordinates (axis 0)."""
+    mask = where(update * direction > 0.0, 1.0, 0.0)
+    return update * (mask * ((1.0 / (mask.sum(axis=0) + 1.0)) * mask.shape[0]))
+
+
+def is_cautious(hp: HP) -> bool:
+    return bool(hp["cautious"])
+
+
 # -------------------------------------------------------------------------- the LaTeX shown
 
 
@@ -78,3 +94,14 @@ def decay_lines(hp: HP, decoupled: bool = False, fixed: bool = False) -> list[st
 # The first and second moments of the Adam family's rules.
 FIRST_MOMENT = r"m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t"
 SECOND_MOMENT = r"v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2"
+
+
+def cautious_lines(update: str, direction: str) -> list[str]:
+    r"""The cautious mask's lines: :math:`\phi_t` keeps the coordinates where ``update`` and
+    ``direction`` agree."""
+    return [
+        (
+            rf"\phi_t &= \begin{{cases}} d / (1 + n_t) & {update}\, {direction} > 0 \\ "
+            rf"0 & {update}\, {direction} \le 0 \end{{cases}}"
+        ),
+    ]

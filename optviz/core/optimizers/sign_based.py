@@ -15,7 +15,7 @@ import numpy as np
 
 from optviz.core.hyperparameters import betas, flag, learning_rate, number, pair, weight_decay
 from optviz.core.optimizers.base import HP, Constraint, Inspection, Optimizer, register
-from optviz.core.optimizers.shared import aligned, decay_lines
+from optviz.core.optimizers.shared import aligned, cautious, cautious_lines, decay_lines, is_cautious
 from optviz.core.primitives import clamp, sign, where, zeros_like
 
 # --------------------------------------------------------------------------------------------
@@ -151,13 +151,17 @@ def lion_update(params: np.ndarray, grad: np.ndarray, state: LionState, hp: HP) 
     ``decoupled_weight_decay`` divides the weight decay by the initial learning rate
     :math:`\gamma_{\rm init}` (a schedule's base rate, torch's ``initial_lr``), as
     lion-pytorch does: the parameters then shrink by :math:`\gamma \lambda / \gamma_{\rm init}`
-    a step, :math:`\lambda` at the initial rate, whatever the rate is.
+    a step, :math:`\lambda` at the initial rate, whatever the rate is. ``cautious`` follows
+    pytorch-optimizer 4.1.0's Lion (``cautious=True``, ``weight_decouple=True``, its weight decay
+    the same product): its mask on the signs, against the gradient, before the step.
     """
     lr, (beta1, beta2), wd = hp["lr"], hp["betas"], hp["weight_decay"]
     if hp["decoupled_weight_decay"]:
         wd = wd / hp.get("initial_lr", lr)
     params = params * (1.0 - lr * wd)
     update = sign(state.exp_avg * beta1 + (1.0 - beta1) * grad)
+    if hp["cautious"]:  # pytorch-optimizer's Lion: the signs that disagree with the gradient dropped
+        update = cautious(update, grad)
     params = params + (-lr) * update
     exp_avg = state.exp_avg * beta2 + (1.0 - beta2) * grad
     return params, LionState(state.step + 1, exp_avg)
@@ -171,7 +175,10 @@ def lion_rule(hp: HP) -> str:
         [
             *lines,
             r"c_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
-            r"\theta_t &= \theta_{t-1} - \gamma \operatorname{sgn}(c_t)",
+            *(cautious_lines(r"\operatorname{sgn}(c_t)", "g_t") if hp["cautious"] else []),
+            r"\theta_t &= \theta_{t-1} - \gamma\, \phi_t \odot \operatorname{sgn}(c_t)"
+            if hp["cautious"]
+            else r"\theta_t &= \theta_{t-1} - \gamma \operatorname{sgn}(c_t)",
             r"m_t &= \beta_2 m_{t-1} + (1 - \beta_2)\, g_t, \quad m_0 = 0",
         ]
     )
@@ -188,7 +195,9 @@ register(
             betas(0.9, 0.99),
             weight_decay(),
             flag("decoupled_weight_decay", False),
+            flag("cautious", False),
         ),
+        couples=is_cautious,
         init=lambda params, hp: LionState(0, zeros_like(params)),
         update=lion_update,
         rule=lion_rule,
