@@ -183,6 +183,20 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
     ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 3, "max_eval": 5}, "himmelblau", (-0.3, -0.8)),
     ("lbfgs", {"lr": 0.5, "max_iter": 5, "tolerance_change": 1e-5}, "six_hump_camel", (-1.9, 1.0)),
     ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 2}, "saddle", (-1.5, 0.05)),  # unbounded below
+    # torch's line search keeps its own tolerance_change (1e-9), whatever the step's is.
+    (
+        "lbfgs",
+        {
+            "lr": 0.02,
+            "max_iter": 35,
+            "tolerance_grad": 2.5e-6,
+            "tolerance_change": 2e-14,
+            "history_size": 17,
+            "line_search_fn": "strong_wolfe",
+        },
+        "goldstein_price",
+        (-1.0, 1.0),
+    ),
     ("ademamix", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("ademamix", {"lr": 0.05, "alpha": 8.0, "t_alpha_beta3": 100.0}, "valley", (-2.5, 1.0)),
     ("ademamix", {"lr": 0.05, "cautious": True, "weight_decay": 0.1}, "himmelblau", (-0.3, -0.8)),

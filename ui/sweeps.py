@@ -233,6 +233,11 @@ def _best_table(experiment: Experiment, found: list[sweeps.Sweep]) -> None:
         best = result.best()
         if best is None:
             lines.append(say("sweep.best_none", number=number))
+        elif result.converged[best] and result.evaluations is not None:  # chosen by its evaluations (LBFGS)
+            evaluations = int(result.evaluations[best])
+            lines.append(
+                say("sweep.best_evaluations", number=number, lr=f"{result.lrs[best]:g}", evaluations=evaluations)
+            )
         elif result.converged[best]:
             lines.append(say("sweep.best", number=number, lr=f"{result.lrs[best]:g}", steps=int(result.steps[best])))
         else:

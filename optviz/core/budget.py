@@ -139,13 +139,13 @@ def run_step_seconds(surf: Surface, run: object, noise: float, mode: str, width:
     ``width`` trajectories, with gradient noise ``noise``: what varies from step to step costs more;
     a race step ("scalar") of a rule dearer than the table's is priced by its ``rule`` factor."""
     factor = cost("plan", "factor") if varies(run, noise) else 1.0
-    name = getattr(run, "optimizer", None)
+    name, batch = getattr(run, "optimizer", None), getattr(run, "batch", None)
     if mode == "array" and name in OPTIMIZERS and not get_optimizer(name).batched:
         # A rule that steps each trajectory on its own (LBFGS): a race step for each of them.
-        return width * step_seconds(surf, "scalar", getattr(run, "batch", None)) * factor * rule_factor(run)
+        return width * (step_seconds(surf, "scalar", batch) * factor * rule_factor(run) + evaluation_seconds(surf, run))
     if mode == "scalar":
-        factor *= rule_factor(run)
-    return step_seconds(surf, mode, getattr(run, "batch", None), width) * factor
+        return step_seconds(surf, mode, batch) * factor * rule_factor(run) + evaluation_seconds(surf, run)
+    return step_seconds(surf, mode, batch, width) * factor
 
 
 def rule_factor(run: object) -> float:
@@ -162,6 +162,19 @@ def rule_factor(run: object) -> float:
     values = {**spec.defaults(), **dict(run.hyperparameters)}
     work = 1.0 if spec.work is None else spec.work(values)  # its settings' work over the defaults'
     return float(factors[name][0 if spec.elementwise_for(values) else 1]) * work
+
+
+def evaluation_seconds(surf: Surface, run: object) -> float:
+    """The evaluations a step of ``run``'s rule may make beyond the race step's one (LBFGS's
+    iterations and line search: ``Optimizer.evaluations``), each priced as a step of one
+    trajectory on arrays on ``surf`` (a dear surface's gradient is dear for each), 0 for a rule
+    that makes one. Its ``rule`` factor, measured on Rosenbrock, holds the rest of its work."""
+    name = getattr(run, "optimizer", None)
+    if name not in OPTIMIZERS or get_optimizer(name).evaluations is None:
+        return 0.0
+    spec = get_optimizer(name)
+    most = spec.evaluations({**spec.defaults(), **dict(run.hyperparameters)})
+    return most * step_seconds(surf, "array", getattr(run, "batch", None), 1)
 
 
 def varies(run: object, noise: float) -> bool:

@@ -253,6 +253,8 @@ def _per_evaluation(
         moved = np.interp(steps, np.arange(made.size, dtype=np.float64), made)
         trace["x"] = typed_array(moved) if isinstance(trace["x"], dict) else moved.tolist()
         if trace.get("mode") == "lines":  # the run's line (its marks say their own steps)
+            # Its loss changes only where a step ends: flat over the evaluations within a step.
+            trace["line"] = {**trace["line"], "shape": "hv"}
             trace["hovertemplate"] = words("figure.hover_loss_evaluations") + "<extra>%{fullData.name}</extra>"
     most = max((int(np.asarray(t.evaluations)[-1]) for t in trajectories), default=1)
     layout["xaxis"] |= {"title": {"text": words("figure.grad_evals")}, "range": [0, max(most, 1)]}

@@ -30,6 +30,8 @@ PRESETS: dict[str, Run] = {
     # A bit more than SGD's: x, the answer, trails behind the z that takes the steps.
     "SGD (schedule-free)": Run.make("sgd_schedulefree", lr=0.01),
     "AdamW (schedule-free)": Run.make("adamw_schedulefree", lr=0.05),  # Adam's
+    # torch's defaults, with its line search: each step up to 20 iterations, each trying lengths.
+    "LBFGS": Run.make("lbfgs", line_search_fn="strong_wolfe"),
 }
 
 

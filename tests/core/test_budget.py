@@ -143,3 +143,17 @@ def test_a_race_step_is_priced_by_its_rule_and_the_path_its_settings_take():
     assert priced(Run.make("adopt", cautious=True)) == table * rule["adopt"][1]  # the mask couples x and y
     assert priced(Run.make("adopt")) == table * rule["adopt"][0]
     assert priced(Run.make("adafactor")) > 1.5 * priced(Run.make("sgd"))  # as measured: about 2.6 times
+
+
+def test_a_rule_that_evaluates_again_pays_each_evaluation_at_the_surfaces_own_price():
+    """LBFGS's evaluations cost what its surface's gradient costs: a dear surface's (Rastrigin's
+    trigonometry) more than Rosenbrock's, and more of them (max_eval) more."""
+    dear, cheap = surfaces.get("rastrigin"), surfaces.get("rosenbrock")
+    run, more = Run.make("lbfgs"), Run.make("lbfgs", max_eval=100)
+    ratio = budget.step_seconds(dear, "array", None, 1) / budget.step_seconds(cheap, "array", None, 1)
+    assert budget.evaluation_seconds(dear, run) == pytest.approx(ratio * budget.evaluation_seconds(cheap, run))
+    assert budget.evaluation_seconds(cheap, more) == pytest.approx(budget.evaluation_seconds(cheap, run) * 120 / 45)
+    assert budget.evaluation_seconds(cheap, Run.make("adam")) == 0.0  # one evaluation a step: the race step's
+    race = budget.run_step_seconds(dear, run, 0.0, "scalar")
+    assert race > budget.step_seconds(dear, "scalar") * budget.rule_factor(run)  # its evaluations on top
+    assert budget.run_step_seconds(dear, run, 0.0, "array", width=10) == pytest.approx(10 * race)  # each on its own

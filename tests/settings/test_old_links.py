@@ -67,6 +67,8 @@ def test_an_old_link_opens_the_same_experiment(entry):
     changed, _reason = CHANGED_IN_V2.get(entry["link"], ({}, ""))
     expected.update(changed)
     assert exact(since_v1_at_defaults(opened(experiment), expected)) == exact(expected), entry["note"]
+    had_problems = bool(entry["v1_problems"]) and entry["link"] not in NO_LONGER_PROBLEMS
+    assert bool(problems) == had_problems, (entry["note"], problems, entry["v1_problems"])
 
 
 def since_v1_at_defaults(found, expected):
@@ -81,8 +83,6 @@ def since_v1_at_defaults(found, expected):
         kept = {k: v for k, v in run["hyperparameters"].items() if k not in new}
         runs.append({**run, "hyperparameters": kept})
     return {**found, "runs": runs + found["runs"][len(runs) :]}
-    had_problems = bool(entry["v1_problems"]) and entry["link"] not in NO_LONGER_PROBLEMS
-    assert bool(problems) == had_problems, (entry["note"], problems, entry["v1_problems"])
 
 
 def test_every_policy_change_names_a_link_of_the_table():

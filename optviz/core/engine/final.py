@@ -97,6 +97,10 @@ def run_final(
             grad_evals = np.zeros(batch, dtype=np.int64) if isinstance(grad_evals, int) else grad_evals
             grad_evals[block] = made
     diverged_at = dict(zip(np.flatnonzero(diverged).tolist(), diverged[diverged > 0].tolist(), strict=True))
+    if counts is not None:  # a looking rule's: none after the step a trajectory diverged at (it is frozen)
+        for column, end in diverged_at.items():
+            counts[end:, column] = 0
+        grad_evals = counts.sum(axis=0)
     reached_at = settled_at = None
     if reached is not None:
         reached_at, settled_at = (tuple(None if k < 0 else k for k in row.tolist()) for row in reached)

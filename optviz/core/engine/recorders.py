@@ -207,15 +207,19 @@ def probes_of(
     diverged_at: tuple[int | None, ...],
 ) -> tuple[np.ndarray, tuple[Probes, ...]]:
     """Each step's gradient evaluations per trajectory, (steps, B) (the loop's one and the further
-    ones ``seen``: (row, the trajectories, their points (d, n)), in order), and each trajectory's
-    further evaluations as :class:`Probes`, up to the step before it diverged (a diverged run's
-    later points are not drawn)."""
+    ones ``seen``: (row, the trajectories, their points (d, n)), in order; none after the step a
+    trajectory diverged at, where it is frozen), and each trajectory's further evaluations as
+    :class:`Probes`, up to the step before it diverged (a diverged run's later points are not
+    drawn)."""
     counts = np.ones((steps, batch), dtype=np.int64)
     found: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(batch)]
     for step_row, which, at in seen:
         for j, column in enumerate(np.atleast_1d(which)):
             counts[step_row, column] += 1
             found[column].append((step_row + 1, at[:, j]))
+    for column, end in enumerate(diverged_at):  # frozen from the step it diverged at: no more made
+        if end is not None:
+            counts[end:, column] = 0
     probes = []
     for column, made in enumerate(found):
         end = diverged_at[column]

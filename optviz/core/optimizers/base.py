@@ -129,6 +129,9 @@ class Optimizer:
     # (where costs.toml measured it), for a rule whose step does as much as its settings ask
     # (LBFGS's iterations over its kept pairs); None: the same whatever the settings.
     work: Callable[[HP], float] | None = None
+    # For a rule that evaluates again within a step: the most evaluations a step may make under
+    # the settings ``hp``, each priced at the surface's own cost (optviz.core.budget); None: one.
+    evaluations: Callable[[HP], int] | None = None
 
     def elementwise_for(self, hp: HP) -> bool:
         """Whether the rule treats every coordinate on its own under the settings ``hp``."""

@@ -274,16 +274,9 @@ def _step(  # noqa: PLR0915, PLR0917  (torch's step, branch for branch)
             break
         ls_func_evals = 0
         if line_search == "strong_wolfe":
+            # torch gives its line search no tolerance_change: the search keeps its own 1e-9.
             loss, flat_grad, t, ls_func_evals = strong_wolfe(
-                evaluate,
-                x,
-                t,
-                d,
-                loss,
-                flat_grad,
-                gtd,
-                tolerance_change=tolerance_change,
-                max_ls=max_eval - current_evals,
+                evaluate, x, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
             )
             x = axpy(x, t, d)
             opt_cond = largest(flat_grad) <= tolerance_grad
@@ -487,6 +480,13 @@ def lbfgs_work(hp: HP) -> float:
     return units(int(hp["max_iter"]), int(hp["max_eval"]), int(hp["history_size"])) / units(20, 0, 100)
 
 
+def lbfgs_evaluations(hp: HP) -> int:
+    """The most gradient evaluations one step may make: ``max_eval`` (torch's None: max_iter × 5 // 4)
+    and, the line search checking it only between iterations, one more for each iteration."""
+    max_iter = int(hp["max_iter"])
+    return (int(hp["max_eval"]) or max_iter * 5 // 4) + max_iter
+
+
 def _count(name: str, default: int, low: int, high: int, ui: tuple[int, int]) -> Spec:
     return Spec(name, default, kind="int", label=f"{name} value", low=low, high=high, ui_low=ui[0], ui_high=ui[1])
 
@@ -500,7 +500,11 @@ register(
         reads_loss=True,
         batched=False,
         work=lbfgs_work,
-        inspection=Inspection(velocity="direction", symbols={"d_t": "direction", r"\eta_t": "t"}),
+        evaluations=lbfgs_evaluations,
+        # The last iteration's direction and length, as torch's state keeps them (a step runs up to
+        # max_iter iterations: no single velocity explains it, so the inspector reads the step off
+        # the gradient, its effective rate per coordinate).
+        inspection=Inspection(symbols={"d_t": "direction", r"\eta_t": "t"}),
         hyperparameters=(
             learning_rate(1.0),
             _count("max_iter", 20, 1, 10_000, (1, 50)),
