@@ -195,7 +195,7 @@ def symbol_values(
         if records.get(quantity) is not None and index in _ROWS:
             offset = _ROWS[index]
             x, y = records[quantity][0 if offset is None else k + offset]
-            value = (float(x), float(y))
+            value = float(x) if quantity in spec.inspection.scalars else (float(x), float(y))
         rows.append(SymbolValue(token, meaning(spec.name, quantity, lang) or "", value))
     return latex, rows
 

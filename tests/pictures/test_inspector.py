@@ -268,6 +268,17 @@ def test_every_declaration_names_a_field_of_the_state_and_a_symbol_of_the_rule(n
     for symbol, field in inspection.symbols.items():
         assert field in fields, (symbol, field)
         assert meaning(name, symbol), symbol  # a symbol the page defines for this optimizer
+    assert set(inspection.scalars) <= set(inspection.symbols), inspection.scalars
+
+
+@pytest.mark.parametrize(("name", "hp", "symbol"), [("prodigy", {}, "d_t"), ("lbfgs", {"max_iter": 2}, r"\eta_t")])
+def test_a_value_per_trajectory_is_shown_as_one_number(name, hp, symbol):
+    """Prodigy's estimate d and LBFGS's step length are one number per run, not one per coordinate."""
+    t = optviz.run(name, ROSENBROCK, start=START, steps=4, record="state", **hp)
+    values = {row.latex: row.value for row in inspector.symbol_values(t, t.hyperparameters, 3)[1]}
+    field = OPTIMIZERS[name].inspection.symbols[symbol]
+    assert values[symbol] == float(getattr(t.states, field)[3][0])
+    assert isinstance(values["d_t" if name == "lbfgs" else "m_t"], tuple)  # a vector stays a pair
 
 
 def test_symbol_values_at_a_step_are_the_runs_own_numbers():

@@ -64,6 +64,9 @@ class Inspection:
     # A state symbol of one value per trajectory (a key of ``symbols``: Prodigy's estimate d_t),
     # which the inspector also draws over the steps in a small chart, the player's step marked.
     plotted: str | None = None
+    # The state symbols that hold one value per trajectory, not one per coordinate (Prodigy's
+    # d_t, LBFGS's step length): the inspector shows one number for them.
+    scalars: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,7 @@ register(
             velocity="exp_avg",
             symbols={"d_t": "d", "r_t": "d_numerator", "m_t": "exp_avg", "v_t": "exp_avg_sq", "s_t": "s"},
             plotted="d_t",  # how the estimate grows: the step inspector draws it over the steps
+            scalars=("d_t", "r_t"),  # one estimate per trajectory
         ),
         hyperparameters=(
             learning_rate(1.0),

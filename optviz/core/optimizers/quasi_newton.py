@@ -504,7 +504,7 @@ register(
         # The last iteration's direction and length, as torch's state keeps them (a step runs up to
         # max_iter iterations: no single velocity explains it, so the inspector reads the step off
         # the gradient, its effective rate per coordinate).
-        inspection=Inspection(symbols={"d_t": "direction", r"\eta_t": "t"}),
+        inspection=Inspection(symbols={"d_t": "direction", r"\eta_t": "t"}, scalars=(r"\eta_t",)),
         hyperparameters=(
             learning_rate(1.0),
             _count("max_iter", 20, 1, 10_000, (1, 50)),
