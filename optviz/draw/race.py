@@ -46,6 +46,10 @@ PALETTE = (
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star", "cross", "x")
 
 
+# The opacity of a run's faint path (its iterates beside a bold average, its steps' trials): view.js's FAINT.
+FAINT = 0.4
+
+
 def player_text(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """The race player's words (assets/view.js fills their ``{n}``, ``{step}`` and ``{steps}``)."""
     return section("player", lang)

@@ -20,6 +20,7 @@ from optviz.draw.export import fonts, gif
 from optviz.settings import Experiment, Run, lesson_experiment, parse, query_string
 from optviz.study.results import run_experiment
 from optviz.text import LANGUAGES, Words
+from tests.link_grammar import query_from_string
 
 
 @pytest.fixture(scope="module")
@@ -366,3 +367,64 @@ def test_a_gif_lists_every_run_whole():
 def test_every_language_has_fonts_for_its_gif(lang):
     """A new language needs its fonts named, or its GIF would quietly be worded in English."""
     assert fonts.FONT_FILES.get(lang), f"no fonts for the GIF in {lang!r}: add its row to optviz/draw/export/fonts.py"
+
+
+def _gif_pixels(link: str, points_of):
+    """The last frame of ``link``'s GIF and, for the points ``points_of(trajectory)`` picks, the
+    colour under each and the run's colour."""
+    experiment = parse(query_from_string(link))[0]
+    trajectories = run_experiment(experiment)
+    painter = gif._GifPainter(experiment, trajectories, experiment.build_surface(), (480, 480))
+    frame = painter.last_frame(gif.frame_steps(experiment.steps, max_frames=30)).convert("RGB")
+    scale = gif._SUPERSAMPLE
+    found = [
+        frame.getpixel((round(px / scale), round(py / scale)))
+        for px, py in (painter.layout.pixel(x, y) for x, y in points_of(trajectories[0]))
+    ]
+    return found, painter.colours[0]
+
+
+def _distance_to_path(points: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """Each point's distance to the polyline through ``path``'s points."""
+    a, b = path[:-1][None], path[1:][None]
+    ab, ap = b - a, points[:, None] - a
+    along = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-300), 0.0, 1.0)
+    return np.linalg.norm(ap - along[..., None] * ab, axis=-1).min(axis=1)
+
+
+def test_the_gif_draws_a_rules_bold_second_path_and_its_faint_iterates_as_the_race_does():
+    link = "v=2&surface=valley:kappa=20,angle=30&steps=300&noise=3&run=asgd:lr=0.08,t0=20"
+
+    def average(t):  # the bold average, drawn over everything (away from the heads at the end)
+        heads = np.stack([t.companion[-1], t.points[-1]])
+        averaged = t.companion[40:]  # from t0 on it averages (before, it is the iterate)
+        away = np.linalg.norm(averaged[:, None] - heads[None], axis=-1).min(axis=1) > 0.2
+        return averaged[away][::10][:12]
+
+    def iterates(t):  # the faint iterates, far from the average
+        inner = t.points[21:-1]
+        return inner[_distance_to_path(inner, t.companion) > 0.3][:12]
+
+    bold, colour = _gif_pixels(link, average)
+    faint, _ = _gif_pixels(link, iterates)
+    assert len(bold) >= 3
+    assert len(faint) >= 3
+    near = [np.abs(np.subtract(c, colour)).max() <= 40 for c in bold]  # bold: its colour (edges blend)
+    assert sum(near) >= 0.75 * len(bold), (bold, colour)
+    # Faint: toward the surface's grey (where faint segments cross, they add up, never to the full colour).
+    off = [np.abs(np.subtract(c, colour)).max() for c in faint]
+    assert min(off) > 15, faint
+    assert np.mean(off) > 40, faint
+
+
+def test_the_gif_draws_lbfgs_trials_faintly():
+    link = "v=2&surface=rosenbrock&steps=40&run=lbfgs:max_iter=4"
+    lbfgs = run_experiment(parse(query_from_string(link))[0])[0]
+    points = lbfgs.probes.points
+    away = _distance_to_path(points, lbfgs.points) > 0.12
+    trials = points[away & (np.abs(points[:, 0]) < 1.9) & (points[:, 1] > -0.9) & (points[:, 1] < 2.9)]
+    drawn, colour = _gif_pixels(link, lambda _: trials)
+    bare, _ = _gif_pixels("v=2&surface=rosenbrock&steps=1&run=sgd:lr=1e-5", lambda _: trials)
+    assert len(drawn) >= 3
+    assert all(a != b for a, b in zip(drawn, bare, strict=True))  # painted over the surface there
+    assert all(np.abs(np.subtract(c, colour)).max() > 20 for c in drawn)  # and faintly, not in its full colour

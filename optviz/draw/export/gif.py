@@ -13,6 +13,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -21,6 +22,7 @@ import surfaces
 from optviz.core import budget
 from optviz.core.budget import checkpoint
 from optviz.core.engine import Trajectory
+from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import race as race_data
 from optviz.draw.export.fonts import font, font_file
 from optviz.draw.export.gif_stream import GifStream
@@ -30,6 +32,7 @@ from optviz.settings import Experiment
 from optviz.text import DEFAULT_LANGUAGE, Words, axis_names
 
 _SUPERSAMPLE = 2  # drawn at twice the size, then reduced: smooth lines and markers
+FAINT = race_data.FAINT  # the opacity of a run's faint path (its iterates beside a bold average, its trials)
 _PAGE_TEXT = (49, 51, 63)  # the page's text colour (#31333F)
 _FRAME_GREY = (160, 160, 160)
 
@@ -317,6 +320,17 @@ class _GifPainter:
         self.colours = [_rgb(race_data.colour(slot)) for slot in experiment.slots()]
         self.symbols = [race_data.symbol(slot) for slot in experiment.slots()]
         self.paths = [layout.pixels(t.points) for t in trajectories]
+        # A rule's second point (ASGD's average, schedule-free's x), drawn as the race draws it:
+        # bold where it is the rule's answer, the iterates then faint, and the other way round.
+        self.seconds = [None if t.companion is None else layout.pixels(t.companion) for t in trajectories]
+        self.bold_second = [
+            OPTIMIZERS[t.optimizer].companion is not None and OPTIMIZERS[t.optimizer].companion.bold
+            for t in trajectories
+        ]
+        # The points a looking rule's steps evaluated (LBFGS's trials), faint, with their steps.
+        self.probes = [
+            None if t.probes is None else (layout.pixels(t.probes.points), t.probes.steps) for t in trajectories
+        ]
         self.steps = max((t.steps for t in trajectories), default=experiment.steps)
         self.legend_w = (layout.width - 2 * round(10 * self.k)) / layout.legend_columns
         self.base = self.still(experiment, surf)
@@ -361,10 +375,16 @@ class _GifPainter:
         for saddle in surf.saddles:
             px, py = layout.pixel(saddle.x, saddle.y)
             _shape(draw, "diamond", px, py, 4.8 * k, fill=None, outline=(0, 0, 0), width=max(1, round(k)))
-        for colour, path in zip(self.colours, self.paths, strict=True):
-            ghost = Image.new("L", base.size, 0)
-            _polyline(ImageDraw.Draw(ghost), path, 255, max(1, round(1.5 * k)), layout)
-            base.paste(Image.new("RGB", base.size, colour), (0, 0), ghost.point(lambda v: round(v * 0.28)))
+        for i, (colour, path) in enumerate(zip(self.colours, self.paths, strict=True)):
+            second, bold = self.seconds[i], self.bold_second[i]
+            for ghost_path, weight in ((path, FAINT if bold else 1.0), (second, 1.0 if bold else FAINT)):
+                if ghost_path is None:
+                    continue
+                ghost = Image.new("L", base.size, 0)
+                _polyline(ImageDraw.Draw(ghost), ghost_path, 255, max(1, round(1.5 * k)), layout)
+                base.paste(
+                    Image.new("RGB", base.size, colour), (0, 0), ghost.point(lambda v, w=weight: round(v * 0.28 * w))
+                )
         # Like the page's canvas, nothing is drawn outside the plot: a frame around it, white beyond.
         w = max(1, round(k / 2))
         surround = Image.new("RGB", base.size, (255, 255, 255))
@@ -388,13 +408,52 @@ class _GifPainter:
             image.paste(strip, corner)
 
     def grow(self, step: int) -> None:
-        """Draw each run's path on from the last frame's step to ``step``."""
+        """Draw each run's path on from the last frame's step to ``step``: its iterates, its second
+        path (one of the two faint, as the race draws them) and its steps' trials, faint."""
         trails_draw = ImageDraw.Draw(self.trails)
-        for colour, path in zip(self.colours, self.paths, strict=True):
+        k, layout = self.k, self.layout
+        for i, (colour, path) in enumerate(zip(self.colours, self.paths, strict=True)):
             last = min(step, len(path) - 1)
-            if last > self.drawn_to:
-                _polyline(trails_draw, path[self.drawn_to : last + 1], colour, max(1, round(2.5 * self.k)), self.layout)
+            if last <= self.drawn_to:
+                continue
+            second, bold = self.seconds[i], self.bold_second[i]
+            pieces = [(path, second is None or not bold), (second, bold)] if second is not None else [(path, True)]
+            for points, strong in sorted(pieces, key=lambda piece: piece[1]):  # the faint one first, under
+                piece = points[self.drawn_to : last + 1]
+                if strong:
+                    _polyline(trails_draw, piece, colour, max(1, round(2.5 * k)), layout)
+                else:
+                    self._faint(
+                        lambda draw, piece=piece: _polyline(draw, piece, 255, max(1, round(1.5 * k)), layout), colour
+                    )
+            if self.probes[i] is not None:
+                self._trials(i, colour, self.drawn_to, last)
         self.drawn_to = max(self.drawn_to, step)
+
+    def _faint(self, paint: Any, colour: tuple[int, int, int], weight: float = FAINT) -> None:
+        """What ``paint`` draws (in 255 on a mask), laid on the trails in ``colour`` at ``weight``."""
+        mask = Image.new("L", self.trails.size, 0)
+        paint(ImageDraw.Draw(mask))
+        self.trails.paste(Image.new("RGB", self.trails.size, colour), (0, 0), mask.point(lambda v: round(v * weight)))
+
+    def _trials(self, i: int, colour: tuple[int, int, int], after: int, last: int) -> None:
+        """Run ``i``'s trials of the steps after ``after`` up to ``last``: from where each step
+        started through them in the order tried, and a dot at each (view.js's drawProbes)."""
+        points, steps = self.probes[i]
+        path, k, layout = self.paths[i], self.k, self.layout
+        chosen = (steps > after) & (steps <= last)
+        if not chosen.any():
+            return
+
+        def paint(draw: ImageDraw.ImageDraw) -> None:
+            for step in np.unique(steps[chosen]).tolist():
+                tried = points[steps == step]
+                _polyline(draw, np.vstack([path[step - 1 : step], tried]), 255, max(1, round(k)), layout)
+                r = 1.8 * k
+                for x, y in tried[np.isfinite(tried).all(axis=1)].tolist():
+                    draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
+
+        self._faint(paint, colour, 0.75 * FAINT)
 
     def frame(self, step: int) -> Image.Image:
         """The picture at ``step`` (steps must come in increasing order), at the GIF's size."""
@@ -449,7 +508,10 @@ class _GifPainter:
     def heads(self, draw: ImageDraw.ImageDraw, step: int) -> None:
         """Each run's head, or where it left the frame and "diverged at step k"."""
         layout, k = self.layout, self.k
-        for colour, symbol, path, t in zip(self.colours, self.symbols, self.paths, self.trajectories, strict=True):
+        runs = zip(
+            self.colours, self.symbols, self.paths, self.trajectories, self.seconds, self.bold_second, strict=True
+        )
+        for colour, symbol, path, t, second, bold in runs:
             if t.diverged_at is not None and step >= t.diverged_at:
                 ex, ey = _edge_point(layout, path, t.diverged_at)
                 _shape(draw, "x", ex, ey, 9 * k, fill=colour, outline=(0, 0, 0), width=max(1, round(0.75 * k)))
@@ -460,11 +522,19 @@ class _GifPainter:
                 draw.text((tx, ty), text, fill=_PAGE_TEXT, font=self.small)
                 continue
             i = min(step, len(path) - 1)
+            mark, ring = (path[i], None) if second is None else (second[i], path[i])
+            if second is not None and not bold:
+                mark, ring = ring, mark
+            if ring is not None:  # the faint one's head: a hollow ring, edged in white (the race's)
+                r = 5.5 * k
+                box = [ring[0] - r, ring[1] - r, ring[0] + r, ring[1] + r]
+                draw.ellipse(box, outline=(255, 255, 255), width=max(1, round(2 * k)))
+                draw.ellipse(box, outline=colour, width=max(1, round(k)))
             _shape(
                 draw,
                 symbol,
-                path[i][0],
-                path[i][1],
+                mark[0],
+                mark[1],
                 7 * k,
                 fill=colour,
                 outline=(255, 255, 255),
