@@ -22,7 +22,7 @@ import numpy as np
 import surfaces
 from optviz.core.engine import Trajectory
 from optviz.core.optimizers import OPTIMIZERS
-from optviz.draw.race import FLOAT32_LIMIT, PALETTE, Shading, colour, run_id
+from optviz.draw.race import FAINT, FLOAT32_LIMIT, PALETTE, Shading, colour, run_id
 from optviz.draw.race import symbol as race_symbol
 from optviz.settings import Experiment
 from optviz.text import Words, axis_names
@@ -651,16 +651,25 @@ def _live_paths(experiment: Experiment, i: int, t: Trajectory, name: str, colour
     run = experiment.runs[i]
     reference = {"run": run_id(experiment, run), "diverged_at": t.diverged_at}
     slot = experiment.slots()[i]
+    # A rule's second point (ASGD's average, schedule-free's x) has a trail of its own, from the
+    # race's cx, cy, cgap; as in the race, the rule's answer bold, the other faint (lighter, thinner).
+    companion = OPTIMIZERS[t.optimizer].companion if t.companion is not None else None
+    bold_second = companion is not None and companion.bold
+    faint = {"color": _faint_colour(colour_), "width": PATH_WIDTH / 2}
     trail = {
         "type": "scatter3d",
         "mode": "lines",
         "name": name,
         "legendgroup": f"run {i}",
-        "line": {"color": colour_, "width": PATH_WIDTH},
+        "line": faint if bold_second else {"color": colour_, "width": PATH_WIDTH},
         "connectgaps": False,
         "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
         "fromRace": {**reference, "part": "trail"},
     }
+    trails = [trail]
+    if companion is not None:
+        second = {**trail, "showlegend": False, "fromRace": {**reference, "part": "trail", "second": True}}
+        trails.append({**second, "line": {"color": colour_, "width": PATH_WIDTH} if bold_second else faint})
     head = {
         "type": "scatter3d",
         "mode": "markers",
@@ -674,9 +683,16 @@ def _live_paths(experiment: Experiment, i: int, t: Trajectory, name: str, colour
             "line": {"color": "#ffffff", "width": 1},
         },
         "hovertemplate": "(%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
-        "fromRace": {**reference, "part": "head"},
+        "fromRace": {**reference, "part": "head", "second": bold_second},  # on the bold one
     }
-    return [trail, head]
+    return [*trails, head]
+
+
+def _faint_colour(colour_: str) -> str:
+    """A run's colour as its faint path shows it: mixed with white as the race's FAINT opacity
+    lays it on a light surface."""
+    rgb = [int(colour_[k : k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(c * FAINT + 255 * (1 - FAINT)):02x}" for c in rgb)
 
 
 def _live_heights(surf: surfaces.Surface, relief: _Relief) -> dict[str, Any]:

@@ -160,8 +160,8 @@ def run_entry(experiment: Experiment, run: Run, label: str, slot: int, trajector
 
 def run_arrays(trajectory: Trajectory, upto: int | None = None) -> dict[str, str]:
     """A trajectory as the player reads it: x, y and f − f* at every step (up to step ``upto``
-    only, when given), float32; ``cx``, ``cy``, the rule's second point at every step, when
-    it keeps one (``Optimizer.companion``); and ``px``, ``py``, ``ps``, every point its steps
+    only, when given), float32; ``cx``, ``cy``, ``cgap``, the rule's second point at every step
+    and f − f* there, when it keeps one (``Optimizer.companion``); and ``px``, ``py``, ``ps``, every point its steps
     evaluated besides the iterates and the step that evaluated it, when it evaluates again
     within a step (``Optimizer.looks``: LBFGS's iterations and line search, SAM's perturbed point).
 
@@ -174,10 +174,13 @@ def run_arrays(trajectory: Trajectory, upto: int | None = None) -> dict[str, str
         "y": float32_base64(trajectory.points[rows, 1]),
         "gap": float32_base64(trajectory.losses[rows] - trajectory.surface.f_star),
     }
-    if trajectory.companion is not None:
+    if trajectory.companion is not None:  # and f − f* there, for the 3-D view's trail of it
+        with np.errstate(all="ignore"):
+            second_gap = trajectory.surface.value(trajectory.companion[rows]) - trajectory.surface.f_star
         arrays |= {
             "cx": float32_base64(trajectory.companion[rows, 0]),
             "cy": float32_base64(trajectory.companion[rows, 1]),
+            "cgap": float32_base64(second_gap),
         }
     if trajectory.probes is not None:  # every further evaluation's point and the step that made it
         made = trajectory.probes.steps <= (trajectory.steps if upto is None else upto)

@@ -71,3 +71,28 @@ def test_the_lifting_rule_puts_the_races_points_where_the_static_paths_are(name)
         mesh = figures._mesh_height((x.astype(np.float64), y.astype(np.float64), z.astype(np.float64)), *points.T)
         lifted = np.minimum(np.maximum(h, mesh) + spec["lift"], spec["top"])
         np.testing.assert_allclose(lifted, relief.above(points), rtol=1e-5, atol=1e-6 * (relief.high - relief.low))
+
+
+def test_a_rules_second_point_has_a_trail_of_its_own_bold_over_its_faint_iterates():
+    """ASGD's average (the rule's answer) is drawn bold from the race's cx, cy, cgap, its head on it,
+    and its iterates faint: lighter and thinner, as the race draws them."""
+    experiment = Experiment.make(
+        "valley", steps=120, noise=3.0, runs=[Run.make("asgd", lr=0.08, t0=20.0), Run.make("adam", lr=0.05)]
+    )
+    surf, trajectories, figure = live(experiment)
+    moving = [t for t in figure["data"] if "fromRace" in t]
+    parts = [(t["fromRace"]["part"], t["fromRace"].get("second", False)) for t in moving]
+    assert parts == [("trail", False), ("trail", True), ("head", True), ("trail", False), ("head", False)]
+    colour = race.colour(experiment.slots()[0])
+    iterates, average = moving[0]["line"], moving[1]["line"]
+    assert average == {"color": colour, "width": figures.PATH_WIDTH}
+    assert iterates["width"] < average["width"]
+    faint = [int(iterates["color"][k : k + 2], 16) for k in (1, 3, 5)]
+    full = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
+    assert all(f >= c for f, c in zip(faint, full, strict=True))  # lighter: toward the white
+    assert faint != full
+    arrays = race.run_arrays(trajectories[0])  # what the trail of the average is lifted from
+    second_gap = np.frombuffer(base64.b64decode(arrays["cgap"]), dtype="<f4")
+    expected = (surf.value(trajectories[0].companion) - surf.f_star).astype(np.float32)
+    np.testing.assert_array_equal(second_gap, expected)
+    assert "cgap" not in race.run_arrays(trajectories[1])

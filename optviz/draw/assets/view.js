@@ -1535,7 +1535,8 @@ class Live3D {
       const ref = trace.fromRace;
       if (!ref || !ref.part) return trace;
       const { fromRace, ...rest } = trace;
-      let run = this.runs.find((r) => r.id === ref.run && r.diverged_at === ref.diverged_at);
+      const second = Boolean(ref.second); // a rule's second point's trail (cx, cy, cgap), or its head on it
+      let run = this.runs.find((r) => r.id === ref.run && r.diverged_at === ref.diverged_at && r.second === second);
       if (!run) { run = this.lift(ref, spec, surface); this.runs.push(run); }
       (ref.part === "trail" ? this.trails : this.heads).push({ index, run, symbol: (rest.marker || {}).symbol });
       return rest;
@@ -1558,7 +1559,8 @@ class Live3D {
 
   // One run's points in the drawn space, every step (NaN where nothing is drawn).
   lift(ref, spec, surface) {
-    const arrays = CACHE.get(ref.run);
+    const all = CACHE.get(ref.run), second = Boolean(ref.second) && all && all.cx;
+    const arrays = !all ? null : second ? { x: all.cx, y: all.cy, gap: all.cgap } : all;
     const n = arrays ? arrays.x.length : 0;
     const X = new Float32Array(n), Y = new Float32Array(n), Z = new Float32Array(n);
     const mesh = surface ? meshOf(surface) : null;
@@ -1573,7 +1575,7 @@ class Live3D {
       X[i] = x; Y[i] = y;
       Z[i] = Math.min(Math.max(h, mesh ? mesh(x, y) : h) + spec.lift, spec.top);
     }
-    return { id: ref.run, diverged_at: ref.diverged_at ?? null, X, Y, Z, end: Math.max(end, 0), length: n };
+    return { id: ref.run, second: Boolean(ref.second), diverged_at: ref.diverged_at ?? null, X, Y, Z, end: Math.max(end, 0), length: n };
   }
 
   // The trails' and the heads' points at step k (trails first), and the heads' symbols.
