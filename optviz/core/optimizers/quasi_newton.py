@@ -386,7 +386,11 @@ def strong_wolfe(  # noqa: PLR0912, PLR0915, PLR0917  (torch's line search, bran
     bracket_g: list[Vector] = []
     bracket_gtd: list[float] = []
     while ls_iter < max_ls:  # bracket an interval that holds a point meeting the conditions
-        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+        # torch's three tests in its order: the loss rose (bracket), the slope flattened enough
+        # (done), the slope turned upwards (bracket); the two bracketing ones written once.
+        rose = f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev)
+        flat = abs(gtd_new) <= -c2 * gtd
+        if rose or (not flat and gtd_new >= 0):
             bracket, bracket_f, bracket_g, bracket_gtd = (
                 [t_prev, t],
                 [f_prev, f_new],
@@ -394,17 +398,9 @@ def strong_wolfe(  # noqa: PLR0912, PLR0915, PLR0917  (torch's line search, bran
                 [gtd_prev, gtd_new],
             )
             break
-        if abs(gtd_new) <= -c2 * gtd:
+        if flat:
             bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
             done = True
-            break
-        if gtd_new >= 0:
-            bracket, bracket_f, bracket_g, bracket_gtd = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new],
-                [gtd_prev, gtd_new],
-            )
             break
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
