@@ -623,7 +623,8 @@ def compare(request: Comparison, tuning: Tuning | None = None, progress: Progres
             measured[0, seed, alive] = t.losses[alive, seed]
             epochs = np.flatnonzero(alive)
             measured[1, seed, epochs], measured[2, seed, epochs] = net.evaluate_at(t.points[epochs, seed].T, "test")
-        grad_evals = kept * (t.grad_evals / t.steps_run)  # per step: one today, more for LBFGS or SAM
+        # By each kept epoch, over the seeds (the same for all but a rule whose evaluations a step differ).
+        grad_evals = np.asarray(t.evaluations, dtype=np.float64).reshape(len(kept), -1).mean(axis=1)
         done += seeds
         progress(share + (1.0 - share) * done / total)
         budget.checkpoint()
