@@ -9,12 +9,18 @@ import numpy as np
 import torch
 from pytorch_optimizer import SAM
 
+import optviz
 import surfaces
 from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.optimizers.wrappers import sam_step
 
 torch.set_default_dtype(torch.float64)
-CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
+CLASSES = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
 
 
 def reference(base, hp, surface, start, steps):
@@ -24,13 +30,22 @@ def reference(base, hp, surface, start, steps):
     opt = SAM([p], CLASSES[base], rho=hp["rho"], adaptive=hp["adaptive"], **own)
     path = [p.detach().numpy().copy()]
     for _ in range(steps):
+
         def closure():
             p.grad = torch.from_numpy(surf.grad(p.detach().numpy()))
             return torch.tensor(float(surf.value(p.detach().numpy())))
+
         closure()
         opt.step(closure)
         path.append(p.detach().numpy().copy())
     return np.array(path)
+
+
+def engine(base, hp, surface, start, steps):
+    """The same through optviz.run: SAM's record for the base, the engine's Look."""
+    from optviz.core.optimizers.wrappers import sam_of
+
+    return optviz.run(sam_of(base), surface, start=start, steps=steps, base=base, **hp)
 
 
 def ours(base, hp, surface, start, steps):
@@ -40,7 +55,7 @@ def ours(base, hp, surface, start, steps):
     x = np.array(start, dtype=np.float64).reshape(2, 1)
     state = spec.init(x, values)
     path = [x[:, 0].copy()]
-    look = lambda points: np.array(surf.grad_fn(*points))  # noqa: E731
+    look = lambda points: np.array(surf.grad_fn(*points))
     for _ in range(steps):
         g = np.array(surf.grad_fn(*x))
         x, state = sam_step(spec, x, g, state, values, look)
@@ -53,11 +68,21 @@ bad = 0
 for case in range(40):
     base = ["sgd", "adam", "rmsprop", "adagrad"][case % 4]
     surface = ["rosenbrock", "valley", "himmelblau", "beale", "six_hump_camel"][case % 5]
-    hp = {"lr": float(np.exp(rng.uniform(np.log(1e-3), np.log(0.05)))), "rho": float(rng.uniform(0, 0.3)), "adaptive": bool(case % 3 == 0)}
+    hp = {
+        "lr": float(np.exp(rng.uniform(np.log(1e-3), np.log(0.05)))),
+        "rho": float(rng.uniform(0, 0.3)),
+        "adaptive": bool(case % 3 == 0),
+    }
     if base == "sgd" and case % 2:
         hp["momentum"] = 0.9
     start = tuple(float(v) for v in surfaces.get(surface).default_start)
     a, b = reference(base, hp, surface, start, 150), ours(base, hp, surface, start, 150)
+    t = engine(base, hp, surface, start, 150)
+    end = t.diverged_at or 151
+    assert np.array_equal(t.points[:end], b[:end], equal_nan=True), ("engine", base, surface, hp)
+    made = t.diverged_at or 150  # two a step, none after the step it diverged at; its trials before
+    assert t.grad_evals == 2 * made, t.grad_evals
+    assert len(t.probes.points) == (made - 1 if t.diverged_at else 150), len(t.probes.points)
     same = np.array_equal(a, b, equal_nan=True)
     bad += not same
     if not same:

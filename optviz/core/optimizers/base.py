@@ -135,6 +135,14 @@ class Optimizer:
     # For a rule that evaluates again within a step: the most evaluations a step may make under
     # the settings ``hp``, each priced at the surface's own cost (optviz.core.budget); None: one.
     evaluations: Callable[[HP], int] | None = None
+    # For a rule around another (SAM): the record that runs under the given values, the one for
+    # the base they name (its hyperparameters are the base's and its own). None: this record.
+    specialise: Callable[[Mapping[str, Any]], Optimizer] | None = None
+
+    def for_values(self, values: Mapping[str, Any]) -> Optimizer:
+        """The record that runs under ``values``: this one, or, for a rule around another (SAM),
+        the one for the base ``values`` name (this one if they name none it can take)."""
+        return self if self.specialise is None else self.specialise(values)
 
     def elementwise_for(self, hp: HP) -> bool:
         """Whether the rule treats every coordinate on its own under the settings ``hp``."""

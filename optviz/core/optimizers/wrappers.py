@@ -11,13 +11,18 @@ minimum) over a narrow dip.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from optviz.core.optimizers.base import HP, Optimizer
+from optviz.core.hyperparameters import flag, number
+from optviz.core.optimizers.base import HP, OPTIMIZERS, Optimizer
 from optviz.core.optimizers.shared import coordinate_sum
 from optviz.core.primitives import sqrt
+from optviz.core.specs import Spec
 
 PERTURB_EPS = 1e-12  # the reference's perturb_eps, kept at its default
 
@@ -44,9 +49,75 @@ def perturbation(params: np.ndarray, grad: np.ndarray, rho: Any, adaptive: bool)
     return lead * scale
 
 
-def sam_step(base: Optimizer, params: np.ndarray, grad: np.ndarray, state: Any, hp: HP, look: Any) -> tuple[np.ndarray, Any]:
+def sam_step(
+    base: Optimizer, params: np.ndarray, grad: np.ndarray, state: Any, hp: HP, look: Any
+) -> tuple[np.ndarray, Any]:
     """One call of the reference's ``step(closure)``: the gradient at the perturbed point (the
     closure's, step k's batch and noise), the parameters restored, the base optimizer's step
     with that gradient. ``state`` is the base's."""
     perturbed = params + perturbation(params, grad, hp["rho"], hp["adaptive"])
     return base.update(params, look(perturbed), state, hp)
+
+
+# The optimizers SAM can take as its base: every registered one that steps on its own gradient
+# once a step (not LBFGS), registered before this module; SGD by default (the paper's).
+BASES = tuple(name for name, spec in OPTIMIZERS.items() if not spec.looks)
+OWN = ("base", "rho", "adaptive")  # SAM's own settings; a base's of the same name keeps its default
+
+
+def _sam_rule(base: Optimizer) -> Any:
+    def rule(hp: HP) -> str:
+        scaled = r"\theta_{t-1}^2 \odot " if hp["adaptive"] else ""
+        norm = r"\lVert |\theta_{t-1}| \odot \hat g_t \rVert" if hp["adaptive"] else r"\lVert \hat g_t \rVert"
+        lines = [
+            r"\hat g_t &= \nabla f(\theta_{t-1})",
+            rf"\epsilon_t &= \rho\, {scaled}\hat g_t \big/ {norm}",
+            r"g_t &= \nabla f(\theta_{t-1} + \epsilon_t)",
+        ]
+        shown = base.rule(hp).split(" \\\\\n", 1)  # the base's rule without its first line (its g_t)
+        body = shown[1] if len(shown) == 2 else shown[0]
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + " \\\\\n" + body
+
+    return rule
+
+
+@functools.cache
+def sam_of(base_name: str) -> Optimizer:
+    """SAM around the registered optimizer ``base_name``: its hyperparameters SAM's own (base,
+    rho, adaptive) then the base's, its state the base's, two gradient evaluations a step."""
+    base = OPTIMIZERS[base_name]
+    own = (
+        Spec("base", "sgd", kind="choice", label="base", choices=BASES),
+        number("rho", 0.05, symbol=r"\rho", ui=(0.0, 2.0)),
+        flag("adaptive", False),
+    )
+    hyperparameters = (*own, *(hp for hp in base.hyperparameters if hp.name not in OWN))
+
+    def update(params: np.ndarray, grad: np.ndarray, state: Any, hp: HP, look: Any) -> tuple[np.ndarray, Any]:
+        return sam_step(base, params, grad, state, hp, look)
+
+    return dataclasses.replace(
+        base,
+        name="sam",
+        mirrors="pytorch_optimizer.SAM",
+        hyperparameters=hyperparameters,
+        update=update,
+        rule=_sam_rule(base),
+        elementwise=False,  # the perturbation's norm couples the coordinates
+        kernel=None,
+        couples=None,
+        looks=True,
+        reads_loss=False,
+        batched=True,
+        work=None,
+        evaluations=lambda hp: 2,
+        specialise=_specialise,
+    )
+
+
+def _specialise(values: Mapping[str, Any]) -> Optimizer:
+    base = values.get("base", "sgd")
+    return sam_of(base) if isinstance(base, str) and base in BASES else sam_of("sgd")
+
+
+# register(sam_of("sgd"))  # WIP: waits for the words (catalogs), the link reader and the page
