@@ -204,7 +204,7 @@ def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None,
 
 def _choice_widget(spec: Spec, label: str, key: str, help: str) -> Any:
     say = words()
-    choice = lambda value: say(f"setting.{spec.name}.choice.{value}")
+    choice = lambda value: say(spec.choice_words(value))
     st.radio(
         label, spec.choices, horizontal=True, help=help, format_func=choice, **mirror(key, spec.default, spec.choices)
     )
@@ -450,8 +450,8 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
             setting_widget(
                 part,
                 key,
-                title=hyperparameter_title(part.name, say.lang, run.optimizer),
-                help=hyperparameter_help(run.optimizer, part.name, say.lang),
+                title=hyperparameter_title(part.name, say.lang, run.spec.words),
+                help=hyperparameter_help(run.spec.words, part.name, say.lang),
             )
             if part.name == "lr":
                 _theory_widgets(entry, surf)

@@ -196,7 +196,7 @@ def symbol_values(
             offset = _ROWS[index]
             x, y = records[quantity][0 if offset is None else k + offset]
             value = float(x) if quantity in spec.inspection.scalars else (float(x), float(y))
-        rows.append(SymbolValue(token, meaning(spec.name, quantity, lang) or "", value))
+        rows.append(SymbolValue(token, meaning(spec.words, quantity, lang) or "", value))
     return latex, rows
 
 

@@ -1,6 +1,5 @@
-r"""Rules around another optimizer: SAM (pytorch-optimizer 4.1.0's ``SAM``). WORK IN PROGRESS:
-the step is here and checked against the reference (scripts in the note of stop 29); its
-registration waits for ``Optimizer.specialise`` (its hyperparameters depend on ``base``).
+r"""Rules around another optimizer: SAM (pytorch-optimizer 4.1.0's ``SAM``). WORK IN PROGRESS
+(branch sam-wip): its page, its reference recording and its budget are not done.
 
 Sharpness-aware minimisation takes each step twice: the gradient at the point aims a
 perturbation of length :math:`\rho` uphill, :math:`\epsilon = \rho\, g / \lVert g \rVert`, and the
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from optviz.core.hyperparameters import flag, number
-from optviz.core.optimizers.base import HP, OPTIMIZERS, Optimizer
+from optviz.core.optimizers.base import HP, OPTIMIZERS, Optimizer, register
 from optviz.core.optimizers.shared import coordinate_sum
 from optviz.core.primitives import sqrt
 from optviz.core.specs import Spec
@@ -87,7 +86,7 @@ def sam_of(base_name: str) -> Optimizer:
     rho, adaptive) then the base's, its state the base's, two gradient evaluations a step."""
     base = OPTIMIZERS[base_name]
     own = (
-        Spec("base", "sgd", kind="choice", label="base", choices=BASES),
+        Spec("base", "sgd", kind="choice", label="base", choices=BASES, choice_key="optimizer.{choice}.title"),
         number("rho", 0.05, symbol=r"\rho", ui=(0.0, 2.0)),
         flag("adaptive", False),
     )
@@ -112,6 +111,7 @@ def sam_of(base_name: str) -> Optimizer:
         work=None,
         evaluations=lambda hp: 2,
         specialise=_specialise,
+        words_from=(base_name,),
     )
 
 
@@ -120,4 +120,4 @@ def _specialise(values: Mapping[str, Any]) -> Optimizer:
     return sam_of(base) if isinstance(base, str) and base in BASES else sam_of("sgd")
 
 
-# register(sam_of("sgd"))  # WIP: waits for the words (catalogs), the link reader and the page
+register(sam_of("sgd"))
