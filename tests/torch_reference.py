@@ -267,6 +267,8 @@ def random_cases(name: str, generator: np.random.Generator) -> list[tuple[str, d
             elif spec.kind == "choice":
                 hp[spec.name] = str(generator.choice(spec.choices))
         start = tuple(float(v) for v in surfaces.get(str(surface)).default_start)
+        if rule.specialise is not None:  # SAM: its base's rate at most 1, where one ulp stays an ulp for 50 steps
+            hp["lr"] = min(hp.get("lr", 1.0), 1.0)  # (beyond, RMSprop at 5.5 grows it to 3e-11 in 40; mended: exact)
         found.append((name, hp, str(surface), start))
     return found
 
@@ -454,6 +456,31 @@ class Recording(NamedTuple):
     evaluated: np.ndarray | None = None
 
 
+def reference_optimizer(
+    name: str, hp: dict, param: torch.Tensor
+) -> tuple[torch.optim.Optimizer, CautiousAddcdiv | None]:
+    """The reference optimizer of a case on ``param``, and the cautious mask to put in its step
+    (Adam's and AdamW's, CautiousAddcdiv) or None."""
+    if name == "sam":  # pytorch-optimizer's SAM around the base's reference class
+        base = hp.get("base", "sgd")
+        own = {k: v for k, v in hp.items() if k not in ("base", "rho", "adaptive")}
+        rule = torch_class(MIRRORED[base])
+        sam = torch_class(MIRRORED[name])
+        return sam(
+            [param], rule, rho=hp.get("rho", 0.05), adaptive=hp.get("adaptive", False), **reference_arguments(base, own)
+        ), None
+    other = cautious_reference(name, hp)
+    if other is not None:
+        return other[0]([param], **other[1]), None
+    arguments = dict(reference_arguments(name, hp))  # a copy: the case itself is recorded as it is
+    masked = name in ("adam", "adamw") and arguments.pop("cautious", False)
+    opt = torch_class(MIRRORED[name])([param], **arguments)
+    if not masked:
+        return opt, None
+    decoupled = name == "adamw" or hp.get("decoupled_weight_decay", False)
+    return opt, CautiousAddcdiv(param, 0.0 if decoupled else hp.get("weight_decay", 0.0))
+
+
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended
 def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *, mend: bool = False) -> Recording:
     """torch's path, how many steps it took before its first inexact square root, and what else
@@ -462,28 +489,7 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
     given a closure, as torch's LBFGS asks: optviz's loss and gradient at torch's parameters."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    other = cautious_reference(name, hp)
-    if name == "sam":  # pytorch-optimizer's SAM around the base's reference class
-        base = hp.get("base", "sgd")
-        own = {k: v for k, v in hp.items() if k not in ("base", "rho", "adaptive")}
-        opt = torch_class(MIRRORED[name])(
-            [param],
-            torch_class(MIRRORED[base]),
-            rho=hp.get("rho", 0.05),
-            adaptive=hp.get("adaptive", False),
-            **reference_arguments(base, own),
-        )
-        masked = False
-    elif other is not None:
-        opt = other[0]([param], **other[1])
-    else:
-        arguments = dict(reference_arguments(name, hp))  # a copy: the case itself is recorded as it is
-        masked = name in ("adam", "adamw") and arguments.pop("cautious", False)
-        opt = torch_class(MIRRORED[name])([param], **arguments)
-    decoupled = name == "adamw" or hp.get("decoupled_weight_decay", False)
-    masking = (
-        CautiousAddcdiv(param, 0.0 if decoupled else hp.get("weight_decay", 0.0)) if other is None and masked else None
-    )
+    opt, masking = reference_optimizer(name, hp, param)
     if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
         opt.train()
     second = [] if OPTIMIZERS[name].companion is not None else None

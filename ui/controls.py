@@ -205,10 +205,21 @@ def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None,
 def _choice_widget(spec: Spec, label: str, key: str, help: str) -> Any:
     say = words()
     choice = lambda value: say(spec.choice_words(value))
-    st.radio(
-        label, spec.choices, horizontal=True, help=help, format_func=choice, **mirror(key, spec.default, spec.choices)
-    )
+    if len(spec.choices) > RADIO_MOST:  # a long list (SAM's base: every optimizer) drops down
+        st.selectbox(label, spec.choices, help=help, format_func=choice, **mirror(key, spec.default, spec.choices))
+    else:
+        st.radio(
+            label,
+            spec.choices,
+            horizontal=True,
+            help=help,
+            format_func=choice,
+            **mirror(key, spec.default, spec.choices),
+        )
     return st.session_state[key]
+
+
+RADIO_MOST = 4  # a choice of more options than this is a drop-down, not a row of radio buttons
 
 
 # The widgets of the settings that are not numbers: a flag, a choice, a typed formula (text

@@ -49,7 +49,7 @@ def perturbation(params: np.ndarray, grad: np.ndarray, rho: Any, adaptive: bool)
 
 
 def sam_step(
-    base: Optimizer, params: np.ndarray, grad: np.ndarray, state: Any, hp: HP, look: Any
+    base: Optimizer, params: np.ndarray, grad: np.ndarray, state: Any, *, hp: HP, look: Any
 ) -> tuple[np.ndarray, Any]:
     """One call of the reference's ``step(closure)``: the gradient at the perturbed point (the
     closure's, step k's batch and noise), the parameters restored, the base optimizer's step
@@ -87,13 +87,17 @@ def sam_of(base_name: str) -> Optimizer:
     base = OPTIMIZERS[base_name]
     own = (
         Spec("base", "sgd", kind="choice", label="base", choices=BASES, choice_key="optimizer.{choice}.title"),
-        number("rho", 0.05, symbol=r"\rho", ui=(0.0, 2.0)),
+        number(
+            "rho", 0.05, symbol=r"\rho", ui=(0.0, 0.5)
+        ),  # a neighbourhood, not a leap: the surfaces span a few units
         flag("adaptive", False),
     )
-    hyperparameters = (*own, *(hp for hp in base.hyperparameters if hp.name not in OWN))
+    # The base's learning rate first (every optimizer's is), then SAM's own, then the base's others.
+    kept = [hp for hp in base.hyperparameters if hp.name not in OWN]
+    hyperparameters = (*kept[:1], *own, *kept[1:])
 
     def update(params: np.ndarray, grad: np.ndarray, state: Any, hp: HP, look: Any) -> tuple[np.ndarray, Any]:
-        return sam_step(base, params, grad, state, hp, look)
+        return sam_step(base, params, grad, state, hp=hp, look=look)
 
     return dataclasses.replace(
         base,
