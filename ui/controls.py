@@ -415,6 +415,9 @@ def _current_run(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> R
     if optimizer not in OPTIMIZERS:
         optimizer = state[run_key(run_id, "optimizer")] = stored.optimizer
     spec = OPTIMIZERS[optimizer]
+    if spec.specialise is not None:  # a rule around another (SAM): its base's widget decides its settings
+        base = state.get(hyperparameter_key(run_id, optimizer, "base"), dict(stored.hyperparameters).get("base"))
+        spec = spec.for_values({} if base is None else {"base": base})
     values = stored.values() if optimizer == stored.optimizer else {}
     for hp in spec.hyperparameters:
         parts = [state.get(hyperparameter_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
@@ -518,7 +521,7 @@ def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
     surface = state.get(SURFACE, DEFAULT.surface)  # as the sidebar holds it, which made the page
     changed, problems = runnable(
         run.optimizer,
-        assign(run.optimizer, run.values(), hyperparameters),
+        assign(run.spec, run.values(), hyperparameters),
         surf=surfaces.get(surface, **state.get(good_parameters_key(surface), {})),
         steps=int(state.get(STEPS.link_key, STEPS.default)),
         name=run.name,
@@ -539,7 +542,7 @@ def apply_clicked(run_id: int, clicked: dict[str, object], digits: int | None = 
     chosen: dict[str, float] = {}
     problems = []
     for name, value in clicked.items():
-        spec = axis_spec(run.optimizer, name)
+        spec = axis_spec(run.spec, name)
         if spec is None:
             continue
         number, problem = spec.accept(value)

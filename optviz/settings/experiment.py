@@ -124,6 +124,10 @@ class Run:
                 name = words("label.nesterov", name=name)
         extras = [words("label.lr", lr=number_text(values["lr"]))]
         already_named = {"lr", "momentum", "nesterov"} if self.optimizer == "sgd" else {"lr"}
+        if self.spec.words_from:  # a rule around another: "SAM (Adam)"
+            base = self.spec.hyperparameter("base")
+            name = words("label.around", name=name, base=words(base.choice_words(values["base"])))
+            already_named |= {"base"}
         for key, value in self.hyperparameters:
             if key in already_named:
                 continue
