@@ -50,7 +50,13 @@ def values(spec: Spec, *, app: bool = True):
 def runs(draw, optimizer=None):
     name = draw(st.sampled_from(sorted(OPTIMIZERS))) if optimizer is None else optimizer
     spec = OPTIMIZERS[name]
-    chosen = {hp.name: draw(values(hp)) for hp in spec.hyperparameters if draw(st.booleans())}
+    chosen = {}
+    if spec.specialise is not None:  # a rule around another (SAM): its base first, its settings then
+        chosen["base"] = draw(st.sampled_from(spec.hyperparameter("base").choices))
+        spec = spec.for_values(chosen)
+    chosen |= {
+        hp.name: draw(values(hp)) for hp in spec.hyperparameters if hp.name not in chosen and draw(st.booleans())
+    }
     repaired, _ = spec.repair(chosen)
     label = draw(names()) if draw(st.booleans()) else ""
     slot = draw(st.integers(0, MAX_RUNS - 1)) if draw(st.booleans()) else None

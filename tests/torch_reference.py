@@ -176,6 +176,13 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         "himmelblau",
         (-0.3, -0.8),
     ),
+    # SAM around several bases (pytorch-optimizer's SAM around each base's reference class).
+    ("sam", {"lr": 0.001, "momentum": 0.9}, "rosenbrock", (-1.5, 2.0)),
+    ("sam", {"base": "adam", "lr": 0.05, "rho": 0.1}, "valley", (-2.5, 1.0)),
+    ("sam", {"base": "adam", "lr": 0.02, "rho": 0.2, "adaptive": True}, "himmelblau", (-0.3, -0.8)),
+    ("sam", {"base": "rmsprop", "lr": 0.01, "rho": 0.05}, "beale", (-3.0, -3.0)),
+    ("sam", {"base": "lion", "lr": 0.01, "rho": 0.1}, "six_hump_camel", (-1.9, 1.0)),
+    ("sam", {"base": "adagrad", "lr": 0.3, "rho": 0.3, "adaptive": True}, "rosenbrock", (-1.5, 2.0)),
     ("lbfgs", {}, "rosenbrock", (-1.5, 2.0)),  # torch's defaults: 20 iterations a step, no line search
     ("lbfgs", {"line_search_fn": "strong_wolfe"}, "rosenbrock", (-1.5, 2.0)),
     ("lbfgs", {"lr": 0.1, "max_iter": 1}, "valley", (-2.5, 1.0)),  # one iteration a step
@@ -221,8 +228,11 @@ RANDOMISED = (
     "adafactor",
     "prodigy",
     "lbfgs",
+    "sam",
 )
 RANDOM_CASES = 6
+# The bases SAM's random cases draw from: those whose references take param groups as torch's do.
+BASE_CHOICES = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax")
 RANDOM_SEED = 20  # issue 20's
 SURFACES = ("rosenbrock", "valley", "saddle", "himmelblau", "beale", "six_hump_camel", "styblinski_tang", "rastrigin")
 
@@ -241,7 +251,13 @@ def random_cases(name: str, generator: np.random.Generator) -> list[tuple[str, d
     found = []
     for surface in generator.choice(SURFACES, size=RANDOM_CASES, replace=False):
         hp = {}
-        for spec in OPTIMIZERS[name].hyperparameters:
+        rule = OPTIMIZERS[name]
+        if rule.specialise is not None:  # a rule around another (SAM): its base first, then its settings
+            hp["base"] = str(generator.choice(BASE_CHOICES))
+            rule = rule.for_values(hp)
+        for spec in rule.hyperparameters:
+            if spec.name in hp:
+                continue
             if spec.kind == "pair":
                 hp[spec.name] = tuple(draw(part) for part in spec.parts)
             elif spec.kind == "float":
@@ -251,6 +267,8 @@ def random_cases(name: str, generator: np.random.Generator) -> list[tuple[str, d
             elif spec.kind == "choice":
                 hp[spec.name] = str(generator.choice(spec.choices))
         start = tuple(float(v) for v in surfaces.get(str(surface)).default_start)
+        if rule.specialise is not None:  # SAM: its base's rate at most 1, where one ulp stays an ulp for 50 steps
+            hp["lr"] = min(hp.get("lr", 1.0), 1.0)  # (beyond, RMSprop at 5.5 grows it to 3e-11 in 40; mended: exact)
         found.append((name, hp, str(surface), start))
     return found
 
@@ -438,6 +456,31 @@ class Recording(NamedTuple):
     evaluated: np.ndarray | None = None
 
 
+def reference_optimizer(
+    name: str, hp: dict, param: torch.Tensor
+) -> tuple[torch.optim.Optimizer, CautiousAddcdiv | None]:
+    """The reference optimizer of a case on ``param``, and the cautious mask to put in its step
+    (Adam's and AdamW's, CautiousAddcdiv) or None."""
+    if name == "sam":  # pytorch-optimizer's SAM around the base's reference class
+        base = hp.get("base", "sgd")
+        own = {k: v for k, v in hp.items() if k not in ("base", "rho", "adaptive")}
+        rule = torch_class(MIRRORED[base])
+        sam = torch_class(MIRRORED[name])
+        return sam(
+            [param], rule, rho=hp.get("rho", 0.05), adaptive=hp.get("adaptive", False), **reference_arguments(base, own)
+        ), None
+    other = cautious_reference(name, hp)
+    if other is not None:
+        return other[0]([param], **other[1]), None
+    arguments = dict(reference_arguments(name, hp))  # a copy: the case itself is recorded as it is
+    masked = name in ("adam", "adamw") and arguments.pop("cautious", False)
+    opt = torch_class(MIRRORED[name])([param], **arguments)
+    if not masked:
+        return opt, None
+    decoupled = name == "adamw" or hp.get("decoupled_weight_decay", False)
+    return opt, CautiousAddcdiv(param, 0.0 if decoupled else hp.get("weight_decay", 0.0))
+
+
 @np.errstate(all="ignore")  # the diverging cases overflow, as intended
 def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *, mend: bool = False) -> Recording:
     """torch's path, how many steps it took before its first inexact square root, and what else
@@ -446,17 +489,7 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
     given a closure, as torch's LBFGS asks: optviz's loss and gradient at torch's parameters."""
     surf = surfaces.get(surface)
     param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    other = cautious_reference(name, hp)
-    if other is not None:
-        opt = other[0]([param], **other[1])
-    else:
-        arguments = dict(reference_arguments(name, hp))  # a copy: the case itself is recorded as it is
-        masked = name in ("adam", "adamw") and arguments.pop("cautious", False)
-        opt = torch_class(MIRRORED[name])([param], **arguments)
-    decoupled = name == "adamw" or hp.get("decoupled_weight_decay", False)
-    masking = (
-        CautiousAddcdiv(param, 0.0 if decoupled else hp.get("weight_decay", 0.0)) if other is None and masked else None
-    )
+    opt, masking = reference_optimizer(name, hp, param)
     if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
         opt.train()
     second = [] if OPTIMIZERS[name].companion is not None else None
@@ -480,6 +513,8 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
                 break
             if looks:
                 made = len(evaluated)
+                if name == "sam":  # its first step reads the gradient at the point, taken before it
+                    closure()
                 opt.step(closure)
                 counts.append(len(evaluated) - made)
             else:
@@ -552,6 +587,8 @@ def main() -> None:
             arrays[f"mended{i}"] = mended.path
             if mended.second is not None:
                 arrays[f"mended_companion{i}"] = mended.second
+            if mended.evaluated is not None:  # and the points it evaluated, with exact roots
+                arrays[f"mended_evaluated{i}"] = mended.evaluated
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,

@@ -204,11 +204,22 @@ def setting_widget(spec: Spec, key: str, *, help: str, title: str | None = None,
 
 def _choice_widget(spec: Spec, label: str, key: str, help: str) -> Any:
     say = words()
-    choice = lambda value: say(f"setting.{spec.name}.choice.{value}")
-    st.radio(
-        label, spec.choices, horizontal=True, help=help, format_func=choice, **mirror(key, spec.default, spec.choices)
-    )
+    choice = lambda value: say(spec.choice_words(value))
+    if len(spec.choices) > RADIO_MOST:  # a long list (SAM's base: every optimizer) drops down
+        st.selectbox(label, spec.choices, help=help, format_func=choice, **mirror(key, spec.default, spec.choices))
+    else:
+        st.radio(
+            label,
+            spec.choices,
+            horizontal=True,
+            help=help,
+            format_func=choice,
+            **mirror(key, spec.default, spec.choices),
+        )
     return st.session_state[key]
+
+
+RADIO_MOST = 4  # a choice of more options than this is a drop-down, not a row of radio buttons
 
 
 # The widgets of the settings that are not numbers: a flag, a choice, a typed formula (text
@@ -404,6 +415,9 @@ def _current_run(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> R
     if optimizer not in OPTIMIZERS:
         optimizer = state[run_key(run_id, "optimizer")] = stored.optimizer
     spec = OPTIMIZERS[optimizer]
+    if spec.specialise is not None:  # a rule around another (SAM): its base's widget decides its settings
+        base = state.get(hyperparameter_key(run_id, optimizer, "base"), dict(stored.hyperparameters).get("base"))
+        spec = spec.for_values({} if base is None else {"base": base})
     values = stored.values() if optimizer == stored.optimizer else {}
     for hp in spec.hyperparameters:
         parts = [state.get(hyperparameter_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
@@ -450,8 +464,8 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
             setting_widget(
                 part,
                 key,
-                title=hyperparameter_title(part.name, say.lang, run.optimizer),
-                help=hyperparameter_help(run.optimizer, part.name, say.lang),
+                title=hyperparameter_title(part.name, say.lang, run.spec.words),
+                help=hyperparameter_help(run.spec.words, part.name, say.lang),
             )
             if part.name == "lr":
                 _theory_widgets(entry, surf)
@@ -507,7 +521,7 @@ def apply_hyperparameters(run_id: int, hyperparameters: dict[str, Any]) -> None:
     surface = state.get(SURFACE, DEFAULT.surface)  # as the sidebar holds it, which made the page
     changed, problems = runnable(
         run.optimizer,
-        assign(run.optimizer, run.values(), hyperparameters),
+        assign(run.spec, run.values(), hyperparameters),
         surf=surfaces.get(surface, **state.get(good_parameters_key(surface), {})),
         steps=int(state.get(STEPS.link_key, STEPS.default)),
         name=run.name,
@@ -528,7 +542,7 @@ def apply_clicked(run_id: int, clicked: dict[str, object], digits: int | None = 
     chosen: dict[str, float] = {}
     problems = []
     for name, value in clicked.items():
-        spec = axis_spec(run.optimizer, name)
+        spec = axis_spec(run.spec, name)
         if spec is None:
             continue
         number, problem = spec.accept(value)

@@ -16,7 +16,6 @@ import streamlit as st
 import surfaces
 from optviz.core import budget
 from optviz.core.engine import Trajectory
-from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import figures
 from optviz.draw import race as race_data
 from optviz.settings import Experiment
@@ -99,7 +98,7 @@ def panel(experiment: Experiment, surf: surfaces.Surface, step: int) -> None:
 def _run(hyperparameters: dict[str, Any], label: str, trajectory: Trajectory, step: int, steps: int) -> None:
     st.markdown("#### " + plain(say("inspector.heading", label=label, step=step, steps=steps)))
     if step == 0:
-        st.latex(OPTIMIZERS[trajectory.optimizer].rule(hyperparameters))
+        st.latex(trajectory.spec.rule(hyperparameters))
         st.info(say("inspector.at_start"))
         return
     latex, symbols = inspector.symbol_values(trajectory, hyperparameters, step, words().lang)
@@ -107,7 +106,7 @@ def _run(hyperparameters: dict[str, Any], label: str, trajectory: Trajectory, st
     if trajectory.diverged_at is not None and step >= trajectory.diverged_at:
         st.warning(say("inspector.diverged", step=trajectory.diverged_at))
     found = inspector.vectors(trajectory)
-    symbol = inspector.velocity_symbol(trajectory.optimizer)
+    symbol = inspector.velocity_symbol(trajectory.spec)
     velocity = say("inspector.no_velocity") if found.velocity is None else _pair(found.velocity[step])
     rows = [
         (say("inspector.gradient"), _pair(found.gradient[step])),
@@ -128,7 +127,7 @@ def _run(hyperparameters: dict[str, Any], label: str, trajectory: Trajectory, st
 def _plot(trajectory: Trajectory, index: int, slot: int, step: int) -> None:
     """The run's plotted state value (``Inspection.plotted``: Prodigy's d) over every step, the
     player's step marked and followed (a click on the chart moves the player there)."""
-    symbol = OPTIMIZERS[trajectory.optimizer].inspection.plotted
+    symbol = trajectory.spec.inspection.plotted
     if symbol is None or step == 0:
         return
     st.markdown(f"**{say('inspector.plotted', symbol=f'${symbol}$')}**")

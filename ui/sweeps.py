@@ -283,7 +283,7 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
         **mirrored(MAP_RUN),
     )
     run = experiment.runs[index]
-    names = sweeps.axes(run.optimizer)
+    names = sweeps.axes(run.spec)
     x_name = experiment.map_x if experiment.map_x in names else names[0]
     y_name = experiment.map_y if experiment.map_y in names and experiment.map_y != x_name else _other(names, x_name)
     for spec, column, value in ((MAP_X, top[1], x_name), (MAP_Y, top[2], y_name)):
@@ -317,7 +317,7 @@ def map_view(experiment: Experiment, surf: surfaces.Surface, trajectories: list[
     with st.spinner(say("sweep.working")) if heavy > budget.HEAVY else nullcontext():
         found = _hyper_map(_key(experiment), index, (x_name, y_name), count, lr_range, heavy)
     values = run.values()
-    current = (_value(values, run.optimizer, x_name), _value(values, run.optimizer, y_name))
+    current = (_value(values, run.spec, x_name), _value(values, run.spec, y_name))
     fig = sweep_figures.hyper_map_figure(found, experiment.map_of, current, say.lang, surf)
     figure(fig, key="hyper_map", click="points", on_click=lambda: _on_map_click(index, run.optimizer, (x_name, y_name)))
     st.caption(say("map.click"))
@@ -327,13 +327,13 @@ def _other(names: list[str], taken: str) -> str | None:
     return next((name for name in names if name != taken), None)
 
 
-def _value(values: dict[str, Any], optimizer: str, name: str) -> float:
+def _value(values: dict[str, Any], optimizer: Any, name: str) -> float:
     for key, value in values.items():
         if key == name:
             return float(value)
         if isinstance(value, tuple):
             parts = [
-                part.name for hp in sweeps.OPTIMIZERS[optimizer].hyperparameters if hp.name == key for part in hp.parts
+                part.name for hp in sweeps._record(optimizer).hyperparameters if hp.name == key for part in hp.parts
             ]
             if name in parts:
                 return float(value[parts.index(name)])

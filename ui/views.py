@@ -484,8 +484,8 @@ def update_rules(experiment: Experiment, *_: object) -> None:
         spec = OPTIMIZERS[optimizer]
         rules: dict[str, list[tuple[int, tuple[Run, str]]]] = {}
         for number, (run, label) in numbered:
-            if run.optimizer == optimizer:
-                rules.setdefault(spec.rule(run.values()), []).append((number, (run, label)))
+            if run.optimizer == optimizer:  # its own record (a rule around another: for its base)
+                rules.setdefault(run.spec.rule(run.values()), []).append((number, (run, label)))
         st.markdown(f"#### {spec.title}")
         st.write(say(f"optimizer.{optimizer}.summary"))
         for latex, users in rules.items():

@@ -158,10 +158,14 @@ def rule_factor(run: object) -> float:
     name = getattr(run, "optimizer", None)
     if name not in factors:
         return float(max(max(pair) for pair in factors.values()))
-    spec = get_optimizer(name)
+    spec = get_optimizer(name).for_values(dict(run.hyperparameters))
     values = {**spec.defaults(), **dict(run.hyperparameters)}
     work = 1.0 if spec.work is None else spec.work(values)  # its settings' work over the defaults'
-    return float(factors[name][0 if spec.elementwise_for(values) else 1]) * work
+    factor = float(factors[name][0 if spec.elementwise_for(values) else 1]) * work
+    for base in spec.words_from:  # a rule around another (SAM, measured around SGD): its base's share
+        if base in factors and "sgd" in factors:
+            factor *= max(1.0, factors[base][1] / factors["sgd"][1])
+    return factor
 
 
 def evaluation_seconds(surf: Surface, run: object) -> float:

@@ -115,6 +115,13 @@ class Spec:
     parts: tuple[Spec, ...] = ()
     key: str = ""  # its key in a link, when that is not ``name`` ("tol" for the tolerance)
     step: float | None = None  # a widget's increment, where the default one does not suit
+    # Where a choice's words are in the catalogs: "setting.<name>.choice.<choice>", or another
+    # table's ("optimizer.{choice}.title": SAM's base is named by its optimizer's title).
+    choice_key: str = ""
+
+    def choice_words(self, choice: str) -> str:
+        """The catalog key of ``choice``'s words (a choice setting's)."""
+        return self.choice_key.format(choice=choice) if self.choice_key else f"setting.{self.name}.choice.{choice}"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -21,7 +21,6 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory
-from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw.race import FAINT, FLOAT32_LIMIT, PALETTE, Shading, colour, run_id
 from optviz.draw.race import symbol as race_symbol
 from optviz.settings import Experiment
@@ -274,7 +273,7 @@ def state_figure(words: Words, trajectory: Trajectory, symbol: str, line_colour:
     """One value of a run's recorded state per step (``Inspection.plotted``: Prodigy's estimate
     d_t), over the race's steps: the step inspector's small chart, on a log scale while every
     value is positive (d grows by orders of magnitude from d0)."""
-    field = OPTIMIZERS[trajectory.optimizer].inspection.symbols[symbol]
+    field = trajectory.spec.inspection.symbols[symbol]
     values = np.asarray(getattr(trajectory.states, field), dtype=np.float64)
     values = values.reshape(values.shape[0], -1)[:, 0]  # one value per trajectory, on every coordinate alike
     name = symbol.split("_", maxsplit=1)[0].lstrip("\\")
@@ -653,7 +652,7 @@ def _live_paths(experiment: Experiment, i: int, t: Trajectory, name: str, colour
     slot = experiment.slots()[i]
     # A rule's second point (ASGD's average, schedule-free's x) has a trail of its own, from the
     # race's cx, cy, cgap; as in the race, the rule's answer bold, the other faint (lighter, thinner).
-    companion = OPTIMIZERS[t.optimizer].companion if t.companion is not None else None
+    companion = t.spec.companion if t.companion is not None else None
     bold_second = companion is not None and companion.bold
     faint = {"color": _faint_colour(colour_), "width": PATH_WIDTH / 2}
     trail = {

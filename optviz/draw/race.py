@@ -18,7 +18,6 @@ import numpy as np
 
 import surfaces
 from optviz.core.engine import Trajectory
-from optviz.core.optimizers import get as get_optimizer
 from optviz.settings import Experiment, Run
 from optviz.teach import inspector
 from optviz.text import DEFAULT_LANGUAGE, say, section
@@ -147,7 +146,7 @@ def run_entry(experiment: Experiment, run: Run, label: str, slot: int, trajector
         "symbol": slot,
         "diverged_at": trajectory.diverged_at,
     }
-    spec = get_optimizer(run.optimizer)
+    spec = run.spec  # a rule around another: the record for its base
     if spec.companion is not None:
         entry["companion"] = {
             "bold": spec.companion.bold,

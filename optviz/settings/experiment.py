@@ -64,7 +64,7 @@ class Run:
         ValueError for a value the app does not offer or a broken rule (Nesterov without
         momentum).
         """
-        spec = _optimizer(optimizer)
+        spec = _optimizer(optimizer).for_values(hyperparameters)  # a rule around another: its base's record
         values = spec.resolve(hyperparameters)
         for key, value in hyperparameters.items():
             values[key] = spec.hyperparameter(key).check(value, app=True)
@@ -102,7 +102,8 @@ class Run:
 
     @property
     def spec(self) -> Optimizer:
-        return OPTIMIZERS[self.optimizer]
+        """Its optimizer's record for its settings (a rule around another: the one for its base)."""
+        return OPTIMIZERS[self.optimizer].for_values(dict(self.hyperparameters))
 
     def values(self) -> dict[str, Any]:
         """All hyperparameters, defaults included: the keyword arguments for optviz.run."""
@@ -123,18 +124,22 @@ class Run:
                 name = words("label.nesterov", name=name)
         extras = [words("label.lr", lr=number_text(values["lr"]))]
         already_named = {"lr", "momentum", "nesterov"} if self.optimizer == "sgd" else {"lr"}
+        if self.spec.words_from:  # a rule around another: "SAM (Adam)"
+            base = self.spec.hyperparameter("base")
+            name = words("label.around", name=name, base=words(base.choice_words(values["base"])))
+            already_named |= {"base"}
         for key, value in self.hyperparameters:
             if key in already_named:
                 continue
-            title = hyperparameter_title(key, lang, self.optimizer)
+            title = hyperparameter_title(key, lang, self.spec.words)
             if isinstance(value, bool):
                 extras.append(title if value else words("label.flag_off", name=title))
             elif isinstance(value, str):  # a choice (LBFGS's line search), in its own words
-                extras.append(words(f"setting.{key}.choice.{value}"))
+                extras.append(words(self.spec.hyperparameter(key).choice_words(value)))
             elif isinstance(value, tuple):
                 parts = dict(zip(("first", "second", "third"), map(number_text, value), strict=False))
-                label = f"optimizer.{self.optimizer}.label.{key}"  # an optimizer's own (AdEMAMix's three betas)
-                extras.append(words(label if has(label, lang) else f"label.{key}", **parts))
+                own = [f"optimizer.{n}.label.{key}" for n in self.spec.words]  # its own (AdEMAMix's three betas)
+                extras.append(words(next((k for k in own if has(k, lang)), f"label.{key}"), **parts))
             else:
                 extras.append(words("label.value", name=title, value=number_text(value)))
         if self.batch is not None:
@@ -346,7 +351,7 @@ def runnable(
     """A run from what a link or a person asked for, with every rule of a runnable run kept on
     ``surf`` for ``steps`` steps (:mod:`optviz.core.rules`: the optimizer's own and the run's), and a
     problem for each repair. The link reader and the sidebar both make their runs here."""
-    spec = _optimizer(optimizer)
+    spec = _optimizer(optimizer).for_values(values)  # a rule around another: its base's record
     setup = Setup(spec, {**spec.defaults(), **values}, schedule, batch, surf.name, surf.data_rows, steps)
     setup, problems = repair_run(setup)
     changed = {hp.name: setup.values[hp.name] for hp in spec.hyperparameters if setup.values[hp.name] != hp.default}

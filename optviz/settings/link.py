@@ -366,6 +366,10 @@ def _read_run(text: str, surf: surfaces.Surface, steps: int, problems: list[Prob
         return None
     pairs = [hp.name for hp in spec.hyperparameters if hp.kind == "pair"]
     _, items, malformed = _split(text, pairs)
+    if spec.specialise is not None:  # a rule around another (SAM): its base decides its settings
+        spec = spec.for_values(dict(items))
+        pairs = [hp.name for hp in spec.hyperparameters if hp.kind == "pair"]
+        _, items, malformed = _split(text, pairs)
     where = ("run", name)
     problems.extend(Problem.of("malformed", value=piece, where=where) for piece in malformed)
     own = (NAME, COLOUR, BATCH, SCHEDULE)

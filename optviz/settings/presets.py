@@ -32,14 +32,21 @@ PRESETS: dict[str, Run] = {
     "AdamW (schedule-free)": Run.make("adamw_schedulefree", lr=0.05),  # Adam's
     # torch's defaults, with its line search: each step up to 20 iterations, each trying lengths.
     "LBFGS": Run.make("lbfgs", line_search_fn="strong_wolfe"),
+    # Around SGD with momentum, the paper's: each step's gradient from a point rho uphill.
+    "SAM": Run.make("sam", lr=1e-3, momentum=0.9),
 }
+
+
+# A preset that takes another's learning rate on every surface: SAM steps as SGD with momentum does.
+RATE_OF = {"SAM": "SGD with momentum"}
 
 
 def presets(surf: surfaces.Surface) -> dict[str, Run]:
     """The presets for ``surf``: the general ones, with the surface's own learning rates."""
     return {
         label: Run.make(
-            run.optimizer, **{**dict(run.hyperparameters), "lr": surf.learning_rate(label, run.values()["lr"])}
+            run.optimizer,
+            **{**dict(run.hyperparameters), "lr": surf.learning_rate(RATE_OF.get(label, label), run.values()["lr"])},
         )
         for label, run in PRESETS.items()
     }

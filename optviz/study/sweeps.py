@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from optviz.core.engine import columns, row, run
-from optviz.core.optimizers import OPTIMIZERS
+from optviz.core.optimizers import OPTIMIZERS, Optimizer
 from optviz.core.specs import Spec
 from optviz.settings import Experiment, Run
 from optviz.study.results import of_f_star
@@ -221,23 +221,29 @@ def with_best_rates(experiment: Experiment, sweeps: list[Sweep]) -> Experiment:
 # ------------------------------------------------------------------------------ hyperparameter maps
 
 
-def axis_spec(optimizer: str, name: str) -> Spec | None:
+def _record(optimizer: str | Optimizer) -> Optimizer:
+    """An optimizer's record from its name, or the record itself (a rule around another: the one
+    for its base, ``Run.spec``)."""
+    return OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer
+
+
+def axis_spec(optimizer: str | Optimizer, name: str) -> Spec | None:
     """The spec of the numeric hyperparameter (or pair part) ``name`` of ``optimizer``; None if it has none."""
-    for hp in OPTIMIZERS[optimizer].hyperparameters:
+    for hp in _record(optimizer).hyperparameters:
         for part in hp.parts or (hp,):
             if part.name == name and part.kind == "float":
                 return part
     return None
 
 
-def axes(optimizer: str) -> list[str]:
+def axes(optimizer: str | Optimizer) -> list[str]:
     """The hyperparameters a map of ``optimizer`` can have on its axes, in its order."""
     return [
-        part.name for hp in OPTIMIZERS[optimizer].hyperparameters for part in hp.parts or (hp,) if part.kind == "float"
+        part.name for hp in _record(optimizer).hyperparameters for part in hp.parts or (hp,) if part.kind == "float"
     ]
 
 
-def axis_values(optimizer: str, name: str, count: int, lr_range: tuple[float, float]) -> np.ndarray:
+def axis_values(optimizer: str | Optimizer, name: str, count: int, lr_range: tuple[float, float]) -> np.ndarray:
     """The values along one axis of a map: the learning rate over the sweep's range (log scale),
     another hyperparameter over the range the app offers (log scale where the app offers one)."""
     spec = axis_spec(optimizer, name)
@@ -266,10 +272,10 @@ class HyperMap:
     optimizer: str = ""  # the run's, whose words name the axes
 
 
-def assign(optimizer: str, values: dict[str, Any], changes: dict[str, float]) -> dict[str, Any]:
+def assign(optimizer: str | Optimizer, values: dict[str, Any], changes: dict[str, float]) -> dict[str, Any]:
     """``values`` with each of ``changes`` applied: a hyperparameter, or a part of a pair (beta1)."""
     for name, value in changes.items():
-        for hp in OPTIMIZERS[optimizer].hyperparameters:
+        for hp in _record(optimizer).hyperparameters:
             if hp.name == name:
                 values = {**values, name: value}
             elif name in hp.names() and hp.parts:
@@ -279,9 +285,9 @@ def assign(optimizer: str, values: dict[str, Any], changes: dict[str, float]) ->
     return values
 
 
-def _with(values: dict[str, Any], optimizer: str, name: str, column: np.ndarray) -> dict[str, Any]:
+def _with(values: dict[str, Any], optimizer: str | Optimizer, name: str, column: np.ndarray) -> dict[str, Any]:
     """``values`` with hyperparameter (or pair part) ``name`` set to ``column``."""
-    for hp in OPTIMIZERS[optimizer].hyperparameters:
+    for hp in _record(optimizer).hyperparameters:
         if hp.name == name:
             return {**values, name: column}
         for index, part in enumerate(hp.parts):
@@ -302,12 +308,12 @@ def hyper_map(
     if x_name == y_name:
         msg = "a map needs two different hyperparameters"
         raise ValueError(msg)
-    xs = axis_values(run_.optimizer, x_name, count, lr_range)
-    ys = axis_values(run_.optimizer, y_name, count, lr_range)
+    xs = axis_values(run_.spec, x_name, count, lr_range)
+    ys = axis_values(run_.spec, y_name, count, lr_range)
     grid_x, grid_y = np.meshgrid(xs, ys)  # (ny, nx): row j is ys[j]
-    values = _with(run_.values(), run_.optimizer, x_name, grid_x.ravel())
-    values = _with(values, run_.optimizer, y_name, grid_y.ravel())
-    spec = OPTIMIZERS[run_.optimizer]
+    values = _with(run_.values(), run_.spec, x_name, grid_x.ravel())
+    values = _with(values, run_.spec, y_name, grid_y.ravel())
+    spec = run_.spec
     defaults = spec.defaults()
     invalid = np.zeros(grid_x.size, dtype=bool)
     for constraint in spec.constraints:  # e.g. Nesterov at momentum 0: a setting torch refuses

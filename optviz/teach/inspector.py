@@ -90,7 +90,7 @@ def _check(trajectory: Trajectory) -> Optimizer:
     if trajectory.states is None or trajectory.batched:
         msg = "the inspector reads a single trajectory run with record='state'"
         raise ValueError(msg)
-    return OPTIMIZERS[trajectory.optimizer]
+    return trajectory.spec
 
 
 def vectors(trajectory: Trajectory) -> StepVectors:
@@ -196,13 +196,13 @@ def symbol_values(
             offset = _ROWS[index]
             x, y = records[quantity][0 if offset is None else k + offset]
             value = float(x) if quantity in spec.inspection.scalars else (float(x), float(y))
-        rows.append(SymbolValue(token, meaning(spec.name, quantity, lang) or "", value))
+        rows.append(SymbolValue(token, meaning(spec.words, quantity, lang) or "", value))
     return latex, rows
 
 
-def velocity_symbol(optimizer: str) -> str | None:
-    """The rule's symbol for the velocity (``b_t``, ``m_t``), or None."""
-    inspection = OPTIMIZERS[optimizer].inspection
+def velocity_symbol(optimizer: str | Optimizer) -> str | None:
+    """The rule's symbol for the velocity (``b_t``, ``m_t``), or None (a name, or the record)."""
+    inspection = (OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer).inspection
     for symbol, field in inspection.symbols.items():
         if field == inspection.velocity:
             return symbol

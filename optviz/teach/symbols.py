@@ -22,7 +22,7 @@ from typing import Any
 
 from optviz.core.hyperparameters import Hyperparameter
 from optviz.core.optimizers import Optimizer
-from optviz.text import DEFAULT_LANGUAGE, first, has, hyperparameter_help
+from optviz.text import DEFAULT_LANGUAGE, first, has, hyperparameter_help, lineage
 
 # The symbols every rule shares: defined once, above the rules.
 COMMON = (r"\theta_t", "g_t")
@@ -91,9 +91,10 @@ def _symbol_specs(optimizer: Optimizer) -> dict[str, tuple[Hyperparameter, str, 
     return specs
 
 
-def meaning(optimizer: str, symbol: str, lang: str = DEFAULT_LANGUAGE) -> str | None:
-    """What the state symbol ``symbol`` means in ``optimizer``'s rule, in ``lang``; None if undefined."""
-    keys = (f"symbol.{optimizer}.{symbol}", f"symbol.{symbol}")
+def meaning(optimizer: str | tuple[str, ...], symbol: str, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """What the state symbol ``symbol`` means in ``optimizer``'s rule (a name, or a rule around
+    another's lineage: ``Optimizer.words``), in ``lang``; None if undefined."""
+    keys = (*(f"symbol.{o}.{symbol}" for o in lineage(optimizer)), f"symbol.{symbol}")
     return first(keys, lang) if any(has(key) for key in keys) else None
 
 
@@ -114,9 +115,9 @@ def legend(
         if token in specs:
             spec, name, index = specs[token]
             values = tuple(run[name] if index is None else run[name][index] for run in runs)
-            settings.setdefault(token, Symbol(token, hyperparameter_help(optimizer.name, spec.name, lang), values))
+            settings.setdefault(token, Symbol(token, hyperparameter_help(optimizer.words, spec.name, lang), values))
         else:
             quantity = _step_form(token)
-            others.setdefault(quantity, Symbol(quantity, meaning(optimizer.name, quantity, lang) or ""))
+            others.setdefault(quantity, Symbol(quantity, meaning(optimizer.words, quantity, lang) or ""))
     ordered = sorted(settings.values(), key=lambda symbol: list(specs).index(symbol.latex))
     return [*ordered, *others.values()]

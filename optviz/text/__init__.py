@@ -106,16 +106,24 @@ class Words:
         return has(key, self.lang)
 
 
-def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE, optimizer: str = "") -> str:
+def lineage(optimizer: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The optimizers whose own words apply, first first: one name, or a rule around another's
+    (SAM's ``("sam", "adam")``: SAM's words, then Adam's; ``Optimizer.words``)."""
+    return (optimizer,) if isinstance(optimizer, str) else tuple(optimizer)
+
+
+def hyperparameter_title(name: str, lang: str = DEFAULT_LANGUAGE, optimizer: str | tuple[str, ...] = "") -> str:
     """Hyperparameter ``name`` as its widget and a run's label call it: torch's name in English,
     the teacher's word in Chinese (学习率, 动量); ``optimizer``'s own word where the same name
     means another thing there (ASGD's alpha is a power, RMSprop's a smoothing constant)."""
-    return first((f"optimizer.{optimizer}.hyperparameter_title.{name}", f"hyperparameter_title.{name}"), lang)
+    own = tuple(f"optimizer.{o}.hyperparameter_title.{name}" for o in lineage(optimizer))
+    return first((*own, f"hyperparameter_title.{name}"), lang)
 
 
-def hyperparameter_help(optimizer: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def hyperparameter_help(optimizer: str | tuple[str, ...], name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """What hyperparameter ``name`` does in ``optimizer``: its own words there, else the general ones."""
-    return first((f"optimizer.{optimizer}.hyperparameter.{name}", f"hyperparameter.{name}"), lang)
+    own = tuple(f"optimizer.{o}.hyperparameter.{name}" for o in lineage(optimizer))
+    return first((*own, f"hyperparameter.{name}"), lang)
 
 
 def plotly_locale(lang: str) -> dict[str, Any]:

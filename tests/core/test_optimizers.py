@@ -257,6 +257,8 @@ SETTINGS = [
     ("adam", {"lr": 0.05, "cautious": True, "weight_decay": 0.05}),  # the mask couples the coordinates
     ("adamw", {"lr": 0.05, "cautious": True, "amsgrad": True}),
     ("lion", {"lr": 0.01, "cautious": True, "decoupled_weight_decay": True, "weight_decay": 0.1}),
+    ("sam", {"lr": 0.01, "momentum": 0.9, "rho": 0.1}),  # two evaluations a step, on arrays
+    ("sam", {"base": "adam", "lr": 0.05, "rho": 0.2, "adaptive": True, "betas": (0.8, 0.99)}),
     ("lbfgs", {"lr": 0.1, "max_iter": 3, "history_size": 5}),  # a step for each trajectory on its own
     ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 4, "max_eval": 7}),
 ]

@@ -531,3 +531,19 @@ def test_the_inspector_draws_prodigys_estimate_over_the_steps():
     assert recorded[-1] > 1e3 * recorded[0]  # from which it grows by orders of magnitude
     assert charts[0]["figure"]["layout"]["yaxis"]["type"] == "log"
     assert any("at every step" in m.value for m in at.markdown)
+
+
+def test_sam_takes_another_base_in_its_panel_and_its_settings_follow():
+    """SAM's settings are its own and its base's: choosing Adam as its base in the panel gives it
+    Adam's betas (a drop-down names every base by its optimizer's title), keeps its rate and rho,
+    and the race and the link follow."""
+    at = open_panel(start({"run": "sam:lr=0.01,rho=0.1,momentum=0.9"}), 0)
+    base = at.selectbox(key="r0_sam_base__widget_en")
+    assert base.format_func("adam") == "Adam"
+    base.set_value("adam").run()
+    assert not at.exception
+    assert not at.error
+    assert at.query_params["run"] == "sam:lr=0.01,base=adam,rho=0.1"
+    assert race(at)["runs"][0]["label"].startswith("SAM (Adam), lr 0.01")
+    assert at.number_input(key="r0_sam_beta1") is not None  # Adam's settings now, no momentum
+    assert not [w for w in at.slider if w.key == "r0_sam_momentum"]

@@ -267,7 +267,7 @@ def test_every_declaration_names_a_field_of_the_state_and_a_symbol_of_the_rule(n
     assert inspection.velocity is None or inspection.velocity in inspection.symbols.values()
     for symbol, field in inspection.symbols.items():
         assert field in fields, (symbol, field)
-        assert meaning(name, symbol), symbol  # a symbol the page defines for this optimizer
+        assert meaning(spec.words, symbol), symbol  # a symbol the page defines for this optimizer (or its base)
     assert set(inspection.scalars) <= set(inspection.symbols), inspection.scalars
 
 

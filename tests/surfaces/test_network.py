@@ -292,6 +292,7 @@ RATES = {
     "ademamix": {"lr": 0.01},
     # Full batch (it reads the loss): one step an epoch, a few iterations of its line search in it.
     "lbfgs": {"max_iter": 4, "line_search_fn": "strong_wolfe"},
+    "sam": {"lr": 0.1, "momentum": 0.9},  # around SGD with momentum, SGD's rate
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 import optviz
 import surfaces
 from optviz import OPTIMIZERS
-from optviz.settings import DEFAULT_RUNS, MAX_RUNS, PRESETS, STEPS, Run
+from optviz.settings import DEFAULT_RUNS, MAX_RUNS, PRESETS, STEPS, Run, presets
 
 NAMES = surfaces.names()
 # How far a run may wander outside the plot, as a fraction of the plot's width or height: a run
@@ -185,9 +185,8 @@ def test_default_runs_can_be_told_apart(name):
 @pytest.mark.parametrize(("name", "label"), [(name, label) for name in NAMES for label in PRESETS])
 def test_no_preset_diverges_or_leaves_the_plot_on_the_default_page(name, label):
     s = surfaces.get(name)
-    preset = PRESETS[label]
-    values = {**preset.values(), "lr": s.learning_rate(label, preset.values()["lr"])}
-    trajectory = optviz.run(preset.optimizer, s, s.default_start, s.default_steps, **values)
+    values = presets(s)[label].values()  # as the page offers it on this surface
+    trajectory = optviz.run(PRESETS[label].optimizer, s, s.default_start, s.default_steps, **values)
     assert trajectory.diverged_at is None, f"{label} at lr {values['lr']} diverges on {name}"
     assert outside(s, trajectory.points) <= MARGIN, f"{label} at lr {values['lr']} leaves the plot of {name}"
     (x0, x1), (y0, y1) = s.domain

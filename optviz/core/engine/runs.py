@@ -113,7 +113,8 @@ def run(
 
     Examples: see :func:`optviz.run`, which takes a surface by name.
     """
-    spec = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
+    # A rule around another (SAM): the record for its base.
+    spec = (optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)).for_values(hyperparameters)
     steps = check_steps(steps)
     record = check_record(record)
     tolerance = check_tolerance(tolerance)

@@ -80,6 +80,13 @@ class Trajectory:
         return self.steps_run or self.points.shape[0] - 1
 
     @property
+    def spec(self) -> Any:
+        """The optimizer record that ran (a rule around another: the one for its base, SAM's)."""
+        from optviz.core.optimizers import OPTIMIZERS  # noqa: PLC0415  (the registry, filled on import)
+
+        return OPTIMIZERS[self.optimizer].for_values(self.hyperparameters)
+
+    @property
     def evaluations(self) -> np.ndarray:
         """The gradient evaluations made by the end of each step, (steps + 1,) or (steps + 1, B)
         like ``losses`` (row 0: none yet): a fair x axis for rules that evaluate more than once a

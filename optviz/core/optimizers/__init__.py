@@ -65,6 +65,7 @@ from optviz.core.optimizers import (
     sign_based,
     schedule_free,
     quasi_newton,
+    wrappers,  # last: SAM takes any optimizer registered before it as its base
 )
 
 # isort: on
@@ -102,4 +103,5 @@ __all__ = [
     "register",
     "schedule_free",
     "sign_based",
+    "wrappers",
 ]

@@ -135,6 +135,22 @@ class Optimizer:
     # For a rule that evaluates again within a step: the most evaluations a step may make under
     # the settings ``hp``, each priced at the surface's own cost (optviz.core.budget); None: one.
     evaluations: Callable[[HP], int] | None = None
+    # For a rule around another (SAM): the record that runs under the given values, the one for
+    # the base they name (its hyperparameters are the base's and its own). None: this record.
+    specialise: Callable[[Mapping[str, Any]], Optimizer] | None = None
+
+    # Further optimizers whose own words apply after this one's (SAM around Adam: Adam's).
+    words_from: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The optimizers whose words (help, titles, symbols) apply, its own first."""
+        return (self.name, *self.words_from)
+
+    def for_values(self, values: Mapping[str, Any]) -> Optimizer:
+        """The record that runs under ``values``: this one, or, for a rule around another (SAM),
+        the one for the base ``values`` name (this one if they name none it can take)."""
+        return self if self.specialise is None else self.specialise(values)
 
     def elementwise_for(self, hp: HP) -> bool:
         """Whether the rule treats every coordinate on its own under the settings ``hp``."""
@@ -255,24 +271,25 @@ def missing_words(optimizer: Optimizer) -> dict[str, list[str]]:
 
 def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
     """Each text the page may ask for, as the keys that can give it (the first one found is used)."""
-    name = optimizer.name
+    name, names = optimizer.name, optimizer.words
     for part in ("title", "summary", "reference"):
         yield (f"optimizer.{name}.{part}",)
     for hp in optimizer.hyperparameters:
         if hp.kind == "pair":  # its part of a run's label: "betas 0.8/0.99"
-            yield (f"optimizer.{name}.label.{hp.name}", f"label.{hp.name}")
+            yield (*(f"optimizer.{n}.label.{hp.name}" for n in names), f"label.{hp.name}")
         for setting in (hp, *hp.parts):  # a pair (betas) and each of its parts (beta1, beta2)
-            yield (f"optimizer.{name}.hyperparameter_title.{setting.name}", f"hyperparameter_title.{setting.name}")
-            yield (f"optimizer.{name}.hyperparameter.{setting.name}", f"hyperparameter.{setting.name}")
+            key = setting.name
+            yield (*(f"optimizer.{n}.hyperparameter_title.{key}" for n in names), f"hyperparameter_title.{key}")
+            yield (*(f"optimizer.{n}.hyperparameter.{key}" for n in names), f"hyperparameter.{key}")
     if optimizer.companion is not None:
         yield (f"optimizer.{name}.companion",)
     if optimizer.looks:  # what its faint points are, for the runs table
         yield (f"optimizer.{name}.probes",)
     for hp in optimizer.hyperparameters:
         for choice in hp.choices if hp.kind == "choice" else ():  # the widget's words for each
-            yield (f"setting.{hp.name}.choice.{choice}",)
+            yield (hp.choice_words(choice),)
     for symbol in optimizer.inspection.symbols:
-        yield (f"symbol.{name}.{symbol}", f"symbol.{symbol}")
+        yield (*(f"symbol.{n}.{symbol}" for n in names), f"symbol.{symbol}")
     for constraint in optimizer.constraints:
         yield (f"rule.{constraint.rule}",)
         yield (f"repair.{constraint.repair}",)

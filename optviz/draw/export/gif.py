@@ -22,7 +22,6 @@ import surfaces
 from optviz.core import budget
 from optviz.core.budget import checkpoint
 from optviz.core.engine import Trajectory
-from optviz.core.optimizers import OPTIMIZERS
 from optviz.draw import race as race_data
 from optviz.draw.export.fonts import font, font_file
 from optviz.draw.export.gif_stream import GifStream
@@ -323,10 +322,7 @@ class _GifPainter:
         # A rule's second point (ASGD's average, schedule-free's x), drawn as the race draws it:
         # bold where it is the rule's answer, the iterates then faint, and the other way round.
         self.seconds = [None if t.companion is None else layout.pixels(t.companion) for t in trajectories]
-        self.bold_second = [
-            OPTIMIZERS[t.optimizer].companion is not None and OPTIMIZERS[t.optimizer].companion.bold
-            for t in trajectories
-        ]
+        self.bold_second = [t.spec.companion is not None and t.spec.companion.bold for t in trajectories]
         # The points a looking rule's steps evaluated (LBFGS's trials), faint, with their steps.
         self.probes = [
             None if t.probes is None else (layout.pixels(t.probes.points), t.probes.steps) for t in trajectories
