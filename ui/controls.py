@@ -419,6 +419,12 @@ def _current_run(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> R
         base = state.get(hyperparameter_key(run_id, optimizer, "base"), dict(stored.hyperparameters).get("base"))
         spec = spec.for_values({} if base is None else {"base": base})
     values = stored.values() if optimizer == stored.optimizer else {}
+    if values and spec is not stored.spec:  # another base: what the new one accepts, its defaults else
+        kept = {}
+        for name, value in values.items():
+            with contextlib.suppress(KeyError, ValueError):
+                kept[name] = spec.hyperparameter(name).check(value, app=True)
+        values = {**spec.defaults(), **kept}
     for hp in spec.hyperparameters:
         parts = [state.get(hyperparameter_key(run_id, optimizer, part.name)) for part in hp.parts or (hp,)]
         if all(part is not None for part in parts):

@@ -20,7 +20,7 @@ import surfaces
 from optviz.core.engine import Trajectory
 from optviz.settings import Experiment, Run
 from optviz.teach import inspector
-from optviz.text import DEFAULT_LANGUAGE, say, section
+from optviz.text import DEFAULT_LANGUAGE, has, say, section
 
 ASSETS = Path(__file__).parent / "assets"
 # Axes whose ranges differ more than this are drawn in a square, each at its own scale, and the
@@ -150,7 +150,7 @@ def run_entry(experiment: Experiment, run: Run, label: str, slot: int, trajector
     if spec.companion is not None:
         entry["companion"] = {
             "bold": spec.companion.bold,
-            "note": say(f"optimizer.{run.optimizer}.companion", experiment.lang),
+            "note": say(next(k for k in (f"optimizer.{n}.companion" for n in spec.words) if has(k)), experiment.lang),
         }
     if spec.looks:  # the points its steps evaluated, drawn faintly: what they are
         entry["probes"] = {"note": say(f"optimizer.{run.optimizer}.probes", experiment.lang)}

@@ -547,3 +547,18 @@ def test_sam_takes_another_base_in_its_panel_and_its_settings_follow():
     assert race(at)["runs"][0]["label"].startswith("SAM (Adam), lr 0.01")
     assert at.number_input(key="r0_sam_beta1") is not None  # Adam's settings now, no momentum
     assert not [w for w in at.slider if w.key == "r0_sam_momentum"]
+
+
+def test_sam_around_a_base_with_a_second_point_and_through_bases_of_other_shapes():
+    """SAM around ASGD says what its second path is in ASGD's words; the panel goes from Adam's
+    two betas to AdEMAMix's three without breaking (the new base's defaults fill what it lacks)."""
+    at = start({"v": "2", "run": ["sam:base=asgd,lr=0.01,t0=10"]})
+    assert not at.exception
+    assert not at.error
+    assert race(at)["runs"][0]["companion"]["note"] == say("optimizer.asgd.companion")
+    at = open_panel(start({"run": "sam:lr=0.01,rho=0.1"}), 0)
+    for base in ("adam", "ademamix", "sgd"):
+        at.selectbox(key="r0_sam_base__widget_en").set_value(base).run()
+        assert not at.exception
+        assert not at.error
+        assert f"base={base}" in at.query_params["run"] or base == "sgd"

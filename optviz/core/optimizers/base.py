@@ -281,8 +281,8 @@ def _needed_words(optimizer: Optimizer) -> Iterator[tuple[str, ...]]:
             key = setting.name
             yield (*(f"optimizer.{n}.hyperparameter_title.{key}" for n in names), f"hyperparameter_title.{key}")
             yield (*(f"optimizer.{n}.hyperparameter.{key}" for n in names), f"hyperparameter.{key}")
-    if optimizer.companion is not None:
-        yield (f"optimizer.{name}.companion",)
+    if optimizer.companion is not None:  # its words, or its base's (SAM around ASGD)
+        yield tuple(f"optimizer.{n}.companion" for n in names)
     if optimizer.looks:  # what its faint points are, for the runs table
         yield (f"optimizer.{name}.probes",)
     for hp in optimizer.hyperparameters:

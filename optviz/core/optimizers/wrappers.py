@@ -1,5 +1,4 @@
-r"""Rules around another optimizer: SAM (pytorch-optimizer 4.1.0's ``SAM``). WORK IN PROGRESS
-(branch sam-wip): its page, its reference recording and its budget are not done.
+r"""Rules around another optimizer: SAM (pytorch-optimizer 4.1.0's ``SAM``).
 
 Sharpness-aware minimisation takes each step twice: the gradient at the point aims a
 perturbation of length :math:`\rho` uphill, :math:`\epsilon = \rho\, g / \lVert g \rVert`, and the
@@ -60,8 +59,10 @@ def sam_step(
 
 # The optimizers SAM can take as its base: every registered one that steps on its own gradient
 # once a step (not LBFGS), registered before this module; SGD by default (the paper's).
-BASES = tuple(name for name, spec in OPTIMIZERS.items() if not spec.looks)
-OWN = ("base", "rho", "adaptive")  # SAM's own settings; a base's of the same name keeps its default
+BASES = tuple(name for name, spec in OPTIMIZERS.items() if not spec.looks and name != "adadelta")
+# SAM's own settings. The reference shares one settings table with its base, so a base's setting
+# of the same name would be SAM's: Adadelta's rho would be SAM's radius. Adadelta is no base here.
+OWN = ("base", "rho", "adaptive")
 
 
 def _sam_rule(base: Optimizer) -> Any:
