@@ -569,3 +569,54 @@ def goldstein_price() -> Surface:
         ),
         v1_start=(-1.5, 1.5),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# sharp_flat: a wide bowl with a narrow, deeper dimple on its wall
+
+# The dimple: its depth, its width squared and its centre. A rational bump (no exp: these are
+# the same bits on every machine), 88 times as curved at its minimum as the bowl is at its own.
+DIMPLE_DEPTH, DIMPLE_WIDTH2, DIMPLE_X, DIMPLE_Y = 2.0, 0.09, -1.2, 0.9
+
+
+@register("sharp_flat")
+def sharp_flat() -> Surface:
+    def parts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        u, v = x - DIMPLE_X, y - DIMPLE_Y
+        return u, v, 1.0 / (1.0 + (u * u + v * v) / DIMPLE_WIDTH2)
+
+    def value(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        *_, q = parts(x, y)
+        return 0.5 * (x * x + y * y) - DIMPLE_DEPTH * (q * q)
+
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u, v, q = parts(x, y)
+        pull = (4.0 * DIMPLE_DEPTH / DIMPLE_WIDTH2) * (q * q * q)
+        return x + pull * u, y + pull * v
+
+    return Surface(
+        name="sharp_flat",
+        formula=(
+            r"f(x, y) = \tfrac12\left(x^2 + y^2\right) - \frac{2}{\left(1 + r^2 / 0.3^2\right)^2},"
+            r"\quad r^2 = (x + 1.2)^2 + (y - 0.9)^2"
+        ),
+        value_fn=value,
+        grad_fn=grad,
+        domain=((-3.0, 3.0), (-2.5, 2.5)),
+        # The dimple's minimum (the global one: Hessian eigenvalues 87.4 and 89.1) and the bowl's
+        # (0.98 and 1.01), moved a little towards the dimple by its tail; the pass between them.
+        minima=(
+            Point(-1.1865249583470339, 0.8898937187602755, -0.8875737250531224),
+            Point(-0.006221168995798908, 0.004665876746849182, -0.0029880727582911127),
+        ),
+        saddles=(Point(-0.8261651569484328, 0.6196238677113247, 0.36287262828833045),),
+        # Up the bowl's wall beyond the dimple: straight down the wall runs past it.
+        default_start=(-2.4, 1.8),
+        default_runs=runs(
+            ("sgd", {"lr": 0.01}),
+            ("sgd", {"lr": 0.01, "momentum": 0.9}),
+            ("adam", {"lr": 0.05}),
+            ("sam", {"lr": 0.01, "base": "sgd", "rho": 0.5}),
+        ),
+        default_steps=300,
+    )

@@ -191,6 +191,42 @@ def check_lbfgs_evaluations(experiment, surf, paths, rows):
     assert lbfgs.evaluations[lbfgs_row.steps_to_tolerance] <= 50
 
 
+def check_sam_sharp_flat(experiment, surf, paths, rows):
+    sgd, narrow, wide = paths
+    dimple, bowl = (np.array(m[:2]) for m in surf.minima)  # the sharp minimum and the flat one
+    pass_ = np.array(surf.saddles[0][:2])
+
+    def rise_within(centre, rho):  # the worst loss within rho of a minimum, above it
+        turns = np.linspace(0.0, 2.0 * np.pi, 3601)
+        ring = centre + rho * np.stack([np.cos(turns), np.sin(turns)], axis=-1)
+        return float(surf.value(ring).max() - surf.value(centre))
+
+    assert rise_within(dimple, 0.5) == pytest.approx(2.7, abs=0.05)  # the introduction's figures
+    assert rise_within(bowl, 0.5) == pytest.approx(0.13, abs=0.005)
+    assert np.linalg.norm(sgd.points[-1] - dimple) < 1e-6  # SGD settles in the dimple
+    # so does SAM with rho 0.05, hopping to and fro across the dimple's bottom
+    hops = narrow.points[-20:]
+    assert np.linalg.norm(hops - dimple, axis=1).max() < 0.05
+    assert np.linalg.norm(hops[2:] - hops[:-2], axis=1).max() < 1e-5 < np.linalg.norm(hops[1] - hops[0]) - 0.03
+    assert np.linalg.norm(narrow.points[-1] - bowl) > 1.0
+    # rho 0.5: it rests about 0.5 from the dimple's bottom, near the pass, higher than either minimum
+    end = wide.points[-50:]
+    assert np.linalg.norm(end - dimple, axis=1) == pytest.approx(0.5, abs=0.1)
+    assert np.linalg.norm(end - pass_, axis=1).max() < 0.15
+    assert np.linalg.norm(end - bowl, axis=1).min() > 0.8  # far from the flat minimum
+    assert surf.value(end).min() > 0.3
+    assert surf.value(pass_) == pytest.approx(0.36, abs=0.005)
+    # its perturbed points (the faint dots) gather around the dimple's bottom near the end
+    probes = wide.probes.points[-50:]
+    assert np.median(np.linalg.norm(probes - dimple, axis=1)) < 0.15
+    # each faint dot is rho uphill of the point its step started from
+    for run, rho in ((narrow, 0.05), (wide, 0.5)):
+        origins = run.points[run.probes.steps - 1]
+        np.testing.assert_allclose(
+            np.linalg.norm(run.probes.points - origins, axis=1), rho, rtol=1e-6
+        )  # a float32 norm
+
+
 CHECKS = {name.removeprefix("check_"): check for name, check in globals().items() if name.startswith("check_")}
 # The network page's lesson is checked by tests/study/test_network_lesson.py (its own file: a
 # comparison of minutes' CPU on a busy machine runs beside the rest).

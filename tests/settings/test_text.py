@@ -82,6 +82,10 @@ def test_everything_a_page_names_has_its_words(lang):
             assert say(f"lesson.{name}.{part}")
         assert 2 <= len(say.list(f"lesson.{name}.choices")) <= 4
         assert LESSONS[name].answer < len(say.list(f"lesson.{name}.choices"))
+    for name in LESSON.choices[1:]:  # the right answer is not told by its length
+        choices = say.list(f"lesson.{name}.choices")
+        right = len(choices.pop(LESSONS[name].answer))
+        assert right <= 1.25 * max(map(len, choices)), f"{name} ({lang}): the right answer is the longest by far"
     assert set(player_text(lang)) == {k.removeprefix("player.") for k in catalog("en") if k.startswith("player.")}
     for value in learning_rates(surfaces.get("valley")).values:
         assert value.name(lang)

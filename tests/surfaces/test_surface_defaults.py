@@ -306,3 +306,15 @@ def test_goldstein_price_a_learning_rate_for_one_region_is_wrong_for_another():
     ends = {minimum_reached(s, t.points[-1]) for _, _, t in race("goldstein_price")}
     assert 0 in ends  # some run reaches the global minimum
     assert ends - {0, None}, "some run should stop in a local minimum"
+
+
+def test_sharp_flat_sgd_and_adam_drop_into_the_dimple_momentum_is_carried_over_it_and_sam_stops_at_the_pass():
+    s = surfaces.get("sharp_flat")
+    dimple, bowl = 0, 1  # the sharp minimum and the flat one
+    ends = {(optimizer, tuple(hp.items())): t.points[-1] for optimizer, hp, t in race("sharp_flat")}
+    assert minimum_reached(s, ends["sgd", (("lr", 0.01),)]) == dimple
+    assert minimum_reached(s, ends["adam", (("lr", 0.05),)]) == dimple
+    assert minimum_reached(s, ends["sgd", (("lr", 0.01), ("momentum", 0.9))]) == bowl
+    sam = ends["sam", (("lr", 0.01), ("base", "sgd"), ("rho", 0.5))]  # the lesson's: rho past the dimple
+    assert minimum_reached(s, sam) is None
+    assert np.linalg.norm(sam - np.array(s.saddles[0][:2])) < 0.15
