@@ -575,7 +575,7 @@ def goldstein_price() -> Surface:
 # sharp_flat: a wide bowl with a narrow, deeper dimple on its wall
 
 # The dimple: its depth, its width squared and its centre. A rational bump (no exp: these are
-# the same bits on every machine), 88 times as curved at its minimum as the bowl is at its own.
+# the same bits on every machine), 89 times as curved at its minimum as the bowl is at its own.
 DIMPLE_DEPTH, DIMPLE_WIDTH2, DIMPLE_X, DIMPLE_Y = 2.0, 0.09, -1.2, 0.9
 
 
@@ -597,12 +597,12 @@ def sharp_flat() -> Surface:
     return Surface(
         name="sharp_flat",
         formula=(
-            r"f(x, y) = \tfrac12\left(x^2 + y^2\right) - \frac{2}{\left(1 + r^2 / 0.3^2\right)^2},"
-            r"\quad r^2 = (x + 1.2)^2 + (y - 0.9)^2"
+            r"f = \tfrac12\left(x^2 + y^2\right) - \frac{2}{\left(1 + r^2 / 0.09\right)^2},"
+            r"\; r^2 = (x + 1.2)^2 + (y - 0.9)^2"
         ),
         value_fn=value,
         grad_fn=grad,
-        domain=((-3.0, 3.0), (-2.5, 2.5)),
+        domain=((-2.75, 1.25), (-1.0, 2.25)),  # the dimple, the pass and the bowl's bottom, large
         # The dimple's minimum (the global one: Hessian eigenvalues 87.4 and 89.1) and the bowl's
         # (0.98 and 1.01), moved a little towards the dimple by its tail; the pass between them.
         minima=(

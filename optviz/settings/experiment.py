@@ -128,7 +128,9 @@ class Run:
             base = self.spec.hyperparameter("base")
             name = words("label.around", name=name, base=words(base.choice_words(values["base"])))
             already_named |= {"base"}
-        for key, value in self.hyperparameters:
+        named = dict(self.hyperparameters)
+        shown = [(key, values[key]) for key in self.spec.labelled if key not in named]  # even at its default
+        for key, value in [*shown, *self.hyperparameters]:
             if key in already_named:
                 continue
             title = hyperparameter_title(key, lang, self.spec.words)

@@ -318,3 +318,31 @@ def test_sharp_flat_sgd_and_adam_drop_into_the_dimple_momentum_is_carried_over_i
     sam = ends["sam", (("lr", 0.01), ("base", "sgd"), ("rho", 0.5))]  # the lesson's: rho past the dimple
     assert minimum_reached(s, sam) is None
     assert np.linalg.norm(sam - np.array(s.saddles[0][:2])) < 0.15
+
+
+def test_sharp_flat_is_what_its_description_says():
+    s = surfaces.get("sharp_flat")
+    dimple, bowl = (np.array(m[:2]) for m in s.minima)
+    words = s.description
+    assert "(−1.19, 0.89)" in words
+    assert np.round(dimple, 2).tolist() == [-1.19, 0.89]
+    assert "−0.89" in words
+    assert round(s.minima[0].value, 2) == -0.89
+    assert "0.36" in words
+    assert round(s.saddles[0].value, 2) == 0.36
+
+    def curvature(point):  # the Hessian's mean eigenvalue, from central differences of the gradient
+        h = 1e-5
+        return sum((s.grad(point + e)[i] - s.grad(point - e)[i]) / (2 * h) for i, e in enumerate(np.eye(2) * h)) / 2
+
+    assert "89 times" in words
+    assert round(curvature(dimple) / curvature(bowl)) == 89
+
+    def rise_within(centre, rho):  # the worst loss within rho, above the minimum's
+        turns = np.linspace(0.0, 2.0 * np.pi, 3601)
+        return float(s.value(centre + rho * np.stack([np.cos(turns), np.sin(turns)], axis=-1)).max() - s.value(centre))
+
+    assert "0.3 away from its bottom raises the loss by up to 1.9" in words
+    assert round(rise_within(dimple, 0.3), 1) == 1.9
+    assert "by 0.05" in words
+    assert round(rise_within(bowl, 0.3), 2) == 0.05

@@ -141,6 +141,9 @@ class Optimizer:
 
     # Further optimizers whose own words apply after this one's (SAM around Adam: Adam's).
     words_from: tuple[str, ...] = ()
+    # Settings a run's label names even at their defaults, after its learning rate (SAM's radius:
+    # "SAM (SGD), lr 0.01, rho 0.05" says what the run is, where a bare "SAM (SGD), lr 0.01" would not).
+    labelled: tuple[str, ...] = ()
 
     @property
     def words(self) -> tuple[str, ...]:

@@ -117,6 +117,7 @@ def sam_of(base_name: str) -> Optimizer:
         evaluations=lambda hp: 2,
         specialise=_specialise,
         words_from=(base_name,),
+        labelled=("rho",),
     )
 
 
