@@ -52,6 +52,9 @@ from optviz.core.optimizers import OPTIMIZERS
 STEPS = 200
 OUT = Path(__file__).parent / "data" / "torch_reference.npz"
 DEFAULT_CASE = ({}, "rosenbrock", (-1.5, 2.0))  # torch's defaults, for an optimizer no case below covers
+# The optimizers whose reference takes the parameters as a 1 x 2 matrix (torch's Muon refuses a vector).
+MATRIX = ("muon",)
+NS_INPUTS = 4000  # 1 x 2 matrices whose Newton-Schulz torch computes (newton_schulz_table)
 
 # The optimizers that follow a reference class, and its path: {"adam": "torch.optim.Adam",
 # "lion": "lion_pytorch.Lion", ...}; the libraries besides torch are pinned in REFERENCES.
@@ -204,6 +207,11 @@ CHOSEN: list[tuple[str, dict, str, tuple[float, float]]] = [
         "goldstein_price",
         (-1.0, 1.0),
     ),
+    ("muon", {"lr": 0.02}, "valley", (-2.5, 1.0)),  # torch's defaults but the rate: weight decay 0.1, Nesterov
+    ("muon", {"lr": 0.05, "weight_decay": 0.0, "nesterov": False, "momentum": 0.9}, "rosenbrock", (-1.5, 2.0)),
+    # ns_steps 0 only normalises; an eps above the late gradients' norms, which it then divides by
+    ("muon", {"lr": 0.01, "ns_steps": 0, "adjust_lr_fn": "match_rms_adamw", "eps": 1e-3}, "himmelblau", (-0.3, -0.8)),
+    ("muon", {"lr": 0.1, "ns_steps": 9, "momentum": 0.5, "weight_decay": 0.3}, "rastrigin", (-4.2, 3.8)),
     ("ademamix", {"lr": 0.01}, "rosenbrock", (-1.5, 2.0)),
     ("ademamix", {"lr": 0.05, "alpha": 8.0, "t_alpha_beta3": 100.0}, "valley", (-2.5, 1.0)),
     ("ademamix", {"lr": 0.05, "cautious": True, "weight_decay": 0.1}, "himmelblau", (-0.3, -0.8)),
@@ -229,6 +237,7 @@ RANDOMISED = (
     "prodigy",
     "lbfgs",
     "sam",
+    "muon",
 )
 RANDOM_CASES = 6
 # The bases SAM's random cases draw from: those whose references take param groups as torch's do.
@@ -488,7 +497,8 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
     every root correctly rounded (see RootWatch). A rule that evaluates again within a step is
     given a closure, as torch's LBFGS asks: optviz's loss and gradient at torch's parameters."""
     surf = surfaces.get(surface)
-    param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    shape = (1, 2) if name in MATRIX else (2,)
+    param = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_()
     opt, masking = reference_optimizer(name, hp, param)
     if hasattr(opt, "train"):  # schedule-free: the parameters hold y, where gradients are taken
         opt.train()
@@ -497,12 +507,12 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
     evaluated: list[np.ndarray] = []
 
     def closure() -> torch.Tensor:
-        point = param.detach().numpy().copy()
+        point = param.detach().numpy().reshape(2).copy()
         evaluated.append(point)
         param.grad = torch.from_numpy(surf.grad(point))
         return torch.tensor(float(surf.value(point)))
 
-    path = [param.detach().numpy().copy()]
+    path = [param.detach().numpy().reshape(2).copy()]
     counts = []
     exact_steps = STEPS
     with RootWatch(mend=mend) as watch:
@@ -518,13 +528,13 @@ def torch_path(name: str, hp: dict, surface: str, start: tuple[float, float], *,
                 opt.step(closure)
                 counts.append(len(evaluated) - made)
             else:
-                param.grad = torch.from_numpy(surf.grad(param.detach().numpy()))
+                param.grad = torch.from_numpy(surf.grad(param.detach().numpy().reshape(2))).reshape(shape)
                 if masking is not None:
                     with masking:
                         opt.step()
                 else:
                     opt.step()
-            path.append(param.detach().numpy().copy())
+            path.append(param.detach().numpy().reshape(2).copy())
             if watch.inexact and exact_steps == STEPS:
                 exact_steps = step
     return Recording(
@@ -567,6 +577,28 @@ def kept_or_recorded(case: tuple, kept: dict[str, Recording]) -> Recording:
 REFERENCES = {"lion_pytorch": "0.2.5", "schedulefree": "1.4.1", "pytorch_optimizer": "4.1.0", "prodigyopt": "1.1.2"}
 
 
+def newton_schulz_table() -> dict[str, np.ndarray]:
+    """torch's Newton-Schulz in bfloat16 (``torch.optim._muon._zeropower_via_newtonschulz``) of
+    NS_INPUTS 1 x 2 matrices, for tests/core/test_muon.py: magnitudes from 1e-12 to 1e12 and
+    either sign, zeros, and norms below eps; at torch's 5 steps and eps 1e-7, and at 2 and 1e-3."""
+    from torch.optim._muon import _zeropower_via_newtonschulz  # torch's own, private
+
+    generator = np.random.default_rng(RANDOM_SEED)
+    size = generator.choice([-1.0, 1.0], size=(NS_INPUTS, 2)) * 10 ** generator.uniform(-12, 12, size=(NS_INPUTS, 2))
+    size[:50, 0] = 0.0
+    size[50:60] = 0.0
+    size[60:80] *= 1e-20  # both tiny: the norm is clamped to eps
+    coefficients = (3.4445, -4.7750, 2.0315)
+    table = {"ns_in": size}
+    for steps, eps in ((5, 1e-7), (2, 1e-3)):
+        out = [
+            _zeropower_via_newtonschulz(torch.tensor(row[None, :]), coefficients, steps, eps).double().numpy()[0]
+            for row in size
+        ]
+        table[f"ns_out_{steps}_{eps:g}"] = np.array(out)
+    return table
+
+
 def main() -> None:
     for module, version in REFERENCES.items():
         found = importlib.metadata.version(module.replace("_", "-"))
@@ -589,6 +621,7 @@ def main() -> None:
                 arrays[f"mended_companion{i}"] = mended.second
             if mended.evaluated is not None:  # and the points it evaluated, with exact roots
                 arrays[f"mended_evaluated{i}"] = mended.evaluated
+    arrays |= newton_schulz_table()
     capability = torch.backends.cpu.get_cpu_capability()
     meta = {
         "torch": torch.__version__,

@@ -448,7 +448,7 @@ def _run_widgets(entry: dict[str, Any], surf: surfaces.Surface, steps: int) -> N
     say = words()
     st.selectbox(
         say("sidebar.optimizer"),
-        list(OPTIMIZERS),
+        [name for name, spec in OPTIMIZERS.items() if spec.listed or name == run.optimizer],  # Muon: its lesson's
         key=run_key(run_id, "optimizer"),
         format_func=lambda name: OPTIMIZERS[name].title,
         on_change=callback(_seed_new_optimizer),

@@ -95,13 +95,28 @@ def test_every_surface_can_be_chosen(name):
     assert at.number_input(key="start_x").value == surf.default_start[0]
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name", sorted(name for name, spec in OPTIMIZERS.items() if spec.listed))
 def test_every_optimizer_can_be_chosen(name):
     at = open_panel(start({"run": "sgd:lr=0.001"}), 0)
     at.selectbox(key="r0_optimizer").set_value(name).run()
     assert not at.exception
     assert at.query_params["run"].startswith(name)
     assert race(at)["runs"][0]["label"].startswith(OPTIMIZERS[name].title)
+
+
+def test_muon_is_not_offered_but_a_muon_run_keeps_its_optimizer_and_can_leave_it():
+    """Muon is its lesson's (on two parameters it is a normalised Nesterov step): the drop-down
+    offers it only to a run that is already Muon's, which can then move to another optimizer."""
+    at = open_panel(start({"run": ["sgd:lr=0.001", "muon:lr=0.05,weight_decay=0"]}), 0)
+    assert "Muon" not in at.selectbox(key="r0_optimizer").options  # the optimizers' titles
+    at = open_panel(at, 1)
+    picker = at.selectbox(key="r1_optimizer")
+    assert picker.value == "muon"
+    assert "Muon" in picker.options
+    assert race(at)["runs"][1]["label"] == "Muon, lr 0.05, weight_decay 0"
+    picker.set_value("adam").run()
+    assert not at.exception
+    assert at.query_params["run"][1].startswith("adam")
 
 
 def test_every_view_a_link_may_name_is_drawn_by_the_page():

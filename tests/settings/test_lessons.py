@@ -227,6 +227,23 @@ def check_sam_sharp_flat(experiment, surf, paths, rows):
         )  # a float32 norm
 
 
+def check_muon_matrix(experiment, surf, paths, rows):
+    sgd, muon = paths
+    lr = experiment.runs[1].values()["lr"]
+    lengths = _step_lengths(muon) / lr
+    assert lengths.min() > 0.67  # every step about 0.69 lr long (0.035), from start to end
+    assert lengths.max() < 0.72
+    assert np.median(lengths) == pytest.approx(0.69, abs=0.01)
+    assert _step_lengths(sgd)[:2].min() > 20 * lr * lengths.max()  # SGD's first steps: over twenty times longer
+    assert np.linalg.norm(sgd.points[-1]) < 1e-4  # SGD settles at the minimum, (0, 0)
+    assert _step_lengths(sgd)[-10:].max() < 1e-4
+    distance = np.linalg.norm(muon.points, axis=1)
+    crossings = np.flatnonzero(np.diff(np.sign(muon.points[:, 0])))  # Muon swings through the minimum
+    assert len(crossings) >= 3
+    assert distance[-50:].min() > 1e-3  # and keeps hopping around it, never settling
+    assert distance[-20:].max() < 0.15  # within a few of its steps
+
+
 CHECKS = {name.removeprefix("check_"): check for name, check in globals().items() if name.startswith("check_")}
 # The network page's lesson is checked by tests/study/test_network_lesson.py (its own file: a
 # comparison of minutes' CPU on a busy machine runs beside the rest).

@@ -296,7 +296,12 @@ RATES = {
 }
 
 
-@pytest.mark.parametrize("optimizer", list(optviz.OPTIMIZERS))
+def test_muon_refuses_a_network_whose_weights_are_several_matrices():
+    with pytest.raises(ValueError, match=r"1 × 2 matrix; these have \d+ coordinates"):
+        optviz.run("muon", network("iris", "mlp", seed=0), steps=1)
+
+
+@pytest.mark.parametrize("optimizer", [name for name, spec in optviz.OPTIMIZERS.items() if spec.listed])
 @pytest.mark.parametrize(("data", "epochs"), [("iris", 5), ("digits", 3)])
 def test_every_optimizer_trains_the_mlps(optimizer, data, epochs):
     assert optimizer in RATES, f"add a learning rate for {optimizer} to RATES"

@@ -65,6 +65,7 @@ from optviz.core.optimizers import (
     sign_based,
     schedule_free,
     quasi_newton,
+    orthogonal,
     wrappers,  # last: SAM takes any optimizer registered before it as its base
 )
 
@@ -99,6 +100,7 @@ __all__ = [
     "get",
     "learning_rate_free",
     "missing_words",
+    "orthogonal",
     "quasi_newton",
     "register",
     "schedule_free",

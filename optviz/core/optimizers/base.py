@@ -141,6 +141,9 @@ class Optimizer:
 
     # Further optimizers whose own words apply after this one's (SAM around Adam: Adam's).
     words_from: tuple[str, ...] = ()
+    # False for a rule the page does not offer among the optimizers (Muon: on two parameters all it
+    # can show is a normalised step, which its lesson shows): links and lessons may still run it.
+    listed: bool = True
     # Settings a run's label names even at their defaults, after its learning rate (SAM's radius:
     # "SAM (SGD), lr 0.01, rho 0.05" says what the run is, where a bare "SAM (SGD), lr 0.01" would not).
     labelled: tuple[str, ...] = ()

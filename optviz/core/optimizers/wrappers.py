@@ -57,9 +57,9 @@ def sam_step(
     return base.update(params, look(perturbed), state, hp)
 
 
-# The optimizers SAM can take as its base: every registered one that steps on its own gradient
-# once a step (not LBFGS), registered before this module; SGD by default (the paper's).
-BASES = tuple(name for name, spec in OPTIMIZERS.items() if not spec.looks and name != "adadelta")
+# The optimizers SAM can take as its base: every offered one that steps on its own gradient once
+# a step (not LBFGS; not Muon, a lesson's), registered before this module; SGD by default (the paper's).
+BASES = tuple(name for name, spec in OPTIMIZERS.items() if spec.listed and not spec.looks and name != "adadelta")
 # SAM's own settings. The reference shares one settings table with its base, so a base's setting
 # of the same name would be SAM's: Adadelta's rho would be SAM's radius. Adadelta is no base here.
 OWN = ("base", "rho", "adaptive")
