@@ -53,9 +53,9 @@ def valley(kappa: float, angle: float) -> Surface:
 
     return Surface(
         name="valley",
-        formula=(
-            r"f(x, y) = \tfrac12\left(u^2 + \kappa v^2\right),\quad "
-            r"u = x\cos\theta + y\sin\theta,\; v = -x\sin\theta + y\cos\theta"
+        formula=(  # two lines: one is wider than a lesson's column
+            r"\begin{gathered}f(x, y) = \tfrac12\left(u^2 + \kappa v^2\right), \\ "
+            r"u = x\cos\theta + y\sin\theta,\; v = -x\sin\theta + y\cos\theta\end{gathered}"
         ),
         value_fn=value,
         grad_fn=grad,
@@ -299,7 +299,10 @@ def beale() -> Surface:
 
     return Surface(
         name="beale",
-        formula=(r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
+        formula=(  # two lines: one is wider than a laptop's column
+            r"\begin{gathered}f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 \\ "
+            r"+ \, (2.625 - x + xy^3)^2\end{gathered}"
+        ),
         value_fn=value,
         grad_fn=grad,
         domain=((-4.5, 4.5), (-4.5, 4.5)),
@@ -532,9 +535,10 @@ def goldstein_price() -> Surface:
 
     return Surface(
         name="goldstein_price",
-        formula=(
-            r"f = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
-            r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]"
+        formula=(  # three lines: one is wider than a laptop's column
+            r"\begin{gathered}f(x, y) = \left[1 + (x + y + 1)^2\, p\right] \left[30 + (2x - 3y)^2\, q\right], \\ "
+            r"\small p = 19 - 14x + 3x^2 - 14y + 6xy + 3y^2, \\ "
+            r"\small q = 18 - 32x + 12x^2 + 48y - 36xy + 27y^2\end{gathered}"
         ),
         value_fn=value,
         grad_fn=grad,
@@ -597,8 +601,8 @@ def sharp_flat() -> Surface:
     return Surface(
         name="sharp_flat",
         formula=(
-            r"f = \tfrac12\left(x^2 + y^2\right) - \frac{2}{\left(1 + r^2 / 0.09\right)^2},"
-            r"\; r^2 = (x + 1.2)^2 + (y - 0.9)^2"
+            r"\begin{gathered}f(x, y) = \tfrac12\left(x^2 + y^2\right) - \frac{2}{\left(1 + r^2 / 0.3^2\right)^2}, \\ "
+            r"r^2 = (x + 1.2)^2 + (y - 0.9)^2\end{gathered}"
         ),
         value_fn=value,
         grad_fn=grad,

@@ -248,3 +248,30 @@ def test_a_surface_without_data_has_no_data_view(browser, app_url):
     page = opened(browser, app_url + "/?v=2&surface=rosenbrock", (1280, 720))
     expect(page.locator(f"{PLAYER} .ovp-data")).to_be_hidden()
     page.context.close()
+
+
+# Each display formula on the page: how wide it is drawn and how wide its box is. A formula of
+# several lines (KaTeX's gathered) draws 2 px past its box, its own margin: SLACK allows for it.
+FORMULAS = """() => [...document.querySelectorAll('.katex-display')].map(
+    (el) => ({scroll: el.scrollWidth, client: el.clientWidth}))"""
+SLACK = 3
+
+
+@pytest.mark.parametrize("surface", [name for name in surfaces.names() if name != "network"])
+def test_every_surfaces_formula_fits_its_column_on_a_laptop(browser, app_url, surface):
+    """A formula wider than its column would be cut off at its right edge (it scrolls, unseen)."""
+    page = opened(browser, app_url + f"/?v=2&surface={surface}", (1280, 720))
+    formulas = page.evaluate(FORMULAS)
+    assert formulas
+    for formula in formulas:
+        assert formula["scroll"] <= formula["client"] + SLACK, f"{surface}: {formula}"
+    page.context.close()
+
+
+def test_a_lessons_formula_fits_its_column_on_a_projector(browser, app_url):
+    page = opened(browser, app_url + "/?v=2&lesson=zigzag&quiz=false", (1920, 1080))
+    formulas = page.evaluate(FORMULAS)
+    assert formulas
+    for formula in formulas:
+        assert formula["scroll"] <= formula["client"] + SLACK, formula
+    page.context.close()
