@@ -224,7 +224,8 @@ def _split(text: str, pairs: Iterable[str] = ()) -> tuple[str, list[tuple[str, s
 
 
 def _read_pair(spec: Spec, text: str, where: tuple[str, str], problems: list[Problem]) -> tuple[Any, ...] | None:
-    """A pair such as betas from "0.9,0.999" or "(0.9, 0.999)"; None when it is not two numbers."""
+    """A pair such as betas from "0.9,0.999" or "(0.9, 0.999)" (or AdEMAMix's three betas); None when
+    it is not one number for each of its parts."""
     texts = text.strip().strip("()[]").split(",")
     if len(texts) != len(spec.parts):
         problems.append(Problem.of("pair_needs_parts", key=spec.name, value=text, parts=spec.names(), where=where))

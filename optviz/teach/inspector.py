@@ -101,7 +101,7 @@ def vectors(trajectory: Trajectory) -> StepVectors:
     """
     spec = _check(trajectory)
     nan_row = np.full((1, 2), np.nan)
-    gradient = np.concatenate([nan_row, trajectory.grads[:-1]])
+    gradient = np.concatenate([nan_row, _stepped_gradients(trajectory, spec)])
     step = np.concatenate([nan_row, np.diff(trajectory.points, axis=0)])
     field = spec.inspection.velocity
     velocity = None if field is None else getattr(trajectory.states, field)
@@ -114,6 +114,17 @@ def vectors(trajectory: Trajectory) -> StepVectors:
     return StepVectors(
         gradient=gradient, velocity=velocity, scale=scale, step=step, effective=_effective(trajectory, spec, scale)
     )
+
+
+def _stepped_gradients(trajectory: Trajectory, spec: Optimizer) -> np.ndarray:
+    """The gradient each step took its step with, (steps, d): the iterate's, or for a rule that
+    steps with its further evaluation's (SAM's, at the perturbed point) that one's."""
+    if not spec.inspection.gradient_at_probe:
+        return trajectory.grads[:-1]
+    stepped = np.full_like(trajectory.grads[:-1], np.nan)  # none after a step the run diverged at
+    probes = trajectory.probes
+    stepped[probes.steps - 1] = probes.gradients
+    return stepped
 
 
 def _effective(trajectory: Trajectory, spec: Optimizer, scale: np.ndarray) -> np.ndarray | None:
@@ -182,7 +193,10 @@ def symbol_values(
         if symbol.values
     ]
     settings = {row.latex for row in rows}
-    records = {r"\theta_t": trajectory.points, "g_t": np.concatenate([trajectory.grads[:1], trajectory.grads[:-1]])}
+    stepped = _stepped_gradients(trajectory, spec)
+    records = {r"\theta_t": trajectory.points, "g_t": np.concatenate([stepped[:1], stepped])}
+    if spec.inspection.gradient_at_probe:  # the iterate's gradient, which aims the perturbation
+        records[r"\hat g_t"] = np.concatenate([trajectory.grads[:1], trajectory.grads[:-1]])
     for symbol, field in spec.inspection.symbols.items():
         records[symbol] = getattr(trajectory.states, field)
     seen = set(settings)

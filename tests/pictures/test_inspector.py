@@ -333,3 +333,20 @@ def test_the_browser_gets_the_gradient_and_velocity_as_float32():
     assert same(decoded["vy"], found.velocity[:, 1].astype(np.float32))
     plain = optviz.run("adagrad", ROSENBROCK, start=START, steps=STEPS, record="state")
     assert set(race.arrows(plain)) == {"gx", "gy", "ex", "ey"}  # no velocity to draw; its squares' step sizes
+
+
+def test_sams_g_t_is_the_perturbed_points_gradient_and_its_step_is_the_learning_rate_times_it():
+    lr, rho = 0.002, 0.1
+    t = optviz.run("sam", ROSENBROCK, start=START, steps=5, record="state", lr=lr, base="sgd", rho=rho)
+    for k in (1, 3):
+        rows = inspector.symbol_values(t, t.hyperparameters, k)[1]
+        values, meanings = {row.latex: row.value for row in rows}, {row.latex: row.meaning for row in rows}
+        before = t.points[k - 1]
+        assert values[r"\hat g_t"] == tuple(ROSENBROCK.grad(before))  # the point's, which aims e_t
+        aimed = before + rho * ROSENBROCK.grad(before) / np.linalg.norm(ROSENBROCK.grad(before))
+        np.testing.assert_allclose(t.probes.points[k - 1], aimed, rtol=1e-6)  # (a float32 norm)
+        assert values["g_t"] == tuple(ROSENBROCK.grad(t.probes.points[k - 1]))  # the perturbed point's
+        assert "perturbed point" in meanings["g_t"]
+        assert values["e_t"] is None  # computed in the step, not kept
+    # the scale the race draws: the learning rate, read off the gradient SAM stepped with
+    np.testing.assert_allclose(inspector.vectors(t).scale[1:], lr, rtol=1e-9)

@@ -126,7 +126,11 @@ BAD_LINKS = [
     ({"run": "adam:lr=nan"}, "Ignored lr='nan' in run Adam: not a number."),
     ({"run": "adam:lr=1e9"}, "lr=1000000000 in run Adam is outside [1e-05, 10]; using 10."),
     ({"run": "adam:momentum=0.9"}, "Ignored unknown parameter 'momentum' in run Adam (its parameters: lr, beta1,"),
-    ({"run": "adam:betas=0.9"}, "Ignored betas='0.9' in run Adam: it takes two numbers (beta1, beta2)."),
+    ({"run": "adam:betas=0.9"}, "Ignored betas='0.9' in run Adam: it takes one number for each of beta1, beta2."),
+    (
+        {"run": "ademamix:betas=0.9,0.99"},
+        "Ignored betas='0.9,0.99' in run AdEMAMix: it takes one number for each of beta1, beta2, beta3.",
+    ),
     ({"run": "adam:lr"}, "Ignored 'lr' in run Adam (expected name=value)."),
     ({"run": "sgd:nesterov=maybe"}, "Ignored nesterov='maybe' in run SGD (expected true or false)."),
     ({"run": "sgd:nesterov=true"}, "In run SGD: Nesterov momentum requires a momentum and zero dampening; turned"),
@@ -226,7 +230,7 @@ def test_a_number_where_a_pair_is_expected_and_a_pair_where_a_number_is():
     assert [r.values()["lr"] for r in experiment.runs] == [0.1, 0.1]
     assert experiment.runs[0].values()["betas"] == (0.9, 0.999)
     texts = [str(p) for p in problems]
-    assert "Ignored betas='0.8' in run Adam: it takes two numbers (beta1, beta2)." in texts
+    assert "Ignored betas='0.8' in run Adam: it takes one number for each of beta1, beta2." in texts
     assert "Ignored '0.2' in run Adam (expected name=value)." in texts
 
 

@@ -29,14 +29,14 @@ class Look:
 
     :meth:`begin` starts a step (the loop's gradient function for it, the block's width);
     ``counts`` then holds each trajectory's evaluations in the step (1: the loop's, at the
-    iterate) and ``seen`` each further evaluation's trajectories and points, in order."""
+    iterate) and ``seen`` each further evaluation's trajectories, points and gradients, in order."""
 
     def __init__(self, surf: Surface) -> None:
         self.surf, self.whole = surf, takes_points(surf)
         self.gradient: Any = None
         self.noise: np.ndarray | None = None
         self.counts = np.ones(0, dtype=np.int64)
-        self.seen: list[tuple[Columns, np.ndarray]] = []
+        self.seen: list[tuple[Columns, np.ndarray, np.ndarray]] = []
 
     def begin(self, gradient: Any, width: int) -> None:
         """A new step, whose gradient is ``gradient`` (step k's: a function of the coordinates,
@@ -60,7 +60,11 @@ class Look:
         """Step k's gradient at ``points`` (d, n) of the trajectories ``columns`` (all of the
         block by default), (d, n): counted once for each of them, and kept."""
         self.counts[columns] += 1
-        self.seen.append((columns, points.copy()))
+        grads = self._gradient(points, columns)
+        self.seen.append((columns, points.copy(), np.array(grads, dtype=np.float64)))
+        return grads
+
+    def _gradient(self, points: np.ndarray, columns: Columns) -> np.ndarray:
         if isinstance(columns, slice) and columns == slice(None):  # the whole block: the step's own function
             if self.whole:
                 return np.asarray(self.gradient(points))

@@ -151,7 +151,7 @@ class Arrays:
         grads: np.ndarray,
         companion: np.ndarray | None = None,
         in_place: bool = False,
-        probes: list[tuple[int, np.ndarray, np.ndarray]] | None = None,
+        probes: list[tuple[int, Any, np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         self.params = np.ascontiguousarray(start)
         self.state = spec.init(self.params, hp)
@@ -185,7 +185,7 @@ class Arrays:
             look.begin(gradient or (self.grad_at if self.grad_at is not None else self.grad_fn), params.shape[1])
             self.params, self.state = self.update(params, g, self.state, hp, look)
             if self.probes is not None:
-                self.probes.extend((row, columns, points) for columns, points in look.seen)
+                self.probes.extend((row, *evaluation) for evaluation in look.seen)
         self.points[row + 1] = self.params
         if self.companion is not None:
             self.companion[row + 1] = getattr(self.state, self.field)

@@ -55,7 +55,7 @@ class Path:
         if spec.companion is not None:
             self.companion = np.empty_like(self.points)
             self.companion[0] = self.points[0]
-        seen: list[tuple[int, Any, np.ndarray]] | None = [] if spec.looks else None
+        seen: list[tuple[int, Any, np.ndarray, np.ndarray]] | None = [] if spec.looks else None
         per_trajectory = plan is not None and plan.per_trajectory
         if batch <= loop.SCALAR_BATCH and spec.elementwise and not takes_points(surf) and not per_trajectory:
             for i in range(batch):
@@ -67,7 +67,7 @@ class Path:
                     spec, surf, block, columns(hp, block), plan and plan.columns(block), floats=False, seen=found
                 )
                 if found is not None:  # the block's columns, as the batch's
-                    seen.extend((step, np.arange(batch)[block][which], at) for step, which, at in found)
+                    seen.extend((step, np.arange(batch)[block][which], *made) for step, which, *made in found)
         points, grads, losses, steps = self.points, self.grads, self.losses, self.steps
         chunk = max(1, 8192 // min(batch, loop.BLOCK))  # the losses in cache-sized blocks
         for block in blocks(batch):
@@ -200,34 +200,35 @@ def _stack_coordinates(snapshots: list[tuple[Any, ...]], dim: int, width: int) -
 
 
 def probes_of(
-    seen: list[tuple[int, np.ndarray, np.ndarray]],
+    seen: list[tuple[int, Any, np.ndarray, np.ndarray]],
     steps: int,
     batch: int,
     dim: int,
     diverged_at: tuple[int | None, ...],
 ) -> tuple[np.ndarray, tuple[Probes, ...]]:
     """Each step's gradient evaluations per trajectory, (steps, B) (the loop's one and the further
-    ones ``seen``: (row, the trajectories, their points (d, n)), in order; none after the step a
+    ones ``seen``: (row, the trajectories, their points and gradients (d, n)), in order; none after the step a
     trajectory diverged at, where it is frozen), and each trajectory's further evaluations as
     :class:`Probes`, up to the step before it diverged (a diverged run's later points are not
     drawn)."""
     counts = np.ones((steps, batch), dtype=np.int64)
-    found: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(batch)]
-    for step_row, which, at in seen:
+    found: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[] for _ in range(batch)]
+    for step_row, which, at, gradients in seen:
         for j, column in enumerate(np.atleast_1d(which)):
             counts[step_row, column] += 1
-            found[column].append((step_row + 1, at[:, j]))
+            found[column].append((step_row + 1, at[:, j], gradients[:, j]))
     for column, end in enumerate(diverged_at):  # frozen from the step it diverged at: no more made
         if end is not None:
             counts[end:, column] = 0
     probes = []
     for column, made in enumerate(found):
         end = diverged_at[column]
-        kept = [(step, point) for step, point in made if end is None or step < end]
+        kept = [found for found in made if end is None or found[0] < end]
         probes.append(
             Probes(
-                np.array([point for _, point in kept]).reshape(len(kept), dim),
-                np.array([step for step, _ in kept], dtype=np.int64),
+                np.array([point for _, point, _ in kept]).reshape(len(kept), dim),
+                np.array([step for step, _, _ in kept], dtype=np.int64),
+                np.array([gradient for _, _, gradient in kept]).reshape(len(kept), dim),
             )
         )
     return counts, tuple(probes)

@@ -13,11 +13,13 @@ from optviz.core.engine.surface import Surface
 
 class Probes(NamedTuple):
     """The points one trajectory's steps evaluated besides its iterates (LBFGS's iterations and line
-    search inside a step, SAM's perturbed points), in order: ``points`` (E, d), and ``steps`` (E,),
-    the step that evaluated each (1 for the first step, which moves from row 0 to row 1)."""
+    search inside a step, SAM's perturbed points), in order: ``points`` (E, d), ``steps`` (E,),
+    the step that evaluated each (1 for the first step, which moves from row 0 to row 1), and
+    ``gradients`` (E, d), the gradient each gave (step k's, with its noise and batch)."""
 
     points: np.ndarray
     steps: np.ndarray
+    gradients: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)

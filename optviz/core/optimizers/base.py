@@ -67,6 +67,10 @@ class Inspection:
     # The state symbols that hold one value per trajectory, not one per coordinate (Prodigy's
     # d_t, LBFGS's step length): the inspector shows one number for them.
     scalars: tuple[str, ...] = ()
+    # True for a rule that steps with the gradient of its one further evaluation a step, not the
+    # iterate's (SAM's g_t, at theta + e_t): the inspector reads g_t from Trajectory.probes, and
+    # the iterate's gradient, which only aims the perturbation, as \hat g_t.
+    gradient_at_probe: bool = False
 
 
 @dataclass(frozen=True)

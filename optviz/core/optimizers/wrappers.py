@@ -71,8 +71,8 @@ def _sam_rule(base: Optimizer) -> Any:
         norm = r"\lVert |\theta_{t-1}| \odot \hat g_t \rVert" if hp["adaptive"] else r"\lVert \hat g_t \rVert"
         lines = [
             r"\hat g_t &= \nabla f(\theta_{t-1})",
-            rf"\epsilon_t &= \rho\, {scaled}\hat g_t \big/ {norm}",
-            r"g_t &= \nabla f(\theta_{t-1} + \epsilon_t)",
+            rf"e_t &= \rho\, {scaled}\hat g_t \big/ {norm}",
+            r"g_t &= \nabla f(\theta_{t-1} + e_t)",
         ]
         shown = base.rule(hp).split(" \\\\\n", 1)  # the base's rule without its first line (its g_t)
         body = shown[1] if len(shown) == 2 else shown[0]
@@ -107,6 +107,8 @@ def sam_of(base_name: str) -> Optimizer:
         hyperparameters=hyperparameters,
         update=update,
         rule=_sam_rule(base),
+        # its g_t is the perturbed point's gradient, which the engine keeps with the point
+        inspection=dataclasses.replace(base.inspection, gradient_at_probe=True),
         elementwise=False,  # the perturbation's norm couples the coordinates
         kernel=None,
         couples=None,
