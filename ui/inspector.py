@@ -106,10 +106,14 @@ def _run(hyperparameters: dict[str, Any], label: str, trajectory: Trajectory, st
     if trajectory.diverged_at is not None and step >= trajectory.diverged_at:
         st.warning(say("inspector.diverged", step=trajectory.diverged_at))
     found = inspector.vectors(trajectory)
+    gradient_at_probe = trajectory.spec.inspection.gradient_at_probe  # SAM's: at the perturbed point
     symbol = inspector.velocity_symbol(trajectory.spec)
     velocity = say("inspector.no_velocity") if found.velocity is None else _pair(found.velocity[step])
     rows = [
-        (say("inspector.gradient"), _pair(found.gradient[step])),
+        (
+            say("inspector.gradient_at_probe" if gradient_at_probe else "inspector.gradient"),
+            _pair(found.gradient[step]),
+        ),
         (say("inspector.velocity", symbol=symbol or "v"), velocity),
         (say("inspector.scale"), _pair(found.scale[step])),
         (say("inspector.step"), _pair(found.step[step])),

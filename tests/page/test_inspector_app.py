@@ -102,3 +102,19 @@ def test_the_race_gets_the_arrows_only_with_this_view_and_once():
     assert html.unescape(data["inspect"]["text"]["arrow_gradient"]).startswith("−g")
     at.run()  # a rerun: the browser has them
     assert all("inspect" not in run for run in race(at)["runs"])
+
+
+def test_sams_gradient_row_is_the_perturbed_points():
+    runs = ["sam:lr=0.01,base=sgd,rho=0.2"]
+    at = start({**QUERY, "run": runs})
+    at.session_state["race"] = {"step": 4}
+    at.run()
+    assert not at.exception
+    _, (sam,) = recorded(runs)
+    rows = cells(at)
+    assert rows[r"Gradient $g_t = \nabla f(\theta_{t-1} + e_t)$, at the perturbed point"] == [
+        pair(sam.probes.gradients[3])  # step 4's evaluation at theta_3 + e_4
+    ]
+    assert r"Gradient $g_t = \nabla f(\theta_{t-1})$" not in rows
+    assert rows[r"$\hat g_t$"][0] == pair(sam.grads[3])  # the point's own, which aims e_t
+    assert rows["Adaptive scale (effective learning rate)"] == ["(0.01, 0.01)"]
