@@ -38,6 +38,12 @@ BOXES = """() => {
     };
 }"""
 
+# Each display formula on the page: how wide it is drawn and how wide its box is. A formula of
+# several lines (KaTeX's gathered) draws 2 px past its box, its own margin: SLACK allows for it.
+FORMULAS = """() => [...document.querySelectorAll('.katex-display')].map(
+    (el) => ({scroll: el.scrollWidth, client: el.clientWidth}))"""
+SLACK = 3
+
 
 def opened(browser: Browser, url: str, size: tuple[int, int], theme: str = "light") -> Page:
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme=theme)
@@ -80,6 +86,11 @@ def test_every_surface_fits_a_laptop_screen(browser, app_url, surface):
     on_first_screen(b)
     assert b["plot"]["height"] >= 380
     assert b["plot"]["width"] >= 300  # a raw data surface, whose axes differ a hundredfold, too
+    # and its formula fits its column: a wider one would be cut off at its right edge (it scrolls, unseen)
+    formulas = page.evaluate(FORMULAS)
+    assert formulas
+    for formula in formulas:
+        assert formula["scroll"] <= formula["client"] + SLACK, f"{surface}: {formula}"
     page.context.close()
 
 
@@ -247,24 +258,6 @@ def test_a_data_surface_shows_its_data_and_each_runs_model_moving_with_the_playe
 def test_a_surface_without_data_has_no_data_view(browser, app_url):
     page = opened(browser, app_url + "/?v=2&surface=rosenbrock", (1280, 720))
     expect(page.locator(f"{PLAYER} .ovp-data")).to_be_hidden()
-    page.context.close()
-
-
-# Each display formula on the page: how wide it is drawn and how wide its box is. A formula of
-# several lines (KaTeX's gathered) draws 2 px past its box, its own margin: SLACK allows for it.
-FORMULAS = """() => [...document.querySelectorAll('.katex-display')].map(
-    (el) => ({scroll: el.scrollWidth, client: el.clientWidth}))"""
-SLACK = 3
-
-
-@pytest.mark.parametrize("surface", [name for name in surfaces.names() if name != "network"])
-def test_every_surfaces_formula_fits_its_column_on_a_laptop(browser, app_url, surface):
-    """A formula wider than its column would be cut off at its right edge (it scrolls, unseen)."""
-    page = opened(browser, app_url + f"/?v=2&surface={surface}", (1280, 720))
-    formulas = page.evaluate(FORMULAS)
-    assert formulas
-    for formula in formulas:
-        assert formula["scroll"] <= formula["client"] + SLACK, f"{surface}: {formula}"
     page.context.close()
 
 

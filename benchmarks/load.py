@@ -1,0 +1,241 @@
+"""A class opening a link at once: ``python -m benchmarks.load [--sessions 1,10,30,100] [--links same|distinct]``.
+
+Drives N sessions over Streamlit's websocket the way the page's frontend does, with no browser:
+each connects to ``/_stcore/stream``, asks for a run of the script with the link's query string
+(a ``BackMsg`` with ``rerun_script``, no widget states: a first visit) and reads the server's
+messages until the script has finished. All N start at the same moment, as a class does when the
+teacher says "open the link". It prints, for each N:
+
+- the time from connecting to the script finished, its median, 95th percentile and maximum;
+- the server's CPU time per view (every thread of the server process, from /proc);
+- the server's peak resident memory (a fresh server for each N);
+- the errors: a session that failed to connect, timed out, or whose page showed an exception.
+
+The yardstick, measured in the same run and the same way: a Streamlit page with one Plotly
+contour and nothing else (benchmarks/trivial_app.py). Its CPU per view is the floor a Streamlit
+page pays (a session, a script run, one chart serialised); optviz's is printed as a ratio of it.
+What a browser fetches besides (Streamlit's own files, plotly.js, the player's assets) is served
+once per browser and cached, and is not counted here.
+
+Bounded: at most MAX_SESSIONS sessions, each given ``--timeout`` seconds, on loopback only: the
+benchmark starts its own servers on 127.0.0.1, or drives one already running at ``--url``
+(replicas behind a proxy, say), which must be a loopback address.
+
+Numbers vary with the machine and its load; compare rows measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from benchmarks.page import cpu_seconds
+from scripts.app_server import running_server
+
+MAX_SESSIONS = 200
+LINK = "v=2"  # the default page: the valley's race of five runs
+YARDSTICK = "benchmarks/trivial_app.py"
+# How a script run ended (streamlit/proto/ForwardMsg.proto's ScriptFinishedStatus): 0 finished,
+# 1 with a compile error, 2 stopped early for a rerun (another run follows), 3 a fragment finished.
+FINISHED, COMPILE_ERROR, RERUN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class View:
+    """One session's visit: seconds from connecting to its script finished, and what went wrong."""
+
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Load:
+    """N sessions at once against one server: their views, the server's CPU and peak memory."""
+
+    page: str
+    sessions: int
+    links: str
+    views: tuple[View, ...]
+    cpu_seconds: float
+    peak_mb: float | None
+
+    @property
+    def errors(self) -> int:
+        return sum(view.error is not None for view in self.views)
+
+    def percentile(self, q: float) -> float:
+        done = [view.seconds for view in self.views if view.error is None]
+        return float(np.percentile(done, q)) if done else float("nan")
+
+    @property
+    def cpu_per_view(self) -> float:
+        return self.cpu_seconds / len(self.views)
+
+
+def links(kind: str, sessions: int, link: str = LINK) -> list[str]:
+    """The query strings the sessions open: the same link for all, or as many distinct ones (the
+    same page from starts a thousandth apart, so that nothing one session computed serves another)."""
+    if kind == "same":
+        return [link] * sessions
+    return [f"{link}&start={-2.5 + 0.001 * i:.3f},1" for i in range(sessions)]
+
+
+async def view(stream: str, origin: str, query: str, timeout: float) -> View:
+    """Open ``query`` as a new visitor's page does and wait for its script to finish."""
+    start = time.perf_counter()
+    deadline = start + timeout
+    try:
+        async with websockets.connect(
+            stream, subprotocols=["streamlit"], origin=origin, max_size=None, open_timeout=timeout
+        ) as socket:
+            ask = BackMsg()
+            ask.rerun_script.query_string = query
+            await socket.send(ask.SerializeToString())
+            error = None
+            while True:
+                message = ForwardMsg()
+                message.ParseFromString(await asyncio.wait_for(socket.recv(), deadline - time.perf_counter()))
+                kind = message.WhichOneof("type")
+                if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                    if message.delta.new_element.WhichOneof("type") == "exception":
+                        error = "the page showed an exception"
+                elif kind == "script_finished" and message.script_finished != RERUN:
+                    if message.script_finished == COMPILE_ERROR:
+                        error = "the script did not compile"
+                    return View(time.perf_counter() - start, error)
+    except TimeoutError:
+        return View(time.perf_counter() - start, f"no finished script within {timeout:g} s")
+    except (OSError, websockets.WebSocketException) as failure:
+        return View(time.perf_counter() - start, f"{type(failure).__name__}: {failure}")
+
+
+async def class_opens(url: str, queries: Sequence[str], timeout: float) -> list[View]:
+    """Every query opened at the same moment, each by its own session."""
+    parts = urlsplit(url)
+    stream = f"ws://{parts.netloc}/_stcore/stream"
+    return list(await asyncio.gather(*(view(stream, url, query, timeout) for query in queries)))
+
+
+def loopback(url: str) -> str:
+    """``url`` if its host is a loopback address, else ValueError: the benchmark loads no one else's server."""
+    host = urlsplit(url).hostname or ""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        msg = f"{url}: the load benchmark drives loopback servers only (127.0.0.1, ::1, localhost)"
+        raise ValueError(msg)
+    return url.rstrip("/")
+
+
+def peak_mb(pids: Sequence[int]) -> float | None:
+    """The servers' peak resident memory (VmHWM), summed, in MB; None where /proc does not say."""
+    total = 0.0
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            return None
+        total += next(int(line.split()[1]) for line in lines if line.startswith("VmHWM:")) / 1024
+    return total
+
+
+def measure(
+    url: str, pids: Sequence[int], page: str, queries: Sequence[str], kind: str, timeout: float, *, warm: bool = True
+) -> Load:
+    """N sessions (one per query) at once against the server(s) at ``url`` whose processes are ``pids``."""
+    if not 1 <= len(queries) <= MAX_SESSIONS:
+        msg = f"between 1 and {MAX_SESSIONS} sessions, not {len(queries)}"
+        raise ValueError(msg)
+    url = loopback(url)
+    if warm:  # the first run of a script imports its modules and fills its caches: not a class's view
+        asyncio.run(class_opens(url, [queries[0]], timeout))
+    before = sum(cpu_seconds(pid) for pid in pids)
+    views = asyncio.run(class_opens(url, queries, timeout))
+    spent = sum(cpu_seconds(pid) for pid in pids) - before
+    return Load(page, len(queries), kind, tuple(views), spent, peak_mb(pids))
+
+
+@contextlib.contextmanager
+def server(script: str) -> Iterator[tuple[str, list[int]]]:
+    """A fresh server of ``script`` on loopback: its URL and its process."""
+    with running_server(script) as (url, process):
+        yield url, [process.pid]
+
+
+def run(sizes: Sequence[int], kind: str, link: str, timeout: float) -> list[Load]:
+    """Each size against a fresh server of the yardstick and of optviz, interleaved."""
+    found = []
+    for size in sizes:
+        for page, script, queries in (
+            ("one contour", YARDSTICK, [""] * size),
+            ("optviz", "app.py", links(kind, size, link)),
+        ):
+            with server(script) as (url, pids):
+                found.append(measure(url, pids, page, queries, kind, timeout))
+    return found
+
+
+def table(loads: Sequence[Load]) -> str:
+    head = f"{'page':<12} {'sessions':>8} {'links':>8} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'CPU/view ms':>12} {'peak MB':>8} {'errors':>6}"
+    rows = [head]
+    for load in loads:
+        peak = "-" if load.peak_mb is None else f"{load.peak_mb:.0f}"
+        rows.append(
+            f"{load.page:<12} {load.sessions:>8} {load.links:>8} {load.percentile(50):>7.2f} {load.percentile(95):>7.2f}"
+            f" {load.percentile(100):>7.2f} {1000 * load.cpu_per_view:>12.1f} {peak:>8} {load.errors:>6}"
+        )
+    return "\n".join(rows)
+
+
+def ratios(loads: Sequence[Load]) -> str:
+    """optviz's CPU per view over the yardstick's, at each size."""
+    lines = []
+    yardstick = {load.sessions: load for load in loads if load.page == "one contour"}
+    for load in loads:
+        if load.page == "optviz" and load.sessions in yardstick:
+            ratio = load.cpu_per_view / yardstick[load.sessions].cpu_per_view
+            lines.append(f"  {load.sessions:>3} sessions: optviz's CPU per view is {ratio:.2f}x the one-contour page's")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", default="1,10,30,100", help="comma-separated session counts")
+    parser.add_argument("--links", choices=("same", "distinct"), default="same")
+    parser.add_argument("--link", default=LINK, help="the query string every session opens (its start varies with distinct)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds a session may take")
+    parser.add_argument("--url", help="drive a running loopback server instead (no yardstick, no CPU)")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sessions.split(",")]
+    started = time.perf_counter()
+    if args.url:
+        loads = [measure(args.url, [], "given", links(args.links, size, args.link), args.links, args.timeout) for size in sizes]
+    else:
+        loads = run(sizes, args.links, args.link, args.timeout)
+    print(f"{len(sizes)} sizes, {args.links} links ({args.link}), every session at once, over the websocket:")
+    print(table(loads))
+    if not args.url:
+        print(ratios(loads))
+    failures = [view.error for load in loads for view in load.views if view.error]
+    for error in sorted(set(failures)):
+        print(f"  error: {error} ({failures.count(error)} times)")
+    print(f"({time.perf_counter() - started:.0f} s; medians over {statistics.mean(sizes):.0f} sessions on average)")
+
+
+if __name__ == "__main__":
+    main()
