@@ -2,27 +2,11 @@
 
 import streamlit as st
 
-import surfaces
 import ui
-from optviz.core.engine import Trajectory
 from optviz.draw import figures
-from optviz.settings import Experiment, query_string, to_query
-from optviz.study.results import run_experiment
+from optviz.settings import query_string, to_query
 
 st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def background(surface: str, params: tuple, size: int, contours: bool) -> figures.Shading:
-    return figures.background(surfaces.get(surface, **dict(params)), size, contours=contours)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def trajectories(physics: Experiment, _seconds: float) -> list[Trajectory]:
-    """The runs' trajectories, shared by every visitor (read-only): keyed by what decides them,
-    made in their turn when heavy (their estimate, ``_seconds``)."""
-    with ui.turn(_seconds):
-        return run_experiment(physics)
 
 
 def page() -> None:
@@ -58,9 +42,9 @@ def page() -> None:
     ui.charge_surface(surf)
     race = ui.admitted_race(experiment, surf)
     with st.spinner(say("page.running")):
-        paths = trajectories(race.physics(), ui.race_seconds(race, surf, race.steps))
+        paths = ui.trajectories(race.physics(), ui.race_seconds(race, surf, race.steps))  # shared by all
     size = ui.background_size(surf, figures.BACKGROUND)
-    shaded = background(race.surface, race.surface_params, size, race.contours)
+    shaded = ui.shading(race.surface, race.surface_params, size, race.contours)
     projector = bool(experiment.hide)
     if experiment.lesson:  # the lesson's text and question beside its race
         text, figure = st.columns([2, 3], gap="large")

@@ -9,7 +9,8 @@ teacher says "open the link". It prints, for each N:
 - the time from connecting to the script finished, its median, 95th percentile and maximum;
 - the server's CPU time per view (every thread of the server process, from /proc);
 - the server's peak resident memory (a fresh server for each N);
-- the errors: a session that failed to connect, timed out, or whose page showed an exception.
+- the errors: a session that failed to connect or timed out, or whose page showed an exception or
+  an error (the page's guard says what went wrong in an error box, never a traceback).
 
 The yardstick, measured in the same run and the same way: a Streamlit page with one Plotly
 contour and nothing else (benchmarks/trivial_app.py). Its CPU per view is the floor a Streamlit
@@ -39,6 +40,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import websockets
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -46,6 +48,7 @@ from benchmarks.page import cpu_seconds
 from scripts.app_server import running_server
 
 MAX_SESSIONS = 200
+VIEWS = 20  # views measured at least, for each size: batches of N repeated until there are as many
 LINK = "v=2"  # the default page: the valley's race of five runs
 YARDSTICK = "benchmarks/trivial_app.py"
 # How a script run ended (streamlit/proto/ForwardMsg.proto's ScriptFinishedStatus): 0 finished,
@@ -55,10 +58,12 @@ FINISHED, COMPILE_ERROR, RERUN = 0, 1, 2
 
 @dataclass(frozen=True)
 class View:
-    """One session's visit: seconds from connecting to its script finished, and what went wrong."""
+    """One session's visit: seconds from connecting to its script finished, the bytes the server
+    sent it, and what went wrong."""
 
     seconds: float
     error: str | None = None
+    received: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Load:
     views: tuple[View, ...]
     cpu_seconds: float
     peak_mb: float | None
+    repeats: int = 1  # how many times the N sessions opened at once, one batch after another
 
     @property
     def errors(self) -> int:
@@ -83,6 +89,10 @@ class Load:
     @property
     def cpu_per_view(self) -> float:
         return self.cpu_seconds / len(self.views)
+
+    @property
+    def kb_per_view(self) -> float:
+        return statistics.median(view.received for view in self.views) / 1024
 
 
 def links(kind: str, sessions: int, link: str = LINK) -> list[str]:
@@ -104,18 +114,23 @@ async def view(stream: str, origin: str, query: str, timeout: float) -> View:
             ask = BackMsg()
             ask.rerun_script.query_string = query
             await socket.send(ask.SerializeToString())
-            error = None
+            error, received = None, 0
             while True:
+                data = await asyncio.wait_for(socket.recv(), deadline - time.perf_counter())
+                received += len(data)
                 message = ForwardMsg()
-                message.ParseFromString(await asyncio.wait_for(socket.recv(), deadline - time.perf_counter()))
+                message.ParseFromString(data)
                 kind = message.WhichOneof("type")
                 if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                    if message.delta.new_element.WhichOneof("type") == "exception":
+                    element = message.delta.new_element
+                    if element.WhichOneof("type") == "exception":
                         error = "the page showed an exception"
+                    elif element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR:
+                        error = "the page showed an error"  # optviz's guard: a short message, no traceback
                 elif kind == "script_finished" and message.script_finished != RERUN:
                     if message.script_finished == COMPILE_ERROR:
                         error = "the script did not compile"
-                    return View(time.perf_counter() - start, error)
+                    return View(time.perf_counter() - start, error, received)
     except TimeoutError:
         return View(time.perf_counter() - start, f"no finished script within {timeout:g} s")
     except (OSError, websockets.WebSocketException) as failure:
@@ -155,61 +170,82 @@ def peak_mb(pids: Sequence[int]) -> float | None:
 
 
 def measure(
-    url: str, pids: Sequence[int], page: str, queries: Sequence[str], kind: str, timeout: float, *, warm: bool = True
+    url: str, pids: Sequence[int], *, page: str, queries: Sequence[str], kind: str, timeout: float, warm: bool = True
 ) -> Load:
-    """N sessions (one per query) at once against the server(s) at ``url`` whose processes are ``pids``."""
+    """N sessions (one per query) at once against the server(s) at ``url`` whose processes are
+    ``pids``: as many batches, one after another, as make at least VIEWS views (the CPU time is
+    read in ticks of 10 ms: one view alone would be measured to a sixth)."""
     if not 1 <= len(queries) <= MAX_SESSIONS:
         msg = f"between 1 and {MAX_SESSIONS} sessions, not {len(queries)}"
         raise ValueError(msg)
     url = loopback(url)
     if warm:  # the first run of a script imports its modules and fills its caches: not a class's view
         asyncio.run(class_opens(url, [queries[0]], timeout))
+    repeats = -(-VIEWS // len(queries))
     before = sum(cpu_seconds(pid) for pid in pids)
-    views = asyncio.run(class_opens(url, queries, timeout))
+    views = [found for _ in range(repeats) for found in asyncio.run(class_opens(url, queries, timeout))]
     spent = sum(cpu_seconds(pid) for pid in pids) - before
-    return Load(page, len(queries), kind, tuple(views), spent, peak_mb(pids))
+    return Load(page, len(queries), kind, tuple(views), spent, peak_mb(pids), repeats)
 
 
 @contextlib.contextmanager
-def server(script: str) -> Iterator[tuple[str, list[int]]]:
-    """A fresh server of ``script`` on loopback: its URL and its process."""
-    with running_server(script) as (url, process):
+def server(script: str, *, settings: bool = True) -> Iterator[tuple[str, list[int]]]:
+    """A fresh server of ``script`` on loopback, with the repository's settings or Streamlit's
+    defaults: its URL and its process."""
+    with running_server(script, settings=settings) as (url, process):
         yield url, [process.pid]
 
 
+# The pages measured: a name, the script, whether it runs with the repository's server settings
+# (.streamlit/config.toml: no full garbage collection after each run, among others) or with
+# Streamlit's defaults. The yardstick runs both ways: like for like, and as a plain Streamlit page.
+PAGES = (
+    ("contour, defaults", YARDSTICK, False),
+    ("one contour", YARDSTICK, True),
+    ("optviz", "app.py", True),
+)
+
+
 def run(sizes: Sequence[int], kind: str, link: str, timeout: float) -> list[Load]:
-    """Each size against a fresh server of the yardstick and of optviz, interleaved."""
+    """Each size against a fresh server of each page, interleaved."""
     found = []
     for size in sizes:
-        for page, script, queries in (
-            ("one contour", YARDSTICK, [""] * size),
-            ("optviz", "app.py", links(kind, size, link)),
-        ):
-            with server(script) as (url, pids):
-                found.append(measure(url, pids, page, queries, kind, timeout))
+        for page, script, settings in PAGES:
+            queries = links(kind, size, link) if script == "app.py" else [""] * size
+            with server(script, settings=settings) as (url, pids):
+                found.append(measure(url, pids, page=page, queries=queries, kind=kind, timeout=timeout))
     return found
 
 
 def table(loads: Sequence[Load]) -> str:
-    head = f"{'page':<12} {'sessions':>8} {'links':>8} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'CPU/view ms':>12} {'peak MB':>8} {'errors':>6}"
+    head = (
+        f"{'page':<18} {'sessions':>8} {'links':>8} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'CPU/view ms':>12}"
+        f" {'kB/view':>8} {'peak MB':>8} {'errors':>6}"
+    )
     rows = [head]
     for load in loads:
         peak = "-" if load.peak_mb is None else f"{load.peak_mb:.0f}"
         rows.append(
-            f"{load.page:<12} {load.sessions:>8} {load.links:>8} {load.percentile(50):>7.2f} {load.percentile(95):>7.2f}"
-            f" {load.percentile(100):>7.2f} {1000 * load.cpu_per_view:>12.1f} {peak:>8} {load.errors:>6}"
+            f"{load.page:<18} {load.sessions:>8} {load.links:>8} {load.percentile(50):>7.2f} {load.percentile(95):>7.2f}"
+            f" {load.percentile(100):>7.2f} {1000 * load.cpu_per_view:>12.1f} {load.kb_per_view:>8.0f} {peak:>8}"
+            f" {load.errors:>6}"
         )
     return "\n".join(rows)
 
 
 def ratios(loads: Sequence[Load]) -> str:
-    """optviz's CPU per view over the yardstick's, at each size."""
+    """optviz's CPU per view over the yardstick's, like for like and against Streamlit's defaults."""
     lines = []
-    yardstick = {load.sessions: load for load in loads if load.page == "one contour"}
+    same = {load.sessions: load for load in loads if load.page == "one contour"}
+    plain = {load.sessions: load for load in loads if load.page == "contour, defaults"}
     for load in loads:
-        if load.page == "optviz" and load.sessions in yardstick:
-            ratio = load.cpu_per_view / yardstick[load.sessions].cpu_per_view
-            lines.append(f"  {load.sessions:>3} sessions: optviz's CPU per view is {ratio:.2f}x the one-contour page's")
+        if load.page == "optviz" and load.sessions in same and load.sessions in plain:
+            like = load.cpu_per_view / same[load.sessions].cpu_per_view
+            default = load.cpu_per_view / plain[load.sessions].cpu_per_view
+            lines.append(
+                f"  {load.sessions:>3} sessions: optviz's CPU per view is {like:.2f}x the one-contour page's"
+                f" with the same settings, {default:.2f}x with Streamlit's defaults"
+            )
     return "\n".join(lines)
 
 
@@ -217,14 +253,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,10,30,100", help="comma-separated session counts")
     parser.add_argument("--links", choices=("same", "distinct"), default="same")
-    parser.add_argument("--link", default=LINK, help="the query string every session opens (its start varies with distinct)")
+    parser.add_argument(
+        "--link", default=LINK, help="the query string every session opens (its start varies with distinct)"
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a session may take")
     parser.add_argument("--url", help="drive a running loopback server instead (no yardstick, no CPU)")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sessions.split(",")]
     started = time.perf_counter()
     if args.url:
-        loads = [measure(args.url, [], "given", links(args.links, size, args.link), args.links, args.timeout) for size in sizes]
+        loads = [
+            measure(
+                args.url,
+                [],
+                page="given",
+                queries=links(args.links, size, args.link),
+                kind=args.links,
+                timeout=args.timeout,
+            )
+            for size in sizes
+        ]
     else:
         loads = run(sizes, args.links, args.link, args.timeout)
     print(f"{len(sizes)} sizes, {args.links} links ({args.link}), every session at once, over the websocket:")

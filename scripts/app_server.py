@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -31,19 +32,20 @@ def running_app(script: str = "app.py", log: Path | None = None, timeout: float 
 
 @contextlib.contextmanager
 def running_server(
-    script: str = "app.py", log: Path | None = None, timeout: float = 60
+    script: str = "app.py", log: Path | None = None, timeout: float = 60, *, settings: bool = True
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run`` on 127.0.0.1; yields its URL and its process once it is healthy.
 
     ``script`` is the entry point, relative to the repository (the tests also start the page
     with a fault injected). The server reads the repository's .streamlit/config.toml, as a
-    deployment would, and writes what it prints to ``log`` (a temporary file by default: a
-    pipe nobody reads would block it). It is stopped whatever happens; if it never becomes
+    deployment would (with ``settings`` False, none: Streamlit's defaults, run from an empty
+    folder), and writes what it prints to ``log`` (a temporary file by default: a pipe nobody
+    reads would block it). It is stopped whatever happens; if it never becomes
     healthy, RuntimeError carries what it printed.
     """
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", script,
+        sys.executable, "-m", "streamlit", "run", str(ROOT / script),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
@@ -51,7 +53,11 @@ def running_server(
         if log is None:
             log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
         output = stack.enter_context(log.open("w"))
-        server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True)
+        folder = ROOT if settings else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        environment = None if settings else {**os.environ, "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen(
+            command, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout

@@ -39,7 +39,7 @@ from ui.network import network_controls, network_link, network_page
 from ui.state import on_network
 from ui.text import plain, queued_problems, show_problems, words
 from ui.views import export_panel, preload, race, show_view, view_picker
-from ui.work import admitted_race, background_size, charge_surface, race_seconds, turn
+from ui.work import admitted_race, background_size, charge_surface, race_seconds, shading, trajectories
 
 __all__ = [
     "admitted_race",
@@ -67,10 +67,11 @@ __all__ = [
     "restore_last_good",
     "say_failure",
     "seed_from_link",
+    "shading",
     "share_url",
     "show_problems",
     "show_view",
-    "turn",
+    "trajectories",
     "view_picker",
     "words",
     "write_link",

@@ -25,7 +25,9 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 import surfaces
 from optviz.core import budget, engine
 from optviz.core.budget import Budget
-from optviz.settings import Experiment, Run
+from optviz.draw import figures
+from optviz.settings import Experiment, Run, query_string
+from optviz.study import results
 from ui.text import words
 
 BUDGET = "_budget"  # this run's Budget
@@ -198,6 +200,26 @@ BACKGROUND_LEAST = 40
 
 
 # ------------------------------------------------------------------------------ shared results
+
+
+def trajectories(physics: Experiment, seconds: float) -> list[engine.Trajectory]:
+    """The runs' trajectories, shared by every visitor (read-only), made in their turn when
+    heavy (their estimate, ``seconds``). Keyed by the link of what decides them (exact: a link
+    round-trips), which is hashed much sooner than the experiment itself."""
+    return _trajectories(query_string(physics), physics, seconds)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _trajectories(key: str, _physics: Experiment, _seconds: float) -> list[engine.Trajectory]:
+    """``key`` alone keys the cache (Streamlit hashes no argument whose name starts with _)."""
+    with turn(_seconds):
+        return results.run_experiment(_physics)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def shading(surface: str, params: tuple, size: int, contours: bool) -> figures.Shading:
+    """The surface's background image, shared by every visitor."""
+    return figures.background(surfaces.get(surface, **dict(params)), size, contours=contours)
 
 
 class Shared:
