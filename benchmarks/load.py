@@ -45,10 +45,11 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.page import cpu_seconds
-from scripts.app_server import running_server
+from scripts.app_server import free_port, running_server
 
 MAX_SESSIONS = 200
 VIEWS = 20  # views measured at least, for each size: batches of N repeated until there are as many
+WARM = 8  # sessions that open the page before the measured ones (a proxy spreads them over its replicas)
 LINK = "v=2"  # the default page: the valley's race of five runs
 YARDSTICK = "benchmarks/trivial_app.py"
 # How a script run ended (streamlit/proto/ForwardMsg.proto's ScriptFinishedStatus): 0 finished,
@@ -158,7 +159,10 @@ def loopback(url: str) -> str:
 
 
 def peak_mb(pids: Sequence[int]) -> float | None:
-    """The servers' peak resident memory (VmHWM), summed, in MB; None where /proc does not say."""
+    """The servers' peak resident memory (VmHWM), summed, in MB; None where /proc does not say
+    (or no process is known: a server this benchmark did not start)."""
+    if not pids:
+        return None
     total = 0.0
     for pid in pids:
         try:
@@ -180,7 +184,7 @@ def measure(
         raise ValueError(msg)
     url = loopback(url)
     if warm:  # the first run of a script imports its modules and fills its caches: not a class's view
-        asyncio.run(class_opens(url, [queries[0]], timeout))
+        asyncio.run(class_opens(url, [queries[0]] * WARM, timeout))  # (several: every replica behind a proxy)
     repeats = -(-VIEWS // len(queries))
     before = sum(cpu_seconds(pid) for pid in pids)
     views = [found for _ in range(repeats) for found in asyncio.run(class_opens(url, queries, timeout))]
@@ -215,6 +219,34 @@ def run(sizes: Sequence[int], kind: str, link: str, timeout: float) -> list[Load
             with server(script, settings=settings) as (url, pids):
                 found.append(measure(url, pids, page=page, queries=queries, kind=kind, timeout=timeout))
     return found
+
+
+def run_replicas(sizes: Sequence[int], replicas: Sequence[int], kind: str, link: str, timeout: float) -> list[Load]:
+    """Each size against fresh replicas of the app behind nginx (scripts/serve.py), for each count
+    of replicas: their CPU is every replica's and nginx's."""
+    from scripts.serve import serving  # noqa: PLC0415  (nginx: only this part needs it)
+
+    found = []
+    for size in sizes:
+        for count in replicas:
+            with serving(count, free_port()) as (url, started, proxy):
+                pids = [replica.process.pid for replica in started] + [proxy.pid]
+                page = f"optviz, {count} behind nginx"
+                found.append(measure(url, pids, page=page, queries=links(kind, size, link), kind=kind, timeout=timeout))
+    return found
+
+
+def speedups(loads: Sequence[Load]) -> str:
+    """How much sooner each count of replicas serves the whole class than one."""
+    lines = []
+    one = {load.sessions: load for load in loads if load.page == "optviz, 1 behind nginx"}
+    for load in loads:
+        if load.sessions in one and load is not one[load.sessions]:
+            faster = one[load.sessions].percentile(100) / load.percentile(100)
+            lines.append(
+                f"  {load.sessions:>3} sessions: {load.page} serves the last of them {faster:.2f}x sooner than 1"
+            )
+    return "\n".join(lines)
 
 
 def table(loads: Sequence[Load]) -> str:
@@ -258,10 +290,13 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a session may take")
     parser.add_argument("--url", help="drive a running loopback server instead (no yardstick, no CPU)")
+    parser.add_argument("--replicas", help="comma-separated counts of replicas behind nginx (scripts/serve.py) instead")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sessions.split(",")]
     started = time.perf_counter()
-    if args.url:
+    if args.replicas:
+        loads = run_replicas(sizes, [int(k) for k in args.replicas.split(",")], args.links, args.link, args.timeout)
+    elif args.url:
         loads = [
             measure(
                 args.url,
@@ -277,7 +312,9 @@ def main() -> None:
         loads = run(sizes, args.links, args.link, args.timeout)
     print(f"{len(sizes)} sizes, {args.links} links ({args.link}), every session at once, over the websocket:")
     print(table(loads))
-    if not args.url:
+    if args.replicas:
+        print(speedups(loads))
+    elif not args.url:
         print(ratios(loads))
     failures = [view.error for load in loads for view in load.views if view.error]
     for error in sorted(set(failures)):

@@ -1,0 +1,110 @@
+"""A lecture hall: replicas of the app behind Debian's nginx (scripts/serve.py), on loopback.
+
+nginx comes from Debian (apt-get install nginx; scripts/test installs it when missing): these
+tests fail, never skip, without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from benchmarks import load
+from scripts.app_server import ROOT, free_port
+from scripts.serve import keep_healthy, nginx_config, serving
+
+
+@pytest.fixture(scope="module")
+def hall():
+    """Two replicas behind nginx on a free loopback port."""
+    with serving(2, free_port()) as (url, replicas, proxy):
+        yield url, replicas, proxy
+
+
+def replica_of(url: str, cookie: str | None = None) -> tuple[str, str | None]:
+    """Which replica answers a request with ``cookie`` (None: a first visit), and the cookie given."""
+    cookies = {} if cookie is None else {"optviz_replica": cookie}
+    answer = requests.get(f"{url}/_stcore/health", cookies=cookies, timeout=10)
+    assert answer.text == "ok"
+    return answer.headers["X-Replica"], answer.cookies.get("optviz_replica")
+
+
+def test_a_class_opens_the_page_through_the_proxy_and_both_replicas_serve(hall):
+    url, replicas, _ = hall
+    before = [load.cpu_seconds(replica.process.pid) for replica in replicas]
+    views = asyncio.run(load.class_opens(url, load.links("distinct", 30), timeout=120))
+    assert [view.error for view in views] == [None] * 30
+    assert all(view.received > 100_000 for view in views)  # each page whole, its race included
+    spent = [load.cpu_seconds(replica.process.pid) - start for replica, start in zip(replicas, before, strict=True)]
+    assert min(spent) > 0.1  # the visitors were spread over both
+
+
+def test_a_browser_keeps_its_replica_and_new_ones_are_spread(hall):
+    url, _, _ = hall
+    first, cookie = replica_of(url)
+    assert cookie  # a random number, given on the first visit
+    assert all(replica_of(url, cookie)[0] == first for _ in range(10))  # its websocket, its downloads
+    seen = {replica_of(url, f"{k:032x}")[0] for k in range(40)}
+    assert seen == {"1", "2"}
+
+
+def test_the_metrics_stay_private_and_the_websocket_passes(hall):
+    url, _, _ = hall
+    assert requests.get(f"{url}/_stcore/metrics", timeout=10).status_code == 404
+    (view,) = asyncio.run(load.class_opens(url, ["v=2&lang=zh"], timeout=60))
+    assert view.error is None
+
+
+def test_a_replica_that_stops_is_started_again(hall):
+    url, replicas, proxy = hall
+    stop = [False]
+    watcher = threading.Thread(target=keep_healthy, args=(replicas, proxy, stop), daemon=True)
+    watcher.start()
+    try:
+        replicas[0].process.kill()
+        deadline = time.monotonic() + 90
+        while not (replicas[0].running() and replicas[0].healthy()):
+            assert time.monotonic() < deadline, "the replica was not started again"
+            time.sleep(0.5)
+        views = asyncio.run(load.class_opens(url, load.links("same", 6), timeout=120))
+        assert [view.error for view in views] == [None] * 6
+    finally:
+        stop[0] = True
+        watcher.join(10)
+
+
+def test_sigterm_stops_nginx_and_every_replica():
+    port = free_port()
+    command = [sys.executable, "-m", "scripts.serve", "--replicas", "1", "--port", str(port)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as serve:
+        try:
+            line = serve.stdout.readline()
+            assert "1 replicas behind nginx" in line, line
+            assert requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=10).text == "ok"
+            serve.send_signal(signal.SIGTERM)
+            assert serve.wait(30) == 0
+            assert "stopped" in serve.stdout.read()
+            with pytest.raises(requests.ConnectionError):
+                requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=5)
+        finally:
+            if serve.poll() is None:
+                serve.kill()
+
+
+def test_the_proxy_configuration_names_every_replica_and_listens_where_asked(tmp_path):
+    config = nginx_config(tmp_path, "0.0.0.0", 8501, [9001, 9002, 9003])
+    assert "listen 0.0.0.0:8501;" in config
+    for k, port in enumerate((9001, 9002, 9003), start=1):
+        assert f"server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" in config
+        assert f'"127.0.0.1:{port}" "{k}";' in config
+    assert "location = /_stcore/metrics { return 404; }" in config
+    assert "hash $optviz_key consistent;" in config
+    with pytest.raises(ValueError, match="between 1 and 16 replicas"), serving(0, 8501):
+        pass
