@@ -256,10 +256,11 @@ def table(loads: Sequence[Load]) -> str:
     )
     rows = [head]
     for load in loads:
-        peak = "-" if load.peak_mb is None else f"{load.peak_mb:.0f}"
+        peak = "-" if load.peak_mb is None else f"{load.peak_mb:.0f}"  # (- : a server it did not start)
+        cpu = "-" if load.peak_mb is None else f"{1000 * load.cpu_per_view:.1f}"
         rows.append(
             f"{load.page:<18} {load.sessions:>8} {load.links:>8} {load.percentile(50):>7.2f} {load.percentile(95):>7.2f}"
-            f" {load.percentile(100):>7.2f} {1000 * load.cpu_per_view:>12.1f} {load.kb_per_view:>8.0f} {peak:>8}"
+            f" {load.percentile(100):>7.2f} {cpu:>12} {load.kb_per_view:>8.0f} {peak:>8}"
             f" {load.errors:>6}"
         )
     return "\n".join(rows)
@@ -319,7 +320,7 @@ def main() -> None:
     failures = [view.error for load in loads for view in load.views if view.error]
     for error in sorted(set(failures)):
         print(f"  error: {error} ({failures.count(error)} times)")
-    print(f"({time.perf_counter() - started:.0f} s; medians over {statistics.mean(sizes):.0f} sessions on average)")
+    print(f"(took {time.perf_counter() - started:.0f} s; at least {VIEWS} views a row, in batches of its sessions)")
 
 
 if __name__ == "__main__":
