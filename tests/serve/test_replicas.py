@@ -6,7 +6,6 @@ tests fail, never skip, without it.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 import sys
@@ -39,7 +38,7 @@ def replica_of(url: str, cookie: str | None = None) -> tuple[str, str | None]:
 def test_a_class_opens_the_page_through_the_proxy_and_both_replicas_serve(hall):
     url, replicas, _ = hall
     before = [load.cpu_seconds(replica.process.pid) for replica in replicas]
-    views = asyncio.run(load.class_opens(url, load.links("distinct", 30), timeout=120))
+    views = load.opened(url, load.links("distinct", 30), timeout=120)
     assert [view.error for view in views] == [None] * 30
     assert all(view.received > 100_000 for view in views)  # each page whole, its race included
     spent = [load.cpu_seconds(replica.process.pid) - start for replica, start in zip(replicas, before, strict=True)]
@@ -58,7 +57,7 @@ def test_a_browser_keeps_its_replica_and_new_ones_are_spread(hall):
 def test_the_metrics_stay_private_and_the_websocket_passes(hall):
     url, _, _ = hall
     assert requests.get(f"{url}/_stcore/metrics", timeout=10).status_code == 404
-    (view,) = asyncio.run(load.class_opens(url, ["v=2&lang=zh"], timeout=60))
+    (view,) = load.opened(url, ["v=2&lang=zh"], timeout=60)
     assert view.error is None
 
 
@@ -73,7 +72,7 @@ def test_a_replica_that_stops_is_started_again(hall):
         while not (replicas[0].running() and replicas[0].healthy()):
             assert time.monotonic() < deadline, "the replica was not started again"
             time.sleep(0.5)
-        views = asyncio.run(load.class_opens(url, load.links("same", 6), timeout=120))
+        views = load.opened(url, load.links("same", 6), timeout=120)
         assert [view.error for view in views] == [None] * 6
     finally:
         stop[0] = True
