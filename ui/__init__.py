@@ -19,7 +19,10 @@
   and a setting kept in the session, shown by a widget of the page's language.
 - :mod:`ui.chrome`: the page's title, its language switch, and a projector's layout.
 - :mod:`ui.work`: the page's work under the one budget (optviz.core.budget): admitted, reduced or
-  refused with a line saying why, watched while it runs, taking turns when heavy.
+  refused with a line saying why, watched while it runs, taking turns when heavy; the results
+  every visitor shares.
+- :mod:`ui.launch`: the ``optviz`` command that ``pip install .`` makes (it starts Streamlit on
+  app.py; the page never imports it).
 
 The modules import each other one way, never in a circle (tests/test_layers.py): ui.text and
 ui.work at the bottom, then ui.guard, ui.state and ui.component, the widgets, and ui.views at the top.
