@@ -23,6 +23,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def healthy(url: str) -> bool:
+    """Whether the Streamlit server (or the proxy) at ``url`` answers its health check."""
+    with contextlib.suppress(requests.RequestException):
+        return requests.get(f"{url}/_stcore/health", timeout=2).text == "ok"
+    return False
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> bool:
+    """Until ``url`` is healthy (True), or ``process`` has stopped or ``timeout`` seconds passed (False)."""
+    deadline = time.monotonic() + timeout
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return True
+
+
 @contextlib.contextmanager
 def running_app(script: str = "app.py", log: Path | None = None, timeout: float = 60) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1; yields its URL once /_stcore/health answers ok."""
@@ -60,17 +77,11 @@ def running_server(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                with contextlib.suppress(requests.RequestException):
-                    if requests.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                        break
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    server.wait(10)
-                    msg = f"the app did not start:\n{log.read_text()}"
-                    raise RuntimeError(msg)
-                time.sleep(0.3)
+            if not wait_healthy(url, server, timeout):
+                server.kill()
+                server.wait(10)
+                msg = f"the app did not start:\n{log.read_text()}"
+                raise RuntimeError(msg)
             yield url, server
         finally:
             server.terminate()

@@ -35,9 +35,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import requests
-
-from scripts.app_server import ROOT, free_port
+from scripts.app_server import ROOT, free_port, healthy, wait_healthy
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MAX_REPLICAS = 16
@@ -125,9 +123,7 @@ class Replica:
             self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
 
     def healthy(self) -> bool:
-        with contextlib.suppress(requests.RequestException):
-            return requests.get(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=2).text == "ok"
-        return False
+        return healthy(f"http://127.0.0.1:{self.port}")
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -143,15 +139,12 @@ class Replica:
             self.process.wait(10)
 
 
-def wait_healthy(replicas: list[Replica], timeout: float = START_TIMEOUT) -> None:
+def all_healthy(replicas: list[Replica], timeout: float = START_TIMEOUT) -> None:
     """Until every replica answers its health check; RuntimeError with its log if one never does."""
-    deadline = time.monotonic() + timeout
     for replica in replicas:
-        while not replica.healthy():
-            if not replica.running() or time.monotonic() > deadline:
-                msg = f"replica {replica.number} did not start:\n{replica.log.read_text()[-2000:]}"
-                raise RuntimeError(msg)
-            time.sleep(0.3)
+        if not wait_healthy(f"http://127.0.0.1:{replica.port}", replica.process, timeout):
+            msg = f"replica {replica.number} did not start:\n{replica.log.read_text()[-2000:]}"
+            raise RuntimeError(msg)
 
 
 @contextlib.contextmanager
@@ -175,7 +168,7 @@ def serving(
         for replica in started:
             stack.callback(replica.stop)
             replica.start()
-        wait_healthy(started)
+        all_healthy(started)
         config = folder / "nginx.conf"
         config.write_text(nginx_config(folder, address, port, ports))
         with (folder / "nginx.out").open("w") as output:
@@ -184,15 +177,9 @@ def serving(
             )
         stack.callback(_stop_nginx, proxy)
         url = f"http://{'127.0.0.1' if address == '0.0.0.0' else address}:{port}"  # (listening on every address)
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                    break
-            if proxy.poll() is not None or time.monotonic() > deadline:
-                msg = f"nginx did not start:\n{(folder / 'nginx-error.log').read_text()[-2000:]}"
-                raise RuntimeError(msg)
-            time.sleep(0.2)
+        if not wait_healthy(url, proxy, 15):
+            msg = f"nginx did not start:\n{(folder / 'nginx-error.log').read_text()[-2000:]}"
+            raise RuntimeError(msg)
         yield url, started, proxy
 
 

@@ -29,12 +29,15 @@ from optviz.study.results import run_experiment
 from optviz.text import LANGUAGES, Words
 
 
-def page(experiment: Experiment, base_url: str = "") -> str:
-    """One experiment's page, standalone: its race computed here, its surface shaded; its link
-    the app's full address where ``base_url`` names the server."""
+def pages(experiment: Experiment, languages: tuple[str, ...], base_url: str = "") -> dict[str, str]:
+    """One experiment's page in each of ``languages``, standalone: its race computed here once
+    (the language changes its words, not its paths), its surface shaded; its link the app's full
+    address where ``base_url`` names the server."""
     trajectories = run_experiment(experiment)
     shading = figures.background(experiment.build_surface())
-    return race_html(experiment, trajectories, shading, base_url=base_url)
+    return {
+        lang: race_html(replace(experiment, lang=lang), trajectories, shading, base_url=base_url) for lang in languages
+    }
 
 
 def lesson_file(name: str, lang: str) -> str:
@@ -47,25 +50,26 @@ def pack(folder: Path, links: tuple[str, ...] = (), base_url: str = "") -> list[
     races = [name for name, lesson in LESSONS.items() if not lesson.network]
     for lang in LANGUAGES:
         (folder / lang).mkdir(parents=True, exist_ok=True)
-        for name in races:
-            experiment = replace(lesson_experiment(name), lesson=name, lang=lang)  # asking first
+    for name in races:
+        made = pages(replace(lesson_experiment(name), lesson=name), LANGUAGES, base_url)  # asking first
+        for lang, text in made.items():
             target = folder / lesson_file(name, lang)
-            target.write_text(page(experiment, base_url), encoding="utf-8")
+            target.write_text(text, encoding="utf-8")
             written.append(target)
     given = []
     for number, link in enumerate(links, start=1):
-        experiment, problems = parse(parse_qs(link.lstrip("?")))
+        experiment, _ = parse(parse_qs(link.lstrip("?")))  # read as the page reads a link, never raising
         target = folder / f"link-{number}.html"
-        target.write_text(page(experiment, base_url), encoding="utf-8")
+        target.write_text(pages(experiment, (experiment.lang,), base_url)[experiment.lang], encoding="utf-8")
         written.append(target)
-        given.append((target.name, link, [problem.code for problem in problems]))
+        given.append((target.name, link))
     index = folder / "index.html"
     index.write_text(index_page(races, given), encoding="utf-8")
     written.append(index)
     return written
 
 
-def index_page(races: list[str], given: list[tuple[str, str, list[str]]]) -> str:
+def index_page(races: list[str], given: list[tuple[str, str]]) -> str:
     """The pack's first page: every lesson in each language, then the links given."""
     sections = []
     for lang in LANGUAGES:
@@ -79,7 +83,7 @@ def index_page(races: list[str], given: list[tuple[str, str, list[str]]]) -> str
             f'<section lang="{lang}"><h2>{html.escape(words("pack.lessons"))}</h2><ol>{items}</ol><p>{note}</p></section>'
         )
     if given:
-        items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(link)}</a></li>' for name, link, _ in given)
+        items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(link)}</a></li>' for name, link in given)
         heading = " · ".join(html.escape(Words(lang)("pack.links")) for lang in LANGUAGES)
         sections.append(f"<section><h2>{heading}</h2><ul>{items}</ul></section>")
     title = " · ".join(html.escape(Words(lang)("pack.title")) for lang in LANGUAGES)

@@ -6,14 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
-import requests
-
 from benchmarks import load
-from scripts.app_server import ROOT, free_port
+from scripts.app_server import ROOT, free_port, wait_healthy
 
 # What the wheel must carry besides the Python modules: the page's words, lessons, costs, the
 # player's code, the bundled plotly.js, the digits data, the page's script and its settings.
@@ -59,16 +56,8 @@ def test_pip_install_gives_an_optviz_command_that_serves_the_page(tmp_path):
         subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=output, stderr=subprocess.STDOUT) as served,
     ):
         try:
-            url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                        break
-                except requests.RequestException:
-                    pass
-                assert served.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
+            url = f"http://127.0.0.1:{port}"
+            assert wait_healthy(url, served, 60), log.read_text()
             (view,) = load.opened(url, ["v=2&lesson=muon_matrix&lang=zh"], timeout=60)
             assert view.error is None
             assert view.received > 10_000
