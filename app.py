@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from optviz.draw import figures
-from optviz.settings import query_string, to_query
+from optviz.settings import public_query, query_string, to_query
 
 st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
 
@@ -15,7 +15,7 @@ def page() -> None:
     # again after Back or Forward; a click on the race moves the start; the widgets build the
     # experiment; the experiment writes the link.
     ui.restore_last_good()
-    problems = ui.queued_problems() + ui.seed_from_link() + ui.follow_link()
+    problems = ui.queued_problems() + ui.seed_from_link() + ui.follow_link() + ui.follow_class()
     if ui.on_network():  # the tutorial's own test: a small network, a page of its own
         network(problems)
         return
@@ -62,7 +62,7 @@ def page() -> None:
         ui.show_view(ui.view_picker(), race, surf, paths)
     if not experiment.hidden("share"):
         st.subheader(say("page.share"))
-        st.code(ui.share_url(query_string(experiment)), language=None)
+        st.code(ui.share_url(query_string(experiment.public())), language=None)
         st.caption(say("page.share_caption"))
     ui.remember(experiment)  # drawn whole: a later failure comes back here
 
@@ -79,7 +79,7 @@ def network(problems: list) -> None:
     ui.show_problems(problems)
     ui.network_page(page_)
     st.subheader(say("page.share"))
-    st.code(ui.share_url(query_string(link)), language=None)
+    st.code(ui.share_url(query_string(public_query(link))), language=None)
     ui.remember(page_)  # drawn whole: a later failure comes back here
 
 

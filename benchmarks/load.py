@@ -34,7 +34,7 @@ import ipaddress
 import statistics
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +44,7 @@ import websockets
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.page import cpu_seconds
 from scripts.app_server import free_port, running_server
@@ -105,38 +106,96 @@ def links(kind: str, sessions: int, link: str = LINK) -> list[str]:
     return [f"{link}&start={-2.5 + 0.001 * i:.3f},1" for i in range(sessions)]
 
 
+async def _until_finished(socket: websockets.ClientConnection, deadline: float) -> tuple[str | None, int, dict]:
+    """Read the server's messages until the script run has finished: what went wrong (or None),
+    the bytes received, and the widgets drawn (their element by their id)."""
+    error, received, widgets = None, 0, {}
+    while True:
+        data = await asyncio.wait_for(socket.recv(), deadline - time.perf_counter())
+        received += len(data)
+        message = ForwardMsg()
+        message.ParseFromString(data)
+        kind = message.WhichOneof("type")
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            which = element.WhichOneof("type")
+            if which == "exception":
+                error = "the page showed an exception"
+            elif which == "alert" and element.alert.format == Alert.ERROR:
+                error = "the page showed an error"  # optviz's guard: a short message, no traceback
+            elif getattr(getattr(element, which), "id", ""):
+                widgets[getattr(element, which).id] = getattr(element, which)
+        elif kind == "script_finished" and message.script_finished != RERUN:
+            if message.script_finished == COMPILE_ERROR:
+                error = "the script did not compile"
+            return error, received, widgets
+
+
+def _rerun(query: str, *states: WidgetState) -> bytes:
+    ask = BackMsg()
+    ask.rerun_script.query_string = query
+    ask.rerun_script.widget_states.widgets.extend(states)
+    return ask.SerializeToString()
+
+
 async def view(stream: str, origin: str, query: str, timeout: float) -> View:
     """Open ``query`` as a new visitor's page does and wait for its script to finish."""
+    start = time.perf_counter()
+    try:
+        async with websockets.connect(
+            stream, subprotocols=["streamlit"], origin=origin, max_size=None, open_timeout=timeout
+        ) as socket:
+            await socket.send(_rerun(query))
+            error, received, _ = await _until_finished(socket, start + timeout)
+            return View(time.perf_counter() - start, error, received)
+    except TimeoutError:
+        return View(time.perf_counter() - start, f"no finished script within {timeout:g} s")
+    except (OSError, websockets.WebSocketException) as failure:
+        return View(time.perf_counter() - start, f"{type(failure).__name__}: {failure}")
+
+
+async def vote(stream: str, origin: str, query: str, choice: int, timeout: float) -> View:
+    """A student in a class (optviz.classroom): open the class's link ``query``, pick answer
+    ``choice`` and press the vote button, as the page's frontend does: a run with the link, a run
+    with the choice made (the page draws the button for it), a run with the button pressed."""
     start = time.perf_counter()
     deadline = start + timeout
     try:
         async with websockets.connect(
             stream, subprotocols=["streamlit"], origin=origin, max_size=None, open_timeout=timeout
         ) as socket:
-            ask = BackMsg()
-            ask.rerun_script.query_string = query
-            await socket.send(ask.SerializeToString())
-            error, received = None, 0
-            while True:
-                data = await asyncio.wait_for(socket.recv(), deadline - time.perf_counter())
-                received += len(data)
-                message = ForwardMsg()
-                message.ParseFromString(data)
-                kind = message.WhichOneof("type")
-                if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                    element = message.delta.new_element
-                    if element.WhichOneof("type") == "exception":
-                        error = "the page showed an exception"
-                    elif element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR:
-                        error = "the page showed an error"  # optviz's guard: a short message, no traceback
-                elif kind == "script_finished" and message.script_finished != RERUN:
-                    if message.script_finished == COMPILE_ERROR:
-                        error = "the script did not compile"
-                    return View(time.perf_counter() - start, error, received)
+            await socket.send(_rerun(query))
+            error, received, widgets = await _until_finished(socket, deadline)
+            radio = next((w for key, w in widgets.items() if "-class_choice_" in key), None)
+            if error or radio is None:
+                return View(time.perf_counter() - start, error or "the page asked for no vote", received)
+            picked = WidgetState(id=radio.id, string_value=radio.options[choice])
+            await socket.send(_rerun(query, picked))
+            error, more, widgets = await _until_finished(socket, deadline)
+            button = next((w for key, w in widgets.items() if key.endswith("-class_vote")), None)
+            if error or button is None:
+                return View(time.perf_counter() - start, error or "the page drew no vote button", received + more)
+            await socket.send(_rerun(query, picked, WidgetState(id=button.id, trigger_value=True)))
+            error, last, _ = await _until_finished(socket, deadline)
+            return View(time.perf_counter() - start, error, received + more + last)
     except TimeoutError:
-        return View(time.perf_counter() - start, f"no finished script within {timeout:g} s")
+        return View(time.perf_counter() - start, f"no vote within {timeout:g} s")
     except (OSError, websockets.WebSocketException) as failure:
         return View(time.perf_counter() - start, f"{type(failure).__name__}: {failure}")
+
+
+async def _class_votes(url: str, query: str, choices: Sequence[int], timeout: float) -> list[View]:
+    stream = f"ws://{urlsplit(url).netloc}/_stcore/stream"
+    return list(await asyncio.gather(*(vote(stream, url, query, choice, timeout) for choice in choices)))
+
+
+def voted(url: str, query: str, choices: Sequence[int], timeout: float) -> list[View]:
+    """A class voting at once: one session for each of ``choices``, each voting for it from the
+    class's link ``query``; on an event loop of its own, as :func:`opened`."""
+    if not 1 <= len(choices) <= MAX_SESSIONS:
+        msg = f"between 1 and {MAX_SESSIONS} sessions, not {len(choices)}"
+        raise ValueError(msg)
+    return _in_a_thread(_class_votes(loopback(url), query, choices, timeout))
 
 
 async def class_opens(url: str, queries: Sequence[str], timeout: float) -> list[View]:
@@ -149,8 +208,12 @@ async def class_opens(url: str, queries: Sequence[str], timeout: float) -> list[
 def opened(url: str, queries: Sequence[str], timeout: float) -> list[View]:
     """:func:`class_opens`, run to its end on an event loop of its own, in a thread of its own:
     callable from code that already runs a loop (a test beside Playwright's)."""
+    return _in_a_thread(class_opens(url, queries, timeout))
+
+
+def _in_a_thread(sessions: Coroutine[None, None, list[View]]) -> list[View]:
     found: list[list[View]] = []
-    worker = threading.Thread(target=lambda: found.append(asyncio.run(class_opens(url, queries, timeout))))
+    worker = threading.Thread(target=lambda: found.append(asyncio.run(sessions)))
     worker.start()
     worker.join()
     if not found:

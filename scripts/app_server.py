@@ -41,15 +41,22 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> bool:
 
 
 @contextlib.contextmanager
-def running_app(script: str = "app.py", log: Path | None = None, timeout: float = 60) -> Iterator[str]:
+def running_app(
+    script: str = "app.py", log: Path | None = None, timeout: float = 60, *, data: Path | None = None
+) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1; yields its URL once /_stcore/health answers ok."""
-    with running_server(script, log, timeout) as (url, _):
+    with running_server(script, log, timeout, data=data) as (url, _):
         yield url
 
 
 @contextlib.contextmanager
 def running_server(
-    script: str = "app.py", log: Path | None = None, timeout: float = 60, *, settings: bool = True
+    script: str = "app.py",
+    log: Path | None = None,
+    timeout: float = 60,
+    *,
+    settings: bool = True,
+    data: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run`` on 127.0.0.1; yields its URL and its process once it is healthy.
 
@@ -57,8 +64,9 @@ def running_server(
     with a fault injected). The server reads the repository's .streamlit/config.toml, as a
     deployment would (with ``settings`` False, none: Streamlit's defaults, run from an empty
     folder), and writes what it prints to ``log`` (a temporary file by default: a pipe nobody
-    reads would block it). It is stopped whatever happens; if it never becomes
-    healthy, RuntimeError carries what it printed.
+    reads would block it). Its classes (optviz.classroom) are kept in ``data`` (OPTVIZ_DATA; a
+    temporary folder by default, never the user's). It is stopped whatever happens; if it never
+    becomes healthy, RuntimeError carries what it printed.
     """
     port = free_port()
     command = [
@@ -71,7 +79,11 @@ def running_server(
             log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
         output = stack.enter_context(log.open("w"))
         folder = ROOT if settings else Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        environment = None if settings else {**os.environ, "PYTHONPATH": str(ROOT)}
+        if data is None:
+            data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        environment = {**os.environ, "OPTVIZ_DATA": str(data)}
+        if not settings:
+            environment["PYTHONPATH"] = str(ROOT)
         server = subprocess.Popen(
             command, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT, text=True
         )

@@ -13,7 +13,9 @@ them on port P (loopback by default; ``--address 0.0.0.0`` for the classroom):
 - /_stcore/metrics answered 404 (it tells anyone the sessions, connections and caches);
 - health: nginx takes a replica out for 10 s after it fails to answer; this script asks every
   replica's /_stcore/health every few seconds and starts again one that has stopped;
-- the replicas share one cookie secret (Streamlit's XSRF cookie) made for this run.
+- the replicas share one cookie secret (Streamlit's XSRF cookie) made for this run, and one
+  folder for the classes that vote together (optviz.classroom's SQLite file: ``--data``, by
+  default $OPTVIZ_DATA or ~/.local/share/optviz).
 
 Ctrl+C or SIGTERM stops nginx and every replica. nginx's files (its configuration, its logs)
 and the replicas' logs go to a temporary folder named on start (``--logs`` keeps them).
@@ -35,6 +37,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from optviz.classroom import data_path
 from scripts.app_server import ROOT, free_port, healthy, wait_healthy
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -107,8 +110,8 @@ def nginx_config(folder: Path, address: str, port: int, ports: list[int]) -> str
 class Replica:
     """One ``streamlit run app.py`` on a loopback port, its output in ``log``."""
 
-    def __init__(self, number: int, port: int, secret: str, folder: Path, script: str) -> None:
-        self.number, self.port, self.secret, self.script = number, port, secret, script
+    def __init__(self, number: int, port: int, secret: str, folder: Path, script: str, *, data: Path) -> None:
+        self.number, self.port, self.secret, self.script, self.data = number, port, secret, script, data
         self.log = folder / f"replica-{number}.log"
         self.process: subprocess.Popen | None = None
 
@@ -118,7 +121,11 @@ class Replica:
             "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         ]  # fmt: skip
-        environment = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": self.secret}  # not a command-line flag
+        environment = {  # not command-line flags
+            **os.environ,
+            "STREAMLIT_SERVER_COOKIE_SECRET": self.secret,
+            "OPTVIZ_DATA": str(self.data),
+        }
         with self.log.open("a") as output:
             self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
 
@@ -149,10 +156,17 @@ def all_healthy(replicas: list[Replica], timeout: float = START_TIMEOUT) -> None
 
 @contextlib.contextmanager
 def serving(
-    replicas: int, port: int, address: str = "127.0.0.1", logs: Path | None = None, script: str = "app.py"
+    replicas: int,
+    port: int,
+    address: str = "127.0.0.1",
+    logs: Path | None = None,
+    script: str = "app.py",
+    *,
+    data: Path | None = None,
 ) -> Iterator[tuple[str, list[Replica], subprocess.Popen]]:
-    """N replicas behind nginx on ``address:port``: yields the URL, the replicas and nginx once all
-    answer; stops them all whatever happens."""
+    """N replicas behind nginx on ``address:port``, sharing the classes' folder ``data`` (by
+    default optviz.classroom's): yields the URL, the replicas and nginx once all answer; stops
+    them all whatever happens."""
     if not 1 <= replicas <= MAX_REPLICAS:
         msg = f"between 1 and {MAX_REPLICAS} replicas, not {replicas}"
         raise ValueError(msg)
@@ -164,7 +178,8 @@ def serving(
         folder.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_hex(32)
         ports = [free_port() for _ in range(replicas)]
-        started = [Replica(k, p, secret, folder, script) for k, p in enumerate(ports, start=1)]
+        data = data or data_path().parent
+        started = [Replica(k, p, secret, folder, script, data=data) for k, p in enumerate(ports, start=1)]
         for replica in started:
             stack.callback(replica.stop)
             replica.start()
@@ -209,6 +224,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8501, help="the one port visitors open")
     parser.add_argument("--address", default="127.0.0.1", help="where to listen: 0.0.0.0 for the classroom")
     parser.add_argument("--logs", type=Path, help="a folder to keep nginx's and the replicas' files in")
+    parser.add_argument(
+        "--data", type=Path, help=f"the folder of the classes' votes, shared by the replicas ({data_path().parent})"
+    )
     args = parser.parse_args()
     stop = [False]
 
@@ -217,8 +235,9 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
-    with serving(args.replicas, args.port, args.address, args.logs) as (url, replicas, proxy):
+    with serving(args.replicas, args.port, args.address, args.logs, data=args.data) as (url, replicas, proxy):
         print(f"optviz: {len(replicas)} replicas behind nginx at {url} (Ctrl+C stops them all)", flush=True)
+        print(f"optviz: the classes' votes are kept in {replicas[0].data}", flush=True)
         keep_healthy(replicas, proxy, stop)
     print("optviz: stopped", flush=True)
 

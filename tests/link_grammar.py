@@ -639,6 +639,14 @@ def choice_text(s: Source, choices: Sequence[str]) -> str:
     return s.pick(choices)
 
 
+def free_text(s: Source, most: int) -> str:
+    """A person's text of at most ``most`` characters (a class code, a teacher link's key), or junk."""
+    if s.odd(0.5):
+        return s.pick(("", " ", "x" * (most + 1), "k7p2-qx9m", "K7P2QX9M", "%00", "\u202e", *PAYLOADS))
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZabc-_"
+    return "".join(s.pick(alphabet) for _ in range(s.integer(1, most)))
+
+
 def flag_text(s: Source) -> str:
     if s.odd(0.5):
         return s.pick(("maybe", "", "2", "TRUE ", "nope", *PAYLOADS))
@@ -666,6 +674,8 @@ def setting_text(spec: Spec) -> Callable[[Source], str]:
         return lambda s: choice_text(s, spec.choices)
     if spec.kind == "bool":
         return flag_text
+    if spec.kind == "text":
+        return lambda s: free_text(s, int(spec.high))
     msg = f"the link grammar has no maker for the setting {spec.link_key!r} of kind {spec.kind!r}"
     raise TypeError(msg)
 

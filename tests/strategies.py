@@ -36,7 +36,7 @@ def values(spec: Spec, *, app: bool = True):
             lambda chosen: tuple(c for c in spec.choices if c in chosen)
         ),
         "pair": lambda: st.tuples(*(values(part, app=app) for part in spec.parts)),
-        "text": lambda: st.sampled_from(FORMULAS),  # a typed formula: text the surface accepts
+        "text": lambda: _texts(spec),
     }
     if spec.kind in fixed:
         return fixed[spec.kind]()
@@ -44,6 +44,16 @@ def values(spec: Spec, *, app: bool = True):
     if spec.kind == "int":
         return st.integers(int(low), int(high))
     return numbers(low, high, log=spec.log, exclude_max=spec.high_open and high == spec.high)
+
+
+def _texts(spec: Spec):
+    """A typed formula (text a surface accepts), where the setting holds one that long; else any
+    printable text it holds (a class code, a teacher link's key)."""
+    formulas = [formula for formula in FORMULAS if len(formula) <= spec.high]
+    if len(formulas) == len(FORMULAS):
+        return st.sampled_from(formulas)
+    printable = st.characters(min_codepoint=32, max_codepoint=0x2FFF).filter(str.isprintable)
+    return st.text(printable, max_size=int(spec.high)).map(str.strip)  # a link reads a value stripped
 
 
 @st.composite

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # optviz/__init__.py is the public API over them (optviz.run, optviz.OPTIMIZERS) and says its
 # own line too.
 LAYERS = ("optviz.text", "optviz.core", "surfaces", "optviz", "optviz.settings", "optviz.study", "optviz.teach",
-          "optviz.draw", "optviz.pack", "ui")  # fmt: skip
+          "optviz.draw", "optviz.pack", "optviz.classroom", "ui")  # fmt: skip
 FIRST_PARTY = ("optviz", "surfaces", "ui")
 PAGE = ("ui", "app")  # the only modules that may import streamlit
 _MAY_IMPORT = re.compile(r"^May import:\s*(.*?)\.?\s*$", re.MULTILINE)

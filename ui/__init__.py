@@ -11,6 +11,8 @@
 - :mod:`ui.text`: the page's words in the reader's language; text from a link or a person,
   shown as text; a link's problems.
 - :mod:`ui.lesson`: a lesson's text beside its race, and its question before the race plays.
+- :mod:`ui.classroom`: a class that answers a lesson's question together: the teacher's button,
+  code and live counts, a student's vote, the race shown to all when the teacher chooses.
 - :mod:`ui.network`: the network page (the tutorial's own test): its sidebar, its comparison
   admitted, watched and cached, its figures and its verdict.
 - :mod:`ui.guard`: an unexpected error, in the script or in a callback, becomes a short
@@ -27,7 +29,7 @@
 The modules import each other one way, never in a circle (tests/test_layers.py): ui.text and
 ui.work at the bottom, then ui.guard, ui.state and ui.component, the widgets, and ui.views at the top.
 
-May import: optviz, optviz.draw, optviz.teach, optviz.study, optviz.settings, optviz.core, surfaces, optviz.text.
+May import: optviz, optviz.draw, optviz.teach, optviz.study, optviz.settings, optviz.classroom, optviz.core, surfaces, optviz.text.
 
 Data flows one way: the link seeds the widgets, the widgets build an Experiment, the
 Experiment writes the link and is computed (cached), and the views show the result.
@@ -36,7 +38,7 @@ Experiment writes the link and is computed (cached), and the views show the resu
 from ui.chrome import header, page_style, projector_page, race_frame
 from ui.controls import experiment_controls
 from ui.guard import guarded, remember, say_failure
-from ui.lesson import lesson_text
+from ui.lesson import follow_class, lesson_text
 from ui.link import follow_link, restore_last_good, seed_from_link, share_url, write_link
 from ui.network import network_controls, network_link, network_page
 from ui.state import on_network
@@ -50,6 +52,7 @@ __all__ = [
     "charge_surface",
     "experiment_controls",
     "export_panel",
+    "follow_class",
     "follow_link",
     "guarded",
     "header",

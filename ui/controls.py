@@ -21,6 +21,7 @@ from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Problem, Spec
 from optviz.draw.race import SYMBOLS
 from optviz.settings import (
+    CLASS,
     CONTOURS,
     DEFAULT,
     LESSON,
@@ -34,6 +35,7 @@ from optviz.settings import (
     SPEED,
     STEPS,
     STILL,
+    TEACHER,
     TOLERANCE,
     Experiment,
     Run,
@@ -49,7 +51,7 @@ from optviz.study.sweeps import assign, axis_spec
 from optviz.teach.theory import learning_rates
 from optviz.text import hyperparameter_help, hyperparameter_title
 from optviz.text.problems import problem_text, refusal_text
-from ui import live
+from ui import classroom, live
 from ui.guard import callback
 from ui.state import (
     NETWORK,
@@ -150,11 +152,13 @@ def _on_surface_change() -> None:
     state = st.session_state
     if state[SURFACE] == NETWORK:  # the tutorial's test: its own page, which no lesson holds
         state[LESSON.link_key] = LESSON.default
+        classroom.leave()
         load_network(NetworkPage())
         return
     page = Experiment.make(state[SURFACE])
     kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
-    load(replace(page, **{**kept, LESSON.name: LESSON.default}))
+    left = {LESSON.name: LESSON.default, CLASS.name: CLASS.default, TEACHER.name: TEACHER.default}
+    load(replace(page, **{**kept, **left}))
 
 
 def _page_settings() -> dict[str, Any]:
@@ -176,7 +180,9 @@ def load_lesson(name: str) -> None:
 def _on_lesson_change() -> None:
     name = st.session_state[LESSON.link_key]
     if name:
-        load_lesson(name)
+        load_lesson(name)  # another lesson: the class (if any) was for the one before
+    else:
+        classroom.leave()
 
 
 # ------------------------------------------------------------------------------- the widgets
@@ -594,8 +600,9 @@ def lesson_picker() -> None:
         help=say("sidebar.lesson_help"),
         **mirrored(LESSON, then=_on_lesson_change),
     )
-    if st.session_state[LESSON.link_key]:
+    if st.session_state[LESSON.link_key] and classroom.present() is None:
         switch(QUIZ)  # the teacher's: a demonstration shows the race without the question
+    classroom.class_sidebar()  # a class: its code, or the box to join one, and the teacher's button
 
 
 def _preset_name(label: str) -> str:

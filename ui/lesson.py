@@ -5,19 +5,58 @@ Predicting first and then watching teaches; watching alone teaches little (Crouc
 waits at its start until the student has chosen; then it plays, and the page says which
 answer was right and why, and what to look for. A teacher turns the question off for a
 demonstration (``quiz=false`` in the link, or the switch under the lesson picker in the
-sidebar): the race is free and the explanation is there to open.
+sidebar): the race is free and the explanation is there to open. In a class (ui.classroom) the
+question is the class's: the students vote, and the race waits for the teacher.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from optviz.settings import Experiment, on_lesson
+from optviz.classroom import ClassRefused
+from optviz.core.specs import Problem
+from optviz.settings import CLASS, LESSON, TEACHER, Experiment, on_lesson
 from optviz.settings.lessons import LESSONS
+from ui import classroom
 from ui.controls import load_lesson
 from ui.guard import callback
-from ui.state import ANSWERS, lesson_choice_key, lesson_held
+from ui.link import share_url
+from ui.state import ANSWERS, CLASS_NOW, lesson_choice_key, lesson_held
 from ui.text import LESSON_TEXT, words
+
+
+def follow_class() -> list[Problem]:
+    """Find the page's class (its code from the link or the sidebar's box) for this run: a page
+    that has just joined opens the class's lesson; a teacher link is checked (a wrong one makes
+    the page a student's). A class that is gone or unknown leaves the page on its lesson alone.
+    Returns what to say about it."""
+    state = st.session_state
+    state.pop(CLASS_NOW, None)
+    code = str(state.get(CLASS.link_key, CLASS.default))
+    if not code:
+        state[TEACHER.link_key] = TEACHER.default  # a teacher link's key means nothing without its class
+        return []
+    room = classroom.room()
+    try:
+        tally = classroom.find(code)
+    except ClassRefused as refusal:
+        if refusal.problem.code != "class_store":  # the file busy: the page stays in its class
+            classroom.leave()
+        return [refusal.problem]
+    if tally.lesson not in LESSONS:  # a lesson this version has not got
+        classroom.leave()
+        return [Problem.of("class_lesson", value=tally.lesson)]
+    problems = []
+    teacher = str(state.get(TEACHER.link_key, TEACHER.default))
+    if teacher and not room.is_teacher(tally.code, teacher):
+        teacher = TEACHER.default
+        problems.append(Problem.of("class_teacher"))
+    if state.get(LESSON.link_key) != tally.lesson:  # a link with the code alone, or the code typed
+        load_lesson(tally.lesson)
+    state[CLASS.link_key], state[TEACHER.link_key] = tally.code, teacher
+    vote = None if teacher else room.vote_of(tally.code, classroom.page_key())
+    state[CLASS_NOW] = classroom.Present(tally, teacher=bool(teacher), vote=vote)
+    return problems
 
 
 def lesson_text(experiment: Experiment, *, changed: bool | None = None) -> str | None:
@@ -42,6 +81,13 @@ def _lesson_text(experiment: Experiment, changed: bool) -> str | None:
     st.markdown(f"**{say(f'{key}.question')}**")
     choices = say.list(f"{key}.choices")
     chosen = answers.get(name)
+    now = classroom.present()
+    if now is not None and now.tally.lesson == name:
+        hold = classroom.class_text(now, lesson.answer, classroom.student_link(share_url(""), now.tally.code))
+        if hold is None:
+            st.markdown(say(f"{key}.explanation"))
+            st.markdown(f"**{say('lesson.look_for')}** {say(f'{key}.look_for')}")
+        return hold
     if lesson_held():
         picked = st.radio(
             say("lesson.your_answer"),

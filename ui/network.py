@@ -18,7 +18,7 @@ import streamlit as st
 from optviz.core import budget
 from optviz.core.specs import Spec
 from optviz.draw import landscape_figure, network_figures
-from optviz.settings import LANG, LESSON, QUIZ, lesson_experiment, network_query, parse_network
+from optviz.settings import CLASS, LANG, LESSON, QUIZ, TEACHER, lesson_experiment, network_query, parse_network
 from optviz.settings.lessons import LESSONS
 from optviz.settings.network import AXIS, CENTRE, MODEL, PLANE, SPECS, NetworkPage
 from optviz.study import landscape as study_landscape
@@ -66,11 +66,16 @@ def network_controls() -> NetworkPage:
 
 
 def network_link(page: NetworkPage) -> dict[str, str]:
-    """The link of the page: the network's settings, the language, the lesson and its question."""
+    """The link of the page: the network's settings, the language, the lesson and its question, and
+    the lesson's class (ui.classroom)."""
     state = st.session_state
     lang = str(state.get(LANG.link_key, LANG.default))
     lesson = str(state.get(LESSON.link_key, LESSON.default))
-    return network_query(page, lang, lesson, quiz=bool(state.get(QUIZ.link_key, QUIZ.default)))
+    query = network_query(page, lang, lesson, quiz=bool(state.get(QUIZ.link_key, QUIZ.default)))
+    for spec in (CLASS, TEACHER):
+        if lesson and state.get(spec.link_key):
+            query[spec.link_key] = spec.text(state[spec.link_key])
+    return query
 
 
 def _lesson(page: NetworkPage) -> str | None:

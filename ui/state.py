@@ -23,6 +23,7 @@ from ui.guard import callback
 from ui.text import words
 
 ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
+CLASS_NOW = "_class_now"  # the class this run of the page found (ui.classroom.Present), if any
 RUNS = "runs"  # the sidebar's editable runs, one entry each (ui.controls)
 SURFACE = "surface"  # the surface the sidebar holds
 START_X, START_Y = "start_x", "start_y"  # the start the sidebar holds
@@ -110,10 +111,14 @@ def lesson_choice_key(lesson: str) -> str:
 
 
 def lesson_held() -> bool:
-    """Whether the page is a lesson whose question is not answered yet: until it is, nothing on
-    the page shows how the race comes out (the race, the views, the exports, the surface's text)."""
+    """Whether the page is a lesson whose question is not answered yet (in a class: whose answer
+    its teacher has not shown): until then, nothing on the page shows how the race comes out (the
+    race, the views, the exports, the surface's text)."""
     state = st.session_state
     lesson = state.get(LESSON.link_key, LESSON.default)
+    now = state.get(CLASS_NOW)
+    if now is not None and now.tally.lesson == lesson:  # a class's: until its teacher shows the answer
+        return not now.tally.revealed
     return bool(lesson) and bool(state.get(QUIZ.link_key, QUIZ.default)) and lesson not in state.get(ANSWERS, {})
 
 

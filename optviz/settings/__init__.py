@@ -35,6 +35,7 @@ from optviz.settings.link import (
     on_lesson,
     parse,
     parse_network,
+    public_query,
     query_string,
     refusal,
     run_text,
@@ -44,6 +45,7 @@ from optviz.settings.presets import PRESETS, presets
 from optviz.settings.table import (
     BASIN_COUNT,
     BATCH,
+    CLASS,
     COLOUR,
     CONTOURS,
     DIRECTIONS_LOG,
@@ -72,6 +74,7 @@ from optviz.settings.table import (
     SWEEP_COUNT,
     SWEEP_FROM,
     SWEEP_TO,
+    TEACHER,
     TOLERANCE,
     VIEW,
 )
@@ -79,6 +82,7 @@ from optviz.settings.table import (
 __all__ = [
     "BASIN_COUNT",
     "BATCH",
+    "CLASS",
     "COLOUR",
     "CONTOURS",
     "DEFAULT",
@@ -112,6 +116,7 @@ __all__ = [
     "SWEEP_COUNT",
     "SWEEP_FROM",
     "SWEEP_TO",
+    "TEACHER",
     "TOLERANCE",
     "VERSION",
     "VERSIONS",
@@ -126,6 +131,7 @@ __all__ = [
     "parse",
     "parse_network",
     "presets",
+    "public_query",
     "query_string",
     "refusal",
     "run_setup",

@@ -179,6 +179,8 @@ class Experiment:
     lang: str = table.LANG.default
     lesson: str = table.LESSON.default
     quiz: bool = table.QUIZ.default
+    class_code: str = table.CLASS.default
+    teacher: str = table.TEACHER.default
     sweep_from: float = table.SWEEP_FROM.default
     sweep_to: float = table.SWEEP_TO.default
     sweep_n: int = table.SWEEP_COUNT.default
@@ -236,6 +238,10 @@ class Experiment:
     def hidden(self, part: str) -> bool:
         """Whether the link hides this part of the page (``hide=all`` hides all but the race)."""
         return part in self.hide or ("all" in self.hide and part != "all")
+
+    def public(self) -> Experiment:
+        """What the page may hand on (its share link, an export): all but a teacher link's key."""
+        return replace(self, teacher=table.TEACHER.default)
 
     def physics(self) -> Experiment:
         """What decides the trajectories, and nothing else: the key of the cached computation."""

@@ -37,7 +37,19 @@ from optviz.settings.experiment import (
 )
 from optviz.settings.lessons import LESSONS
 from optviz.settings.network import NetworkPage
-from optviz.settings.table import BATCH, COLOUR, LANG, LESSON, MAX_RUNS, NAME, QUIZ, SCHEDULE, SETTINGS, STEPS
+from optviz.settings.table import (
+    BATCH,
+    COLOUR,
+    LANG,
+    LESSON,
+    MAX_RUNS,
+    NAME,
+    QUIZ,
+    SCHEDULE,
+    SETTINGS,
+    STEPS,
+    TEACHER,
+)
 from optviz.text.problems import problem_text
 from surfaces.formula import FormulaError
 
@@ -97,6 +109,11 @@ def query_string(experiment: Experiment | Mapping[str, str | list[str]]) -> str:
     (repeated keys for the runs), its punctuation readable."""
     query = experiment if isinstance(experiment, Mapping) else to_query(experiment)
     return urlencode(query, doseq=True, safe=":,=/()*^!~'")
+
+
+def public_query(query: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
+    """A link the page may hand on: ``query`` without a teacher link's key (Experiment.public)."""
+    return {key: value for key, value in query.items() if key != TEACHER.link_key}
 
 
 # ------------------------------------------------------------------------------ reading links

@@ -32,6 +32,10 @@ HIDE = Spec("hide", (), kind="choices", choices=("all", "sidebar", "header", "vi
 LANG = Spec("lang", DEFAULT_LANGUAGE, kind="choice", choices=tuple(LANGUAGES))
 LESSON = Spec("lesson", "", kind="choice", choices=("", *LESSONS))
 QUIZ = Spec("quiz", True, kind="bool")  # a lesson asks its question before the race plays
+# A class answering a lesson's question together (optviz.classroom): its code, and on the teacher's
+# page the key of the teacher link (never in a link the page shares: Experiment.public).
+CLASS = Spec("class_code", "", kind="text", key="class", high=16)
+TEACHER = Spec("teacher", "", kind="text", high=32)
 # The sweep (and a map's learning-rate axis): its range and how many learning rates.
 # Within the learning rates a run can take: a click on any point of a sweep gives the run that rate.
 SWEEP_FROM = Spec("sweep_from", 1e-4, low=1e-5, high=10.0, log=True)
@@ -70,7 +74,8 @@ DIRECTIONS_LOG = Spec("directions_log", False, kind="bool")
 # The loss chart's x axis: steps, or gradient evaluations (the fair axis where a run makes several a step: LBFGS).
 LOSS_X = Spec("loss_x", "step", kind="choice", choices=("step", "grad_evals"))
 SETTINGS: tuple[Spec, ...] = (
-    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, DIRECTIONS_LOG, LOSS_X),
+    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, CLASS, TEACHER),
+    *(DIRECTIONS_LOG, LOSS_X),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
     *(NOISE, SEED),
 )

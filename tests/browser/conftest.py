@@ -1,44 +1,16 @@
-"""Real-browser fixtures: the app on a free loopback port, Debian's Chromium through Playwright.
-
-Playwright never downloads a browser here: it launches the system Chromium
-(``CHROMIUM_PATH``, default /usr/bin/chromium). When Chromium is missing these tests fail
-with the command that installs it; they never skip, so CI cannot pass them silently.
-"""
+"""Real-browser fixtures: the app on a free loopback port, and pages of Debian's Chromium (the
+``browser`` fixture is in tests/conftest.py: tests/serve open pages too, and one process runs one
+Playwright)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from scripts.app_server import running_app
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, launched once for the session."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Debian's Chromium is needed for the browser tests: apt-get install chromium (looked for {CHROMIUM})"
-        )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -50,10 +22,16 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def class_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the app's classes (OPTVIZ_DATA): a test may start a class in its file directly."""
+    return tmp_path_factory.mktemp("classes")
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory, class_data: Path) -> Iterator[tuple[str, Path]]:
     """The app, headless on a free loopback port, stopped whatever happens, and its server's log."""
     log = tmp_path_factory.mktemp("app") / "server.log"
-    with running_app(log=log) as url:
+    with running_app(log=log, data=class_data) as url:
         yield url, log
 
 

@@ -14,16 +14,20 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import Browser, expect
 
 from benchmarks import load
+from optviz.classroom import Classroom
+from optviz.text import Words
 from scripts.app_server import ROOT, free_port
-from scripts.serve import keep_healthy, nginx_config, serving
+from scripts.serve import all_healthy, keep_healthy, nginx_config, serving
+from tests.browser.pages import wait_for_app
 
 
 @pytest.fixture(scope="module")
-def hall():
-    """Two replicas behind nginx on a free loopback port."""
-    with serving(2, free_port()) as (url, replicas, proxy):
+def hall(tmp_path_factory):
+    """Two replicas behind nginx on a free loopback port, their classes in a folder of their own."""
+    with serving(2, free_port(), data=tmp_path_factory.mktemp("classes")) as (url, replicas, proxy):
         yield url, replicas, proxy
 
 
@@ -43,6 +47,38 @@ def test_a_class_opens_the_page_through_the_proxy_and_both_replicas_serve(hall):
     assert all(view.received > 100_000 for view in views)  # each page whole, its race included
     spent = [load.cpu_seconds(replica.process.pid) - start for replica, start in zip(replicas, before, strict=True)]
     assert min(spent) > 0.1  # the visitors were spread over both
+
+
+def teacher_sees(browser: Browser, url: str, code: str, teacher: str, text: str) -> None:
+    """The teacher link opened in Chromium (through the proxy) shows ``text``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?class={code}&teacher={teacher}")
+        wait_for_app(page)
+        expect(page.get_by_test_id("stMain").get_by_text(text)).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_thirty_students_vote_through_the_replicas_and_a_restart_loses_nothing(hall, browser):
+    url, replicas, _ = hall
+    room = Classroom(replicas[0].data / "classes.sqlite3")
+    started = room.start("momentum", 3, starter="the teacher")
+    before = [load.cpu_seconds(replica.process.pid) for replica in replicas]
+    views = load.voted(url, f"v=2&class={started.code}", [k % 3 for k in range(30)], timeout=120)
+    assert [view.error for view in views] == [None] * 30
+    spent = [load.cpu_seconds(replica.process.pid) - start for replica, start in zip(replicas, before, strict=True)]
+    assert min(spent) > 0.05  # the class was spread over both replicas, and both wrote to the one file
+    assert room.find(started.code, seeker="the test").counts == (10, 10, 10)
+    votes = Words("en")("class.votes", count=30)
+    teacher_sees(browser, url, started.code, started.teacher, votes)
+
+    for replica in replicas:  # every server stopped and started again
+        replica.stop()
+        replica.start()
+    all_healthy(replicas)
+    teacher_sees(browser, url, started.code, started.teacher, votes)
 
 
 def test_a_browser_keeps_its_replica_and_new_ones_are_spread(hall):
@@ -79,9 +115,9 @@ def test_a_replica_that_stops_is_started_again(hall):
         watcher.join(10)
 
 
-def test_sigterm_stops_nginx_and_every_replica():
+def test_sigterm_stops_nginx_and_every_replica(tmp_path):
     port = free_port()
-    command = [sys.executable, "-m", "scripts.serve", "--replicas", "1", "--port", str(port)]
+    command = [sys.executable, "-m", "scripts.serve", "--replicas", "1", "--port", str(port), "--data", str(tmp_path)]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as serve:
         try:
             line = serve.stdout.readline()

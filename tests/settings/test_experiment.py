@@ -260,6 +260,8 @@ def _other_value(spec):
         return spec.choices[1:3]
     if spec.kind == "bool":
         return not spec.default
+    if spec.kind == "text":
+        return "x" * int(spec.high)
     return spec.app_high
 
 
@@ -320,3 +322,20 @@ def test_presets_take_the_surfaces_own_learning_rates():
     rosenbrock = surfaces.get("rosenbrock")
     assert presets(rosenbrock)["RAdam"].values()["lr"] == rosenbrock.learning_rate("RAdam", 0.05) != 0.05
     assert presets(surfaces.get("valley"))["RAdam"] == PRESETS["RAdam"]
+
+
+def test_a_teacher_link_is_never_handed_on():
+    """The teacher's page keeps its key in its own address bar; its share link, its exports and
+    the network page's share link carry the class's code only."""
+    from optviz.draw.export.record import trajectories_json  # noqa: PLC0415
+    from optviz.settings import network_query, public_query  # noqa: PLC0415
+    from optviz.settings.network import NetworkPage  # noqa: PLC0415
+
+    teacher = Experiment.make("valley", lesson="momentum", class_code="K7P2QX9M", teacher="secret-key")
+    assert parse_qs(query_string(teacher))["teacher"] == ["secret-key"]  # restores the teacher's page
+    shared = query_string(teacher.public())
+    assert "secret-key" not in shared
+    assert parse_qs(shared)["class"] == ["K7P2QX9M"]
+    assert "secret-key" not in trajectories_json(teacher, run_experiment(teacher))
+    network = {**network_query(NetworkPage(), "en", "network_test"), "class": "K7P2QX9M", "teacher": "secret-key"}
+    assert public_query(network) == {**network_query(NetworkPage(), "en", "network_test"), "class": "K7P2QX9M"}

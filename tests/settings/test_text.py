@@ -135,6 +135,14 @@ def test_every_problem_code_is_worded(lang):
         Problem.of("bad_argument", key="gamma", value=5.0, range="[0, 1]", where=("schedule", "StepLR")),
         Problem.of("bad_milestones", key="milestones", value="soon", range="", where=("schedule", "MultiStepLR")),
         Problem.of("network_cnn_images", data="iris"),
+        *(Problem.of(code) for code in ("class_store", "class_too_many", "class_teacher", "class_guesses")),
+        *(Problem.of(code) for code in ("class_revealed", "class_busy", "class_vote_flood")),
+        Problem.of("class_lesson", value="x"),
+        Problem.of("class_ended", label="K7P2-QX9M"),
+        Problem.of("class_code", value="K7", length=8),
+        Problem.of("class_unknown", label="K7P2-QX9M"),
+        Problem.of("class_choice", value=7),
+        Problem.of("class_full", most=1000),
     ]
     codes = {key.removeprefix("problem.") for key in catalog("en") if key.startswith("problem.")}
     assert {p.code for p in problems} == codes - {"list_separator"}

@@ -89,7 +89,9 @@ def race_html(
     data_json = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
     words = Words(experiment.lang)
     title = f"optviz — {words(f'surface.{experiment.surface}.title')}"
-    link = (base_url.rstrip("/") + "/" if base_url else "") + "?" + query_string(experiment)
+    link = (
+        (base_url.rstrip("/") + "/" if base_url else "") + "?" + query_string(experiment.public())
+    )  # never a teacher link
     shim = f"""
 // ---- optviz export: call the player as Streamlit would, with everything already here.
 window.__optvizPlotly = window.__optvizPlotly || new Map();

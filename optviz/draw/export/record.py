@@ -42,7 +42,7 @@ def trajectories_json(experiment: Experiment, trajectories: Sequence[Trajectory]
     document = {
         "format": "optviz-trajectories",
         "version": 2,  # 2: f − f* and the learning rate of each step
-        "link": "?" + query_string(experiment),
+        "link": "?" + query_string(experiment.public()),  # never a teacher link
         "surface": experiment.surface,
         "surface_params": dict(experiment.surface_params),
         "start": list(experiment.start),

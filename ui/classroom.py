@@ -1,0 +1,273 @@
+"""A class that answers together, on the page (the votes are kept by optviz.classroom).
+
+Peer instruction (Mazur 1997; Crouch and Mazur 2001): every student commits to an answer, the
+teacher sees how the class split, the students argue it out and vote again, and only then does
+the race play. So a teacher starts a class for the lesson on the page (the sidebar's button) and
+gets a code and a teacher link; a student's page joins by the code (a link, or the sidebar's
+box), votes, and waits; the teacher's page counts the votes as they come in, asks again, and
+shows the race and the answer to every page of the class at once.
+
+Pages learn of a change by asking: a small fragment of each asks the store every few seconds
+(POLL_SECONDS; the teacher's redraws the counts) and runs the whole page again when the class has
+moved on (the answer shown, a new round, the class ended). Each session has a random key of its
+own (:func:`page_key`), its only identity: it votes once per round and is limited by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from optviz.classroom import ClassRefused, Classroom, Tally, code_text, data_path, new_key
+from optviz.settings import CLASS, LANG, LESSON, TEACHER
+from optviz.settings.lessons import LESSONS
+from ui.guard import alone, callback
+from ui.state import CLASS_NOW, scoped
+from ui.text import queue_problems, words
+
+PAGE_KEY = "_page_key"  # this session's random key: its vote, its limits
+FOUND = "_classes_found"  # the codes this page has found (Classroom.find): asked again without a guess
+JOIN = "class_join"  # the sidebar's box for a class code
+POLL_SECONDS = {"teacher": 2.0, "student": 3.0}  # how often a page of the class asks for news
+
+
+@dataclass(frozen=True)
+class Present:
+    """The class this run of the page found: the store's tally, whether this page is the
+    teacher's, and the answer this page voted for in this round (a student's)."""
+
+    tally: Tally
+    teacher: bool
+    vote: int | None
+
+
+@st.cache_resource(show_spinner=False)
+def room() -> Classroom:
+    """The machine's classes (one store per server process, its file shared by the replicas)."""
+    return Classroom(data_path())
+
+
+def page_key() -> str:
+    """This session's random key."""
+    return st.session_state.setdefault(PAGE_KEY, new_key())
+
+
+def present() -> Present | None:
+    """The class of this page, as this run found it (:func:`ui.lesson.follow_class`), or None."""
+    return st.session_state.get(CLASS_NOW)
+
+
+def find(code: str) -> Tally:
+    """The class ``code``: looked up as a guess the first time this page asks (a code from a link
+    or the sidebar's box counts against the limits on wrong codes), then as a class it is in."""
+    found = st.session_state.setdefault(FOUND, set())
+    if code in found:
+        return room().tally(code)
+    tally = room().find(code, seeker=page_key())
+    found.add(tally.code)
+    return tally
+
+
+def leave() -> None:
+    """This page leaves its class (the lesson stays, with its own question)."""
+    state = st.session_state
+    state[CLASS.link_key] = CLASS.default
+    state[TEACHER.link_key] = TEACHER.default
+    state.pop(CLASS_NOW, None)
+
+
+def choices_of(lesson: str) -> list[str]:
+    return words().list(f"lesson.{lesson}.choices")
+
+
+# ------------------------------------------------------------------------------ the sidebar
+
+
+def class_sidebar() -> None:
+    """Under the lesson picker: the class this page is in and a way out; else the box a student
+    types a code in, and on a lesson the teacher's button that starts a class."""
+    say = words()
+    now = present()
+    if now is not None:
+        role = "teacher" if now.teacher else "student"
+        st.caption(say(f"class.in_class_{role}", code=code_text(now.tally.code)))
+        st.button(say("class.leave"), key="class_leave", on_click=callback(leave))
+        return
+    st.text_input(
+        say("setting.class_code.title"),
+        key=JOIN,
+        max_chars=2 * 8,
+        placeholder="K7P2-QX9M",
+        help=say("setting.class_code.help"),
+        on_change=callback(_join),
+    )
+    lesson = st.session_state.get(LESSON.link_key, LESSON.default)
+    if lesson:
+        st.button(say("class.start"), key="class_start", help=say("class.start_help"), on_click=callback(_start))
+
+
+def _join() -> None:
+    """A code typed in the sidebar: the page joins that class (its lesson opens on the next run)."""
+    state = st.session_state
+    typed = str(state.pop(JOIN, "") or "").strip()
+    if not typed:
+        return
+    try:
+        tally = find(typed)
+    except ClassRefused as refusal:
+        queue_problems([refusal.problem])
+        return
+    state[CLASS.link_key] = tally.code
+    state[TEACHER.link_key] = TEACHER.default
+
+
+def _start() -> None:
+    """The teacher's button: a class for the lesson on the page; this page becomes its teacher's."""
+    state = st.session_state
+    lesson = str(state.get(LESSON.link_key, LESSON.default))
+    if lesson not in LESSONS or not lesson:
+        return
+    try:
+        started = room().start(lesson, len(choices_of(lesson)), starter=page_key())
+    except ClassRefused as refusal:
+        queue_problems([refusal.problem])
+        return
+    state.setdefault(FOUND, set()).add(started.code)
+    state[CLASS.link_key] = started.code
+    state[TEACHER.link_key] = started.teacher
+
+
+# ------------------------------------------------------------------------------ beside the lesson
+
+
+def class_text(now: Present, answer: int, student_link: str) -> str | None:
+    """The class's part of the lesson's text: for the teacher the code, the students' link, the
+    votes as they come in and the buttons; for a student the vote. Returns the message that holds
+    the race (until the answer is shown), or None."""
+    say = words()
+    tally = now.tally
+    choices = choices_of(tally.lesson)
+    if now.teacher:
+        st.metric(say("class.code_is"), code_text(tally.code))
+        st.caption(say("class.students_open"))
+        st.code(student_link, language=None, wrap_lines=True)
+        _live(now, answer, "teacher")
+        if not tally.revealed:
+            st.button(
+                say("class.reveal"),
+                key="class_reveal",
+                type="primary",
+                width="stretch",
+                on_click=callback(_teacher),
+                args=("reveal",),
+            )
+        st.button(
+            say("class.again"),
+            key="class_again",
+            help=say("class.again_help"),
+            width="stretch",
+            on_click=callback(_teacher),
+            args=("again",),
+        )
+        st.caption(say("class.keep_link"))
+        return None if tally.revealed else say("class.held_teacher")
+    if tally.revealed:
+        if now.vote is None:
+            st.info(say("class.answer_was", answer=choices[answer]))
+        else:
+            right = now.vote == answer
+            verdict = say("lesson.right") if right else say("lesson.wrong", answer=choices[answer])
+            (st.success if right else st.warning)(f"{say('lesson.you_chose', choice=choices[now.vote])} {verdict}")
+        _live(now, answer, "student")
+        return None
+    st.caption(say("class.student_intro", code=code_text(tally.code)))
+    picked = st.radio(
+        say("lesson.your_answer"),
+        range(len(choices)),
+        index=now.vote,
+        format_func=lambda i: choices[i],
+        key=scoped(f"class_choice_{tally.lesson}_{tally.round}"),  # a new round: a new question
+        label_visibility="collapsed",
+    )
+    st.button(
+        say("class.change_vote" if now.vote is not None else "class.vote"),
+        key="class_vote",
+        type="primary",
+        disabled=picked is None or picked == now.vote,
+        on_click=callback(_vote),
+        args=(tally.code, picked),
+    )
+    if now.vote is not None:
+        st.success(say("class.voted", choice=choices[now.vote]))
+    _live(now, answer, "student")
+    return say("class.held_student")
+
+
+def _vote(code: str, choice: object) -> None:
+    try:
+        room().vote(code, voter=page_key(), choice=choice)  # the store takes one of the answers, nothing else
+    except ClassRefused as refusal:
+        queue_problems([refusal.problem])
+
+
+def _teacher(action: str) -> None:
+    """The teacher's buttons: show the answer, or ask again."""
+    state = st.session_state
+    code, teacher = str(state.get(CLASS.link_key, "")), str(state.get(TEACHER.link_key, ""))
+    try:
+        (room().reveal if action == "reveal" else room().again)(code, teacher=teacher)
+    except ClassRefused as refusal:
+        queue_problems([refusal.problem])
+
+
+def _news(now: Present, answer: int) -> None:
+    """The part of a class's page that asks for news every few seconds: the teacher's counts (and
+    the class's, once the answer is shown), and a run of the whole page when the class has moved
+    on. In a run of the whole page it shows what that run found."""
+    with alone():
+        tally = now.tally
+        context = get_script_run_ctx()
+        if context is not None and context.fragment_ids_this_run:  # its own run: ask the store
+            try:
+                tally = room().tally(tally.code)
+            except ClassRefused as refusal:
+                if refusal.problem.code == "class_store":  # the file busy: ask again next time
+                    return
+                st.rerun(scope="app")  # the class has ended: the page says so
+            if (tally.round, tally.revealed) != (now.tally.round, now.tally.revealed):
+                st.rerun(scope="app")
+        if now.teacher or tally.revealed:
+            _counts(tally, answer)
+
+
+_NEWS = {role: st.fragment(_news, run_every=seconds) for role, seconds in POLL_SECONDS.items()}
+
+
+def _live(now: Present, answer: int, role: str) -> None:
+    _NEWS[role](now, answer)
+
+
+def _counts(tally: Tally, answer: int) -> None:
+    """How the class voted: a bar for each answer (the right one marked once it is shown), and the
+    round before's count beside each after a second vote."""
+    say = words()
+    choices = choices_of(tally.lesson)
+    total = tally.votes
+    st.markdown(f"**{say('class.votes', count=total)}**")
+    for i, choice in enumerate(choices):
+        count = tally.counts[i]
+        share = count / total if total else 0.0
+        mark = "✓ " if tally.revealed and i == answer else ""
+        text = f"{mark}{choice}: **{count}** ({share:.0%})"
+        if tally.earlier:
+            text += " · " + say("class.before", count=tally.earlier[i])
+        st.progress(share, text=text)
+
+
+def student_link(base_url: str, code: str) -> str:
+    """The link a teacher gives the class: the code, in the teacher's language."""
+    lang = st.session_state.get(LANG.link_key, LANG.default)
+    query = f"v=2&{CLASS.link_key}={code_text(code)}" + (f"&{LANG.link_key}={lang}" if lang != LANG.default else "")
+    return base_url.rstrip("/") + "/?" + query
