@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import surfaces
 from optviz import OPTIMIZERS
 from optviz.core.specs import Problem
+from optviz.draw.export.record import trajectories_json
 from optviz.settings import (
     DEFAULT,
     DEFAULT_RUNS,
@@ -20,11 +21,14 @@ from optviz.settings import (
     VERSION,
     Experiment,
     Run,
+    network_query,
     parse,
     presets,
+    public_query,
     query_string,
     to_query,
 )
+from optviz.settings.network import NetworkPage
 from optviz.study.results import run_experiment
 from optviz.text import LANGUAGES
 from tests.link_grammar import queries, query_from_string, random_query, random_raw_query, raw_queries
@@ -327,10 +331,6 @@ def test_presets_take_the_surfaces_own_learning_rates():
 def test_a_teacher_link_is_never_handed_on():
     """The teacher's page keeps its key in its own address bar; its share link, its exports and
     the network page's share link carry the class's code only."""
-    from optviz.draw.export.record import trajectories_json  # noqa: PLC0415
-    from optviz.settings import network_query, public_query  # noqa: PLC0415
-    from optviz.settings.network import NetworkPage  # noqa: PLC0415
-
     teacher = Experiment.make("valley", lesson="momentum", class_code="K7P2QX9M", teacher="secret-key")
     assert parse_qs(query_string(teacher))["teacher"] == ["secret-key"]  # restores the teacher's page
     shared = query_string(teacher.public())
