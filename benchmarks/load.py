@@ -106,9 +106,10 @@ def links(kind: str, sessions: int, link: str = LINK) -> list[str]:
     return [f"{link}&start={-2.5 + 0.001 * i:.3f},1" for i in range(sessions)]
 
 
-async def _until_finished(socket: websockets.ClientConnection, deadline: float) -> tuple[str | None, int, dict]:
+async def until_finished(socket: websockets.ClientConnection, deadline: float) -> tuple[str | None, int, dict]:
     """Read the server's messages until the script run has finished: what went wrong (or None),
-    the bytes received, and the widgets drawn (their element by their id)."""
+    the bytes received, and the widgets drawn (by their id: the element, and the fragment it is
+    in, "" for none)."""
     error, received, widgets = None, 0, {}
     while True:
         data = await asyncio.wait_for(socket.recv(), deadline - time.perf_counter())
@@ -124,17 +125,21 @@ async def _until_finished(socket: websockets.ClientConnection, deadline: float) 
             elif which == "alert" and element.alert.format == Alert.ERROR:
                 error = "the page showed an error"  # optviz's guard: a short message, no traceback
             elif getattr(getattr(element, which), "id", ""):
-                widgets[getattr(element, which).id] = getattr(element, which)
+                widgets[getattr(element, which).id] = (getattr(element, which), message.delta.fragment_id)
         elif kind == "script_finished" and message.script_finished != RERUN:
             if message.script_finished == COMPILE_ERROR:
                 error = "the script did not compile"
             return error, received, widgets
 
 
-def _rerun(query: str, *states: WidgetState) -> bytes:
+def rerun_message(query: str, *states: WidgetState, fragment: str = "", auto: bool = False) -> bytes:
+    """A run of the page with ``query`` and the widgets' ``states``; of ``fragment`` alone, when
+    the widget changed is in one (as the frontend asks), or when its timer asks (``auto``)."""
     ask = BackMsg()
     ask.rerun_script.query_string = query
     ask.rerun_script.widget_states.widgets.extend(states)
+    ask.rerun_script.fragment_id = fragment
+    ask.rerun_script.is_auto_rerun = auto
     return ask.SerializeToString()
 
 
@@ -145,8 +150,8 @@ async def view(stream: str, origin: str, query: str, timeout: float) -> View:
         async with websockets.connect(
             stream, subprotocols=["streamlit"], origin=origin, max_size=None, open_timeout=timeout
         ) as socket:
-            await socket.send(_rerun(query))
-            error, received, _ = await _until_finished(socket, start + timeout)
+            await socket.send(rerun_message(query))
+            error, received, _ = await until_finished(socket, start + timeout)
             return View(time.perf_counter() - start, error, received)
     except TimeoutError:
         return View(time.perf_counter() - start, f"no finished script within {timeout:g} s")
@@ -164,19 +169,20 @@ async def vote(stream: str, origin: str, query: str, choice: int, timeout: float
         async with websockets.connect(
             stream, subprotocols=["streamlit"], origin=origin, max_size=None, open_timeout=timeout
         ) as socket:
-            await socket.send(_rerun(query))
-            error, received, widgets = await _until_finished(socket, deadline)
-            radio = next((w for key, w in widgets.items() if "-class_choice_" in key), None)
+            await socket.send(rerun_message(query))
+            error, received, widgets = await until_finished(socket, deadline)
+            radio, fragment = next((w for key, w in widgets.items() if "-class_choice_" in key), (None, ""))
             if error or radio is None:
                 return View(time.perf_counter() - start, error or "the page asked for no vote", received)
             picked = WidgetState(id=radio.id, string_value=radio.options[choice])
-            await socket.send(_rerun(query, picked))
-            error, more, widgets = await _until_finished(socket, deadline)
-            button = next((w for key, w in widgets.items() if key.endswith("-class_vote")), None)
+            await socket.send(rerun_message(query, picked, fragment=fragment))
+            error, more, widgets = await until_finished(socket, deadline)
+            button, fragment = next((w for key, w in widgets.items() if key.endswith("-class_vote")), (None, ""))
             if error or button is None:
                 return View(time.perf_counter() - start, error or "the page drew no vote button", received + more)
-            await socket.send(_rerun(query, picked, WidgetState(id=button.id, trigger_value=True)))
-            error, last, _ = await _until_finished(socket, deadline)
+            pressed = WidgetState(id=button.id, trigger_value=True)
+            await socket.send(rerun_message(query, picked, pressed, fragment=fragment))
+            error, last, _ = await until_finished(socket, deadline)
             return View(time.perf_counter() - start, error, received + more + last)
     except TimeoutError:
         return View(time.perf_counter() - start, f"no vote within {timeout:g} s")

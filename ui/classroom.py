@@ -23,11 +23,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from optviz.classroom import ClassRefused, Classroom, Tally, code_text, data_path, new_key
 from optviz.settings import CLASS, LANG, LESSON, TEACHER
 from optviz.settings.lessons import LESSONS
+from optviz.text.problems import problem_text
 from ui.guard import alone, callback
 from ui.state import CLASS_NOW, scoped
-from ui.text import queue_problems, words
+from ui.text import plain, queue_problems, words
 
 PAGE_KEY = "_page_key"  # this session's random key: its vote, its limits
+REFUSED = "_vote_refused"  # why the store refused this page's last vote, said once by the ballot
 FOUND = "_classes_found"  # the codes this page has found (Classroom.find): asked again without a guess
 JOIN = "class_join"  # the sidebar's box for a class code
 POLL_SECONDS = {"teacher": 2.0, "student": 3.0}  # how often a page of the class asks for news
@@ -183,33 +185,51 @@ def class_text(now: Present, answer: int, student_link: str) -> str | None:
         _live(now, answer, "student")
         return None
     st.caption(say("class.student_intro", code=code_text(tally.code)))
-    picked = st.radio(
-        say("lesson.your_answer"),
-        range(len(choices)),
-        index=now.vote,
-        format_func=lambda i: choices[i],
-        key=scoped(f"class_choice_{tally.lesson}_{tally.round}"),  # a new round: a new question
-        label_visibility="collapsed",
-    )
-    st.button(
-        say("class.change_vote" if now.vote is not None else "class.vote"),
-        key="class_vote",
-        type="primary",
-        disabled=picked is None or picked == now.vote,
-        on_click=callback(_vote),
-        args=(tally.code, picked),
-    )
-    if now.vote is not None:
-        st.success(say("class.voted", choice=choices[now.vote]))
+    _ballot(tally.code, tally.lesson, tally.round)
     _live(now, answer, "student")
     return say("class.held_student")
+
+
+@st.fragment
+def _ballot(code: str, lesson: str, round_: int) -> None:
+    """A student's choices and vote button: a fragment of its own, so that picking an answer and
+    voting run it alone, not the whole page (a class votes at once)."""
+    with alone():
+        say = words()
+        choices = choices_of(lesson)
+        try:
+            vote = room().vote_of(code, page_key())
+        except ClassRefused as refusal:
+            st.session_state[REFUSED] = refusal.problem
+            vote = None
+        picked = st.radio(
+            say("lesson.your_answer"),
+            range(len(choices)),
+            index=vote,
+            format_func=lambda i: choices[i],
+            key=scoped(f"class_choice_{lesson}_{round_}"),  # a new round: a new question
+            label_visibility="collapsed",
+        )
+        st.button(
+            say("class.change_vote" if vote is not None else "class.vote"),
+            key="class_vote",
+            type="primary",
+            disabled=picked is None or picked == vote,
+            on_click=callback(_vote),
+            args=(code, picked),
+        )
+        refused = st.session_state.pop(REFUSED, None)
+        if refused is not None:
+            st.warning(plain(problem_text(refused, say.lang)))
+        elif vote is not None:
+            st.success(say("class.voted", choice=choices[vote]))
 
 
 def _vote(code: str, choice: object) -> None:
     try:
         room().vote(code, voter=page_key(), choice=choice)  # the store takes one of the answers, nothing else
     except ClassRefused as refusal:
-        queue_problems([refusal.problem])
+        st.session_state[REFUSED] = refusal.problem  # said by the ballot, which runs alone next
 
 
 def _teacher(action: str) -> None:
@@ -260,7 +280,7 @@ def _counts(tally: Tally, answer: int) -> None:
         count = tally.counts[i]
         share = count / total if total else 0.0
         mark = "✓ " if tally.revealed and i == answer else ""
-        text = f"{mark}{choice}: **{count}** ({share:.0%})"
+        text = mark + say("class.count", choice=choice, count=count, share=f"{share:.0%}")
         if tally.earlier:
             text += " · " + say("class.before", count=tally.earlier[i])
         st.progress(share, text=text)
