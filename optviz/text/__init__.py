@@ -129,8 +129,12 @@ def hyperparameter_help(optimizer: str | tuple[str, ...], name: str, lang: str =
 def plotly_locale(lang: str) -> dict[str, Any]:
     """plotly.js's locale for ``lang``: its name and the words of its own buttons (the catalog's
     ``[plotly]`` table, keyed by plotly.js's English)."""
-    words = {key.removeprefix("plotly."): value for key, value in catalog(lang).items() if key.startswith("plotly.")}
-    return {"name": lang, "dictionary": words}
+    return {"name": lang, "dictionary": dict(_plotly_words(lang))}
+
+
+@cache
+def _plotly_words(lang: str) -> dict[str, str]:  # found once: every page view asks (a read-only copy is given)
+    return {key.removeprefix("plotly."): value for key, value in catalog(lang).items() if key.startswith("plotly.")}
 
 
 def axis_names(surface: str, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
@@ -151,5 +155,10 @@ def data_words(surface: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
 
 def section(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Every text under ``prefix`` (``"player"``), by its last key: a word list for the browser."""
+    return dict(_section(prefix, lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+
+
+@cache
+def _section(prefix: str, lang: str) -> dict[str, str]:  # found once: the player asks on every view
     start = prefix + "."
     return {key[len(start) :]: Words(lang)(key) for key in catalog(DEFAULT_LANGUAGE) if key.startswith(start)}
