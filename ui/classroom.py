@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from optviz.classroom import ClassRefused, Classroom, Tally, code_text, data_path, new_key
+from optviz.classroom import CODE_LENGTH, ClassRefused, Classroom, Tally, code_text, data_path, new_key
 from optviz.settings import CLASS, LANG, LESSON, TEACHER
 from optviz.settings.lessons import LESSONS
 from optviz.text.problems import problem_text
@@ -100,7 +100,7 @@ def class_sidebar() -> None:
     st.text_input(
         say("setting.class_code.title"),
         key=JOIN,
-        max_chars=2 * 8,
+        max_chars=2 * CODE_LENGTH,
         placeholder="K7P2-QX9M",
         help=say("setting.class_code.help"),
         on_change=callback(_join),
@@ -129,7 +129,7 @@ def _start() -> None:
     """The teacher's button: a class for the lesson on the page; this page becomes its teacher's."""
     state = st.session_state
     lesson = str(state.get(LESSON.link_key, LESSON.default))
-    if lesson not in LESSONS or not lesson:
+    if not lesson or lesson not in LESSONS:
         return
     try:
         started = room().start(lesson, len(choices_of(lesson)), starter=page_key())
@@ -253,9 +253,9 @@ def _news(now: Present, answer: int) -> None:
             try:
                 tally = room().tally(tally.code)
             except ClassRefused as refusal:
-                if refusal.problem.code == "class_store":  # the file busy: ask again next time
-                    return
-                st.rerun(scope="app")  # the class has ended: the page says so
+                if refusal.problem.code != "class_store":  # the file busy: what the page had, till next time
+                    st.rerun(scope="app")  # the class has ended: the page says so
+                tally = now.tally
             if (tally.round, tally.revealed) != (now.tally.round, now.tally.revealed):
                 st.rerun(scope="app")
         if now.teacher or tally.revealed:

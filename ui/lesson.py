@@ -36,25 +36,23 @@ def follow_class() -> list[Problem]:
     if not code:
         state[TEACHER.link_key] = TEACHER.default  # a teacher link's key means nothing without its class
         return []
-    room = classroom.room()
     try:
         tally = classroom.find(code)
+        if tally.lesson not in LESSONS:  # a lesson this version has not got
+            raise ClassRefused(Problem.of("class_lesson", value=tally.lesson))
+        teacher = str(state.get(TEACHER.link_key, TEACHER.default))
+        problems = []
+        if teacher and not classroom.room().is_teacher(tally.code, teacher):
+            teacher = TEACHER.default
+            problems.append(Problem.of("class_teacher"))
+        vote = None if teacher else classroom.room().vote_of(tally.code, classroom.page_key())
     except ClassRefused as refusal:
         if refusal.problem.code != "class_store":  # the file busy: the page stays in its class
             classroom.leave()
         return [refusal.problem]
-    if tally.lesson not in LESSONS:  # a lesson this version has not got
-        classroom.leave()
-        return [Problem.of("class_lesson", value=tally.lesson)]
-    problems = []
-    teacher = str(state.get(TEACHER.link_key, TEACHER.default))
-    if teacher and not room.is_teacher(tally.code, teacher):
-        teacher = TEACHER.default
-        problems.append(Problem.of("class_teacher"))
     if state.get(LESSON.link_key) != tally.lesson:  # a link with the code alone, or the code typed
         load_lesson(tally.lesson)
     state[CLASS.link_key], state[TEACHER.link_key] = tally.code, teacher
-    vote = None if teacher else room.vote_of(tally.code, classroom.page_key())
     state[CLASS_NOW] = classroom.Present(tally, teacher=bool(teacher), vote=vote)
     return problems
 

@@ -152,8 +152,11 @@ class Classroom:
         self.path = Path(path)
         self.clock = clock
         self._purged = -PURGE_EVERY
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        except (OSError, sqlite3.Error) as failure:  # a folder it may not write, say: the page says so
+            raise ClassRefused(Problem.of("class_store")) from failure
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA:
@@ -161,6 +164,8 @@ class Classroom:
                 raise RuntimeError(msg)
             db.execute("PRAGMA journal_mode=WAL")  # kept in the file: every connection after reads it
             db.executescript(f"BEGIN IMMEDIATE; {TABLES} PRAGMA user_version = {SCHEMA}; COMMIT;")
+        except sqlite3.Error as failure:
+            raise ClassRefused(Problem.of("class_store")) from failure
         finally:
             db.close()
         self.purge()

@@ -271,3 +271,11 @@ def test_normal_code_reads_what_people_type():
     assert normal_code("K7P2QX9") is None
     assert normal_code("K7P2QX9O") is None  # O is not in a code
     assert normal_code(None) is None
+
+
+def test_a_folder_it_cannot_use_is_a_refusal(tmp_path):
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    with pytest.raises(ClassRefused) as caught:
+        Classroom(blocked / "classes.sqlite3")
+    assert caught.value.problem.code == "class_store"
