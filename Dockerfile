@@ -18,11 +18,13 @@ COPY surfaces surfaces
 COPY ui ui
 COPY scripts scripts
 
-# The page copies plotly.js into static/ when it first runs; nothing else is written here.
-RUN useradd --create-home optviz && mkdir -p static && chown optviz static
+# The page copies plotly.js into static/ when it first runs; the classes' votes go to /data (a
+# volume: a new container keeps them).
+RUN useradd --create-home optviz && mkdir -p static /data && chown optviz static /data
 USER optviz
+VOLUME /data
 
-ENV REPLICAS=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV REPLICAS=1 OPTVIZ_DATA=/data PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"

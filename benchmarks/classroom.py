@@ -71,19 +71,19 @@ def main() -> None:
         print(f"the lesson's page alone: {page_ms:.1f} ms of server CPU a view")
         print(f"{'students':>8} {'p50 s':>7} {'max s':>7} {'CPU/student ms':>15} {'counted':>8} {'errors':>6}")
         for size in sizes:
-            started = room.start("momentum", 3, starter=f"benchmark {size}")
+            started = room.start("momentum", 3, client=f"benchmark {size}")
             query = f"v=2&class={started.code}"
             before = cpu_seconds(server.pid)
             votes = load.voted(url, query, [k % 3 for k in range(size)], args.timeout)
             spent = cpu_seconds(server.pid) - before
             done = sorted(view.seconds for view in votes if view.error is None)
-            counted = room.find(started.code, seeker="benchmark").votes
+            counted = room.find(started.code, client="benchmark").votes
             p50 = done[len(done) // 2] if done else float("nan")
             print(
                 f"{size:>8} {p50:>7.2f} {max(done, default=float('nan')):>7.2f} {1000 * spent / size:>15.1f}"
                 f" {counted:>8} {sum(view.error is not None for view in votes):>6}"
             )
-        started = room.start("momentum", 3, starter="benchmark polls")
+        started = room.start("momentum", 3, client="benchmark polls")
         query = f"v=2&class={started.code}"
         before = cpu_seconds(server.pid)
         done, seconds = asyncio.run(_asks(url, query, args.polls, args.timeout))

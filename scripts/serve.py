@@ -53,7 +53,9 @@ pid {folder}/nginx.pid;
 error_log {folder}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    access_log {folder}/nginx-access.log;
+    # The path only, never the query: a teacher link's key must not stay in a log.
+    log_format optviz '$remote_addr [$time_local] "$request_method $uri" $status $body_bytes_sent';
+    access_log {folder}/nginx-access.log optviz;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
@@ -87,6 +89,7 @@ http {{
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP $remote_addr;  # the classes' limits count by it (ui.classroom)
             proxy_read_timeout 86400s;
             proxy_send_timeout 86400s;
             proxy_buffering off;

@@ -9,26 +9,29 @@ shows the race and the answer to every page of the class at once.
 
 Pages learn of a change by asking: a small fragment of each asks the store every few seconds
 (POLL_SECONDS; the teacher's redraws the counts) and runs the whole page again when the class has
-moved on (the answer shown, a new round, the class ended). Each session has a random key of its
-own (:func:`page_key`), its only identity: it votes once per round and is limited by it.
+moved on (the answer shown, a new round, the class ended). A student's page votes under its seat,
+a random key it makes for itself and keeps in its link (a reload keeps the vote; the share link
+never carries it); the limits count by client (:func:`client_key`). Nothing else identifies anyone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from optviz.classroom import CODE_LENGTH, ClassRefused, Classroom, Tally, code_text, data_path, new_key
-from optviz.settings import CLASS, LANG, LESSON, TEACHER
+from optviz.settings import CLASS, LANG, LESSON, SEAT, TEACHER
 from optviz.settings.lessons import LESSONS
 from optviz.text.problems import problem_text
 from ui.guard import alone, callback
 from ui.state import CLASS_NOW, scoped
 from ui.text import plain, queue_problems, words
 
-PAGE_KEY = "_page_key"  # this session's random key: its vote, its limits
+PAGE_KEY = "_page_key"  # this session's random key: the client, where no address is known
 REFUSED = "_vote_refused"  # why the store refused this page's last vote, said once by the ballot
 FOUND = "_classes_found"  # the codes this page has found (Classroom.find): asked again without a guess
 JOIN = "class_join"  # the sidebar's box for a class code
@@ -56,6 +59,33 @@ def page_key() -> str:
     return st.session_state.setdefault(PAGE_KEY, new_key())
 
 
+def client_key() -> str:
+    """Who is asking, as the limits count it: the network address the page's connection came from
+    (behind scripts/serve's nginx, the address nginx saw, which it passes in X-Real-IP), else,
+    on the server's own machine, this page's key. The store keeps it salted and hashed, and only
+    for its limit's window."""
+    peer = forwarded = None
+    with contextlib.suppress(Exception):  # outside a browser's session (a test's), neither is known
+        peer, forwarded = _address(st.context.ip_address), _address(st.context.headers.get("X-Real-Ip"))
+    local = peer is None or peer.is_loopback
+    if forwarded is not None and local:  # only a proxy on this machine may say where a request came from
+        return f"ip:{forwarded}"
+    return f"ip:{peer}" if not local else f"page:{page_key()}"
+
+
+def _address(text: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """A network address, if ``text`` is one (a header is what a client says it is)."""
+    try:
+        return ipaddress.ip_address(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def seat() -> str:
+    """This student's seat in its class: the key its vote is kept under."""
+    return str(st.session_state.get(SEAT.link_key, SEAT.default))
+
+
 def present() -> Present | None:
     """The class of this page, as this run found it (:func:`ui.lesson.follow_class`), or None."""
     return st.session_state.get(CLASS_NOW)
@@ -67,7 +97,7 @@ def find(code: str) -> Tally:
     found = st.session_state.setdefault(FOUND, set())
     if code in found:
         return room().tally(code)
-    tally = room().find(code, seeker=page_key())
+    tally = room().find(code, client=client_key())
     found.add(tally.code)
     return tally
 
@@ -75,8 +105,8 @@ def find(code: str) -> Tally:
 def leave() -> None:
     """This page leaves its class (the lesson stays, with its own question)."""
     state = st.session_state
-    state[CLASS.link_key] = CLASS.default
-    state[TEACHER.link_key] = TEACHER.default
+    for spec in (CLASS, TEACHER, SEAT):
+        state[spec.link_key] = spec.default
     state.pop(CLASS_NOW, None)
 
 
@@ -132,13 +162,14 @@ def _start() -> None:
     if not lesson or lesson not in LESSONS:
         return
     try:
-        started = room().start(lesson, len(choices_of(lesson)), starter=page_key())
+        started = room().start(lesson, len(choices_of(lesson)), client=client_key())
     except ClassRefused as refusal:
         queue_problems([refusal.problem])
         return
     state.setdefault(FOUND, set()).add(started.code)
     state[CLASS.link_key] = started.code
     state[TEACHER.link_key] = started.teacher
+    state[SEAT.link_key] = SEAT.default
 
 
 # ------------------------------------------------------------------------------ beside the lesson
@@ -198,7 +229,7 @@ def _ballot(code: str, lesson: str, round_: int) -> None:
         say = words()
         choices = choices_of(lesson)
         try:
-            vote = room().vote_of(code, page_key())
+            vote = room().vote_of(code, seat())
         except ClassRefused as refusal:
             st.session_state[REFUSED] = refusal.problem
             vote = None
@@ -227,7 +258,7 @@ def _ballot(code: str, lesson: str, round_: int) -> None:
 
 def _vote(code: str, choice: object) -> None:
     try:
-        room().vote(code, voter=page_key(), choice=choice)  # the store takes one of the answers, nothing else
+        room().vote(code, voter=seat(), choice=choice, client=client_key())  # one of the answers, nothing else
     except ClassRefused as refusal:
         st.session_state[REFUSED] = refusal.problem  # said by the ballot, which runs alone next
 

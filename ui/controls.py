@@ -30,6 +30,7 @@ from optviz.settings import (
     NOISE,
     PRESETS,
     QUIZ,
+    SEAT,
     SEED,
     SETTINGS,
     SPEED,
@@ -157,7 +158,7 @@ def _on_surface_change() -> None:
         return
     page = Experiment.make(state[SURFACE])
     kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
-    left = {LESSON.name: LESSON.default, CLASS.name: CLASS.default, TEACHER.name: TEACHER.default}
+    left = {LESSON.name: LESSON.default, **{spec.name: spec.default for spec in (CLASS, TEACHER, SEAT)}}
     load(replace(page, **{**kept, **left}))
 
 
@@ -169,9 +170,12 @@ def _page_settings() -> dict[str, Any]:
 
 
 def load_lesson(name: str) -> None:
-    """Open the lesson ``name`` as it is set up, in the page's language and look (a lesson of
-    the network page opens that page)."""
-    load(replace(lesson_experiment(name), **_page_settings(), lesson=name))
+    """Open the lesson ``name`` as it is set up, in the page's language and look, and in the
+    page's class (ui.classroom: restoring the lesson's setup keeps the class; a page that moves to
+    another lesson leaves it first). A lesson of the network page opens that page."""
+    state = st.session_state
+    kept = {spec.name: state.get(spec.link_key, spec.default) for spec in (CLASS, TEACHER, SEAT)}
+    load(replace(lesson_experiment(name), **_page_settings(), **kept, lesson=name))
     network = parse_network(LESSONS[name].query())
     if network is not None:
         load_network(network[0])
@@ -179,10 +183,9 @@ def load_lesson(name: str) -> None:
 
 def _on_lesson_change() -> None:
     name = st.session_state[LESSON.link_key]
+    classroom.leave()  # another lesson (or none): the class, if any, was for the one before
     if name:
-        load_lesson(name)  # another lesson: the class (if any) was for the one before
-    else:
-        classroom.leave()
+        load_lesson(name)
 
 
 # ------------------------------------------------------------------------------- the widgets

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz.classroom import ClassRefused
+from optviz.classroom import ClassRefused, new_key
 from optviz.core.specs import Problem
-from optviz.settings import CLASS, LESSON, TEACHER, Experiment, on_lesson
+from optviz.settings import CLASS, LESSON, SEAT, TEACHER, Experiment, on_lesson
 from optviz.settings.lessons import LESSONS
 from ui import classroom
 from ui.controls import load_lesson
@@ -45,14 +45,17 @@ def follow_class() -> list[Problem]:
         if teacher and not classroom.room().is_teacher(tally.code, teacher):
             teacher = TEACHER.default
             problems.append(Problem.of("class_teacher"))
-        vote = None if teacher else classroom.room().vote_of(tally.code, classroom.page_key())
+        if not teacher and not state.get(SEAT.link_key):  # a student's first visit: its seat, in its link
+            state[SEAT.link_key] = new_key()
+        seat = TEACHER.default if teacher else str(state[SEAT.link_key])
+        vote = classroom.room().vote_of(tally.code, seat) if seat else None
     except ClassRefused as refusal:
-        if refusal.problem.code != "class_store":  # the file busy: the page stays in its class
+        if refusal.problem.code not in ("class_store", "class_guesses"):  # busy, or wait a minute: it stays
             classroom.leave()
         return [refusal.problem]
     if state.get(LESSON.link_key) != tally.lesson:  # a link with the code alone, or the code typed
         load_lesson(tally.lesson)
-    state[CLASS.link_key], state[TEACHER.link_key] = tally.code, teacher
+    state[CLASS.link_key], state[TEACHER.link_key], state[SEAT.link_key] = tally.code, teacher, seat
     state[CLASS_NOW] = classroom.Present(tally, teacher=bool(teacher), vote=vote)
     return problems
 

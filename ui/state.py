@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from optviz.core.specs import Spec
-from optviz.settings import LESSON, QUIZ
+from optviz.settings import CLASS, LESSON, QUIZ
 from optviz.settings.network import NAME as NETWORK
 from optviz.settings.network import SPECS as NETWORK_SPECS
 from optviz.settings.network import NetworkPage
@@ -119,6 +119,8 @@ def lesson_held() -> bool:
     now = state.get(CLASS_NOW)
     if now is not None and now.tally.lesson == lesson:  # a class's: until its teacher shows the answer
         return not now.tally.revealed
+    if state.get(CLASS.link_key):  # in a class the page could not reach just now: held, to be safe
+        return bool(lesson)
     return bool(lesson) and bool(state.get(QUIZ.link_key, QUIZ.default)) and lesson not in state.get(ANSWERS, {})
 
 

@@ -12,6 +12,7 @@ from optviz.text import Words
 from optviz.text.problems import problem_text
 
 SHOWN_PROBLEMS = 5  # a link's problems beyond these are counted, not listed
+CLASS_PROBLEMS = "class_"  # the codes of what a class refused (optviz.classroom), said apart from a link's
 QUEUED = "_queued_problems"  # problems found by a callback (a click), said on the next run
 LESSON_TEXT = "lesson_text"  # the key of the container that holds a lesson's text
 
@@ -60,10 +61,15 @@ def queued_problems() -> list[Problem]:
 
 
 def show_problems(problems: list[Problem]) -> None:
-    """One warning for a link's problems: the first few as plain text, then how many more."""
+    """One warning for a link's problems: the first few as plain text, then how many more. What a
+    class refused (an unknown code, a vote too many: ``class_*``) is not the link's: a warning of
+    its own each."""
+    say = words()
+    for problem in [p for p in problems if p.code.startswith(CLASS_PROBLEMS)]:
+        st.warning(plain(problem_text(problem, say.lang)))
+    problems = [p for p in problems if not p.code.startswith(CLASS_PROBLEMS)]
     if not problems:
         return
-    say = words()
     shown = problems[:SHOWN_PROBLEMS]
     if len(problems) > SHOWN_PROBLEMS:
         shown.append(Problem.of("more", count=len(problems) - SHOWN_PROBLEMS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import sqlite3
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from optviz.core.specs import Problem, Refused
 
+_LOG = logging.getLogger("optviz.classroom")
+
 # Codes are read off a projector and typed on a phone: no 0 or O, no 1, I or L.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8  # 31 ** 8: 8.5e11 codes, against at most WRONG_CODES guesses a minute
@@ -29,19 +32,21 @@ DAY = 86_400.0  # a class ends a day after it began: its votes are removed
 KEPT = 7 * DAY  # an ended class's code and lesson stay a week, so that its link says "ended"
 MAX_CHOICES = 10
 MAX_VOTERS = 1_000  # students in one class
-MAX_OPEN = 1_000  # classes open at once on one machine
+MAX_OPEN = 10_000  # classes open at once on one machine (a row each: a bound on the file, not a quota)
 BUSY_SECONDS = 10.0  # how long a write waits for another replica's
 PURGE_EVERY = 60.0  # seconds between two sweeps of ended classes, in one process
 SCHEMA = 1  # PRAGMA user_version
 
-# The rate limits, counted in the file (so they hold across replicas): (how many, in seconds).
+# The rate limits, counted in the file (so they hold across replicas): (how many, in seconds). A
+# "client" is where the requests come from (the page says: its network address, else its own key),
+# kept only salted and hashed, and only as long as its window. None is shared by everyone: a limit
+# that all visitors share would let one of them shut the others out.
 LIMITS = {
     "vote": (5, 10.0),  # one student's votes in one class
     "class_votes": (2_000, 10.0),  # a class's votes, from all its students
-    "wrong_code": (10, 60.0),  # wrong codes typed on one page
-    "wrong_codes": (300, 60.0),  # wrong codes typed on every page
-    "start": (5, 3_600.0),  # classes started from one page
-    "starts": (300, 3_600.0),  # classes started from every page
+    "new_voters": (500, 600.0),  # students new to a class from one client (a classroom shares one address)
+    "wrong_code": (30, 60.0),  # wrong codes from one client
+    "start": (10, 3_600.0),  # classes started from one client
 }
 
 TABLES = """
@@ -62,6 +67,11 @@ CREATE TABLE IF NOT EXISTS votes (
     choice INTEGER NOT NULL,
     PRIMARY KEY (code, voter)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL               -- "salt": what the clients' keys are hashed with
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', lower(hex(randomblob(16))));
 CREATE TABLE IF NOT EXISTS rates (
     key TEXT NOT NULL,
     slot INTEGER NOT NULL,
@@ -159,11 +169,14 @@ class Classroom:
             raise ClassRefused(Problem.of("class_store")) from failure
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA:
-                msg = f"{self.path} holds classes of a newer optviz (schema {version}; this one reads {SCHEMA})"
-                raise RuntimeError(msg)
+            if version > SCHEMA:  # the server's log says why; the page says the votes cannot be reached
+                _LOG.error(
+                    "%s holds classes of a newer optviz (schema %s; this one reads %s)", self.path, version, SCHEMA
+                )
+                raise ClassRefused(Problem.of("class_store"))
             db.execute("PRAGMA journal_mode=WAL")  # kept in the file: every connection after reads it
             db.executescript(f"BEGIN IMMEDIATE; {TABLES} PRAGMA user_version = {SCHEMA}; COMMIT;")
+            self._salt = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
         except sqlite3.Error as failure:
             raise ClassRefused(Problem.of("class_store")) from failure
         finally:
@@ -221,9 +234,12 @@ class Classroom:
 
     # ------------------------------------------------------------------------ a teacher's
 
-    def start(self, lesson: str, choices: int, *, starter: str) -> Started:
-        """A new class for ``lesson`` (whose question has ``choices`` answers), started from the
-        page whose key is ``starter``."""
+    def _client(self, client: str) -> str:
+        """A client's key as the limits count it: salted with the file's own salt, and hashed."""
+        return _hashed(self._salt, client)
+
+    def start(self, lesson: str, choices: int, *, client: str) -> Started:
+        """A new class for ``lesson`` (whose question has ``choices`` answers), started by ``client``."""
         if not (isinstance(lesson, str) and 0 < len(lesson) <= 64 and lesson.isidentifier()):
             raise ClassRefused(Problem.of("class_lesson", value=lesson))
         if not (isinstance(choices, int) and 2 <= choices <= MAX_CHOICES):
@@ -233,9 +249,7 @@ class Classroom:
         teacher = new_key()
         with self._connection(write=True) as db:
             (open_now,) = db.execute("SELECT COUNT(*) FROM classes WHERE ended = 0").fetchone()
-            if open_now >= MAX_OPEN:
-                raise ClassRefused(Problem.of("class_too_many"))
-            if not (self._allow(db, "start", _hashed(starter), now) and self._allow(db, "starts", "", now)):
+            if open_now >= MAX_OPEN or not self._allow(db, "start", self._client(client), now):
                 raise ClassRefused(Problem.of("class_too_many"))
             while True:  # a code no class holds, even an ended one
                 code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
@@ -282,15 +296,15 @@ class Classroom:
 
     # ------------------------------------------------------------------------ everyone's
 
-    def find(self, code: str, *, seeker: str) -> Tally:
-        """The class whose code is ``code`` (as typed), looked up from the page whose key is
-        ``seeker``. A wrong code counts against that page and against everyone's: past
-        LIMITS["wrong_code"] a minute, no code is looked up (not even a right one)."""
+    def find(self, code: str, *, client: str) -> Tally:
+        """The class whose code is ``code`` (as typed), looked up by ``client``. A wrong code counts
+        against that client: past LIMITS["wrong_code"] a minute, it has no code looked up (not
+        even a right one) until the minute is over; nobody else is held up."""
         now = self.clock()
         found = normal_code(code)
-        page = _hashed(seeker)
+        page = self._client(client)
         with self._connection(write=False) as db:
-            if self._full(db, "wrong_code", page, now) or self._full(db, "wrong_codes", "", now):
+            if self._full(db, "wrong_code", page, now):
                 raise ClassRefused(Problem.of("class_guesses"))
             row = None if found is None else self._row(db, found)
         if row is not None:
@@ -301,7 +315,6 @@ class Classroom:
                 return self._tally(db, found, now)
         with self._connection(write=True) as db:
             self._allow(db, "wrong_code", page, now)
-            self._allow(db, "wrong_codes", "", now)
         if found is None:
             raise ClassRefused(Problem.of("class_code", value=code, length=CODE_LENGTH))
         raise ClassRefused(Problem.of("class_unknown", label=code_text(found)))
@@ -321,9 +334,10 @@ class Classroom:
         self.purge()
         raise ClassRefused(Problem.of("class_ended", label=code_text(found)))
 
-    def vote(self, code: str, *, voter: str, choice: int) -> Tally:
-        """The student whose page's key is ``voter`` chooses answer ``choice`` (a vote they made
-        before in this round is replaced: one vote a page)."""
+    def vote(self, code: str, *, voter: str, choice: int, client: str = "") -> Tally:
+        """The student whose seat (their page's key, kept across reloads) is ``voter`` chooses
+        answer ``choice``, from ``client`` (a vote they made before in this round is replaced:
+        one vote a seat)."""
         found = normal_code(code)
         if found is None:
             raise ClassRefused(Problem.of("class_code", value=code, length=CODE_LENGTH))
@@ -338,6 +352,8 @@ class Classroom:
             voted = db.execute("SELECT 1 FROM votes WHERE code = ? AND voter = ?", (found, who)).fetchone()
             if voted is None and tally.votes >= MAX_VOTERS:
                 raise ClassRefused(Problem.of("class_full", most=MAX_VOTERS))
+            if voted is None and not self._allow(db, "new_voters", found + self._client(client), now):
+                raise ClassRefused(Problem.of("class_busy"))
             if not self._allow(db, "class_votes", found, now):
                 raise ClassRefused(Problem.of("class_busy"))
             if not self._allow(db, "vote", who, now):

@@ -181,6 +181,7 @@ class Experiment:
     quiz: bool = table.QUIZ.default
     class_code: str = table.CLASS.default
     teacher: str = table.TEACHER.default
+    seat: str = table.SEAT.default
     sweep_from: float = table.SWEEP_FROM.default
     sweep_to: float = table.SWEEP_TO.default
     sweep_n: int = table.SWEEP_COUNT.default
@@ -240,8 +241,9 @@ class Experiment:
         return part in self.hide or ("all" in self.hide and part != "all")
 
     def public(self) -> Experiment:
-        """What the page may hand on (its share link, an export): all but a teacher link's key."""
-        return replace(self, teacher=table.TEACHER.default)
+        """What the page may hand on (its share link, an export): all but a teacher link's key and
+        a student's seat."""
+        return replace(self, teacher=table.TEACHER.default, seat=table.SEAT.default)
 
     def physics(self) -> Experiment:
         """What decides the trajectories, and nothing else: the key of the cached computation."""

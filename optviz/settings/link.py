@@ -46,6 +46,7 @@ from optviz.settings.table import (
     NAME,
     QUIZ,
     SCHEDULE,
+    SEAT,
     SETTINGS,
     STEPS,
     TEACHER,
@@ -112,8 +113,9 @@ def query_string(experiment: Experiment | Mapping[str, str | list[str]]) -> str:
 
 
 def public_query(query: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
-    """A link the page may hand on: ``query`` without a teacher link's key (Experiment.public)."""
-    return {key: value for key, value in query.items() if key != TEACHER.link_key}
+    """A link the page may hand on: ``query`` without a teacher link's key or a student's seat
+    (Experiment.public)."""
+    return {key: value for key, value in query.items() if key not in (TEACHER.link_key, SEAT.link_key)}
 
 
 # ------------------------------------------------------------------------------ reading links

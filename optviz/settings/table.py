@@ -33,9 +33,11 @@ LANG = Spec("lang", DEFAULT_LANGUAGE, kind="choice", choices=tuple(LANGUAGES))
 LESSON = Spec("lesson", "", kind="choice", choices=("", *LESSONS))
 QUIZ = Spec("quiz", True, kind="bool")  # a lesson asks its question before the race plays
 # A class answering a lesson's question together (optviz.classroom): its code, and on the teacher's
-# page the key of the teacher link (never in a link the page shares: Experiment.public).
+# page the key of the teacher link, on a student's the seat their vote is kept under (neither ever in
+# a link the page shares: Experiment.public).
 CLASS = Spec("class_code", "", kind="text", key="class", high=16)
 TEACHER = Spec("teacher", "", kind="text", high=32)
+SEAT = Spec("seat", "", kind="text", high=32)  # a student's own random key: one vote, kept across reloads
 # The sweep (and a map's learning-rate axis): its range and how many learning rates.
 # Within the learning rates a run can take: a click on any point of a sweep gives the run that rate.
 SWEEP_FROM = Spec("sweep_from", 1e-4, low=1e-5, high=10.0, log=True)
@@ -74,7 +76,7 @@ DIRECTIONS_LOG = Spec("directions_log", False, kind="bool")
 # The loss chart's x axis: steps, or gradient evaluations (the fair axis where a run makes several a step: LBFGS).
 LOSS_X = Spec("loss_x", "step", kind="choice", choices=("step", "grad_evals"))
 SETTINGS: tuple[Spec, ...] = (
-    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, CLASS, TEACHER),
+    *(STEPS, TOLERANCE, SPEED, CONTOURS, STILL, FORCES, VIEW, HIDE, LANG, LESSON, QUIZ, CLASS, TEACHER, SEAT),
     *(DIRECTIONS_LOG, LOSS_X),
     *(SWEEP_FROM, SWEEP_TO, SWEEP_COUNT, MAP_RUN, MAP_X, MAP_Y, MAP_OF, MAP_COUNT, BASIN_COUNT),
     *(NOISE, SEED),

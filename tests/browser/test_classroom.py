@@ -69,6 +69,12 @@ def test_a_class_votes_and_the_teacher_shows_everyone_the_race(browser: Browser,
     # The teacher's page counts it with no click of the teacher's.
     expect(main(page).get_by_text(say("class.votes", count=1))).to_be_visible(timeout=NEWS)
     expect(main(page).get_by_text(f"{choices[wrong]}: 1 (100%)")).to_be_visible()
+    # A reload is the same student: the vote stays, counted once; the seat is never handed on.
+    seat = parse_qs(urlsplit(student.url).query)["seat"][0]
+    student.reload()
+    wait_for_app(student)
+    expect(main(student).get_by_text(say("class.voted", choice=choices[wrong]))).to_be_visible()
+    assert seat not in main(student).inner_text()
     main(student).get_by_text(choices[right]).click()
     main(student).get_by_role("button", name=say("class.change_vote")).click()
     wait_for_app(student)
@@ -133,13 +139,13 @@ def test_bad_codes_and_links_say_so_and_leave_the_lesson(page: Page, app_url: st
     wait_for_app(page)
     expect(main(page).get_by_text("No class has the code 2345-6789", exact=False)).to_be_visible()
 
-    old = room(class_data, clock=lambda: time.time() - DAY - 60).start("zigzag", 3, starter="yesterday")
+    old = room(class_data, clock=lambda: time.time() - DAY - 60).start("zigzag", 3, client="yesterday")
     page.goto(app_url + f"/?class={old.code}&teacher={old.teacher}")
     wait_for_app(page)
     expect(main(page).get_by_text(f"Class {code_text(old.code)} has ended", exact=False)).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
-    started = room(class_data).start("zigzag", 3, starter="a teacher")
+    started = room(class_data).start("zigzag", 3, client="a teacher")
     page.goto(app_url + f"/?class={started.code}&teacher=guessed")
     wait_for_app(page)
     expect(main(page).get_by_text("This is not the teacher link of this class", exact=False)).to_be_visible()
@@ -151,7 +157,7 @@ def test_bad_codes_and_links_say_so_and_leave_the_lesson(page: Page, app_url: st
 
 @pytest.mark.parametrize("width", [400, 1280])
 def test_the_teacher_link_reopens_the_class(browser: Browser, app_url: str, class_data: Path, width: int):
-    started = room(class_data).start("learning_rate", 3, starter="a teacher")
+    started = room(class_data).start("learning_rate", 3, client="a teacher")
     room(class_data).vote(started.code, voter="someone", choice=2)
     page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
     page.goto(app_url + f"/?class={started.code}&teacher={started.teacher}&lang=zh")

@@ -64,15 +64,18 @@ def teacher_sees(browser: Browser, url: str, code: str, teacher: str, text: str)
 def test_thirty_students_vote_through_the_replicas_and_a_restart_loses_nothing(hall, browser):
     url, replicas, _ = hall
     room = Classroom(replicas[0].data / "classes.sqlite3")
-    started = room.start("momentum", 3, starter="the teacher")
+    started = room.start("momentum", 3, client="the teacher")
     before = [load.cpu_seconds(replica.process.pid) for replica in replicas]
     views = load.voted(url, f"v=2&class={started.code}", [k % 3 for k in range(30)], timeout=120)
     assert [view.error for view in views] == [None] * 30
     spent = [load.cpu_seconds(replica.process.pid) - start for replica, start in zip(replicas, before, strict=True)]
     assert min(spent) > 0.05  # the class was spread over both replicas, and both wrote to the one file
-    assert room.find(started.code, seeker="the test").counts == (10, 10, 10)
+    assert room.find(started.code, client="the test").counts == (10, 10, 10)
     votes = Words("en")("class.votes", count=30)
     teacher_sees(browser, url, started.code, started.teacher, votes)
+    logged = (replicas[0].log.parent / "nginx-access.log").read_text()
+    assert '"GET /"' in logged  # the teacher's page was logged, by its path only
+    assert started.teacher not in logged
 
     for replica in replicas:  # every server stopped and started again
         replica.stop()
@@ -141,5 +144,9 @@ def test_the_proxy_configuration_names_every_replica_and_listens_where_asked(tmp
         assert f'"127.0.0.1:{port}" "{k}";' in config
     assert "location = /_stcore/metrics { return 404; }" in config
     assert "hash $optviz_key consistent;" in config
+    assert "proxy_set_header X-Real-IP $remote_addr;" in config
+    assert "$request_method $uri" in config
+    assert "$args" not in config
+    assert '"$request"' not in config
     with pytest.raises(ValueError, match="between 1 and 16 replicas"), serving(0, 8501):
         pass

@@ -331,11 +331,17 @@ def test_presets_take_the_surfaces_own_learning_rates():
 def test_a_teacher_link_is_never_handed_on():
     """The teacher's page keeps its key in its own address bar; its share link, its exports and
     the network page's share link carry the class's code only."""
-    teacher = Experiment.make("valley", lesson="momentum", class_code="K7P2QX9M", teacher="secret-key")
+    teacher = Experiment.make("valley", lesson="momentum", class_code="K7P2QX9M", teacher="secret-key", seat="s3at")
     assert parse_qs(query_string(teacher))["teacher"] == ["secret-key"]  # restores the teacher's page
     shared = query_string(teacher.public())
     assert "secret-key" not in shared
+    assert "s3at" not in shared
     assert parse_qs(shared)["class"] == ["K7P2QX9M"]
     assert "secret-key" not in trajectories_json(teacher, run_experiment(teacher))
-    network = {**network_query(NetworkPage(), "en", "network_test"), "class": "K7P2QX9M", "teacher": "secret-key"}
+    network = {
+        **network_query(NetworkPage(), "en", "network_test"),
+        "class": "K7P2QX9M",
+        "teacher": "secret-key",
+        "seat": "s3at",
+    }
     assert public_query(network) == {**network_query(NetworkPage(), "en", "network_test"), "class": "K7P2QX9M"}
