@@ -47,7 +47,7 @@ def follow_class() -> list[Problem]:
             problems.append(Problem.of("class_teacher"))
         if not teacher and not state.get(SEAT.link_key):  # a student's first visit: its seat, in its link
             state[SEAT.link_key] = new_key()
-        seat = TEACHER.default if teacher else str(state[SEAT.link_key])
+        seat = SEAT.default if teacher else str(state[SEAT.link_key])
         vote = classroom.room().vote_of(tally.code, seat) if seat else None
     except ClassRefused as refusal:
         if refusal.problem.code not in ("class_store", "class_guesses"):  # busy, or wait a minute: it stays

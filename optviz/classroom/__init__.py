@@ -8,9 +8,10 @@ discussion, and shows the race and the right answer to everyone when they choose
 The votes live in one SQLite file (:func:`data_path`: ``$OPTVIZ_DATA/classes.sqlite3``), in WAL
 mode, so that the replicas of one machine share it; its tables are created on start, and a class
 ends a day after it began. Nothing about a person is stored: a vote is a choice and a random key
-that the student's page made (hashed with the class's code), and a teacher link is kept as its
-hash. Codes are drawn by ``secrets``; wrong codes, votes and new classes are rate-limited in the
-file, so the limits hold across replicas. What the store refuses is a record
+that the student's page made (its seat, hashed with the class's code), and a teacher link is kept
+as its hash. Codes are drawn by ``secrets``; wrong codes, votes and new classes are rate-limited
+in the file, so the limits hold across replicas, each by client (an address, salted and hashed,
+kept only for its window): no limit is shared by everyone. What the store refuses is a record
 (:class:`ClassRefused`, a :class:`~optviz.core.specs.Problem` inside), worded by optviz.text.
 
 May import: optviz.core, optviz.text.

@@ -27,7 +27,7 @@ _LOG = logging.getLogger("optviz.classroom")
 
 # Codes are read off a projector and typed on a phone: no 0 or O, no 1, I or L.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8  # 31 ** 8: 8.5e11 codes, against at most WRONG_CODES guesses a minute
+CODE_LENGTH = 8  # 31 ** 8: 8.5e11 codes, against LIMITS["wrong_code"] guesses a minute from one client
 DAY = 86_400.0  # a class ends a day after it began: its votes are removed
 KEPT = 7 * DAY  # an ended class's code and lesson stay a week, so that its link says "ended"
 MAX_CHOICES = 10
