@@ -18,16 +18,24 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from dataclasses import dataclass
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from optviz.classroom import CODE_LENGTH, ClassRefused, Classroom, Tally, code_text, data_path, new_key
-from optviz.settings import CLASS, LANG, LESSON, SEAT, TEACHER
+from optviz.classroom import (
+    CODE_LENGTH,
+    ClassRefused,
+    Classroom,
+    Tally,
+    Visit,
+    code_text,
+    data_path,
+    new_key,
+    normal_code,
+)
+from optviz.settings import CLASS, CLASSROOM, LANG, LESSON, SEAT, TEACHER, VERSION, query_string
 from optviz.settings.lessons import LESSONS
 from optviz.text.problems import problem_text
-from ui.guard import alone, callback
+from ui.guard import alone, callback, fragment_run
 from ui.state import CLASS_NOW, scoped
 from ui.text import plain, queue_problems, words
 
@@ -36,16 +44,6 @@ REFUSED = "_vote_refused"  # why the store refused this page's last vote, said o
 FOUND = "_classes_found"  # the codes this page has found (Classroom.find): asked again without a guess
 JOIN = "class_join"  # the sidebar's box for a class code
 POLL_SECONDS = {"teacher": 2.0, "student": 3.0}  # how often a page of the class asks for news
-
-
-@dataclass(frozen=True)
-class Present:
-    """The class this run of the page found: the store's tally, whether this page is the
-    teacher's, and the answer this page voted for in this round (a student's)."""
-
-    tally: Tally
-    teacher: bool
-    vote: int | None
 
 
 @st.cache_resource(show_spinner=False)
@@ -86,26 +84,31 @@ def seat() -> str:
     return str(st.session_state.get(SEAT.link_key, SEAT.default))
 
 
-def present() -> Present | None:
+def present() -> Visit | None:
     """The class of this page, as this run found it (:func:`ui.lesson.follow_class`), or None."""
     return st.session_state.get(CLASS_NOW)
 
 
 def find(code: str) -> Tally:
-    """The class ``code``: looked up as a guess the first time this page asks (a code from a link
-    or the sidebar's box counts against the limits on wrong codes), then as a class it is in."""
-    found = st.session_state.setdefault(FOUND, set())
-    if code in found:
-        return room().tally(code)
+    """The class ``code``, looked up as a guess: a code from a link or the sidebar's box counts
+    against the limits on wrong codes the first time this page asks; later, it is a class the page is in."""
     tally = room().find(code, client=client_key())
-    found.add(tally.code)
+    st.session_state.setdefault(FOUND, set()).add(tally.code)
     return tally
+
+
+def visit(code: str, *, teacher: str, seat: str) -> Visit:
+    """The class ``code`` as this page sees it (:meth:`Classroom.visit`), found first as a guess
+    if this page has not found it before."""
+    if normal_code(code) not in st.session_state.get(FOUND, set()):
+        find(code)
+    return room().visit(code, teacher=teacher, seat=seat)
 
 
 def leave() -> None:
     """This page leaves its class (the lesson stays, with its own question)."""
     state = st.session_state
-    for spec in (CLASS, TEACHER, SEAT):
+    for spec in CLASSROOM:
         state[spec.link_key] = spec.default
     state.pop(CLASS_NOW, None)
 
@@ -151,8 +154,8 @@ def _join() -> None:
     except ClassRefused as refusal:
         queue_problems([refusal.problem])
         return
+    leave()
     state[CLASS.link_key] = tally.code
-    state[TEACHER.link_key] = TEACHER.default
 
 
 def _start() -> None:
@@ -167,15 +170,14 @@ def _start() -> None:
         queue_problems([refusal.problem])
         return
     state.setdefault(FOUND, set()).add(started.code)
-    state[CLASS.link_key] = started.code
-    state[TEACHER.link_key] = started.teacher
-    state[SEAT.link_key] = SEAT.default
+    leave()
+    state[CLASS.link_key], state[TEACHER.link_key] = started.code, started.teacher
 
 
 # ------------------------------------------------------------------------------ beside the lesson
 
 
-def class_text(now: Present, answer: int, student_link: str) -> str | None:
+def class_text(now: Visit, answer: int, student_link: str) -> str | None:
     """The class's part of the lesson's text: for the teacher the code, the students' link, the
     votes as they come in and the buttons; for a student the vote. Returns the message that holds
     the race (until the answer is shown), or None."""
@@ -216,23 +218,24 @@ def class_text(now: Present, answer: int, student_link: str) -> str | None:
         _live(now, answer, "student")
         return None
     st.caption(say("class.student_intro", code=code_text(tally.code)))
-    _ballot(tally.code, tally.lesson, tally.round)
+    _ballot(tally.code, tally.lesson, tally.round, now.vote)
     _live(now, answer, "student")
     return say("class.held_student")
 
 
 @st.fragment
-def _ballot(code: str, lesson: str, round_: int) -> None:
+def _ballot(code: str, lesson: str, round_: int, vote: int | None) -> None:
     """A student's choices and vote button: a fragment of its own, so that picking an answer and
-    voting run it alone, not the whole page (a class votes at once)."""
+    voting run it alone, not the whole page (a class votes at once). ``vote``: the one the page's
+    run found; the ballot's own run asks again."""
     with alone():
         say = words()
         choices = choices_of(lesson)
-        try:
-            vote = room().vote_of(code, seat())
-        except ClassRefused as refusal:
-            st.session_state[REFUSED] = refusal.problem
-            vote = None
+        if fragment_run():
+            try:
+                vote = room().vote_of(code, seat())
+            except ClassRefused as refusal:
+                st.session_state[REFUSED] = refusal.problem
         picked = st.radio(
             say("lesson.your_answer"),
             range(len(choices)),
@@ -273,14 +276,13 @@ def _teacher(action: str) -> None:
         queue_problems([refusal.problem])
 
 
-def _news(now: Present, answer: int) -> None:
+def _news(now: Visit, answer: int) -> None:
     """The part of a class's page that asks for news every few seconds: the teacher's counts (and
     the class's, once the answer is shown), and a run of the whole page when the class has moved
     on. In a run of the whole page it shows what that run found."""
     with alone():
         tally = now.tally
-        context = get_script_run_ctx()
-        if context is not None and context.fragment_ids_this_run:  # its own run: ask the store
+        if fragment_run():  # its own run: ask the store (the page's run has just asked)
             try:
                 tally = room().tally(tally.code)
             except ClassRefused as refusal:
@@ -296,7 +298,7 @@ def _news(now: Present, answer: int) -> None:
 _NEWS = {role: st.fragment(_news, run_every=seconds) for role, seconds in POLL_SECONDS.items()}
 
 
-def _live(now: Present, answer: int, role: str) -> None:
+def _live(now: Visit, answer: int, role: str) -> None:
     _NEWS[role](now, answer)
 
 
@@ -317,8 +319,8 @@ def _counts(tally: Tally, answer: int) -> None:
         st.progress(share, text=text)
 
 
-def student_link(base_url: str, code: str) -> str:
+def student_query(code: str) -> str:
     """The link a teacher gives the class: the code, in the teacher's language."""
     lang = st.session_state.get(LANG.link_key, LANG.default)
-    query = f"v=2&{CLASS.link_key}={code_text(code)}" + (f"&{LANG.link_key}={lang}" if lang != LANG.default else "")
-    return base_url.rstrip("/") + "/?" + query
+    query = {"v": VERSION, CLASS.link_key: code_text(code)}
+    return query_string(query | ({LANG.link_key: lang} if lang != LANG.default else {}))

@@ -21,7 +21,7 @@ from optviz.core.optimizers import OPTIMIZERS
 from optviz.core.specs import Problem, Spec
 from optviz.draw.race import SYMBOLS
 from optviz.settings import (
-    CLASS,
+    CLASSROOM,
     CONTOURS,
     DEFAULT,
     LESSON,
@@ -30,13 +30,11 @@ from optviz.settings import (
     NOISE,
     PRESETS,
     QUIZ,
-    SEAT,
     SEED,
     SETTINGS,
     SPEED,
     STEPS,
     STILL,
-    TEACHER,
     TOLERANCE,
     Experiment,
     Run,
@@ -158,7 +156,7 @@ def _on_surface_change() -> None:
         return
     page = Experiment.make(state[SURFACE])
     kept = {spec.name: state[spec.link_key] for spec in SETTINGS if spec is not STEPS and spec.link_key in state}
-    left = {LESSON.name: LESSON.default, **{spec.name: spec.default for spec in (CLASS, TEACHER, SEAT)}}
+    left = {LESSON.name: LESSON.default, **{spec.name: spec.default for spec in CLASSROOM}}
     load(replace(page, **{**kept, **left}))
 
 
@@ -174,7 +172,7 @@ def load_lesson(name: str) -> None:
     page's class (ui.classroom: restoring the lesson's setup keeps the class; a page that moves to
     another lesson leaves it first). A lesson of the network page opens that page."""
     state = st.session_state
-    kept = {spec.name: state.get(spec.link_key, spec.default) for spec in (CLASS, TEACHER, SEAT)}
+    kept = {spec.name: state.get(spec.link_key, spec.default) for spec in CLASSROOM}
     load(replace(lesson_experiment(name), **_page_settings(), **kept, lesson=name))
     network = parse_network(LESSONS[name].query())
     if network is not None:

@@ -61,13 +61,18 @@ def callback(fn: Callable[..., Any]) -> Callable[..., None]:
     return guarded_callback
 
 
+def fragment_run() -> bool:
+    """Whether this is a fragment's own run (not a run of the whole page)."""
+    context = get_script_run_ctx()
+    return context is not None and bool(context.fragment_ids_this_run)
+
+
 @contextlib.contextmanager
 def alone() -> Iterator[None]:
     """A fragment's own run (the race alone, ui.views), under the guard as the script is: an
     unexpected error runs the whole page again from the last view drawn, which says so. Inside a
     run of the whole page, the page's guard (:func:`guarded`) is already there: this adds nothing."""
-    context = get_script_run_ctx()
-    if context is None or not context.fragment_ids_this_run:
+    if not fragment_run():
         yield
         return
     try:

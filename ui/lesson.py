@@ -36,27 +36,22 @@ def follow_class() -> list[Problem]:
     if not code:
         state[TEACHER.link_key] = TEACHER.default  # a teacher link's key means nothing without its class
         return []
+    teacher, seat = str(state.get(TEACHER.link_key, "")), str(state.get(SEAT.link_key, ""))
     try:
-        tally = classroom.find(code)
-        if tally.lesson not in LESSONS:  # a lesson this version has not got
-            raise ClassRefused(Problem.of("class_lesson", value=tally.lesson))
-        teacher = str(state.get(TEACHER.link_key, TEACHER.default))
-        problems = []
-        if teacher and not classroom.room().is_teacher(tally.code, teacher):
-            teacher = TEACHER.default
-            problems.append(Problem.of("class_teacher"))
-        if not teacher and not state.get(SEAT.link_key):  # a student's first visit: its seat, in its link
-            state[SEAT.link_key] = new_key()
-        seat = SEAT.default if teacher else str(state[SEAT.link_key])
-        vote = classroom.room().vote_of(tally.code, seat) if seat else None
+        now = classroom.visit(code, teacher=teacher, seat=seat)
+        if now.tally.lesson not in LESSONS:  # a lesson this version has not got
+            raise ClassRefused(Problem.of("class_lesson", value=now.tally.lesson))
     except ClassRefused as refusal:
         if refusal.problem.code not in ("class_store", "class_guesses"):  # busy, or wait a minute: it stays
             classroom.leave()
         return [refusal.problem]
-    if state.get(LESSON.link_key) != tally.lesson:  # a link with the code alone, or the code typed
-        load_lesson(tally.lesson)
-    state[CLASS.link_key], state[TEACHER.link_key], state[SEAT.link_key] = tally.code, teacher, seat
-    state[CLASS_NOW] = classroom.Present(tally, teacher=bool(teacher), vote=vote)
+    problems = [Problem.of("class_teacher")] if teacher and not now.teacher else []
+    if state.get(LESSON.link_key) != now.tally.lesson:  # a link with the code alone, or the code typed
+        load_lesson(now.tally.lesson)
+    state[CLASS.link_key] = now.tally.code
+    state[TEACHER.link_key] = teacher if now.teacher else TEACHER.default
+    state[SEAT.link_key] = SEAT.default if now.teacher else seat or new_key()  # a student's, in its link
+    state[CLASS_NOW] = now
     return problems
 
 
@@ -84,7 +79,7 @@ def _lesson_text(experiment: Experiment, changed: bool) -> str | None:
     chosen = answers.get(name)
     now = classroom.present()
     if now is not None and now.tally.lesson == name:
-        hold = classroom.class_text(now, lesson.answer, classroom.student_link(share_url(""), now.tally.code))
+        hold = classroom.class_text(now, lesson.answer, share_url(classroom.student_query(now.tally.code)))
         if hold is None:
             st.markdown(say(f"{key}.explanation"))
             st.markdown(f"**{say('lesson.look_for')}** {say(f'{key}.look_for')}")

@@ -18,7 +18,7 @@ import streamlit as st
 from optviz.core import budget
 from optviz.core.specs import Spec
 from optviz.draw import landscape_figure, network_figures
-from optviz.settings import CLASS, LANG, LESSON, QUIZ, SEAT, TEACHER, lesson_experiment, network_query, parse_network
+from optviz.settings import CLASSROOM, LANG, LESSON, QUIZ, lesson_experiment, network_query, parse_network
 from optviz.settings.lessons import LESSONS
 from optviz.settings.network import AXIS, CENTRE, MODEL, PLANE, SPECS, NetworkPage
 from optviz.study import landscape as study_landscape
@@ -72,7 +72,7 @@ def network_link(page: NetworkPage) -> dict[str, str]:
     lang = str(state.get(LANG.link_key, LANG.default))
     lesson = str(state.get(LESSON.link_key, LESSON.default))
     query = network_query(page, lang, lesson, quiz=bool(state.get(QUIZ.link_key, QUIZ.default)))
-    for spec in (CLASS, TEACHER, SEAT):
+    for spec in CLASSROOM:
         if lesson and state.get(spec.link_key):
             query[spec.link_key] = spec.text(state[spec.link_key])
     return query

@@ -23,7 +23,7 @@ from ui.guard import callback
 from ui.text import words
 
 ANSWERS = "_lesson_answers"  # lesson id -> the choice the student made, for this session
-CLASS_NOW = "_class_now"  # the class this run of the page found (ui.classroom.Present), if any
+CLASS_NOW = "_class_now"  # the class this run of the page found (optviz.classroom.Visit), if any
 RUNS = "runs"  # the sidebar's editable runs, one entry each (ui.controls)
 SURFACE = "surface"  # the surface the sidebar holds
 START_X, START_Y = "start_x", "start_y"  # the start the sidebar holds

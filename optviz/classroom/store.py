@@ -10,6 +10,7 @@ loses nothing committed (only the machine losing power could lose the last momen
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -20,10 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from optviz.core.specs import Problem, Refused
 
 _LOG = logging.getLogger("optviz.classroom")
+T = TypeVar("T")
 
 # Codes are read off a projector and typed on a phone: no 0 or O, no 1, I or L.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -114,6 +117,16 @@ class Tally:
         return sum(self.counts)
 
 
+@dataclass(frozen=True)
+class Visit:
+    """A class as one page in it sees it: the tally, whether the page is its teacher's, and the
+    answer the page's seat chose in this round (None: none yet, or the teacher's page)."""
+
+    tally: Tally
+    teacher: bool
+    vote: int | None
+
+
 def data_path() -> Path:
     """The classes' file: ``$OPTVIZ_DATA/classes.sqlite3``, by default in ``$XDG_DATA_HOME/optviz``
     (``~/.local/share/optviz``). Every replica of one machine must name the same folder."""
@@ -152,6 +165,22 @@ def _hashed(*parts: str) -> str:
 
 def _counts(text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in text.split(",")) if text else ()
+
+
+def _sweeping(method: Callable[..., T]) -> Callable[..., T]:
+    """A method that reads a class: one it finds ended is swept at once (its votes removed when it
+    says so), after the method's own transaction has closed."""
+
+    @functools.wraps(method)
+    def swept(self: Classroom, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except ClassRefused as refusal:
+            if refusal.problem.code == "class_ended":
+                self.purge(now_or_never=True)
+            raise
+
+    return swept
 
 
 class Classroom:
@@ -264,11 +293,10 @@ class Classroom:
     def is_teacher(self, code: str, teacher: str) -> bool:
         """Whether ``teacher`` is the key of the teacher link of the class ``code``."""
         found = normal_code(code)
-        if found is None or not isinstance(teacher, str) or not teacher:
+        if found is None:
             return False
         with self._connection(write=False) as db:
-            row = db.execute("SELECT teacher FROM classes WHERE code = ?", (found,)).fetchone()
-        return row is not None and hmac.compare_digest(row[0], _hashed(teacher))
+            return self._is_teacher(db, found, teacher)
 
     def reveal(self, code: str, *, teacher: str) -> Tally:
         """Show the race and the answer to the class: votes close until the teacher asks again."""
@@ -279,12 +307,13 @@ class Classroom:
         as the round before's, for the teacher to compare)."""
         return self._teachers(code, teacher, "DELETE FROM votes WHERE code = ?", new_round=True)
 
+    @_sweeping
     def _teachers(self, code: str, teacher: str, change: str, *, new_round: bool = False) -> Tally:
         found = normal_code(code)
-        if found is None or not self.is_teacher(found, teacher):
-            raise ClassRefused(Problem.of("class_teacher"))
         now = self.clock()
         with self._connection(write=True) as db:
+            if found is None or not self._is_teacher(db, found, teacher):
+                raise ClassRefused(Problem.of("class_teacher"))
             tally = self._tally(db, found, now)
             if new_round:
                 db.execute(
@@ -296,6 +325,7 @@ class Classroom:
 
     # ------------------------------------------------------------------------ everyone's
 
+    @_sweeping
     def find(self, code: str, *, client: str) -> Tally:
         """The class whose code is ``code`` (as typed), looked up by ``client``. A wrong code counts
         against that client: past LIMITS["wrong_code"] a minute, it has no code looked up (not
@@ -306,41 +336,38 @@ class Classroom:
         with self._connection(write=False) as db:
             if self._full(db, "wrong_code", page, now):
                 raise ClassRefused(Problem.of("class_guesses"))
-            row = None if found is None else self._row(db, found)
-        if row is not None:
-            if row[6] or now >= row[4] + DAY:
-                self.purge()
-                raise ClassRefused(Problem.of("class_ended", label=code_text(found)))
-            with self._connection(write=False) as db:
-                return self._tally(db, found, now)
+            if found is not None and self._row(db, found) is not None:
+                return self._tally(db, found, now)  # (an ended class says so)
         with self._connection(write=True) as db:
             self._allow(db, "wrong_code", page, now)
         if found is None:
             raise ClassRefused(Problem.of("class_code", value=code, length=CODE_LENGTH))
         raise ClassRefused(Problem.of("class_unknown", label=code_text(found)))
 
+    @_sweeping
     def tally(self, code: str) -> Tally:
         """The class ``code`` as it stands, for a page already in it (found before with
         :meth:`find`): no guess is counted, so that a flood of wrong codes elsewhere never stops
         a class that is under way."""
-        found = normal_code(code)
-        if found is None:
-            raise ClassRefused(Problem.of("class_code", value=code, length=CODE_LENGTH))
-        now = self.clock()
+        found = self._code(code)
         with self._connection(write=False) as db:
-            row = self._row(db, found)
-            if row is None or not (row[6] or now >= row[4] + DAY):
-                return self._tally(db, found, now)
-        self.purge()
-        raise ClassRefused(Problem.of("class_ended", label=code_text(found)))
+            return self._tally(db, found, self.clock())
 
+    @_sweeping
+    def visit(self, code: str, *, teacher: str = "", seat: str = "") -> Visit:
+        """The class ``code`` as a page already in it sees it, in one read: its tally, whether
+        ``teacher`` is the key of its teacher link, and the vote under ``seat`` in this round."""
+        found = self._code(code)
+        with self._connection(write=False) as db:
+            tally = self._tally(db, found, self.clock())
+            return Visit(tally, self._is_teacher(db, found, teacher), self._vote_of(db, found, seat))
+
+    @_sweeping
     def vote(self, code: str, *, voter: str, choice: int, client: str = "") -> Tally:
         """The student whose seat (their page's key, kept across reloads) is ``voter`` chooses
         answer ``choice``, from ``client`` (a vote they made before in this round is replaced:
         one vote a seat)."""
-        found = normal_code(code)
-        if found is None:
-            raise ClassRefused(Problem.of("class_code", value=code, length=CODE_LENGTH))
+        found = self._code(code)
         now = self.clock()
         who = _hashed(found, voter)
         with self._connection(write=True) as db:
@@ -349,10 +376,10 @@ class Classroom:
                 raise ClassRefused(Problem.of("class_revealed"))
             if isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < tally.choices:
                 raise ClassRefused(Problem.of("class_choice", value=choice))
-            voted = db.execute("SELECT 1 FROM votes WHERE code = ? AND voter = ?", (found, who)).fetchone()
-            if voted is None and tally.votes >= MAX_VOTERS:
+            voted = self._vote_of(db, found, voter) is not None
+            if not voted and tally.votes >= MAX_VOTERS:
                 raise ClassRefused(Problem.of("class_full", most=MAX_VOTERS))
-            if voted is None and not self._allow(db, "new_voters", found + self._client(client), now):
+            if not voted and not self._allow(db, "new_voters", found + self._client(client), now):
                 raise ClassRefused(Problem.of("class_busy"))
             if not self._allow(db, "class_votes", found, now):
                 raise ClassRefused(Problem.of("class_busy"))
@@ -366,17 +393,38 @@ class Classroom:
             return self._tally(db, found, now)
 
     def vote_of(self, code: str, voter: str) -> int | None:
-        """The answer the page whose key is ``voter`` chose in this round, or None."""
+        """The answer the seat ``voter`` chose in this round, or None."""
         found = normal_code(code)
         if found is None:
             return None
         with self._connection(write=False) as db:
-            row = db.execute(
-                "SELECT choice FROM votes WHERE code = ? AND voter = ?", (found, _hashed(found, voter))
-            ).fetchone()
-        return None if row is None else int(row[0])
+            return self._vote_of(db, found, voter)
 
     # ------------------------------------------------------------------------ the file
+
+    @staticmethod
+    def _code(code: str) -> str:
+        """``code`` in its stored form, or the refusal that says what a code is."""
+        found = normal_code(code)
+        if found is None:
+            raise ClassRefused(Problem.of("class_code", value=code, length=CODE_LENGTH))
+        return found
+
+    @staticmethod
+    def _is_teacher(db: sqlite3.Connection, code: str, teacher: str) -> bool:
+        if not isinstance(teacher, str) or not teacher:
+            return False
+        row = db.execute("SELECT teacher FROM classes WHERE code = ?", (code,)).fetchone()
+        return row is not None and hmac.compare_digest(row[0], _hashed(teacher))
+
+    @staticmethod
+    def _vote_of(db: sqlite3.Connection, code: str, voter: str) -> int | None:
+        if not voter:
+            return None
+        row = db.execute(
+            "SELECT choice FROM votes WHERE code = ? AND voter = ?", (code, _hashed(code, voter))
+        ).fetchone()
+        return None if row is None else int(row[0])
 
     def _row(self, db: sqlite3.Connection, code: str) -> tuple | None:
         return db.execute(
@@ -395,11 +443,12 @@ class Classroom:
             counts[choice] = count
         return Tally(code, lesson, choices, round_, bool(revealed), tuple(counts), _counts(earlier), created + DAY)
 
-    def purge(self) -> None:
+    def purge(self, *, now_or_never: bool = False) -> None:
         """End the classes a day old (their votes removed), forget those a week old and the rate
-        windows that have passed. At most once every PURGE_EVERY seconds in one process."""
+        windows that have passed: at most once every PURGE_EVERY seconds in one process, or at
+        once (``now_or_never``: a class was just found ended)."""
         now = self.clock()
-        if now - self._purged < PURGE_EVERY:
+        if now - self._purged < PURGE_EVERY and not now_or_never:
             return
         self._purged = now
         with self._connection(write=True) as db:

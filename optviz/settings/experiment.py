@@ -243,7 +243,7 @@ class Experiment:
     def public(self) -> Experiment:
         """What the page may hand on (its share link, an export): all but a teacher link's key and
         a student's seat."""
-        return replace(self, teacher=table.TEACHER.default, seat=table.SEAT.default)
+        return replace(self, **{spec.name: spec.default for spec in table.PRIVATE})
 
     def physics(self) -> Experiment:
         """What decides the trajectories, and nothing else: the key of the cached computation."""

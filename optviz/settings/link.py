@@ -44,12 +44,11 @@ from optviz.settings.table import (
     LESSON,
     MAX_RUNS,
     NAME,
+    PRIVATE,
     QUIZ,
     SCHEDULE,
-    SEAT,
     SETTINGS,
     STEPS,
-    TEACHER,
 )
 from optviz.text.problems import problem_text
 from surfaces.formula import FormulaError
@@ -115,7 +114,7 @@ def query_string(experiment: Experiment | Mapping[str, str | list[str]]) -> str:
 def public_query(query: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
     """A link the page may hand on: ``query`` without a teacher link's key or a student's seat
     (Experiment.public)."""
-    return {key: value for key, value in query.items() if key not in (TEACHER.link_key, SEAT.link_key)}
+    return {key: value for key, value in query.items() if key not in {spec.link_key for spec in PRIVATE}}
 
 
 # ------------------------------------------------------------------------------ reading links

@@ -38,6 +38,8 @@ QUIZ = Spec("quiz", True, kind="bool")  # a lesson asks its question before the 
 CLASS = Spec("class_code", "", kind="text", key="class", high=16)
 TEACHER = Spec("teacher", "", kind="text", high=32)
 SEAT = Spec("seat", "", kind="text", high=32)  # a student's own random key: one vote, kept across reloads
+CLASSROOM = (CLASS, TEACHER, SEAT)  # a page's place in a class: kept and left together
+PRIVATE = (TEACHER, SEAT)  # what only the page's own link carries, never a link it hands on
 # The sweep (and a map's learning-rate axis): its range and how many learning rates.
 # Within the learning rates a run can take: a click on any point of a sweep gives the run that rate.
 SWEEP_FROM = Spec("sweep_from", 1e-4, low=1e-5, high=10.0, log=True)
