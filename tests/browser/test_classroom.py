@@ -54,6 +54,11 @@ def test_a_class_votes_and_the_teacher_shows_everyone_the_race(browser: Browser,
     hold = page.locator(f"{PLAYER} .ovp-hold")
     expect(hold).to_have_text(say("class.held_teacher"))
     expect(main(page).get_by_text(say("class.votes", count=0))).to_be_visible()
+    # Held until the teacher shows it: no explanation, no surface text, no mark on the right answer.
+    explanation, description = say("lesson.momentum.explanation"), say("surface.valley.description")
+    expect(page.get_by_text(explanation)).to_have_count(0)
+    expect(page.get_by_text(description)).to_have_count(0)
+    expect(main(page).get_by_text("✓")).to_have_count(0)
 
     student = browser.new_context(viewport={"width": 400, "height": 900}).new_page()
     student.goto(link)
@@ -61,6 +66,7 @@ def test_a_class_votes_and_the_teacher_shows_everyone_the_race(browser: Browser,
     expect(main(student).get_by_text(say("lesson.momentum.question"))).to_be_visible()
     expect(student.locator(f"{PLAYER} .ovp-hold")).to_have_text(say("class.held_student"))
     expect(main(student).get_by_text(say("class.votes", count=0))).to_have_count(0)  # no counts before the answer
+    expect(student.get_by_text(explanation)).to_have_count(0)
     main(student).get_by_text(choices[wrong]).click()
     main(student).get_by_role("button", name=say("class.vote"), exact=True).click()
     wait_for_app(student)
