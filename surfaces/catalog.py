@@ -53,9 +53,9 @@ def valley(kappa: float, angle: float) -> Surface:
 
     return Surface(
         name="valley",
-        formula=(  # three lines: one is wider than a lesson's column on a laptop
+        formula=(  # two lines: one is wider than a lesson's column
             r"\begin{gathered}f(x, y) = \tfrac12\left(u^2 + \kappa v^2\right), \\ "
-            r"u = x\cos\theta + y\sin\theta, \\ v = -x\sin\theta + y\cos\theta\end{gathered}"
+            r"u = x\cos\theta + y\sin\theta,\; v = -x\sin\theta + y\cos\theta\end{gathered}"
         ),
         value_fn=value,
         grad_fn=grad,
@@ -242,7 +242,7 @@ def himmelblau() -> Surface:
 
     return Surface(
         name="himmelblau",
-        formula=r"\begin{gathered}f(x, y) = (x^2 + y - 11)^2 \\ +\, (x + y^2 - 7)^2\end{gathered}",  # a lesson's column
+        formula=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
         value_fn=value,
         grad_fn=grad,
         grad_kernel=grad_kernel,
@@ -355,7 +355,7 @@ def rastrigin() -> Surface:
 
     return Surface(
         name="rastrigin",
-        formula=r"\begin{gathered}f(x, y) = 20 + x^2 - 10\cos 2\pi x \\ +\, y^2 - 10\cos 2\pi y\end{gathered}",  # a phone
+        formula=r"f(x, y) = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
         value_fn=value,
         grad_fn=grad,
         domain=((-5.12, 5.12), (-5.12, 5.12)),
@@ -601,7 +601,7 @@ def sharp_flat() -> Surface:
     return Surface(
         name="sharp_flat",
         formula=(
-            r"\begin{gathered}f(x, y) = \tfrac12\left(x^2 + y^2\right) \\ -\, \frac{2}{\left(1 + r^2 / 0.3^2\right)^2}, \\ "
+            r"\begin{gathered}f(x, y) = \tfrac12\left(x^2 + y^2\right) - \frac{2}{\left(1 + r^2 / 0.3^2\right)^2}, \\ "
             r"r^2 = (x + 1.2)^2 + (y - 0.9)^2\end{gathered}"
         ),
         value_fn=value,

@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 import surfaces
-from optviz.settings import lesson_experiment, parse_network
 from optviz.settings.lessons import LESSONS
 from optviz.text import Words
 from tests.browser.pages import PLAYER, wait_for_app
@@ -269,21 +268,3 @@ def test_a_lessons_formula_fits_its_column_on_a_projector(browser, app_url):
     for formula in formulas:
         assert formula["scroll"] <= formula["client"] + SLACK, formula
     page.context.close()
-
-
-# One lesson for each 2-D surface the lessons use: its formula is drawn in the lesson's column.
-LESSON_SURFACES: dict[str, str] = {}
-for _name in LESSONS:
-    if parse_network(LESSONS[_name].query()) is None:  # (the network's lesson is a page of its own)
-        LESSON_SURFACES.setdefault(lesson_experiment(_name).surface, _name)
-
-
-@pytest.mark.parametrize("size", [(1280, 720), (400, 860)], ids=["laptop", "phone"])
-def test_every_lessons_formula_fits_its_column(browser, app_url, size):
-    for surface, lesson in LESSON_SURFACES.items():
-        page = opened(browser, app_url + f"/?v=2&lesson={lesson}", size)
-        formulas = page.evaluate(FORMULAS)
-        assert formulas, lesson
-        for formula in formulas:
-            assert formula["scroll"] <= formula["client"] + SLACK, f"{surface} ({lesson}): {formula}"
-        page.context.close()
